@@ -1,0 +1,1 @@
+"""arledger Python client SDK."""

@@ -1,0 +1,1 @@
+"""Pure ledger rules: entry types, money, limits, errors. No I/O, no clock."""

@@ -1,0 +1,115 @@
+"""One error root; families map once to gRPC codes; every error has a stable reason.
+
+A rejected command writes nothing. `reason` strings are part of the API: never
+renamed once released. REASONS lists each with its family, for docs and tests.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Root of every error arledger raises for a caller's input or state."""
+
+    code = "UNKNOWN"  # gRPC status code name
+
+    def __init__(self, reason: str, message: str = "", **metadata: str) -> None:
+        super().__init__(f"{reason}: {message}" if message else reason)
+        self.reason = reason
+        self.message = message or reason
+        self.metadata = {k: str(v) for k, v in metadata.items()}
+
+
+class InvalidArgument(LedgerError):
+    code = "INVALID_ARGUMENT"
+
+
+class NotFound(LedgerError):
+    code = "NOT_FOUND"
+
+
+class AlreadyExists(LedgerError):
+    code = "ALREADY_EXISTS"
+
+
+class FailedPrecondition(LedgerError):
+    code = "FAILED_PRECONDITION"
+
+
+class Aborted(LedgerError):
+    code = "ABORTED"
+
+
+class ResourceExhausted(LedgerError):
+    code = "RESOURCE_EXHAUSTED"
+
+
+class Unavailable(LedgerError):
+    code = "UNAVAILABLE"
+
+
+# reason -> (family, when it happens). The docs table is generated from this.
+REASONS: dict[str, tuple[type[LedgerError], str]] = {
+    "MISSING_FIELD": (InvalidArgument, "a required field is empty"),
+    "MALFORMED_ID": (InvalidArgument, "an id is empty, too long, or has characters outside [A-Za-z0-9._:/@-]"),
+    "MALFORMED_DATE": (InvalidArgument, "a date is not YYYY-MM-DD or is outside 1970..2200"),
+    "MALFORMED_TEXT": (InvalidArgument, "a text field is too long or contains control characters"),
+    "INVALID_ENUM": (InvalidArgument, "an enum value is unspecified or unknown where one is required"),
+    "AMOUNT_NOT_POSITIVE": (InvalidArgument, "an amount that must be > 0 is zero or negative"),
+    "AMOUNT_TOO_LARGE": (InvalidArgument, "an amount exceeds 10^15 minor units"),
+    "UNKNOWN_CURRENCY": (InvalidArgument, "not an ISO 4217 code arledger knows"),
+    "CURRENCY_MISMATCH": (InvalidArgument, "the currency differs from the account's"),
+    "LINES_AMOUNT_MISMATCH": (InvalidArgument, "amount_minor differs from the sum of the lines"),
+    "INVALID_NET_DAYS": (InvalidArgument, "payment terms net days outside 0..3650"),
+    "INVALID_CREDIT_LIMIT": (InvalidArgument, "credit limit negative or above 10^15"),
+    "DUE_BEFORE_ISSUE": (InvalidArgument, "due date earlier than issue date"),
+    "DATE_BEFORE_ORIGIN": (InvalidArgument, "an effective date is earlier than the item it acts on"),
+    "DUPLICATE_ALLOCATION": (InvalidArgument, "the same invoice appears twice in one allocation list"),
+    "ALLOCATIONS_NOT_ALLOWED": (InvalidArgument, "allocations given with a strategy other than EXPLICIT"),
+    "TOO_MANY_ITEMS": (InvalidArgument, "too many lines or allocations in one command"),
+    "ACTOR_REQUIRED": (InvalidArgument, "a command a person decides needs an actor"),
+    "REASON_REQUIRED": (InvalidArgument, "a command a person decides needs a reason"),
+    "CREDIT_AMOUNT_INVALID": (InvalidArgument, "credited amount does not fit the dispute outcome"),
+    "EMPTY_BATCH": (InvalidArgument, "a batch with no commands"),
+    "BATCH_TOO_LARGE": (InvalidArgument, "more than 10,000 commands in one batch"),
+    "EMPTY_COMMAND": (InvalidArgument, "a batch entry with no command set"),
+    "INVALID_PAGE_SIZE": (InvalidArgument, "page_size outside 0..1000"),
+    "INVALID_PAGE_TOKEN": (InvalidArgument, "a page token this server did not issue for this query"),
+    "INVALID_BUCKET_EDGES": (InvalidArgument, "bucket edges not strictly increasing positive days"),
+    "INVALID_POSITION": (InvalidArgument, "a log position beyond the head"),
+    "INVALID_TIMESTAMP": (InvalidArgument, "known_at is not a valid timestamp"),
+    "CUSTOMER_NOT_FOUND": (NotFound, "no customer with that id"),
+    "INVOICE_NOT_FOUND": (NotFound, "no invoice with that id"),
+    "PAYMENT_NOT_FOUND": (NotFound, "no payment with that id"),
+    "CREDIT_NOTE_NOT_FOUND": (NotFound, "no credit note with that id"),
+    "DISPUTE_NOT_FOUND": (NotFound, "no dispute with that id"),
+    "CUSTOMER_EXISTS": (AlreadyExists, "customer id already used"),
+    "DUPLICATE_INVOICE_NUMBER": (AlreadyExists, "invoice id (number) already used"),
+    "PAYMENT_EXISTS": (AlreadyExists, "payment id already used"),
+    "CREDIT_NOTE_EXISTS": (AlreadyExists, "credit note id already used"),
+    "DISPUTE_EXISTS": (AlreadyExists, "dispute id already used"),
+    "REQUEST_ID_REUSED": (AlreadyExists, "the request id was used before with a different payload"),
+    "CUSTOMER_CLOSED": (FailedPrecondition, "the account is closed"),
+    "CUSTOMER_HAS_OPEN_BALANCE": (FailedPrecondition, "closing an account that still has open items"),
+    "INVOICE_VOIDED": (FailedPrecondition, "the invoice was voided"),
+    "INVOICE_HAS_APPLIED_MONEY": (FailedPrecondition, "voiding an invoice with payments, credits or write-offs applied"),
+    "INVOICE_DISPUTED": (FailedPrecondition, "voiding an invoice with an open dispute"),
+    "ALLOCATION_EXCEEDS_OPEN": (FailedPrecondition, "allocating more than an invoice's open amount"),
+    "ALLOCATION_EXCEEDS_AMOUNT": (FailedPrecondition, "allocations add up to more than the money available"),
+    "NOTHING_UNAPPLIED": (FailedPrecondition, "the payment or credit note has no unapplied amount"),
+    "PAYMENT_REVERSED": (FailedPrecondition, "the payment was already reversed"),
+    "NOTHING_OPEN": (FailedPrecondition, "the invoice has no open amount"),
+    "WRITE_OFF_EXCEEDS_OPEN": (FailedPrecondition, "writing off more than is open"),
+    "DISPUTE_EXCEEDS_OPEN": (FailedPrecondition, "disputing more than is open and undisputed"),
+    "DISPUTE_NOT_OPEN": (FailedPrecondition, "resolving a dispute that is already resolved"),
+    "CREDIT_EXCEEDS_OPEN": (FailedPrecondition, "a credit note larger than the invoice's open amount"),
+    "ATOMIC_BATCH_ABORTED": (Aborted, "another command of an atomic batch was rejected; nothing was written"),
+    "STORE_UNAVAILABLE": (Unavailable, "the store failed; nothing was acknowledged; retry with the same request id"),
+    "WRITER_FENCED": (Aborted, "another writer owns this log"),
+    "DATA_DIR_LOCKED": (FailedPrecondition, "another arledger process holds the data directory"),
+}
+
+
+def error(reason: str, message: str = "", **metadata: str) -> LedgerError:
+    """Build the error of the right family for a registered reason."""
+    family, _ = REASONS[reason]
+    return family(reason, message, **metadata)

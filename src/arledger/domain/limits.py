@@ -1,0 +1,31 @@
+"""Every bound arledger enforces, in one place (units last in every name)."""
+
+# Money: every amount stays far below 2**53 so it is exact in any JSON number
+# and far below 2**63 so sums of many amounts cannot overflow int64.
+amount_minor_max = 10**15
+credit_limit_minor_max = 10**15
+
+id_length_max = 64
+text_length_max = 256
+net_days_max = 3650
+lines_per_invoice_max = 1000
+line_quantity_max = 10**9
+allocations_per_command_max = 1000
+
+batch_commands_max = 10_000
+# One group commit writes at most this many entries as one segment.
+segment_entries_max = 65_536
+page_size_default = 100
+page_size_max = 1000
+stream_chunk_entries = 1000
+
+# Dates: the ledger accepts effective dates in this window (days since 1970-01-01).
+date_year_min = 1970
+date_year_max = 2200
+
+# Sums over a whole portfolio must fit int64: checked here, once.
+assert amount_minor_max * batch_commands_max * 1000 < 2**63
+assert allocations_per_command_max <= batch_commands_max
+assert segment_entries_max >= 2 * batch_commands_max
+assert page_size_default <= page_size_max
+assert lines_per_invoice_max * line_quantity_max * amount_minor_max < 2**127
