@@ -68,6 +68,8 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "TOO_MANY_ITEMS": (InvalidArgument, "too many lines or allocations in one command"),
     "ACTOR_REQUIRED": (InvalidArgument, "a command a person decides needs an actor"),
     "REASON_REQUIRED": (InvalidArgument, "a command a person decides needs a reason"),
+    "INVALID_QUANTITY": (InvalidArgument, "a line quantity is not in 1..10^9 or a unit price is negative"),
+    "NOTHING_TO_CHANGE": (InvalidArgument, "an update that sets no field"),
     "CREDIT_AMOUNT_INVALID": (InvalidArgument, "credited amount does not fit the dispute outcome"),
     "EMPTY_BATCH": (InvalidArgument, "a batch with no commands"),
     "BATCH_TOO_LARGE": (InvalidArgument, "more than 10,000 commands in one batch"),
@@ -82,6 +84,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "PAYMENT_NOT_FOUND": (NotFound, "no payment with that id"),
     "CREDIT_NOTE_NOT_FOUND": (NotFound, "no credit note with that id"),
     "DISPUTE_NOT_FOUND": (NotFound, "no dispute with that id"),
+    "INVOICE_OF_OTHER_CUSTOMER": (FailedPrecondition, "allocating or crediting to another customer's invoice"),
     "CUSTOMER_EXISTS": (AlreadyExists, "customer id already used"),
     "DUPLICATE_INVOICE_NUMBER": (AlreadyExists, "invoice id (number) already used"),
     "PAYMENT_EXISTS": (AlreadyExists, "payment id already used"),
@@ -95,6 +98,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INVOICE_DISPUTED": (FailedPrecondition, "voiding an invoice with an open dispute"),
     "ALLOCATION_EXCEEDS_OPEN": (FailedPrecondition, "allocating more than an invoice's open amount"),
     "ALLOCATION_EXCEEDS_AMOUNT": (FailedPrecondition, "allocations add up to more than the money available"),
+    "NOTHING_TO_ALLOCATE": (FailedPrecondition, "an automatic allocation found no open invoice on or before the date"),
     "NOTHING_UNAPPLIED": (FailedPrecondition, "the payment or credit note has no unapplied amount"),
     "PAYMENT_REVERSED": (FailedPrecondition, "the payment was already reversed"),
     "NOTHING_OPEN": (FailedPrecondition, "the invoice has no open amount"),
@@ -105,6 +109,8 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "ATOMIC_BATCH_ABORTED": (Aborted, "another command of an atomic batch was rejected; nothing was written"),
     "STORE_UNAVAILABLE": (Unavailable, "the store failed; nothing was acknowledged; retry with the same request id"),
     "WRITER_FENCED": (Aborted, "another writer owns this log"),
+    "LOG_CORRUPT": (FailedPrecondition, "the stored log does not verify; the server will not start on it"),
+    "SHUTTING_DOWN": (Unavailable, "the ledger is closing; retry with the same request id"),
     "DATA_DIR_LOCKED": (FailedPrecondition, "another arledger process holds the data directory"),
 }
 

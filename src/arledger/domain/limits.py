@@ -23,8 +23,10 @@ stream_chunk_entries = 1000
 date_year_min = 1970
 date_year_max = 2200
 
-# Sums over a whole portfolio must fit int64: checked here, once.
-assert amount_minor_max * batch_commands_max * 1000 < 2**63
+# Every amount is exact as a JSON number (the log's Struct fields are doubles), and
+# the sums inside one command (allocations, lines) cannot overflow int64.
+assert amount_minor_max < 2**53
+assert amount_minor_max * allocations_per_command_max < 2**63
 assert allocations_per_command_max <= batch_commands_max
 assert segment_entries_max >= 2 * batch_commands_max
 assert page_size_default <= page_size_max

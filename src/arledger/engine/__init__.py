@@ -1,1 +1,34 @@
+"""The engine: state machine, single writer with group commit, segments, store, replay."""
 
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from arledger.engine.decide import Outcome
+from arledger.engine.ledger import Ledger, VerifyReport, lock_data_dir
+from arledger.engine.store import SegmentStore
+
+__all__ = ["Ledger", "Outcome", "VerifyReport", "open_ledger", "system_clock_us"]
+
+
+def system_clock_us() -> int:
+    """Recorded time source of the composition root (µs since the Unix epoch)."""
+    return time.time_ns() // 1000
+
+
+def open_ledger(data_dir: str | Path, *, clock: Callable[[], int] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Ledger:
+    """Lock `data_dir`, open its SQLite log, rebuild the state, start the writer."""
+    data_dir = Path(data_dir)
+    fd = lock_data_dir(data_dir)
+    try:
+        store = SegmentStore.sqlite(data_dir / "ledger.db")
+        ledger = Ledger(store, clock or system_clock_us, fd)
+        ledger.replay(progress)
+    except BaseException:
+        import os
+        os.close(fd)
+        raise
+    return ledger.start()

@@ -1,0 +1,59 @@
+"""Input checks shared by every command: ids, text, amounts, currencies, dates."""
+
+from __future__ import annotations
+
+import re
+
+from arledger.domain import limits
+from arledger.domain.dates import parse_day
+from arledger.domain.errors import error
+from arledger.domain.money import MINOR_UNITS
+
+_ID = re.compile(r"[A-Za-z0-9._:/@-]{1,%d}" % limits.id_length_max)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def ident(value: str, field: str) -> str:
+    if not value:
+        raise error("MISSING_FIELD", f"{field} is required")
+    if not _ID.fullmatch(value):
+        raise error("MALFORMED_ID", f"{field}: {value[:80]!r} is not 1..{limits.id_length_max} "
+                    "characters of [A-Za-z0-9._:/@-]")
+    return value
+
+
+def text(value: str, field: str, *, required: bool = False) -> str:
+    if required and not value.strip():
+        raise error("MISSING_FIELD", f"{field} is required")
+    if len(value) > limits.text_length_max or _CONTROL.search(value):
+        raise error("MALFORMED_TEXT", f"{field}: at most {limits.text_length_max} characters, "
+                    "no control characters")
+    return value
+
+
+def amount(value: int, field: str) -> int:
+    if value <= 0:
+        raise error("AMOUNT_NOT_POSITIVE", f"{field} must be > 0, got {value}")
+    if value > limits.amount_minor_max:
+        raise error("AMOUNT_TOO_LARGE", f"{field} must be <= {limits.amount_minor_max}")
+    return value
+
+
+def currency(value: str, field: str = "currency") -> str:
+    if value not in MINOR_UNITS:
+        raise error("UNKNOWN_CURRENCY", f"{field}: {value[:16]!r} is not a known ISO 4217 code")
+    return value
+
+
+def day(value: str, field: str) -> int:
+    if not value:
+        raise error("MISSING_FIELD", f"{field} is required (YYYY-MM-DD)")
+    return parse_day(value, field)
+
+
+def person(actor: str, reason: str, what: str) -> None:
+    """Commands a person decides need both an actor and a reason."""
+    if not actor.strip():
+        raise error("ACTOR_REQUIRED", f"{what} needs an actor")
+    if not reason.strip():
+        raise error("REASON_REQUIRED", f"{what} needs a reason")

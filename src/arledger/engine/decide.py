@@ -1,0 +1,705 @@
+"""Deciding commands: accept (writing entries into the next segment) or reject.
+
+The decider sees the committed `State` plus a *pending* overlay of what earlier
+commands of the same group already decided, so a batch may open a customer,
+invoice it and take its payment in one segment. Every change to the overlay is
+undo-logged: a rejected command, or an atomic batch with one rejection, rolls
+back to its savepoint and leaves nothing behind. The overlay is discarded when
+the group is committed (the state then folds the segment) or fails.
+
+Commands are the protobuf messages of arledger.v1 (typed, immutable by
+convention, with a canonical serialisation for the idempotency hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from arledger.domain import entries as E
+from arledger.domain import limits
+from arledger.domain import validate as V
+from arledger.domain.errors import LedgerError, error
+from arledger.engine.segment import Segment
+from arledger.engine.state import State
+from arledger.v1 import commands_pb2 as pb
+
+_MISSING = object()
+_CUST, _INV, _PAY, _CN, _DSP = "customer", "invoice", "payment", "credit_note", "dispute"
+
+
+@dataclass
+class Outcome:
+    """The result of one command (ACCEPTED, DUPLICATE or REJECTED)."""
+
+    status: str
+    request_id: str
+    position: int = 0
+    entry_count: int = 0
+    error: LedgerError | None = None
+    allocations: list[tuple[str, int]] = field(default_factory=list)
+    unapplied_minor: int = 0
+    due_day: int | None = None
+
+
+def request_hash(cmd: pb.Command) -> int:
+    return int.from_bytes(hashlib.blake2b(cmd.SerializeToString(deterministic=True),
+                                          digest_size=8).digest(), "little")
+
+
+class _Builder:
+    """Column lists of the segment being built (truncatable to a savepoint)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, list]] = {}
+        self.schema: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def table(self, name: str, columns: tuple[tuple[str, str], ...]) -> dict[str, list]:
+        t = self.tables.get(name)
+        if t is None:
+            t = self.tables[name] = {c: [] for c, _ in columns}
+            self.schema[name] = columns
+        return t
+
+    def rows(self, name: str) -> int:
+        t = self.tables.get(name)
+        return len(t["_e"] if "_e" in t else t["type"]) if t else 0
+
+    def mark(self) -> dict[str, int]:
+        return {name: self.rows(name) for name in self.tables}
+
+    def truncate(self, mark: dict[str, int]) -> None:
+        for name in list(self.tables):
+            keep = mark.get(name, 0)
+            for col in self.tables[name].values():
+                del col[keep:]
+
+    def finish(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for name, cols in self.tables.items():
+            if not self.rows(name):
+                continue
+            out[name] = {c: (cols[c] if dt == E.STR else np.asarray(cols[c], dtype=dt))
+                         for c, dt in self.schema[name]}
+        return out
+
+
+class Decider:
+    def __init__(self, state: State) -> None:
+        self.S = state
+        self.reset()
+
+    # ---- overlay --------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        self.b = _Builder()
+        self.undo: list[tuple[Any, Any, Any]] = []
+        self.new_ids: dict[str, dict[str, int]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
+        self.new_names: dict[str, dict[int, str]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
+        self.counts = {_CUST: 0, _INV: 0, _PAY: 0, _CN: 0, _DSP: 0}
+        self.recs: dict[str, dict[int, tuple]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
+        self.new_children: dict[tuple[str, int], list[int]] = {}
+        self.allocs: dict[int, dict[int, int]] = {}
+        self.requests: dict[str, tuple[int, int, int]] = {}
+
+    @property
+    def empty(self) -> bool:
+        return not self.b.rows(E.ENVELOPE)
+
+    def savepoint(self) -> tuple[int, dict[str, int], dict[str, int]]:
+        return len(self.undo), self.b.mark(), dict(self.counts)
+
+    def rollback(self, sp: tuple[int, dict[str, int], dict[str, int]]) -> None:
+        n, mark, counts = sp
+        while len(self.undo) > n:
+            d, k, old = self.undo.pop()
+            if old is _MISSING:
+                del d[k]
+            elif k is None:
+                d.pop()  # undo of a list append
+            else:
+                d[k] = old
+        self.b.truncate(mark)
+        self.counts = counts
+
+    def _set(self, d: dict, k: Any, v: Any) -> None:
+        self.undo.append((d, k, d.get(k, _MISSING)))
+        d[k] = v
+
+    def _append(self, lst: list, v: Any) -> None:
+        lst.append(v)
+        self.undo.append((lst, None, None))
+
+    # Records: customer (currency, net_days, closed, opened_day, limit)
+    # invoice (customer, amount, issue_day, due_day, open, disputed, voided)
+    # payment (customer, amount, value_day, unapplied, reversed, alloc_day)
+    # credit note (customer, amount, issue_day, unapplied)
+    # dispute (invoice, amount, opened_day, open)
+    def rec(self, kind: str, ix: int) -> tuple:
+        r = self.recs[kind].get(ix)
+        if r is not None:
+            return r
+        S = self.S
+        if kind == _CUST:
+            c = S.customers
+            return (S.currencies[c.currency[ix]], int(c.net_days[ix]), int(c.closed[ix]),
+                    int(c.opened_day[ix]), int(c.credit_limit[ix]))
+        if kind == _INV:
+            i = S.invoices
+            return (int(i.customer[ix]), int(i.amount[ix]), int(i.issue_day[ix]),
+                    int(i.due_day[ix]), int(i.open[ix]), int(i.disputed[ix]), int(i.voided[ix]))
+        if kind == _PAY:
+            p = S.payments
+            return (int(p.customer[ix]), int(p.amount[ix]), int(p.value_day[ix]),
+                    int(p.unapplied[ix]), int(p.reversed[ix]), int(p.alloc_day[ix]))
+        if kind == _CN:
+            c = S.credit_notes
+            return (int(c.customer[ix]), int(c.amount[ix]), int(c.issue_day[ix]),
+                    int(c.unapplied[ix]))
+        d = S.disputes
+        return (int(d.invoice[ix]), int(d.amount[ix]), int(d.opened_day[ix]), int(d.open[ix]))
+
+    def put(self, kind: str, ix: int, *values: Any, **changes: Any) -> None:
+        """Replace a record, either whole (`values`) or by field position (`changes` as _N)."""
+        if values:
+            r = values
+        else:
+            r = list(self.rec(kind, ix))
+            for k, v in changes.items():
+                r[int(k[1:])] = v
+            r = tuple(r)
+        self._set(self.recs[kind], ix, r)
+
+    def find(self, kind: str, id_: str) -> int | None:
+        S = self.S
+        committed = {_CUST: S.customer_ix, _INV: S.invoice_ix, _PAY: S.payment_ix,
+                     _CN: S.credit_note_ix, _DSP: S.dispute_ix}[kind]
+        ix = committed.get(id_)
+        return ix if ix is not None else self.new_ids[kind].get(id_)
+
+    def must(self, kind: str, id_: str, field: str) -> int:
+        V.ident(id_, field)
+        ix = self.find(kind, id_)
+        if ix is None:
+            raise error(f"{kind.upper()}_NOT_FOUND", f"no {kind.replace('_', ' ')} {id_!r}")
+        return ix
+
+    def create(self, kind: str, id_: str) -> int:
+        base = {_CUST: self.S.customers.n, _INV: self.S.invoices.n, _PAY: self.S.payments.n,
+                _CN: self.S.credit_notes.n, _DSP: self.S.disputes.n}[kind]
+        ix = base + self.counts[kind]
+        self.counts[kind] += 1
+        self._set(self.new_ids[kind], id_, ix)
+        self._set(self.new_names[kind], ix, id_)
+        return ix
+
+    def children(self, kind: str, cust: int) -> list[int]:
+        S = self.S
+        committed: list[int] = []
+        if cust < S.customers.n:
+            committed = {_INV: S.customer_invoices, _PAY: S.customer_payments,
+                         _CN: S.customer_credit_notes}[kind][cust]
+        return committed + self.new_children.get((kind, cust), [])
+
+    def add_child(self, kind: str, cust: int, ix: int) -> None:
+        lst = self.new_children.get((kind, cust))
+        if lst is None:
+            self._set(self.new_children, (kind, cust), [])
+            lst = self.new_children[(kind, cust)]
+        self._append(lst, ix)
+
+    def payment_allocations(self, pay: int) -> dict[int, int]:
+        d = self.allocs.get(pay)
+        if d is None:
+            d = self.S.payment_allocations.get(pay, {})
+        return d
+
+    def id_of(self, kind: str, ix: int) -> str:
+        S = self.S
+        committed = {_CUST: S.customer_ids, _INV: S.invoice_ids, _PAY: S.payment_ids,
+                     _CN: S.credit_note_ids, _DSP: S.dispute_ids}[kind]
+        return committed[ix] if ix < len(committed) else self.new_names[kind][ix]
+
+    # ---- entries --------------------------------------------------------------------------
+
+    def entry(self, type_name: str, eff_day: int, env: tuple[str, str, str, int],
+              **cols: Any) -> int:
+        t = E.BY_NAME[type_name]
+        envt = self.b.table(E.ENVELOPE, E.ENVELOPE_COLUMNS)
+        e = len(envt["type"])
+        rid, actor, reason, h = env
+        tbl = self.b.table(type_name, t.all_columns)
+        for col, v in (("type", t.code), ("effective_day", eff_day), ("request_id", rid),
+                       ("actor", actor), ("reason", reason), ("request_hash", h),
+                       ("row", len(tbl["_e"]))):
+            envt[col].append(v)
+        tbl["_e"].append(e)
+        for col, _ in t.columns:
+            tbl[col].append(cols[col])
+        return e
+
+    def allocation(self, e: int, source_kind: int, source_ix: int, inv: int, amt: int) -> None:
+        t = self.b.table(E.ALLOCATIONS, E.ALLOCATION_COLUMNS)
+        for col, v in (("_e", e), ("source_kind", source_kind), ("source_ix", source_ix),
+                       ("invoice_ix", inv), ("amount_minor", amt)):
+            t[col].append(v)
+        r = self.rec(_INV, inv)
+        self.put(_INV, inv, _4=r[4] - amt)
+        if source_kind == E.SOURCE_PAYMENT:
+            cur = dict(self.payment_allocations(source_ix))
+            v = cur.get(inv, 0) + amt
+            if v:
+                cur[inv] = v
+            else:
+                cur.pop(inv, None)
+            self._set(self.allocs, source_ix, cur)
+
+    # ---- the group -----------------------------------------------------------------------
+
+    def decide(self, cmd: pb.Command, first_position: int) -> Outcome:
+        """Decide one command; on rejection the overlay is as it was before."""
+        which = cmd.WhichOneof("command")
+        if which is None:
+            return Outcome("REJECTED", "", error=error("EMPTY_COMMAND", "the command is empty"))
+        msg = getattr(cmd, which)
+        rid = msg.request_id
+        h = request_hash(cmd)
+        sp = self.savepoint()
+        try:
+            V.ident(rid, "request_id")
+            V.text(msg.actor, "actor")
+            V.text(msg.reason, "reason")
+            prior = self.S.requests.get(rid) or self.requests.get(rid)
+            if prior is not None:
+                if prior[0] != h:
+                    raise error("REQUEST_ID_REUSED", f"request id {rid!r} was used for another "
+                                "payload")
+                return Outcome("DUPLICATE", rid, position=prior[1], entry_count=prior[2])
+            e0 = self.b.rows(E.ENVELOPE)
+            out = Outcome("ACCEPTED", rid)
+            getattr(self, "_" + which)(msg, (rid, msg.actor, msg.reason, h), out)
+            n = self.b.rows(E.ENVELOPE) - e0
+            assert n > 0
+            out.position, out.entry_count = first_position + e0, n
+            self._set(self.requests, rid, (h, out.position, n))
+            return out
+        except LedgerError as err:
+            self.rollback(sp)
+            return Outcome("REJECTED", rid, error=err)
+
+    def segment(self, seq: int, first_position: int, recorded_at_us: int, prev_hash: str) -> Segment:
+        tables = self.b.finish()
+        count = len(tables[E.ENVELOPE]["type"])
+        return Segment(seq, first_position, count, recorded_at_us, prev_hash, tables)
+
+    # ---- customers ------------------------------------------------------------------------
+
+    def _open_customer(self, m: pb.OpenCustomerRequest, env, out: Outcome) -> None:
+        cid = V.ident(m.customer_id, "customer_id")
+        V.text(m.name, "name", required=True)
+        cur = V.currency(m.currency)
+        master = _master(m)
+        if not 0 <= m.payment_terms_net_days <= limits.net_days_max:
+            raise error("INVALID_NET_DAYS", f"payment_terms_net_days must be 0..{limits.net_days_max}")
+        if not 0 <= m.credit_limit_minor <= limits.credit_limit_minor_max:
+            raise error("INVALID_CREDIT_LIMIT", "credit_limit_minor must be 0..10^15")
+        day = V.day(m.opened_date, "opened_date")
+        if self.find(_CUST, cid) is not None:
+            raise error("CUSTOMER_EXISTS", f"customer {cid!r} already exists")
+        ix = self.create(_CUST, cid)
+        self.put(_CUST, ix, cur, m.payment_terms_net_days, 0, day, m.credit_limit_minor)
+        self.entry("CustomerOpened", day, env, customer_ix=ix, customer_id=cid, currency=cur,
+                   payment_terms_net_days=m.payment_terms_net_days,
+                   credit_limit_minor=m.credit_limit_minor, **master)
+
+    def _live_customer(self, cid: str) -> tuple[int, tuple]:
+        ix = self.must(_CUST, cid, "customer_id")
+        r = self.rec(_CUST, ix)
+        if r[2]:
+            raise error("CUSTOMER_CLOSED", f"customer {cid!r} is closed")
+        return ix, r
+
+    def _update_customer(self, m: pb.UpdateCustomerRequest, env, out: Outcome) -> None:
+        V.person(m.actor, m.reason, "a master-data change")
+        ix, r = self._live_customer(m.customer_id)
+        day = V.day(m.effective_date, "effective_date")
+        changed = 0
+        cols: dict[str, Any] = {"name": "", "billing_contact": "", "payment_terms_net_days": 0,
+                                "credit_limit_minor": 0}
+        cols.update({a: "" for a in E.ADDRESS_COLUMNS})
+        if m.HasField("name"):
+            cols["name"] = V.text(m.name, "name", required=True)
+            changed |= E.CHANGED_NAME
+        if m.HasField("billing_contact"):
+            cols["billing_contact"] = V.text(m.billing_contact, "billing_contact")
+            changed |= E.CHANGED_CONTACT
+        if m.HasField("address"):
+            cols.update({k: v for k, v in _master(m).items() if k.startswith("address_")})
+            changed |= E.CHANGED_ADDRESS
+        if m.HasField("payment_terms_net_days"):
+            if not 0 <= m.payment_terms_net_days <= limits.net_days_max:
+                raise error("INVALID_NET_DAYS", f"payment_terms_net_days must be 0..{limits.net_days_max}")
+            cols["payment_terms_net_days"] = m.payment_terms_net_days
+            changed |= E.CHANGED_NET_DAYS
+            self.put(_CUST, ix, _1=m.payment_terms_net_days)
+        if m.HasField("credit_limit_minor"):
+            if not 0 <= m.credit_limit_minor <= limits.credit_limit_minor_max:
+                raise error("INVALID_CREDIT_LIMIT", "credit_limit_minor must be 0..10^15")
+            cols["credit_limit_minor"] = m.credit_limit_minor
+            changed |= E.CHANGED_LIMIT
+            self.put(_CUST, ix, _4=m.credit_limit_minor)
+        if not changed:
+            raise error("NOTHING_TO_CHANGE", "set at least one field to change")
+        if day < r[3]:
+            raise error("DATE_BEFORE_ORIGIN", "effective_date is before the account opened")
+        self.entry("CustomerUpdated", day, env, customer_ix=ix, changed=changed, **cols)
+
+    def _close_customer(self, m: pb.CloseCustomerRequest, env, out: Outcome) -> None:
+        ix, r = self._live_customer(m.customer_id)
+        day = V.day(m.effective_date, "effective_date")
+        if day < r[3]:
+            raise error("DATE_BEFORE_ORIGIN", "effective_date is before the account opened")
+        open_ = sum(self.rec(_INV, i)[4] for i in self.children(_INV, ix))
+        held = sum(self.rec(_PAY, p)[3] for p in self.children(_PAY, ix)) + \
+            sum(self.rec(_CN, c)[3] for c in self.children(_CN, ix))
+        if open_ or held:
+            raise error("CUSTOMER_HAS_OPEN_BALANCE", f"customer {m.customer_id!r} still has "
+                        f"{open_} open and {held} unapplied (minor units)")
+        self.put(_CUST, ix, _2=1)
+        self.entry("CustomerClosed", day, env, customer_ix=ix)
+
+    # ---- invoices -------------------------------------------------------------------------
+
+    def _issue_invoice(self, m: pb.IssueInvoiceRequest, env, out: Outcome) -> None:
+        iid = V.ident(m.invoice_id, "invoice_id")
+        cust, cr = self._live_customer(m.customer_id)
+        if m.currency:
+            V.currency(m.currency)
+            if m.currency != cr[0]:
+                raise error("CURRENCY_MISMATCH", f"invoice in {m.currency}, account in {cr[0]}")
+        V.text(m.po_number, "po_number")
+        issue = V.day(m.issue_date, "issue_date")
+        if issue < cr[3]:
+            raise error("DATE_BEFORE_ORIGIN", "issue_date is before the account opened")
+        due = issue + cr[1]
+        if m.due_date:
+            due = V.day(m.due_date, "due_date")
+            if due < issue:
+                raise error("DUE_BEFORE_ISSUE", "due_date is before issue_date")
+        if len(m.lines) > limits.lines_per_invoice_max:
+            raise error("TOO_MANY_ITEMS", f"at most {limits.lines_per_invoice_max} lines")
+        total = 0
+        for n, line in enumerate(m.lines):
+            V.text(line.description, f"lines[{n}].description")
+            if not 0 < line.quantity <= limits.line_quantity_max or line.unit_price_minor < 0:
+                raise error("INVALID_QUANTITY", f"lines[{n}]: quantity 1..{limits.line_quantity_max}, "
+                            "unit price >= 0")
+            total += line.quantity * line.unit_price_minor
+        amount = m.amount_minor
+        if m.lines:
+            if amount and amount != total:
+                raise error("LINES_AMOUNT_MISMATCH", f"amount_minor {amount} but lines sum to {total}")
+            amount = total
+        V.amount(amount, "amount_minor")
+        if self.find(_INV, iid) is not None:
+            raise error("DUPLICATE_INVOICE_NUMBER", f"invoice {iid!r} already exists")
+        ix = self.create(_INV, iid)
+        self.put(_INV, ix, cust, amount, issue, due, amount, 0, 0)
+        self.add_child(_INV, cust, ix)
+        e = self.entry("InvoiceIssued", issue, env, invoice_ix=ix, invoice_id=iid,
+                       customer_ix=cust, po_number=m.po_number, amount_minor=amount,
+                       issue_day=issue, due_day=due)
+        if m.lines:
+            t = self.b.table(E.LINES, E.LINE_COLUMNS)
+            for line in m.lines:
+                t["_e"].append(e)
+                t["description"].append(line.description)
+                t["quantity"].append(line.quantity)
+                t["unit_price_minor"].append(line.unit_price_minor)
+        out.due_day = due
+
+    def _invoice(self, iid: str) -> tuple[int, tuple]:
+        ix = self.must(_INV, iid, "invoice_id")
+        r = self.rec(_INV, ix)
+        if r[6]:
+            raise error("INVOICE_VOIDED", f"invoice {iid!r} was voided")
+        return ix, r
+
+    def _void_invoice(self, m: pb.VoidInvoiceRequest, env, out: Outcome) -> None:
+        if not m.reason.strip():
+            raise error("REASON_REQUIRED", "voiding an invoice needs a reason")
+        ix, r = self._invoice(m.invoice_id)
+        day = V.day(m.effective_date, "effective_date")
+        if r[4] != r[1]:
+            raise error("INVOICE_HAS_APPLIED_MONEY", f"invoice {m.invoice_id!r} has "
+                        f"{r[1] - r[4]} applied; reverse or credit instead")
+        if r[5]:
+            raise error("INVOICE_DISPUTED", f"invoice {m.invoice_id!r} has an open dispute")
+        if day < r[2]:
+            raise error("DATE_BEFORE_ORIGIN", "effective_date is before the issue date")
+        self.put(_INV, ix, _4=0, _6=1)
+        self.entry("InvoiceVoided", day, env, invoice_ix=ix, amount_minor=r[1])
+
+    # ---- cash application -----------------------------------------------------------------
+
+    def _plan(self, cust: int, available: int, day: int, strategy: int,
+              given: Any, required: bool) -> list[tuple[int, int]]:
+        """Which invoices get how much of `available`, effective on `day`."""
+        if given and strategy not in (pb.ALLOCATION_STRATEGY_UNSPECIFIED, pb.EXPLICIT):
+            raise error("ALLOCATIONS_NOT_ALLOWED", "allocations are only for the EXPLICIT strategy")
+        if strategy not in pb.AllocationStrategy.values():
+            raise error("INVALID_ENUM", f"unknown allocation strategy {strategy}")
+        if given or strategy == pb.EXPLICIT:
+            if not given:
+                raise error("MISSING_FIELD", "EXPLICIT needs allocations")
+            if len(given) > limits.allocations_per_command_max:
+                raise error("TOO_MANY_ITEMS", f"at most {limits.allocations_per_command_max} allocations")
+            plan: list[tuple[int, int]] = []
+            seen: set[int] = set()
+            total = 0
+            for n, a in enumerate(given):
+                ix, r = self._invoice(a.invoice_id)
+                V.amount(a.amount_minor, f"allocations[{n}].amount_minor")
+                if ix in seen:
+                    raise error("DUPLICATE_ALLOCATION", f"invoice {a.invoice_id!r} appears twice")
+                seen.add(ix)
+                if r[0] != cust:
+                    raise error("INVOICE_OF_OTHER_CUSTOMER", f"invoice {a.invoice_id!r} belongs to "
+                                "another customer")
+                if r[2] > day:
+                    raise error("DATE_BEFORE_ORIGIN", f"invoice {a.invoice_id!r} is issued after "
+                                "the allocation's date")
+                if a.amount_minor > r[4]:
+                    raise error("ALLOCATION_EXCEEDS_OPEN", f"invoice {a.invoice_id!r} has {r[4]} open,"
+                                f" {a.amount_minor} allocated")
+                total += a.amount_minor
+                plan.append((ix, a.amount_minor))
+            if total > available:
+                raise error("ALLOCATION_EXCEEDS_AMOUNT", f"allocations sum to {total}, "
+                            f"{available} available")
+            return plan
+        if strategy == pb.LEAVE_UNAPPLIED:
+            if required:
+                raise error("INVALID_ENUM", "LEAVE_UNAPPLIED allocates nothing")
+            return []
+        cands = []
+        for ix in self.children(_INV, cust):
+            r = self.rec(_INV, ix)
+            if r[4] > 0 and not r[6] and r[2] <= day:
+                cands.append((r[3], r[2], ix, r[4]))
+        cands.sort(reverse=strategy == pb.NEWEST_DUE_FIRST)
+        plan = []
+        left = available
+        for _, _, ix, open_ in cands:
+            if not left:
+                break
+            a = min(open_, left)
+            plan.append((ix, a))
+            left -= a
+        if required and not plan:
+            raise error("NOTHING_TO_ALLOCATE", "no open invoice issued on or before the date")
+        return plan
+
+    def _apply_plan(self, e: int, kind: int, src: int, plan, out: Outcome) -> int:
+        total = 0
+        for inv, a in plan:
+            self.allocation(e, kind, src, inv, a)
+            out.allocations.append((self.id_of(_INV, inv), a))
+            total += a
+        return total
+
+    def _record_payment(self, m: pb.RecordPaymentRequest, env, out: Outcome) -> None:
+        pid = V.ident(m.payment_id, "payment_id")
+        cust, cr = self._live_customer(m.customer_id)
+        V.currency(m.currency)
+        if m.currency != cr[0]:
+            raise error("CURRENCY_MISMATCH", f"payment in {m.currency}, account in {cr[0]}")
+        amount = V.amount(m.amount_minor, "amount_minor")
+        if m.method not in pb.PaymentMethod.values() or m.method == 0:
+            raise error("INVALID_ENUM", "method is required (BANK_TRANSFER, CHEQUE, CARD, ...)")
+        day = V.day(m.value_date, "value_date")
+        if day < cr[3]:
+            raise error("DATE_BEFORE_ORIGIN", "value_date is before the account opened")
+        V.text(m.remittance_reference, "remittance_reference")
+        if self.find(_PAY, pid) is not None:
+            raise error("PAYMENT_EXISTS", f"payment {pid!r} already exists")
+        plan = self._plan(cust, amount, day, m.strategy, m.allocations, required=False)
+        ix = self.create(_PAY, pid)
+        self.put(_PAY, ix, cust, amount, day, amount, 0, day)
+        self.add_child(_PAY, cust, ix)
+        unapplied = amount - sum(a for _, a in plan)
+        e = self.entry("PaymentRecorded", day, env, payment_ix=ix, payment_id=pid,
+                       customer_ix=cust, amount_minor=amount, method=m.method, value_day=day,
+                       remittance_reference=m.remittance_reference, unapplied_minor=unapplied)
+        self._apply_plan(e, E.SOURCE_PAYMENT, ix, plan, out)
+        self.put(_PAY, ix, _3=unapplied)
+        out.unapplied_minor = unapplied
+
+    def _allocate_payment(self, m: pb.AllocatePaymentRequest, env, out: Outcome) -> None:
+        ix = self.must(_PAY, m.payment_id, "payment_id")
+        r = self.rec(_PAY, ix)
+        if r[4]:
+            raise error("PAYMENT_REVERSED", f"payment {m.payment_id!r} was reversed")
+        day = V.day(m.effective_date, "effective_date")
+        if day < r[2]:
+            raise error("DATE_BEFORE_ORIGIN", "effective_date is before the payment's value date")
+        if r[3] <= 0:
+            raise error("NOTHING_UNAPPLIED", f"payment {m.payment_id!r} has nothing unapplied")
+        plan = self._plan(r[0], r[3], day, m.strategy, m.allocations, required=True)
+        e = self.entry("PaymentAllocated", day, env, payment_ix=ix)
+        used = self._apply_plan(e, E.SOURCE_PAYMENT, ix, plan, out)
+        self.put(_PAY, ix, _3=r[3] - used, _5=max(r[5], day))
+        out.unapplied_minor = r[3] - used
+
+    def _reverse_payment(self, m: pb.ReversePaymentRequest, env, out: Outcome) -> None:
+        ix = self.must(_PAY, m.payment_id, "payment_id")
+        r = self.rec(_PAY, ix)
+        if r[4]:
+            raise error("PAYMENT_REVERSED", f"payment {m.payment_id!r} was already reversed")
+        if m.reversal_reason not in pb.ReversalReason.values() or m.reversal_reason == 0:
+            raise error("INVALID_ENUM", "reversal_reason is required (RETURNED_CHEQUE, ...)")
+        day = V.day(m.effective_date, "effective_date")
+        if day < max(r[2], r[5]):
+            raise error("DATE_BEFORE_ORIGIN", "a reversal cannot precede the payment or its "
+                        "allocations")
+        e = self.entry("PaymentReversed", day, env, payment_ix=ix,
+                       reversal_reason=m.reversal_reason, amount_minor=r[1])
+        for inv, a in sorted(self.payment_allocations(ix).items()):
+            self.allocation(e, E.SOURCE_PAYMENT, ix, inv, -a)
+            out.allocations.append((self.id_of(_INV, inv), -a))
+        self.put(_PAY, ix, _3=0, _4=1)
+
+    # ---- credit notes, disputes, write-offs -----------------------------------------------
+
+    def _credit_note(self, env, cnid: str, cust: int, amount: int, day: int, reason_code: str,
+                     dispute: int, invoice: int | None, out: Outcome) -> None:
+        if self.find(_CN, cnid) is not None:
+            raise error("CREDIT_NOTE_EXISTS", f"credit note {cnid!r} already exists")
+        ix = self.create(_CN, cnid)
+        self.put(_CN, ix, cust, amount, day, amount)
+        self.add_child(_CN, cust, ix)
+        e = self.entry("CreditNoteIssued", day, env, credit_note_ix=ix, credit_note_id=cnid,
+                       customer_ix=cust, amount_minor=amount, issue_day=day,
+                       reason_code=reason_code, dispute_ix=dispute)
+        if invoice is not None:
+            applied = min(amount, self.rec(_INV, invoice)[4])
+            if applied:
+                self._apply_plan(e, E.SOURCE_CREDIT_NOTE, ix, [(invoice, applied)], out)
+                self.put(_CN, ix, _3=amount - applied)
+        out.unapplied_minor = self.rec(_CN, ix)[3]
+
+    def _issue_credit_note(self, m: pb.IssueCreditNoteRequest, env, out: Outcome) -> None:
+        cnid = V.ident(m.credit_note_id, "credit_note_id")
+        cust, cr = self._live_customer(m.customer_id)
+        V.currency(m.currency)
+        if m.currency != cr[0]:
+            raise error("CURRENCY_MISMATCH", f"credit note in {m.currency}, account in {cr[0]}")
+        amount = V.amount(m.amount_minor, "amount_minor")
+        day = V.day(m.issue_date, "issue_date")
+        if day < cr[3]:
+            raise error("DATE_BEFORE_ORIGIN", "issue_date is before the account opened")
+        V.text(m.reason_code, "reason_code")
+        invoice = None
+        if m.invoice_id:
+            invoice, r = self._invoice(m.invoice_id)
+            if r[0] != cust:
+                raise error("INVOICE_OF_OTHER_CUSTOMER", f"invoice {m.invoice_id!r} belongs to "
+                            "another customer")
+            if r[2] > day:
+                raise error("DATE_BEFORE_ORIGIN", "the credit note predates the invoice")
+            if amount > r[4]:
+                raise error("CREDIT_EXCEEDS_OPEN", f"invoice {m.invoice_id!r} has {r[4]} open")
+        self._credit_note(env, cnid, cust, amount, day, m.reason_code, -1, invoice, out)
+
+    def _allocate_credit_note(self, m: pb.AllocateCreditNoteRequest, env, out: Outcome) -> None:
+        ix = self.must(_CN, m.credit_note_id, "credit_note_id")
+        r = self.rec(_CN, ix)
+        day = V.day(m.effective_date, "effective_date")
+        if day < r[2]:
+            raise error("DATE_BEFORE_ORIGIN", "effective_date is before the credit note's date")
+        if r[3] <= 0:
+            raise error("NOTHING_UNAPPLIED", f"credit note {m.credit_note_id!r} has nothing "
+                        "unapplied")
+        plan = self._plan(r[0], r[3], day, m.strategy, m.allocations, required=True)
+        e = self.entry("CreditNoteAllocated", day, env, credit_note_ix=ix)
+        used = self._apply_plan(e, E.SOURCE_CREDIT_NOTE, ix, plan, out)
+        self.put(_CN, ix, _3=r[3] - used)
+        out.unapplied_minor = r[3] - used
+
+    def _open_dispute(self, m: pb.OpenDisputeRequest, env, out: Outcome) -> None:
+        did = V.ident(m.dispute_id, "dispute_id")
+        inv, r = self._invoice(m.invoice_id)
+        amount = V.amount(m.amount_minor, "amount_minor")
+        V.text(m.reason_code, "reason_code", required=True)
+        day = V.day(m.opened_date, "opened_date")
+        if day < r[2]:
+            raise error("DATE_BEFORE_ORIGIN", "opened_date is before the invoice's issue date")
+        if amount > r[4] - r[5]:
+            raise error("DISPUTE_EXCEEDS_OPEN", f"invoice {m.invoice_id!r} has {r[4] - r[5]} open "
+                        "and not yet disputed")
+        if self.find(_DSP, did) is not None:
+            raise error("DISPUTE_EXISTS", f"dispute {did!r} already exists")
+        ix = self.create(_DSP, did)
+        self.put(_DSP, ix, inv, amount, day, 1)
+        self.put(_INV, inv, _5=r[5] + amount)
+        self.entry("DisputeOpened", day, env, dispute_ix=ix, dispute_id=did, invoice_ix=inv,
+                   amount_minor=amount, reason_code=m.reason_code)
+
+    def _resolve_dispute(self, m: pb.ResolveDisputeRequest, env, out: Outcome) -> None:
+        V.person(m.actor, m.reason, "a dispute resolution")
+        ix = self.must(_DSP, m.dispute_id, "dispute_id")
+        inv, amount, opened, is_open = self.rec(_DSP, ix)
+        if not is_open:
+            raise error("DISPUTE_NOT_OPEN", f"dispute {m.dispute_id!r} is already resolved")
+        day = V.day(m.resolved_date, "resolved_date")
+        if day < opened:
+            raise error("DATE_BEFORE_ORIGIN", "resolved_date is before the dispute opened")
+        credited = m.credited_amount_minor
+        if m.outcome == pb.DISPUTE_UPHELD:
+            if credited not in (0, amount):
+                raise error("CREDIT_AMOUNT_INVALID", f"upheld credits the disputed {amount}")
+            credited = amount
+        elif m.outcome == pb.DISPUTE_PARTIALLY_UPHELD:
+            if not 0 < credited < amount:
+                raise error("CREDIT_AMOUNT_INVALID", f"partially upheld credits 1..{amount - 1}")
+        elif m.outcome == pb.DISPUTE_REJECTED:
+            if credited:
+                raise error("CREDIT_AMOUNT_INVALID", "a rejected dispute credits nothing")
+        else:
+            raise error("INVALID_ENUM", "outcome is required")
+        cnid = V.ident(m.credit_note_id, "credit_note_id") if credited else ""
+        ir = self.rec(_INV, inv)
+        self.put(_DSP, ix, _3=0)
+        self.put(_INV, inv, _5=ir[5] - amount)
+        self.entry("DisputeResolved", day, env, dispute_ix=ix, outcome=m.outcome,
+                   credited_minor=credited)
+        if credited:
+            self._credit_note(env, cnid, ir[0], credited, day, "DISPUTE", ix, inv, out)
+
+    def _write_off_invoice(self, m: pb.WriteOffInvoiceRequest, env, out: Outcome) -> None:
+        V.person(m.actor, m.reason, "a write-off")
+        ix, r = self._invoice(m.invoice_id)
+        day = V.day(m.effective_date, "effective_date")
+        if day < r[2]:
+            raise error("DATE_BEFORE_ORIGIN", "effective_date is before the issue date")
+        if r[4] <= 0:
+            raise error("NOTHING_OPEN", f"invoice {m.invoice_id!r} has nothing open")
+        amount = m.amount_minor or r[4]
+        V.amount(amount, "amount_minor")
+        if amount > r[4]:
+            raise error("WRITE_OFF_EXCEEDS_OPEN", f"invoice {m.invoice_id!r} has {r[4]} open")
+        self.put(_INV, ix, _4=r[4] - amount)
+        self.entry("InvoiceWrittenOff", day, env, invoice_ix=ix, amount_minor=amount)
+
+
+def _master(m: Any) -> dict[str, str]:
+    a = m.address
+    out = {"name": V.text(m.name, "name"), "billing_contact": V.text(m.billing_contact,
+                                                                      "billing_contact")}
+    for col, val in zip(E.ADDRESS_COLUMNS, (a.line1, a.line2, a.city, a.region, a.postal_code,
+                                            a.country)):
+        out[col] = V.text(val, col)
+    return out

@@ -1,0 +1,307 @@
+"""One partition's ledger: the single writer (group commit), replay, reads, log access.
+
+Callers (gRPC threads) hand command lists to `submit`; one writer thread takes
+everything queued, decides it into one segment, appends that segment durably
+(one transaction), folds it into the state and only then completes the
+callers' futures. So an acknowledged command is durable *and* visible, a
+rejected one wrote nothing, and the cost of a durable write is shared by every
+caller in the group.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arledger.domain import limits
+from arledger.domain.errors import LedgerError, error
+from arledger.engine import render
+from arledger.engine.decide import Decider, Outcome
+from arledger.engine.segment import GENESIS_HASH, SegmentFormatError, decode, digest, encode
+from arledger.engine.state import State
+from arledger.engine.store import SegmentStore
+from arledger.v1 import commands_pb2 as pb
+
+# Commands decided into one group commit (each writes at most 2 entries).
+GROUP_COMMANDS_MAX = limits.segment_entries_max // 2
+
+
+@dataclass
+class _Submission:
+    commands: Sequence[pb.Command]
+    atomic: bool
+    future: Future = field(default_factory=Future)
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    segments_checked: int = 0
+    entries_checked: int = 0
+    first_bad_segment: int = 0
+    problem: str = ""
+    head_hash: str = GENESIS_HASH
+
+
+class Ledger:
+    """Use `open_ledger` (engine/__init__.py) to build one."""
+
+    def __init__(self, store: SegmentStore, clock: Callable[[], int],
+                 lock_fd: int | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self.state = State()
+        self._lock_fd = lock_fd
+        self._read_lock = threading.Lock()
+        self._q: queue.Queue[_Submission | None] = queue.Queue()
+        self._decider = Decider(self.state)
+        self._closed = False
+        self._fenced: LedgerError | None = None
+        self._writer = threading.Thread(target=self._run, name="arledger-writer", daemon=True)
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    def replay(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Fold every stored segment into a fresh state; returns entries replayed."""
+        total = self.store.head_seq()
+        n = 0
+        for seq, blob in self.store.read():
+            problem = self._check(seq, blob)
+            if problem:
+                raise error("LOG_CORRUPT", f"segment {seq}: {problem}; run `arledger verify`")
+            seg = decode(blob)
+            self.state.apply_segment(seg, digest(blob))
+            n += seg.count
+            if progress:
+                progress(seq, total)
+        return n
+
+    def _check(self, seq: int, blob: bytes) -> str:
+        """Why segment `seq` does not continue the state's chain ('' if it does)."""
+        S = self.state
+        try:
+            seg = decode(blob)
+        except SegmentFormatError as e:
+            return str(e)
+        if seg.seq != seq or seq != S.head_seq + 1:
+            return f"sequence {seg.seq} stored as {seq}, expected {S.head_seq + 1}"
+        if seg.prev_hash != S.head_hash:
+            return "prev_hash does not match the previous segment's hash"
+        if seg.first_position != S.head_position + 1:
+            return f"first position {seg.first_position}, expected {S.head_position + 1}"
+        return ""
+
+    def start(self) -> "Ledger":
+        self._writer.start()
+        return self
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._q.put(None)
+            if self._writer.is_alive():
+                self._writer.join()
+            self.store.close()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- writes ---------------------------------------------------------------------------
+
+    def submit_async(self, commands: Sequence[pb.Command], atomic: bool = False) -> Future:
+        if not commands:
+            raise error("EMPTY_BATCH", "a batch needs at least one command")
+        if len(commands) > limits.batch_commands_max:
+            raise error("BATCH_TOO_LARGE", f"at most {limits.batch_commands_max} commands per batch")
+        sub = _Submission(commands, atomic)
+        if self._closed:
+            sub.future.set_exception(error("SHUTTING_DOWN", "the ledger is closed"))
+        else:
+            self._q.put(sub)
+        return sub.future
+
+    def submit(self, commands: Sequence[pb.Command], atomic: bool = False) -> list[Outcome]:
+        """Decide, store durably, and apply; one Outcome per command, in order."""
+        return self.submit_async(commands, atomic).result()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            sub = self._q.get()
+            if sub is None:
+                break
+            group = [sub]
+            n = len(sub.commands)
+            while n < GROUP_COMMANDS_MAX:
+                try:
+                    nxt = self._q.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                group.append(nxt)
+                n += len(nxt.commands)
+            try:
+                self._commit(group)
+            except BaseException as e:  # a bug: fail the callers, keep serving
+                for s in group:
+                    if not s.future.done():
+                        s.future.set_exception(e)
+        # Anything queued after close was requested is refused, not lost silently.
+        while True:
+            try:
+                sub = self._q.get_nowait()
+            except queue.Empty:
+                break
+            if sub is not None:
+                sub.future.set_exception(error("SHUTTING_DOWN", "the ledger is closed"))
+
+    def _commit(self, group: list[_Submission]) -> None:
+        S, d = self.state, self._decider
+        d.reset()
+        first = S.head_position + 1
+        results: list[list[Outcome]] = []
+        for sub in group:
+            if self._fenced is not None:
+                results.append([Outcome("REJECTED", _rid(c), error=self._fenced)
+                                for c in sub.commands])
+                continue
+            sp = d.savepoint()
+            outs = [d.decide(c, first) for c in sub.commands]
+            if sub.atomic and any(o.status == "REJECTED" for o in outs):
+                d.rollback(sp)
+                outs = [o if o.status != "ACCEPTED" else Outcome(
+                    "REJECTED", o.request_id, error=error(
+                        "ATOMIC_BATCH_ABORTED", "another command of this atomic batch was "
+                        "rejected; nothing was written")) for o in outs]
+            results.append(outs)
+        if not d.empty:
+            recorded = max(self.clock(), S.head_recorded_at_us)
+            seg = d.segment(S.head_seq + 1, first, recorded, S.head_hash)
+            blob = encode(seg)
+            try:
+                self.store.append(seg.seq, blob)
+            except LedgerError as err:
+                if err.reason == "WRITER_FENCED":
+                    self._fenced = err
+                for outs in results:
+                    for i, o in enumerate(outs):
+                        if o.status == "ACCEPTED":
+                            outs[i] = Outcome("REJECTED", o.request_id, error=err)
+            else:
+                # Fold exactly the bytes that were stored: the live path is a replay.
+                with self._read_lock:
+                    S.apply_segment(decode(blob), digest(blob))
+        d.reset()
+        for sub, outs in zip(group, results):
+            sub.future.set_result(outs)
+
+    # ---- reads ----------------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[State]:
+        """The state, consistent (no segment half-applied) while the block runs."""
+        with self._read_lock:
+            yield self.state
+
+    def entries(self, from_position: int = 1, limit: int = 0) -> Iterator[dict]:
+        """Log entries from a position, in order, up to the head as of the call."""
+        S = self.state
+        with self._read_lock:
+            head = S.head_position
+            if from_position > head + 1:
+                raise error("INVALID_POSITION", f"position {from_position} is beyond the head "
+                            f"{head}")
+            if from_position < 1:
+                from_position = 1
+            seq0 = S.segment_of(from_position) if head else 1
+        last = head if not limit else min(head, from_position + limit - 1)
+        if from_position > last:
+            return
+        for seq, blob in self.store.read(after_seq=seq0 - 1):
+            seg = decode(blob)
+            for entry in render.entries(S, seg):
+                if entry["position"] < from_position:
+                    continue
+                if entry["position"] > last:
+                    return
+                yield entry
+
+    def entry_at(self, position: int) -> dict:
+        return next(self.entries(position, 1))
+
+    def verify(self) -> VerifyReport:
+        """Recompute the hash chain over the stored segments."""
+        rep = VerifyReport(ok=True)
+        prev, seq_expected, pos_expected = GENESIS_HASH, 1, 1
+        try:
+            for seq, blob in self.store.read():
+                where = seq_expected
+                try:
+                    seg = decode(blob)
+                except SegmentFormatError as e:
+                    return _bad(rep, where, f"undecodable: {e}")
+                if seq != seq_expected or seg.seq != seq:
+                    return _bad(rep, where, f"segment {seq_expected} missing or out of order "
+                                f"(found {seg.seq} stored as {seq})")
+                if seg.prev_hash != prev:
+                    return _bad(rep, where, "prev_hash does not match the previous segment")
+                if seg.first_position != pos_expected:
+                    return _bad(rep, where, f"first position {seg.first_position}, expected "
+                                f"{pos_expected}")
+                prev = digest(blob)
+                seq_expected += 1
+                pos_expected += seg.count
+                rep.segments_checked += 1
+                rep.entries_checked += seg.count
+                rep.head_hash = prev
+        except Exception as e:  # an unreadable store is a finding, not a crash
+            return _bad(rep, seq_expected, f"store unreadable: {e}")
+        with self._read_lock:
+            live_seq, live_hash = self.state.head_seq, self.state.head_hash
+        if rep.segments_checked < live_seq:
+            return _bad(rep, rep.segments_checked + 1, f"the store ends at segment "
+                        f"{rep.segments_checked}, the ledger acknowledged {live_seq}")
+        if rep.segments_checked == live_seq and rep.head_hash != live_hash:
+            return _bad(rep, live_seq, "the last stored segment differs from the acknowledged one")
+        return rep
+
+
+def _bad(rep: VerifyReport, seq: int, problem: str) -> VerifyReport:
+    rep.ok = False
+    rep.first_bad_segment = seq
+    rep.problem = problem
+    return rep
+
+
+def _rid(cmd: pb.Command) -> str:
+    which = cmd.WhichOneof("command")
+    return getattr(cmd, which).request_id if which else ""
+
+
+def lock_data_dir(data_dir: Path) -> int:
+    """Hold an exclusive lock on the data directory for this process's lifetime."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise error("DATA_DIR_LOCKED", f"another arledger process holds {data_dir}") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd

@@ -1,0 +1,329 @@
+"""The in-memory state of one partition, and the one fold that builds it.
+
+`apply_segment` is the only way state changes: the live writer calls it after a
+segment is durable, and replay calls it for every stored segment, so a rebuild
+equals the live state bit for bit (`digest`). Every entity has a dense index
+(the order it was created in the log); numeric attributes live in growable
+numpy columns, text master data in Python lists.
+
+Money movements are also kept as a *journal* (kind, item, customer, effective
+day, segment, delta): the live open amounts are its running sums, and views as
+of a past effective day, or as known at a past recorded time, are masked sums
+over it (projections/), so no history is ever re-read from the store to answer
+them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from arledger.domain import entries as E
+from arledger.engine.segment import GENESIS_HASH, Segment
+
+# Journal kinds: whose open amount a row moves.
+J_INVOICE, J_CASH, J_CREDIT, J_DISPUTED = 0, 1, 2, 3
+
+
+class Columns:
+    """Growable numpy columns of one entity kind (amortised O(1) append)."""
+
+    def __init__(self, spec: dict[str, str]) -> None:
+        self.spec = spec
+        self.n = 0
+        self._cap = 0
+        self._cols: dict[str, np.ndarray] = {k: np.zeros(0, dtype=v) for k, v in spec.items()}
+
+    def reserve(self, extra: int) -> None:
+        need = self.n + extra
+        if need <= self._cap:
+            return
+        cap = max(need, self._cap * 2, 1024)
+        for k, old in self._cols.items():
+            new = np.zeros(cap, dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            self._cols[k] = new
+        self._cap = cap
+
+    def append(self, rows: int, /, **values: np.ndarray | int) -> int:
+        """Append `rows` rows; returns the first new index."""
+        self.reserve(rows)
+        first = self.n
+        for k, v in values.items():
+            self._cols[k][first:first + rows] = v
+        self.n += rows
+        return first
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["_cols"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def view(self, name: str) -> np.ndarray:
+        return self._cols[name][: self.n]
+
+
+class State:
+    def __init__(self) -> None:
+        self.customers = Columns({"currency": "<i2", "net_days": "<i4", "credit_limit": "<i8",
+                                  "closed": "|u1", "opened_day": "<i4", "open": "<i8",
+                                  "cash": "<i8", "credit": "<i8", "disputed": "<i8"})
+        self.customer_ids: list[str] = []
+        self.customer_ix: dict[str, int] = {}
+        self.currencies: list[str] = []
+        # Master data text, by customer index: [name, billing_contact, 6 address lines].
+        self.master: list[list[str]] = []
+        self.invoices = Columns({"customer": "<i4", "amount": "<i8", "issue_day": "<i4",
+                                 "due_day": "<i4", "open": "<i8", "disputed": "<i8",
+                                 "voided": "|u1"})
+        self.invoice_ids: list[str] = []
+        self.invoice_ix: dict[str, int] = {}
+        self.po_numbers: list[str] = []
+        self.payments = Columns({"customer": "<i4", "amount": "<i8", "value_day": "<i4",
+                                 "unapplied": "<i8", "reversed": "|u1",
+                                 "alloc_day": "<i4"})
+        self.payment_ids: list[str] = []
+        self.payment_ix: dict[str, int] = {}
+        # Net amount a payment has applied per invoice (what a reversal reopens).
+        self.payment_allocations: dict[int, dict[int, int]] = {}
+        self.credit_notes = Columns({"customer": "<i4", "amount": "<i8", "issue_day": "<i4",
+                                     "unapplied": "<i8"})
+        self.credit_note_ids: list[str] = []
+        self.credit_note_ix: dict[str, int] = {}
+        self.disputes = Columns({"invoice": "<i8", "amount": "<i8", "opened_day": "<i4",
+                                 "open": "|u1"})
+        self.dispute_ids: list[str] = []
+        self.dispute_ix: dict[str, int] = {}
+        # Per customer: indexes of its invoices, payments, credit notes (creation order).
+        self.customer_invoices: list[list[int]] = []
+        self.customer_payments: list[list[int]] = []
+        self.customer_credit_notes: list[list[int]] = []
+        self.journal = Columns({"kind": "|u1", "item": "<i8", "customer": "<i4", "day": "<i4",
+                                "seq": "<i4", "delta": "<i8"})
+        # request id -> (request hash, first position, entry count)
+        self.requests: dict[str, tuple[int, int, int]] = {}
+        self.segments = Columns({"first_position": "<i8", "count": "<i4",
+                                 "recorded_at_us": "<i8"})
+        self.head_position = 0
+        self.head_seq = 0
+        self.head_hash = GENESIS_HASH
+        self.head_recorded_at_us = 0
+        self.max_effective_day = -(2**31)
+
+    # ---- the fold -------------------------------------------------------------------------
+
+    def apply_segment(self, seg: Segment, blob_hash: str) -> None:
+        """Fold one durable segment into the state (live path and replay alike)."""
+        assert seg.seq == self.head_seq + 1 and seg.first_position == self.head_position + 1
+        t = seg.tables
+        env = t[E.ENVELOPE]
+        eff = np.asarray(env["effective_day"], dtype=np.int32)
+        jk: list[np.ndarray] = []  # journal parts: (kind, item, day, delta)
+        ji: list[np.ndarray] = []
+        jd: list[np.ndarray] = []
+        jv: list[np.ndarray] = []
+
+        def journal(kind: int, item: np.ndarray, rows_e: np.ndarray, delta: np.ndarray) -> None:
+            jk.append(np.full(len(item), kind, dtype=np.uint8))
+            ji.append(np.asarray(item, dtype=np.int64))
+            jd.append(eff[rows_e])
+            jv.append(np.asarray(delta, dtype=np.int64))
+
+        c = t.get("CustomerOpened")
+        if c is not None:
+            k = len(c["_e"])
+            first = self.customers.append(
+                k, currency=[self._currency_code(x) for x in c["currency"]],
+                net_days=c["payment_terms_net_days"], credit_limit=c["credit_limit_minor"],
+                opened_day=eff[c["_e"]])
+            assert first == int(c["customer_ix"][0])
+            self.customer_ids.extend(c["customer_id"])
+            self.customer_ix.update(zip(c["customer_id"], range(first, first + k)))
+            cols = [c["name"], c["billing_contact"]] + [c[a] for a in E.ADDRESS_COLUMNS]
+            self.master.extend([list(r) for r in zip(*cols)])
+            for lst in (self.customer_invoices, self.customer_payments, self.customer_credit_notes):
+                lst.extend([] for _ in range(k))
+        c = t.get("CustomerUpdated")
+        if c is not None:
+            cu = self.customers
+            for i in range(len(c["_e"])):
+                ix, ch = int(c["customer_ix"][i]), int(c["changed"][i])
+                m = self.master[ix]
+                if ch & E.CHANGED_NAME:
+                    m[0] = c["name"][i]
+                if ch & E.CHANGED_CONTACT:
+                    m[1] = c["billing_contact"][i]
+                if ch & E.CHANGED_ADDRESS:
+                    m[2:8] = [c[a][i] for a in E.ADDRESS_COLUMNS]
+                if ch & E.CHANGED_NET_DAYS:
+                    cu.net_days[ix] = c["payment_terms_net_days"][i]
+                if ch & E.CHANGED_LIMIT:
+                    cu.credit_limit[ix] = c["credit_limit_minor"][i]
+        c = t.get("CustomerClosed")
+        if c is not None:
+            self.customers.closed[c["customer_ix"]] = 1
+        c = t.get("InvoiceIssued")
+        if c is not None:
+            k = len(c["_e"])
+            first = self.invoices.append(k, customer=c["customer_ix"], amount=c["amount_minor"],
+                                         issue_day=c["issue_day"], due_day=c["due_day"])
+            assert first == int(c["invoice_ix"][0])
+            self.invoice_ids.extend(c["invoice_id"])
+            self.invoice_ix.update(zip(c["invoice_id"], range(first, first + k)))
+            self.po_numbers.extend(c["po_number"])
+            ci = self.customer_invoices
+            for cust, ix in zip(c["customer_ix"].tolist(), range(first, first + k)):
+                ci[cust].append(ix)
+            journal(J_INVOICE, c["invoice_ix"], c["_e"], c["amount_minor"])
+        c = t.get("InvoiceVoided")
+        if c is not None:
+            self.invoices.voided[c["invoice_ix"]] = 1
+            journal(J_INVOICE, c["invoice_ix"], c["_e"], -c["amount_minor"])
+        c = t.get("PaymentRecorded")
+        if c is not None:
+            k = len(c["_e"])
+            first = self.payments.append(k, customer=c["customer_ix"], amount=c["amount_minor"],
+                                         value_day=c["value_day"], alloc_day=c["value_day"])
+            assert first == int(c["payment_ix"][0])
+            self.payment_ids.extend(c["payment_id"])
+            self.payment_ix.update(zip(c["payment_id"], range(first, first + k)))
+            cp = self.customer_payments
+            for cust, ix in zip(c["customer_ix"].tolist(), range(first, first + k)):
+                cp[cust].append(ix)
+            journal(J_CASH, c["payment_ix"], c["_e"], c["amount_minor"])
+        c = t.get("PaymentReversed")
+        if c is not None:
+            self.payments.reversed[c["payment_ix"]] = 1
+            journal(J_CASH, c["payment_ix"], c["_e"], -c["amount_minor"])
+        c = t.get("CreditNoteIssued")
+        if c is not None:
+            k = len(c["_e"])
+            first = self.credit_notes.append(k, customer=c["customer_ix"],
+                                             amount=c["amount_minor"], issue_day=c["issue_day"])
+            assert first == int(c["credit_note_ix"][0])
+            self.credit_note_ids.extend(c["credit_note_id"])
+            self.credit_note_ix.update(zip(c["credit_note_id"], range(first, first + k)))
+            cc = self.customer_credit_notes
+            for cust, ix in zip(c["customer_ix"].tolist(), range(first, first + k)):
+                cc[cust].append(ix)
+            journal(J_CREDIT, c["credit_note_ix"], c["_e"], c["amount_minor"])
+        c = t.get(E.ALLOCATIONS)
+        if c is not None:
+            amt = c["amount_minor"]
+            journal(J_INVOICE, c["invoice_ix"], c["_e"], -amt)
+            is_pay = c["source_kind"] == E.SOURCE_PAYMENT
+            for kind, mask in ((J_CASH, is_pay), (J_CREDIT, ~is_pay)):
+                if mask.any():
+                    journal(kind, c["source_ix"][mask], c["_e"][mask], -amt[mask])
+            if is_pay.any():
+                # The latest day any allocation of a payment took effect (a reversal is never earlier).
+                np.maximum.at(self.payments.alloc_day, c["source_ix"][is_pay], eff[c["_e"][is_pay]])
+            pa = self.payment_allocations
+            for p, inv, a in zip(c["source_ix"][is_pay].tolist(), c["invoice_ix"][is_pay].tolist(),
+                                 amt[is_pay].tolist()):
+                d = pa.setdefault(p, {})
+                v = d.get(inv, 0) + a
+                if v:
+                    d[inv] = v
+                else:
+                    del d[inv]
+        c = t.get("DisputeOpened")
+        if c is not None:
+            k = len(c["_e"])
+            first = self.disputes.append(k, invoice=c["invoice_ix"], amount=c["amount_minor"],
+                                         opened_day=eff[c["_e"]], open=1)
+            assert first == int(c["dispute_ix"][0])
+            self.dispute_ids.extend(c["dispute_id"])
+            self.dispute_ix.update(zip(c["dispute_id"], range(first, first + k)))
+            journal(J_DISPUTED, c["invoice_ix"], c["_e"], c["amount_minor"])
+        c = t.get("DisputeResolved")
+        if c is not None:
+            d = c["dispute_ix"]
+            self.disputes.open[d] = 0
+            journal(J_DISPUTED, self.disputes.invoice[d], c["_e"], -self.disputes.amount[d])
+        c = t.get("InvoiceWrittenOff")
+        if c is not None:
+            journal(J_INVOICE, c["invoice_ix"], c["_e"], -c["amount_minor"])
+
+        if jk:
+            self._post(np.concatenate(jk), np.concatenate(ji), np.concatenate(jd),
+                       np.concatenate(jv), seg.seq)
+        for rid, h, n in _request_groups(env, seg.first_position):
+            self.requests[rid] = (h, *n)
+        self.segments.append(1, first_position=seg.first_position, count=seg.count,
+                             recorded_at_us=seg.recorded_at_us)
+        self.head_position = seg.last_position
+        self.head_seq = seg.seq
+        self.head_hash = blob_hash
+        self.head_recorded_at_us = seg.recorded_at_us
+        if len(eff):
+            self.max_effective_day = max(self.max_effective_day, int(eff.max()))
+
+    def _post(self, kind: np.ndarray, item: np.ndarray, day: np.ndarray, delta: np.ndarray,
+              seq: int) -> None:
+        cust = np.empty(len(item), dtype=np.int32)
+        for k, owner in ((J_INVOICE, self.invoices.customer), (J_CASH, self.payments.customer),
+                         (J_CREDIT, self.credit_notes.customer),
+                         (J_DISPUTED, self.invoices.customer)):
+            m = kind == k
+            cust[m] = owner[item[m]]
+        self.journal.append(len(item), kind=kind, item=item, customer=cust, day=day, seq=seq,
+                            delta=delta)
+        cu = self.customers
+        for k, items, totals in ((J_INVOICE, self.invoices.open, cu.open),
+                                 (J_CASH, self.payments.unapplied, cu.cash),
+                                 (J_CREDIT, self.credit_notes.unapplied, cu.credit),
+                                 (J_DISPUTED, self.invoices.disputed, cu.disputed)):
+            m = kind == k
+            if m.any():
+                np.add.at(items, item[m], delta[m])
+                np.add.at(totals, cust[m], delta[m])
+
+    def _currency_code(self, code: str) -> int:
+        try:
+            return self.currencies.index(code)
+        except ValueError:
+            self.currencies.append(code)
+            return len(self.currencies) - 1
+
+    # ---- identity -----------------------------------------------------------------------
+
+    def digest(self) -> str:
+        """SHA-256 over everything the state holds; equal after a replay."""
+        h = hashlib.sha256()
+        for cols in (self.customers, self.invoices, self.payments, self.credit_notes,
+                     self.disputes, self.journal, self.segments):
+            for name in sorted(cols.spec):
+                h.update(cols.view(name).tobytes())
+        for strings in (self.customer_ids, self.invoice_ids, self.payment_ids,
+                        self.credit_note_ids, self.dispute_ids, self.po_numbers, self.currencies):
+            h.update("\x00".join(strings).encode())
+            h.update(b"\x01")
+        for m in self.master:
+            h.update("\x00".join(m).encode())
+        h.update(repr(sorted(self.requests.items())).encode())
+        h.update(repr(sorted((k, sorted(v.items())) for k, v in
+                             self.payment_allocations.items())).encode())
+        h.update(f"{self.head_position}:{self.head_seq}:{self.head_hash}".encode())
+        return h.hexdigest()
+
+    def segment_of(self, position: int) -> int:
+        """1-based segment number holding a log position (which must exist)."""
+        fp = self.segments.view("first_position")
+        return int(np.searchsorted(fp, position, side="right"))
+
+
+def _request_groups(env: dict, first_position: int):
+    """(request id, hash, (first position, count)) per command in a segment's envelope."""
+    rids = env["request_id"]
+    hashes = env["request_hash"]
+    n = len(rids)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and rids[j] == rids[i]:
+            j += 1
+        yield rids[i], int(hashes[i]), (first_position + i, j - i)
+        i = j
