@@ -1,1 +1,338 @@
+"""gRPC interface: servicers over one Ledger, one error table, `create_server`."""
 
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from concurrent import futures
+
+import grpc
+from google.protobuf import struct_pb2, timestamp_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from arledger.domain import limits
+from arledger.domain import validate as V
+from arledger.domain.dates import date_to_day, day_to_iso
+from arledger.domain.errors import LedgerError, error
+from arledger.engine import Ledger, Outcome, system_clock_us
+from arledger.projections import views
+from arledger.v1 import commands_pb2 as cpb
+from arledger.v1 import ledger_pb2 as lpb
+from arledger.v1 import ledger_pb2_grpc as lgrpc
+
+ERROR_DOMAIN = "arledger"
+# Requests per stream batch kept in flight so decoding overlaps the writer.
+STREAM_INFLIGHT_MAX = 4
+_COMMAND_FIELD = {f.message_type.name: f.name
+                  for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
+_STATUS = {"ACCEPTED": lpb.ACCEPTED, "DUPLICATE": lpb.DUPLICATE, "REJECTED": lpb.REJECTED}
+
+
+def to_status(err: LedgerError) -> grpc.Status:
+    """The one place a domain error becomes a gRPC status (+ google.rpc.ErrorInfo)."""
+    info = error_details_pb2.ErrorInfo(reason=err.reason, domain=ERROR_DOMAIN,
+                                       metadata=err.metadata)
+    st = status_pb2.Status(code=getattr(code_pb2, err.code), message=err.message)
+    st.details.add().Pack(info)
+    return rpc_status.to_status(st)
+
+
+def _abort(context: grpc.ServicerContext, err: LedgerError) -> None:
+    context.abort_with_status(to_status(err))
+
+
+def _result(o: Outcome) -> lpb.CommandResult:
+    r = lpb.CommandResult(status=_STATUS[o.status], request_id=o.request_id,
+                          position=o.position, entry_count=o.entry_count,
+                          unapplied_minor=o.unapplied_minor)
+    if o.error is not None:
+        r.reason, r.code, r.message = o.error.reason, o.error.code, o.error.message
+    for inv, amt in o.allocations:
+        r.allocations.add(invoice_id=inv, amount_minor=amt)
+    if o.due_day is not None:
+        r.due_date = day_to_iso(o.due_day)
+    return r
+
+
+def _guard(fn: Callable) -> Callable:
+    """Map LedgerError raised by a handler to its status; nothing else leaks."""
+    def wrapper(self, request, context):  # type: ignore[no-untyped-def]
+        try:
+            return fn(self, request, context)
+        except LedgerError as e:
+            _abort(context, e)
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def _ts(us: int) -> timestamp_pb2.Timestamp:
+    return timestamp_pb2.Timestamp(seconds=us // 1_000_000, nanos=(us % 1_000_000) * 1000)
+
+
+class LedgerServicer(lgrpc.LedgerServiceServicer):
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def _one(self, request, context):  # type: ignore[no-untyped-def]
+        cmd = cpb.Command(**{_COMMAND_FIELD[type(request).__name__]: request})
+        try:
+            (o,) = self.ledger.submit([cmd])
+        except LedgerError as e:
+            _abort(context, e)
+        if o.status == "REJECTED":
+            _abort(context, o.error)
+        return _result(o)
+
+    OpenCustomer = UpdateCustomer = CloseCustomer = IssueInvoice = VoidInvoice = _one
+    RecordPayment = AllocatePayment = ReversePayment = IssueCreditNote = _one
+    AllocateCreditNote = OpenDispute = ResolveDispute = WriteOffInvoice = _one
+
+    @_guard
+    def SubmitBatch(self, request, context):  # type: ignore[no-untyped-def]
+        outs = self.ledger.submit(request.commands, atomic=request.atomic)
+        res = lpb.BatchResult(results=[_result(o) for o in outs])
+        for o in outs:
+            if o.status == "ACCEPTED":
+                res.accepted += 1
+            elif o.status == "DUPLICATE":
+                res.duplicates += 1
+            else:
+                res.rejected += 1
+        return res
+
+    @_guard
+    def SubmitBatchStream(self, request_iterator, context):  # type: ignore[no-untyped-def]
+        summary = lpb.SubmitBatchStreamResponse()
+        inflight: list[tuple[int, futures.Future]] = []
+
+        def settle(bi: int, fut: futures.Future) -> None:
+            for ci, o in enumerate(fut.result()):
+                summary.commands += 1
+                if o.status == "ACCEPTED":
+                    summary.accepted += 1
+                    summary.last_position = max(summary.last_position,
+                                                o.position + o.entry_count - 1)
+                elif o.status == "DUPLICATE":
+                    summary.duplicates += 1
+                else:
+                    summary.rejected += 1
+                    if len(summary.rejections) < limits.batch_commands_max:
+                        summary.rejections.add(batch_index=bi, command_index=ci,
+                                               request_id=o.request_id, reason=o.error.reason,
+                                               code=o.error.code, message=o.error.message)
+
+        for bi, batch in enumerate(request_iterator):
+            inflight.append((bi, self.ledger.submit_async(batch.commands, batch.atomic)))
+            summary.batches += 1
+            if len(inflight) >= STREAM_INFLIGHT_MAX:
+                settle(*inflight.pop(0))
+        for item in inflight:
+            settle(*item)
+        return summary
+
+
+class QueryServicer(lgrpc.QueryServiceServicer):
+    def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
+        self.ledger = ledger
+        self.clock = clock
+
+    def _as_of(self, text: str) -> int:
+        if text:
+            return V.day(text, "as_of")
+        return date_to_day(dt.datetime.fromtimestamp(self.clock() / 1e6, dt.timezone.utc).date())
+
+    @staticmethod
+    def _known_at(request) -> int | None:  # type: ignore[no-untyped-def]
+        if not request.HasField("known_at"):
+            return None
+        ts = request.known_at
+        if ts.seconds < 0 or not 0 <= ts.nanos < 1_000_000_000:
+            raise error("INVALID_TIMESTAMP", "known_at must be a valid time after 1970")
+        return ts.seconds * 1_000_000 + ts.nanos // 1000
+
+    @staticmethod
+    def _customer(S, customer_id: str) -> int:  # type: ignore[no-untyped-def]
+        V.ident(customer_id, "customer_id")
+        ix = S.customer_ix.get(customer_id)
+        if ix is None:
+            raise error("CUSTOMER_NOT_FOUND", f"no customer {customer_id!r}")
+        return ix
+
+    @_guard
+    def GetCustomer(self, request, context):  # type: ignore[no-untyped-def]
+        with self.ledger.reading() as S:
+            ix = self._customer(S, request.customer_id)
+            m = S.master[ix]
+            c = S.customers
+            return lpb.Customer(
+                customer_id=request.customer_id, name=m[0], currency=S.currencies[c.currency[ix]],
+                billing_contact=m[1],
+                address=cpb.Address(line1=m[2], line2=m[3], city=m[4], region=m[5],
+                                    postal_code=m[6], country=m[7]),
+                payment_terms_net_days=int(c.net_days[ix]),
+                credit_limit_minor=int(c.credit_limit[ix]),
+                status="CLOSED" if c.closed[ix] else "OPEN",
+                opened_date=day_to_iso(int(c.opened_day[ix])))
+
+    @_guard
+    def GetBalance(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self._as_of(request.as_of)
+        known_at = self._known_at(request)
+        with self.ledger.reading() as S:
+            ix = self._customer(S, request.customer_id)
+            ks = views.known_seq_at(S, known_at)
+            b = views.balance(S, ix, as_of, ks)
+            return lpb.Balance(customer_id=request.customer_id,
+                               currency=S.currencies[S.customers.currency[ix]],
+                               as_of=day_to_iso(as_of), position=_position(S, ks), **b)
+
+    @_guard
+    def ListOpenItems(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self._as_of(request.as_of)
+        known_at = self._known_at(request)
+        size = request.page_size or limits.page_size_default
+        if not 0 < size <= limits.page_size_max:
+            raise error("INVALID_PAGE_SIZE", f"page_size must be 1..{limits.page_size_max}")
+        with self.ledger.reading() as S:
+            ix = self._customer(S, request.customer_id)
+            ks = views.known_seq_at(S, known_at)
+            offset = 0
+            if request.page_token:
+                # The token pins the view (as known at segment ks), so pages stay consistent
+                # while new entries arrive.
+                tok = _read_token(request.page_token)
+                if tok.get("c") != request.customer_id or tok.get("a") != as_of:
+                    raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
+                ks, offset = int(tok["k"]), int(tok["o"])
+            items = views.open_items(S, ix, as_of, ks)
+        page = items[offset:offset + size]
+        resp = lpb.ListOpenItemsResponse()
+        for it in page:
+            resp.items.add(kind=it["kind"], item_id=it["item_id"],
+                           issue_date=day_to_iso(it["issue_day"]), due_date=day_to_iso(it["due_day"]),
+                           amount_minor=it["amount_minor"], open_minor=it["open_minor"],
+                           disputed_minor=it["disputed_minor"], days_past_due=it["days_past_due"])
+        if offset + size < len(items):
+            resp.next_page_token = _make_token({"c": request.customer_id, "a": as_of, "k": ks,
+                                                "o": offset + size})
+        return resp
+
+    @_guard
+    def GetAging(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self._as_of(request.as_of)
+        known_at = self._known_at(request)
+        edges = views.check_edges(tuple(request.bucket_edges_days))
+        basis = request.basis or lpb.DUE_DATE
+        if basis not in (lpb.DUE_DATE, lpb.INVOICE_DATE):
+            raise error("INVALID_ENUM", "basis must be DUE_DATE or INVOICE_DATE")
+        with self.ledger.reading() as S:
+            ix = self._customer(S, request.customer_id) if request.customer_id else None
+            ks = views.known_seq_at(S, known_at)
+            rep = views.aging(S, ix, as_of, ks, edges, basis == lpb.INVOICE_DATE)
+            position = _position(S, ks)
+        out = lpb.AgingReport(as_of=day_to_iso(as_of), basis=basis,
+                              bucket_labels=rep["bucket_labels"], position=position)
+        for r in rep["rows"]:
+            out.rows.add(**r)
+        return out
+
+
+def _position(S, known_seq: int) -> int:  # type: ignore[no-untyped-def]
+    if known_seq <= 0:
+        return 0
+    return int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1] - 1)
+
+
+def _make_token(d: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).decode()
+
+
+def _read_token(tok: str) -> dict:
+    try:
+        d = json.loads(base64.urlsafe_b64decode(tok.encode()))
+        if not isinstance(d, dict) or not {"c", "a", "k", "o"} <= d.keys():
+            raise ValueError
+        return d
+    except (ValueError, TypeError):
+        raise error("INVALID_PAGE_TOKEN", "not a page token this server issued") from None
+
+
+def log_entry(e: dict) -> lpb.LogEntry:
+    fields = struct_pb2.Struct()
+    fields.update(e["fields"])
+    return lpb.LogEntry(position=e["position"], segment=e["segment"], type=e["type"],
+                        effective_date=e["effective_date"], recorded_at=_ts(e["recorded_at_us"]),
+                        request_id=e["request_id"], actor=e["actor"], reason=e["reason"],
+                        fields=fields)
+
+
+class LogServicer(lgrpc.LogServiceServicer):
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def StreamEntries(self, request, context) -> Iterator[lpb.LogEntry]:  # type: ignore[no-untyped-def]
+        try:
+            for e in self.ledger.entries(request.from_position or 1, request.limit):
+                yield log_entry(e)
+        except LedgerError as err:
+            _abort(context, err)
+
+    @_guard
+    def GetLogHead(self, request, context):  # type: ignore[no-untyped-def]
+        with self.ledger.reading() as S:
+            return lpb.LogHead(position=S.head_position, segment=S.head_seq,
+                               head_hash=S.head_hash, recorded_at=_ts(S.head_recorded_at_us),
+                               state_digest=S.digest())
+
+    @_guard
+    def VerifyLog(self, request, context):  # type: ignore[no-untyped-def]
+        r = self.ledger.verify()
+        return lpb.VerifyLogResponse(ok=r.ok, segments_checked=r.segments_checked,
+                                     entries_checked=r.entries_checked,
+                                     first_bad_segment=r.first_bad_segment, problem=r.problem,
+                                     head_hash=r.head_hash)
+
+
+SERVICE_NAMES = tuple(lpb.DESCRIPTOR.services_by_name[s].full_name
+                      for s in ("LedgerService", "QueryService", "LogService"))
+
+
+def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
+                  clock: Callable[[], int] | None = None,
+                  max_workers: int = 32) -> tuple[grpc.Server, int]:
+    """A gRPC server (not yet started) serving `ledger`; returns it and the bound port.
+
+    Port 0 picks a free port. SO_REUSEPORT is off, so a second server on a port
+    in use fails here instead of silently sharing it.
+    """
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="arledger-rpc"),
+        options=[("grpc.so_reuseport", 0),
+                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                 ("grpc.max_send_message_length", 64 * 1024 * 1024)])
+    lgrpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
+    lgrpc.add_QueryServiceServicer_to_server(QueryServicer(ledger, clock or system_clock_us),
+                                             server)
+    lgrpc.add_LogServiceServicer_to_server(LogServicer(ledger), server)
+    hs = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(hs, server)
+    for name in ("",) + SERVICE_NAMES:
+        hs.set(name, health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection(
+        SERVICE_NAMES + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                         reflection.SERVICE_NAME), server)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as e:
+        raise OSError(f"cannot listen on {address}: {e}") from None
+    if port == 0:
+        raise OSError(f"cannot listen on {address} (in use?)")
+    return server, port
+
+
+__all__ = ["create_server", "to_status", "log_entry"]
