@@ -10,7 +10,8 @@ from arledger.engine.decide import Outcome
 from arledger.engine.ledger import Ledger, VerifyReport, lock_data_dir
 from arledger.engine.store import SegmentStore
 
-__all__ = ["Ledger", "Outcome", "VerifyReport", "open_ledger", "system_clock_us"]
+__all__ = ["Ledger", "Outcome", "SegmentStore", "VerifyReport", "lock_data_dir", "open_ledger",
+           "system_clock_us"]
 
 
 def system_clock_us() -> int:

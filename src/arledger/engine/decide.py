@@ -68,13 +68,20 @@ class _Builder:
         t = self.tables.get(name)
         return len(t["_e"] if "_e" in t else t["type"]) if t else 0
 
-    def mark(self) -> dict[str, int]:
-        return {name: self.rows(name) for name in self.tables}
-
-    def truncate(self, mark: dict[str, int]) -> None:
-        for name in list(self.tables):
-            keep = mark.get(name, 0)
-            for col in self.tables[name].values():
+    def truncate(self, entries: int) -> None:
+        """Drop every row of entries numbered `entries` and later."""
+        env = self.tables.get(E.ENVELOPE)
+        if not env or len(env["type"]) <= entries:
+            return
+        for name, t in self.tables.items():
+            if name == E.ENVELOPE:
+                keep = entries
+            else:
+                es = t["_e"]
+                keep = len(es)
+                while keep and es[keep - 1] >= entries:  # rows are appended in entry order
+                    keep -= 1
+            for col in t.values():
                 del col[keep:]
 
     def finish(self) -> dict[str, dict[str, Any]]:
@@ -90,6 +97,16 @@ class _Builder:
 class Decider:
     def __init__(self, state: State) -> None:
         self.S = state
+        S = state
+        # The committed maps and tables per kind (mutated in place by the state; never rebound).
+        self._ix = {_CUST: S.customer_ix, _INV: S.invoice_ix, _PAY: S.payment_ix,
+                    _CN: S.credit_note_ix, _DSP: S.dispute_ix}
+        self._names = {_CUST: S.customer_ids, _INV: S.invoice_ids, _PAY: S.payment_ids,
+                       _CN: S.credit_note_ids, _DSP: S.dispute_ids}
+        self._tables = {_CUST: S.customers, _INV: S.invoices, _PAY: S.payments,
+                        _CN: S.credit_notes, _DSP: S.disputes}
+        self._children = {_INV: S.customer_invoices, _PAY: S.customer_payments,
+                          _CN: S.customer_credit_notes}
         self.reset()
 
     # ---- overlay --------------------------------------------------------------------------
@@ -109,10 +126,10 @@ class Decider:
     def empty(self) -> bool:
         return not self.b.rows(E.ENVELOPE)
 
-    def savepoint(self) -> tuple[int, dict[str, int], dict[str, int]]:
-        return len(self.undo), self.b.mark(), dict(self.counts)
+    def savepoint(self) -> tuple[int, int, dict[str, int]]:
+        return len(self.undo), self.b.rows(E.ENVELOPE), dict(self.counts)
 
-    def rollback(self, sp: tuple[int, dict[str, int], dict[str, int]]) -> None:
+    def rollback(self, sp: tuple[int, int, dict[str, int]]) -> None:
         n, mark, counts = sp
         while len(self.undo) > n:
             d, k, old = self.undo.pop()
@@ -174,10 +191,7 @@ class Decider:
         self._set(self.recs[kind], ix, r)
 
     def find(self, kind: str, id_: str) -> int | None:
-        S = self.S
-        committed = {_CUST: S.customer_ix, _INV: S.invoice_ix, _PAY: S.payment_ix,
-                     _CN: S.credit_note_ix, _DSP: S.dispute_ix}[kind]
-        ix = committed.get(id_)
+        ix = self._ix[kind].get(id_)
         return ix if ix is not None else self.new_ids[kind].get(id_)
 
     def must(self, kind: str, id_: str, field: str) -> int:
@@ -188,21 +202,16 @@ class Decider:
         return ix
 
     def create(self, kind: str, id_: str) -> int:
-        base = {_CUST: self.S.customers.n, _INV: self.S.invoices.n, _PAY: self.S.payments.n,
-                _CN: self.S.credit_notes.n, _DSP: self.S.disputes.n}[kind]
-        ix = base + self.counts[kind]
+        ix = self._tables[kind].n + self.counts[kind]
         self.counts[kind] += 1
         self._set(self.new_ids[kind], id_, ix)
         self._set(self.new_names[kind], ix, id_)
         return ix
 
     def children(self, kind: str, cust: int) -> list[int]:
-        S = self.S
-        committed: list[int] = []
-        if cust < S.customers.n:
-            committed = {_INV: S.customer_invoices, _PAY: S.customer_payments,
-                         _CN: S.customer_credit_notes}[kind][cust]
-        return committed + self.new_children.get((kind, cust), [])
+        committed = self._children[kind][cust] if cust < self.S.customers.n else []
+        new = self.new_children.get((kind, cust))
+        return committed + new if new else committed
 
     def add_child(self, kind: str, cust: int, ix: int) -> None:
         lst = self.new_children.get((kind, cust))
@@ -218,9 +227,7 @@ class Decider:
         return d
 
     def id_of(self, kind: str, ix: int) -> str:
-        S = self.S
-        committed = {_CUST: S.customer_ids, _INV: S.invoice_ids, _PAY: S.payment_ids,
-                     _CN: S.credit_note_ids, _DSP: S.dispute_ids}[kind]
+        committed = self._names[kind]
         return committed[ix] if ix < len(committed) else self.new_names[kind][ix]
 
     # ---- entries --------------------------------------------------------------------------
