@@ -31,7 +31,7 @@ _MISSING = object()
 _CUST, _INV, _PAY, _CN, _DSP = "customer", "invoice", "payment", "credit_note", "dispute"
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """The result of one command (ACCEPTED, DUPLICATE or REJECTED)."""
 
@@ -237,15 +237,18 @@ class Decider:
         t = E.BY_NAME[type_name]
         envt = self.b.table(E.ENVELOPE, E.ENVELOPE_COLUMNS)
         e = len(envt["type"])
-        rid, actor, reason, h = env
         tbl = self.b.table(type_name, t.all_columns)
-        for col, v in (("type", t.code), ("effective_day", eff_day), ("request_id", rid),
-                       ("actor", actor), ("reason", reason), ("request_hash", h),
-                       ("row", len(tbl["_e"]))):
-            envt[col].append(v)
+        envt["type"].append(t.code)
+        envt["effective_day"].append(eff_day)
+        envt["request_id"].append(env[0])
+        envt["actor"].append(env[1])
+        envt["reason"].append(env[2])
+        envt["request_hash"].append(env[3])
+        envt["row"].append(len(tbl["_e"]))
         tbl["_e"].append(e)
-        for col, _ in t.columns:
-            tbl[col].append(cols[col])
+        for col, v in cols.items():
+            tbl[col].append(v)
+        assert len(cols) == len(t.columns), (type_name, sorted(cols))
         return e
 
     def allocation(self, e: int, source_kind: int, source_ix: int, inv: int, amt: int) -> None:
