@@ -71,6 +71,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INVALID_QUANTITY": (InvalidArgument, "a line quantity is not in 1..10^9 or a unit price is negative"),
     "NOTHING_TO_CHANGE": (InvalidArgument, "an update that sets no field"),
     "CREDIT_AMOUNT_INVALID": (InvalidArgument, "credited amount does not fit the dispute outcome"),
+    "MALFORMED_JSON": (InvalidArgument, "a line of a submit file is not a Command in protobuf's JSON mapping"),
     "EMPTY_BATCH": (InvalidArgument, "a batch with no commands"),
     "BATCH_TOO_LARGE": (InvalidArgument, "more than 10,000 commands in one batch"),
     "EMPTY_COMMAND": (InvalidArgument, "a batch entry with no command set"),

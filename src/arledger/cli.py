@@ -1,0 +1,240 @@
+"""The `arledger` command: run the server, load a demo, and work the ledger from a shell.
+
+Server-side commands (serve, replay, verify --data-dir) live here; the commands
+that talk to a running server through the client SDK are in cli_ops.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+DEFAULT_LISTEN = "127.0.0.1:50051"
+DEFAULT_DATA_DIR = "./arledger-data"
+
+
+class Progress:
+    """A one-line progress bar on stderr (a final summary line when not a terminal)."""
+
+    def __init__(self, total: int, label: str, unit: str = "events") -> None:
+        self.total = max(total, 1)
+        self.label = label
+        self.unit = unit
+        self.done = 0
+        self.t0 = time.perf_counter()
+        self._last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if self.tty and now - self._last > 0.1:
+            self._last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        frac = min(self.done / self.total, 1.0)
+        bar = "#" * int(frac * 30)
+        rate = self.done / max(now - self.t0, 1e-9)
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {frac:6.1%} {self.done:,}/{self.total:,} "
+                         f"{self.unit} {rate:,.0f}/s ")
+        sys.stderr.flush()
+
+    def close(self) -> float:
+        now = time.perf_counter()
+        self._draw(now) if self.tty else None
+        elapsed = now - self.t0
+        sys.stderr.write(("\n" if self.tty else "") + f"{self.label}: {self.done:,} {self.unit} in "
+                         f"{elapsed:.2f} s ({self.done / max(elapsed, 1e-9):,.0f}/s)\n")
+        return elapsed
+
+
+def emit(obj: object, fmt: str, columns: Sequence[str] | None = None) -> None:
+    """Print a dict or a list of dicts as JSON or as a readable table."""
+    if fmt == "json":
+        print(json.dumps(obj, indent=2, default=str))
+        return
+    rows = obj if isinstance(obj, list) else [obj]
+    if not rows:
+        print("(none)")
+        return
+    if not isinstance(obj, list) and columns is None:
+        width = max(len(k) for k in obj)  # type: ignore[union-attr]
+        for k, v in obj.items():  # type: ignore[union-attr]
+            print(f"{k:<{width}}  {v}")
+        return
+    cols = list(columns or rows[0].keys())
+    cells = [[_cell(r.get(c, "")) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    right = [all(isinstance(r.get(c), int) for r in rows) for c in cols]
+    print("  ".join(c.upper().ljust(w) for c, w in zip(cols, widths)))
+    for row in cells:
+        print("  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(row, widths, right)))
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v)
+    return str(v)
+
+
+# ---- server-side commands ----------------------------------------------------------------
+
+def load_demo(ledger, customers: int, seed: int) -> dict:  # type: ignore[no-untyped-def]
+    """Submit the synthetic demo portfolio straight to the ledger (skipped if not empty)."""
+    from arledger import synthetic
+
+    if ledger.state.head_position:
+        return {"loaded": 0, "note": "the ledger already has entries; demo not loaded"}
+    spec = synthetic.PortfolioSpec(customers=customers, seed=seed)
+    bar = Progress(synthetic.estimate_commands(spec), "demo", "commands")
+    accepted = rejected = 0
+    pending = []
+    for batch in synthetic.generate_batches(spec, 2000):
+        pending.append(ledger.submit_async(batch))
+        if len(pending) >= 4:
+            outs = pending.pop(0).result()
+            accepted += sum(o.status != "REJECTED" for o in outs)
+            rejected += sum(o.status == "REJECTED" for o in outs)
+            bar.update(len(outs))
+    for f in pending:
+        outs = f.result()
+        accepted += sum(o.status != "REJECTED" for o in outs)
+        rejected += sum(o.status == "REJECTED" for o in outs)
+        bar.update(len(outs))
+    bar.close()
+    return {"loaded": accepted, "rejected": rejected, "customers": customers}
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from arledger.engine import open_ledger
+    from arledger.server import create_server
+
+    data_dir = Path(args.data_dir)
+    print(f"arledger: opening {data_dir.resolve()}", file=sys.stderr)
+    bar: list[Progress] = []
+
+    def progress(seq: int, total: int) -> None:
+        if not bar:
+            bar.append(Progress(total, "replay", "segments"))
+        bar[0].update(1)
+
+    ledger = open_ledger(data_dir, progress=progress)
+    if bar:
+        bar[0].close()
+    try:
+        if args.demo:
+            info = load_demo(ledger, args.demo_customers, args.demo_seed)
+            print(f"arledger: demo {info}", file=sys.stderr)
+        server, port = create_server(ledger, args.listen)
+        server.start()
+        S = ledger.state
+        print(f"arledger: serving on {args.listen.rsplit(':', 1)[0]}:{port} "
+              f"({S.head_position:,} entries, {S.customers.n:,} customers); Ctrl-C stops",
+              file=sys.stderr, flush=True)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        stop.wait()
+        print("arledger: stopping (finishing in-flight calls)", file=sys.stderr)
+        server.stop(grace=5).wait()
+    finally:
+        ledger.close()
+    return 0
+
+
+def _offline(data_dir: str):  # type: ignore[no-untyped-def]
+    """A read-only view of a data directory no server holds (the lock is taken)."""
+    from arledger.engine import Ledger, SegmentStore, lock_data_dir, system_clock_us
+
+    fd = lock_data_dir(Path(data_dir))
+    return Ledger(SegmentStore.sqlite(Path(data_dir) / "ledger.db"), system_clock_us, fd)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Rebuild every view from the log and report the state digest and events/s."""
+    ledger = _offline(args.data_dir)
+    try:
+        total = ledger.store.head_seq()
+        bar = Progress(total, "replay", "segments")
+        t0 = time.perf_counter()
+        n = ledger.replay(lambda seq, tot: bar.update(1))
+        elapsed = time.perf_counter() - t0
+        bar.close()
+        S = ledger.state
+        emit({"entries": n, "segments": S.head_seq, "seconds": round(elapsed, 3),
+              "events_per_second": round(n / max(elapsed, 1e-9)), "head_hash": S.head_hash,
+              "state_digest": S.digest()}, args.format)
+    finally:
+        ledger.close()
+    return 0
+
+
+def cmd_verify_offline(args: argparse.Namespace) -> int:
+    """Recompute the hash chain of a data directory no server holds."""
+    from dataclasses import asdict
+
+    ledger = _offline(args.data_dir)
+    try:
+        rep = asdict(ledger.verify())
+    finally:
+        ledger.close()
+    emit(rep, args.format)
+    return 0 if rep["ok"] else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="arledger",
+        description="Event-sourced accounts-receivable ledger: gRPC server and command line.")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="output: readable table (default) or JSON for scripts")
+    p.add_argument("--target", default=os.environ.get("ARLEDGER_TARGET", DEFAULT_LISTEN),
+                   help="server address for client commands (env ARLEDGER_TARGET; "
+                        f"default {DEFAULT_LISTEN})")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="run the gRPC server on the embedded SQLite store")
+    s.add_argument("--data-dir", default=os.environ.get("ARLEDGER_DATA_DIR", DEFAULT_DATA_DIR),
+                   help=f"where the log lives (env ARLEDGER_DATA_DIR; default {DEFAULT_DATA_DIR})")
+    s.add_argument("--listen", default=DEFAULT_LISTEN, help=f"address (default {DEFAULT_LISTEN}; "
+                   "port 0 picks a free one)")
+    s.add_argument("--demo", action="store_true",
+                   help="load the synthetic demo portfolio first (only into an empty ledger)")
+    s.add_argument("--demo-customers", type=int, default=500, help="demo size (default 500)")
+    s.add_argument("--demo-seed", type=int, default=7, help="demo seed (default 7)")
+    s.set_defaults(func=cmd_serve)
+
+    r = sub.add_parser("replay", help="rebuild every view from a data directory's log "
+                       "(no server running on it) and report digest and events/s")
+    r.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    r.set_defaults(func=cmd_replay)
+
+    from arledger import cli_ops
+    cli_ops.register(sub)
+    return p
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    from arledger.domain.errors import LedgerError
+    try:
+        return int(args.func(args) or 0)
+    except LedgerError as e:
+        print(f"arledger: {e.reason}: {e.message}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
