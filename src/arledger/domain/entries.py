@@ -42,7 +42,8 @@ class EntryType:
 
     @property
     def all_columns(self) -> tuple[tuple[str, str], ...]:
-        return (("_e", I4),) + self.columns
+        """The stored columns: `_e` (row of the envelope) first."""
+        return _ALL_COLUMNS[self.name]
 
 
 _MASTER = (("name", STR), ("billing_contact", STR)) + tuple((c, STR) for c in ADDRESS_COLUMNS) + (
@@ -94,6 +95,7 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
 )
 
 BY_NAME: dict[str, EntryType] = {t.name: t for t in ENTRY_TYPES}
+_ALL_COLUMNS = {t.name: (("_e", I4),) + t.columns for t in ENTRY_TYPES}
 BY_CODE: dict[int, EntryType] = {t.code: t for t in ENTRY_TYPES}
 
 # Child tables: rows that belong to an entry (by `_e`).

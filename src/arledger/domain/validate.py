@@ -10,10 +10,14 @@ from arledger.domain.errors import error
 from arledger.domain.money import MINOR_UNITS
 
 _ID = re.compile(r"[A-Za-z0-9._:/@-]{1,%d}" % limits.id_length_max)
+_ID_PUNCTUATION = str.maketrans("", "", "._:/@-")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def ident(value: str, field: str) -> str:
+    if len(value) <= limits.id_length_max and value.isascii() and \
+            value.translate(_ID_PUNCTUATION).isalnum():
+        return value  # the common case, without the regex
     if not value:
         raise error("MISSING_FIELD", f"{field} is required")
     if not _ID.fullmatch(value):
@@ -45,10 +49,19 @@ def currency(value: str, field: str = "currency") -> str:
     return value
 
 
+_DAYS: dict[str, int] = {}  # valid date text -> day number (few distinct dates, many commands)
+
+
 def day(value: str, field: str) -> int:
+    d = _DAYS.get(value)
+    if d is not None:
+        return d
     if not value:
         raise error("MISSING_FIELD", f"{field} is required (YYYY-MM-DD)")
-    return parse_day(value, field)
+    d = parse_day(value, field)
+    if len(_DAYS) < 1_000_000:
+        _DAYS[value] = d
+    return d
 
 
 def person(actor: str, reason: str, what: str) -> None:

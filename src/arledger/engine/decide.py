@@ -28,6 +28,10 @@ from arledger.engine.state import State
 from arledger.v1 import commands_pb2 as pb
 
 _MISSING = object()
+_FIELD = {f"_{i}": i for i in range(8)}
+_METHODS = frozenset(pb.PaymentMethod.values()) - {0}
+_STRATEGIES = frozenset(pb.AllocationStrategy.values())
+_REVERSAL_REASONS = frozenset(pb.ReversalReason.values()) - {0}
 _CUST, _INV, _PAY, _CN, _DSP = "customer", "invoice", "payment", "credit_note", "dispute"
 
 
@@ -107,12 +111,16 @@ class Decider:
                         _CN: S.credit_notes, _DSP: S.disputes}
         self._children = {_INV: S.customer_invoices, _PAY: S.customer_payments,
                           _CN: S.customer_credit_notes}
+        self._handlers = {f.name: getattr(self, "_" + f.name)
+                          for f in pb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
         self.reset()
 
     # ---- overlay --------------------------------------------------------------------------
 
     def reset(self) -> None:
         self.b = _Builder()
+        self._env = self.b.table(E.ENVELOPE, E.ENVELOPE_COLUMNS)
+        self._env_type = self._env["type"]
         self.undo: list[tuple[Any, Any, Any]] = []
         self.new_ids: dict[str, dict[str, int]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
         self.new_names: dict[str, dict[int, str]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
@@ -124,13 +132,13 @@ class Decider:
 
     @property
     def empty(self) -> bool:
-        return not self.b.rows(E.ENVELOPE)
+        return not self._env_type
 
-    def savepoint(self) -> tuple[int, int, dict[str, int]]:
-        return len(self.undo), self.b.rows(E.ENVELOPE), dict(self.counts)
+    def savepoint(self) -> tuple[int, int]:
+        return len(self.undo), len(self._env_type)
 
-    def rollback(self, sp: tuple[int, int, dict[str, int]]) -> None:
-        n, mark, counts = sp
+    def rollback(self, sp: tuple[int, int]) -> None:
+        n, mark = sp
         while len(self.undo) > n:
             d, k, old = self.undo.pop()
             if old is _MISSING:
@@ -140,7 +148,6 @@ class Decider:
             else:
                 d[k] = old
         self.b.truncate(mark)
-        self.counts = counts
 
     def _set(self, d: dict, k: Any, v: Any) -> None:
         self.undo.append((d, k, d.get(k, _MISSING)))
@@ -180,30 +187,33 @@ class Decider:
         return (int(d.invoice[ix]), int(d.amount[ix]), int(d.opened_day[ix]), int(d.open[ix]))
 
     def put(self, kind: str, ix: int, *values: Any, **changes: Any) -> None:
-        """Replace a record, either whole (`values`) or by field position (`changes` as _N)."""
+        """Replace a record, either whole (`values`) or by field position (`_N=value`)."""
         if values:
             r = values
         else:
-            r = list(self.rec(kind, ix))
+            lst = list(self.rec(kind, ix))
             for k, v in changes.items():
-                r[int(k[1:])] = v
-            r = tuple(r)
-        self._set(self.recs[kind], ix, r)
+                lst[_FIELD[k]] = v
+            r = tuple(lst)
+        d = self.recs[kind]
+        self.undo.append((d, ix, d.get(ix, _MISSING)))
+        d[ix] = r
 
     def find(self, kind: str, id_: str) -> int | None:
         ix = self._ix[kind].get(id_)
         return ix if ix is not None else self.new_ids[kind].get(id_)
 
     def must(self, kind: str, id_: str, field: str) -> int:
-        V.ident(id_, field)
         ix = self.find(kind, id_)
         if ix is None:
+            V.ident(id_, field)  # malformed rather than unknown?
             raise error(f"{kind.upper()}_NOT_FOUND", f"no {kind.replace('_', ' ')} {id_!r}")
         return ix
 
     def create(self, kind: str, id_: str) -> int:
-        ix = self._tables[kind].n + self.counts[kind]
-        self.counts[kind] += 1
+        n = self.counts[kind]
+        ix = self._tables[kind].n + n
+        self._set(self.counts, kind, n + 1)
         self._set(self.new_ids[kind], id_, ix)
         self._set(self.new_names[kind], ix, id_)
         return ix
@@ -235,8 +245,8 @@ class Decider:
     def entry(self, type_name: str, eff_day: int, env: tuple[str, str, str, int],
               **cols: Any) -> int:
         t = E.BY_NAME[type_name]
-        envt = self.b.table(E.ENVELOPE, E.ENVELOPE_COLUMNS)
-        e = len(envt["type"])
+        envt = self._env
+        e = len(self._env_type)
         tbl = self.b.table(type_name, t.all_columns)
         envt["type"].append(t.code)
         envt["effective_day"].append(eff_day)
@@ -280,18 +290,20 @@ class Decider:
         sp = self.savepoint()
         try:
             V.ident(rid, "request_id")
-            V.text(msg.actor, "actor")
-            V.text(msg.reason, "reason")
+            if msg.actor:
+                V.text(msg.actor, "actor")
+            if msg.reason:
+                V.text(msg.reason, "reason")
             prior = self.S.requests.get(rid) or self.requests.get(rid)
             if prior is not None:
                 if prior[0] != h:
                     raise error("REQUEST_ID_REUSED", f"request id {rid!r} was used for another "
                                 "payload")
                 return Outcome("DUPLICATE", rid, position=prior[1], entry_count=prior[2])
-            e0 = self.b.rows(E.ENVELOPE)
+            e0 = len(self._env_type)
             out = Outcome("ACCEPTED", rid)
-            getattr(self, "_" + which)(msg, (rid, msg.actor, msg.reason, h), out)
-            n = self.b.rows(E.ENVELOPE) - e0
+            self._handlers[which](msg, (rid, msg.actor, msg.reason, h), out)
+            n = len(self._env_type) - e0
             assert n > 0
             out.position, out.entry_count = first_position + e0, n
             self._set(self.requests, rid, (h, out.position, n))
@@ -460,7 +472,7 @@ class Decider:
         """Which invoices get how much of `available`, effective on `day`."""
         if given and strategy not in (pb.ALLOCATION_STRATEGY_UNSPECIFIED, pb.EXPLICIT):
             raise error("ALLOCATIONS_NOT_ALLOWED", "allocations are only for the EXPLICIT strategy")
-        if strategy not in pb.AllocationStrategy.values():
+        if strategy not in _STRATEGIES:
             raise error("INVALID_ENUM", f"unknown allocation strategy {strategy}")
         if given or strategy == pb.EXPLICIT:
             if not given:
@@ -528,7 +540,7 @@ class Decider:
         if m.currency != cr[0]:
             raise error("CURRENCY_MISMATCH", f"payment in {m.currency}, account in {cr[0]}")
         amount = V.amount(m.amount_minor, "amount_minor")
-        if m.method not in pb.PaymentMethod.values() or m.method == 0:
+        if m.method not in _METHODS:
             raise error("INVALID_ENUM", "method is required (BANK_TRANSFER, CHEQUE, CARD, ...)")
         day = V.day(m.value_date, "value_date")
         if day < cr[3]:
@@ -538,14 +550,13 @@ class Decider:
             raise error("PAYMENT_EXISTS", f"payment {pid!r} already exists")
         plan = self._plan(cust, amount, day, m.strategy, m.allocations, required=False)
         ix = self.create(_PAY, pid)
-        self.put(_PAY, ix, cust, amount, day, amount, 0, day)
-        self.add_child(_PAY, cust, ix)
         unapplied = amount - sum(a for _, a in plan)
+        self.put(_PAY, ix, cust, amount, day, unapplied, 0, day)
+        self.add_child(_PAY, cust, ix)
         e = self.entry("PaymentRecorded", day, env, payment_ix=ix, payment_id=pid,
                        customer_ix=cust, amount_minor=amount, method=m.method, value_day=day,
                        remittance_reference=m.remittance_reference, unapplied_minor=unapplied)
         self._apply_plan(e, E.SOURCE_PAYMENT, ix, plan, out)
-        self.put(_PAY, ix, _3=unapplied)
         out.unapplied_minor = unapplied
 
     def _allocate_payment(self, m: pb.AllocatePaymentRequest, env, out: Outcome) -> None:
@@ -569,7 +580,7 @@ class Decider:
         r = self.rec(_PAY, ix)
         if r[4]:
             raise error("PAYMENT_REVERSED", f"payment {m.payment_id!r} was already reversed")
-        if m.reversal_reason not in pb.ReversalReason.values() or m.reversal_reason == 0:
+        if m.reversal_reason not in _REVERSAL_REASONS:
             raise error("INVALID_ENUM", "reversal_reason is required (RETURNED_CHEQUE, ...)")
         day = V.day(m.effective_date, "effective_date")
         if day < max(r[2], r[5]):
