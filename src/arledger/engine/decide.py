@@ -163,28 +163,34 @@ class Decider:
     # credit note (customer, amount, issue_day, unapplied)
     # dispute (invoice, amount, opened_day, open)
     def rec(self, kind: str, ix: int) -> tuple:
-        r = self.recs[kind].get(ix)
+        recs = self.recs[kind]
+        r = recs.get(ix)
         if r is not None:
             return r
         S = self.S
         if kind == _CUST:
             c = S.customers
-            return (S.currencies[c.currency[ix]], int(c.net_days[ix]), int(c.closed[ix]),
-                    int(c.opened_day[ix]), int(c.credit_limit[ix]))
-        if kind == _INV:
+            r = (S.currencies[c.currency[ix]], int(c.net_days[ix]), int(c.closed[ix]),
+                 int(c.opened_day[ix]), int(c.credit_limit[ix]))
+        elif kind == _INV:
             i = S.invoices
-            return (int(i.customer[ix]), int(i.amount[ix]), int(i.issue_day[ix]),
-                    int(i.due_day[ix]), int(i.open[ix]), int(i.disputed[ix]), int(i.voided[ix]))
-        if kind == _PAY:
+            r = (int(i.customer[ix]), int(i.amount[ix]), int(i.issue_day[ix]),
+                 int(i.due_day[ix]), int(i.open[ix]), int(i.disputed[ix]), int(i.voided[ix]))
+        elif kind == _PAY:
             p = S.payments
-            return (int(p.customer[ix]), int(p.amount[ix]), int(p.value_day[ix]),
-                    int(p.unapplied[ix]), int(p.reversed[ix]), int(p.alloc_day[ix]))
-        if kind == _CN:
+            r = (int(p.customer[ix]), int(p.amount[ix]), int(p.value_day[ix]),
+                 int(p.unapplied[ix]), int(p.reversed[ix]), int(p.alloc_day[ix]))
+        elif kind == _CN:
             c = S.credit_notes
-            return (int(c.customer[ix]), int(c.amount[ix]), int(c.issue_day[ix]),
-                    int(c.unapplied[ix]))
-        d = S.disputes
-        return (int(d.invoice[ix]), int(d.amount[ix]), int(d.opened_day[ix]), int(d.open[ix]))
+            r = (int(c.customer[ix]), int(c.amount[ix]), int(c.issue_day[ix]),
+                 int(c.unapplied[ix]))
+        else:
+            d = S.disputes
+            r = (int(d.invoice[ix]), int(d.amount[ix]), int(d.opened_day[ix]), int(d.open[ix]))
+        # A cache of committed state for this group; no undo needed (a rollback of a later
+        # write restores this same value).
+        recs[ix] = r
+        return r
 
     def put(self, kind: str, ix: int, *values: Any, **changes: Any) -> None:
         """Replace a record, either whole (`values`) or by field position (`_N=value`)."""

@@ -11,6 +11,7 @@ caller in the group.
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import queue
 import threading
@@ -24,7 +25,8 @@ from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import render
 from arledger.engine.decide import Decider, Outcome
-from arledger.engine.segment import GENESIS_HASH, SegmentFormatError, decode, digest, encode
+from arledger.engine.segment import (GENESIS_HASH, Segment, SegmentFormatError, decode, digest,
+                                     encode)
 from arledger.engine.state import State
 from arledger.engine.store import SegmentStore
 from arledger.v1 import commands_pb2 as pb
@@ -72,24 +74,29 @@ class Ledger:
         """Fold every stored segment into a fresh state; returns entries replayed."""
         total = self.store.head_seq()
         n = 0
-        for seq, blob in self.store.read():
-            problem = self._check(seq, blob)
-            if problem:
-                raise error("LOG_CORRUPT", f"segment {seq}: {problem}; run `arledger verify`")
-            seg = decode(blob)
-            self.state.apply_segment(seg, digest(blob))
-            n += seg.count
-            if progress:
-                progress(seq, total)
+        was_enabled = gc.isenabled()
+        gc.disable()  # replay allocates only long-lived objects: nothing for the GC to find
+        try:
+            for seq, blob in self.store.read():
+                try:
+                    seg = decode(blob)
+                except SegmentFormatError as e:
+                    raise error("LOG_CORRUPT", f"segment {seq}: {e}; run `arledger verify`") from None
+                problem = self._check(seq, seg)
+                if problem:
+                    raise error("LOG_CORRUPT", f"segment {seq}: {problem}; run `arledger verify`")
+                self.state.apply_segment(seg, digest(blob))
+                n += seg.count
+                if progress:
+                    progress(seq, total)
+        finally:
+            if was_enabled:
+                gc.enable()
         return n
 
-    def _check(self, seq: int, blob: bytes) -> str:
+    def _check(self, seq: int, seg: Segment) -> str:
         """Why segment `seq` does not continue the state's chain ('' if it does)."""
         S = self.state
-        try:
-            seg = decode(blob)
-        except SegmentFormatError as e:
-            return str(e)
         if seg.seq != seq or seq != S.head_seq + 1:
             return f"sequence {seg.seq} stored as {seq}, expected {S.head_seq + 1}"
         if seg.prev_hash != S.head_hash:

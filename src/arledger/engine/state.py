@@ -16,6 +16,7 @@ them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -27,13 +28,18 @@ J_INVOICE, J_CASH, J_CREDIT, J_DISPUTED = 0, 1, 2, 3
 
 
 class Columns:
-    """Growable numpy columns of one entity kind (amortised O(1) append)."""
+    """Growable numpy columns of one entity kind (amortised O(1) append).
+
+    Each column is also a plain attribute (`cols.amount`), rebound when the
+    capacity grows; slice with `view(name)` for the filled part.
+    """
 
     def __init__(self, spec: dict[str, str]) -> None:
         self.spec = spec
         self.n = 0
         self._cap = 0
         self._cols: dict[str, np.ndarray] = {k: np.zeros(0, dtype=v) for k, v in spec.items()}
+        self.__dict__.update(self._cols)
 
     def reserve(self, extra: int) -> None:
         need = self.n + extra
@@ -44,6 +50,7 @@ class Columns:
             new = np.zeros(cap, dtype=old.dtype)
             new[: self.n] = old[: self.n]
             self._cols[k] = new
+        self.__dict__.update(self._cols)
         self._cap = cap
 
     def append(self, rows: int, /, **values: np.ndarray | int) -> int:
@@ -54,12 +61,6 @@ class Columns:
             self._cols[k][first:first + rows] = v
         self.n += rows
         return first
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self.__dict__["_cols"][name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def view(self, name: str) -> np.ndarray:
         return self._cols[name][: self.n]
@@ -250,8 +251,7 @@ class State:
         if jk:
             self._post(np.concatenate(jk), np.concatenate(ji), np.concatenate(jd),
                        np.concatenate(jv), seg.seq)
-        for rid, h, n in _request_groups(env, seg.first_position):
-            self.requests[rid] = (h, *n)
+        self.requests.update(_request_groups(env, seg.first_position))
         self.segments.append(1, first_position=seg.first_position, count=seg.count,
                              recorded_at_us=seg.recorded_at_us)
         self.head_position = seg.last_position
@@ -315,15 +315,13 @@ class State:
         return int(np.searchsorted(fp, position, side="right"))
 
 
-def _request_groups(env: dict, first_position: int):
-    """(request id, hash, (first position, count)) per command in a segment's envelope."""
+def _request_groups(env: dict, first_position: int) -> Iterator[tuple[str, tuple[int, int, int]]]:
+    """(request id, (hash, first position, entry count)) per command of a segment."""
     rids = env["request_id"]
-    hashes = env["request_hash"]
     n = len(rids)
-    i = 0
-    while i < n:
-        j = i + 1
-        while j < n and rids[j] == rids[i]:
-            j += 1
-        yield rids[i], int(hashes[i]), (first_position + i, j - i)
-        i = j
+    # A command's entries are consecutive and share its request id.
+    starts = [0] + [i for i in range(1, n) if rids[i] != rids[i - 1]]
+    counts = np.diff(np.asarray(starts + [n])).tolist()
+    hashes = env["request_hash"][starts].tolist()
+    return zip([rids[i] for i in starts],
+               zip(hashes, [first_position + i for i in starts], counts))
