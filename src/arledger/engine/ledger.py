@@ -266,7 +266,10 @@ class Ledger:
                     return _bad(rep, where, f"segment {seq_expected} missing or out of order "
                                 f"(found {seg.seq} stored as {seq})")
                 if seg.prev_hash != prev:
-                    return _bad(rep, where, "prev_hash does not match the previous segment")
+                    # The chain breaks here: the previous segment's bytes changed (or, for
+                    # the first segment, the chain does not start at genesis).
+                    return _bad(rep, max(where - 1, 1), f"segment {where - 1 if where > 1 else 1}"
+                                f" does not hash to the prev_hash segment {where} recorded")
                 if seg.first_position != pos_expected:
                     return _bad(rep, where, f"first position {seg.first_position}, expected "
                                 f"{pos_expected}")

@@ -68,9 +68,13 @@ def encode(seg: Segment) -> bytes:
             cmeta.append([cname, dtype, len(data)])
             buffers.append(data)
         meta[tname] = {"rows": rows or 0, "columns": cmeta}
+    h = hashlib.sha256()
+    for b in buffers:
+        h.update(b)
     header = json.dumps({
         "seq": seg.seq, "first_position": seg.first_position, "count": seg.count,
         "recorded_at_us": seg.recorded_at_us, "prev_hash": seg.prev_hash, "tables": meta,
+        "body_sha256": h.hexdigest(),
     }, separators=(",", ":")).encode()  # table order = buffer order
     return b"".join([MAGIC, struct.pack("<I", len(header)), header, *buffers])
 
@@ -83,6 +87,8 @@ def decode(blob: bytes) -> Segment:
         off = len(MAGIC) + 4
         header = json.loads(blob[off:off + hlen])
         off += hlen
+        if hashlib.sha256(memoryview(blob)[off:]).hexdigest() != header["body_sha256"]:
+            raise SegmentFormatError("its column data does not match its body hash")
         tables: Tables = {}
         for tname, tmeta in header["tables"].items():
             rows = tmeta["rows"]
