@@ -191,10 +191,11 @@ class Ledger:
             outs = [d.decide(c, first) for c in sub.commands]
             if sub.atomic and any(o.status == "REJECTED" for o in outs):
                 d.rollback(sp)
-                outs = [o if o.status != "ACCEPTED" else Outcome(
-                    "REJECTED", o.request_id, error=error(
-                        "ATOMIC_BATCH_ABORTED", "another command of this atomic batch was "
-                        "rejected; nothing was written")) for o in outs]
+                aborted = error("ATOMIC_BATCH_ABORTED", "another command of this atomic batch "
+                                "was rejected; nothing was written")
+                # A duplicate of a command decided earlier in this same batch goes too.
+                outs = [Outcome("REJECTED", o.request_id, error=aborted)
+                        if _pending(o, first + sp[1]) else o for o in outs]
             results.append(outs)
         if not d.empty:
             recorded = max(self.clock(), S.head_recorded_at_us)
@@ -207,7 +208,7 @@ class Ledger:
                     self._fenced = err
                 for outs in results:
                     for i, o in enumerate(outs):
-                        if o.status == "ACCEPTED":
+                        if _pending(o, first):
                             outs[i] = Outcome("REJECTED", o.request_id, error=err)
             else:
                 # Fold exactly the bytes that were stored: the live path is a replay.
@@ -296,6 +297,11 @@ def _bad(rep: VerifyReport, seq: int, problem: str) -> VerifyReport:
     rep.first_bad_segment = seq
     rep.problem = problem
     return rep
+
+
+def _pending(o: Outcome, from_position: int) -> bool:
+    """Accepted here, or a duplicate of a command accepted here (not yet stored)."""
+    return o.status == "ACCEPTED" or (o.status == "DUPLICATE" and o.position >= from_position)
 
 
 def _rid(cmd: pb.Command) -> str:
