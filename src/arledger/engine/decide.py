@@ -123,8 +123,8 @@ class Decider:
         self._env_type = self._env["type"]
         self.undo: list[tuple[Any, Any, Any]] = []
         self.new_ids: dict[str, dict[str, int]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
-        self.new_names: dict[str, dict[int, str]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
-        self.counts = {_CUST: 0, _INV: 0, _PAY: 0, _CN: 0, _DSP: 0}
+        # Ids of the entities created in this group, in index order.
+        self.new_names: dict[str, list[str]] = {k: [] for k in (_CUST, _INV, _PAY, _CN, _DSP)}
         self.recs: dict[str, dict[int, tuple]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
         self.new_children: dict[tuple[str, int], list[int]] = {}
         self.allocs: dict[int, dict[int, int]] = {}
@@ -217,11 +217,10 @@ class Decider:
         return ix
 
     def create(self, kind: str, id_: str) -> int:
-        n = self.counts[kind]
-        ix = self._tables[kind].n + n
-        self._set(self.counts, kind, n + 1)
+        names = self.new_names[kind]
+        ix = self._tables[kind].n + len(names)
+        self._append(names, id_)
         self._set(self.new_ids[kind], id_, ix)
-        self._set(self.new_names[kind], ix, id_)
         return ix
 
     def children(self, kind: str, cust: int) -> list[int]:
@@ -244,7 +243,7 @@ class Decider:
 
     def id_of(self, kind: str, ix: int) -> str:
         committed = self._names[kind]
-        return committed[ix] if ix < len(committed) else self.new_names[kind][ix]
+        return committed[ix] if ix < len(committed) else self.new_names[kind][ix - len(committed)]
 
     # ---- entries --------------------------------------------------------------------------
 
@@ -269,11 +268,13 @@ class Decider:
 
     def allocation(self, e: int, source_kind: int, source_ix: int, inv: int, amt: int) -> None:
         t = self.b.table(E.ALLOCATIONS, E.ALLOCATION_COLUMNS)
-        for col, v in (("_e", e), ("source_kind", source_kind), ("source_ix", source_ix),
-                       ("invoice_ix", inv), ("amount_minor", amt)):
-            t[col].append(v)
+        t["_e"].append(e)
+        t["source_kind"].append(source_kind)
+        t["source_ix"].append(source_ix)
+        t["invoice_ix"].append(inv)
+        t["amount_minor"].append(amt)
         r = self.rec(_INV, inv)
-        self.put(_INV, inv, _4=r[4] - amt)
+        self.put(_INV, inv, r[0], r[1], r[2], r[3], r[4] - amt, r[5], r[6])
         if source_kind == E.SOURCE_PAYMENT:
             cur = dict(self.payment_allocations(source_ix))
             v = cur.get(inv, 0) + amt
@@ -490,7 +491,9 @@ class Decider:
             total = 0
             for n, a in enumerate(given):
                 ix, r = self._invoice(a.invoice_id)
-                V.amount(a.amount_minor, f"allocations[{n}].amount_minor")
+                amt = a.amount_minor
+                if not 0 < amt <= limits.amount_minor_max:
+                    V.amount(amt, f"allocations[{n}].amount_minor")
                 if ix in seen:
                     raise error("DUPLICATE_ALLOCATION", f"invoice {a.invoice_id!r} appears twice")
                 seen.add(ix)
@@ -500,11 +503,11 @@ class Decider:
                 if r[2] > day:
                     raise error("DATE_BEFORE_ORIGIN", f"invoice {a.invoice_id!r} is issued after "
                                 "the allocation's date")
-                if a.amount_minor > r[4]:
+                if amt > r[4]:
                     raise error("ALLOCATION_EXCEEDS_OPEN", f"invoice {a.invoice_id!r} has {r[4]} open,"
-                                f" {a.amount_minor} allocated")
-                total += a.amount_minor
-                plan.append((ix, a.amount_minor))
+                                f" {amt} allocated")
+                total += amt
+                plan.append((ix, amt))
             if total > available:
                 raise error("ALLOCATION_EXCEEDS_AMOUNT", f"allocations sum to {total}, "
                             f"{available} available")

@@ -109,30 +109,38 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     def SubmitBatchStream(self, request_iterator, context):  # type: ignore[no-untyped-def]
         summary = lpb.SubmitBatchStreamResponse()
         inflight: list[tuple[int, futures.Future]] = []
+        counts = {"ACCEPTED": 0, "DUPLICATE": 0, "REJECTED": 0}
+        last = 0
 
         def settle(bi: int, fut: futures.Future) -> None:
-            for ci, o in enumerate(fut.result()):
-                summary.commands += 1
+            # Plain ints here: a protobuf field update per command costs more than the count.
+            nonlocal last
+            outs = fut.result()
+            statuses = [o.status for o in outs]
+            for status in counts:
+                counts[status] += statuses.count(status)
+            for ci, o in enumerate(outs):
                 if o.status == "ACCEPTED":
-                    summary.accepted += 1
-                    summary.last_position = max(summary.last_position,
-                                                o.position + o.entry_count - 1)
-                elif o.status == "DUPLICATE":
-                    summary.duplicates += 1
-                else:
-                    summary.rejected += 1
-                    if len(summary.rejections) < limits.batch_commands_max:
-                        summary.rejections.add(batch_index=bi, command_index=ci,
-                                               request_id=o.request_id, reason=o.error.reason,
-                                               code=o.error.code, message=o.error.message)
+                    last = max(last, o.position + o.entry_count - 1)
+                elif o.status == "REJECTED" and len(summary.rejections) < limits.batch_commands_max:
+                    summary.rejections.add(batch_index=bi, command_index=ci,
+                                           request_id=o.request_id, reason=o.error.reason,
+                                           code=o.error.code, message=o.error.message)
 
+        batches = 0
         for bi, batch in enumerate(request_iterator):
             inflight.append((bi, self.ledger.submit_async(batch.commands, batch.atomic)))
-            summary.batches += 1
+            batches += 1
             if len(inflight) >= STREAM_INFLIGHT_MAX:
                 settle(*inflight.pop(0))
         for item in inflight:
             settle(*item)
+        summary.batches = batches
+        summary.commands = sum(counts.values())
+        summary.accepted = counts["ACCEPTED"]
+        summary.duplicates = counts["DUPLICATE"]
+        summary.rejected = counts["REJECTED"]
+        summary.last_position = last
         return summary
 
 
