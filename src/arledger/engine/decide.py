@@ -24,7 +24,7 @@ from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.segment import Segment
-from arledger.engine.state import State
+from arledger.engine.state import State, request_of
 from arledger.v1 import commands_pb2 as pb
 
 _MISSING = object()
@@ -301,7 +301,7 @@ class Decider:
                 V.text(msg.actor, "actor")
             if msg.reason:
                 V.text(msg.reason, "reason")
-            prior = self.S.requests.get(rid) or self.requests.get(rid)
+            prior = self.requests.get(rid) or request_of(self.S, rid)
             if prior is not None:
                 if prior[0] != h:
                     raise error("REQUEST_ID_REUSED", f"request id {rid!r} was used for another "

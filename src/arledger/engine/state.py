@@ -16,7 +16,6 @@ them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -103,8 +102,11 @@ class State:
         self.customer_credit_notes: list[list[int]] = []
         self.journal = Columns({"kind": "|u1", "item": "<i8", "customer": "<i4", "day": "<i4",
                                 "seq": "<i4", "delta": "<i8"})
-        # request id -> (request hash, first position, entry count)
-        self.requests: dict[str, tuple[int, int, int]] = {}
+        # request id -> the first log position its command wrote
+        self.requests: dict[str, int] = {}
+        # Per log position (index = position - 1): the request hash of the command that wrote
+        # it, and at a command's first position its entry count.
+        self.positions = Columns({"request_hash": "<u8", "command_entries": "<u2"})
         self.segments = Columns({"first_position": "<i8", "count": "<i4",
                                  "recorded_at_us": "<i8"})
         self.head_position = 0
@@ -251,7 +253,12 @@ class State:
         if jk:
             self._post(np.concatenate(jk), np.concatenate(ji), np.concatenate(jd),
                        np.concatenate(jv), seg.seq)
-        self.requests.update(_request_groups(env, seg.first_position))
+        starts, counts = _command_starts(env["request_id"])
+        rids = env["request_id"]
+        self.requests.update(zip([rids[i] for i in starts],
+                                 (seg.first_position + starts).tolist()))
+        first = self.positions.append(seg.count, request_hash=env["request_hash"])
+        self.positions.command_entries[first + starts] = counts
         self.segments.append(1, first_position=seg.first_position, count=seg.count,
                              recorded_at_us=seg.recorded_at_us)
         self.head_position = seg.last_position
@@ -294,7 +301,7 @@ class State:
         """SHA-256 over everything the state holds; equal after a replay."""
         h = hashlib.sha256()
         for cols in (self.customers, self.invoices, self.payments, self.credit_notes,
-                     self.disputes, self.journal, self.segments):
+                     self.disputes, self.journal, self.segments, self.positions):
             for name in sorted(cols.spec):
                 h.update(cols.view(name).tobytes())
         for strings in (self.customer_ids, self.invoice_ids, self.payment_ids,
@@ -315,13 +322,20 @@ class State:
         return int(np.searchsorted(fp, position, side="right"))
 
 
-def _request_groups(env: dict, first_position: int) -> Iterator[tuple[str, tuple[int, int, int]]]:
-    """(request id, (hash, first position, entry count)) per command of a segment."""
-    rids = env["request_id"]
+def _command_starts(rids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Indexes where each command's entries start in a segment, and their entry counts.
+
+    A command's entries are consecutive and share its request id.
+    """
     n = len(rids)
-    # A command's entries are consecutive and share its request id.
-    starts = [0] + [i for i in range(1, n) if rids[i] != rids[i - 1]]
-    counts = np.diff(np.asarray(starts + [n])).tolist()
-    hashes = env["request_hash"][starts].tolist()
-    return zip([rids[i] for i in starts],
-               zip(hashes, [first_position + i for i in starts], counts))
+    starts = np.asarray([0] + [i for i in range(1, n) if rids[i] != rids[i - 1]], dtype=np.int64)
+    return starts, np.diff(np.append(starts, n))
+
+
+def request_of(S: "State", rid: str) -> tuple[int, int, int] | None:
+    """(request hash, first position, entry count) of a stored request id, or None."""
+    pos = S.requests.get(rid)
+    if pos is None:
+        return None
+    p = S.positions
+    return int(p.request_hash[pos - 1]), pos, int(p.command_entries[pos - 1])

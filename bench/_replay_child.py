@@ -1,0 +1,24 @@
+"""Replay a data directory in a fresh process (as a restart does); print entries, seconds, digest.
+
+    python bench/_replay_child.py DATA_DIR
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from arledger.engine import Ledger, SegmentStore
+
+
+def main() -> None:
+    ledger = Ledger(SegmentStore.sqlite(Path(sys.argv[1]) / "ledger.db"), lambda: 0)
+    t0 = time.perf_counter()
+    n = ledger.replay()
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"entries": n, "seconds": seconds, "digest": ledger.state.digest()}))
+    ledger.store.close()
+
+
+if __name__ == "__main__":
+    main()
