@@ -66,7 +66,8 @@ def _ints(msg: Any, data: Any) -> Any:
     if not isinstance(data, dict) or msg is None or not hasattr(msg, "DESCRIPTOR"):
         return {k: _ints(None, v) for k, v in data.items()} if isinstance(data, dict) else data
     out = {}
-    for k, v in data.items():
+    order = {f.name: i for i, f in enumerate(msg.DESCRIPTOR.fields)}
+    for k, v in sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))):
         f = msg.DESCRIPTOR.fields_by_name.get(k)
         if f is None:
             out[k] = v

@@ -122,11 +122,16 @@ class Decider:
         self._env = self.b.table(E.ENVELOPE, E.ENVELOPE_COLUMNS)
         self._env_type = self._env["type"]
         self.undo: list[tuple[Any, Any, Any]] = []
+        # Undo logging is needed only where a rollback can happen (atomic batches); handlers
+        # validate everything before their first write, and `wrote` proves it when off.
+        self.logging = True
+        self.wrote = False
         self.new_ids: dict[str, dict[str, int]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
         # Ids of the entities created in this group, in index order.
         self.new_names: dict[str, list[str]] = {k: [] for k in (_CUST, _INV, _PAY, _CN, _DSP)}
         self.recs: dict[str, dict[int, tuple]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
-        self.new_children: dict[tuple[str, int], list[int]] = {}
+        # Per kind: customer -> indexes of its items created in this group.
+        self.new_children: dict[str, dict[int, list[int]]] = {_INV: {}, _PAY: {}, _CN: {}}
         self.allocs: dict[int, dict[int, int]] = {}
         self.requests: dict[str, tuple[int, int, int]] = {}
 
@@ -150,12 +155,18 @@ class Decider:
         self.b.truncate(mark)
 
     def _set(self, d: dict, k: Any, v: Any) -> None:
-        self.undo.append((d, k, d.get(k, _MISSING)))
+        if self.logging:
+            self.undo.append((d, k, d.get(k, _MISSING)))
+        else:
+            self.wrote = True
         d[k] = v
 
     def _append(self, lst: list, v: Any) -> None:
         lst.append(v)
-        self.undo.append((lst, None, None))
+        if self.logging:
+            self.undo.append((lst, None, None))
+        else:
+            self.wrote = True
 
     # Records: customer (currency, net_days, closed, opened_day, limit)
     # invoice (customer, amount, issue_day, due_day, open, disputed, voided)
@@ -201,9 +212,7 @@ class Decider:
             for k, v in changes.items():
                 lst[_FIELD[k]] = v
             r = tuple(lst)
-        d = self.recs[kind]
-        self.undo.append((d, ix, d.get(ix, _MISSING)))
-        d[ix] = r
+        self._set(self.recs[kind], ix, r)
 
     def find(self, kind: str, id_: str) -> int | None:
         ix = self._ix[kind].get(id_)
@@ -225,15 +234,16 @@ class Decider:
 
     def children(self, kind: str, cust: int) -> list[int]:
         committed = self._children[kind][cust] if cust < self.S.customers.n else []
-        new = self.new_children.get((kind, cust))
+        new = self.new_children[kind].get(cust)
         return committed + new if new else committed
 
     def add_child(self, kind: str, cust: int, ix: int) -> None:
-        lst = self.new_children.get((kind, cust))
+        d = self.new_children[kind]
+        lst = d.get(cust)
         if lst is None:
-            self._set(self.new_children, (kind, cust), [])
-            lst = self.new_children[(kind, cust)]
-        self._append(lst, ix)
+            self._set(d, cust, [ix])
+        else:
+            self._append(lst, ix)
 
     def payment_allocations(self, pay: int) -> dict[int, int]:
         d = self.allocs.get(pay)
@@ -252,7 +262,7 @@ class Decider:
         t = E.BY_NAME[type_name]
         envt = self._env
         e = len(self._env_type)
-        tbl = self.b.table(type_name, t.all_columns)
+        tbl = self.b.tables.get(type_name) or self.b.table(type_name, t.all_columns)
         envt["type"].append(t.code)
         envt["effective_day"].append(eff_day)
         envt["request_id"].append(env[0])
@@ -309,6 +319,7 @@ class Decider:
                 return Outcome("DUPLICATE", rid, position=prior[1], entry_count=prior[2])
             e0 = len(self._env_type)
             out = Outcome("ACCEPTED", rid)
+            self.wrote = False
             self._handlers[which](msg, (rid, msg.actor, msg.reason, h), out)
             n = len(self._env_type) - e0
             assert n > 0
@@ -316,6 +327,8 @@ class Decider:
             self._set(self.requests, rid, (h, out.position, n))
             return out
         except LedgerError as err:
+            if self.wrote:  # unlogged writes cannot be undone: a handler bug, fail the group
+                raise AssertionError(f"{which} wrote before refusing with {err.reason}") from err
             self.rollback(sp)
             return Outcome("REJECTED", rid, error=err)
 
@@ -373,17 +386,19 @@ class Decider:
                 raise error("INVALID_NET_DAYS", f"payment_terms_net_days must be 0..{limits.net_days_max}")
             cols["payment_terms_net_days"] = m.payment_terms_net_days
             changed |= E.CHANGED_NET_DAYS
-            self.put(_CUST, ix, _1=m.payment_terms_net_days)
         if m.HasField("credit_limit_minor"):
             if not 0 <= m.credit_limit_minor <= limits.credit_limit_minor_max:
                 raise error("INVALID_CREDIT_LIMIT", "credit_limit_minor must be 0..10^15")
             cols["credit_limit_minor"] = m.credit_limit_minor
             changed |= E.CHANGED_LIMIT
-            self.put(_CUST, ix, _4=m.credit_limit_minor)
         if not changed:
             raise error("NOTHING_TO_CHANGE", "set at least one field to change")
         if day < r[3]:
             raise error("DATE_BEFORE_ORIGIN", "effective_date is before the account opened")
+        if changed & E.CHANGED_NET_DAYS:
+            self.put(_CUST, ix, _1=m.payment_terms_net_days)
+        if changed & E.CHANGED_LIMIT:
+            self.put(_CUST, ix, _4=m.credit_limit_minor)
         self.entry("CustomerUpdated", day, env, customer_ix=ix, changed=changed, **cols)
 
     def _close_customer(self, m: pb.CloseCustomerRequest, env, out: Outcome) -> None:
@@ -701,6 +716,8 @@ class Decider:
         else:
             raise error("INVALID_ENUM", "outcome is required")
         cnid = V.ident(m.credit_note_id, "credit_note_id") if credited else ""
+        if credited and self.find(_CN, cnid) is not None:
+            raise error("CREDIT_NOTE_EXISTS", f"credit note {cnid!r} already exists")
         ir = self.rec(_INV, inv)
         self.put(_DSP, ix, _3=0)
         self.put(_INV, inv, _5=ir[5] - amount)

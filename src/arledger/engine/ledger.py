@@ -188,6 +188,7 @@ class Ledger:
                                 for c in sub.commands])
                 continue
             sp = d.savepoint()
+            d.logging = sub.atomic  # only an atomic batch may need to roll back accepted commands
             outs = [d.decide(c, first) for c in sub.commands]
             if sub.atomic and any(o.status == "REJECTED" for o in outs):
                 d.rollback(sp)
