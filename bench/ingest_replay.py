@@ -146,6 +146,8 @@ def main() -> None:
     # Replay in a fresh process, as a restart does (the digest must equal the live one);
     # three runs, the median reported (this VM's timings vary by tens of percent).
     runs = []
+    os.sync()  # let the ingests' writeback finish first: replay is measured, not the disk flush
+    time.sleep(2)
     for _ in range(3):
         out = subprocess.run([sys.executable, str(HERE / "_replay_child.py"), str(data)],
                              check=True, capture_output=True, text=True)
