@@ -27,7 +27,7 @@ from arledger.v1 import ledger_pb2_grpc as lgrpc
 
 ERROR_DOMAIN = "arledger"
 # Requests per stream batch kept in flight so decoding overlaps the writer.
-STREAM_INFLIGHT_MAX = 4
+STREAM_INFLIGHT_MAX = 16
 _COMMAND_FIELD = {f.message_type.name: f.name
                   for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
 _STATUS = {"ACCEPTED": lpb.ACCEPTED, "DUPLICATE": lpb.DUPLICATE, "REJECTED": lpb.REJECTED}
