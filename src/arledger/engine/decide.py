@@ -330,7 +330,9 @@ class Decider:
             if self.wrote:  # unlogged writes cannot be undone: a handler bug, fail the group
                 raise AssertionError(f"{which} wrote before refusing with {err.reason}") from err
             self.rollback(sp)
-            return Outcome("REJECTED", rid, error=err)
+            # Drop the traceback: it would tie the error to this frame in a reference cycle,
+            # and the writer freezes the GC's view of long-lived objects after each fold.
+            return Outcome("REJECTED", rid, error=err.with_traceback(None))
 
     def segment(self, seq: int, first_position: int, recorded_at_us: int, prev_hash: str) -> Segment:
         tables = self.b.finish()
