@@ -227,9 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Iterable[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv) if argv is not None else None)
     from arledger.domain.errors import LedgerError
+    from arledger_client.errors import ArledgerError
     try:
         return int(args.func(args) or 0)
-    except LedgerError as e:
+    except (LedgerError, ArledgerError) as e:
         print(f"arledger: {e.reason}: {e.message}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -11,17 +11,11 @@ from typing import Any
 
 import grpc
 from google.protobuf import json_format
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
-
-from arledger.domain.errors import LedgerError, error
+from arledger.domain.errors import error
+from arledger_client.errors import ArledgerError, from_rpc_error
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
-
-
-class RemoteError(LedgerError):
-    """An error status from the server, with its ErrorInfo reason."""
 
 
 def _channel(args: argparse.Namespace) -> grpc.Channel:
@@ -38,14 +32,8 @@ def _call(args: argparse.Namespace, service: str, method: str, request: Any) -> 
         raise _remote(e) from None
 
 
-def _remote(e: grpc.RpcError) -> RemoteError:
-    reason = e.code().name if hasattr(e, "code") else "UNAVAILABLE"
-    st = rpc_status.from_call(e) if hasattr(e, "trailing_metadata") else None
-    for d in st.details if st else ():
-        info = error_details_pb2.ErrorInfo()
-        if d.Unpack(info):
-            reason = info.reason
-    return RemoteError(reason, e.details() if hasattr(e, "details") else str(e))
+def _remote(e: grpc.RpcError) -> ArledgerError:
+    return from_rpc_error(e)  # the SDK's typed error, with the server's reason
 
 
 def _dict(msg: Any) -> dict:

@@ -15,11 +15,6 @@ from arledger.domain import entries as E
 from arledger.domain.errors import REASONS
 from arledger.v1 import ledger_pb2
 
-_GRPC_CODE = {"InvalidArgument": "INVALID_ARGUMENT", "NotFound": "NOT_FOUND",
-              "AlreadyExists": "ALREADY_EXISTS", "FailedPrecondition": "FAILED_PRECONDITION",
-              "Aborted": "ABORTED", "ResourceExhausted": "RESOURCE_EXHAUSTED",
-              "Unavailable": "UNAVAILABLE"}
-
 _RPC_ERRORS = {
     "LedgerService": "every reason below that a command can meet (INVALID_ARGUMENT, NOT_FOUND, "
                      "ALREADY_EXISTS, FAILED_PRECONDITION, UNAVAILABLE); SubmitBatch and "
@@ -69,7 +64,7 @@ def render(out: io.TextIOBase) -> None:
         w("\n")
     w("## Error reasons\n\n| reason | gRPC code | when |\n|---|---|---|\n")
     for reason, (family, when) in REASONS.items():
-        w(f"| `{reason}` | {_GRPC_CODE[family.__name__]} | {when} |\n")
+        w(f"| `{reason}` | {family.code} | {when} |\n")
     w("\n## Entry types\n\nEvery entry has `position`, `segment`, `type`, `effective_date`, "
       "`recorded_at`, `request_id`, `actor`, `reason` and `fields`. Money fields are integer "
       "minor units of `currency` (added to every entry after CustomerOpened). Entries that "

@@ -142,8 +142,7 @@ class State:
                 net_days=c["payment_terms_net_days"], credit_limit=c["credit_limit_minor"],
                 opened_day=eff[c["_e"]])
             assert first == int(c["customer_ix"][0])
-            self.customer_ids.extend(c["customer_id"])
-            self.customer_ix.update(zip(c["customer_id"], range(first, first + k)))
+            _created(self.customer_ids, self.customer_ix, c["customer_id"], first)
             cols = [c["name"], c["billing_contact"]] + [c[a] for a in E.ADDRESS_COLUMNS]
             self.master.extend([list(r) for r in zip(*cols)])
             for lst in (self.customer_invoices, self.customer_payments, self.customer_credit_notes):
@@ -173,12 +172,9 @@ class State:
             first = self.invoices.append(k, customer=c["customer_ix"], amount=c["amount_minor"],
                                          issue_day=c["issue_day"], due_day=c["due_day"])
             assert first == int(c["invoice_ix"][0])
-            self.invoice_ids.extend(c["invoice_id"])
-            self.invoice_ix.update(zip(c["invoice_id"], range(first, first + k)))
+            _created(self.invoice_ids, self.invoice_ix, c["invoice_id"], first,
+                     self.customer_invoices, c["customer_ix"])
             self.po_numbers.extend(c["po_number"])
-            ci = self.customer_invoices
-            for cust, ix in zip(c["customer_ix"].tolist(), range(first, first + k)):
-                ci[cust].append(ix)
             journal(J_INVOICE, c["invoice_ix"], c["_e"], c["amount_minor"])
         c = t.get("InvoiceVoided")
         if c is not None:
@@ -190,11 +186,8 @@ class State:
             first = self.payments.append(k, customer=c["customer_ix"], amount=c["amount_minor"],
                                          value_day=c["value_day"], alloc_day=c["value_day"])
             assert first == int(c["payment_ix"][0])
-            self.payment_ids.extend(c["payment_id"])
-            self.payment_ix.update(zip(c["payment_id"], range(first, first + k)))
-            cp = self.customer_payments
-            for cust, ix in zip(c["customer_ix"].tolist(), range(first, first + k)):
-                cp[cust].append(ix)
+            _created(self.payment_ids, self.payment_ix, c["payment_id"], first,
+                     self.customer_payments, c["customer_ix"])
             journal(J_CASH, c["payment_ix"], c["_e"], c["amount_minor"])
         c = t.get("PaymentReversed")
         if c is not None:
@@ -206,11 +199,8 @@ class State:
             first = self.credit_notes.append(k, customer=c["customer_ix"],
                                              amount=c["amount_minor"], issue_day=c["issue_day"])
             assert first == int(c["credit_note_ix"][0])
-            self.credit_note_ids.extend(c["credit_note_id"])
-            self.credit_note_ix.update(zip(c["credit_note_id"], range(first, first + k)))
-            cc = self.customer_credit_notes
-            for cust, ix in zip(c["customer_ix"].tolist(), range(first, first + k)):
-                cc[cust].append(ix)
+            _created(self.credit_note_ids, self.credit_note_ix, c["credit_note_id"], first,
+                     self.customer_credit_notes, c["customer_ix"])
             journal(J_CREDIT, c["credit_note_ix"], c["_e"], c["amount_minor"])
         c = t.get(E.ALLOCATIONS)
         if c is not None:
@@ -238,8 +228,7 @@ class State:
             first = self.disputes.append(k, invoice=c["invoice_ix"], amount=c["amount_minor"],
                                          opened_day=eff[c["_e"]], open=1)
             assert first == int(c["dispute_ix"][0])
-            self.dispute_ids.extend(c["dispute_id"])
-            self.dispute_ix.update(zip(c["dispute_id"], range(first, first + k)))
+            _created(self.dispute_ids, self.dispute_ix, c["dispute_id"], first)
             journal(J_DISPUTED, c["invoice_ix"], c["_e"], c["amount_minor"])
         c = t.get("DisputeResolved")
         if c is not None:
@@ -320,6 +309,17 @@ class State:
         """1-based segment number holding a log position (which must exist)."""
         fp = self.segments.view("first_position")
         return int(np.searchsorted(fp, position, side="right"))
+
+
+def _created(ids: list[str], index: dict[str, int], new: list[str], first: int,
+             children: list[list[int]] | None = None, customers: np.ndarray | None = None) -> None:
+    """Register entities created by a segment: ids, id -> index, and each customer's list."""
+    ixs = range(first, first + len(new))
+    ids.extend(new)
+    index.update(zip(new, ixs))
+    if children is not None:
+        for cust, ix in zip(customers.tolist(), ixs):
+            children[cust].append(ix)
 
 
 def _command_starts(rids: list[str]) -> tuple[np.ndarray, np.ndarray]:
