@@ -264,7 +264,7 @@ def _head(args: argparse.Namespace) -> int:
 
 
 def _read_jsonl(path: str) -> Iterator[tuple[int, cpb.Command]]:
-    with (sys.stdin if path == "-" else open(path, encoding="utf-8")) as f:
+    with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if line.strip():
                 try:
@@ -276,7 +276,10 @@ def _read_jsonl(path: str) -> Iterator[tuple[int, cpb.Command]]:
 def _submit(args: argparse.Namespace) -> int:
     """Stream a JSONL file of commands through SubmitBatchStream."""
     from arledger.cli import Progress
-    total = sum(1 for _ in open(args.file, encoding="utf-8")) if args.file != "-" else 0
+    if args.file == "-":
+        raise error("MISSING_FIELD", "submit reads a file (it is checked whole before sending)")
+    # A malformed line anywhere stops the submit before anything is sent.
+    total = sum(1 for _ in _read_jsonl(args.file))
     bar = Progress(total, "submit", "commands")
     lines: list[int] = []
 
@@ -496,7 +499,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = cmd("verify", "recompute the hash chain (server, or --data-dir offline)", _verify)
     v.add_argument("--data-dir", help="verify a data directory no server holds")
     s = cmd("submit", "stream commands from a JSONL file (protobuf JSON mapping)", _submit)
-    s.add_argument("file", help="one Command per line; - for stdin")
+    s.add_argument("file", help="one Command per line (every line is checked before any is sent)")
     s.add_argument("--batch-size", type=int, default=1000)
     s.add_argument("--atomic", action="store_true", help="each batch all-or-nothing")
     dm = cmd("demo", "load the synthetic demo portfolio into a running server", _demo)
