@@ -181,23 +181,23 @@ class Decider:
         S = self.S
         if kind == _CUST:
             c = S.customers
-            r = (S.currencies[c.currency[ix]], int(c.net_days[ix]), int(c.closed[ix]),
-                 int(c.opened_day[ix]), int(c.credit_limit[ix]))
+            r = (S.currencies[c.currency.item(ix)], c.net_days.item(ix), c.closed.item(ix),
+                 c.opened_day.item(ix), c.credit_limit.item(ix))
         elif kind == _INV:
             i = S.invoices
-            r = (int(i.customer[ix]), int(i.amount[ix]), int(i.issue_day[ix]),
-                 int(i.due_day[ix]), int(i.open[ix]), int(i.disputed[ix]), int(i.voided[ix]))
+            r = (i.customer.item(ix), i.amount.item(ix), i.issue_day.item(ix),
+                 i.due_day.item(ix), i.open.item(ix), i.disputed.item(ix), i.voided.item(ix))
         elif kind == _PAY:
             p = S.payments
-            r = (int(p.customer[ix]), int(p.amount[ix]), int(p.value_day[ix]),
-                 int(p.unapplied[ix]), int(p.reversed[ix]), int(p.alloc_day[ix]))
+            r = (p.customer.item(ix), p.amount.item(ix), p.value_day.item(ix),
+                 p.unapplied.item(ix), p.reversed.item(ix), p.alloc_day.item(ix))
         elif kind == _CN:
             c = S.credit_notes
-            r = (int(c.customer[ix]), int(c.amount[ix]), int(c.issue_day[ix]),
-                 int(c.unapplied[ix]))
+            r = (c.customer.item(ix), c.amount.item(ix), c.issue_day.item(ix),
+                 c.unapplied.item(ix))
         else:
             d = S.disputes
-            r = (int(d.invoice[ix]), int(d.amount[ix]), int(d.opened_day[ix]), int(d.open[ix]))
+            r = (d.invoice.item(ix), d.amount.item(ix), d.opened_day.item(ix), d.open.item(ix))
         # A cache of committed state for this group; no undo needed (a rollback of a later
         # write restores this same value).
         recs[ix] = r
@@ -219,10 +219,12 @@ class Decider:
         return ix if ix is not None else self.new_ids[kind].get(id_)
 
     def must(self, kind: str, id_: str, field: str) -> int:
-        ix = self.find(kind, id_)
+        ix = self._ix[kind].get(id_)
         if ix is None:
-            V.ident(id_, field)  # malformed rather than unknown?
-            raise error(f"{kind.upper()}_NOT_FOUND", f"no {kind.replace('_', ' ')} {id_!r}")
+            ix = self.new_ids[kind].get(id_)
+            if ix is None:
+                V.ident(id_, field)  # malformed rather than unknown?
+                raise error(f"{kind.upper()}_NOT_FOUND", f"no {kind.replace('_', ' ')} {id_!r}")
         return ix
 
     def create(self, kind: str, id_: str) -> int:
