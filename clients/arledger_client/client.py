@@ -461,8 +461,10 @@ class ArledgerClient:
         except grpc.RpcError as err:
             raise from_rpc_error(err) from None
 
-    def get_log_head(self) -> LogHead:
-        h = self._call(self._log.GetLogHead, lpb.GetLogHeadRequest())
+    def get_log_head(self, *, with_state_digest: bool = False) -> LogHead:
+        """The chain head; the state digest (a full read of the state) only when asked."""
+        h = self._call(self._log.GetLogHead,
+                       lpb.GetLogHeadRequest(with_state_digest=with_state_digest))
         return LogHead(h.position, h.segment, h.head_hash, _dt(h.recorded_at), h.state_digest)
 
     def verify_log(self) -> VerifyResult:

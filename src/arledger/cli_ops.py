@@ -260,7 +260,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _head(args: argparse.Namespace) -> int:
-    return _show(args, _call(args, "log", "GetLogHead", lpb.GetLogHeadRequest()))
+    return _show(args, _call(args, "log", "GetLogHead",
+                             lpb.GetLogHeadRequest(with_state_digest=args.digest)))
 
 
 def _read_jsonl(path: str) -> Iterator[tuple[int, cpb.Command]]:
@@ -494,8 +495,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     e = cmd("events", "stream log entries from a position", _events)
     e.add_argument("--from", dest="from_position", type=int, default=1)
     e.add_argument("--limit", type=int, default=0, help="0 = to the head")
-    h = cmd("head", "the log head and state digest", _head)
-    del h
+    h = cmd("head", "the log head (position, segment, hash)", _head)
+    h.add_argument("--digest", action="store_true", help="also the state digest (slow on a big "
+                   "ledger: it reads the whole state)")
     v = cmd("verify", "recompute the hash chain (server, or --data-dir offline)", _verify)
     v.add_argument("--data-dir", help="verify a data directory no server holds")
     s = cmd("submit", "stream commands from a JSONL file (protobuf JSON mapping)", _submit)

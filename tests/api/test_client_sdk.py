@@ -131,7 +131,7 @@ def test_batches_and_streams_take_sdk_commands_and_json_mapping_dicts(client):
     assert (s.duplicates, s.rejected, s.rejections[0].batch_index) == (3, 1, 1)
 
 
-def test_open_items_aging_and_the_log_read_back_what_was_written(client):
+def test_open_items_aging_and_the_log_read_back_what_was_written(client, served):
     setup_acme(client)
     client.record_payment("PAY-1", "ACME", 120_000, "EUR", "2026-02-10",
                           allocations=[("INV-1", 100_000)])
@@ -150,7 +150,9 @@ def test_open_items_aging_and_the_log_read_back_what_was_written(client):
     assert entries[2].fields["lines"][0] == {"description": "Widgets", "quantity": 3,
                                              "unit_price_minor": 10_000}
     head = client.get_log_head()
-    assert head.position == 4 and client.verify_log().ok
+    assert head.position == 4 and head.state_digest == "" and client.verify_log().ok
+    assert client.get_log_head(with_state_digest=True).state_digest == \
+        served.ledger.state.digest()
 
 
 class _Unavailable(grpc.RpcError):

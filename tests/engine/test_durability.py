@@ -142,3 +142,35 @@ def test_verify_names_the_first_damaged_segment_and_restart_refuses_the_log(tmp_
     with pytest.raises(LedgerError) as e:
         open_ledger(data, clock=clock)
     assert e.value.reason == "LOG_CORRUPT"
+
+
+def test_a_failed_fold_halts_writes_and_a_restart_recovers_the_stored_segment(tmp_path, clock,
+                                                                               monkeypatch):
+    from arledger.engine.state import State
+    from arledger.v1 import commands_pb2 as pb
+
+    def opened(n):
+        return pb.Command(open_customer=pb.OpenCustomerRequest(
+            request_id=f"o{n}", customer_id=f"C{n}", name="n", currency="EUR",
+            opened_date="2026-01-01"))
+
+    ledger = open_ledger(tmp_path / "d", clock=clock)
+    ledger.submit([opened(1)])
+    real = State.apply_segment
+
+    def broken(self, seg, h):
+        raise RuntimeError("injected fault while folding")
+
+    monkeypatch.setattr(State, "apply_segment", broken)
+    with pytest.raises(RuntimeError):
+        ledger.submit([opened(2)])  # stored, not folded: the caller is not told ACCEPTED
+    monkeypatch.setattr(State, "apply_segment", real)
+    (o,) = ledger.submit([opened(3)])
+    assert (o.status, o.error.reason) == ("REJECTED", "LEDGER_HALTED")
+    ledger.close()
+    again = open_ledger(tmp_path / "d", clock=clock)
+    try:
+        assert set(again.state.customer_ix) == {"C1", "C2"}  # the stored segment is not lost
+        assert again.verify().ok
+    finally:
+        again.close()

@@ -109,6 +109,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "CREDIT_EXCEEDS_OPEN": (FailedPrecondition, "a credit note larger than the invoice's open amount"),
     "ATOMIC_BATCH_ABORTED": (Aborted, "another command of an atomic batch was rejected; nothing was written"),
     "STORE_UNAVAILABLE": (Unavailable, "the store failed; nothing was acknowledged; retry with the same request id"),
+    "LEDGER_HALTED": (Unavailable, "an internal error stopped writes; restart rebuilds the state from the intact log"),
     "WRITER_FENCED": (Aborted, "another writer owns this log"),
     "LOG_CORRUPT": (FailedPrecondition, "the stored log does not verify; the server will not start on it"),
     "SHUTTING_DOWN": (Unavailable, "the ledger is closing; retry with the same request id"),

@@ -213,8 +213,15 @@ class Ledger:
                             outs[i] = Outcome("REJECTED", o.request_id, error=err)
             else:
                 # Fold exactly the bytes that were stored: the live path is a replay.
-                with self._read_lock:
-                    S.apply_segment(decode(blob, check_body=False), digest(blob))
+                try:
+                    with self._read_lock:
+                        S.apply_segment(decode(blob, check_body=False), digest(blob))
+                except BaseException:
+                    # Stored but not folded: the state no longer matches the log. Refuse
+                    # every write from now on; a restart rebuilds the state from the log.
+                    self._fenced = error("LEDGER_HALTED", f"folding segment {seg.seq} failed; "
+                                         "restart the server (the log is intact)")
+                    raise
                 # What the state now holds lives as long as the process: keep it out of
                 # the cyclic GC's scans (gc.freeze is O(1)).
                 gc.freeze()

@@ -295,7 +295,7 @@ class LogServicer(lgrpc.LogServiceServicer):
         with self.ledger.reading() as S:
             return lpb.LogHead(position=S.head_position, segment=S.head_seq,
                                head_hash=S.head_hash, recorded_at=_ts(S.head_recorded_at_us),
-                               state_digest=S.digest())
+                               state_digest=S.digest() if request.with_state_digest else "")
 
     @_guard
     def VerifyLog(self, request, context):  # type: ignore[no-untyped-def]

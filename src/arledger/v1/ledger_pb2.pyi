@@ -285,8 +285,10 @@ class StreamEntriesRequest(_message.Message):
     def __init__(self, from_position: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class GetLogHeadRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("with_state_digest",)
+    WITH_STATE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    with_state_digest: bool
+    def __init__(self, with_state_digest: _Optional[bool] = ...) -> None: ...
 
 class LogHead(_message.Message):
     __slots__ = ("position", "segment", "head_hash", "recorded_at", "state_digest")
