@@ -347,7 +347,7 @@ def test_engine_and_reference_model_agree_on_decisions_balances_and_aging(
             outs = ledger.submit([c for c, _ in batch], atomic=is_atomic)
             saved = copy.deepcopy(model)
             expected = []
-            for (cmd, decide), out in zip(batch, outs):
+            for cmd, decide in batch:
                 rid = getattr(cmd, cmd.WhichOneof("command")).request_id
                 if rid in seen:  # accepted before, or earlier in this batch: the original result
                     expected.append(("DUPLICATE" if seen[rid] == "ACCEPTED" else "PENDING_DUP",

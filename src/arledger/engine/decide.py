@@ -2,10 +2,11 @@
 
 The decider sees the committed `State` plus a *pending* overlay of what earlier
 commands of the same group already decided, so a batch may open a customer,
-invoice it and take its payment in one segment. Every change to the overlay is
-undo-logged: a rejected command, or an atomic batch with one rejection, rolls
-back to its savepoint and leaves nothing behind. The overlay is discarded when
-the group is committed (the state then folds the segment) or fails.
+invoice it and take its payment in one segment. A handler validates everything
+before its first write, so a rejected command leaves the overlay untouched;
+inside an atomic batch every write is also undo-logged, so one rejection rolls
+the whole batch back to its savepoint. The overlay is discarded when the group
+is committed (the state then folds the segment) or fails.
 
 Commands are the protobuf messages of arledger.v1 (typed, immutable by
 convention, with a canonical serialisation for the idempotency hash).

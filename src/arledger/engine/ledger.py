@@ -251,7 +251,7 @@ class Ledger:
         last = head if not limit else min(head, from_position + limit - 1)
         if from_position > last:
             return
-        for seq, blob in self.store.read(after_seq=seq0 - 1):
+        for _seq, blob in self.store.read(after_seq=seq0 - 1):
             seg = decode(blob)
             for entry in render.entries(S, seg):
                 if entry["position"] < from_position:

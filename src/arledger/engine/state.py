@@ -68,8 +68,7 @@ class Columns:
 class State:
     def __init__(self) -> None:
         self.customers = Columns({"currency": "<i2", "net_days": "<i4", "credit_limit": "<i8",
-                                  "closed": "|u1", "opened_day": "<i4", "open": "<i8",
-                                  "cash": "<i8", "credit": "<i8", "disputed": "<i8"})
+                                  "closed": "|u1", "opened_day": "<i4"})
         self.customer_ids: list[str] = []
         self.customer_ix: dict[str, int] = {}
         self.currencies: list[str] = []
@@ -267,15 +266,12 @@ class State:
             cust[m] = owner[item[m]]
         self.journal.append(len(item), kind=kind, item=item, customer=cust, day=day, seq=seq,
                             delta=delta)
-        cu = self.customers
-        for k, items, totals in ((J_INVOICE, self.invoices.open, cu.open),
-                                 (J_CASH, self.payments.unapplied, cu.cash),
-                                 (J_CREDIT, self.credit_notes.unapplied, cu.credit),
-                                 (J_DISPUTED, self.invoices.disputed, cu.disputed)):
+        for k, items in ((J_INVOICE, self.invoices.open), (J_CASH, self.payments.unapplied),
+                         (J_CREDIT, self.credit_notes.unapplied),
+                         (J_DISPUTED, self.invoices.disputed)):
             m = kind == k
             if m.any():
                 np.add.at(items, item[m], delta[m])
-                np.add.at(totals, cust[m], delta[m])
 
     def _currency_code(self, code: str) -> int:
         try:
