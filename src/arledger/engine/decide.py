@@ -496,7 +496,7 @@ class Decider:
 
     def _plan(self, cust: int, available: int, day: int, strategy: int,
               given: Any, required: bool) -> list[tuple[int, int]]:
-        """Which invoices get how much of `available`, effective on `day`."""
+        """(invoice index, amount, invoice id if known) getting `available`, effective `day`."""
         if given and strategy not in (pb.ALLOCATION_STRATEGY_UNSPECIFIED, pb.EXPLICIT):
             raise error("ALLOCATIONS_NOT_ALLOWED", "allocations are only for the EXPLICIT strategy")
         if strategy not in _STRATEGIES:
@@ -506,7 +506,7 @@ class Decider:
                 raise error("MISSING_FIELD", "EXPLICIT needs allocations")
             if len(given) > limits.allocations_per_command_max:
                 raise error("TOO_MANY_ITEMS", f"at most {limits.allocations_per_command_max} allocations")
-            plan: list[tuple[int, int]] = []
+            plan: list[tuple[int, int, str | None]] = []
             seen: set[int] = set()
             total = 0
             for n, a in enumerate(given):
@@ -527,7 +527,7 @@ class Decider:
                     raise error("ALLOCATION_EXCEEDS_OPEN", f"invoice {a.invoice_id!r} has {r[4]} open,"
                                 f" {amt} allocated")
                 total += amt
-                plan.append((ix, amt))
+                plan.append((ix, amt, a.invoice_id))
             if total > available:
                 raise error("ALLOCATION_EXCEEDS_AMOUNT", f"allocations sum to {total}, "
                             f"{available} available")
@@ -548,7 +548,7 @@ class Decider:
             if not left:
                 break
             a = min(open_, left)
-            plan.append((ix, a))
+            plan.append((ix, a, None))
             left -= a
         if required and not plan:
             raise error("NOTHING_TO_ALLOCATE", "no open invoice issued on or before the date")
@@ -556,9 +556,9 @@ class Decider:
 
     def _apply_plan(self, e: int, kind: int, src: int, plan, out: Outcome) -> int:
         total = 0
-        for inv, a in plan:
+        for inv, a, iid in plan:
             self.allocation(e, kind, src, inv, a)
-            out.allocations.append((self.id_of(_INV, inv), a))
+            out.allocations.append((iid or self.id_of(_INV, inv), a))
             total += a
         return total
 
@@ -579,7 +579,7 @@ class Decider:
             raise error("PAYMENT_EXISTS", f"payment {pid!r} already exists")
         plan = self._plan(cust, amount, day, m.strategy, m.allocations, required=False)
         ix = self.create(_PAY, pid)
-        unapplied = amount - sum(a for _, a in plan)
+        unapplied = amount - sum(a for _, a, _ in plan)
         self.put(_PAY, ix, cust, amount, day, unapplied, 0, day)
         self.add_child(_PAY, cust, ix)
         e = self.entry("PaymentRecorded", day, env, payment_ix=ix, payment_id=pid,
@@ -637,7 +637,7 @@ class Decider:
         if invoice is not None:
             applied = min(amount, self.rec(_INV, invoice)[4])
             if applied:
-                self._apply_plan(e, E.SOURCE_CREDIT_NOTE, ix, [(invoice, applied)], out)
+                self._apply_plan(e, E.SOURCE_CREDIT_NOTE, ix, [(invoice, applied, None)], out)
                 self.put(_CN, ix, _3=amount - applied)
         out.unapplied_minor = self.rec(_CN, ix)[3]
 
