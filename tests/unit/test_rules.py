@@ -186,3 +186,20 @@ def test_every_reason_raised_in_the_code_is_registered_and_every_registered_one_
     assert raised <= set(REASONS), raised - set(REASONS)
     unused = set(REASONS) - raised
     assert not unused, f"registered but never raised: {sorted(unused)}"
+
+
+def test_a_refusal_before_any_write_does_not_fail_the_rest_of_the_batch(ledger):
+    """An accepted command followed by one refused on its envelope (malformed or reused
+    request id): the refusal is per command, the accepted one stays accepted."""
+    outs = run(ledger,
+               cmd("openCustomer", "r1", customerId="C", name="C", currency="EUR",
+                   openedDate="2026-01-01"),
+               cmd("openCustomer", "bad id!", customerId="D", name="D", currency="EUR",
+                   openedDate="2026-01-01"),
+               cmd("openCustomer", "r3", customerId="E", name="E", currency="EUR",
+                   openedDate="2026-01-01"),
+               cmd("openCustomer", "r3", customerId="F", name="F", currency="EUR",
+                   openedDate="2026-01-01"))
+    assert [(o.status, o.error and o.error.reason) for o in outs] == [
+        ("ACCEPTED", None), ("REJECTED", "MALFORMED_ID"), ("ACCEPTED", None),
+        ("REJECTED", "REQUEST_ID_REUSED")]

@@ -308,6 +308,7 @@ class Decider:
         rid = msg.request_id
         h = request_hash(cmd)
         sp = self.savepoint()
+        self.wrote = False  # before any check: a refusal must not see the previous command's writes
         try:
             V.ident(rid, "request_id")
             if msg.actor:
@@ -322,7 +323,6 @@ class Decider:
                 return Outcome("DUPLICATE", rid, position=prior[1], entry_count=prior[2])
             e0 = len(self._env_type)
             out = Outcome("ACCEPTED", rid)
-            self.wrote = False
             self._handlers[which](msg, (rid, msg.actor, msg.reason, h), out)
             n = len(self._env_type) - e0
             assert n > 0
