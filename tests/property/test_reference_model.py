@@ -1,8 +1,8 @@
 """Random command streams through the engine and through a tiny reference model agree.
 
 The model (class Model) is written from the domain page (shared docs/domain.md) and the
-rules docs/design.md states where the domain page is silent; it imports nothing from
-arledger. It keeps every money movement as (effective day, segment, delta) and answers
+rules docs/design.md states where the domain page is silent; it uses nothing from arledger
+(the engine is only driven and read, below). It keeps every money movement as (effective day, segment, delta) and answers
 balances, open items and aging as of any day and as known at any segment by summing.
 """
 
@@ -140,6 +140,8 @@ class Model:
                     raise Reject("DATE_BEFORE_ORIGIN")
                 if a > moved(i["moves"]):
                     raise Reject("ALLOCATION_EXCEEDS_OPEN")
+                if day < i.get("reopened", day):  # less was open before a reversal reopened it
+                    raise Reject("DATE_BEFORE_REOPENING")
             if sum(a for _, a in allocs) > available:
                 raise Reject("ALLOCATION_EXCEEDS_AMOUNT")
             return list(allocs)
@@ -150,7 +152,7 @@ class Model:
         # Oldest due first: due date, then issue date, then creation order (or all reversed).
         cands = sorted(((i["due"], i["issue"], i["n"]), k) for k, i in self.invoices.items()
                        if i["cust"] == c and not i["voided"] and i["issue"] <= day
-                       and moved(i["moves"]) > 0)
+                       and moved(i["moves"]) > 0 and i.get("reopened", day) <= day)
         plan, left = [], available
         for _, k in (reversed(cands) if strategy == NEWEST else cands):
             if left:
@@ -165,6 +167,9 @@ class Model:
         for inv, a in plan:
             self.move(self.invoices[inv], day, -sign * a)
             self.move(src, day, -sign * a)
+            if sign < 0:
+                i = self.invoices[inv]
+                i["reopened"] = max(i.get("reopened", day), day)
             if "applied" in src:
                 src["applied"][inv] = src["applied"].get(inv, 0) + sign * a
                 src["last"] = max(src["last"], day)
@@ -217,6 +222,8 @@ class Model:
         cn = self.credits[n] = {"cust": c, "day": day, "moves": []}
         self.move(cn, day, amount)
         applied = min(amount, moved(self.invoices[inv]["moves"])) if inv else 0
+        if inv and day < self.invoices[inv].get("reopened", day):
+            applied = 0  # dated before a reopening: kept as account credit
         return self.apply(cn, [(inv, applied)], day) if applied > 0 else []
 
     def issue_credit_note(self, n: str, c: str, amount: int, cur: str, day: int, inv: str | None):
@@ -234,6 +241,8 @@ class Model:
                 raise Reject("DATE_BEFORE_ORIGIN")
             if amount > moved(i["moves"]):
                 raise Reject("CREDIT_EXCEEDS_OPEN")
+            if day < i.get("reopened", day):
+                raise Reject("DATE_BEFORE_REOPENING")
         return 1, self._credit(n, c, amount, day, inv)
 
     def allocate_credit_note(self, n: str, day: int, strategy: int, allocs: list):
@@ -297,6 +306,8 @@ class Model:
             raise Reject("NOTHING_OPEN")
         if (amount or open_) > open_:
             raise Reject("WRITE_OFF_EXCEEDS_OPEN")
+        if day < i.get("reopened", day):
+            raise Reject("DATE_BEFORE_REOPENING")
         self.move(i, day, -(amount or open_))
         return 1, None
 
@@ -398,14 +409,14 @@ days = st.integers(0, 60)
 later = st.one_of(st.integers(40, 75), days)  # acting on an item: mostly after it, not always
 sel = st.integers(0, 10**4)  # an id selector (see Names)
 custs = pick(("C0", 6), ("C1", 6), ("C2", 6), ("C9", 1), ("C 9", 1))
-allocs = st.one_of(st.just([]), st.just([]), st.lists(st.tuples(sel, st.integers(1, 400)), min_size=1,
-                                         max_size=3))
+allocs = st.one_of(st.just([]), st.just([]),
+                   st.lists(st.tuples(sel, st.integers(1, 400)), min_size=1, max_size=3))
 strategies = pick((0, 6), (1, 1), (EXPLICIT, 1), (LEAVE, 1), (NEWEST, 1))
 currencies = pick(("ACCOUNT", 12), ("USD", 1), ("EUR", 1), ("XXX", 1), ("", 1))
 ARGS = {
     "open": st.tuples(st.sampled_from(list(CUSTOMERS)), pick((0, 3), (20, 1)),
                       pick(("ACCOUNT", 5), ("XXX", 1))),
-    "invoice": st.tuples(sel, custs, st.integers(0, 40), pick((0, 1), (300, 1), (1000, 1)),
+    "invoice": st.tuples(sel, custs, st.integers(0, 40), pick((None, 9), (0, 1)),
                          st.integers(1, 1000), st.one_of(st.none(), st.integers(0, 40)),
                          currencies),
     "pay": st.tuples(sel, custs, st.integers(0, 1500), currencies, st.integers(5, 60),
@@ -417,8 +428,8 @@ ARGS = {
     "allocate_credit": st.tuples(sel, later, strategies, allocs),
     "dispute": st.tuples(sel, sel, st.integers(1, 500), later),
     "resolve": st.tuples(sel, st.sampled_from([1, 2, 3]),
-                         st.tuples(pick(("fit", 6), ("zero", 1), ("all", 1), ("part", 1), ("any", 1)),
-                                   st.integers(0, 300)), sel, later,
+                         st.tuples(pick(("fit", 6), ("zero", 1), ("all", 1), ("part", 1),
+                                        ("any", 1)), st.integers(0, 300)), sel, later,
                          pick(("ann", 6), ("", 1))),
     "write_off": st.tuples(sel, later, pick((0, 1), (50, 1), (300, 1)), pick(("ann", 6), ("", 1))),
     "void": st.tuples(sel, later, pick(("entered twice", 6), ("", 1))),
@@ -451,7 +462,7 @@ def to_proto(op: tuple, rid: str, names: Names) -> tuple[pb.Command, callable]:
             lambda m: m.open_customer(c, cur, d))
     if kind == "invoice":
         k, c, d, a0, a, due_off, cur = args
-        inv, cur, a = names.new("I", k), cur_of(c, cur), a0 or a  # a0 = 0 now and then
+        inv, cur, a = names.new("I", k), cur_of(c, cur), a if a0 is None else a0  # 0 at times
         due = None if due_off is None else d + due_off - 5  # sometimes before the issue date
         return (pb.Command(issue_invoice=pb.IssueInvoiceRequest(
             request_id=rid, invoice_id=inv, customer_id=c, issue_date=iso(d), amount_minor=a,
@@ -539,7 +550,7 @@ CHECKED_REASONS = {
     "NOTHING_TO_ALLOCATE", "NOTHING_UNAPPLIED", "PAYMENT_REVERSED", "CREDIT_EXCEEDS_OPEN",
     "DISPUTE_EXCEEDS_OPEN", "DISPUTE_NOT_OPEN", "CREDIT_AMOUNT_INVALID", "NOTHING_OPEN",
     "WRITE_OFF_EXCEEDS_OPEN", "ACTOR_REQUIRED", "REASON_REQUIRED", "MISSING_FIELD",
-    "INVALID_ENUM", "REQUEST_ID_REUSED", "ATOMIC_BATCH_ABORTED",
+    "INVALID_ENUM", "REQUEST_ID_REUSED", "ATOMIC_BATCH_ABORTED", "DATE_BEFORE_REOPENING",
 }
 
 
@@ -630,8 +641,8 @@ def test_engine_and_reference_model_agree_on_decisions_balances_and_aging(
     # Most streams start with every customer open, an invoice or two, some unapplied cash and
     # credit and a dispute; the others have commands that arrive before their customer.
     stream = [(op, None, 0) for c in CUSTOMERS if preopen for op in (
-        ("open", c, 0, "ACCOUNT"), ("invoice", 0, c, 0, 0, 500, None, "ACCOUNT"),
-        ("invoice", 0, c, 3, 0, 300, 10, "ACCOUNT"), ("pay", 0, c, 200, "ACCOUNT", 5, LEAVE, []),
+        ("open", c, 0, "ACCOUNT"), ("invoice", 0, c, 0, None, 500, None, "ACCOUNT"),
+        ("invoice", 0, c, 3, None, 300, 10, "ACCOUNT"), ("pay", 0, c, 200, "ACCOUNT", 5, LEAVE, []),
         ("credit", 0, c, 100, "ACCOUNT", 5, None), ("dispute", 0, 0, 50, 10))] + stream
     names = Names(lambda: model)
     # Client retries: the very same command (request id and payload) again, either one of

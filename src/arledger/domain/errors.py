@@ -100,6 +100,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "ALLOCATION_EXCEEDS_OPEN": (FailedPrecondition, "allocating more than an invoice's open amount"),
     "ALLOCATION_EXCEEDS_AMOUNT": (FailedPrecondition, "allocations add up to more than the money available"),
     "NOTHING_TO_ALLOCATE": (FailedPrecondition, "an automatic allocation found no open invoice on or before the date"),
+    "DATE_BEFORE_REOPENING": (FailedPrecondition, "money applied to an invoice with a date before a reversal reopened it"),
     "NOTHING_UNAPPLIED": (FailedPrecondition, "the payment or credit note has no unapplied amount"),
     "PAYMENT_REVERSED": (FailedPrecondition, "the payment was already reversed"),
     "NOTHING_OPEN": (FailedPrecondition, "the invoice has no open amount"),

@@ -23,6 +23,7 @@ import numpy as np
 from arledger.domain import entries as E
 from arledger.domain import limits
 from arledger.domain import validate as V
+from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.segment import Segment
 from arledger.engine.state import State, request_of
@@ -170,7 +171,7 @@ class Decider:
             self.wrote = True
 
     # Records: customer (currency, net_days, closed, opened_day, limit)
-    # invoice (customer, amount, issue_day, due_day, open, disputed, voided)
+    # invoice (customer, amount, issue_day, due_day, open, disputed, voided, reopen_day)
     # payment (customer, amount, value_day, unapplied, reversed, alloc_day)
     # credit note (customer, amount, issue_day, unapplied)
     # dispute (invoice, amount, opened_day, open)
@@ -187,7 +188,8 @@ class Decider:
         elif kind == _INV:
             i = S.invoices
             r = (i.customer.item(ix), i.amount.item(ix), i.issue_day.item(ix),
-                 i.due_day.item(ix), i.open.item(ix), i.disputed.item(ix), i.voided.item(ix))
+                 i.due_day.item(ix), i.open.item(ix), i.disputed.item(ix), i.voided.item(ix),
+                 i.reopen_day.item(ix))
         elif kind == _PAY:
             p = S.payments
             r = (p.customer.item(ix), p.amount.item(ix), p.value_day.item(ix),
@@ -287,7 +289,8 @@ class Decider:
         t["invoice_ix"].append(inv)
         t["amount_minor"].append(amt)
         r = self.rec(_INV, inv)
-        self.put(_INV, inv, r[0], r[1], r[2], r[3], r[4] - amt, r[5], r[6])
+        self.put(_INV, inv, r[0], r[1], r[2], r[3], r[4] - amt, r[5], r[6],
+                 r[7] if amt > 0 else max(r[7], self._env["effective_day"][e]))
         if source_kind == E.SOURCE_PAYMENT:
             cur = dict(self.payment_allocations(source_ix))
             v = cur.get(inv, 0) + amt
@@ -456,7 +459,7 @@ class Decider:
         if self.find(_INV, iid) is not None:
             raise error("DUPLICATE_INVOICE_NUMBER", f"invoice {iid!r} already exists")
         ix = self.create(_INV, iid)
-        self.put(_INV, ix, cust, amount, issue, due, amount, 0, 0)
+        self.put(_INV, ix, cust, amount, issue, due, amount, 0, 0, 0)
         self.add_child(_INV, cust, ix)
         e = self.entry("InvoiceIssued", issue, env, invoice_ix=ix, invoice_id=iid,
                        customer_ix=cust, po_number=m.po_number, amount_minor=amount,
@@ -526,6 +529,7 @@ class Decider:
                 if amt > r[4]:
                     raise error("ALLOCATION_EXCEEDS_OPEN", f"invoice {a.invoice_id!r} has {r[4]} open,"
                                 f" {amt} allocated")
+                _not_before_reopening(r, day, a.invoice_id)
                 total += amt
                 plan.append((ix, amt, a.invoice_id))
             if total > available:
@@ -539,7 +543,7 @@ class Decider:
         cands = []
         for ix in self.children(_INV, cust):
             r = self.rec(_INV, ix)
-            if r[4] > 0 and not r[6] and r[2] <= day:
+            if r[4] > 0 and not r[6] and r[2] <= day and r[7] <= day:
                 cands.append((r[3], r[2], ix, r[4]))
         cands.sort(reverse=strategy == pb.NEWEST_DUE_FIRST)
         plan = []
@@ -635,7 +639,9 @@ class Decider:
                        customer_ix=cust, amount_minor=amount, issue_day=day,
                        reason_code=reason_code, dispute_ix=dispute)
         if invoice is not None:
-            applied = min(amount, self.rec(_INV, invoice)[4])
+            ir = self.rec(_INV, invoice)
+            # Dated before a reversal reopened the invoice: kept as account credit.
+            applied = min(amount, ir[4]) if day >= ir[7] else 0
             if applied:
                 self._apply_plan(e, E.SOURCE_CREDIT_NOTE, ix, [(invoice, applied, None)], out)
                 self.put(_CN, ix, _3=amount - applied)
@@ -662,6 +668,7 @@ class Decider:
                 raise error("DATE_BEFORE_ORIGIN", "the credit note predates the invoice")
             if amount > r[4]:
                 raise error("CREDIT_EXCEEDS_OPEN", f"invoice {m.invoice_id!r} has {r[4]} open")
+            _not_before_reopening(r, day, m.invoice_id)
         self._credit_note(env, cnid, cust, amount, day, m.reason_code, -1, invoice, out)
 
     def _allocate_credit_note(self, m: pb.AllocateCreditNoteRequest, env, out: Outcome) -> None:
@@ -743,8 +750,17 @@ class Decider:
         V.amount(amount, "amount_minor")
         if amount > r[4]:
             raise error("WRITE_OFF_EXCEEDS_OPEN", f"invoice {m.invoice_id!r} has {r[4]} open")
+        _not_before_reopening(r, day, m.invoice_id)
         self.put(_INV, ix, _4=r[4] - amount)
         self.entry("InvoiceWrittenOff", day, env, invoice_ix=ix, amount_minor=amount)
+
+
+def _not_before_reopening(r: tuple, day: int, invoice_id: str) -> None:
+    """Money applied to an invoice may not be dated before a reversal reopened it: as of
+    that earlier date less was open, and an as-of view would go below zero."""
+    if day < r[7]:
+        raise error("DATE_BEFORE_REOPENING", f"invoice {invoice_id!r} was reopened by a reversal "
+                    f"effective {day_to_iso(r[7])}; date this on or after that")
 
 
 def _master(m: Any) -> dict[str, str]:

@@ -71,11 +71,15 @@ def encode(seg: Segment) -> bytes:
     h = hashlib.sha256()
     for b in buffers:
         h.update(b)
-    header = json.dumps({
+    fields = {
         "seq": seg.seq, "first_position": seg.first_position, "count": seg.count,
         "recorded_at_us": seg.recorded_at_us, "prev_hash": seg.prev_hash, "tables": meta,
         "body_sha256": h.hexdigest(),
-    }, separators=(",", ":")).encode()  # table order = buffer order
+    }  # table order = buffer order
+    # The header hashes itself too (without this field), so a changed header of the newest
+    # segment, which no later prev_hash covers yet, is still named where it is.
+    fields["header_sha256"] = _header_hash(fields)
+    header = json.dumps(fields, separators=(",", ":")).encode()
     return b"".join([MAGIC, struct.pack("<I", len(header)), header, *buffers])
 
 
@@ -88,6 +92,9 @@ def decode(blob: bytes, *, check_body: bool = True) -> Segment:
         off = len(MAGIC) + 4
         header = json.loads(blob[off:off + hlen])
         off += hlen
+        claimed = header.pop("header_sha256")
+        if _header_hash(header) != claimed:
+            raise SegmentFormatError("its header does not match its header hash")
         if check_body and \
                 hashlib.sha256(memoryview(blob)[off:]).hexdigest() != header["body_sha256"]:
             raise SegmentFormatError("its column data does not match its body hash")
@@ -116,6 +123,10 @@ def decode(blob: bytes, *, check_body: bool = True) -> Segment:
         raise
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, struct.error) as e:
         raise SegmentFormatError(f"undecodable segment: {e}") from None
+
+
+def _header_hash(fields: dict) -> str:
+    return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
 
 
 def digest(blob: bytes) -> str:

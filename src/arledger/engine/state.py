@@ -76,7 +76,7 @@ class State:
         self.master: list[list[str]] = []
         self.invoices = Columns({"customer": "<i4", "amount": "<i8", "issue_day": "<i4",
                                  "due_day": "<i4", "open": "<i8", "disputed": "<i8",
-                                 "voided": "|u1"})
+                                 "voided": "|u1", "reopen_day": "<i4"})
         self.invoice_ids: list[str] = []
         self.invoice_ix: dict[str, int] = {}
         self.po_numbers: list[str] = []
@@ -209,6 +209,12 @@ class State:
             for kind, mask in ((J_CASH, is_pay), (J_CREDIT, ~is_pay)):
                 if mask.any():
                     journal(kind, c["source_ix"][mask], c["_e"][mask], -amt[mask])
+            undone = amt < 0
+            if undone.any():
+                # The latest day a reversal reopened each invoice: money may not be applied to
+                # it with an earlier date (its open amount as of then was smaller).
+                np.maximum.at(self.invoices.reopen_day, c["invoice_ix"][undone],
+                              eff[c["_e"][undone]])
             if is_pay.any():
                 # The latest day any allocation of a payment took effect (a reversal is never earlier).
                 np.maximum.at(self.payments.alloc_day, c["source_ix"][is_pay], eff[c["_e"][is_pay]])
