@@ -1,8 +1,11 @@
-"""Child process for the crash test: ingests batches and prints what was acknowledged.
+"""Child process for the crash test: ingests batches until killed, printing what was acknowledged.
 
-    python _ingest_child.py DATA_DIR
+    python _ingest_child.py DATA_DIR CUSTOMERS SEED BATCH_SIZE
 
-Prints one line per acknowledged batch: the request ids it accepted, comma-joined.
+After each submit returns, prints "<batch number> <last request id of the batch>" (flushed):
+everything up to that batch is acknowledged. The batches are those of
+synthetic.generate_batches(PortfolioSpec(customers, seed), batch_size), so the parent can
+rebuild every request id of an acknowledged batch.
 """
 
 import sys
@@ -12,12 +15,16 @@ from arledger.engine import open_ledger
 
 
 def main() -> None:
-    ledger = open_ledger(sys.argv[1])
-    spec = synthetic.PortfolioSpec(customers=3000, seed=5)
-    for batch in synthetic.generate_batches(spec, 200):
+    data, customers, seed, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    ledger = open_ledger(data)
+    spec = synthetic.PortfolioSpec(customers=customers, seed=seed)
+    for n, batch in enumerate(synthetic.generate_batches(spec, size)):
         outs = ledger.submit(batch)
-        acked = [o.request_id for o in outs if o.status == "ACCEPTED"]
-        print(",".join(acked), flush=True)
+        refused = [(o.request_id, o.error.reason) for o in outs if o.status != "ACCEPTED"]
+        if refused:
+            print(f"REFUSED {refused[:3]}", flush=True)
+            sys.exit(1)
+        print(n, outs[-1].request_id, flush=True)
     print("DONE", flush=True)
 
 

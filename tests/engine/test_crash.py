@@ -1,0 +1,137 @@
+"""Acknowledged means durable: a SIGKILL mid-ingest loses nothing that was acknowledged, and a
+client that retries everything duplicates nothing. One process per data directory."""
+
+import collections
+import os
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from arledger import synthetic
+from arledger.domain.errors import LedgerError
+from arledger.engine import open_ledger
+
+CHILD = Path(__file__).with_name("_ingest_child.py")
+CUSTOMERS, SEED, BATCH = 3000, 5, 200
+WAIT_S = 120  # only a guard against a hung child; nothing asserts on time
+
+
+def _lines(stream, out: queue.Queue) -> None:
+    for line in stream:
+        out.put(line.strip())
+    out.put(None)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_ingest_loses_no_acknowledged_command_and_a_full_retry_duplicates_none(
+        tmp_path):
+    data = tmp_path / "data"
+    with open(tmp_path / "child.err", "w") as err:
+        proc = subprocess.Popen([sys.executable, str(CHILD), str(data), str(CUSTOMERS),
+                                 str(SEED), str(BATCH)], stdout=subprocess.PIPE, stderr=err,
+                                text=True)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True)
+    reader.start()
+    acked: list[str] = []
+    try:
+        while len(acked) < 12:
+            line = lines.get(timeout=WAIT_S)
+            assert line is not None and line != "DONE" and not line.startswith("REFUSED"), \
+                (line, (tmp_path / "child.err").read_text()[-2000:])
+            acked.append(line)
+            if len(acked) == 1:  # while the child holds the data directory, nobody else may
+                with pytest.raises(LedgerError) as e:
+                    open_ledger(data)
+                assert e.value.reason == "DATA_DIR_LOCKED"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # mid-ingest: deciding, appending or folding
+        proc.wait()
+    reader.join(WAIT_S)
+    # Lines already in the pipe were printed after their submit returned: acknowledged too.
+    while (line := lines.get_nowait()) is not None:
+        acked.append(line)
+    assert acked[-1] != "DONE", "the child finished before it was killed"
+
+    batches = list(synthetic.generate_batches(
+        synthetic.PortfolioSpec(customers=CUSTOMERS, seed=SEED), BATCH))
+    last = int(acked[-1].split()[0])
+    assert [ln.split() for ln in acked] == [
+        [str(n), getattr(b[-1], b[-1].WhichOneof("command")).request_id]
+        for n, b in enumerate(batches[:last + 1])]
+    rid = [[getattr(c, c.WhichOneof("command")).request_id for c in b] for b in batches]
+    acknowledged = [r for b in rid[:last + 1] for r in b]
+
+    ledger = open_ledger(data)
+    try:
+        assert ledger.verify().ok
+        in_log = collections.Counter(e["request_id"] for e in ledger.entries(1))
+        lost = [r for r in acknowledged if r not in ledger.state.requests or r not in in_log]
+        assert not lost, f"{len(lost)} acknowledged commands lost, e.g. {lost[:3]}"
+        # At most the batch in flight when the child died is in the log beyond that.
+        assert set(in_log) <= set(acknowledged) | set(rid[last + 1])
+        head = ledger.state.head_position
+
+        # The client retries everything it sent: the acknowledged batches and the one in flight.
+        resent = batches[:last + 2]
+        outs = [o for b in resent for o in ledger.submit(b)]
+        status = {o.request_id: o.status for o in outs}
+        assert all(status[r] == "DUPLICATE" for r in acknowledged)
+        accepted = [o for o in outs if o.status == "ACCEPTED"]
+        assert {o.request_id for o in accepted} <= set(rid[last + 1])
+        assert not [o for o in outs if o.status == "REJECTED"]
+        assert ledger.state.head_position == head + sum(o.entry_count for o in accepted)
+        # Every command is in the log exactly once (a command writes 1 or 2 entries in a row).
+        entries = list(ledger.entries(1))
+        runs = [e["request_id"] for i, e in enumerate(entries)
+                if i == 0 or entries[i - 1]["request_id"] != e["request_id"]]
+        assert len(runs) == len(set(runs)) == sum(len(b) for b in resent)
+        assert ledger.verify().ok
+    finally:
+        ledger.close()
+
+
+def test_a_second_ledger_on_the_same_data_directory_fails_with_data_dir_locked(ledger, tmp_path):
+    with pytest.raises(LedgerError) as e:
+        open_ledger(tmp_path / "data")
+    assert e.value.reason == "DATA_DIR_LOCKED"
+    ledger.close()
+    open_ledger(tmp_path / "data").close()  # closing releases the directory
+
+
+def test_the_store_commits_with_synchronous_full_in_wal_mode(ledger, tmp_path):
+    assert ledger.store.synchronous_setting() == 2  # FULL
+    with sqlite3.connect(tmp_path / "data" / "ledger.db") as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+
+
+def test_a_writer_that_finds_its_next_segment_taken_is_fenced_and_writes_nothing_more(
+        ledger, tmp_path):
+    from google.protobuf import json_format
+
+    from arledger.v1 import commands_pb2 as pb
+
+    def opened(n):
+        return json_format.ParseDict({"openCustomer": {
+            "requestId": f"o{n}", "customerId": f"C{n}", "name": "n", "currency": "EUR",
+            "openedDate": "2026-01-01"}}, pb.Command())
+
+    ledger.submit([opened(1)])
+    head = ledger.state.head_position
+    # Another writer (say, a second process that ignored the lock) appends segment 2 first.
+    with sqlite3.connect(tmp_path / "data" / "ledger.db") as con:
+        con.execute("INSERT INTO segments VALUES (?, 2, 'arledger.segment:v1', ?)",
+                    (ledger.store.stream, b"someone else's segment"))
+    con.close()
+    for n in (2, 3):
+        (o,) = ledger.submit([opened(n)])
+        assert (o.status, o.error.reason) == ("REJECTED", "WRITER_FENCED")
+    assert ledger.state.head_position == head
+    assert set(ledger.state.customer_ix) == {"C1"}
