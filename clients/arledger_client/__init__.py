@@ -1,22 +1,44 @@
 """arledger Python client SDK: typed calls, request ids, safe retries, typed errors.
 
-    from arledger_client import ArledgerClient
+    from arledger_client import ArledgerClient, FailedPrecondition
     with ArledgerClient("127.0.0.1:50051") as client:
         client.open_customer("ACME", "Acme GmbH", "EUR", "2026-01-01")
+        client.issue_invoice("INV-1", "ACME", "2026-01-05", amount_minor=100_000)
+        batch = [client.commands.issue_invoice(f"INV-{i}", "ACME", "2026-01-06",
+                                               amount_minor=500) for i in range(2, 10)]
+        print(client.submit_batch(batch).accepted)
 """
 
-from arledger_client.client import (AgingReport, AgingRow, Allocation, ArledgerClient, Balance,
-                                    BatchResult, Command, CommandResult, Customer, LogEntry,
-                                    LogHead, OpenItem, Rejection, StreamSummary, VerifyResult,
-                                    call_with_retries)
+from arledger_client.client import ArledgerClient
+from arledger_client.commands import (KINDS, Command, Commands, batched, command, commands,
+                                      new_request_id)
 from arledger_client.errors import (Aborted, AlreadyExists, ArledgerError, DeadlineExceeded,
                                     FailedPrecondition, InvalidArgument, NotFound,
-                                    ResourceExhausted, Unavailable, from_rpc_error)
+                                    ResourceExhausted, Unavailable, from_rpc_error, from_status,
+                                    make_error)
+from arledger_client.models import (AgingBasis, AgingReport, AgingRow, Allocation,
+                                    AllocationStrategy, Balance, BatchResult, CommandResult,
+                                    Customer, DateLike, DisputeOutcome, InvoiceLine, LogEntry,
+                                    LogHead, OpenItem, OpenItemsPage, PaymentMethod,
+                                    ReversalReason, Rejection, StreamSummary, VerifyResult)
+from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries
 
 __all__ = [
-    "AgingReport", "AgingRow", "Allocation", "ArledgerClient", "Balance", "BatchResult",
-    "Command", "CommandResult", "Customer", "LogEntry", "LogHead", "OpenItem", "Rejection",
-    "StreamSummary", "VerifyResult", "call_with_retries", "Aborted", "AlreadyExists",
-    "ArledgerError", "DeadlineExceeded", "FailedPrecondition", "InvalidArgument", "NotFound",
-    "ResourceExhausted", "Unavailable", "from_rpc_error",
+    # client
+    "ArledgerClient",
+    # commands for batches
+    "Command", "Commands", "commands", "command", "batched", "new_request_id", "KINDS",
+    # results
+    "AgingReport", "AgingRow", "Allocation", "Balance", "BatchResult", "CommandResult",
+    "Customer", "InvoiceLine", "LogEntry", "LogHead", "OpenItem", "OpenItemsPage", "Rejection",
+    "StreamSummary", "VerifyResult",
+    # argument types
+    "DateLike", "PaymentMethod", "AllocationStrategy", "ReversalReason", "DisputeOutcome",
+    "AgingBasis",
+    # errors
+    "ArledgerError", "InvalidArgument", "NotFound", "AlreadyExists", "FailedPrecondition",
+    "Aborted", "ResourceExhausted", "Unavailable", "DeadlineExceeded", "from_rpc_error",
+    "from_status", "make_error",
+    # retries
+    "call_with_retries", "backoff_delay", "RETRYABLE_CODES",
 ]
