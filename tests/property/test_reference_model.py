@@ -2,8 +2,10 @@
 
 The model (class Model) is written from the domain page (shared docs/domain.md) and the
 rules docs/design.md states where the domain page is silent; it uses nothing from arledger
-(the engine is only driven and read, below). It keeps every money movement as (effective day, segment, delta) and answers
-balances, open items and aging as of any day and as known at any segment by summing.
+(the engine is only driven and read, below). It keeps every money movement as (effective
+day, segment, delta) and answers balances, open items and aging as of any day and as known
+at any segment by summing. Whatever the model says, no view may ever show an invoice, a
+payment or a credit note with less than nothing open (checked on the model's answers too).
 """
 
 from __future__ import annotations
@@ -321,6 +323,8 @@ class Model:
             raise Reject("INVOICE_DISPUTED")
         if day < i["issue"]:
             raise Reject("DATE_BEFORE_ORIGIN")
+        if day < i.get("reopened", day):  # it had money applied as of that day
+            raise Reject("DATE_BEFORE_REOPENING")
         self.move(i, day, -i["amount"])
         i["voided"] = True
         return 1, None
@@ -597,6 +601,8 @@ def check_views(S, model: Model, known: int) -> None:
             totals: dict[str, list] = {}
             for c, cu in model.customers.items():
                 want = model.view(c, as_of, known, edges)
+                assert all(v >= 0 if kind == "INVOICE" else v <= 0
+                           for (kind, _), v in want["items"].items()), (c, as_of, known, want)
                 ix = S.customer_ix[c]
                 got = views.balance(S, ix, day, known)
                 for key in ("open_minor", "overdue_minor", "unapplied_cash_minor",

@@ -492,6 +492,7 @@ class Decider:
             raise error("INVOICE_DISPUTED", f"invoice {m.invoice_id!r} has an open dispute")
         if day < r[2]:
             raise error("DATE_BEFORE_ORIGIN", "effective_date is before the issue date")
+        _not_before_reopening(r, day, m.invoice_id)
         self.put(_INV, ix, _4=0, _6=1)
         self.entry("InvoiceVoided", day, env, invoice_ix=ix, amount_minor=r[1])
 
