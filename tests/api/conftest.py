@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from arledger.engine import Ledger, open_ledger
+from arledger.engine import Ledger
 from arledger.server import create_server
 
 
@@ -16,9 +16,10 @@ class Served:
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(location):
+    """On each store (the `location` fixture is parametrised)."""
     ticks = itertools.count(1_790_000_000_000_000, 1_000)
-    ledger = open_ledger(tmp_path / "data", clock=lambda: next(ticks))
+    ledger = location.open(clock=lambda: next(ticks))
     server, port = create_server(ledger, "127.0.0.1:0", clock=lambda: 1_790_000_000_000_000)
     server.start()
     try:

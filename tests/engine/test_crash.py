@@ -97,23 +97,25 @@ def test_sigkill_mid_ingest_loses_no_acknowledged_command_and_a_full_retry_dupli
         ledger.close()
 
 
-def test_a_second_ledger_on_the_same_data_directory_fails_with_data_dir_locked(ledger, tmp_path):
+def test_a_second_ledger_on_the_same_data_directory_fails_with_data_dir_locked(sqlite_ledger,
+                                                                             tmp_path):
     with pytest.raises(LedgerError) as e:
         open_ledger(tmp_path / "data")
     assert e.value.reason == "DATA_DIR_LOCKED"
-    ledger.close()
+    sqlite_ledger.close()
     open_ledger(tmp_path / "data").close()  # closing releases the directory
 
 
-def test_the_store_commits_with_synchronous_full_in_wal_mode(ledger, tmp_path):
-    assert ledger.store.synchronous_setting() == 2  # FULL
+def test_the_store_commits_with_synchronous_full_in_wal_mode(sqlite_ledger, tmp_path):
+    assert sqlite_ledger.store.synchronous_setting() == 2  # FULL
     with sqlite3.connect(tmp_path / "data" / "ledger.db") as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
 
 
 def test_a_writer_that_finds_its_next_segment_taken_is_fenced_and_writes_nothing_more(
-        ledger, tmp_path):
+        sqlite_ledger, tmp_path):
+    ledger = sqlite_ledger
     from google.protobuf import json_format
 
     from arledger.v1 import commands_pb2 as pb

@@ -5,7 +5,7 @@ import threading
 import pytest
 from google.protobuf import json_format
 
-from arledger.engine import open_ledger
+
 from arledger.v1 import commands_pb2 as pb
 
 
@@ -77,11 +77,11 @@ def test_duplicates_inside_one_batch_are_answered_from_the_first_and_written_onc
     assert [e["request_id"] for e in ledger.entries(1)] == ["o", "i"]
 
 
-def test_duplicates_are_recognised_after_a_restart(tmp_path, clock):
-    led = open_ledger(tmp_path / "d", clock=clock)
+def test_duplicates_are_recognised_after_a_restart(location, clock):
+    led = location.open(clock=clock)
     outs = led.submit([customer(), invoice("i", "I")])
     led.close()
-    led = open_ledger(tmp_path / "d", clock=clock)
+    led = location.open(clock=clock)
     try:
         before = heads(led)
         again = led.submit([invoice("i", "I"), customer(), invoice("i", "I", 5),

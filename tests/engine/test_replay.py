@@ -72,14 +72,14 @@ def snapshot(ledger) -> dict:
 
 
 def test_a_restart_rebuilds_the_same_state_views_and_log_from_a_few_thousand_commands(
-        tmp_path, clock):
-    ledger = open_ledger(tmp_path / "d", clock=clock)
+        location, clock):
+    ledger = location.open(clock=clock)
     fill(ledger)
     before = snapshot(ledger)
     assert before["head"][0] > 3000
     assert "XI4" not in ledger.state.invoice_ix  # the aborted atomic batch left nothing
     ledger.close()
-    again = open_ledger(tmp_path / "d", clock=clock)
+    again = location.open(clock=clock)
     try:
         after = snapshot(again)
         assert after["digest"] == before["digest"]
@@ -92,8 +92,8 @@ def test_a_restart_rebuilds_the_same_state_views_and_log_from_a_few_thousand_com
         again.close()
 
 
-def test_verify_accepts_an_intact_log_live_and_offline(tmp_path, clock):
-    ledger = open_ledger(tmp_path / "d", clock=clock)
+def test_verify_accepts_an_intact_log_live_and_offline(location, clock):
+    ledger = location.open(clock=clock)
     fill(ledger)
     S = ledger.state
     rep = ledger.verify()
@@ -101,7 +101,7 @@ def test_verify_accepts_an_intact_log_live_and_offline(tmp_path, clock):
     assert (rep.segments_checked, rep.entries_checked, rep.head_hash) == \
         (S.head_seq, S.head_position, S.head_hash)
     ledger.close()
-    offline = Ledger(SegmentStore.sqlite(tmp_path / "d" / "ledger.db"), clock)
+    offline = Ledger(location.store(), clock)
     try:
         assert offline.verify() == rep
     finally:

@@ -348,6 +348,7 @@ def test_every_reason_of_the_decide_path_is_exercised_above():
     raised = set(re.findall(r'error\(\s*"([A-Z_]+)"', decide)) | {"MALFORMED_DATE"}
     raised -= {"EMPTY_COMMAND"}  # a batch-level refusal (tested above)
     raised -= {"DATE_BEFORE_REOPENING"}  # needs a reversal first: its own test above
+    raised -= {"WRONG_PARTITION"}  # needs a partitioned ledger: tests/engine/test_partitions.py
     assert raised - exercised == set()
 
 

@@ -115,6 +115,10 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "LOG_CORRUPT": (FailedPrecondition, "the stored log does not verify; the server will not start on it"),
     "SHUTTING_DOWN": (Unavailable, "the ledger is closing; retry with the same request id"),
     "DATA_DIR_LOCKED": (FailedPrecondition, "another arledger process holds the data directory"),
+    "PARTITION_LOCKED": (FailedPrecondition, "another writer holds this partition of the PostgreSQL log"),
+    "INVALID_PARTITION": (InvalidArgument, "a partition is I/N with 0 <= I < N; a namespace is a lowercase identifier"),
+    "WRONG_PARTITION": (FailedPrecondition, "the customer belongs to another partition; send the command to its writer"),
+    "READ_ONLY_FOLLOWER": (FailedPrecondition, "this server is a read-only follower; send commands to the partition's writer"),
 }
 
 

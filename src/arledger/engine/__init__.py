@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from arledger.engine.decide import Outcome
 from arledger.engine.ledger import Ledger, VerifyReport, lock_data_dir
-from arledger.engine.store import SegmentStore
+from arledger.domain.errors import error
+from arledger.engine.partition import Partition, partition_of
+from arledger.engine.store import SegmentStore, is_postgres
 
-__all__ = ["Ledger", "Outcome", "SegmentStore", "VerifyReport", "lock_data_dir", "open_ledger",
+__all__ = ["Ledger", "Outcome", "Partition", "SegmentStore", "is_postgres", "partition_of", "VerifyReport", "lock_data_dir", "open_ledger",
            "system_clock_us"]
 
 
@@ -20,18 +23,42 @@ def system_clock_us() -> int:
     return time.time_ns() // 1000
 
 
-def open_ledger(data_dir: str | Path, *, clock: Callable[[], int] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Ledger:
-    """Lock `data_dir`, open its SQLite log, rebuild the state, start the writer."""
-    data_dir = Path(data_dir)
-    fd = lock_data_dir(data_dir)
+def open_ledger(location: str | Path, *, clock: Callable[[], int] | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                partition: Partition | str = "0/1", namespace: str = "arledger",
+                follower: bool = False, poll_interval: float = 0.05) -> Ledger:
+    """Open a partition's log, rebuild the state from it, start the writer (or follower).
+
+    `location` is a SQLite data directory (the embedded default) or a PostgreSQL URL
+    (``postgresql://user@host:port/db``). A writer holds the partition's lease (the
+    directory's flock, or PostgreSQL's advisory lock) for its lifetime; a follower
+    takes no lease, serves reads, and folds what the writer appends as it appears.
+    """
+    part = Partition.parse(partition)
+    fd = None
     try:
-        store = SegmentStore.sqlite(data_dir / "ledger.db")
-        ledger = Ledger(store, clock or system_clock_us, fd)
-        ledger.replay(progress)
+        if is_postgres(location):
+            store: SegmentStore = SegmentStore.postgres(str(location), part,
+                                                        namespace=namespace,
+                                                        writer=not follower)
+        else:
+            data_dir = Path(location)
+            if follower:
+                if not (data_dir / "ledger.db").exists():
+                    raise error("STORE_UNAVAILABLE", f"no ledger in {data_dir} to follow")
+            else:
+                fd = lock_data_dir(data_dir)
+            store = SegmentStore.sqlite(data_dir / "ledger.db", part.name)
+        ledger = Ledger(store, clock or system_clock_us, fd, partition=part,
+                        follower=follower, poll_interval=poll_interval)
+        try:
+            ledger.replay(progress)
+        except BaseException:
+            store.close()
+            raise
     except BaseException:
-        import os
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
         raise
     tune_gc()
     return ledger.start()

@@ -25,6 +25,7 @@ from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
+from arledger.engine.partition import Partition, partition_of
 from arledger.engine.segment import Segment
 from arledger.engine.state import State, request_of
 from arledger.v1 import commands_pb2 as pb
@@ -100,6 +101,12 @@ class _Builder:
         return out
 
 
+def _wrong_partition(cid: str, p: Partition) -> LedgerError:
+    owner = partition_of(cid, p.count)
+    return error("WRONG_PARTITION", f"customer {cid!r} belongs to partition {owner}/{p.count}, "
+                 f"this writer is {p}", partition=f"{owner}/{p.count}")
+
+
 class Decider:
     def __init__(self, state: State) -> None:
         self.S = state
@@ -113,6 +120,7 @@ class Decider:
                         _CN: S.credit_notes, _DSP: S.disputes}
         self._children = {_INV: S.customer_invoices, _PAY: S.customer_payments,
                           _CN: S.customer_credit_notes}
+        self.partition = Partition()  # the ledger sets its own; customers outside it are refused
         self._handlers = {f.name: getattr(self, "_" + f.name)
                           for f in pb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
         self.reset()
@@ -227,6 +235,8 @@ class Decider:
             ix = self.new_ids[kind].get(id_)
             if ix is None:
                 V.ident(id_, field)  # malformed rather than unknown?
+                if kind == _CUST and not self.partition.owns(id_):
+                    raise _wrong_partition(id_, self.partition)
                 raise error(f"{kind.upper()}_NOT_FOUND", f"no {kind.replace('_', ' ')} {id_!r}")
         return ix
 
@@ -357,6 +367,8 @@ class Decider:
         if not 0 <= m.credit_limit_minor <= limits.credit_limit_minor_max:
             raise error("INVALID_CREDIT_LIMIT", "credit_limit_minor must be 0..10^15")
         day = V.day(m.opened_date, "opened_date")
+        if not self.partition.owns(cid):
+            raise _wrong_partition(cid, self.partition)
         if self.find(_CUST, cid) is not None:
             raise error("CUSTOMER_EXISTS", f"customer {cid!r} already exists")
         ix = self.create(_CUST, cid)

@@ -25,6 +25,7 @@ from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import render
 from arledger.engine.decide import Decider, Outcome
+from arledger.engine.partition import Partition
 from arledger.engine.segment import (GENESIS_HASH, Segment, SegmentFormatError, decode, digest,
                                      encode)
 from arledger.engine.state import State
@@ -56,28 +57,45 @@ class Ledger:
     """Use `open_ledger` (engine/__init__.py) to build one."""
 
     def __init__(self, store: SegmentStore, clock: Callable[[], int],
-                 lock_fd: int | None = None) -> None:
+                 lock_fd: int | None = None, *, partition: Partition | str = "0/1",
+                 follower: bool = False, poll_interval: float = 0.05) -> None:
         self.store = store
         self.clock = clock
         self.state = State()
+        self.partition = Partition.parse(partition)
+        self.follower = follower
+        self.poll_interval = poll_interval
         self._lock_fd = lock_fd
         self._read_lock = threading.Lock()
         self._q: queue.Queue[_Submission | None] = queue.Queue()
         self._decider = Decider(self.state)
+        self._decider.partition = self.partition
         self._closed = False
+        self._stop = threading.Event()
         self._fenced: LedgerError | None = None
-        self._writer = threading.Thread(target=self._run, name="arledger-writer", daemon=True)
+        # A follower's view of the store: the newest segment seen there, and when (clock
+        # time) the state last held everything the store had.
+        self.store_head_seq = 0
+        self.caught_up_at_us = 0
+        self.follow_error = ""
+        self._writer = threading.Thread(target=self._follow if follower else self._run,
+                                         name="arledger-follower" if follower
+                                         else "arledger-writer", daemon=True)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
     def replay(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Fold every stored segment into a fresh state; returns entries replayed."""
+        """Fold every stored segment after the state's head into it; returns entries folded.
+
+        At open this rebuilds the state from the whole log; a follower calls it again
+        to catch up with what the writer appended since.
+        """
         total = self.store.head_seq()
         n = 0
         was_enabled = gc.isenabled()
         gc.disable()  # replay allocates only long-lived objects: nothing for the GC to find
         try:
-            for seq, blob in self.store.read():
+            for seq, blob in self.store.read(after_seq=self.state.head_seq):
                 try:
                     seg = decode(blob)
                 except SegmentFormatError as e:
@@ -85,14 +103,43 @@ class Ledger:
                 problem = self._check(seq, seg)
                 if problem:
                     raise error("LOG_CORRUPT", f"segment {seq}: {problem}; run `arledger verify`")
-                self.state.apply_segment(seg, digest(blob))
+                with self._read_lock:
+                    self.state.apply_segment(seg, digest(blob))
                 n += seg.count
                 if progress:
                     progress(seq, total)
         finally:
             if was_enabled:
                 gc.enable()
+        self.store_head_seq = max(total, self.state.head_seq)
+        if self.state.head_seq >= total:
+            self.caught_up_at_us = self.clock()
         return n
+
+    def _follow(self) -> None:
+        """A follower's loop: fold what the writer appended, then wait for more."""
+        while not self._stop.is_set():
+            try:
+                if self.replay():
+                    gc.freeze()
+                self.follow_error = ""
+            except LedgerError as e:  # a corrupt log stops following; reads keep the last state
+                self.follow_error = str(e)
+                return
+            except Exception as e:  # noqa: BLE001 - store down: report it, keep trying
+                self.follow_error = f"store unreachable: {e}"
+            self.store.wait_for_append(self.poll_interval)
+
+    def lag(self) -> tuple[int, int]:
+        """(segments the store has that the state lacks, ms since the state was known current).
+
+        For a writer both are 0: it is the store's only author.
+        """
+        if not self.follower:
+            return 0, 0
+        behind = max(self.store_head_seq - self.state.head_seq, 0)
+        age_ms = max(self.clock() - self.caught_up_at_us, 0) // 1000 if self.caught_up_at_us else 0
+        return behind, age_ms
 
     def _check(self, seq: int, seg: Segment) -> str:
         """Why segment `seq` does not continue the state's chain ('' if it does)."""
@@ -112,6 +159,7 @@ class Ledger:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._stop.set()
             self._q.put(None)
             if self._writer.is_alive():
                 self._writer.join()
@@ -134,7 +182,10 @@ class Ledger:
         if len(commands) > limits.batch_commands_max:
             raise error("BATCH_TOO_LARGE", f"at most {limits.batch_commands_max} commands per batch")
         sub = _Submission(commands, atomic)
-        if self._closed:
+        if self.follower:
+            sub.future.set_exception(error("READ_ONLY_FOLLOWER", "this server follows partition "
+                                           f"{self.partition}; send commands to its writer"))
+        elif self._closed:
             sub.future.set_exception(error("SHUTTING_DOWN", "the ledger is closed"))
         else:
             self._q.put(sub)

@@ -4,23 +4,47 @@ A partition's log is one stream (originator id ``arledger-log-<partition>``)
 whose version is the segment number. The recorder's primary key on
 (originator_id, originator_version) is the fence: a second writer that tries
 to append a segment number already taken gets an integrity error, never a
-fork. SQLite runs in WAL mode with ``synchronous=FULL`` on every connection, so
-a segment is on disk before the append returns and the writer acknowledges.
+fork.
+
+Two stores, one interface:
+
+- SQLite (the embedded default): ``SQLiteApplicationRecorder`` in WAL mode with
+  ``synchronous=FULL`` on every connection, so a segment is on disk before the
+  append returns and the writer acknowledges. One file per data directory; the
+  writer's lease is an flock on the directory (ledger.py).
+- PostgreSQL (scale-out): ``PostgresApplicationRecorder`` (psycopg), one table
+  per partition (``<namespace>_<partition>``) so partitions never wait on each
+  other's table lock. The writer's lease is a session advisory lock held for the
+  life of the process: a second writer for the partition is refused at start
+  (PARTITION_LOCKED); if a lease is lost without the writer noticing, the
+  primary key still fences it on its next append (WRITER_FENCED). The recorder
+  NOTIFYs the table's channel on every insert, which followers LISTEN to.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
 from eventsourcing.sqlite import (SQLiteApplicationRecorder, SQLiteConnectionPool,
                                   SQLiteDatastore)
 
-from arledger.domain.errors import error
+from arledger.domain.errors import LedgerError, error
+from arledger.engine.partition import Partition
 
 TOPIC = "arledger.segment:v1"
+_NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(location: str | Path) -> bool:
+    return isinstance(location, str) and location.startswith(POSTGRES_SCHEMES)
 
 
 class _DurablePool(SQLiteConnectionPool):
@@ -35,7 +59,9 @@ class _DurablePool(SQLiteConnectionPool):
 class SegmentStore:
     """Append and read segments of one partition's log."""
 
-    def __init__(self, recorder: SQLiteApplicationRecorder, partition: str = "p0") -> None:
+    kind = "sqlite"
+
+    def __init__(self, recorder: Any, partition: str = "p0") -> None:
         self.recorder = recorder
         self.stream = f"arledger-log-{partition}"
 
@@ -49,6 +75,15 @@ class SegmentStore:
         rec.create_table()
         return cls(rec, partition)
 
+    @classmethod
+    def postgres(cls, dsn: str, partition: Partition | str = "0/1", *,
+                 namespace: str = "arledger", writer: bool = True) -> "PostgresSegmentStore":
+        return PostgresSegmentStore(dsn, Partition.parse(partition), namespace=namespace,
+                                    writer=writer)
+
+    def describe(self) -> str:
+        return f"sqlite:{self.recorder.datastore.pool.db_name}"
+
     def synchronous_setting(self) -> int:
         """The PRAGMA synchronous of a pooled connection (2 = FULL)."""
         with self.recorder.datastore.transaction(commit=False) as c:
@@ -60,29 +95,132 @@ class SegmentStore:
         try:
             self.recorder.insert_events([StoredEvent(self.stream, seq, TOPIC, blob)])
         except IntegrityError:
+            # Our own earlier attempt may have committed before its answer was lost (the
+            # recorder retries a dropped connection): the same bytes there are a success.
+            if self._stored_equals(seq, blob):
+                return
             raise error("WRITER_FENCED", f"segment {seq} already exists: another writer "
                         "appended to this log") from None
         except (PersistenceError, sqlite3.Error, OSError) as e:
             raise error("STORE_UNAVAILABLE", f"appending segment {seq} failed: {e}") from None
 
-    def read(self, after_seq: int = 0, page: int = 256) -> Iterator[tuple[int, bytes]]:
+    def _stored_equals(self, seq: int, blob: bytes) -> bool:
+        try:
+            return self.get(seq) == blob
+        except Exception:  # noqa: BLE001 - an unreadable store cannot prove it was ours
+            return False
+
+    def read(self, after_seq: int = 0, page: int = 64) -> Iterator[tuple[int, bytes]]:
         """(seq, bytes) of every segment after `after_seq`, in order."""
         gt = after_seq
         while True:
             rows = self.recorder.select_events(self.stream, gt=gt, limit=page)
             for r in rows:
-                yield r.originator_version, r.state
+                yield r.originator_version, bytes(r.state)
             if len(rows) < page:
                 return
             gt = rows[-1].originator_version
 
     def get(self, seq: int) -> bytes | None:
         rows = self.recorder.select_events(self.stream, gt=seq - 1, lte=seq)
-        return rows[0].state if rows else None
+        return bytes(rows[0].state) if rows else None
 
     def head_seq(self) -> int:
         rows = self.recorder.select_events(self.stream, desc=True, limit=1)
         return rows[0].originator_version if rows else 0
 
+    def wait_for_append(self, timeout: float) -> None:
+        """Block until another process may have appended, at most `timeout` seconds."""
+        time.sleep(timeout)
+
     def close(self) -> None:
         self.recorder.datastore.close()
+
+
+class PostgresSegmentStore(SegmentStore):
+    kind = "postgres"
+
+    def __init__(self, dsn: str, partition: Partition, *, namespace: str = "arledger",
+                 writer: bool = True) -> None:
+        import psycopg
+        from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+        from psycopg.conninfo import conninfo_to_dict
+
+        if not _NAMESPACE.match(namespace):
+            raise error("INVALID_PARTITION", f"namespace must match {_NAMESPACE.pattern}")
+        try:
+            p = conninfo_to_dict(dsn)
+        except psycopg.Error as e:
+            raise error("STORE_UNAVAILABLE", f"bad PostgreSQL DSN: {e}") from None
+        self.dsn = dsn
+        self.table = f"{namespace}_{partition.name}"
+        self._psycopg = psycopg
+        self._lease: Any = None
+        self._listener: Any = None
+        try:
+            ds = PostgresDatastore(
+                dbname=str(p.get("dbname", "postgres")), host=str(p.get("host", "127.0.0.1")),
+                port=str(p.get("port", 5432)), user=str(p.get("user", "")),
+                password=str(p.get("password", "")), originator_id_type="text",
+                pool_size=2, connect_timeout=5)
+            rec = PostgresApplicationRecorder(ds, events_table_name=self.table)
+            if writer:
+                self._take_lease()
+            rec.create_table()
+        except LedgerError:
+            self.close_lease()
+            raise
+        except (PersistenceError, psycopg.Error, OSError) as e:
+            self.close_lease()
+            raise error("STORE_UNAVAILABLE", f"PostgreSQL at {_safe(p)}: {e}") from None
+        super().__init__(rec, partition.name)
+
+    def describe(self) -> str:
+        from psycopg.conninfo import conninfo_to_dict
+        return f"postgresql:{_safe(conninfo_to_dict(self.dsn))} table {self.table}"
+
+    def _lease_key(self) -> int:
+        h = hashlib.blake2b(f"arledger-writer:{self.table}".encode(), digest_size=8).digest()
+        return int.from_bytes(h, "big", signed=True)
+
+    def _take_lease(self) -> None:
+        conn = self._psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
+        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lease_key(),)).fetchone()[0]
+        if not got:
+            conn.close()
+            raise error("PARTITION_LOCKED", f"another writer holds {self.table}; start a "
+                        "follower to read it, or stop that writer first")
+        self._lease = conn
+
+    def wait_for_append(self, timeout: float) -> None:
+        """LISTEN on the table's channel (the recorder NOTIFYs it on every insert)."""
+        try:
+            if self._listener is None:
+                self._listener = self._psycopg.connect(self.dsn, autocommit=True,
+                                                       connect_timeout=5)
+                self._listener.execute(f'LISTEN "{self.recorder.channel_name}"')
+            for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+                pass
+        except self._psycopg.Error:
+            if self._listener is not None:
+                self._listener.close()
+                self._listener = None
+            time.sleep(timeout)
+
+    def close_lease(self) -> None:
+        for c in (self._lease, self._listener):
+            if c is not None:
+                try:
+                    c.close()
+                except Exception:  # noqa: BLE001
+                    pass
+        self._lease = self._listener = None
+
+    def close(self) -> None:
+        super().close()
+        self.close_lease()
+
+
+def _safe(p: dict) -> str:
+    """host:port/dbname of a connection dict, without the password."""
+    return f"{p.get('user', '')}@{p.get('host', '')}:{p.get('port', 5432)}/{p.get('dbname', '')}"
