@@ -38,9 +38,27 @@ class Location:
     opened: list = field(default_factory=list)
 
     def open(self, **kw):  # type: ignore[no-untyped-def]
-        led = open_ledger(self.where, namespace=self.namespace, **kw)
+        where = self.where
+        if self.kind == "sqlite" and "partition" in kw:  # a SQLite partition is a directory
+            where = Path(where) / kw["partition"].replace("/", "of")
+        led = open_ledger(where, namespace=self.namespace, **kw)
         self.opened.append(led)
         return led
+
+    def insert_raw(self, seq: int, blob: bytes, partition: str = "p0") -> None:
+        """Write a segment row behind the ledger's back (another writer, or an attacker)."""
+        if self.kind == "sqlite":
+            import sqlite3
+            con = sqlite3.connect(Path(self.where) / "ledger.db")
+            with con:
+                con.execute("INSERT INTO segments VALUES (?, ?, 'arledger.segment:v1', ?)",
+                            (f"arledger-log-{partition}", seq, blob))
+            con.close()
+        else:
+            with pg_connect() as conn:
+                conn.execute(f'INSERT INTO "{self.namespace}_{partition}" (originator_id, '
+                             "originator_version, topic, state) VALUES (%s, %s, "
+                             "'arledger.segment:v1', %s)", (f"arledger-log-{partition}", seq, blob))
 
     def store(self):  # type: ignore[no-untyped-def]
         """The log's store opened directly (no lease, no state), as offline tools do."""

@@ -22,10 +22,11 @@ from arledger_client.models import (AgingBasis, AgingReport, AgingRow, Allocatio
                                     LogHead, OpenItem, OpenItemsPage, PaymentMethod,
                                     ReversalReason, Rejection, StreamSummary, VerifyResult)
 from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries
+from arledger_client.routing import PartitionedClient, customer_of, partition_of
 
 __all__ = [
-    # client
-    "ArledgerClient",
+    # clients
+    "ArledgerClient", "PartitionedClient", "partition_of", "customer_of",
     # commands for batches
     "Command", "Commands", "commands", "command", "batched", "new_request_id", "KINDS",
     # results

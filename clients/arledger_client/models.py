@@ -221,13 +221,20 @@ class LogEntry:
 
 @dataclass(frozen=True)
 class LogHead:
-    """The chain head; state_digest is "" unless asked for."""
+    """The chain head; state_digest is "" unless asked for. A follower reports how far
+    behind the store it is (lag_segments, lag_ms); a writer reports 0 for both."""
 
     position: int
     segment: int
     head_hash: str
     recorded_at: dt.datetime
     state_digest: str
+    role: str = "writer"
+    partition: str = "0/1"
+    store_segment: int = 0
+    lag_segments: int = 0
+    lag_ms: int = 0
+    follow_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -336,7 +343,9 @@ def _log_entry(e: Any) -> LogEntry:
 
 
 def _log_head(h: Any) -> LogHead:
-    return LogHead(h.position, h.segment, h.head_hash, _datetime(h.recorded_at), h.state_digest)
+    return LogHead(h.position, h.segment, h.head_hash, _datetime(h.recorded_at), h.state_digest,
+                   h.role, h.partition, h.store_segment, h.lag_segments, h.lag_ms,
+                   h.follow_error)
 
 
 def _verify_result(r: Any) -> VerifyResult:

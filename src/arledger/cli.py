@@ -115,12 +115,42 @@ def load_demo(ledger, customers: int, seed: int) -> dict:  # type: ignore[no-unt
     return {"loaded": accepted, "rejected": rejected, "customers": customers}
 
 
+def add_store_args(p: argparse.ArgumentParser, *, partition: bool = True) -> None:
+    """Where the log lives: a SQLite data directory, or PostgreSQL (--store URL)."""
+    p.add_argument("--data-dir", default=os.environ.get("ARLEDGER_DATA_DIR", DEFAULT_DATA_DIR),
+                   help="SQLite data directory of the log (env ARLEDGER_DATA_DIR; default "
+                        f"{DEFAULT_DATA_DIR}); ignored with --store")
+    p.add_argument("--store", default=os.environ.get("ARLEDGER_STORE", ""),
+                   help="PostgreSQL URL, e.g. postgresql://user@127.0.0.1:5432/db (env "
+                        "ARLEDGER_STORE; a password is better kept in PGPASSWORD or ~/.pgpass)")
+    p.add_argument("--namespace", default=os.environ.get("ARLEDGER_NAMESPACE", "arledger"),
+                   help="PostgreSQL table prefix, to keep several ledgers in one database "
+                        "(env ARLEDGER_NAMESPACE; default arledger)")
+    if partition:
+        p.add_argument("--partition", default=os.environ.get("ARLEDGER_PARTITION", "0/1"),
+                       help="the partition I/N served: customers are split across N writers "
+                            "by a hash of their id (env ARLEDGER_PARTITION; default 0/1)")
+
+
+def store_location(args: argparse.Namespace) -> str | Path:
+    if args.store:
+        from arledger.engine import is_postgres
+        if not is_postgres(args.store):
+            raise SystemExit("arledger: --store takes a postgresql:// URL; use --data-dir "
+                             "for SQLite")
+        return args.store
+    return Path(args.data_dir)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from arledger.engine import open_ledger
     from arledger.server import create_server
 
-    data_dir = Path(args.data_dir)
-    print(f"arledger: opening {data_dir.resolve()}", file=sys.stderr)
+    follower = args.command == "follow"
+    where = store_location(args)
+    shown = where.resolve() if isinstance(where, Path) else where.split("@")[-1]
+    print(f"arledger: opening {shown} partition {args.partition}"
+          f"{' as a follower' if follower else ''}", file=sys.stderr)
     bar: list[Progress] = []
 
     def progress(seq: int, total: int) -> None:
@@ -128,17 +158,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             bar.append(Progress(total, "replay", "segments"))
         bar[0].update(1)
 
-    ledger = open_ledger(data_dir, progress=progress)
+    ledger = open_ledger(where, progress=progress, partition=args.partition,
+                         namespace=args.namespace, follower=follower,
+                         **({"poll_interval": args.poll_ms / 1000} if follower else {}))
     if bar:
         bar[0].close()
     try:
-        if args.demo:
+        if getattr(args, "demo", False):
             info = load_demo(ledger, args.demo_customers, args.demo_seed)
             print(f"arledger: demo {info}", file=sys.stderr)
         server, port = create_server(ledger, args.listen)
         server.start()
         S = ledger.state
-        print(f"arledger: serving on {args.listen.rsplit(':', 1)[0]}:{port} "
+        print(f"arledger: {'following' if follower else 'serving'} on "
+              f"{args.listen.rsplit(':', 1)[0]}:{port} "
               f"({S.head_position:,} entries, {S.customers.n:,} customers); Ctrl-C stops",
               file=sys.stderr, flush=True)
         stop = threading.Event()
@@ -152,17 +185,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _offline(data_dir: str):  # type: ignore[no-untyped-def]
-    """A read-only view of a data directory no server holds (the lock is taken)."""
-    from arledger.engine import Ledger, SegmentStore, lock_data_dir, system_clock_us
+def _offline(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """A read-only view of a log no writer is using (a SQLite directory is locked)."""
+    from arledger.engine import Ledger, Partition, SegmentStore, lock_data_dir, system_clock_us
 
-    fd = lock_data_dir(Path(data_dir))
-    return Ledger(SegmentStore.sqlite(Path(data_dir) / "ledger.db"), system_clock_us, fd)
+    where = store_location(args)
+    part = Partition.parse(args.partition)
+    if isinstance(where, Path):
+        fd = lock_data_dir(where)
+        return Ledger(SegmentStore.sqlite(where / "ledger.db", part.name), system_clock_us, fd,
+                      partition=part)
+    return Ledger(SegmentStore.postgres(where, part, namespace=args.namespace, writer=False),
+                  system_clock_us, partition=part)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Rebuild every view from the log and report the state digest and events/s."""
-    ledger = _offline(args.data_dir)
+    ledger = _offline(args)
     try:
         total = ledger.store.head_seq()
         bar = Progress(total, "replay", "segments")
@@ -183,7 +222,7 @@ def cmd_verify_offline(args: argparse.Namespace) -> int:
     """Recompute the hash chain of a data directory no server holds."""
     from dataclasses import asdict
 
-    ledger = _offline(args.data_dir)
+    ledger = _offline(args)
     try:
         rep = asdict(ledger.verify())
     finally:
@@ -203,9 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
                         f"default {DEFAULT_LISTEN})")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("serve", help="run the gRPC server on the embedded SQLite store")
-    s.add_argument("--data-dir", default=os.environ.get("ARLEDGER_DATA_DIR", DEFAULT_DATA_DIR),
-                   help=f"where the log lives (env ARLEDGER_DATA_DIR; default {DEFAULT_DATA_DIR})")
+    s = sub.add_parser("serve", help="run the gRPC server: the partition's writer, on SQLite "
+                       "(default) or PostgreSQL (--store)")
+    add_store_args(s)
     s.add_argument("--listen", default=DEFAULT_LISTEN, help=f"address (default {DEFAULT_LISTEN}; "
                    "port 0 picks a free one)")
     s.add_argument("--demo", action="store_true",
@@ -214,9 +253,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--demo-seed", type=int, default=7, help="demo seed (default 7)")
     s.set_defaults(func=cmd_serve)
 
-    r = sub.add_parser("replay", help="rebuild every view from a data directory's log "
-                       "(no server running on it) and report digest and events/s")
-    r.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    f = sub.add_parser("follow", help="run a read-only follower: tails a partition's log, "
+                       "serves queries and the log, reports its lag (GetLogHead, `head`)")
+    add_store_args(f)
+    f.add_argument("--listen", default="127.0.0.1:50061",
+                   help="address (default 127.0.0.1:50061; port 0 picks a free one)")
+    f.add_argument("--poll-ms", type=int, default=50,
+                   help="longest wait between looks at the store (PostgreSQL wakes the "
+                        "follower at once through LISTEN/NOTIFY; default 50)")
+    f.set_defaults(func=cmd_serve)
+
+    r = sub.add_parser("replay", help="rebuild every view from a log no writer holds "
+                       "and report digest and events/s")
+    add_store_args(r)
     r.set_defaults(func=cmd_replay)
 
     from arledger import cli_ops

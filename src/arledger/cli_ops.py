@@ -251,7 +251,7 @@ def _events(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    if args.data_dir:
+    if args.data_dir or args.store:
         from arledger.cli import cmd_verify_offline
         return cmd_verify_offline(args)
     rep = _call(args, "log", "VerifyLog", lpb.VerifyLogRequest())
@@ -500,6 +500,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "ledger: it reads the whole state)")
     v = cmd("verify", "recompute the hash chain (server, or --data-dir offline)", _verify)
     v.add_argument("--data-dir", help="verify a data directory no server holds")
+    v.add_argument("--store", default="", help="verify a PostgreSQL log (postgresql:// URL) "
+                   "offline, with --namespace and --partition")
+    v.add_argument("--namespace", default="arledger", help="PostgreSQL table prefix")
+    v.add_argument("--partition", default="0/1", help="partition I/N (default 0/1)")
     s = cmd("submit", "stream commands from a JSONL file (protobuf JSON mapping)", _submit)
     s.add_argument("file", help="one Command per line (every line is checked before any is sent)")
     s.add_argument("--batch-size", type=int, default=1000)

@@ -5,7 +5,6 @@ import threading
 import pytest
 from google.protobuf import json_format
 
-
 from arledger.v1 import commands_pb2 as pb
 
 

@@ -128,18 +128,25 @@ class Ledger:
                 return
             except Exception as e:  # noqa: BLE001 - store down: report it, keep trying
                 self.follow_error = f"store unreachable: {e}"
-            self.store.wait_for_append(self.poll_interval)
+            self.store.wait_for_append(self.poll_interval, self._stop)
 
     def lag(self) -> tuple[int, int]:
-        """(segments the store has that the state lacks, ms since the state was known current).
+        """(segments the store has that the state lacks, ms the state has been behind).
 
-        For a writer both are 0: it is the store's only author.
+        Asks the store for its head now, so a follower that has not looked for a while
+        reports it. Behind, the age is the time since the follower last knew it held
+        everything the store had. For a writer both are 0: it is the store's only author.
         """
         if not self.follower:
             return 0, 0
+        try:
+            self.store_head_seq = max(self.store_head_seq, self.store.head_seq())
+        except Exception:  # noqa: BLE001 - the last known head, and follow_error says why
+            pass
         behind = max(self.store_head_seq - self.state.head_seq, 0)
-        age_ms = max(self.clock() - self.caught_up_at_us, 0) // 1000 if self.caught_up_at_us else 0
-        return behind, age_ms
+        if not behind:
+            return 0, 0
+        return behind, max(self.clock() - self.caught_up_at_us, 0) // 1000
 
     def _check(self, seq: int, seg: Segment) -> str:
         """Why segment `seq` does not continue the state's chain ('' if it does)."""

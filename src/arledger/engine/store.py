@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,9 +130,10 @@ class SegmentStore:
         rows = self.recorder.select_events(self.stream, desc=True, limit=1)
         return rows[0].originator_version if rows else 0
 
-    def wait_for_append(self, timeout: float) -> None:
-        """Block until another process may have appended, at most `timeout` seconds."""
-        time.sleep(timeout)
+    def wait_for_append(self, timeout: float, stop: threading.Event) -> None:
+        """Block until another process may have appended: at most `timeout` seconds, or
+        until `stop` is set. SQLite has no notification: this is the polling interval."""
+        stop.wait(timeout)
 
     def close(self) -> None:
         self.recorder.datastore.close()
@@ -192,20 +194,23 @@ class PostgresSegmentStore(SegmentStore):
                         "follower to read it, or stop that writer first")
         self._lease = conn
 
-    def wait_for_append(self, timeout: float) -> None:
-        """LISTEN on the table's channel (the recorder NOTIFYs it on every insert)."""
+    def wait_for_append(self, timeout: float, stop: threading.Event) -> None:
+        """LISTEN on the table's channel (the recorder NOTIFYs it on every insert), in
+        short slices so that `stop` is honoured promptly."""
+        end = time.monotonic() + timeout
         try:
             if self._listener is None:
                 self._listener = self._psycopg.connect(self.dsn, autocommit=True,
                                                        connect_timeout=5)
                 self._listener.execute(f'LISTEN "{self.recorder.channel_name}"')
-            for _ in self._listener.notifies(timeout=timeout, stop_after=1):
-                pass
+            while not stop.is_set() and (left := end - time.monotonic()) > 0:
+                for _ in self._listener.notifies(timeout=min(left, 0.25), stop_after=1):
+                    return
         except self._psycopg.Error:
             if self._listener is not None:
                 self._listener.close()
                 self._listener = None
-            time.sleep(timeout)
+            stop.wait(max(end - time.monotonic(), 0))
 
     def close_lease(self) -> None:
         for c in (self._lease, self._listener):

@@ -292,10 +292,17 @@ class LogServicer(lgrpc.LogServiceServicer):
 
     @_guard
     def GetLogHead(self, request, context):  # type: ignore[no-untyped-def]
-        with self.ledger.reading() as S:
+        led = self.ledger
+        behind, age_ms = led.lag()  # asks the store: outside the lock the follower folds under
+        with led.reading() as S:
             return lpb.LogHead(position=S.head_position, segment=S.head_seq,
                                head_hash=S.head_hash, recorded_at=_ts(S.head_recorded_at_us),
-                               state_digest=S.digest() if request.with_state_digest else "")
+                               state_digest=S.digest() if request.with_state_digest else "",
+                               role="follower" if led.follower else "writer",
+                               partition=str(led.partition),
+                               store_segment=max(led.store_head_seq, S.head_seq),
+                               lag_segments=behind, lag_ms=age_ms,
+                               follow_error=led.follow_error)
 
     @_guard
     def VerifyLog(self, request, context):  # type: ignore[no-untyped-def]

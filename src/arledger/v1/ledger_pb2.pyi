@@ -291,18 +291,30 @@ class GetLogHeadRequest(_message.Message):
     def __init__(self, with_state_digest: _Optional[bool] = ...) -> None: ...
 
 class LogHead(_message.Message):
-    __slots__ = ("position", "segment", "head_hash", "recorded_at", "state_digest")
+    __slots__ = ("position", "segment", "head_hash", "recorded_at", "state_digest", "role", "partition", "store_segment", "lag_segments", "lag_ms", "follow_error")
     POSITION_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_FIELD_NUMBER: _ClassVar[int]
     HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
     RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
     STATE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    STORE_SEGMENT_FIELD_NUMBER: _ClassVar[int]
+    LAG_SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    LAG_MS_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_ERROR_FIELD_NUMBER: _ClassVar[int]
     position: int
     segment: int
     head_hash: str
     recorded_at: _timestamp_pb2.Timestamp
     state_digest: str
-    def __init__(self, position: _Optional[int] = ..., segment: _Optional[int] = ..., head_hash: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_digest: _Optional[str] = ...) -> None: ...
+    role: str
+    partition: str
+    store_segment: int
+    lag_segments: int
+    lag_ms: int
+    follow_error: str
+    def __init__(self, position: _Optional[int] = ..., segment: _Optional[int] = ..., head_hash: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_digest: _Optional[str] = ..., role: _Optional[str] = ..., partition: _Optional[str] = ..., store_segment: _Optional[int] = ..., lag_segments: _Optional[int] = ..., lag_ms: _Optional[int] = ..., follow_error: _Optional[str] = ...) -> None: ...
 
 class VerifyLogRequest(_message.Message):
     __slots__ = ()
