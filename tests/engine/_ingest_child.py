@@ -1,6 +1,8 @@
 """Child process for the crash test: ingests batches until killed, printing what was acknowledged.
 
-    python _ingest_child.py DATA_DIR CUSTOMERS SEED BATCH_SIZE
+    python _ingest_child.py LOCATION NAMESPACE CUSTOMERS SEED BATCH_SIZE
+
+LOCATION is a SQLite data directory or a postgresql:// URL (NAMESPACE: its table prefix).
 
 After each submit returns, prints "<batch number> <last request id of the batch>" (flushed):
 everything up to that batch is acknowledged. The batches are those of
@@ -15,8 +17,9 @@ from arledger.engine import open_ledger
 
 
 def main() -> None:
-    data, customers, seed, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    ledger = open_ledger(data)
+    where, ns = sys.argv[1], sys.argv[2]
+    customers, seed, size = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    ledger = open_ledger(where, namespace=ns)
     spec = synthetic.PortfolioSpec(customers=customers, seed=seed)
     for n, batch in enumerate(synthetic.generate_batches(spec, size)):
         outs = ledger.submit(batch)

@@ -1,5 +1,6 @@
-"""Acknowledged means durable: a SIGKILL mid-ingest loses nothing that was acknowledged, and a
-client that retries everything duplicates nothing. One process per data directory."""
+"""Acknowledged means durable: a SIGKILL mid-ingest loses nothing that was acknowledged, a new
+writer takes over the partition, and a client that retries everything duplicates nothing. One
+writer per partition (a data directory, or a PostgreSQL table)."""
 
 import collections
 import os
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -29,27 +31,30 @@ def _lines(stream, out: queue.Queue) -> None:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_ingest_loses_no_acknowledged_command_and_a_full_retry_duplicates_none(
-        tmp_path):
-    data = tmp_path / "data"
+def test_sigkill_mid_ingest_loses_nothing_acknowledged_a_new_writer_takes_over_and_a_full_retry_duplicates_none(  # noqa: E501
+        tmp_path, location):
     with open(tmp_path / "child.err", "w") as err:
-        proc = subprocess.Popen([sys.executable, str(CHILD), str(data), str(CUSTOMERS),
-                                 str(SEED), str(BATCH)], stdout=subprocess.PIPE, stderr=err,
-                                text=True)
+        proc = subprocess.Popen([sys.executable, str(CHILD), str(location.where),
+                                 location.namespace, str(CUSTOMERS), str(SEED), str(BATCH)],
+                                stdout=subprocess.PIPE, stderr=err, text=True)
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True)
     reader.start()
     acked: list[str] = []
+    follower = None
     try:
         while len(acked) < 12:
             line = lines.get(timeout=WAIT_S)
             assert line is not None and line != "DONE" and not line.startswith("REFUSED"), \
                 (line, (tmp_path / "child.err").read_text()[-2000:])
             acked.append(line)
-            if len(acked) == 1:  # while the child holds the data directory, nobody else may
+            if len(acked) == 1:  # while the child holds the partition, no other writer may
                 with pytest.raises(LedgerError) as e:
-                    open_ledger(data)
-                assert e.value.reason == "DATA_DIR_LOCKED"
+                    location.open()
+                assert e.value.reason == ("DATA_DIR_LOCKED" if location.kind == "sqlite"
+                                          else "PARTITION_LOCKED")
+                # ... but any number of followers may read it.
+                follower = location.open(follower=True, poll_interval=0.02)
     finally:
         os.kill(proc.pid, signal.SIGKILL)  # mid-ingest: deciding, appending or folding
         proc.wait()
@@ -68,7 +73,7 @@ def test_sigkill_mid_ingest_loses_no_acknowledged_command_and_a_full_retry_dupli
     rid = [[getattr(c, c.WhichOneof("command")).request_id for c in b] for b in batches]
     acknowledged = [r for b in rid[:last + 1] for r in b]
 
-    ledger = open_ledger(data)
+    ledger = location.open()  # the new writer: the dead one's lease went with its process
     try:
         assert ledger.verify().ok
         in_log = collections.Counter(e["request_id"] for e in ledger.entries(1))
@@ -93,6 +98,12 @@ def test_sigkill_mid_ingest_loses_no_acknowledged_command_and_a_full_retry_dupli
                 if i == 0 or entries[i - 1]["request_id"] != e["request_id"]]
         assert len(runs) == len(set(runs)) == sum(len(b) for b in resent)
         assert ledger.verify().ok
+        # The follower that watched the first writer die follows the new one to the same state.
+        deadline = time.monotonic() + WAIT_S
+        while follower.state.head_seq < ledger.state.head_seq:
+            assert time.monotonic() < deadline, follower.follow_error
+            time.sleep(0.01)
+        assert follower.state.digest() == ledger.state.digest()
     finally:
         ledger.close()
 

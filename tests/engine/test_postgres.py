@@ -1,0 +1,104 @@
+"""What is particular to the PostgreSQL store: the writer's lease, a lost answer to a commit
+that did happen, and tampering caught by the hash chain. (Everything else runs on both stores
+through the parametrised `location` fixture.)"""
+
+import pytest
+from google.protobuf import json_format
+
+from arledger.domain.errors import LedgerError
+from arledger.engine import SegmentStore, open_ledger
+from arledger.v1 import commands_pb2 as pb
+from tests.conftest import PG_DSN, pg_connect
+
+pytestmark = pytest.mark.postgres
+
+
+def customer(cid: str) -> pb.Command:
+    return json_format.ParseDict({"openCustomer": {
+        "requestId": f"o-{cid}", "customerId": cid, "name": cid, "currency": "EUR",
+        "openedDate": "2026-01-01"}}, pb.Command())
+
+
+def test_one_writer_per_partition_the_lease_is_released_on_close(pg_namespace, clock):
+    a = open_ledger(PG_DSN, namespace=pg_namespace, clock=clock)
+    try:
+        with pytest.raises(LedgerError) as e:
+            open_ledger(PG_DSN, namespace=pg_namespace)
+        assert e.value.reason == "PARTITION_LOCKED"
+        # Another partition of the same database has its own lease and table.
+        other = open_ledger(PG_DSN, namespace=pg_namespace, partition="1/2")
+        other.close()
+        a.submit([customer("A")])
+    finally:
+        a.close()
+    b = open_ledger(PG_DSN, namespace=pg_namespace, clock=clock)
+    try:
+        assert set(b.state.customer_ix) == {"A"}
+        assert b.submit([customer("B")])[0].status == "ACCEPTED"
+    finally:
+        b.close()
+
+
+def test_each_partition_is_its_own_table_and_appends_are_durable_commits(pg_namespace, clock):
+    led = open_ledger(PG_DSN, namespace=pg_namespace, clock=clock, partition="1/3")
+    try:
+        led.submit([customer(c) for c in ("A", "B", "C", "D", "E", "F") if led.partition.owns(c)])
+        with pg_connect() as conn:
+            tables = {t for (t,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE tablename LIKE %s",
+                (pg_namespace + "%",))}
+            assert tables == {f"{pg_namespace}_p1of3"}
+            (n,) = conn.execute(f'SELECT count(*) FROM "{pg_namespace}_p1of3"').fetchone()
+            assert n == led.state.head_seq == 1
+            assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+    finally:
+        led.close()
+
+
+def test_an_append_whose_answer_was_lost_after_it_committed_counts_as_done(pg_namespace, clock,
+                                                                          monkeypatch):
+    led = open_ledger(PG_DSN, namespace=pg_namespace, clock=clock)
+    try:
+        rec = led.store.recorder
+        real = rec.insert_events
+
+        def commit_then_lose_the_answer(events, **kw):
+            real(events, **kw)  # committed ...
+            return real(events, **kw)  # ... and the recorder's retry finds the key taken
+
+        monkeypatch.setattr(rec, "insert_events", commit_then_lose_the_answer)
+        (o,) = led.submit([customer("A")])
+        assert o.status == "ACCEPTED"
+        monkeypatch.undo()
+        assert led.verify().ok and led.store.head_seq() == 1
+        assert led.submit([customer("B")])[0].status == "ACCEPTED"
+    finally:
+        led.close()
+
+
+def test_a_changed_segment_row_is_named_by_verify_and_refused_at_restart(pg_namespace, clock):
+    led = open_ledger(PG_DSN, namespace=pg_namespace, clock=clock)
+    for c in "ABCDE":
+        led.submit([customer(c)])
+    led.close()
+    with pg_connect() as conn:  # one byte of segment 3's body changes, nothing else
+        cur = conn.execute(f'UPDATE "{pg_namespace}_p0" SET state = set_byte(state, '
+                           "length(state) - 4, get_byte(state, length(state) - 4) # 1) "
+                           "WHERE originator_version = 3")
+        assert cur.rowcount == 1
+    offline = SegmentStore.postgres(PG_DSN, namespace=pg_namespace, writer=False)
+    try:
+        from arledger.engine import Ledger
+        rep = Ledger(offline, clock).verify()
+    finally:
+        offline.close()
+    assert not rep.ok and rep.first_bad_segment == 3, rep
+    with pytest.raises(LedgerError) as e:
+        open_ledger(PG_DSN, namespace=pg_namespace, clock=clock)
+    assert e.value.reason == "LOG_CORRUPT"
+
+
+def test_an_unreachable_server_is_a_typed_error():
+    with pytest.raises(LedgerError) as e:
+        open_ledger("postgresql://nobody@127.0.0.1:1/none")
+    assert e.value.reason == "STORE_UNAVAILABLE"
