@@ -1,6 +1,6 @@
 """Replay a data directory in a fresh process (as a restart does); print entries, seconds, digest.
 
-    python bench/_replay_child.py DATA_DIR
+    python bench/_replay_child.py DATA_DIR_OR_POSTGRES_URL [NAMESPACE]
 """
 
 import json
@@ -12,7 +12,9 @@ from arledger.engine import Ledger, SegmentStore
 
 
 def main() -> None:
-    store = SegmentStore.sqlite(Path(sys.argv[1]) / "ledger.db")
+    where = sys.argv[1]
+    store = (SegmentStore.postgres(where, namespace=sys.argv[2], writer=False)
+             if where.startswith("postgres") else SegmentStore.sqlite(Path(where) / "ledger.db"))
     t0 = time.perf_counter()
     read_bytes = sum(len(b) for _, b in store.read())  # the store's own read rate, for the note
     read_s = time.perf_counter() - t0

@@ -1,6 +1,7 @@
 """Ingest and replay throughput beside their raw ceilings, measured in one run.
 
     .venv/bin/python bench/ingest_replay.py [--customers 20000] [--batch 2000]
+    .venv/bin/python bench/ingest_replay.py --store postgresql://postgres@127.0.0.1:5432/test
 
 1. Generate a synthetic portfolio (src/arledger/synthetic.py) and serialise it once
    into `Batch` messages.
@@ -10,11 +11,14 @@
    SQLite store (synchronous=FULL, views updated before each batch is acknowledged).
    The client runs in its own process, as a billing platform would.
 4. Replay: rebuild the state from that store (`Ledger.replay`, in a fresh process as
-   a restart does; its digest must equal the live one), beside the ceiling of a bare
-   SQLite append of the same segment bytes (one transaction each).
+   a restart does; its digest must equal the live one), beside its ceiling: a bare
+   read of the same stored segments (no decoding, no fold). A bare append of the same
+   segment bytes (one transaction each) is reported as the store's write ceiling.
 
-Results go to bench/results.json (machine description included) and are printed
-as a Markdown table for the README.
+With --store postgresql://... the same runs go to PostgreSQL (tables bench<k>_p0,
+dropped afterwards). Results go to bench/results.json (SQLite) or
+bench/results-postgres.json, machine description included; bench/readme_table.py
+turns every results file into the README's table.
 """
 
 from __future__ import annotations
@@ -85,6 +89,27 @@ def bare_server() -> tuple[grpc.Server, int]:
     return server, port
 
 
+def bare_pg_append(blobs: list[bytes], dsn: str) -> float:
+    import psycopg
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute("DROP TABLE IF EXISTS bench_bare")
+        con.execute("CREATE TABLE bench_bare (id text, v bigint, topic text, state bytea, "
+                    "PRIMARY KEY (id, v))")
+        t0 = time.perf_counter()
+        for i, b in enumerate(blobs, 1):
+            with con.transaction():
+                con.execute("INSERT INTO bench_bare VALUES (%s, %s, %s, %s)", ("p0", i, "t", b))
+        dt = time.perf_counter() - t0
+        con.execute("DROP TABLE bench_bare")
+    return dt
+
+
+def drop_pg(dsn: str, namespace: str) -> None:
+    import psycopg
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(f'DROP TABLE IF EXISTS "{namespace}_p0"')
+
+
 def bare_sqlite_append(blobs: list[bytes], path: Path) -> float:
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
@@ -100,36 +125,19 @@ def bare_sqlite_append(blobs: list[bytes], path: Path) -> float:
     return dt
 
 
-def write_readme_table(r: dict, readme: Path) -> None:
-    """Replace the README's table between its bench markers with these results."""
-    m = r["machine"]
-    table = f"""Measured {r['when'][:10]} on {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB;
-{m['platform']}), Python {m['python']}, grpcio {m['grpcio']}, SQLite {m['sqlite']}. Synthetic
-portfolio of {r['spec']['customers']:,} customers: {r['commands']:,} commands, {r['entries']:,} entries,
-sent in batches of {r['spec']['batch']:,} by a client process
-(`.venv/bin/python bench/ingest_replay.py --customers {r['spec']['customers']} --readme`). Medians of 3
-ingests and 5 replays; every run is in `bench/results.json` (this VM's timings vary by 10-40 %).
-
-| figure | arledger | raw ceiling (same bytes) | ratio | floor (issue 2) |
-|---|---:|---:|---:|---:|
-| ingest through `SubmitBatchStream`, durable, views updated | {r['ingest_events_per_s']:,} events/s | {r['bare_grpc_events_per_s']:,} (bare gRPC stream) | {r['ingest_ratio']:.3f} | 50,000 |
-| full replay from the store, fresh process | {r['replay_events_per_s']:,} events/s | {r['bare_sqlite_append_events_per_s']:,} (bare SQLite append) | {r['replay_ratio']:.2f} | 500,000 |
-"""
-    text = readme.read_text()
-    start, end = "<!-- bench:start -->\n", "<!-- bench:end -->"
-    a, b = text.index(start) + len(start), text.index(end)
-    readme.write_text(text[:a] + table + text[b:])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--customers", type=int, default=20000)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--out", default=str(HERE / "results.json"))
+    ap.add_argument("--store", default="",
+                    help="a postgresql:// URL to measure PostgreSQL instead of SQLite")
+    ap.add_argument("--out", default="")
     ap.add_argument("--readme", action="store_true",
-                    help="also rewrite the results table in README.md")
+                    help="also rewrite the results table in README.md (bench/readme_table.py)")
     args = ap.parse_args()
+    pg = args.store
+    out = Path(args.out or HERE / ("results-postgres.json" if pg else "results.json"))
 
     work = Path(tempfile.mkdtemp(prefix="arledger-bench-"))
     spec = synthetic.PortfolioSpec(customers=args.customers, seed=args.seed)
@@ -153,18 +161,22 @@ def main() -> None:
     # log is the one replayed.
     ingests = []
     for k in range(3):
-        data = work / f"data{k}"
-        ledger = open_ledger(data)
+        data = pg or work / f"data{k}"
+        ns = f"bench{k}"
+        if pg:
+            drop_pg(pg, ns)
+        ledger = open_ledger(data, namespace=ns)
         server, port = create_server(ledger, "127.0.0.1:0")
         server.start()
         seconds = stream_from_subprocess(f"127.0.0.1:{port}",
                                          "/arledger.v1.LedgerService/SubmitBatchStream", wire)
         server.stop(0)
         S = ledger.state
-        ingests.append((seconds, data, S.head_position, S.head_seq, S.digest(), len(S.requests)))
+        ingests.append((seconds, data, ns, S.head_position, S.head_seq, S.digest(),
+                        len(S.requests)))
         del S
         ledger.close()
-    ingest_s, data, entries, segments, digest_live, accepted = sorted(ingests)[1]
+    ingest_s, data, ns, entries, segments, digest_live, accepted = sorted(ingests)[1]
 
     # Replay in a fresh process, as a restart does (the digest must equal the live one);
     # five runs, the median reported (this VM's timings vary by tens of percent).
@@ -172,21 +184,27 @@ def main() -> None:
     os.sync()  # let the ingests' writeback finish first: replay is measured, not the disk flush
     time.sleep(2)
     for _ in range(5):
-        out = subprocess.run([sys.executable, str(HERE / "_replay_child.py"), str(data)],
-                             check=True, capture_output=True, text=True)
-        rep = json.loads(out.stdout)
+        proc = subprocess.run([sys.executable, str(HERE / "_replay_child.py"), str(data), ns],
+                              check=True, capture_output=True, text=True)
+        rep = json.loads(proc.stdout)
         assert rep["digest"] == digest_live, "replay differs from the live state"
         runs.append(rep)
     rep = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
     replayed, replay_s = rep["entries"], rep["seconds"]
 
-    store = SegmentStore.sqlite(data / "ledger.db")
+    store = (SegmentStore.postgres(pg, namespace=ns, writer=False) if pg
+             else SegmentStore.sqlite(data / "ledger.db"))
     blobs = [b for _, b in store.read()]
     store.close()
-    append_s = bare_sqlite_append(blobs, work / "bare.db")
+    append_s = bare_pg_append(blobs, pg) if pg else bare_sqlite_append(blobs, work / "bare.db")
+    if pg:
+        for k in range(3):
+            drop_pg(pg, f"bench{k}")
+    read_s = sorted(r["read_seconds"] for r in runs)[len(runs) // 2]
 
     res = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
+        "store": "postgresql" if pg else "sqlite",
         "spec": {"customers": args.customers, "batch": args.batch, "seed": args.seed},
         "commands": commands, "accepted_commands": accepted, "entries": entries,
         "segments": segments, "bytes_per_command": round(sum(map(len, batches)) / commands),
@@ -196,20 +214,16 @@ def main() -> None:
         "ingest_ratio": round(bare_s / ingest_s, 4),
         "replay_events_per_s": round(replayed / replay_s),
         "replay_runs_events_per_s": [round(r["entries"] / r["seconds"]) for r in runs],
-        "bare_sqlite_append_events_per_s": round(entries / append_s),
-        "replay_ratio": round(append_s / replay_s, 3),
-        "store_read_mb_per_s": round(rep["read_bytes"] / rep["read_seconds"] / 1e6),
+        "bare_store_read_events_per_s": round(replayed / read_s),
+        "replay_ratio": round(read_s / replay_s, 3),
+        "bare_append_events_per_s": round(entries / append_s),
+        "store_read_mb_per_s": round(rep["read_bytes"] / read_s / 1e6),
     }
-    Path(args.out).write_text(json.dumps(res, indent=2) + "\n")
+    out.write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps(res, indent=2))
     if args.readme:
-        write_readme_table(res, HERE.parent / "README.md")
-    print(f"""
-| figure | arledger | raw ceiling | ratio |
-|---|---:|---:|---:|
-| ingest, gRPC batch stream, durable, views updated (events/s) | {res['ingest_events_per_s']:,} | {res['bare_grpc_events_per_s']:,} (bare gRPC stream of the same bytes) | {res['ingest_ratio']:.2f} |
-| full replay from the store (events/s) | {res['replay_events_per_s']:,} | {res['bare_sqlite_append_events_per_s']:,} (bare SQLite append of the same segments) | {res['replay_ratio']:.2f} |
-""")
+        import readme_table
+        readme_table.main()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,12 @@ def test_each_partition_is_its_own_table_and_appends_are_durable_commits(pg_name
             (n,) = conn.execute(f'SELECT count(*) FROM "{pg_namespace}_p1of3"').fetchone()
             assert n == led.state.head_seq == 1
             assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+            # Segments are stored as they are: TOAST compression cost 20x the write.
+            (storage,) = conn.execute(
+                "SELECT a.attstorage FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "WHERE c.relname = %s AND a.attname = 'state'", (f"{pg_namespace}_p1of3",)
+            ).fetchone()
+            assert storage == "e"
     finally:
         led.close()
 
