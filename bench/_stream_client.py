@@ -32,9 +32,16 @@ def main():
     grpc.channel_ready_future(ch).result(timeout=10)
     call = ch.stream_unary(method, request_serializer=lambda b: b,
                            response_deserializer=lambda b: b)
-    t0 = time.perf_counter()
-    call(iter(msgs), timeout=3600)
-    print(json.dumps({"seconds": time.perf_counter() - t0, "batches": len(msgs)}))
+    t0, w0 = time.perf_counter(), time.time()
+    resp = call(iter(msgs), timeout=3600)
+    out = {"seconds": time.perf_counter() - t0, "batches": len(msgs), "start_epoch": w0,
+           "end_epoch": time.time()}
+    if method.startswith("/arledger."):  # arledger's summary: what was accepted and refused
+        from arledger.v1 import ledger_pb2
+        summary = ledger_pb2.SubmitBatchStreamResponse.FromString(resp)
+        out.update(accepted=summary.accepted, rejected=summary.rejected,
+                   duplicates=summary.duplicates)
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
