@@ -160,7 +160,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     ledger = open_ledger(where, progress=progress, partition=args.partition,
                          namespace=args.namespace, follower=follower,
-                         **({"poll_interval": args.poll_ms / 1000} if follower else {}))
+                         **({"poll_interval": args.poll_ms / 1000} if follower
+                            else {"group_linger_us": args.group_linger_us}))
     if bar:
         bar[0].close()
     try:
@@ -247,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_args(s)
     s.add_argument("--listen", default=DEFAULT_LISTEN, help=f"address (default {DEFAULT_LISTEN}; "
                    "port 0 picks a free one)")
+    s.add_argument("--group-linger-us", type=int, default=2000,
+                   help="under concurrent callers, how long a small group commit waits for "
+                        "more commands, in microseconds (default 2000; 0 = never)")
     s.add_argument("--demo", action="store_true",
                    help="load the synthetic demo portfolio first (only into an empty ledger)")
     s.add_argument("--demo-customers", type=int, default=500, help="demo size (default 500)")

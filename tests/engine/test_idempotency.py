@@ -1,6 +1,7 @@
 """Request ids make submits idempotent: a retry is answered, never written twice."""
 
 import threading
+import time
 
 import pytest
 from google.protobuf import json_format
@@ -185,3 +186,24 @@ def test_a_store_failure_acknowledges_nothing_and_a_retry_with_the_same_ids_writ
     assert [(o.status, o.position) for o in outs] == [("ACCEPTED", before[0] + 1),
                                                      ("DUPLICATE", before[0] + 1)]
     assert heads(ledger) == (before[0] + 1, before[1] + 1, before[2] + 1)
+
+
+def test_under_concurrent_callers_a_small_group_waits_for_company(tmp_path, clock):
+    """Group commit with linger: two submissions apart in time share one segment once the
+    writer has seen concurrency, and each still gets its own result."""
+    from arledger.engine import Ledger, SegmentStore
+
+    led = Ledger(SegmentStore.sqlite(tmp_path / "l.db"), clock, group_linger_us=2_000_000)
+    first = [led.submit_async([customer("o1", "C1")]), led.submit_async([customer("o2", "C2")])]
+    led.start()  # both were queued: one group of two submissions (concurrency seen)
+    try:
+        assert [f.result()[0].status for f in first] == ["ACCEPTED"] * 2
+        assert led.state.head_seq == 1
+        a = led.submit_async([invoice("i1", "I1", cid="C1")])
+        time.sleep(0.05)  # well inside the linger: b joins a's group
+        b = led.submit_async([invoice("i2", "I2", cid="C2")])
+        (oa,), (ob,) = a.result(), b.result()
+        assert (oa.status, ob.status) == ("ACCEPTED", "ACCEPTED")
+        assert led.state.head_seq == 2 and ob.position == oa.position + 1
+    finally:
+        led.close()

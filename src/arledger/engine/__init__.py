@@ -26,13 +26,16 @@ def system_clock_us() -> int:
 def open_ledger(location: str | Path, *, clock: Callable[[], int] | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 partition: Partition | str = "0/1", namespace: str = "arledger",
-                follower: bool = False, poll_interval: float = 0.05) -> Ledger:
+                follower: bool = False, poll_interval: float = 0.05,
+                group_linger_us: int = 2000) -> Ledger:
     """Open a partition's log, rebuild the state from it, start the writer (or follower).
 
     `location` is a SQLite data directory (the embedded default) or a PostgreSQL URL
     (``postgresql://user@host:port/db``). A writer holds the partition's lease (the
     directory's flock, or PostgreSQL's advisory lock) for its lifetime; a follower
     takes no lease, serves reads, and folds what the writer appends as it appears.
+    `group_linger_us`: under concurrent callers, how long a small group commit waits
+    for more commands (0 turns it off; a lone caller never waits).
     """
     part = Partition.parse(partition)
     fd = None
@@ -50,7 +53,8 @@ def open_ledger(location: str | Path, *, clock: Callable[[], int] | None = None,
                 fd = lock_data_dir(data_dir)
             store = SegmentStore.sqlite(data_dir / "ledger.db", part.name)
         ledger = Ledger(store, clock or system_clock_us, fd, partition=part,
-                        follower=follower, poll_interval=poll_interval)
+                        follower=follower, poll_interval=poll_interval,
+                        group_linger_us=group_linger_us)
         try:
             ledger.replay(progress)
         except BaseException:
