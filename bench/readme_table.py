@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/readme_table.py
 
-Reads results.json (SQLite ingest/replay), results-postgres.json, results-unary.json and
-results-memory.json, whichever exist, and replaces the text between the README's
+Reads results.json (SQLite ingest/replay), results-postgres.json, results-partitions.json,
+results-unary-commands.json, results-unary-commands-postgres.json and
+results-memory-footprint.json, whichever exist, and replaces the text between the README's
 `<!-- bench:start -->` and `<!-- bench:end -->` markers. Each figure is shown beside its raw
 ceiling from the same run and the target of issue 3.
 """
@@ -54,28 +55,34 @@ def render() -> str:
                         f"processes (events/s, all partitions) | {r['events_per_s']:,} "
                         f"(runs {_runs(r['runs_events_per_s'])}) | {one:,} with 1 partition "
                         f"in the same run | {r['events_per_s'] / one:.2f}x | — |")
-    u = _load("results-unary.json")
-    if u:
+    for name, label in (("results-unary-commands.json", "SQLite"),
+                        ("results-unary-commands-postgres.json", "PostgreSQL")):
+        u = _load(name)
+        if not u:
+            continue
         machines[u["machine"]["cpu"] + " / " + u["when"][:10]] = u["machine"]
-        rows.append(f"| SQLite: unary commands, {u['callers']} concurrent callers (commands/s; "
-                    f"p50 / p99 ms) | {u['arledger_calls_per_s']:,} "
-                    f"({u['arledger_p50_ms']:.1f} / {u['arledger_p99_ms']:.1f}) "
+        runs = [round(r["calls_per_s"]) for r in u["runs"]["arledger"]]
+        rows.append(f"| {label}: unary IssueInvoice, {u['callers']} concurrent callers "
+                    f"(commands/s; p50 / p99 ms) | {u['arledger_calls_per_s']:,} "
+                    f"({u['arledger_p50_ms']:.1f} / {u['arledger_p99_ms']:.1f}; runs {_runs(runs)}) "
                     f"| {u['bare_calls_per_s']:,} bare unary gRPC "
                     f"({u['bare_p50_ms']:.1f} / {u['bare_p99_ms']:.1f}) "
-                    f"| {u['ratio']:.2f} | 0.70 of ceiling |")
-    m = _load("results-memory.json")
+                    f"| {u['ratio']:.2f} | 0.70 |")
+    m = _load("results-memory-footprint.json")
     if m:
-        rows.append(f"| memory: bytes per customer / per open invoice "
-                    f"({m['customers']:,} customers, {m['invoices']:,} invoices) "
+        rows.append(f"| memory: RSS bytes per customer / per open invoice "
+                    f"({m['customers']:,} customers, {m['invoices']:,} open invoices) "
                     f"| {m['bytes_per_customer']:,} / {m['bytes_per_invoice']:,} "
-                    f"| — | — | reported |")
+                    f"| of which numpy columns: {m['numpy_bytes_per_customer']:,} / "
+                    f"{m['numpy_bytes_per_invoice']:,} | — | reported |")
     where = "; ".join(f"{k} ({v['cores']} cores, {v['memory_gib']} GiB, Python {v['python']}, "
                       f"grpcio {v['grpcio']}, SQLite {v['sqlite']})" for k, v in machines.items())
     return (f"Measured on {where}. Synthetic portfolio of 20,000 customers (468,570 entries) "
             "sent in batches of 2,000 by a client process; medians of 3 ingests and 5 replays, "
             "every run listed (this VM's timings vary by 10-40 %). Reproduce with "
             "`.venv/bin/python bench/ingest_replay.py [--store postgresql://...]`, "
-            "`bench/unary.py`, `bench/memory.py`, then `bench/readme_table.py`.\n\n"
+            "`bench/partitions.py`, `bench/unary_commands.py [--store ...]`, `bench/memory_footprint.py`, "
+            "then `bench/readme_table.py`.\n\n"
             "| figure | arledger | raw ceiling (same run) | ratio | target (issue 3) |\n"
             "|---|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n")
 

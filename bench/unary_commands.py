@@ -9,7 +9,8 @@ IssueInvoice is decided, stored durably and folded before it is answered, and co
 callers share group commits. The same client process (bench/_unary_client.py: CALLERS
 threads, blocking calls one after another) drives both; every arledger call must be
 ACCEPTED. Runs alternate bare/arledger; medians reported with every run.
-Results: bench/results-unary-commands.json.
+With --store postgresql://... the ledger runs on PostgreSQL.
+Results: bench/results-unary-commands.json (-postgres.json).
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=1500, help="calls per caller per run")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--customers", type=int, default=200)
+    ap.add_argument("--store", default="", help="a postgresql:// URL to measure PostgreSQL "
+                    "(table unarybench_p0, dropped afterwards)")
     ap.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare_server:
@@ -97,8 +100,13 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="arledger-unary-"))
     bare, bare_t = start([sys.executable, __file__, "--bare-server"])
-    led, led_t = start([sys.executable, "-m", "arledger.cli", "serve", "--data-dir",
-                        str(work / "data"), "--listen", "127.0.0.1:0"])
+    where = (["--store", args.store, "--namespace", "unarybench"] if args.store
+             else ["--data-dir", str(work / "data")])
+    if args.store:
+        from ingest_replay import drop_pg
+        drop_pg(args.store, "unarybench")
+    led, led_t = start([sys.executable, "-m", "arledger.cli", "serve", *where, "--listen",
+                        "127.0.0.1:0"])
     try:
         with ArledgerClient(led_t) as client:  # the customers the invoices are for
             client.submit_batch([client.commands.open_customer(f"C{i}", f"C{i}", "EUR",
@@ -114,20 +122,23 @@ def main() -> None:
         for p in (bare, led):
             p.send_signal(signal.SIGTERM)
             p.wait(60)
+        if args.store:
+            drop_pg(args.store, "unarybench")
 
     def med(rs: list[dict]) -> dict:
         return sorted(rs, key=lambda r: r["calls_per_s"])[len(rs) // 2]
 
     b, a = med(runs["bare"]), med(runs["arledger"])
     res = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
-           "callers": args.callers, "calls_per_caller": args.calls,
+           "store": "postgresql" if args.store else "sqlite", "callers": args.callers, "calls_per_caller": args.calls,
            "arledger_calls_per_s": round(a["calls_per_s"]),
            "arledger_p50_ms": round(a["p50_ms"], 2), "arledger_p99_ms": round(a["p99_ms"], 2),
            "bare_calls_per_s": round(b["calls_per_s"]),
            "bare_p50_ms": round(b["p50_ms"], 2), "bare_p99_ms": round(b["p99_ms"], 2),
            "ratio": round(a["calls_per_s"] / b["calls_per_s"], 3),
            "runs": runs}
-    (HERE / "results-unary-commands.json").write_text(json.dumps(res, indent=2) + "\n")
+    name = "results-unary-commands-postgres.json" if args.store else "results-unary-commands.json"
+    (HERE / name).write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps({k: v for k, v in res.items() if k != "runs"}, indent=2))
 
 

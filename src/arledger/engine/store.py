@@ -164,7 +164,7 @@ class PostgresSegmentStore(SegmentStore):
                 dbname=str(p.get("dbname", "postgres")), host=str(p.get("host", "127.0.0.1")),
                 port=str(p.get("port", 5432)), user=str(p.get("user", "")),
                 password=str(p.get("password", "")), originator_id_type="text",
-                pool_size=2, connect_timeout=5)
+                pool_size=2, max_overflow=6, connect_timeout=5)
             rec = PostgresApplicationRecorder(ds, events_table_name=self.table)
             if writer:
                 self._take_lease()
