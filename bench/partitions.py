@@ -1,6 +1,7 @@
 """Ingest across partitions: P writer processes, each fed by its own client process.
 
     .venv/bin/python bench/partitions.py [--customers 20000] [--partitions 1 2] [--runs 3]
+    .venv/bin/python bench/partitions.py --store postgresql://postgres@127.0.0.1:5432/test
 
 The synthetic portfolio is routed the way a billing platform would route it (by customer;
 commands that name only an item by the customer the client learnt when the item was made),
@@ -10,7 +11,8 @@ their share through `SubmitBatchStream` from P client processes started together
 Aggregate events/s = all entries / (last client end - first client start). Every command
 must be accepted. On this 2-core machine the writers, clients and the OS share two cores,
 so the figure shows how partitions add up, not a many-core result.
-Results: bench/results-partitions.json.
+With --store the writers share one PostgreSQL database (a table per partition).
+Results: bench/results-partitions.json (-postgres.json).
 """
 
 from __future__ import annotations
@@ -72,9 +74,9 @@ class Router:
         return cid
 
 
-def start_server(data: Path, part: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "arledger.cli", "serve", "--data-dir",
-                             str(data), "--partition", part, "--listen", "127.0.0.1:0"],
+def start_server(where: list[str], part: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "arledger.cli", "serve", *where,
+                             "--partition", part, "--listen", "127.0.0.1:0"],
                             stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     lines: queue.Queue = queue.Queue()
@@ -88,9 +90,13 @@ def start_server(data: Path, part: str) -> tuple[subprocess.Popen, str]:
             raise RuntimeError(line)
 
 
-def run(P: int, wires: list[Path], work: Path, n_commands: int) -> dict:
-    servers = [start_server(work / f"P{P}-{time.time_ns()}" / f"p{i}", f"{i}/{P}")
-               for i in range(P)]
+def run(P: int, wires: list[Path], work: Path, n_commands: int, pg: str) -> dict:
+    tag = time.time_ns()
+    if pg:
+        where = [["--store", pg, "--namespace", f"partbench{tag}"]] * P
+    else:
+        where = [["--data-dir", str(work / f"P{P}-{tag}" / f"p{i}")] for i in range(P)]
+    servers = [start_server(where[i], f"{i}/{P}") for i in range(P)]
     try:
         clients = [subprocess.Popen([sys.executable, str(HERE / "_stream_client.py"), target,
                                      "/arledger.v1.LedgerService/SubmitBatchStream", str(w)],
@@ -107,6 +113,12 @@ def run(P: int, wires: list[Path], work: Path, n_commands: int) -> dict:
         for proc, _ in servers:
             proc.send_signal(signal.SIGTERM)
             proc.wait(60)
+        if pg:
+            import psycopg
+            with psycopg.connect(pg, autocommit=True) as con:
+                for i in range(P):
+                    con.execute(f'DROP TABLE IF EXISTS "partbench{tag}_p{i}of{P}"'
+                                if P > 1 else f'DROP TABLE IF EXISTS "partbench{tag}_p0"')
     wall = max(o["end_epoch"] for o in outs) - min(o["start_epoch"] for o in outs)
     return {"entries": entries, "seconds": wall, "events_per_s": round(entries / wall)}
 
@@ -118,6 +130,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--partitions", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--store", default="", help="a postgresql:// URL (default: SQLite)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="arledger-parts-"))
     cmds = list(synthetic.generate(synthetic.PortfolioSpec(customers=args.customers,
@@ -125,7 +138,7 @@ def main() -> None:
     router = Router()
     owners = [router.customer(c) for c in cmds]
     res = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
-           "spec": {"customers": args.customers, "batch": args.batch, "seed": args.seed},
+           "store": "postgresql" if args.store else "sqlite", "spec": {"customers": args.customers, "batch": args.batch, "seed": args.seed},
            "commands": len(cmds), "by_partitions": {}}
     for P in args.partitions:
         wires = []
@@ -137,14 +150,15 @@ def main() -> None:
                     b = pb.Batch(commands=mine[k:k + args.batch]).SerializeToString()
                     f.write(len(b).to_bytes(4, "little") + b)
             wires.append(w)
-        runs = [run(P, wires, work, len(cmds)) for _ in range(args.runs)]
+        runs = [run(P, wires, work, len(cmds), args.store) for _ in range(args.runs)]
         med = sorted(runs, key=lambda r: r["events_per_s"])[len(runs) // 2]
         res["by_partitions"][str(P)] = {"events_per_s": med["events_per_s"],
                                         "runs_events_per_s": [r["events_per_s"] for r in runs],
                                         "entries": med["entries"]}
         print(f"P={P}: {med['events_per_s']:,} events/s (runs "
               f"{[r['events_per_s'] for r in runs]})", file=sys.stderr)
-    (HERE / "results-partitions.json").write_text(json.dumps(res, indent=2) + "\n")
+    name = "results-partitions-postgres.json" if args.store else "results-partitions.json"
+    (HERE / name).write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps(res, indent=2))
 
 

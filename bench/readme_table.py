@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/readme_table.py
 
-Reads results.json (SQLite ingest/replay), results-postgres.json, results-partitions.json,
+Reads results.json (SQLite ingest/replay), results-postgres.json, results-partitions(-postgres).json,
 results-unary-commands.json, results-unary-commands-postgres.json and
 results-memory-footprint.json, whichever exist, and replaces the text between the README's
 `<!-- bench:start -->` and `<!-- bench:end -->` markers. Each figure is shown beside its raw
@@ -44,14 +44,17 @@ def render() -> str:
                     f"| {r['replay_events_per_s']:,} (runs {_runs(r['replay_runs_events_per_s'])}) "
                     f"| {r['bare_store_read_events_per_s']:,} bare read of the same segments "
                     f"| {r['replay_ratio']:.2f} | 2,000,000 |")
-    pt = _load("results-partitions.json")
-    if pt:
+    for name, label in (("results-partitions.json", "SQLite"),
+                        ("results-partitions-postgres.json", "PostgreSQL")):
+        pt = _load(name)
+        if not pt:
+            continue
         bp = pt["by_partitions"]
         one = bp.get("1", {}).get("events_per_s")
         for P, r in sorted(bp.items(), key=lambda kv: int(kv[0])):
             if P == "1":
                 continue
-            rows.append(f"| SQLite: ingest across {P} partition writer processes, {P} client "
+            rows.append(f"| {label}: ingest across {P} partition writer processes, {P} client "
                         f"processes (events/s, all partitions) | {r['events_per_s']:,} "
                         f"(runs {_runs(r['runs_events_per_s'])}) | {one:,} with 1 partition "
                         f"in the same run | {r['events_per_s'] / one:.2f}x | — |")
