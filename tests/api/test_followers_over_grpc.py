@@ -56,3 +56,29 @@ def test_a_follower_serves_what_the_writer_acknowledged_and_refuses_commands(pai
                                                      amount_minor=5)])
         assert e.value.reason == "READ_ONLY_FOLLOWER"
         assert w.get_log_head().position == head.position  # nothing reached the log
+
+
+def test_a_follower_that_stopped_following_reports_not_serving_and_why(location, clock):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    location.open(clock=clock)  # the writer: an empty log to follow
+    follower = location.open(clock=clock, follower=True, poll_interval=0.02)
+    server, port = create_server(follower, "127.0.0.1:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            check = health_pb2_grpc.HealthStub(ch).Check
+            assert check(health_pb2.HealthCheckRequest()).status == \
+                health_pb2.HealthCheckResponse.SERVING
+            location.insert_raw(1, b"not a segment")  # behind the writer's back
+            deadline = time.monotonic() + WAIT_S
+            while check(health_pb2.HealthCheckRequest()).status != \
+                    health_pb2.HealthCheckResponse.NOT_SERVING:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+        with ArledgerClient(f"127.0.0.1:{port}") as f:
+            head = f.get_log_head()
+            assert head.role == "follower" and "LOG_CORRUPT" in head.follow_error
+            assert head.lag_segments == 1 and head.segment == 0
+    finally:
+        server.stop(0)

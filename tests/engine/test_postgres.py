@@ -108,3 +108,29 @@ def test_an_unreachable_server_is_a_typed_error():
     with pytest.raises(LedgerError) as e:
         open_ledger("postgresql://nobody@127.0.0.1:1/none")
     assert e.value.reason == "STORE_UNAVAILABLE"
+
+
+def test_a_writer_whose_lease_was_lost_is_fenced_by_the_store_not_forked(pg_namespace, clock):
+    """The lease session dies unnoticed (say, a network blip); a new writer takes the
+    partition and appends. The old writer's next append finds its segment number taken:
+    WRITER_FENCED, nothing acknowledged, and the log holds only the new writer's segments."""
+    old = open_ledger(PG_DSN, namespace=pg_namespace, clock=clock)
+    try:
+        old.submit([customer("A")])
+        lease_pid = old.store._lease.info.backend_pid
+        with pg_connect() as conn:
+            assert conn.execute("SELECT pg_terminate_backend(%s)", (lease_pid,)).fetchone()[0]
+        new = open_ledger(PG_DSN, namespace=pg_namespace, clock=clock)  # the lease is free
+        try:
+            assert new.submit([customer("B")])[0].status == "ACCEPTED"
+            (o,) = old.submit([customer("C")])
+            assert (o.status, o.error.reason) == ("REJECTED", "WRITER_FENCED")
+            (o,) = old.submit([customer("D")])  # and it stays fenced
+            assert o.error.reason == "WRITER_FENCED"
+            assert new.verify().ok
+            assert set(new.state.customer_ix) == {"A", "B"}
+            assert new.store.head_seq() == 2
+        finally:
+            new.close()
+    finally:
+        old.close()

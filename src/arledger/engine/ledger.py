@@ -137,6 +137,10 @@ class Ledger:
                 self.follow_error = f"store unreachable: {e}"
             self.store.wait_for_append(self.poll_interval, self._stop)
 
+    def wait_closed(self, timeout: float) -> bool:
+        """Block up to `timeout` seconds; True once the ledger is closed."""
+        return self._stop.wait(timeout)
+
     def lag(self) -> tuple[int, int]:
         """(segments the store has that the state lacks, ms the state has been behind).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Iterator
 from concurrent import futures
 
@@ -313,6 +314,19 @@ class LogServicer(lgrpc.LogServiceServicer):
                                      head_hash=r.head_hash)
 
 
+def _follower_health(ledger: Ledger, hs: health.HealthServicer) -> None:
+    """A follower that stopped following (a segment that does not verify) or cannot reach
+    the store reports NOT_SERVING, so a load balancer stops sending it reads."""
+    last = None
+    while not ledger.wait_closed(0.2):
+        status = (health_pb2.HealthCheckResponse.NOT_SERVING if ledger.follow_error
+                  else health_pb2.HealthCheckResponse.SERVING)
+        if status != last:
+            for name in ("",) + SERVICE_NAMES:
+                hs.set(name, status)
+            last = status
+
+
 SERVICE_NAMES = tuple(lpb.DESCRIPTOR.services_by_name[s].full_name
                       for s in ("LedgerService", "QueryService", "LogService"))
 
@@ -338,6 +352,9 @@ def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
     health_pb2_grpc.add_HealthServicer_to_server(hs, server)
     for name in ("",) + SERVICE_NAMES:
         hs.set(name, health_pb2.HealthCheckResponse.SERVING)
+    if ledger.follower:
+        threading.Thread(target=_follower_health, args=(ledger, hs), daemon=True,
+                         name="arledger-health").start()
     reflection.enable_server_reflection(
         SERVICE_NAMES + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                          reflection.SERVICE_NAME), server)
