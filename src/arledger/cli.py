@@ -249,8 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--listen", default=DEFAULT_LISTEN, help=f"address (default {DEFAULT_LISTEN}; "
                    "port 0 picks a free one)")
     s.add_argument("--group-linger-us", type=int, default=2000,
-                   help="under concurrent callers, how long a small group commit waits for "
-                        "more commands, in microseconds (default 2000; 0 = never)")
+                   help="how long a small group commit waits for more commands once the writer "
+                        "has seen concurrent callers, in microseconds (default 2000; 0 = never)")
     s.add_argument("--demo", action="store_true",
                    help="load the synthetic demo portfolio first (only into an empty ledger)")
     s.add_argument("--demo-customers", type=int, default=500, help="demo size (default 500)")

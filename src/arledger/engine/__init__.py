@@ -8,14 +8,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from arledger.domain.errors import error
 from arledger.engine.decide import Outcome
 from arledger.engine.ledger import Ledger, VerifyReport, lock_data_dir
-from arledger.domain.errors import error
 from arledger.engine.partition import Partition, partition_of
 from arledger.engine.store import SegmentStore, is_postgres
 
-__all__ = ["Ledger", "Outcome", "Partition", "SegmentStore", "is_postgres", "partition_of", "VerifyReport", "lock_data_dir", "open_ledger",
-           "system_clock_us"]
+__all__ = ["Ledger", "Outcome", "Partition", "SegmentStore", "VerifyReport", "is_postgres",
+           "lock_data_dir", "open_ledger", "partition_of", "system_clock_us"]
 
 
 def system_clock_us() -> int:
@@ -34,8 +34,8 @@ def open_ledger(location: str | Path, *, clock: Callable[[], int] | None = None,
     (``postgresql://user@host:port/db``). A writer holds the partition's lease (the
     directory's flock, or PostgreSQL's advisory lock) for its lifetime; a follower
     takes no lease, serves reads, and folds what the writer appends as it appears.
-    `group_linger_us`: under concurrent callers, how long a small group commit waits
-    for more commands (0 turns it off; a lone caller never waits).
+    `group_linger_us`: how long a small group commit waits for more commands once the
+    writer has seen concurrent submissions (0 turns it off; a lone caller does not wait).
     """
     part = Partition.parse(partition)
     fd = None
