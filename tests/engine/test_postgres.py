@@ -57,6 +57,12 @@ def test_each_partition_is_its_own_table_and_appends_are_durable_commits(pg_name
                 "WHERE c.relname = %s AND a.attname = 'state'", (f"{pg_namespace}_p1of3",)
             ).fetchone()
             assert storage == "e"
+        # Written through the library's application recorder (a subclass that binds the
+        # segment as a binary parameter): its notification ids and NOTIFY still work.
+        from eventsourcing.postgres import PostgresApplicationRecorder
+        assert isinstance(led.store.recorder, PostgresApplicationRecorder)
+        assert led.store.recorder.max_notification_id() == 1
+        assert led.store.get(1) == led.store.recorder.select_notifications(1, 1)[0].state
     finally:
         led.close()
 
