@@ -314,7 +314,7 @@ class LogServicer(lgrpc.LogServiceServicer):
                                      head_hash=r.head_hash)
 
 
-def _follower_health(ledger: Ledger, hs: health.HealthServicer) -> None:
+def _follower_health(ledger: Ledger, hs: health.HealthServicer, names: tuple[str, ...]) -> None:
     """A follower that stopped following (a segment that does not verify) or cannot reach
     the store reports NOT_SERVING, so a load balancer stops sending it reads."""
     last = None
@@ -322,13 +322,28 @@ def _follower_health(ledger: Ledger, hs: health.HealthServicer) -> None:
         status = (health_pb2.HealthCheckResponse.NOT_SERVING if ledger.follow_error
                   else health_pb2.HealthCheckResponse.SERVING)
         if status != last:
-            for name in ("",) + SERVICE_NAMES:
+            for name in ("",) + names:
                 hs.set(name, status)
             last = status
 
 
 SERVICE_NAMES = tuple(lpb.DESCRIPTOR.services_by_name[s].full_name
                       for s in ("LedgerService", "QueryService", "LogService"))
+
+
+def _add_more_services(server: grpc.Server, ledger: Ledger,
+                       clock: Callable[[], int]) -> tuple[str, ...]:
+    """Register the services that live in their own modules (one per concern); returns
+    their full names for health and reflection. Each module has
+    `add_to_server(server, ledger, clock) -> full service name`."""
+    import importlib  # imported here: those modules import this one
+    return tuple(importlib.import_module(f"arledger.server.{name}").add_to_server(server, ledger,
+                                                                                 clock)
+                 for name in _SERVICE_MODULES)
+
+
+# Names of further service modules (arledger.server.<name>), each with `add_to_server`.
+_SERVICE_MODULES: tuple[str, ...] = ()
 
 
 def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
@@ -344,20 +359,21 @@ def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
         options=[("grpc.so_reuseport", 0),
                  ("grpc.max_receive_message_length", 64 * 1024 * 1024),
                  ("grpc.max_send_message_length", 64 * 1024 * 1024)])
+    clock = clock or system_clock_us
     lgrpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
-    lgrpc.add_QueryServiceServicer_to_server(QueryServicer(ledger, clock or system_clock_us),
-                                             server)
+    lgrpc.add_QueryServiceServicer_to_server(QueryServicer(ledger, clock), server)
     lgrpc.add_LogServiceServicer_to_server(LogServicer(ledger), server)
+    names = SERVICE_NAMES + _add_more_services(server, ledger, clock)
     hs = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(hs, server)
-    for name in ("",) + SERVICE_NAMES:
+    for name in ("",) + names:
         hs.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ledger.follower:
-        threading.Thread(target=_follower_health, args=(ledger, hs), daemon=True,
+        threading.Thread(target=_follower_health, args=(ledger, hs, names), daemon=True,
                          name="arledger-health").start()
     reflection.enable_server_reflection(
-        SERVICE_NAMES + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                         reflection.SERVICE_NAME), server)
+        names + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                 reflection.SERVICE_NAME), server)
     try:
         port = server.add_insecure_port(address)
     except RuntimeError as e:
