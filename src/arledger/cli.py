@@ -62,6 +62,14 @@ def emit(obj: object, fmt: str, columns: Sequence[str] | None = None) -> None:
         print(json.dumps(obj, indent=2, default=str))
         return
     rows = obj if isinstance(obj, list) else [obj]
+    if fmt == "csv":
+        import csv
+        if rows:
+            cols = list(columns or rows[0].keys())
+            w = csv.DictWriter(sys.stdout, cols, extrasaction="ignore", lineterminator="\n")
+            w.writeheader()
+            w.writerows({c: r.get(c, "") for c in cols} for r in rows)
+        return
     if not rows:
         print("(none)")
         return
@@ -236,8 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="arledger",
         description="Event-sourced accounts-receivable ledger: gRPC server and command line.")
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   help="output: readable table (default) or JSON for scripts")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="output: readable table (default), JSON for scripts, or CSV")
     p.add_argument("--target", default=os.environ.get("ARLEDGER_TARGET", DEFAULT_LISTEN),
                    help="server address for client commands (env ARLEDGER_TARGET; "
                         f"default {DEFAULT_LISTEN})")
@@ -272,9 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_args(r)
     r.set_defaults(func=cmd_replay)
 
-    from arledger import cli_ops
-    cli_ops.register(sub)
+    import importlib
+    for name in ("cli_ops",) + CLI_MODULES:
+        importlib.import_module(f"arledger.{name}").register(sub)
     return p
+
+
+# Modules with more subcommands (arledger.<name>), each with `register(subparsers)`.
+CLI_MODULES: tuple[str, ...] = ()
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -342,7 +342,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _common(p: argparse.ArgumentParser) -> None:
     # Also accepted after the command (`arledger balance X --format json`).
-    p.add_argument("--format", choices=("table", "json"), default=argparse.SUPPRESS,
+    p.add_argument("--format", choices=("table", "json", "csv"), default=argparse.SUPPRESS,
                    help="table (default) or json")
     p.add_argument("--target", default=argparse.SUPPRESS, help="server address")
 
