@@ -342,7 +342,9 @@ def _add_more_services(server: grpc.Server, ledger: Ledger,
                  for name in _SERVICE_MODULES)
 
 
-# Names of further service modules (arledger.server.<name>), each with `add_to_server`.
+# Names of further service modules (arledger.server.<name>). Each has
+# `add_to_server(server, ledger, clock) -> full service name`, `SERVICE` (the service's
+# descriptor) and `ERRORS_DOC` (the reasons its RPCs can return, for docs/reference.md).
 _SERVICE_MODULES: tuple[str, ...] = ()
 
 
