@@ -99,8 +99,13 @@ class State:
         self.customer_invoices: list[list[int]] = []
         self.customer_payments: list[list[int]] = []
         self.customer_credit_notes: list[list[int]] = []
+        # `etype`: the entry type that moved the amount; `pos`: that entry's log position (a
+        # statement line is a journal row, and its position is what an inclusion proof names).
         self.journal = Columns({"kind": "|u1", "item": "<i8", "customer": "<i4", "day": "<i4",
-                                "seq": "<i4", "delta": "<i8"})
+                                "seq": "<i4", "delta": "<i8", "etype": "|u1", "pos": "<i8"})
+        # Every master-data change (CustomerUpdated): customer, effective day, segment, bits.
+        self.master_changes = Columns({"customer": "<i4", "day": "<i4", "seq": "<i4",
+                                       "changed": "|u1"})
         # request id -> the first log position its command wrote
         self.requests: dict[str, int] = {}
         # Per log position (index = position - 1): the request hash of the command that wrote
@@ -122,15 +127,16 @@ class State:
         t = seg.tables
         env = t[E.ENVELOPE]
         eff = np.asarray(env["effective_day"], dtype=np.int32)
-        jk: list[np.ndarray] = []  # journal parts: (kind, item, day, delta)
+        etypes = np.asarray(env["type"], dtype=np.uint8)
+        jk: list[np.ndarray] = []  # journal parts: (kind, item, entry row, delta)
         ji: list[np.ndarray] = []
-        jd: list[np.ndarray] = []
+        je: list[np.ndarray] = []
         jv: list[np.ndarray] = []
 
         def journal(kind: int, item: np.ndarray, rows_e: np.ndarray, delta: np.ndarray) -> None:
             jk.append(np.full(len(item), kind, dtype=np.uint8))
             ji.append(np.asarray(item, dtype=np.int64))
-            jd.append(eff[rows_e])
+            je.append(np.asarray(rows_e, dtype=np.int64))
             jv.append(np.asarray(delta, dtype=np.int64))
 
         c = t.get("CustomerOpened")
@@ -148,6 +154,8 @@ class State:
                 lst.extend([] for _ in range(k))
         c = t.get("CustomerUpdated")
         if c is not None:
+            self.master_changes.append(len(c["_e"]), customer=c["customer_ix"],
+                                       day=eff[c["_e"]], seq=seg.seq, changed=c["changed"])
             cu = self.customers
             for i in range(len(c["_e"])):
                 ix, ch = int(c["customer_ix"][i]), int(c["changed"][i])
@@ -245,8 +253,9 @@ class State:
             journal(J_INVOICE, c["invoice_ix"], c["_e"], -c["amount_minor"])
 
         if jk:
-            self._post(np.concatenate(jk), np.concatenate(ji), np.concatenate(jd),
-                       np.concatenate(jv), seg.seq)
+            rows = np.concatenate(je)
+            self._post(np.concatenate(jk), np.concatenate(ji), eff[rows], np.concatenate(jv),
+                       seg.seq, etypes[rows], seg.first_position + rows)
         starts, counts = _command_starts(env["request_id"])
         rids = env["request_id"]
         self.requests.update(zip([rids[i] for i in starts],
@@ -263,7 +272,7 @@ class State:
             self.max_effective_day = max(self.max_effective_day, int(eff.max()))
 
     def _post(self, kind: np.ndarray, item: np.ndarray, day: np.ndarray, delta: np.ndarray,
-              seq: int) -> None:
+              seq: int, etype: np.ndarray, pos: np.ndarray) -> None:
         cust = np.empty(len(item), dtype=np.int32)
         for k, owner in ((J_INVOICE, self.invoices.customer), (J_CASH, self.payments.customer),
                          (J_CREDIT, self.credit_notes.customer),
@@ -271,7 +280,7 @@ class State:
             m = kind == k
             cust[m] = owner[item[m]]
         self.journal.append(len(item), kind=kind, item=item, customer=cust, day=day, seq=seq,
-                            delta=delta)
+                            delta=delta, etype=etype, pos=pos)
         for k, items in ((J_INVOICE, self.invoices.open), (J_CASH, self.payments.unapplied),
                          (J_CREDIT, self.credit_notes.unapplied),
                          (J_DISPUTED, self.invoices.disputed)):
@@ -292,7 +301,8 @@ class State:
         """SHA-256 over everything the state holds; equal after a replay."""
         h = hashlib.sha256()
         for cols in (self.customers, self.invoices, self.payments, self.credit_notes,
-                     self.disputes, self.journal, self.segments, self.positions):
+                     self.disputes, self.journal, self.segments, self.positions,
+                     self.master_changes):
             for name in sorted(cols.spec):
                 h.update(cols.view(name).tobytes())
         for strings in (self.customer_ids, self.invoice_ids, self.payment_ids,
