@@ -34,10 +34,11 @@ T = TypeVar("T")
 CommandLike = Command | Mapping[str, Any]
 
 _LEDGER = lpb.DESCRIPTOR.services_by_name["LedgerService"]
-# command kind -> LedgerService method name (e.g. "issue_invoice" -> "IssueInvoice")
+# command kind -> LedgerService method name (e.g. "issue_invoice" -> "IssueInvoice"); kinds
+# another service submits (register_risk_model: RiskService) have none here.
 _RPC: dict[str, str] = {
-    f.name: next(m.name for m in _LEDGER.methods if m.input_type == f.message_type)
-    for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
+    f.name: m.name for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields
+    for m in _LEDGER.methods if m.input_type == f.message_type}
 _MAX_MESSAGE = 64 << 20
 
 

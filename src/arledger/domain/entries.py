@@ -92,6 +92,14 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
               "A dispute was resolved; when upheld (in part) a CreditNoteIssued entry follows."),
     EntryType(13, "InvoiceWrittenOff", (("invoice_ix", I8), ("amount_minor", I8)),
               "Open remainder of an invoice left the balance as bad debt."),
+    # Portfolio risk (issue 6): derived data, no money moves.
+    EntryType(60, "RiskModelRegistered", (("model_version", STR), ("model_json", STR)),
+              "A risk model version was registered; `model_json` is the model as data."),
+    EntryType(61, "PortfolioRescored",
+              (("model_version", STR), ("as_of_day", I4), ("known_position", I8),
+               ("customer_count", I8), ("score_digest", STR), ("summary_json", STR)),
+              "The portfolio was re-scored with a model version as of a day, from the state at "
+              "`known_position`; `score_digest` is the SHA-256 of the scores."),
 )
 
 BY_NAME: dict[str, EntryType] = {t.name: t for t in ENTRY_TYPES}

@@ -119,6 +119,17 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INVALID_PARTITION": (InvalidArgument, "a partition is I/N with 0 <= I < N; a namespace is a lowercase identifier"),
     "WRONG_PARTITION": (FailedPrecondition, "the customer belongs to another partition; send the command to its writer"),
     "READ_ONLY_FOLLOWER": (FailedPrecondition, "this server is a read-only follower; send commands to the partition's writer"),
+    # Reports (issue 5)
+    "INVALID_PERIOD": (InvalidArgument, "a report period ends before it starts, or cei_months is outside 0..120"),
+    "INVALID_BUCKET": (InvalidArgument, "a drill-down bucket that is not one of the report's bucket labels or 'unapplied'"),
+    "INVALID_THRESHOLD": (InvalidArgument, "an exception threshold (days or amount) is negative"),
+    # Portfolio risk (issue 6)
+    "INVALID_RISK_MODEL": (InvalidArgument, "a risk model's JSON is malformed, too long, or names unknown features"),
+    "MODEL_VERSION_EXISTS": (AlreadyExists, "a risk model version is registered already (or is built in)"),
+    "UNKNOWN_MODEL_VERSION": (NotFound, "no risk model with that version"),
+    "INVALID_RESCORE": (InvalidArgument, "a re-score record with a negative count or position, a digest that is not 64 hex digits, or a summary that is not a JSON object"),
+    "INVALID_RISK_PARAMETER": (InvalidArgument, "a risk parameter (horizon, snapshot step, held-out share, top-N, bucket maturity) is out of range"),
+    "NOT_ENOUGH_HISTORY": (FailedPrecondition, "calibration found too few samples or no outcomes of both kinds in the history"),
 }
 
 

@@ -767,6 +767,55 @@ class Decider:
         self.put(_INV, ix, _4=r[4] - amount)
         self.entry("InvoiceWrittenOff", day, env, invoice_ix=ix, amount_minor=amount)
 
+    # ---- portfolio risk (issue 6): derived data, no money moves ----------------------------
+
+    def _risk_model_known(self, version: str) -> bool:
+        from arledger.domain.risk_models import BUILTIN
+        pending = self.b.tables.get("RiskModelRegistered")  # this group's, rolled back with it
+        return (version in BUILTIN or version in self.S.risk_model_ix
+                or (pending is not None and version in pending["model_version"]))
+
+    def _register_risk_model(self, m: pb.RegisterRiskModelRequest, env, out: Outcome) -> None:
+        import json
+
+        from arledger.domain.risk_models import parse_model
+        V.person(m.actor, m.reason, "registering a risk model")
+        version = V.ident(m.model_version, "model_version")
+        model = parse_model(m.model_json, version)
+        day = V.day(m.effective_date, "effective_date")
+        if self._risk_model_known(version):
+            raise error("MODEL_VERSION_EXISTS", f"risk model {version!r} is registered already")
+        # Canonical JSON: the same model always stores the same bytes (and no raw control
+        # characters reach the segment's NUL-joined strings).
+        self.entry("RiskModelRegistered", day, env, model_version=version,
+                   model_json=json.dumps(model, sort_keys=True, separators=(",", ":")))
+
+    def _record_portfolio_rescore(self, m: pb.RecordPortfolioRescoreRequest, env,
+                                  out: Outcome) -> None:
+        import json
+
+        from arledger.domain.risk_models import SUMMARY_JSON_MAX
+        version = V.ident(m.model_version, "model_version")
+        day = V.day(m.as_of, "as_of")
+        digest = m.score_digest
+        if (m.customer_count < 0 or not 0 <= m.known_position <= self.S.head_position
+                or len(digest) != 64 or digest.strip("0123456789abcdef")):
+            raise error("INVALID_RESCORE", "customer_count >= 0, known_position within the log, "
+                        "score_digest 64 lower-case hex digits")
+        try:
+            summary = json.loads(m.summary_json or "{}")
+        except ValueError:
+            summary = None
+        if not isinstance(summary, dict) or len(m.summary_json) > SUMMARY_JSON_MAX:
+            raise error("INVALID_RESCORE", f"summary_json must be a JSON object of at most "
+                        f"{SUMMARY_JSON_MAX} characters")
+        if not self._risk_model_known(version):
+            raise error("UNKNOWN_MODEL_VERSION", f"no risk model {version!r}")
+        self.entry("PortfolioRescored", day, env, model_version=version, as_of_day=day,
+                   known_position=m.known_position, customer_count=m.customer_count,
+                   score_digest=digest,
+                   summary_json=json.dumps(summary, sort_keys=True, separators=(",", ":")))
+
 
 def _not_before_reopening(r: tuple, day: int, invoice_id: str) -> None:
     """Money applied to an invoice may not be dated before a reversal reopened it: as of

@@ -118,6 +118,15 @@ class State:
         self.head_hash = GENESIS_HASH
         self.head_recorded_at_us = 0
         self.max_effective_day = -(2**31)
+        # Portfolio risk (issue 6): registered model versions (JSON as logged) and every
+        # recorded re-score (the scores themselves are derived data, recomputable from these).
+        self.risk_model_versions: list[str] = []
+        self.risk_model_ix: dict[str, int] = {}
+        self.risk_model_json: list[str] = []
+        self.rescores = Columns({"as_of_day": "<i4", "known_position": "<i8",
+                                 "customer_count": "<i8", "model": "<i4"})
+        self.rescore_digests: list[str] = []
+        self.rescore_summaries: list[str] = []
 
     # ---- the fold -------------------------------------------------------------------------
 
@@ -251,6 +260,21 @@ class State:
         c = t.get("InvoiceWrittenOff")
         if c is not None:
             journal(J_INVOICE, c["invoice_ix"], c["_e"], -c["amount_minor"])
+        c = t.get("RiskModelRegistered")
+        if c is not None:
+            _created(self.risk_model_versions, self.risk_model_ix, c["model_version"],
+                     len(self.risk_model_versions))
+            self.risk_model_json.extend(c["model_json"])
+        c = t.get("PortfolioRescored")
+        if c is not None:
+            # A built-in version (not in the log) is -1; its name is in the digest list's entry.
+            self.rescores.append(len(c["_e"]), as_of_day=c["as_of_day"],
+                                 known_position=c["known_position"],
+                                 customer_count=c["customer_count"],
+                                 model=[self.risk_model_ix.get(v, -1) for v in c["model_version"]])
+            self.rescore_digests.extend(f"{v}:{d}" for v, d in zip(c["model_version"],
+                                                                     c["score_digest"]))
+            self.rescore_summaries.extend(c["summary_json"])
 
         if jk:
             rows = np.concatenate(je)
@@ -302,11 +326,13 @@ class State:
         h = hashlib.sha256()
         for cols in (self.customers, self.invoices, self.payments, self.credit_notes,
                      self.disputes, self.journal, self.segments, self.positions,
-                     self.master_changes):
+                     self.master_changes, self.rescores):
             for name in sorted(cols.spec):
                 h.update(cols.view(name).tobytes())
         for strings in (self.customer_ids, self.invoice_ids, self.payment_ids,
-                        self.credit_note_ids, self.dispute_ids, self.po_numbers, self.currencies):
+                        self.credit_note_ids, self.dispute_ids, self.po_numbers, self.currencies,
+                        self.risk_model_versions, self.risk_model_json, self.rescore_digests,
+                        self.rescore_summaries):
             h.update("\x00".join(strings).encode())
             h.update(b"\x01")
         for m in self.master:
