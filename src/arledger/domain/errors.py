@@ -119,6 +119,12 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INVALID_PARTITION": (InvalidArgument, "a partition is I/N with 0 <= I < N; a namespace is a lowercase identifier"),
     "WRONG_PARTITION": (FailedPrecondition, "the customer belongs to another partition; send the command to its writer"),
     "READ_ONLY_FOLLOWER": (FailedPrecondition, "this server is a read-only follower; send commands to the partition's writer"),
+    # audit (issue 7): digests, proofs, export, history
+    "DIGEST_INVALID": (InvalidArgument, "a digest is malformed or not signed by this ledger's key"),
+    "INVALID_SEGMENT": (InvalidArgument, "a segment number beyond the log head (or a digest newer than the log)"),
+    "INVALID_FILTER": (InvalidArgument, "an export or history filter names an unknown entry type, an empty period, or not exactly one target"),
+    "TOO_MANY_POSITIONS": (InvalidArgument, "more than 100,000 positions in one inclusion-proof request"),
+    "KEY_UNAVAILABLE": (FailedPrecondition, "the ledger's signing key cannot be read, is not Ed25519, or is readable by others"),
     # Reports (issue 5)
     "INVALID_PERIOD": (InvalidArgument, "a report period ends before it starts, or cei_months is outside 0..120"),
     "INVALID_BUCKET": (InvalidArgument, "a drill-down bucket that is not one of the report's bucket labels or 'unapplied'"),
