@@ -1,0 +1,560 @@
+"""Reports auditors and controllers sign: aging drill-down, statements, KPIs, exceptions.
+
+Every report takes the two clocks: `as_of` (effective day; for period reports the
+period's last day) and `known_seq` (the last segment recorded at or before `known_at`,
+see `views.known_seq_at`). Open amounts come from `views.open_amounts` and the invoice
+columns (`due_day`, `issue_day`, `customer`), so whatever those views count as open
+(installments, fees) carries through. Flows in a period (credit sales, write-offs,
+disputes, statement lines) are masked sums over the state's movement journal. Every
+portfolio path is numpy over the columns: no Python loop per customer or item.
+Callers hold `Ledger.reading()`.
+
+KPIs are defined in shared docs/domain.md; each result names its variant. Money is
+integer minor units, per currency; ratios are floats (`None` when the denominator is 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from arledger.domain import entries as E
+from arledger.domain.errors import error
+from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
+from arledger.projections import views
+
+# Entry type codes this module reads from the journal's `etype` (domain/entries.py).
+T_INVOICE_ISSUED, T_INVOICE_VOIDED, T_WRITTEN_OFF = 4, 5, 13
+T_DISPUTE_OPENED, T_DISPUTE_RESOLVED = 11, 12
+# How a journal row moves the customer's balance (open invoices - unapplied cash - credit).
+_BALANCE_SIGN = np.array([1, -1, -1, 0], dtype=np.int64)  # by kind J_INVOICE..J_DISPUTED
+# Which journal kind names an entry's document on a statement line.
+_PRIMARY_KIND = {4: J_INVOICE, 5: J_INVOICE, 13: J_INVOICE, 6: J_CASH, 7: J_CASH, 8: J_CASH,
+                 9: J_CREDIT, 10: J_CREDIT, 11: J_DISPUTED, 12: J_DISPUTED}
+
+EXCEPTION_KINDS = ("OVER_LIMIT", "PAST_DUE", "OLD_UNAPPLIED", "LONG_DISPUTE", "MASTER_DATA_CHANGED")
+CEI_VARIANTS = ("total", "monthly_average")
+COUNTBACK_MONTHS = 120  # how far back countback DSO looks for sales
+
+
+def bucket_of(days: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
+    """Bucket index per row: 0 = current (days <= 0), then the first edge >= days, then over.
+
+    One `searchsorted` against (0, *edges): a row belongs to the first bucket whose upper
+    edge is >= its days (domain.md), so `side="left"`.
+    """
+    return np.searchsorted(np.asarray((0,) + tuple(edges), dtype=np.int64), days, side="left")
+
+
+def _period(from_day: int, to_day: int) -> None:
+    if to_day < from_day:
+        raise error("INVALID_PERIOD", "the period ends before it starts")
+
+
+# ---- aging per customer, and drill-down ---------------------------------------------------
+
+@dataclass
+class CustomerAging:
+    """Per-customer aging: row k is customer `customers[k]`; buckets + unapplied = balance."""
+
+    labels: list[str]
+    customers: np.ndarray   # customer indexes, ascending
+    currency: np.ndarray    # currency code index per row
+    buckets: np.ndarray     # (rows, len(labels)) minor units
+    unapplied: np.ndarray   # unapplied cash and credit, negative
+    disputed: np.ndarray    # disputed part of the buckets (also counted in them)
+    balance: np.ndarray
+    count: np.ndarray       # open invoices
+
+
+def customer_aging(S: State, as_of: int, known_seq: int,
+                   edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
+                   basis_invoice_date: bool = False, customer: int | None = None,
+                   currency: int | None = None) -> CustomerAging:
+    """Aging of every customer with anything open (or of one), as of a day, as known at a
+    segment. Customers with nothing open and nothing unapplied are left out."""
+    o = views.open_amounts(S, as_of, known_seq, customer)
+    inv = S.invoices
+    ref = (inv.issue_day if basis_invoice_date else inv.due_day)[o.invoices]
+    b = bucket_of(as_of - ref.astype(np.int64), edges)
+    cust = inv.customer[o.invoices].astype(np.int64)
+    nb = len(edges) + 2
+    nc = S.customers.n
+    grid = np.zeros(nc * nb, dtype=np.int64)
+    np.add.at(grid, cust * nb + b, o.invoice_open)
+    grid = grid.reshape(nc, nb)
+    disputed = np.zeros(nc, dtype=np.int64)
+    np.add.at(disputed, cust, o.invoice_disputed)
+    count = np.bincount(cust, minlength=nc)
+    unapplied = np.zeros(nc, dtype=np.int64)
+    np.add.at(unapplied, S.payments.customer[o.payments], -o.payment_unapplied)
+    np.add.at(unapplied, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
+    present = (count > 0) | (unapplied != 0)
+    if customer is not None:
+        present = np.zeros(nc, dtype=bool)
+        present[customer] = True
+    cur = S.customers.view("currency")
+    if currency is not None:
+        present &= cur == currency
+    rows = np.flatnonzero(present)
+    g = grid[rows]
+    return CustomerAging(views.bucket_labels(edges), rows, cur[rows], g, unapplied[rows],
+                         disputed[rows], g.sum(axis=1) + unapplied[rows], count[rows])
+
+
+def currency_totals(a: CustomerAging, ncur: int) -> dict[int, dict]:
+    """Per-currency totals of a per-customer aging (sums of its rows)."""
+    cur = a.currency.astype(np.int64)
+    nb = a.buckets.shape[1]
+    grid = np.zeros((ncur, nb), dtype=np.int64)
+    np.add.at(grid, cur, a.buckets)
+    out = {}
+    for c in np.unique(cur).tolist():
+        m = cur == c
+        out[c] = {"buckets_minor": grid[c].tolist(), "unapplied_minor": int(a.unapplied[m].sum()),
+                  "disputed_minor": int(a.disputed[m].sum()),
+                  "balance_minor": int(a.balance[m].sum()), "customers": int(m.sum()),
+                  "open_item_count": int(a.count[m].sum())}
+    return out
+
+
+def aging_items(S: State, as_of: int, known_seq: int,
+                edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
+                basis_invoice_date: bool = False, bucket: str = "",
+                customer: int | None = None, currency: int | None = None) -> list[dict]:
+    """Drill-down: the items behind one aging cell (a bucket label, "unapplied", or "" for
+    every open item), oldest first; invoices then unapplied payments and credit notes."""
+    labels = views.bucket_labels(edges)
+    if bucket and bucket != "unapplied" and bucket not in labels:
+        raise error("INVALID_BUCKET", f"bucket must be one of {labels + ['unapplied']}")
+    o = views.open_amounts(S, as_of, known_seq, customer)
+    inv = S.invoices
+    cur = S.customers.view("currency")
+    items: list[dict] = []
+    if bucket != "unapplied":
+        ref = (inv.issue_day if basis_invoice_date else inv.due_day)[o.invoices]
+        days = as_of - ref.astype(np.int64)
+        keep = np.ones(len(days), dtype=bool)
+        if bucket:
+            keep &= bucket_of(days, edges) == labels.index(bucket)
+        if currency is not None:
+            keep &= cur[inv.customer[o.invoices]] == currency
+        ix, op, dp, dy = o.invoices[keep], o.invoice_open[keep], o.invoice_disputed[keep], days[keep]
+        order = np.lexsort((ix, -dy))
+        for k in order.tolist():
+            i = int(ix[k])
+            c = int(inv.customer[i])
+            items.append({"kind": views.KIND_INVOICE, "item_id": S.invoice_ids[i],
+                          "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
+                          "issue_day": int(inv.issue_day[i]), "due_day": int(inv.due_day[i]),
+                          "amount_minor": int(inv.amount[i]), "open_minor": int(op[k]),
+                          "disputed_minor": int(dp[k]), "days": int(dy[k])})
+    if bucket in ("", "unapplied"):
+        for kind, ids, cols, day_col, idx, amounts in (
+                (views.KIND_PAYMENT, S.payment_ids, S.payments, "value_day", o.payments,
+                 o.payment_unapplied),
+                (views.KIND_CREDIT_NOTE, S.credit_note_ids, S.credit_notes, "issue_day",
+                 o.credit_notes, o.credit_unapplied)):
+            d = getattr(cols, day_col)[idx].astype(np.int64)
+            keep = np.ones(len(idx), dtype=bool)
+            if currency is not None:
+                keep &= cur[cols.customer[idx]] == currency
+            order = np.lexsort((idx, d))
+            for k in order[keep[order]].tolist():
+                i = int(idx[k])
+                c = int(cols.customer[i])
+                items.append({"kind": kind, "item_id": ids[i], "customer_id": S.customer_ids[c],
+                              "currency": S.currencies[cur[c]], "issue_day": int(d[k]),
+                              "due_day": int(d[k]), "amount_minor": int(cols.amount[i]),
+                              "open_minor": -int(amounts[k]), "disputed_minor": 0,
+                              "days": as_of - int(d[k])})
+    return items
+
+
+# ---- customer statement -------------------------------------------------------------------
+
+def _journal_mask(S: State, known_seq: int) -> np.ndarray:
+    return S.journal.view("seq") <= known_seq
+
+
+def _balance_at(S: State, customer: int, day: int, known_seq: int) -> int:
+    o = views.open_amounts(S, day, known_seq, customer)
+    return int(o.invoice_open.sum() - o.payment_unapplied.sum() - o.credit_unapplied.sum())
+
+
+def statement(S: State, customer: int, from_day: int, to_day: int, known_seq: int,
+              edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
+              basis_invoice_date: bool = False) -> dict:
+    """A customer's statement for [from_day, to_day] as known at `known_seq`.
+
+    One line per ledger entry effective in the period (by effective day, then log
+    position) with its effect on the balance (debit > 0, credit < 0) and the running
+    balance; allocations and disputes move no balance and show 0 (disputes show their
+    `disputed_delta`). closing = opening + sum of the lines = the balance as of to_day.
+    """
+    _period(from_day, to_day)
+    j = S.journal
+    m = (j.view("customer") == customer) & _journal_mask(S, known_seq)
+    day = j.view("day")
+    m &= (day >= from_day) & (day <= to_day)
+    kind = j.view("kind")[m].astype(np.int64)
+    item, delta, pos = j.view("item")[m], j.view("delta")[m], j.view("pos")[m]
+    etype, dday = j.view("etype")[m], day[m]
+    upos, first, inv_ix = np.unique(pos, return_index=True, return_inverse=True)
+    effect = np.zeros(len(upos), dtype=np.int64)
+    np.add.at(effect, inv_ix, delta * _BALANCE_SIGN[kind])
+    dispute = np.zeros(len(upos), dtype=np.int64)
+    np.add.at(dispute, inv_ix, np.where(kind == J_DISPUTED, delta, 0))
+    # The document an entry is about: its first row of the entry type's own kind.
+    prim = np.array([_PRIMARY_KIND.get(int(t), -1) for t in range(256)], dtype=np.int64)
+    own = (prim[etype] == kind) | (prim[etype] == -1)
+    doc_row = np.full(len(upos), -1, dtype=np.int64)
+    rows_own = np.flatnonzero(own)
+    doc_row[inv_ix[rows_own[::-1]]] = rows_own[::-1]  # the first own row wins
+    doc_row = np.where(doc_row < 0, first, doc_row)
+    order = np.lexsort((upos, dday[first]))
+    opening = _balance_at(S, customer, from_day - 1, known_seq)
+    running = opening + np.cumsum(effect[order])
+    ids = {J_INVOICE: S.invoice_ids, J_DISPUTED: S.invoice_ids, J_CASH: S.payment_ids,
+           J_CREDIT: S.credit_note_ids}
+    lines = []
+    for n, k in enumerate(order.tolist()):
+        r = int(doc_row[k])
+        t = int(etype[r])
+        eff = int(effect[k])
+        lines.append({"day": int(dday[r]), "position": int(upos[k]),
+                      "type": E.BY_CODE[t].name if t in E.BY_CODE else str(t),
+                      "document_id": ids[int(kind[r])][int(item[r])],
+                      "debit_minor": max(eff, 0), "credit_minor": max(-eff, 0),
+                      "disputed_delta_minor": int(dispute[k]), "balance_minor": int(running[n])})
+    closing = opening + int(effect.sum())
+    ag = customer_aging(S, to_day, known_seq, edges, basis_invoice_date, customer=customer)
+    footer = {"bucket_labels": ag.labels, "buckets_minor": ag.buckets[0].tolist(),
+              "unapplied_minor": int(ag.unapplied[0]), "disputed_minor": int(ag.disputed[0]),
+              "balance_minor": int(ag.balance[0])}
+    return {"customer_id": S.customer_ids[customer],
+            "currency": S.currencies[S.customers.currency[customer]],
+            "from_day": from_day, "to_day": to_day, "opening_balance_minor": opening,
+            "lines": lines, "closing_balance_minor": closing, "aging": footer}
+
+
+# ---- disputes as of a day, as known at a segment ------------------------------------------
+
+def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
+    """Per dispute (by index): opened (day, seq) and resolved (day, seq; -1 if never).
+
+    The journal names a resolution's invoice and amount, not its dispute: the k-th
+    resolution of a given (invoice, amount) is matched to the k-th dispute opened with
+    that (invoice, amount), both in log order. This is exact unless one invoice has two
+    disputes of the very same amount open at once, when only which of the two is named
+    resolved may differ; counts, amounts and open-day sums never do.
+    """
+    j = S.journal
+    kind, et = j.view("kind"), j.view("etype")
+    ro = np.flatnonzero((kind == J_DISPUTED) & (et == T_DISPUTE_OPENED))
+    rr = np.flatnonzero((kind == J_DISPUTED) & (et == T_DISPUTE_RESOLVED))
+    n = len(ro)
+    assert n == S.disputes.n
+    out = {"open_day": j.view("day")[ro].astype(np.int64), "open_seq": j.view("seq")[ro].astype(np.int64),
+           "resolved_day": np.full(n, -1, dtype=np.int64),
+           "resolved_seq": np.full(n, -1, dtype=np.int64)}
+    if len(rr) == 0:
+        return out
+    inv = np.concatenate([j.view("item")[ro], j.view("item")[rr]])
+    amt = np.concatenate([j.view("delta")[ro], -j.view("delta")[rr]])
+    flag = np.concatenate([np.zeros(n, np.int64), np.ones(len(rr), np.int64)])
+    src = np.concatenate([np.arange(n), rr])
+    # Rank within (invoice, amount, opened-or-resolved), in log order.
+    order = np.lexsort((np.arange(len(inv)), flag, amt, inv))
+    si, sa, sf = inv[order], amt[order], flag[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (si[1:] != si[:-1]) | (sa[1:] != sa[:-1]) | (sf[1:] != sf[:-1])
+    starts = np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - starts
+    # Each opened dispute precedes the resolution of the same (invoice, amount, rank).
+    o2 = np.lexsort((flag, rank, amt, inv))
+    is_res = flag[o2] == 1
+    k = np.flatnonzero(is_res)
+    d_ix = src[o2[k - 1]]
+    r_row = src[o2[k]]
+    out["resolved_day"][d_ix] = j.view("day")[r_row]
+    out["resolved_seq"][d_ix] = j.view("seq")[r_row]
+    return out
+
+
+def _state_at(day: np.ndarray, seq: np.ndarray, as_of: int, known_seq: int) -> np.ndarray:
+    return (day >= 0) & (day <= as_of) & (seq >= 0) & (seq <= known_seq)
+
+
+# ---- KPIs ---------------------------------------------------------------------------------
+
+def _month(days: np.ndarray | int) -> np.ndarray:
+    """Months since 1970-01 of day numbers."""
+    return np.asarray(days, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def _month_start(month: int) -> int:
+    return int(np.datetime64(int(month), "M").astype("datetime64[D]").astype(np.int64))
+
+
+def _receivables(S: State, day: int, known_seq: int, customer: int | None) -> tuple:
+    """Per currency: open invoice receivables, the part not past due, the part over 90 days."""
+    o = views.open_amounts(S, day, known_seq, customer)
+    ncur = max(len(S.currencies), 1)
+    cur = S.customers.currency[S.invoices.customer[o.invoices]].astype(np.int64)
+    dpd = day - S.invoices.due_day[o.invoices].astype(np.int64)
+    out = []
+    for m in (None, dpd <= 0, dpd > 90):
+        a = np.zeros(ncur, dtype=np.int64)
+        if m is None:
+            np.add.at(a, cur, o.invoice_open)
+        else:
+            np.add.at(a, cur[m], o.invoice_open[m])
+        out.append(a)
+    return tuple(out)
+
+
+def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None) -> tuple:
+    """Credit sales as known: (day, currency, amount) of every invoice issued on or before
+    to_day and not voided on or before it."""
+    j = S.journal
+    seq_ok = _journal_mask(S, known_seq)
+    et, kind, day = j.view("etype"), j.view("kind"), j.view("day")
+    base = seq_ok & (kind == J_INVOICE) & (day <= to_day)
+    if customer is not None:
+        base &= j.view("customer") == customer
+    iss = np.flatnonzero(base & (et == T_INVOICE_ISSUED))
+    voided = np.zeros(S.invoices.n, dtype=bool)
+    voided[j.view("item")[base & (et == T_INVOICE_VOIDED)]] = True
+    iss = iss[~voided[j.view("item")[iss]]]
+    cur = S.customers.currency[j.view("customer")[iss]].astype(np.int64)
+    return day[iss].astype(np.int64), cur, j.view("delta")[iss]
+
+
+def _sum_by(cur: np.ndarray, amt: np.ndarray, m: np.ndarray, ncur: int) -> np.ndarray:
+    a = np.zeros(ncur, dtype=np.int64)
+    np.add.at(a, cur[m], amt[m])
+    return a
+
+
+def countback_dso(receivables: int, month_sales: list[tuple[int, int]]) -> float | None:
+    """Countback DSO: exhaust `receivables` against sales month by month backwards.
+
+    `month_sales` is [(sales, days in month), ...] newest first (the newest month may be
+    cut at the period end). Each month fully exhausted adds its days; the month that is
+    not adds the fraction left / its sales of its days. Sales run out -> None."""
+    left, days = receivables, 0.0
+    if left <= 0:
+        return 0.0
+    for sales, ndays in month_sales:
+        if sales <= 0:
+            days += ndays
+            continue
+        if left > sales:
+            left -= sales
+            days += ndays
+        else:
+            return days + left / sales * ndays
+    return None
+
+
+def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | None = None,
+         cei_variant: str = "total", cei_months: int = 0) -> list[dict]:
+    """KPIs of the period [from_day, to_day] per currency, as known at `known_seq`.
+
+    Receivables are open invoice amounts (gross: unapplied cash and credits are not
+    netted, as in the aging buckets); credit sales are invoices issued in the period,
+    less those voided by its end. `cei_months` (monthly_average): how many calendar
+    months ending with the period's last one the average runs over (0 = the months the
+    period touches)."""
+    _period(from_day, to_day)
+    if cei_variant not in CEI_VARIANTS:
+        raise error("INVALID_ENUM", f"cei variant must be one of {CEI_VARIANTS}")
+    if not 0 <= cei_months <= 120:
+        raise error("INVALID_PERIOD", "cei_months must be 0..120")
+    ncur = max(len(S.currencies), 1)
+    days = to_day - from_day + 1
+    ar_end, cur_end, over90 = _receivables(S, to_day, known_seq, customer)
+    ar_begin, _, _ = _receivables(S, from_day - 1, known_seq, customer)
+    sday, scur, samt = _sales_rows(S, to_day, known_seq, customer)
+    sales = _sum_by(scur, samt, sday >= from_day, ncur)
+    smonth = _month(sday)
+    m_to, m_from = int(_month(to_day)), int(_month(from_day))
+    n_avg = cei_months or (m_to - m_from + 1)
+    # Sales per currency and month, newest month first, for countback (up to 10 years back).
+    back_days = [to_day - _month_start(m_to) + 1] + [
+        _month_start(mo + 1) - _month_start(mo) for mo in range(m_to - 1, m_to - COUNTBACK_MONTHS, -1)
+        if _month_start(mo) >= 0]
+    back = np.zeros((ncur, len(back_days)), dtype=np.int64)
+    off = m_to - smonth
+    mb = off < len(back_days)
+    np.add.at(back, (scur[mb], off[mb]), samt[mb])
+    avg_from = max(_month_start(m_to - n_avg + 1), 0)
+    avg_sales = _sum_by(scur, samt, sday >= avg_from, ncur)
+    j = S.journal
+    seq_ok = _journal_mask(S, known_seq)
+    jd = j.view("day")
+    per = seq_ok & (jd >= from_day) & (jd <= to_day)
+    if customer is not None:
+        per &= j.view("customer") == customer
+    wo = per & (j.view("etype") == T_WRITTEN_OFF) & (j.view("kind") == J_INVOICE)
+    wo_cur = S.customers.currency[j.view("customer")[wo]].astype(np.int64)
+    wo_amt = np.zeros(ncur, dtype=np.int64)
+    np.add.at(wo_amt, wo_cur, -j.view("delta")[wo])
+    wo_n = np.bincount(wo_cur, minlength=ncur)
+    dl = dispute_lifecycle(S)
+    d_inv = S.disputes.view("invoice")
+    d_cust = S.invoices.customer[d_inv].astype(np.int64)
+    d_cur = S.customers.currency[d_cust].astype(np.int64)
+    d_sel = np.ones(len(d_inv), dtype=bool) if customer is None else d_cust == customer
+    known_open = d_sel & (dl["open_seq"] <= known_seq)
+    opened = known_open & (dl["open_day"] >= from_day) & (dl["open_day"] <= to_day)
+    res_known = known_open & (dl["resolved_seq"] >= 0) & (dl["resolved_seq"] <= known_seq)
+    resolved = res_known & (dl["resolved_day"] >= from_day) & (dl["resolved_day"] <= to_day)
+    open_end = known_open & (dl["open_day"] <= to_day) & ~(res_known & (dl["resolved_day"] <= to_day))
+    out = []
+    present = set(np.flatnonzero(ar_end | ar_begin | sales | wo_amt).tolist())
+    present |= set(d_cur[opened | resolved | open_end].tolist())
+    if customer is not None:
+        present = {int(S.customers.currency[customer])}
+    for c in sorted(present, key=lambda c: S.currencies[c]):
+        def ratio(a: float, b: float) -> float | None:
+            return a / b if b else None
+        s = int(sales[c])
+        dso = ratio(int(ar_end[c]) * days, s)
+        best = ratio(int(cur_end[c]) * days, s)
+        months = [(int(back[c, b]), back_days[b]) for b in range(len(back_days))]
+        cei_sales = s if cei_variant == "total" else int(avg_sales[c]) / n_avg
+        num = int(ar_begin[c]) + cei_sales - int(ar_end[c])
+        den = int(ar_begin[c]) + cei_sales - int(cur_end[c])
+        dres = resolved & (d_cur == c)
+        dend = open_end & (d_cur == c)
+        out.append({
+            "currency": S.currencies[c], "from_day": from_day, "to_day": to_day,
+            "days_in_period": days, "receivables_begin_minor": int(ar_begin[c]),
+            "receivables_end_minor": int(ar_end[c]), "current_end_minor": int(cur_end[c]),
+            "over_90_end_minor": int(over90[c]), "credit_sales_minor": s,
+            "dso_simple": dso, "dso_countback": countback_dso(int(ar_end[c]), months),
+            "best_possible_dso": best,
+            "add": None if dso is None or best is None else dso - best,
+            "cei": None if den == 0 else num / den * 100, "cei_variant": cei_variant,
+            "cei_months": n_avg if cei_variant == "monthly_average" else 0,
+            "pct_current": ratio(int(cur_end[c]) * 100, int(ar_end[c])),
+            "pct_over_90": ratio(int(over90[c]) * 100, int(ar_end[c])),
+            "disputes_opened": int((opened & (d_cur == c)).sum()),
+            "disputes_resolved": int(dres.sum()),
+            "disputes_avg_days_to_resolve": ratio(
+                int((dl["resolved_day"][dres] - dl["open_day"][dres]).sum()), int(dres.sum())),
+            "disputes_open_end": int(dend.sum()),
+            "disputes_open_avg_age_days": ratio(int((to_day - dl["open_day"][dend]).sum()),
+                                                int(dend.sum())),
+            "write_offs_minor": int(wo_amt[c]), "write_off_count": int(wo_n[c]),
+            # Not in the ledger yet (issue 4 adds promises and recoveries): never a made-up 0.
+            "promises_kept_rate": None, "recoveries_minor": None,
+        })
+    return out
+
+
+def monthly_periods(from_day: int, to_day: int) -> list[tuple[int, int]]:
+    """The calendar months [from_day, to_day] touches, each cut to the period."""
+    _period(from_day, to_day)
+    out = []
+    for mo in range(int(_month(from_day)), int(_month(to_day)) + 1):
+        out.append((max(_month_start(mo), from_day), min(_month_start(mo + 1) - 1, to_day)))
+    return out
+
+
+# ---- exceptions (the weekly AR review) ----------------------------------------------------
+
+def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
+               min_past_due_minor: int = 1, unapplied_days: int = 30, dispute_days: int = 30,
+               changes_from_day: int | None = None, kinds: tuple[str, ...] = ()) -> list[dict]:
+    """The weekly review's exception list as of a day, as known at a segment.
+
+    OVER_LIMIT: balance above the credit limit (the limit is the account's current one;
+    `limit_changed_since` says when it changed after the view). PAST_DUE: open amount more
+    than `past_due_days` past due of at least `min_past_due_minor`. OLD_UNAPPLIED: cash or
+    credit unapplied for more than `unapplied_days`. LONG_DISPUTE: open for more than
+    `dispute_days`. MASTER_DATA_CHANGED: changes effective in [changes_from_day, as_of]
+    (default: the 7 days ending as_of). Broken promises need issue 4's promises."""
+    for k in kinds:
+        if k not in EXCEPTION_KINDS:
+            raise error("INVALID_ENUM", f"exception kinds are {EXCEPTION_KINDS}")
+    if min(past_due_days, unapplied_days, dispute_days, min_past_due_minor) < 0:
+        raise error("INVALID_THRESHOLD", "thresholds must be >= 0")
+    want = set(kinds or EXCEPTION_KINDS)
+    cids, curs = S.customer_ids, S.currencies
+    ccur = S.customers.view("currency")
+    nc = S.customers.n
+    rows: list[dict] = []
+
+    def add(kind, cust, item, amount, days, detail, order_key):  # type: ignore[no-untyped-def]
+        for k in np.lexsort((cust, -order_key)).tolist():
+            c = int(cust[k])
+            rows.append({"kind": kind, "customer_id": cids[c], "currency": curs[ccur[c]],
+                         "item_id": item(k), "amount_minor": int(amount[k]),
+                         "days": int(days[k]), "detail": detail(k)})
+
+    o = views.open_amounts(S, as_of, known_seq, None)
+    if "OVER_LIMIT" in want:
+        bal = np.zeros(nc, dtype=np.int64)
+        np.add.at(bal, S.invoices.customer[o.invoices], o.invoice_open)
+        np.add.at(bal, S.payments.customer[o.payments], -o.payment_unapplied)
+        np.add.at(bal, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
+        lim = S.customers.view("credit_limit")
+        over = np.flatnonzero(bal > lim)
+        mc = S.master_changes
+        later = (mc.view("changed") & E.CHANGED_LIMIT).astype(bool) & (
+            (mc.view("seq") > known_seq) | (mc.view("day") > as_of))
+        changed = np.zeros(nc, dtype=bool)
+        changed[mc.view("customer")[later]] = True
+        add("OVER_LIMIT", over, lambda k: "", bal[over] - lim[over], np.zeros(len(over)),
+            lambda k: f"balance {int(bal[over[k]])} over limit {int(lim[over[k]])}"
+            + ("; limit_changed_since" if changed[over[k]] else ""), bal[over] - lim[over])
+    if "PAST_DUE" in want:
+        dpd = as_of - S.invoices.due_day[o.invoices].astype(np.int64)
+        m = dpd > past_due_days
+        cust = S.invoices.customer[o.invoices[m]].astype(np.int64)
+        amt = np.zeros(nc, dtype=np.int64)
+        np.add.at(amt, cust, o.invoice_open[m])
+        oldest = np.zeros(nc, dtype=np.int64)
+        np.maximum.at(oldest, cust, dpd[m])
+        cnt = np.bincount(cust, minlength=nc)
+        hit = np.flatnonzero((cnt > 0) & (amt >= max(min_past_due_minor, 1)))
+        add("PAST_DUE", hit, lambda k: "", amt[hit], oldest[hit],
+            lambda k: f"{int(cnt[hit[k]])} invoices over {past_due_days} days past due",
+            amt[hit])
+    if "OLD_UNAPPLIED" in want:
+        for label, cols, idx, un, day_col, ids in (
+                ("cash", S.payments, o.payments, o.payment_unapplied, "value_day", S.payment_ids),
+                ("credit", S.credit_notes, o.credit_notes, o.credit_unapplied, "issue_day",
+                 S.credit_note_ids)):
+            age = as_of - getattr(cols, day_col)[idx].astype(np.int64)
+            m = (age > unapplied_days) & (un > 0)
+            sel, a, u = idx[m], age[m], un[m]
+            add("OLD_UNAPPLIED", cols.customer[sel], lambda k, sel=sel, ids=ids: ids[int(sel[k])],
+                -u, a, lambda k, label=label: f"unapplied {label}", u)
+    if "LONG_DISPUTE" in want:
+        dl = dispute_lifecycle(S)
+        op = _state_at(dl["open_day"], dl["open_seq"], as_of, known_seq)
+        rs = _state_at(dl["resolved_day"], dl["resolved_seq"], as_of, known_seq)
+        age = as_of - dl["open_day"]
+        d = np.flatnonzero(op & ~rs & (age > dispute_days))
+        dinv = S.disputes.invoice[d]
+        add("LONG_DISPUTE", S.invoices.customer[dinv],
+            lambda k: S.dispute_ids[int(d[k])], S.disputes.amount[d], age[d],
+            lambda k: f"invoice {S.invoice_ids[int(dinv[k])]}", age[d])
+    if "MASTER_DATA_CHANGED" in want:
+        lo = as_of - 6 if changes_from_day is None else changes_from_day
+        mc = S.master_changes
+        m = np.flatnonzero((mc.view("day") >= lo) & (mc.view("day") <= as_of)
+                           & (mc.view("seq") <= known_seq))
+        ch = mc.view("changed")[m]
+        names = ("name", "billing_contact", "address", "payment_terms_net_days", "credit_limit")
+        add("MASTER_DATA_CHANGED", mc.view("customer")[m], lambda k: "", np.zeros(len(m)),
+            as_of - mc.view("day")[m].astype(np.int64),
+            lambda k: ",".join(n for b, n in enumerate(names) if int(ch[k]) >> b & 1),
+            -mc.view("day")[m].astype(np.int64))
+    return rows
