@@ -1,0 +1,755 @@
+"""Audit: Merkle trees over the log, inclusion and consistency proofs, signed digests,
+export and history, and a verifier of stored logs against saved digests.
+
+The log is already a hash chain of segments (engine/segment.py). On top of it:
+
+- **Canonical entry.** Every entry has one canonical JSON record (`entry_records`): its
+  position, segment, recorded time (µs), type, effective date, request id, actor, reason,
+  customer id and its stored fields (index columns as the ids they name, `*_day` as ISO
+  `*_date`, enum columns by name, child rows as `allocations` / `lines`). Its canonical bytes
+  are `json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` in
+  UTF-8: exactly one line of `ExportLog` / `arledger audit export` JSONL, so an auditor
+  derives them from the export (for arledger's data, integers below 2^53 and ASCII keys,
+  this is also RFC 8785 JSON canonicalisation).
+- **Two-level Merkle tree (RFC 6962 hashing).** Leaf = SHA-256(0x00 || canonical bytes),
+  node = SHA-256(0x01 || left || right). Each segment's entries form a tree (its *entries
+  root*); the log's tree has one leaf per segment, SHA-256(0x00 || segment hash (32 bytes) ||
+  entries root), so the Merkle root also commits to the hash chain. A proof for an entry is
+  its path in its segment's tree plus its segment's path in the log's tree: log2(n) hashes.
+  Roots are computed lazily per segment, from the stored bytes, and cached: the writer's
+  hot path is untouched and the stored segment format is unchanged.
+- **Signed digest.** (log, position, segment, head hash, Merkle root, signed time, key id),
+  signed with Ed25519 over ``DIGEST_DOMAIN + canonical JSON of those fields``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from arledger.domain import entries as E
+from arledger.domain.dates import day_to_iso
+from arledger.domain.errors import LedgerError, error
+from arledger.engine.segment import (GENESIS_HASH, Segment, SegmentFormatError, decode,
+                                     digest)
+from arledger.engine.state import State
+
+DIGEST_DOMAIN = b"arledger-signed-digest-v1\n"
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+KEY_FILE_NAME = "audit-key.pem"
+
+_sha256 = hashlib.sha256
+
+
+# ---- RFC 6962 Merkle tree ------------------------------------------------------------------
+
+def leaf_hash(data: bytes) -> bytes:
+    return _sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return _sha256(b"\x01" + left + right).digest()
+
+
+def segment_leaf(segment_hash_hex: str, entries_root: bytes) -> bytes:
+    """The log tree's leaf for one segment: binds its chain hash and its entries' root."""
+    return leaf_hash(bytes.fromhex(segment_hash_hex) + entries_root)
+
+
+def tree_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """All levels of the RFC 6962 tree over leaf hashes (level 0 = the leaves).
+
+    Pairing neighbours bottom-up and carrying an odd last node up unchanged builds the same
+    tree as RFC 6962's split at the largest power of two below n.
+    """
+    levels = [list(leaves)]
+    while len(levels[-1]) > 1:
+        lv = levels[-1]
+        nxt = [node_hash(lv[i], lv[i + 1]) for i in range(0, len(lv) - 1, 2)]
+        if len(lv) % 2:
+            nxt.append(lv[-1])
+        levels.append(nxt)
+    return levels
+
+
+def tree_root(levels: list[list[bytes]]) -> bytes:
+    return levels[-1][0] if levels[0] else EMPTY_ROOT
+
+
+def inclusion_path(levels: list[list[bytes]], index: int) -> list[bytes]:
+    """RFC 6962 audit path of leaf `index` (leaf to root)."""
+    path = []
+    for lv in levels[:-1]:
+        sib = index ^ 1
+        if sib < len(lv):
+            path.append(lv[sib])
+        index >>= 1
+    return path
+
+
+def _subtree(levels: list[list[bytes]], lo: int, hi: int) -> bytes:
+    """MTH of leaves[lo:hi] for a range that is a node of some RFC 6962 prefix tree."""
+    size = hi - lo
+    k = size.bit_length() - 1
+    if size == 1 << k and lo % size == 0:
+        return levels[k][lo >> k]
+    split = 1 << ((size - 1).bit_length() - 1)  # largest power of two below size
+    return node_hash(_subtree(levels, lo, lo + split), _subtree(levels, lo + split, hi))
+
+
+def prefix_root(levels: list[list[bytes]], m: int) -> bytes:
+    """Root of the tree over the first m leaves (m <= leaves in `levels`)."""
+    return _subtree(levels, 0, m) if m else EMPTY_ROOT
+
+
+def consistency_proof(levels: list[list[bytes]], m: int, n: int) -> list[bytes]:
+    """RFC 6962 PROOF(m, D[n]): the tree of the first m leaves is a prefix of that of n."""
+    if not 0 < m < n:
+        return []
+
+    def sub(m: int, lo: int, hi: int, whole: bool) -> list[bytes]:
+        size = hi - lo
+        if m == size:
+            return [] if whole else [_subtree(levels, lo, hi)]
+        k = 1 << ((size - 1).bit_length() - 1)
+        if m <= k:
+            return sub(m, lo, lo + k, whole) + [_subtree(levels, lo + k, hi)]
+        return sub(m - k, lo + k, hi, False) + [_subtree(levels, lo, lo + k)]
+
+    return sub(m, 0, n, True)
+
+
+# ---- canonical entries ---------------------------------------------------------------------
+
+def canonical_bytes(record: dict) -> bytes:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+# Index columns whose entity's customer is looked up, in the order tried.
+_CUSTOMER_VIA = ("customer_ix", "invoice_ix", "payment_ix", "credit_note_ix", "dispute_ix")
+
+
+def _ids(S: State, thing: str) -> list[str] | None:
+    return getattr(S, f"{thing}_ids", None)
+
+
+def _customers_of(S: State, cols: dict, n: int) -> np.ndarray:
+    """Customer index of each row of a type table (-1 when no column leads to one)."""
+    for c in _CUSTOMER_VIA:
+        if c not in cols:
+            continue
+        ix = np.asarray(cols[c], dtype=np.int64)
+        if c == "customer_ix":
+            return ix
+        if c == "invoice_ix":
+            return S.invoices.customer[ix].astype(np.int64)
+        if c == "payment_ix":
+            return S.payments.customer[ix].astype(np.int64)
+        if c == "credit_note_ix":
+            return S.credit_notes.customer[ix].astype(np.int64)
+        return S.invoices.customer[S.disputes.invoice[ix]].astype(np.int64)
+    return np.full(n, -1, dtype=np.int64)
+
+
+def _column_values(S: State, name: str, col, present: set[str]) -> tuple[str, list] | None:
+    """(key, values) of one stored column in canonical form, or None to leave it out."""
+    if name == "_e":
+        return None
+    if name.endswith("_ix"):
+        thing = name[:-3]
+        if thing + "_id" in present:
+            return None  # the entry creates the thing: its id column says it
+        ids = _ids(S, thing)
+        vals = np.asarray(col).tolist()
+        if ids is None:  # an entity the canonical form does not know: the index itself
+            return name, vals
+        return thing + "_id", [ids[v] if v >= 0 else None for v in vals]
+    if name.endswith("_day"):
+        return name[:-4] + "_date", [day_to_iso(v) for v in np.asarray(col).tolist()]
+    if name in E.ENUMS and isinstance(col, np.ndarray):
+        names = E.ENUMS[name]
+        return name, [names[v] for v in col.tolist()]
+    if isinstance(col, np.ndarray):
+        return name, col.tolist()
+    return name, list(col)
+
+
+def _rows(S: State, cols: dict) -> list[dict]:
+    present = set(cols)
+    keyed = [kv for name, col in cols.items() if (kv := _column_values(S, name, col, present))]
+    if not keyed:
+        n = len(next(iter(cols.values()))) if cols else 0
+        return [{} for _ in range(n)]
+    keys = [k for k, _ in keyed]
+    out = []
+    for vals in zip(*(v for _, v in keyed)):
+        out.append({k: v for k, v in zip(keys, vals) if v is not None})
+    return out
+
+
+def entry_records(S: State, seg: Segment) -> list[dict]:
+    """The canonical record of every entry of a segment, in log order.
+
+    `S` must hold the segment already (ids are read from it); ids and an item's customer
+    never change once created, so a later state gives the same records.
+    """
+    t = seg.tables
+    env = t[E.ENVELOPE]
+    n = seg.count
+    types = np.asarray(env["type"]).tolist()
+    rows = np.asarray(env["row"]).tolist()
+    days = np.asarray(env["effective_day"]).tolist()
+    fields_by_table: dict[str, list[dict]] = {}
+    cust_by_table: dict[str, list[int]] = {}
+    for code in set(types):
+        et = E.BY_CODE[code]
+        cols = t[et.name]
+        fields_by_table[et.name] = _rows(S, cols)
+        cust_by_table[et.name] = _customers_of(S, cols, len(fields_by_table[et.name])).tolist()
+    children: dict[str, dict[int, list[dict]]] = {}
+    if E.ALLOCATIONS in t:
+        a = t[E.ALLOCATIONS]
+        kinds = np.asarray(a["source_kind"]).tolist()
+        src = np.asarray(a["source_ix"]).tolist()
+        inv = np.asarray(a["invoice_ix"]).tolist()
+        amt = np.asarray(a["amount_minor"]).tolist()
+        by_e: dict[int, list[dict]] = {}
+        for r, e in enumerate(np.asarray(a["_e"]).tolist()):
+            k = kinds[r]
+            source_ids = S.payment_ids if k == E.SOURCE_PAYMENT else S.credit_note_ids
+            by_e.setdefault(e, []).append({
+                "source_kind": E.ENUMS["source_kind"][k], "source_id": source_ids[src[r]],
+                "invoice_id": S.invoice_ids[inv[r]], "amount_minor": amt[r]})
+        children["allocations"] = by_e
+    if E.LINES in t:
+        by_e = {}
+        for e, row in zip(np.asarray(t[E.LINES]["_e"]).tolist(), _rows(S, t[E.LINES])):
+            by_e.setdefault(e, []).append(row)
+        children["lines"] = by_e
+    customer_ids = S.customer_ids
+    out = []
+    for e in range(n):
+        name = E.BY_CODE[types[e]].name
+        r = rows[e]
+        f = fields_by_table[name][r]
+        for child, by_e in children.items():
+            if e in by_e:
+                f = {**f, child: by_e[e]}
+        c = cust_by_table[name][r]
+        out.append({"position": seg.first_position + e, "segment": seg.seq,
+                    "recorded_at_us": seg.recorded_at_us, "type": name,
+                    "effective_date": day_to_iso(days[e]), "request_id": env["request_id"][e],
+                    "actor": env["actor"][e], "reason": env["reason"][e],
+                    "customer_id": customer_ids[c] if c >= 0 else "", "fields": f})
+    return out
+
+
+def entry_leaves(records: Iterable[dict]) -> list[bytes]:
+    return [leaf_hash(canonical_bytes(r)) for r in records]
+
+
+# ---- the log's tree, cached per segment ----------------------------------------------------
+
+@dataclass
+class SegmentNode:
+    seq: int
+    first_position: int
+    count: int
+    hash: str             # SHA-256 of the stored bytes (hex): the hash chain
+    entries_root: bytes
+
+    @property
+    def leaf(self) -> bytes:
+        return segment_leaf(self.hash, self.entries_root)
+
+
+class MerkleLog:
+    """The Merkle tree of one ledger's log, built lazily from the stored segments.
+
+    Reads segments from the store (never the writer's path), checks that each continues
+    the hash chain, and keeps one small node per segment; entry leaves are recomputed
+    from the stored segment when a proof needs them.
+    """
+
+    def __init__(self, ledger) -> None:  # type: ignore[no-untyped-def]
+        self.ledger = ledger
+        self.nodes: list[SegmentNode] = []
+        self._lock = threading.Lock()
+        self._levels: list[list[bytes]] | None = None
+        self._levels_n = 0
+        self._seg_cache: dict[int, tuple[Segment, list[dict], list[list[bytes]]]] = {}
+
+    def _head(self) -> tuple[int, int, str]:
+        with self.ledger.reading() as S:
+            return S.head_seq, S.head_position, S.head_hash
+
+    def extend(self, upto_seq: int | None = None) -> int:
+        """Compute nodes up to `upto_seq` (default: the ledger's head); returns it."""
+        head_seq, _, head_hash = self._head()
+        upto = head_seq if upto_seq is None else upto_seq
+        if upto > head_seq:
+            raise error("INVALID_SEGMENT", f"segment {upto} is beyond the head {head_seq}")
+        with self._lock:
+            if len(self.nodes) >= upto:
+                return upto
+            S = self.ledger.state
+            for seq, blob in self.ledger.store.read(after_seq=len(self.nodes)):
+                if seq > upto:
+                    break
+                seg = self._decode(seq, blob)
+                node = SegmentNode(seq, seg.first_position, seg.count, digest(blob),
+                                   tree_root(tree_levels(entry_leaves(entry_records(S, seg)))))
+                self.nodes.append(node)
+            if len(self.nodes) < upto:
+                raise error("LOG_CORRUPT", f"segment {len(self.nodes) + 1}: missing from the "
+                            "store; run `arledger verify`", segment=str(len(self.nodes) + 1))
+            if upto == head_seq and self.nodes[upto - 1].hash != head_hash:
+                raise error("LOG_CORRUPT", f"segment {upto}: the stored bytes differ from the "
+                            "acknowledged ones; run `arledger verify`", segment=str(upto))
+            return upto
+
+    def _decode(self, seq: int, blob: bytes) -> Segment:
+        """Decode a stored segment that must continue the cached chain."""
+        try:
+            seg = decode(blob)
+        except SegmentFormatError as e:
+            raise error("LOG_CORRUPT", f"segment {seq}: {e}; run `arledger verify`",
+                        segment=str(seq)) from None
+        prev = self.nodes[seq - 2] if seq >= 2 and len(self.nodes) >= seq - 1 else None
+        want_prev = prev.hash if prev else GENESIS_HASH
+        want_pos = prev.first_position + prev.count if prev else 1
+        if seg.seq != seq or seg.prev_hash != want_prev or seg.first_position != want_pos:
+            raise error("LOG_CORRUPT", f"segment {seq}: does not continue the hash chain; run "
+                        "`arledger verify`", segment=str(seq))
+        return seg
+
+    def levels(self, n: int) -> list[list[bytes]]:
+        """Levels of the log tree over the first n segment leaves (cached for the last n)."""
+        self.extend(n)
+        with self._lock:
+            if self._levels is None or self._levels_n != n:
+                self._levels = tree_levels([nd.leaf for nd in self.nodes[:n]])
+                self._levels_n = n
+            return self._levels
+
+    def root(self, n: int) -> bytes:
+        return tree_root(self.levels(n)) if n else EMPTY_ROOT
+
+    def segment_detail(self, seq: int) -> tuple[Segment, list[dict], list[list[bytes]]]:
+        """A segment's records and entry tree, re-read from the store and checked against
+        the cached chain hash (a store changed since is LOG_CORRUPT, not a wrong proof)."""
+        self.extend(seq)
+        with self._lock:
+            hit = self._seg_cache.get(seq)
+            if hit is not None:
+                return hit
+        blob = self.ledger.store.get(seq)
+        node = self.nodes[seq - 1]
+        if blob is None or digest(blob) != node.hash:
+            raise error("LOG_CORRUPT", f"segment {seq}: the stored bytes changed since they "
+                        "were first read; run `arledger verify`", segment=str(seq))
+        seg = decode(blob)
+        recs = entry_records(self.ledger.state, seg)
+        lv = tree_levels(entry_leaves(recs))
+        with self._lock:
+            if len(self._seg_cache) >= 8:
+                self._seg_cache.pop(next(iter(self._seg_cache)))
+            self._seg_cache[seq] = (seg, recs, lv)
+        return seg, recs, lv
+
+    def prove(self, position: int, tree_segments: int) -> dict:
+        """Inclusion proof of the entry at `position` in the log tree of `tree_segments`."""
+        with self.ledger.reading() as S:
+            if not 1 <= position <= S.head_position:
+                raise error("INVALID_POSITION", f"position {position} is not in the log "
+                            f"(1..{S.head_position})")
+            seq = S.segment_of(position)
+        if seq > tree_segments:
+            raise error("INVALID_POSITION", f"position {position} (segment {seq}) is after "
+                        f"the digest's segment {tree_segments}")
+        seg, recs, lv = self.segment_detail(seq)
+        i = position - seg.first_position
+        top = self.levels(tree_segments)
+        return {"position": position, "record": recs[i], "segment": seq,
+                "segment_hash": self.nodes[seq - 1].hash, "index_in_segment": i,
+                "segment_entries": seg.count, "entry_path": inclusion_path(lv, i),
+                "segment_index": seq - 1, "tree_segments": tree_segments,
+                "segment_path": inclusion_path(top, seq - 1)}
+
+
+# ---- keys and signed digests ---------------------------------------------------------------
+
+def load_or_create_key(path: Path):  # type: ignore[no-untyped-def]
+    """The Ed25519 signing key kept at `path`; created (mode 0600) on first use."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return load_or_create_key(path)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
+        return key
+    except OSError as e:
+        raise error("KEY_UNAVAILABLE", f"cannot read the signing key {path}: {e}") from None
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise error("KEY_UNAVAILABLE", f"the signing key {path} is readable by others; "
+                    "chmod 600 it")
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as e:
+        raise error("KEY_UNAVAILABLE", f"{path} is not a PEM private key: {e}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise error("KEY_UNAVAILABLE", f"{path} is not an Ed25519 key")
+    return key
+
+
+def public_pem(key) -> str:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives import serialization
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def key_id(public_key) -> str:  # type: ignore[no-untyped-def]
+    """SHA-256 (hex) of the raw 32-byte Ed25519 public key."""
+    from cryptography.hazmat.primitives import serialization
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def load_public_key(pem: str | bytes):  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    try:
+        k = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
+    except (ValueError, TypeError) as e:
+        raise error("DIGEST_INVALID", f"not a PEM public key: {e}") from None
+    if not isinstance(k, Ed25519PublicKey):
+        raise error("DIGEST_INVALID", "not an Ed25519 public key")
+    return k
+
+
+DIGEST_FIELDS = ("log", "position", "segment", "head_hash", "merkle_root", "signed_at_us",
+                 "key_id")
+
+
+def digest_message(d: dict) -> bytes:
+    """The bytes an Ed25519 digest signature covers."""
+    return DIGEST_DOMAIN + canonical_bytes({k: d[k] for k in DIGEST_FIELDS})
+
+
+def sign_digest(key, fields: dict) -> dict:  # type: ignore[no-untyped-def]
+    d = {k: fields[k] for k in DIGEST_FIELDS if k != "key_id"}
+    d["key_id"] = key_id(key.public_key())
+    d["signature"] = key.sign(digest_message(d)).hex()
+    return d
+
+
+def check_digest(d: dict, public_key) -> None:  # type: ignore[no-untyped-def]
+    """Raise DIGEST_INVALID unless `d` is well formed and signed by `public_key`."""
+    from cryptography.exceptions import InvalidSignature
+    try:
+        msg = digest_message(d)
+        sig = bytes.fromhex(d["signature"])
+        types_ok = all(isinstance(d[k], int) and not isinstance(d[k], bool)
+                       for k in ("position", "segment", "signed_at_us"))
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise error("DIGEST_INVALID", f"not a signed digest: {e}") from None
+    if not types_ok:
+        raise error("DIGEST_INVALID", "position, segment and signed_at_us must be integers")
+    if d["key_id"] != key_id(public_key):
+        raise error("DIGEST_INVALID", "the digest was signed by another key")
+    try:
+        public_key.verify(sig, msg)
+    except InvalidSignature:
+        raise error("DIGEST_INVALID", "the signature does not match the digest") from None
+
+
+def default_key_file(store) -> Path:  # type: ignore[no-untyped-def]
+    """Where a ledger's signing key lives unless ARLEDGER_KEY_FILE says otherwise: beside
+    a SQLite log; for PostgreSQL, under ~/.config/arledger/keys (one per table)."""
+    env = os.environ.get("ARLEDGER_KEY_FILE")
+    if env:
+        return Path(env)
+    if getattr(store, "kind", "") == "postgres":
+        return Path.home() / ".config" / "arledger" / "keys" / f"{store.table}.pem"
+    return Path(store.recorder.datastore.pool.db_name).parent / KEY_FILE_NAME
+
+
+class Signer:
+    """Issues signed digests of one ledger's log."""
+
+    def __init__(self, ledger, key, clock: Callable[[], int]) -> None:  # type: ignore[no-untyped-def]
+        self.ledger = ledger
+        self.key = key
+        self.clock = clock
+        self.merkle = MerkleLog(ledger)
+
+    def digest(self, segment: int = 0) -> dict:
+        """A signed digest of the log up to `segment` (0 = the head)."""
+        n = self.merkle.extend(segment or None)
+        node = self.merkle.nodes[n - 1] if n else None
+        return sign_digest(self.key, {
+            "log": self.ledger.store.stream, "segment": n,
+            "position": node.first_position + node.count - 1 if node else 0,
+            "head_hash": node.hash if node else GENESIS_HASH,
+            "merkle_root": self.merkle.root(n).hex(), "signed_at_us": int(self.clock())})
+
+
+# ---- verification of a stored log ----------------------------------------------------------
+
+@dataclass
+class AuditReport:
+    ok: bool = True
+    segments_checked: int = 0
+    entries_checked: int = 0
+    first_bad_segment: int = 0
+    first_bad_position: int = 0
+    problem: str = ""
+    head_hash: str = GENESIS_HASH
+    merkle_root: str = ""
+    digests_checked: int = 0
+
+    def fail(self, seq: int, position: int, problem: str) -> "AuditReport":
+        self.ok = False
+        self.first_bad_segment = seq
+        self.first_bad_position = position or 0
+        self.problem = problem
+        return self
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (),
+              public_key=None, *, merkle: bool = False,  # type: ignore[no-untyped-def]
+              progress: Callable[[int], None] | None = None,
+              upto_segment: int = 0, start: tuple[int, int] | None = None) -> AuditReport:
+    """Walk a stored log: the hash chain, and every saved digest against it.
+
+    `segments` yields (seq, bytes) in order (a store's `read()`). Each digest must be
+    signed by `public_key` (when given) and match the chain head hash (and, with
+    `merkle`, the Merkle root) at its segment. Names the first segment that does not
+    match; never raises for a damaged log. `merkle` folds the log into a fresh state to
+    render entries (replay speed); without it only bytes are hashed. `start` = (segment,
+    its last position) begins the walk at that segment (anchored by a digest of it) instead
+    of the genesis; `segments` must then begin there.
+    """
+    if start is not None and merkle:
+        raise ValueError("a Merkle check folds the whole log: it cannot start mid-log")
+    rep = AuditReport()
+    want: dict[int, list[dict]] = {}
+    for d in digests:
+        if public_key is not None:
+            try:
+                check_digest(d, public_key)
+            except LedgerError as e:
+                return rep.fail(int(d.get("segment", 0) or 0), int(d.get("position", 0) or 0),
+                                f"digest at segment {d.get('segment')}: {e.message}")
+        want.setdefault(int(d["segment"]), []).append(d)
+    last_wanted = max(want, default=0)
+    S = State() if merkle else None
+    leaves: list[bytes] = []
+    prev, seq_expected, pos_expected, prev_first = GENESIS_HASH, 1, 1, 1
+    if start is not None:  # the digest at start[0] vouches for that segment's prev_hash
+        seq_expected, prev, pos_expected = start[0], None, None
+    try:
+        for seq, blob in segments:
+            if upto_segment and seq > upto_segment:
+                break
+            where = seq_expected
+            try:
+                seg = decode(blob)
+            except SegmentFormatError as e:
+                return rep.fail(where, pos_expected, f"segment {where} is undecodable: {e}")
+            if seq != seq_expected or seg.seq != seq:
+                return rep.fail(where, pos_expected, f"segment {where} missing or out of "
+                                f"order (found {seg.seq} stored as {seq})")
+            if pos_expected is None:  # the anchored first segment: its own claims
+                prev, pos_expected = seg.prev_hash, seg.first_position
+            if seg.prev_hash != prev:
+                bad = max(where - 1, 1)
+                return rep.fail(bad, prev_first if where > 1 else 1,
+                                f"segment {bad} does not hash to the prev_hash segment "
+                                f"{where} recorded")
+            if seg.first_position != pos_expected:
+                return rep.fail(where, pos_expected, f"first position {seg.first_position}, "
+                                f"expected {pos_expected}")
+            h = digest(blob)
+            if S is not None:
+                S.apply_segment(seg, h)
+                root = tree_root(tree_levels(entry_leaves(entry_records(S, seg))))
+                leaves.append(segment_leaf(h, root))
+            for d in want.get(seq, ()):
+                rep.digests_checked += 1
+                problem = _digest_mismatch(d, seg, h, leaves if S is not None else None)
+                if problem:
+                    return rep.fail(seq, seg.first_position, problem)
+            prev, prev_first = h, seg.first_position
+            seq_expected += 1
+            pos_expected += seg.count
+            rep.segments_checked += 1
+            rep.entries_checked += seg.count
+            rep.head_hash = prev
+            if progress:
+                progress(seg.count)
+    except Exception as e:  # noqa: BLE001 - an unreadable store is a finding, not a crash
+        return rep.fail(seq_expected, pos_expected, f"store unreadable at segment "
+                        f"{seq_expected}: {e}")
+    if S is not None:
+        rep.merkle_root = tree_root(tree_levels(leaves)).hex()
+    if last_wanted > rep.segments_checked:
+        return rep.fail(rep.segments_checked + 1, pos_expected,
+                        f"the log ends at segment {rep.segments_checked}; a signed digest "
+                        f"covers segment {last_wanted} (the tail was removed)")
+    return rep
+
+
+def _digest_mismatch(d: dict, seg: Segment, h: str, leaves: list[bytes] | None) -> str:
+    if d["head_hash"] != h:
+        return (f"segment {seg.seq} does not hash to the head hash of the digest signed at "
+                "its segment: the log up to here was changed")
+    if d["position"] != seg.last_position:
+        return f"the digest says position {d['position']}, the log {seg.last_position}"
+    if leaves is not None and tree_root(tree_levels(leaves)).hex() != d["merkle_root"]:
+        return f"the Merkle root up to segment {seg.seq} differs from the digest's"
+    return ""
+
+
+# ---- export and history --------------------------------------------------------------------
+
+@dataclass
+class ExportFilter:
+    customer_id: str = ""
+    entry_types: tuple[str, ...] = ()
+    effective_from: int | None = None   # day numbers, inclusive
+    effective_to: int | None = None
+    recorded_from_us: int | None = None  # inclusive
+    recorded_to_us: int | None = None    # exclusive
+    invoice_id: str = ""                 # history of an invoice
+    extra: dict = field(default_factory=dict)
+
+
+def check_filter(S: State, f: ExportFilter) -> None:
+    for name in f.entry_types:
+        if name not in E.BY_NAME:
+            raise error("INVALID_FILTER", f"no entry type {name!r}; known: "
+                        f"{', '.join(E.BY_NAME)}")
+    if f.customer_id and f.customer_id not in S.customer_ix:
+        raise error("CUSTOMER_NOT_FOUND", f"no customer {f.customer_id!r}")
+    if f.invoice_id and f.invoice_id not in S.invoice_ix:
+        raise error("INVOICE_NOT_FOUND", f"no invoice {f.invoice_id!r}")
+    if (f.effective_from is not None and f.effective_to is not None
+            and f.effective_from > f.effective_to):
+        raise error("INVALID_FILTER", "the effective period ends before it starts")
+    if (f.recorded_from_us is not None and f.recorded_to_us is not None
+            and f.recorded_from_us >= f.recorded_to_us):
+        raise error("INVALID_FILTER", "the recorded period ends before it starts")
+
+
+def _entry_mask(S: State, seg: Segment, f: ExportFilter) -> np.ndarray:
+    """Which entries of a segment pass the filter, decided column-wise."""
+    env = seg.tables[E.ENVELOPE]
+    types = np.asarray(env["type"])
+    m = np.ones(seg.count, dtype=bool)
+    if f.entry_types:
+        m &= np.isin(types, [E.BY_NAME[n].code for n in f.entry_types])
+    day = np.asarray(env["effective_day"])
+    if f.effective_from is not None:
+        m &= day >= f.effective_from
+    if f.effective_to is not None:
+        m &= day <= f.effective_to
+    rows = np.asarray(env["row"])
+    if f.customer_id:
+        want = S.customer_ix[f.customer_id]
+        cust = np.full(seg.count, -1, dtype=np.int64)
+        for code in np.unique(types).tolist():
+            et = E.BY_CODE[code]
+            sel = types == code
+            cols = seg.tables[et.name]
+            cust[sel] = _customers_of(S, cols, len(next(iter(cols.values()))))[rows[sel]]
+        m &= cust == want
+    if f.invoice_id:
+        m &= _touches_invoice(S, seg, types, rows, S.invoice_ix[f.invoice_id])
+    return m
+
+
+def _touches_invoice(S: State, seg: Segment, types: np.ndarray, rows: np.ndarray,
+                     inv: int) -> np.ndarray:
+    """Entries naming the invoice: its own columns, an allocation to it, or its disputes."""
+    t = seg.tables
+    hit = np.zeros(seg.count, dtype=bool)
+    for code in np.unique(types).tolist():
+        et = E.BY_CODE[code]
+        cols = t[et.name]
+        sel = np.flatnonzero(types == code)
+        r = rows[sel]
+        m = np.zeros(len(sel), dtype=bool)
+        if "invoice_ix" in cols:
+            m |= np.asarray(cols["invoice_ix"])[r] == inv
+        if "dispute_ix" in cols:
+            d = np.asarray(cols["dispute_ix"])[r]
+            ok = d >= 0
+            m[ok] |= S.disputes.invoice[d[ok]] == inv
+        hit[sel] |= m
+    if E.ALLOCATIONS in t:
+        a = t[E.ALLOCATIONS]
+        es = np.asarray(a["_e"])[np.asarray(a["invoice_ix"]) == inv]
+        hit[es] = True
+    return hit
+
+
+def select_entries(S: State, segments: Iterable[tuple[int, bytes]],
+                   f: ExportFilter) -> Iterator[dict]:
+    """Canonical records of the stored segments that pass `f`, in log order.
+
+    Segments outside the recorded period are skipped whole; inside one, the filter is
+    decided on the columns and only the selected entries are rendered.
+    """
+    for seq, blob in segments:
+        try:
+            seg = decode(blob)
+        except SegmentFormatError as e:
+            raise error("LOG_CORRUPT", f"segment {seq}: {e}; run `arledger verify`",
+                        segment=str(seq)) from None
+        if f.recorded_from_us is not None and seg.recorded_at_us < f.recorded_from_us:
+            continue
+        if f.recorded_to_us is not None and seg.recorded_at_us >= f.recorded_to_us:
+            continue
+        m = _entry_mask(S, seg, f)
+        if not m.any():
+            continue
+        recs = entry_records(S, seg)
+        for i in np.flatnonzero(m).tolist():
+            yield recs[i]
+
+
+def statement_positions(S: State, customer_ix: int, as_of_day: int | None = None) -> np.ndarray:
+    """Log positions of every line of a customer's statement (every entry that moved one
+    of its amounts, effective on or before `as_of_day`), ascending."""
+    J = S.journal
+    cust = J.view("customer")
+    m = cust == customer_ix
+    if as_of_day is not None:
+        m &= J.view("day") <= as_of_day
+    return np.unique(J.view("pos")[m])

@@ -1,0 +1,369 @@
+"""`arledger audit ...`: digests, proofs, range checks, offline verification against saved
+digests, replay compared with a live server, export and history (issue 7).
+
+Everything a server sends is verified here with a public key the auditor holds
+(`--public-key FILE`, a PEM saved once with `arledger audit public-key`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
+    from arledger.cli import emit
+    emit(obj, args.format, columns)
+
+
+def _client(args: argparse.Namespace, need_key: bool = True):  # type: ignore[no-untyped-def]
+    from arledger.cli_ops import _channel
+    from arledger_client.audit import AuditClient
+    pem = None
+    if args.public_key:
+        pem = Path(args.public_key).read_text()
+    elif need_key:
+        raise SystemExit("arledger: --public-key FILE is needed to verify what the server "
+                         "sends (save it once with `arledger audit public-key > FILE`)")
+    return AuditClient(channel=_channel(args), public_key_pem=pem, timeout_s=args.timeout)
+
+
+def _read_digests(path: str) -> list[dict]:
+    """Digests saved one JSON object per line (`audit digest --save`), or one JSON object."""
+    text = Path(path).read_text()
+    try:
+        one = json.loads(text)
+        return [one] if isinstance(one, dict) else list(one)
+    except json.JSONDecodeError:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _verified_or_exit(fn, *a, **kw):  # type: ignore[no-untyped-def]
+    from arledger_client.audit import VerificationFailed
+    try:
+        return fn(*a, **kw)
+    except VerificationFailed as e:
+        print(f"arledger: NOT VERIFIED (position {e.position}, segment {e.segment}): {e}",
+              file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+def _public_key(args: argparse.Namespace) -> int:
+    if args.key_file:  # offline: derive it from the private key file
+        from arledger import audit as A
+        print(A.public_pem(A.load_or_create_key(Path(args.key_file))), end="")
+        return 0
+    with _client(args, need_key=False) as c:
+        print(c.fetch_public_key_pem(), end="")
+    return 0
+
+
+def _digest(args: argparse.Namespace) -> int:
+    with _client(args, need_key=False) as c:
+        if c.public_key is not None:
+            d = _verified_or_exit(c.signed_digest, args.segment)
+        else:
+            from arledger.v1 import audit_pb2 as apb
+            from arledger_client.audit import digest_dict
+            d = digest_dict(c._rpc("GetSignedDigest", apb.GetSignedDigestRequest(
+                segment=args.segment)))
+    if args.save:
+        with open(args.save, "a", encoding="utf-8") as f:
+            f.write(json.dumps(d, sort_keys=True) + "\n")
+    _emit(args, d)
+    return 0
+
+
+def _proof_json(p: Any) -> dict:
+    return {"position": p.position, "entry_json": p.entry_json, "segment": p.segment,
+            "segment_hash": p.segment_hash, "index_in_segment": p.index_in_segment,
+            "segment_entries": p.segment_entries,
+            "entry_path": [h.hex() for h in p.entry_path], "segment_index": p.segment_index,
+            "tree_segments": p.tree_segments,
+            "segment_path": [h.hex() for h in p.segment_path]}
+
+
+def _prove(args: argparse.Namespace) -> int:
+    from arledger.v1 import audit_pb2 as apb
+    from arledger_client.audit import verify_digest, verify_inclusion
+    if not args.positions and not args.customer:
+        raise SystemExit("arledger: give positions or --customer")
+    with _client(args) as c:
+        resp = c._rpc("GetInclusionProof", apb.GetInclusionProofRequest(
+            positions=args.positions, customer_id=args.customer or "", as_of=args.as_of or "",
+            segment=args.segment))
+        d = _verified_or_exit(verify_digest, resp.digest, c.public_key)
+        recs = [_verified_or_exit(verify_inclusion, p, d) for p in resp.proofs]
+    if args.out:
+        Path(args.out).write_text(json.dumps({"digest": d, "proofs": [_proof_json(p) for p in
+                                                                       resp.proofs]}, indent=1))
+    _emit(args, [{"position": r["position"], "type": r["type"],
+                  "effective_date": r["effective_date"], "request_id": r["request_id"],
+                  "verified": "yes", "path_hashes": len(p.entry_path) + len(p.segment_path)}
+                 for r, p in zip(recs, resp.proofs)])
+    print(f"{len(recs)} entries proven under the digest of segment {d['segment']} (position "
+          f"{d['position']}, root {d['merkle_root'][:16]}...)", file=sys.stderr)
+    return 0
+
+
+def _verify_proof(args: argparse.Namespace) -> int:
+    """Check a saved proof file offline: no server involved."""
+    from types import SimpleNamespace
+
+    from arledger_client.audit import load_public_key, verify_digest, verify_inclusion
+    if not args.public_key:
+        raise SystemExit("arledger: --public-key FILE is needed")
+    key = load_public_key(Path(args.public_key).read_text())
+    saved = json.loads(Path(args.file).read_text())
+    d = _verified_or_exit(verify_digest, saved["digest"], key)
+    rows = []
+    for p in saved["proofs"]:
+        ns = SimpleNamespace(**{**p, "entry_path": [bytes.fromhex(h) for h in p["entry_path"]],
+                                "segment_path": [bytes.fromhex(h) for h in p["segment_path"]]})
+        r = _verified_or_exit(verify_inclusion, ns, d)
+        rows.append({"position": r["position"], "type": r["type"], "verified": "yes"})
+    _emit(args, rows)
+    return 0
+
+
+def _verify_range(args: argparse.Namespace) -> int:
+    old = _read_digests(args.from_file)[-1]
+    new = _read_digests(args.to_file)[-1] if args.to_file else None
+    with _client(args) as c:
+        to = _verified_or_exit(c.verify_range, old, new)
+    _emit(args, {"ok": True, "from_segment": old["segment"], "from_position": old["position"],
+                 "to_segment": to["segment"], "to_position": to["position"],
+                 "to_merkle_root": to["merkle_root"]})
+    return 0
+
+
+def _offline_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The log's store, opened read-only without a lease (a live writer may hold it)."""
+    from arledger.cli import store_location
+    from arledger.engine import Partition, SegmentStore
+    where = store_location(args)
+    part = Partition.parse(args.partition)
+    if isinstance(where, Path):
+        if not (where / "ledger.db").exists():
+            raise SystemExit(f"arledger: no ledger in {where}")
+        return SegmentStore.sqlite(where / "ledger.db", part.name)
+    return SegmentStore.postgres(where, part, namespace=args.namespace, writer=False)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """Walk a stored log offline: the chain, and every saved digest against it."""
+    from arledger import audit as A
+    from arledger.cli import Progress
+    digests = []
+    for f in args.digests or ():
+        digests += _read_digests(f)
+    key = A.load_public_key(Path(args.public_key).read_text()) if args.public_key else None
+    if digests and key is None:
+        raise SystemExit("arledger: checking digests needs --public-key FILE")
+    store = _offline_store(args)
+    try:
+        bar = Progress(max(store.head_seq(), 1), "verify", "entries")
+        rep = A.check_log(store.read(), digests, key, merkle=args.merkle, progress=bar.update)
+        bar.close()
+    finally:
+        store.close()
+    _emit(args, rep.as_dict())
+    return 0 if rep.ok else 1
+
+
+def _replay(args: argparse.Namespace) -> int:
+    """Rebuild the state from the log and compare its digest with a live server's."""
+    from arledger.cli import Progress
+    from arledger.cli_ops import _call
+    from arledger.engine.segment import decode, digest
+    from arledger.engine.state import State
+    from arledger.v1 import ledger_pb2 as lpb
+    live = None
+    if args.compare:
+        live = _call(args, "log", "GetLogHead", lpb.GetLogHeadRequest(with_state_digest=True))
+    store = _offline_store(args)
+    S = State()
+    try:
+        upto = live.segment if live is not None else store.head_seq()
+        bar = Progress(upto, "replay", "segments")
+        t0 = time.perf_counter()
+        for seq, blob in store.read():
+            if seq > upto:
+                break
+            seg = decode(blob)
+            if seg.seq != S.head_seq + 1 or seg.prev_hash != S.head_hash:
+                raise SystemExit(f"arledger: segment {seq} does not continue the chain; run "
+                                 "`arledger audit verify`")
+            S.apply_segment(seg, digest(blob))
+            bar.update(1)
+        elapsed = time.perf_counter() - t0
+        bar.close()
+    finally:
+        store.close()
+    out = {"entries": S.head_position, "segments": S.head_seq, "seconds": round(elapsed, 3),
+           "events_per_second": round(S.head_position / max(elapsed, 1e-9)),
+           "head_hash": S.head_hash, "state_digest": S.digest()}
+    if live is not None:
+        out["live_segment"] = live.segment
+        out["live_state_digest"] = live.state_digest
+        out["match"] = (live.state_digest == out["state_digest"]
+                        and live.head_hash == S.head_hash and live.segment == S.head_seq)
+    _emit(args, out)
+    return 0 if out.get("match", True) else 1
+
+
+def _parse_time_us(text: str | None) -> int | None:
+    if not text:
+        return None
+    import datetime as dt
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"arledger: {text!r} is not an ISO date/time") from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return int(t.timestamp() * 1_000_000)
+
+
+def _write_records(args: argparse.Namespace, digest: dict, records) -> int:  # type: ignore[no-untyped-def]
+    from arledger_client.audit import write_csv, write_jsonl
+    write = write_csv if args.as_ == "csv" else write_jsonl
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as f:
+            n = write(records, f)
+        Path(args.out + ".digest.json").write_text(json.dumps(digest, sort_keys=True) + "\n")
+        print(f"{n:,} entries -> {args.out}; exported under the digest of segment "
+              f"{digest['segment']} -> {args.out}.digest.json", file=sys.stderr)
+    else:
+        n = write(records, sys.stdout)
+        print(json.dumps(digest, sort_keys=True), file=sys.stderr)
+    return n
+
+
+def _export(args: argparse.Namespace) -> int:
+    with _client(args, need_key=False) as c:
+        d, recs = c.export(customer_id=args.customer or "", entry_types=args.type or (),
+                           effective_from=args.effective_from or "",
+                           effective_to=args.effective_to or "",
+                           recorded_from_us=_parse_time_us(args.recorded_from),
+                           recorded_to_us=_parse_time_us(args.recorded_to))
+        _write_records(args, d, recs)
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    if bool(args.invoice) == bool(args.customer):
+        raise SystemExit("arledger: give --invoice or --customer")
+    with _client(args, need_key=False) as c:
+        d, recs = c.history(invoice_id=args.invoice or "", customer_id=args.customer or "")
+        rows = list(recs)
+    if args.format == "json":
+        _emit(args, rows)
+        return 0
+    import datetime as dt
+    _emit(args, [{"position": r["position"], "type": r["type"],
+                  "effective_date": r["effective_date"],
+                  "recorded_at": dt.datetime.fromtimestamp(r["recorded_at_us"] / 1e6,
+                                                           dt.timezone.utc).isoformat(
+                                                               timespec="milliseconds"),
+                  "request_id": r["request_id"], "actor": r["actor"], "reason": r["reason"],
+                  "fields": json.dumps(r["fields"], sort_keys=True)[:80]} for r in rows])
+    return 0
+
+
+# ---- parser -----------------------------------------------------------------------------------
+
+def _with_key_file(func):  # type: ignore[no-untyped-def]
+    """`serve/follow --key-file`: handed to the audit service through ARLEDGER_KEY_FILE."""
+    def run(args: argparse.Namespace) -> int:
+        if args.key_file:
+            os.environ["ARLEDGER_KEY_FILE"] = args.key_file
+        return func(args)
+    return run
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from arledger.cli import add_store_args
+    for name in ("serve", "follow"):
+        p = sub.choices.get(name)
+        if p is not None:
+            p.add_argument("--key-file", default="",
+                           help="the audit signing key (Ed25519 PEM; created mode 0600 on first "
+                                "start; env ARLEDGER_KEY_FILE; default: audit-key.pem in the "
+                                "data directory, or ~/.config/arledger/keys/<table>.pem for "
+                                "PostgreSQL)")
+            p.set_defaults(func=_with_key_file(p.get_default("func")))
+
+    a = sub.add_parser("audit", help="signed digests, inclusion proofs, verification against "
+                       "saved digests, replay against a live server, export, history")
+    acts = a.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+
+    def act(name: str, help_: str, func, *, server: bool = True) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+        p = acts.add_parser(name, help=help_, description=help_)
+        p.add_argument("--format", choices=("table", "json", "csv"), default=argparse.SUPPRESS,
+                       help="table (default), json or csv")
+        if server:
+            p.add_argument("--target", default=argparse.SUPPRESS, help="server address")
+            p.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
+            p.add_argument("--public-key", default="",
+                           help="PEM file of the ledger's public key, held by the auditor")
+        p.set_defaults(func=func)
+        return p
+
+    p = act("public-key", "print the ledger's public key (PEM) from the server, or from "
+            "--key-file offline", _public_key)
+    p.add_argument("--key-file", default="", help="derive it from this private key file")
+    p = act("digest", "a signed digest of the log head (verified with --public-key)", _digest)
+    p.add_argument("--segment", type=int, default=0, help="an earlier segment (default: head)")
+    p.add_argument("--save", default="", help="append the digest (one JSON line) to this file")
+    p = act("prove", "Merkle inclusion proofs of entries, verified here", _prove)
+    p.add_argument("positions", nargs="*", type=int, help="log positions")
+    p.add_argument("--customer", help="every line of this customer's statement")
+    p.add_argument("--as-of", help="statement date (YYYY-MM-DD; default: all)")
+    p.add_argument("--segment", type=int, default=0, help="prove under the digest of this "
+                   "segment (default: head)")
+    p.add_argument("--out", help="also save digest and proofs (JSON) for `verify-proof`")
+    p = act("verify-proof", "check a saved proof file offline (no server)", _verify_proof,
+            server=False)
+    p.add_argument("file")
+    p.add_argument("--public-key", default="", help="PEM file of the ledger's public key")
+    p = act("verify-range", "check that the log under a newer digest (default: the head) "
+            "extends the log under a saved one (consistency proof, checked here)", _verify_range)
+    p.add_argument("--from", dest="from_file", required=True, help="saved digest file (the "
+                   "last line of a --save file)")
+    p.add_argument("--to", dest="to_file", help="a later saved digest (default: the head)")
+    p = act("verify", "offline: check a stored log's chain, and every saved digest against "
+            "it, naming the first segment that does not match", _verify, server=False)
+    add_store_args(p)
+    p.add_argument("--digests", action="append", help="file of saved digests (repeatable)")
+    p.add_argument("--public-key", default="", help="PEM file that signed the digests")
+    p.add_argument("--merkle", action="store_true", help="also recompute the Merkle roots "
+                   "(folds the log: replay speed)")
+    p = act("replay", "rebuild the state from a stored log (a live writer may hold it) and "
+            "compare its digest with the live server's (--compare)", _replay)
+    add_store_args(p)
+    p.add_argument("--compare", action="store_true", help="compare with the server at --target")
+    for name, func, help_ in (("export", _export, "the log or a filter of it as JSONL or CSV, "
+                               "with the signed digest it was exported under"),
+                              ("history", _history, "every entry that touched an invoice or "
+                               "a customer, in order, with actor, reason, request id, clocks")):
+        p = act(name, help_, func)
+        p.add_argument("--customer")
+        if name == "history":
+            p.add_argument("--invoice")
+            continue
+        p.add_argument("--type", action="append", help="entry type (repeatable)")
+        p.add_argument("--effective-from")
+        p.add_argument("--effective-to")
+        p.add_argument("--recorded-from", help="ISO time (UTC unless an offset is given)")
+        p.add_argument("--recorded-to", help="ISO time, exclusive")
+        p.add_argument("--as", dest="as_", choices=("jsonl", "csv"), default="jsonl")
+        p.add_argument("--out", help="file (the digest goes to FILE.digest.json); default "
+                       "stdout (the digest to stderr)")
