@@ -23,6 +23,7 @@ from arledger_client.models import (AgingBasis, AgingReport, AgingRow, Allocatio
                                     ReversalReason, Rejection, StreamSummary, VerifyResult)
 from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries
 from arledger_client.routing import PartitionedClient, customer_of, partition_of
+from arledger_client.audit import AuditClient, VerificationFailed  # noqa: F401 (issue 7)
 
 __all__ = [
     # clients

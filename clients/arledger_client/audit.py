@@ -302,8 +302,14 @@ class AuditClient:
             raise VerificationFailed("the proofs come under another root than the digest "
                                      "given", segment=int(digest["segment"]))
         asked = list(req.positions)
-        if asked and [p.position for p in resp.proofs][:len(asked)] != asked:
-            raise VerificationFailed("the server proved other positions than asked")
+        got_positions = [p.position for p in resp.proofs]
+        if len(got_positions) < len(asked):
+            raise VerificationFailed("the server proved fewer positions than asked",
+                                     position=asked[len(got_positions)])
+        for want, have in zip(asked, got_positions):
+            if want != have:
+                raise VerificationFailed(f"asked to prove position {want}, got a proof of "
+                                         f"{have}", position=want)
         return [verify_inclusion(p, got) for p in resp.proofs]
 
     def verify_range(self, old: Mapping[str, Any], new: Mapping[str, Any] | None = None) -> dict:

@@ -3,7 +3,7 @@ export and history, and a verifier of stored logs against saved digests.
 
 The log is already a hash chain of segments (engine/segment.py). On top of it:
 
-- **Canonical entry.** Every entry has one canonical JSON record (`entry_records`): its
+- **Canonical entry.** Every entry has one canonical JSON record (`entry_lines`): its
   position, segment, recorded time (µs), type, effective date, request id, actor, reason,
   customer id and its stored fields (index columns as the ids they name, `*_day` as ISO
   `*_date`, enum columns by name, child rows as `allocations` / `lines`). Its canonical bytes
@@ -160,8 +160,16 @@ def _customers_of(S: State, cols: dict, n: int) -> np.ndarray:
     return np.full(n, -1, dtype=np.int64)
 
 
+def _iso_days(col) -> list[str]:  # type: ignore[no-untyped-def]
+    """Day numbers as ISO dates, column-wise."""
+    return np.asarray(col, dtype=np.int64).astype("datetime64[D]").astype(str).tolist()
+
+
 def _column_values(S: State, name: str, col, present: set[str]) -> tuple[str, list] | None:
-    """(key, values) of one stored column in canonical form, or None to leave it out."""
+    """(key, values) of one stored column in canonical form, or None to leave it out.
+
+    A value of None (an index column holding -1: "none") leaves the key out of that row.
+    """
     if name == "_e":
         return None
     if name.endswith("_ix"):
@@ -174,7 +182,7 @@ def _column_values(S: State, name: str, col, present: set[str]) -> tuple[str, li
             return name, vals
         return thing + "_id", [ids[v] if v >= 0 else None for v in vals]
     if name.endswith("_day"):
-        return name[:-4] + "_date", [day_to_iso(v) for v in np.asarray(col).tolist()]
+        return name[:-4] + "_date", _iso_days(col)
     if name in E.ENUMS and isinstance(col, np.ndarray):
         names = E.ENUMS[name]
         return name, [names[v] for v in col.tolist()]
@@ -183,74 +191,106 @@ def _column_values(S: State, name: str, col, present: set[str]) -> tuple[str, li
     return name, list(col)
 
 
-def _rows(S: State, cols: dict) -> list[dict]:
+def _rows(S: State, cols: dict, rename: dict[str, Callable] | None = None) -> list[dict]:
+    """Every row of a stored table as a canonical dict (column-wise conversion)."""
     present = set(cols)
-    keyed = [kv for name, col in cols.items() if (kv := _column_values(S, name, col, present))]
+    keyed = []
+    for name, col in cols.items():
+        kv = (rename[name](col) if rename and name in rename
+              else _column_values(S, name, col, present))
+        if kv:
+            keyed.append(kv)
     if not keyed:
         n = len(next(iter(cols.values()))) if cols else 0
         return [{} for _ in range(n)]
     keys = [k for k, _ in keyed]
+    columns = [v for _, v in keyed]
+    if any(None in v for v in columns):
+        return [{k: v for k, v in zip(keys, vals) if v is not None} for vals in zip(*columns)]
+    return [dict(zip(keys, vals)) for vals in zip(*columns)]
+
+
+def _children(S: State, t: dict) -> dict[str, dict[int, list[dict]]]:
+    """Rows of the segment's child tables (allocations, lines, ...) by entry."""
+    out: dict[str, dict[int, list[dict]]] = {}
+    for tname, cols in t.items():
+        if tname == E.ENVELOPE or tname in E.BY_NAME or "_e" not in cols:
+            continue
+        rename = None
+        if tname == E.ALLOCATIONS:
+            kinds = np.asarray(cols["source_kind"])
+            src = np.asarray(cols["source_ix"]).tolist()
+
+            def source(col, kinds=kinds, src=src):  # type: ignore[no-untyped-def]
+                # the money applied: a payment or a credit note, by source_kind
+                return "source_id", [(S.payment_ids if k == E.SOURCE_PAYMENT
+                                      else S.credit_note_ids)[i]
+                                     for k, i in zip(kinds.tolist(), src)]
+            rename = {"source_ix": source}
+        by_e: dict[int, list[dict]] = {}
+        for e, row in zip(np.asarray(cols["_e"]).tolist(), _rows(S, cols, rename)):
+            by_e.setdefault(e, []).append(row)
+        out[tname] = by_e
+    return out
+
+
+_enc = json.encoder.encode_basestring  # type: ignore[attr-defined]  # non-ASCII kept as is
+_dump = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def entry_lines(S: State, seg: Segment) -> list[str]:
+    """The canonical JSON of every entry of a segment, in log order (see module doc).
+
+    `S` must hold the segment already (ids are read from it); ids and an item's customer
+    never change once created, so a later state gives the same lines. Equal to
+    `canonical_bytes(record)` for the record the line parses to (tested): the envelope is
+    written from a template in sorted key order, only `fields` goes through the encoder.
+    """
+    t = seg.tables
+    env = t[E.ENVELOPE]
+    types = np.asarray(env["type"]).tolist()
+    rows = np.asarray(env["row"]).tolist()
+    fields_by_table: dict[int, list[dict]] = {}
+    cust_by_table: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for code in set(types):
+        et = E.BY_CODE[code]
+        cols = t[et.name]
+        names[code] = et.name
+        fields_by_table[code] = _rows(S, cols)
+        cust_by_table[code] = _customers_of(S, cols, len(fields_by_table[code])).tolist()
+    children = _children(S, t)
+    customer_ids = S.customer_ids
+    days = _iso_days(env["effective_day"])
+    # the envelope's keys in sorted order: actor, customer_id, effective_date, fields,
+    # position, reason, recorded_at_us, request_id, segment, type
+    tail = f',"recorded_at_us":{int(seg.recorded_at_us)},"request_id":'
+    seg_part = f',"segment":{int(seg.seq)},"type":"'
+    rids, actors, reasons = env["request_id"], env["actor"], env["reason"]
+    first = seg.first_position
     out = []
-    for vals in zip(*(v for _, v in keyed)):
-        out.append({k: v for k, v in zip(keys, vals) if v is not None})
+    for e, code in enumerate(types):
+        r = rows[e]
+        f = fields_by_table[code][r]
+        for child, by_e in children.items():
+            if e in by_e:
+                f = {**f, child: by_e[e]}
+        c = cust_by_table[code][r]
+        out.append(''.join((
+            '{"actor":', _enc(actors[e]), ',"customer_id":',
+            _enc(customer_ids[c]) if c >= 0 else '""', ',"effective_date":"', days[e],
+            '","fields":', _dump(f), ',"position":', str(first + e), ',"reason":',
+            _enc(reasons[e]), tail, _enc(rids[e]), seg_part, names[code], '"}')))
     return out
 
 
 def entry_records(S: State, seg: Segment) -> list[dict]:
-    """The canonical record of every entry of a segment, in log order.
+    """The canonical record of every entry of a segment (the lines, parsed)."""
+    return [json.loads(x) for x in entry_lines(S, seg)]
 
-    `S` must hold the segment already (ids are read from it); ids and an item's customer
-    never change once created, so a later state gives the same records.
-    """
-    t = seg.tables
-    env = t[E.ENVELOPE]
-    n = seg.count
-    types = np.asarray(env["type"]).tolist()
-    rows = np.asarray(env["row"]).tolist()
-    days = np.asarray(env["effective_day"]).tolist()
-    fields_by_table: dict[str, list[dict]] = {}
-    cust_by_table: dict[str, list[int]] = {}
-    for code in set(types):
-        et = E.BY_CODE[code]
-        cols = t[et.name]
-        fields_by_table[et.name] = _rows(S, cols)
-        cust_by_table[et.name] = _customers_of(S, cols, len(fields_by_table[et.name])).tolist()
-    children: dict[str, dict[int, list[dict]]] = {}
-    if E.ALLOCATIONS in t:
-        a = t[E.ALLOCATIONS]
-        kinds = np.asarray(a["source_kind"]).tolist()
-        src = np.asarray(a["source_ix"]).tolist()
-        inv = np.asarray(a["invoice_ix"]).tolist()
-        amt = np.asarray(a["amount_minor"]).tolist()
-        by_e: dict[int, list[dict]] = {}
-        for r, e in enumerate(np.asarray(a["_e"]).tolist()):
-            k = kinds[r]
-            source_ids = S.payment_ids if k == E.SOURCE_PAYMENT else S.credit_note_ids
-            by_e.setdefault(e, []).append({
-                "source_kind": E.ENUMS["source_kind"][k], "source_id": source_ids[src[r]],
-                "invoice_id": S.invoice_ids[inv[r]], "amount_minor": amt[r]})
-        children["allocations"] = by_e
-    if E.LINES in t:
-        by_e = {}
-        for e, row in zip(np.asarray(t[E.LINES]["_e"]).tolist(), _rows(S, t[E.LINES])):
-            by_e.setdefault(e, []).append(row)
-        children["lines"] = by_e
-    customer_ids = S.customer_ids
-    out = []
-    for e in range(n):
-        name = E.BY_CODE[types[e]].name
-        r = rows[e]
-        f = fields_by_table[name][r]
-        for child, by_e in children.items():
-            if e in by_e:
-                f = {**f, child: by_e[e]}
-        c = cust_by_table[name][r]
-        out.append({"position": seg.first_position + e, "segment": seg.seq,
-                    "recorded_at_us": seg.recorded_at_us, "type": name,
-                    "effective_date": day_to_iso(days[e]), "request_id": env["request_id"][e],
-                    "actor": env["actor"][e], "reason": env["reason"][e],
-                    "customer_id": customer_ids[c] if c >= 0 else "", "fields": f})
-    return out
+
+def line_leaves(lines: Iterable[str]) -> list[bytes]:
+    return [_sha256(b"\x00" + x.encode("utf-8")).digest() for x in lines]
 
 
 def entry_leaves(records: Iterable[dict]) -> list[bytes]:
@@ -286,7 +326,7 @@ class MerkleLog:
         self._lock = threading.Lock()
         self._levels: list[list[bytes]] | None = None
         self._levels_n = 0
-        self._seg_cache: dict[int, tuple[Segment, list[dict], list[list[bytes]]]] = {}
+        self._seg_cache: dict[int, tuple[Segment, list[str], list[list[bytes]]]] = {}
 
     def _head(self) -> tuple[int, int, str]:
         with self.ledger.reading() as S:
@@ -307,7 +347,7 @@ class MerkleLog:
                     break
                 seg = self._decode(seq, blob)
                 node = SegmentNode(seq, seg.first_position, seg.count, digest(blob),
-                                   tree_root(tree_levels(entry_leaves(entry_records(S, seg)))))
+                                   tree_root(tree_levels(line_leaves(entry_lines(S, seg)))))
                 self.nodes.append(node)
             if len(self.nodes) < upto:
                 raise error("LOG_CORRUPT", f"segment {len(self.nodes) + 1}: missing from the "
@@ -344,8 +384,8 @@ class MerkleLog:
     def root(self, n: int) -> bytes:
         return tree_root(self.levels(n)) if n else EMPTY_ROOT
 
-    def segment_detail(self, seq: int) -> tuple[Segment, list[dict], list[list[bytes]]]:
-        """A segment's records and entry tree, re-read from the store and checked against
+    def segment_detail(self, seq: int) -> tuple[Segment, list[str], list[list[bytes]]]:
+        """A segment's canonical lines and entry tree, re-read from the store and checked against
         the cached chain hash (a store changed since is LOG_CORRUPT, not a wrong proof)."""
         self.extend(seq)
         with self._lock:
@@ -358,8 +398,8 @@ class MerkleLog:
             raise error("LOG_CORRUPT", f"segment {seq}: the stored bytes changed since they "
                         "were first read; run `arledger verify`", segment=str(seq))
         seg = decode(blob)
-        recs = entry_records(self.ledger.state, seg)
-        lv = tree_levels(entry_leaves(recs))
+        recs = entry_lines(self.ledger.state, seg)
+        lv = tree_levels(line_leaves(recs))
         with self._lock:
             if len(self._seg_cache) >= 8:
                 self._seg_cache.pop(next(iter(self._seg_cache)))
@@ -379,7 +419,7 @@ class MerkleLog:
         seg, recs, lv = self.segment_detail(seq)
         i = position - seg.first_position
         top = self.levels(tree_segments)
-        return {"position": position, "record": recs[i], "segment": seq,
+        return {"position": position, "line": recs[i], "segment": seq,
                 "segment_hash": self.nodes[seq - 1].hash, "index_in_segment": i,
                 "segment_entries": seg.count, "entry_path": inclusion_path(lv, i),
                 "segment_index": seq - 1, "tree_segments": tree_segments,
@@ -598,7 +638,7 @@ def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (
             h = digest(blob)
             if S is not None:
                 S.apply_segment(seg, h)
-                root = tree_root(tree_levels(entry_leaves(entry_records(S, seg))))
+                root = tree_root(tree_levels(line_leaves(entry_lines(S, seg))))
                 leaves.append(segment_leaf(h, root))
             for d in want.get(seq, ()):
                 rep.digests_checked += 1
@@ -618,9 +658,9 @@ def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (
                         f"{seq_expected}: {e}")
     if S is not None:
         rep.merkle_root = tree_root(tree_levels(leaves)).hex()
-    if last_wanted > rep.segments_checked:
-        return rep.fail(rep.segments_checked + 1, pos_expected,
-                        f"the log ends at segment {rep.segments_checked}; a signed digest "
+    if last_wanted >= seq_expected:
+        return rep.fail(seq_expected, pos_expected,
+                        f"the log ends at segment {seq_expected - 1}; a signed digest "
                         f"covers segment {last_wanted} (the tail was removed)")
     return rep
 
@@ -720,8 +760,8 @@ def _touches_invoice(S: State, seg: Segment, types: np.ndarray, rows: np.ndarray
 
 
 def select_entries(S: State, segments: Iterable[tuple[int, bytes]],
-                   f: ExportFilter) -> Iterator[dict]:
-    """Canonical records of the stored segments that pass `f`, in log order.
+                   f: ExportFilter) -> Iterator[str]:
+    """Canonical lines of the stored segments that pass `f`, in log order.
 
     Segments outside the recorded period are skipped whole; inside one, the filter is
     decided on the columns and only the selected entries are rendered.
@@ -739,7 +779,7 @@ def select_entries(S: State, segments: Iterable[tuple[int, bytes]],
         m = _entry_mask(S, seg, f)
         if not m.any():
             continue
-        recs = entry_records(S, seg)
+        recs = entry_lines(S, seg)
         for i in np.flatnonzero(m).tolist():
             yield recs[i]
 

@@ -2,13 +2,16 @@
 
 The Merkle tree is built lazily from the stored segments (audit.MerkleLog) on the first
 request that needs it and cached per segment; nothing here runs on the writer's path.
-The signing key is loaded (or created, mode 0600) when the service is added: beside a
-SQLite log, or where ARLEDGER_KEY_FILE / `serve --key-file` says (see audit.default_key_file).
+The signing key is loaded (or created, mode 0600) on the first request that needs it: beside
+a SQLite log, or where ARLEDGER_KEY_FILE / `serve --key-file` says (audit.default_key_file);
+a server whose clients never audit writes no key.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import grpc
 
@@ -16,7 +19,7 @@ from arledger import audit as A
 from arledger.domain import validate as V
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import Ledger
-from arledger.server import QueryServicer, _abort, _guard
+from arledger.server import _abort, _guard
 from arledger.v1 import audit_pb2 as apb
 from arledger.v1 import audit_pb2_grpc as agrpc
 
@@ -38,7 +41,7 @@ def digest_from_pb(m: apb.SignedDigest) -> dict:
 
 def proof_to_pb(p: dict) -> apb.InclusionProof:
     return apb.InclusionProof(
-        position=p["position"], entry_json=A.canonical_bytes(p["record"]).decode("utf-8"),
+        position=p["position"], entry_json=p["line"],
         segment=p["segment"], segment_hash=p["segment_hash"],
         index_in_segment=p["index_in_segment"], segment_entries=p["segment_entries"],
         entry_path=p["entry_path"], segment_index=p["segment_index"],
@@ -57,13 +60,28 @@ def _streamed(fn: Callable) -> Callable:
 
 
 class AuditServicer(agrpc.AuditServiceServicer):
-    def __init__(self, ledger: Ledger, clock: Callable[[], int], key) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ledger: Ledger, clock: Callable[[], int], key_file: Path) -> None:
         self.ledger = ledger
         self.clock = clock
-        self.key = key
-        self.public_key = key.public_key()
-        self.signer = A.Signer(ledger, key, clock)
-        self._q = QueryServicer(ledger, clock)  # for as_of / known_at parsing
+        self.key_file = key_file
+        self._signer: A.Signer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def signer(self) -> A.Signer:
+        with self._lock:
+            if self._signer is None:
+                self._signer = A.Signer(self.ledger, A.load_or_create_key(self.key_file),
+                                        self.clock)
+            return self._signer
+
+    @property
+    def key(self):  # type: ignore[no-untyped-def]
+        return self.signer.key
+
+    @property
+    def public_key(self):  # type: ignore[no-untyped-def]
+        return self.signer.key.public_key()
 
     def _segment(self, n: int) -> int:
         if n < 0:
@@ -165,8 +183,8 @@ class AuditServicer(agrpc.AuditServiceServicer):
         yield apb.ExportItem(digest=digest_to_pb(d))
         nodes = self.signer.merkle.nodes
         segs = _checked(self.ledger.store.read(), nodes, d["segment"])
-        for rec in A.select_entries(self.ledger.state, segs, f):
-            yield apb.ExportItem(entry_json=A.canonical_bytes(rec).decode("utf-8"))
+        for line in A.select_entries(self.ledger.state, segs, f):
+            yield apb.ExportItem(entry_json=line)
 
     @_streamed
     def ExportLog(self, request, context):  # type: ignore[no-untyped-def]
@@ -196,8 +214,8 @@ def _checked(segments: Iterator[tuple[int, bytes]], nodes: list[A.SegmentNode],
 
 
 def add_to_server(server: grpc.Server, ledger: Ledger, clock: Callable[[], int]) -> str:
-    key = A.load_or_create_key(A.default_key_file(ledger.store))
-    agrpc.add_AuditServiceServicer_to_server(AuditServicer(ledger, clock, key), server)
+    agrpc.add_AuditServiceServicer_to_server(
+        AuditServicer(ledger, clock, A.default_key_file(ledger.store)), server)
     return SERVICE.full_name
 
 
