@@ -18,7 +18,8 @@ from arledger_client.errors import (Aborted, AlreadyExists, ArledgerError, Deadl
                                     make_error)
 from arledger_client.models import (AgingBasis, AgingReport, AgingRow, Allocation,
                                     AllocationStrategy, Balance, BatchResult, CommandResult,
-                                    Customer, DateLike, DisputeOutcome, InvoiceLine, LogEntry,
+                                    Customer, DateLike, DisputeOutcome, DunningRun,
+                                    InvoiceLine, LogEntry,
                                     LogHead, OpenItem, OpenItemsPage, PaymentMethod,
                                     ReversalReason, Rejection, StreamSummary, VerifyResult)
 from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries
@@ -33,7 +34,7 @@ __all__ = [
     # results
     "AgingReport", "AgingRow", "Allocation", "Balance", "BatchResult", "CommandResult",
     "Customer", "InvoiceLine", "LogEntry", "LogHead", "OpenItem", "OpenItemsPage", "Rejection",
-    "StreamSummary", "VerifyResult",
+    "StreamSummary", "VerifyResult", "DunningRun",
     # argument types
     "DateLike", "PaymentMethod", "AllocationStrategy", "ReversalReason", "DisputeOutcome",
     "AgingBasis",

@@ -21,7 +21,8 @@ from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
 from arledger_client.commands import Command, CommandMethods, Commands, _build, commands
 from arledger_client.errors import ArledgerError, InvalidArgument, from_rpc_error
-from arledger_client.models import (AgingBasis, AgingReport, AgingRow, Allocation, Balance,
+from arledger_client.models import (DunningRun, _message_data,  # noqa: I001
+                                    AgingBasis, AgingReport, AgingRow, Allocation, Balance,
                                     BatchResult, CommandResult, Customer, DateLike, LogEntry,
                                     LogHead, OpenItem, OpenItemsPage, Rejection, StreamSummary,
                                     VerifyResult, _aging_report, _balance, _batch_result,
@@ -148,6 +149,26 @@ class ArledgerClient(CommandMethods[CommandResult]):
         """Master data of one account (NotFound: CUSTOMER_NOT_FOUND)."""
         return _customer(self._call(self._query.GetCustomer,
                                     lpb.GetCustomerRequest(customer_id=customer_id)))
+
+    def run_dunning(self, as_of_date: DateLike, *, default_policy_id: str = "",  # type: ignore[override]
+                    request_id: str | None = None, actor: str = "",
+                    reason: str = "") -> DunningRun:
+        """Run dunning over the partition as of a date; returns the notices to send (empty
+        when a run for that date already took every step)."""
+        msg = _build("run_dunning", dict(as_of_date=as_of_date, default_policy_id=default_policy_id,
+                                         request_id=request_id, actor=actor, reason=reason))
+        r = self._call(self._ledger.RunDunning, msg.run_dunning)
+        return DunningRun(_command_result(r.result), r.as_of,
+                          tuple(_message_data(n) for n in r.notices), r.steps, r.holds_placed,
+                          r.promises_broken, r.skipped_disputed, r.skipped_promised)
+
+    def get_account(self, customer_id: str, as_of: DateLike | None = None,
+                    known_at: dt.datetime | None = None) -> dict[str, Any]:
+        """A customer's credit-control picture as plain data: terms, policies, exposure,
+        holds, limit changes, credit checks, disputes, promises (status as of the date) and
+        dunning history."""
+        return _message_data(self._call(self._query.GetAccount, lpb.GetAccountRequest(
+            customer_id=customer_id, as_of=_iso(as_of), known_at=_timestamp(known_at))))
 
     def get_balance(self, customer_id: str, as_of: DateLike | None = None,
                     known_at: dt.datetime | None = None) -> Balance:

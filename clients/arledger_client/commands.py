@@ -206,6 +206,10 @@ def _build(kind: str, fields: Mapping[str, Any]) -> cpb.Command:
             value = _lines(value)
         elif f.message_type is not None and isinstance(value, Mapping):
             value = dict(value)
+        elif f.message_type is not None and not isinstance(value, (str, bytes)):
+            value = [_fields(f.message_type, dict(v), kind) for v in value]
+        elif f.is_repeated:
+            value = list(value)
         elif isinstance(value, dt.date):
             value = _iso(value)
         data[key] = value
@@ -216,6 +220,19 @@ def _build(kind: str, fields: Mapping[str, Any]) -> cpb.Command:
     except (TypeError, ValueError) as e:  # a wrong Python type, an int out of range, ...
         raise type(e)(f"{kind}: {e}") from None
     return cpb.Command(**{kind: msg})
+
+
+def _fields(desc: Any, d: dict[str, Any], kind: str) -> dict[str, Any]:
+    """Enum names and dates inside a repeated sub-message (e.g. dunning levels)."""
+    for key, value in list(d.items()):
+        f = desc.fields_by_name.get(key)
+        if f is None:
+            raise TypeError(f"{kind}.{desc.name}: unknown field {key!r}")
+        if f.enum_type is not None:
+            d[key] = _enum(f, value, kind)
+        elif isinstance(value, dt.date):
+            d[key] = _iso(value)
+    return d
 
 
 def command(kind: str, **fields: Any) -> Command:
@@ -241,7 +258,7 @@ def batched(commands: Iterable[Command | Mapping[str, Any]],
 
 
 class CommandMethods(Generic[R]):
-    """The 13 commands of LedgerService, one method each.
+    """The commands of LedgerService, one method each.
 
     On ArledgerClient a call sends the command and returns a CommandResult; on
     `commands` (a Commands) it only builds a Command for a batch. Dates are
@@ -356,6 +373,107 @@ class CommandMethods(Generic[R]):
         """Write off (part of) what is open on an invoice; amount_minor 0 = all of it.
         Needs actor and reason."""
         return self._emit("write_off_invoice", dict(locals()))
+
+
+    # ---- terms, credit control, promises, dunning, bad debt -------------------------------
+    # Installments, levels and promise installments are lists of dicts with the request
+    # message's field names, e.g. [{"percent_bp": 5000, "days": 30}, ...].
+
+    def define_payment_terms(self, terms_id: str, basis: str, days: int,
+                             effective_date: DateLike, *, actor: str, reason: str,
+                             day_of_month: int = 0, installments: Sequence[Mapping] = (),
+                             discount_bp: int = 0, discount_days: int = 0,
+                             request_id: str | None = None) -> R:
+        """Define payment terms (a new version if terms_id exists): basis NET or
+        END_OF_MONTH; installments [{"percent_bp", "days"}]; discount_bp within discount_days."""
+        return self._emit("define_payment_terms", dict(locals()))
+
+    def define_credit_policy(self, over_limit_action: str, effective_date: DateLike, *,
+                             actor: str, reason: str, hold_days_past_due: int = 0,
+                             short_pay_tolerance_minor: int = 0, short_pay_tolerance_bp: int = 0,
+                             request_id: str | None = None) -> R:
+        """A new version of the credit policy: REJECT, HOLD or WARN over the limit."""
+        return self._emit("define_credit_policy", dict(locals()))
+
+    def set_customer_policies(self, customer_id: str, effective_date: DateLike, *, actor: str,
+                              reason: str, payment_terms_id: str = "",
+                              over_limit_action: str | None = None,
+                              allocation_strategy: str | None = None,
+                              dunning_policy_id: str = "", request_id: str | None = None) -> R:
+        """Set a customer's own terms, over-limit action, cash-application strategy or
+        dunning policy (only those given change)."""
+        return self._emit("set_customer_policies", dict(locals()))
+
+    def change_credit_limit(self, customer_id: str, new_limit_minor: int,
+                            effective_date: DateLike, *, actor: str, reason: str,
+                            request_id: str | None = None) -> R:
+        """A credit decision: the new limit, approved by `actor`, for `reason`."""
+        return self._emit("change_credit_limit", dict(locals()))
+
+    def place_hold(self, customer_id: str, effective_date: DateLike, *, actor: str, reason: str,
+                   request_id: str | None = None) -> R:
+        """Place the account on hold: no new invoices until released."""
+        return self._emit("place_hold", dict(locals()))
+
+    def release_hold(self, customer_id: str, effective_date: DateLike, *, actor: str,
+                     reason: str, request_id: str | None = None) -> R:
+        """Release the account's hold."""
+        return self._emit("release_hold", dict(locals()))
+
+    def review_dispute(self, dispute_id: str, effective_date: DateLike, *, actor: str,
+                       reason: str, request_id: str | None = None) -> R:
+        """Move an open dispute to UNDER_REVIEW."""
+        return self._emit("review_dispute", dict(locals()))
+
+    def record_promise(self, promise_id: str, customer_id: str, made_date: DateLike,
+                       installments: Sequence[Mapping], *, invoice_ids: Sequence[str] = (),
+                       request_id: str | None = None, actor: str = "", reason: str = "") -> R:
+        """A promise to pay or payment plan: installments [{"due_date", "amount_minor"}],
+        covering invoice_ids (none = the whole account)."""
+        return self._emit("record_promise", dict(locals()))
+
+    def define_dunning_policy(self, policy_id: str, levels: Sequence[Mapping],
+                              effective_date: DateLike, *, actor: str, reason: str,
+                              day_count: int = 0, request_id: str | None = None) -> R:
+        """A dunning ladder (a new version if policy_id exists): levels [{"days_past_due",
+        "action", "fee_fixed_minor", "fee_bp", "interest_bp_per_year", "text_key"}]."""
+        return self._emit("define_dunning_policy", dict(locals()))
+
+    def run_dunning(self, as_of_date: DateLike, *, default_policy_id: str = "",
+                    request_id: str | None = None, actor: str = "", reason: str = "") -> R:
+        """Run dunning over the whole partition as of a date (the client returns the notices)."""
+        return self._emit("run_dunning", dict(locals()))
+
+    def write_off_customer(self, customer_id: str, effective_date: DateLike, *, actor: str,
+                           reason: str, request_id: str | None = None) -> R:
+        """Write off everything open of a customer (bad debt)."""
+        return self._emit("write_off_customer", dict(locals()))
+
+    def record_recovery(self, recovery_id: str, customer_id: str, amount_minor: int,
+                        currency: str, value_date: DateLike, *, actor: str, reason: str,
+                        method: PaymentMethod | str = "BANK_TRANSFER",
+                        request_id: str | None = None) -> R:
+        """Money received for debt written off earlier."""
+        return self._emit("record_recovery", dict(locals()))
+
+    def sell_receivables(self, sale_id: str, agency: str, invoice_ids: Sequence[str],
+                         price_bp: int, sale_date: DateLike, *, actor: str, reason: str,
+                         request_id: str | None = None) -> R:
+        """Sell invoices' open amounts to an agency at price_bp of face."""
+        return self._emit("sell_receivables", dict(locals()))
+
+    def recall_sold_receivables(self, sale_id: str, invoice_ids: Sequence[str],
+                                recall_date: DateLike, *, actor: str, reason: str,
+                                request_id: str | None = None) -> R:
+        """The agency returns sold invoices: they reopen, the price is refunded pro rata."""
+        return self._emit("recall_sold_receivables", dict(locals()))
+
+    def refund_unapplied(self, refund_id: str, amount_minor: int, refund_date: DateLike, *,
+                         actor: str, reason: str, payment_id: str = "", credit_note_id: str = "",
+                         method: PaymentMethod | str = "BANK_TRANSFER",
+                         request_id: str | None = None) -> R:
+        """Pay back unapplied cash of a payment or unapplied credit of a credit note."""
+        return self._emit("refund_unapplied", dict(locals()))
 
 
 class Commands(CommandMethods[Command]):

@@ -69,6 +69,9 @@ class CommandResult:
     reason: str = ""
     message: str = ""
     code: str = ""
+    #: Accepted with a warning or an automatic consequence, e.g. CREDIT_LIMIT_EXCEEDED,
+    #: ON_HOLD_PLACED, DISCOUNT_TAKEN, SMALL_BALANCE_WRITTEN_OFF.
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -286,13 +289,50 @@ def _plain(v: Any) -> Any:
     return v
 
 
+@dataclass(frozen=True)
+class DunningRun:
+    """What a dunning run did: one notice per customer (customer_id, name,
+    billing_contact, currency, action, text_key, items, fee_minor, interest_minor,
+    policy_id, policy_version), and counts."""
+
+    result: CommandResult
+    as_of: str
+    notices: tuple[dict[str, Any], ...]
+    steps: int
+    holds_placed: int
+    promises_broken: int
+    skipped_disputed: int
+    skipped_promised: int
+
+
+def _message_data(msg: Any) -> dict[str, Any]:
+    """A response message as plain data (field names as in the proto, int64 as int)."""
+    d = json_format.MessageToDict(msg, preserving_proto_field_name=True,
+                                  always_print_fields_with_no_presence=True)
+    return _int64s(msg.DESCRIPTOR, d)
+
+
+def _int64s(desc: Any, d: Any) -> Any:
+    # The JSON mapping writes 64-bit integers as strings; money is int here.
+    for f in desc.fields:
+        if f.name not in d:
+            continue
+        v = d[f.name]
+        if f.message_type is not None and f.message_type.name not in ("Timestamp",):
+            d[f.name] = [_int64s(f.message_type, x) for x in v] if isinstance(v, list) \
+                else _int64s(f.message_type, v)
+        elif f.type in (f.TYPE_INT64, f.TYPE_UINT64, f.TYPE_SINT64):
+            d[f.name] = [int(x) for x in v] if isinstance(v, list) else int(v)
+    return d
+
+
 def _command_result(r: Any) -> CommandResult:
     return CommandResult(
         status=lpb.CommandStatus.Name(r.status), request_id=r.request_id, position=r.position,
         entry_count=r.entry_count,
         allocations=tuple(Allocation(a.invoice_id, a.amount_minor) for a in r.allocations),
         unapplied_minor=r.unapplied_minor, due_date=r.due_date, reason=r.reason,
-        message=r.message, code=r.code)
+        message=r.message, code=r.code, warnings=tuple(r.warnings))
 
 
 def _batch_result(r: Any) -> BatchResult:

@@ -335,16 +335,18 @@ def test_every_reason_raised_in_the_code_is_registered_and_every_registered_one_
                              r'Aborted|Unavailable)\(\s*"([A-Z_]+)"', text))
     if 'f"{kind.upper()}_NOT_FOUND"' in text:  # Decider.must builds these from the kind
         raised |= {"CUSTOMER_NOT_FOUND", "INVOICE_NOT_FOUND", "PAYMENT_NOT_FOUND",
-                   "CREDIT_NOTE_NOT_FOUND", "DISPUTE_NOT_FOUND"}
+                   "CREDIT_NOTE_NOT_FOUND", "DISPUTE_NOT_FOUND", "SALE_NOT_FOUND"}
     assert raised <= set(REASONS), raised - set(REASONS)
     unused = set(REASONS) - raised
     assert not unused, f"registered but never raised: {sorted(unused)}"
 
 
 def test_every_reason_of_the_decide_path_is_exercised_above():
-    exercised = {p.values[2] for p in REFUSALS}
-    decide = (SRC / "engine" / "decide.py").read_text() + (SRC / "domain" / "validate.py"
-                                                          ).read_text()
+    from tests.unit.test_credit_control import AR_REFUSALS, AR_REFUSED_ELSEWHERE
+    exercised = {p.values[2] for p in REFUSALS + AR_REFUSALS} | AR_REFUSED_ELSEWHERE
+    decide = "".join((SRC / f).read_text() for f in (
+        "engine/decide.py", "domain/validate.py", "engine/credit.py", "engine/dunning.py",
+        "domain/policies.py"))
     raised = set(re.findall(r'error\(\s*"([A-Z_]+)"', decide)) | {"MALFORMED_DATE"}
     raised -= {"EMPTY_COMMAND"}  # a batch-level refusal (tested above)
     raised -= {"DATE_BEFORE_REOPENING"}  # needs a reversal first: its own test above

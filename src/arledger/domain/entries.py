@@ -92,6 +92,88 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
               "A dispute was resolved; when upheld (in part) a CreditNoteIssued entry follows."),
     EntryType(13, "InvoiceWrittenOff", (("invoice_ix", I8), ("amount_minor", I8)),
               "Open remainder of an invoice left the balance as bad debt."),
+    # ---- issue 4: terms, credit control, promises, dunning, bad debt --------------------
+    EntryType(14, "PaymentTermsDefined",
+              (("terms_ix", I4), ("terms_id", STR), ("version", I4), ("definition", STR)),
+              "Payment terms were defined (a new version of `terms_id`); `definition` is the "
+              "JSON of basis, days, day_of_month, installments and discount."),
+    EntryType(15, "CreditPolicyDefined", (("version", I4), ("definition", STR)),
+              "A new version of the partition's credit policy (JSON: over_limit_action, "
+              "hold_days_past_due, short-pay tolerance)."),
+    EntryType(16, "CustomerPoliciesSet",
+              (("customer_ix", I4), ("terms_id", STR), ("over_limit_action", U1),
+               ("allocation_strategy", U1), ("dunning_policy_id", STR)),
+              "A customer's own policies changed; empty / 0 fields are unchanged."),
+    EntryType(17, "InvoiceTermsApplied",
+              (("invoice_ix", I8), ("terms_ix", I4), ("discount_minor", I8),
+               ("discount_until_day", I4)),
+              "The terms an invoice was issued under (the version used), its early-payment "
+              "discount, and its installments (in `installments`)."),
+    EntryType(18, "CreditLimitChanged",
+              (("customer_ix", I4), ("old_limit_minor", I8), ("new_limit_minor", I8)),
+              "A credit decision: the limit changed (the actor approved it)."),
+    EntryType(19, "CreditCheckDecided",
+              (("customer_ix", I4), ("invoice_ix", I8), ("over_limit_action", U1),
+               ("exposure_before_minor", I8), ("invoice_minor", I8), ("limit_minor", I8)),
+              "An invoice pushed exposure over the credit limit and was accepted under the "
+              "policy's action (HOLD or WARN), with the figures the decision was based on."),
+    EntryType(20, "CustomerHoldPlaced", (("customer_ix", I4), ("hold_source", U1)),
+              "The account was placed on hold (no new invoices until released)."),
+    EntryType(21, "CustomerHoldReleased", (("customer_ix", I4),),
+              "The hold on the account was released."),
+    EntryType(22, "DisputeReviewStarted", (("dispute_ix", I8),),
+              "An open dispute is under review."),
+    EntryType(23, "PromiseMade",
+              (("promise_ix", I8), ("promise_id", STR), ("customer_ix", I4),
+               ("amount_minor", I8)),
+              "A promise to pay or payment plan: its installments are in "
+              "`promise_installments`, the invoices it covers in `promise_invoices` (none = "
+              "the whole account)."),
+    EntryType(24, "PromiseBroken",
+              (("promise_ix", I8), ("installment", I4), ("shortfall_minor", I8)),
+              "A promise was found broken: an installment's running total was not paid by "
+              "its date."),
+    EntryType(25, "DunningPolicyDefined",
+              (("policy_ix", I4), ("policy_id", STR), ("version", I4), ("definition", STR)),
+              "A dunning ladder was defined (a new version of `policy_id`); `definition` is "
+              "the JSON of its levels and day count."),
+    EntryType(26, "DunningStepTaken",
+              (("invoice_ix", I8), ("installment", I4), ("level", I4), ("policy_ix", I4),
+               ("days_past_due", I4), ("open_minor", I8), ("fee_minor", I8),
+               ("interest_minor", I8)),
+              "A dunning run took a level's step for an installment (fee and interest, when "
+              "the level names them, follow as charge invoices)."),
+    EntryType(27, "ChargeAssessed",
+              (("invoice_ix", I8), ("charge_kind", U1), ("on_invoice_ix", I8)),
+              "The InvoiceIssued entry before it is a late fee or interest charge on "
+              "`on_invoice_id`, owed like any invoice."),
+    EntryType(28, "DiscountTaken",
+              (("invoice_ix", I8), ("payment_ix", I8), ("amount_minor", I8)),
+              "An early-payment discount closed the rest of an invoice (negative: undone by "
+              "the payment's reversal)."),
+    EntryType(29, "SmallBalanceWrittenOff",
+              (("invoice_ix", I8), ("payment_ix", I8), ("amount_minor", I8)),
+              "A short payment within the policy's tolerance closed the rest of an invoice."),
+    EntryType(30, "BadDebtRecovered",
+              (("recovery_id", STR), ("customer_ix", I4), ("amount_minor", I8),
+               ("method", U1), ("value_day", I4)),
+              "Money was received for debt written off earlier (it reopens nothing)."),
+    EntryType(31, "ReceivablesSold",
+              (("sale_ix", I8), ("sale_id", STR), ("agency", STR), ("face_minor", I8),
+               ("price_minor", I8), ("price_bp", I4)),
+              "Open invoices were sold to an agency (InvoiceSold entries follow); "
+              "face - price is the loss on sale."),
+    EntryType(32, "InvoiceSold", (("invoice_ix", I8), ("sale_ix", I8), ("amount_minor", I8)),
+              "An invoice's open amount left the balance in a sale."),
+    EntryType(33, "InvoiceRecalled",
+              (("invoice_ix", I8), ("sale_ix", I8), ("amount_minor", I8), ("refund_minor", I8)),
+              "The agency returned a sold invoice: its amount reopened and the price was "
+              "refunded pro rata."),
+    EntryType(34, "UnappliedRefunded",
+              (("refund_id", STR), ("payment_ix", I8), ("credit_note_ix", I8),
+               ("amount_minor", I8), ("method", U1)),
+              "Unapplied cash of a payment, or credit of a credit note (the other index is "
+              "-1), was paid back."),
     # Portfolio risk (issue 6): derived data, no money moves.
     EntryType(60, "RiskModelRegistered", (("model_version", STR), ("model_json", STR)),
               "A risk model version was registered; `model_json` is the model as data."),
@@ -117,6 +199,20 @@ LINE_COLUMNS = (("_e", I4), ("description", STR), ("quantity", I8), ("unit_price
 
 SOURCE_PAYMENT, SOURCE_CREDIT_NOTE = 1, 2
 
+# Installments of an invoice issued under terms with more than one (by `_e` of InvoiceTermsApplied).
+INSTALLMENTS = "installments"
+INSTALLMENT_COLUMNS = (("_e", I4), ("invoice_ix", I8), ("number", I4), ("due_day", I4),
+                       ("amount_minor", I8))
+PROMISE_INSTALLMENTS = "promise_installments"
+PROMISE_INSTALLMENT_COLUMNS = (("_e", I4), ("promise_ix", I8), ("due_day", I4),
+                               ("amount_minor", I8))
+PROMISE_INVOICES = "promise_invoices"
+PROMISE_INVOICE_COLUMNS = (("_e", I4), ("promise_ix", I8), ("invoice_ix", I8))
+
+# Invoice kinds (ChargeAssessed.charge_kind; 0 = an ordinary invoice).
+KIND_PRINCIPAL, KIND_FEE, KIND_INTEREST = 0, 1, 2
+HOLD_MANUAL, HOLD_OVER_LIMIT, HOLD_PAST_DUE, HOLD_DUNNING = 1, 2, 3, 4
+
 # u1 enum columns and the names they render as (index = stored value).
 ENUMS: dict[str, tuple[str, ...]] = {
     "method": ("PAYMENT_METHOD_UNSPECIFIED", "BANK_TRANSFER", "CHEQUE", "CARD", "DIRECT_DEBIT",
@@ -126,4 +222,9 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "outcome": ("DISPUTE_OUTCOME_UNSPECIFIED", "DISPUTE_UPHELD", "DISPUTE_REJECTED",
                 "DISPUTE_PARTIALLY_UPHELD"),
     "source_kind": ("", "PAYMENT", "CREDIT_NOTE"),
+    "over_limit_action": ("", "REJECT", "HOLD", "WARN"),
+    "allocation_strategy": ("", "OLDEST_DUE_FIRST", "EXPLICIT", "LEAVE_UNAPPLIED",
+                            "NEWEST_DUE_FIRST", "FEES_INTEREST_PRINCIPAL"),
+    "hold_source": ("", "MANUAL", "OVER_LIMIT", "PAST_DUE", "DUNNING"),
+    "charge_kind": ("PRINCIPAL", "FEE", "INTEREST"),
 }

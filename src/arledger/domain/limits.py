@@ -31,3 +31,14 @@ assert allocations_per_command_max <= batch_commands_max
 assert segment_entries_max >= 2 * batch_commands_max
 assert page_size_default <= page_size_max
 assert lines_per_invoice_max * line_quantity_max * amount_minor_max < 2**127
+
+# Policies (issue 4): terms, credit, dunning.
+installments_per_terms_max = 24
+dunning_levels_max = 10
+interest_bp_max = 10_000  # 100 % a year
+tolerance_minor_max = 10**9
+tolerance_bp_max = 1_000  # 10 %
+invoices_per_promise_max = 100
+promise_installments_max = 24
+items_per_sale_max = 10_000
+assert installments_per_terms_max <= lines_per_invoice_max

@@ -25,17 +25,20 @@ from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
+from arledger.engine.credit import CreditControl
 from arledger.engine.partition import Partition, partition_of
 from arledger.engine.segment import Segment
 from arledger.engine.state import State, request_of
 from arledger.v1 import commands_pb2 as pb
 
 _MISSING = object()
-_FIELD = {f"_{i}": i for i in range(8)}
+_FIELD = {f"_{i}": i for i in range(16)}
 _METHODS = frozenset(pb.PaymentMethod.values()) - {0}
 _STRATEGIES = frozenset(pb.AllocationStrategy.values())
 _REVERSAL_REASONS = frozenset(pb.ReversalReason.values()) - {0}
 _CUST, _INV, _PAY, _CN, _DSP = "customer", "invoice", "payment", "credit_note", "dispute"
+_PROM, _SALE = "promise", "sale"
+_KINDS = (_CUST, _INV, _PAY, _CN, _DSP, _PROM, _SALE)
 
 
 @dataclass(slots=True)
@@ -50,6 +53,9 @@ class Outcome:
     allocations: list[tuple[str, int]] = field(default_factory=list)
     unapplied_minor: int = 0
     due_day: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    # What a command returns beyond this (a dunning run's notices).
+    detail: Any = None
 
 
 def request_hash(cmd: pb.Command) -> int:
@@ -107,20 +113,24 @@ def _wrong_partition(cid: str, p: Partition) -> LedgerError:
                  f"this writer is {p}", partition=f"{owner}/{p.count}")
 
 
-class Decider:
+class Decider(CreditControl):
     def __init__(self, state: State) -> None:
         self.S = state
         S = state
         # The committed maps and tables per kind (mutated in place by the state; never rebound).
         self._ix = {_CUST: S.customer_ix, _INV: S.invoice_ix, _PAY: S.payment_ix,
-                    _CN: S.credit_note_ix, _DSP: S.dispute_ix}
+                    _CN: S.credit_note_ix, _DSP: S.dispute_ix, _PROM: S.promise_ix,
+                    _SALE: S.sale_ix}
         self._names = {_CUST: S.customer_ids, _INV: S.invoice_ids, _PAY: S.payment_ids,
-                       _CN: S.credit_note_ids, _DSP: S.dispute_ids}
+                       _CN: S.credit_note_ids, _DSP: S.dispute_ids, _PROM: S.promise_ids,
+                       _SALE: S.sale_ids}
         self._tables = {_CUST: S.customers, _INV: S.invoices, _PAY: S.payments,
-                        _CN: S.credit_notes, _DSP: S.disputes}
+                        _CN: S.credit_notes, _DSP: S.disputes, _PROM: S.promises,
+                        _SALE: S.sales}
         self._children = {_INV: S.customer_invoices, _PAY: S.customer_payments,
                           _CN: S.customer_credit_notes}
         self.partition = Partition()  # the ledger sets its own; customers outside it are refused
+        self.first_position = 1  # of the group being decided
         self._handlers = {f.name: getattr(self, "_" + f.name)
                           for f in pb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
         self.reset()
@@ -136,14 +146,15 @@ class Decider:
         # validate everything before their first write, and `wrote` proves it when off.
         self.logging = True
         self.wrote = False
-        self.new_ids: dict[str, dict[str, int]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
+        self.new_ids: dict[str, dict[str, int]] = {k: {} for k in _KINDS}
         # Ids of the entities created in this group, in index order.
-        self.new_names: dict[str, list[str]] = {k: [] for k in (_CUST, _INV, _PAY, _CN, _DSP)}
-        self.recs: dict[str, dict[int, tuple]] = {k: {} for k in (_CUST, _INV, _PAY, _CN, _DSP)}
+        self.new_names: dict[str, list[str]] = {k: [] for k in _KINDS}
+        self.recs: dict[str, dict[int, tuple]] = {k: {} for k in _KINDS}
         # Per kind: customer -> indexes of its items created in this group.
         self.new_children: dict[str, dict[int, list[int]]] = {_INV: {}, _PAY: {}, _CN: {}}
         self.allocs: dict[int, dict[int, int]] = {}
         self.requests: dict[str, tuple[int, int, int]] = {}
+        self.reset_credit_control()
 
     @property
     def empty(self) -> bool:
@@ -178,11 +189,14 @@ class Decider:
         else:
             self.wrote = True
 
-    # Records: customer (currency, net_days, closed, opened_day, limit)
-    # invoice (customer, amount, issue_day, due_day, open, disputed, voided, reopen_day)
+    # Records: customer (currency, net_days, closed, opened_day, limit, on_hold, balance,
+    #                    over_limit action, allocation strategy)
+    # invoice (customer, amount, issue_day, due_day, open, disputed, voided, reopen_day,
+    #          kind, discount available, its last day)
     # payment (customer, amount, value_day, unapplied, reversed, alloc_day)
     # credit note (customer, amount, issue_day, unapplied)
-    # dispute (invoice, amount, opened_day, open)
+    # dispute (invoice, amount, opened_day, open, under review)
+    # promise (customer,), sale (price_bp, day)
     def rec(self, kind: str, ix: int) -> tuple:
         recs = self.recs[kind]
         r = recs.get(ix)
@@ -192,12 +206,13 @@ class Decider:
         if kind == _CUST:
             c = S.customers
             r = (S.currencies[c.currency.item(ix)], c.net_days.item(ix), c.closed.item(ix),
-                 c.opened_day.item(ix), c.credit_limit.item(ix))
+                 c.opened_day.item(ix), c.credit_limit.item(ix), c.on_hold.item(ix),
+                 c.balance.item(ix), c.over_limit.item(ix), c.strategy.item(ix))
         elif kind == _INV:
             i = S.invoices
             r = (i.customer.item(ix), i.amount.item(ix), i.issue_day.item(ix),
                  i.due_day.item(ix), i.open.item(ix), i.disputed.item(ix), i.voided.item(ix),
-                 i.reopen_day.item(ix))
+                 i.reopen_day.item(ix), i.kind.item(ix), i.disc.item(ix), i.disc_until.item(ix))
         elif kind == _PAY:
             p = S.payments
             r = (p.customer.item(ix), p.amount.item(ix), p.value_day.item(ix),
@@ -206,9 +221,14 @@ class Decider:
             c = S.credit_notes
             r = (c.customer.item(ix), c.amount.item(ix), c.issue_day.item(ix),
                  c.unapplied.item(ix))
-        else:
+        elif kind == _DSP:
             d = S.disputes
-            r = (d.invoice.item(ix), d.amount.item(ix), d.opened_day.item(ix), d.open.item(ix))
+            r = (d.invoice.item(ix), d.amount.item(ix), d.opened_day.item(ix), d.open.item(ix),
+                 int(d.review_day.item(ix) > 0))
+        elif kind == _PROM:
+            r = (S.promises.customer.item(ix),)
+        else:
+            r = (S.sales.price_bp.item(ix), S.sales.day.item(ix))
         # A cache of committed state for this group; no undo needed (a rollback of a later
         # write restores this same value).
         recs[ix] = r
@@ -300,7 +320,7 @@ class Decider:
         t["amount_minor"].append(amt)
         r = self.rec(_INV, inv)
         self.put(_INV, inv, r[0], r[1], r[2], r[3], r[4] - amt, r[5], r[6],
-                 r[7] if amt > 0 else max(r[7], self._env["effective_day"][e]))
+                 r[7] if amt > 0 else max(r[7], self._env["effective_day"][e]), *r[8:])
         if source_kind == E.SOURCE_PAYMENT:
             cur = dict(self.payment_allocations(source_ix))
             v = cur.get(inv, 0) + amt
@@ -335,10 +355,13 @@ class Decider:
                                 "payload")
                 return Outcome("DUPLICATE", rid, position=prior[1], entry_count=prior[2])
             e0 = len(self._env_type)
+            self.first_position = first_position
             out = Outcome("ACCEPTED", rid)
             self._handlers[which](msg, (rid, msg.actor, msg.reason, h), out)
             n = len(self._env_type) - e0
-            assert n > 0
+            if n == 0:  # a run that found nothing to do records nothing (not even its id)
+                assert which == "run_dunning", which
+                return out
             out.position, out.entry_count = first_position + e0, n
             self._set(self.requests, rid, (h, out.position, n))
             return out
@@ -372,7 +395,8 @@ class Decider:
         if self.find(_CUST, cid) is not None:
             raise error("CUSTOMER_EXISTS", f"customer {cid!r} already exists")
         ix = self.create(_CUST, cid)
-        self.put(_CUST, ix, cur, m.payment_terms_net_days, 0, day, m.credit_limit_minor)
+        self.put(_CUST, ix, cur, m.payment_terms_net_days, 0, day, m.credit_limit_minor, 0, 0, 0,
+                 0)
         self.entry("CustomerOpened", day, env, customer_ix=ix, customer_id=cid, currency=cur,
                    payment_terms_net_days=m.payment_terms_net_days,
                    credit_limit_minor=m.credit_limit_minor, **master)
@@ -470,9 +494,19 @@ class Decider:
         V.amount(amount, "amount_minor")
         if self.find(_INV, iid) is not None:
             raise error("DUPLICATE_INVOICE_NUMBER", f"invoice {iid!r} already exists")
+        if cr[5]:
+            raise error("CUSTOMER_ON_HOLD", f"customer {m.customer_id!r} is on hold: "
+                        f"{self.hold_reason(cust)}; release the hold before invoicing")
+        terms = self.invoice_terms(m, cust, issue, amount)
+        if terms is not None:
+            due = terms[1][-1][0]
+        check = self.credit_check(cust, cr, amount)
         ix = self.create(_INV, iid)
-        self.put(_INV, ix, cust, amount, issue, due, amount, 0, 0, 0)
+        disc, until = terms[2] if terms else (0, 0)
+        self.put(_INV, ix, cust, amount, issue, due, amount, 0, 0, 0, E.KIND_PRINCIPAL, disc,
+                 until)
         self.add_child(_INV, cust, ix)
+        self.balance(cust, amount)
         e = self.entry("InvoiceIssued", issue, env, invoice_ix=ix, invoice_id=iid,
                        customer_ix=cust, po_number=m.po_number, amount_minor=amount,
                        issue_day=issue, due_day=due)
@@ -484,6 +518,10 @@ class Decider:
                 t["quantity"].append(line.quantity)
                 t["unit_price_minor"].append(line.unit_price_minor)
         out.due_day = due
+        if terms is not None:
+            self.apply_terms(ix, terms, issue, env)
+        if check is not None:
+            self.record_credit_check(cust, ix, amount, check, issue, env, out)
 
     def _invoice(self, iid: str) -> tuple[int, tuple]:
         ix = self.must(_INV, iid, "invoice_id")
@@ -506,13 +544,18 @@ class Decider:
             raise error("DATE_BEFORE_ORIGIN", "effective_date is before the issue date")
         _not_before_reopening(r, day, m.invoice_id)
         self.put(_INV, ix, _4=0, _6=1)
+        self.balance(r[0], -r[1])
         self.entry("InvoiceVoided", day, env, invoice_ix=ix, amount_minor=r[1])
 
     # ---- cash application -----------------------------------------------------------------
 
     def _plan(self, cust: int, available: int, day: int, strategy: int,
-              given: Any, required: bool) -> list[tuple[int, int]]:
-        """(invoice index, amount, invoice id if known) getting `available`, effective `day`."""
+              given: Any, required: bool) -> list[tuple[int, int, str | None, int]]:
+        """(invoice index, amount, invoice id if known, early-payment discount taken) getting
+        `available`, effective `day`. Without a strategy or allocations, the customer's own
+        strategy applies (oldest due first by default)."""
+        if not given and strategy == pb.ALLOCATION_STRATEGY_UNSPECIFIED:
+            strategy = self.rec(_CUST, cust)[8] or pb.OLDEST_DUE_FIRST
         if given and strategy not in (pb.ALLOCATION_STRATEGY_UNSPECIFIED, pb.EXPLICIT):
             raise error("ALLOCATIONS_NOT_ALLOWED", "allocations are only for the EXPLICIT strategy")
         if strategy not in _STRATEGIES:
@@ -522,7 +565,7 @@ class Decider:
                 raise error("MISSING_FIELD", "EXPLICIT needs allocations")
             if len(given) > limits.allocations_per_command_max:
                 raise error("TOO_MANY_ITEMS", f"at most {limits.allocations_per_command_max} allocations")
-            plan: list[tuple[int, int, str | None]] = []
+            plan: list[tuple[int, int, str | None, int]] = []
             seen: set[int] = set()
             total = 0
             for n, a in enumerate(given):
@@ -544,7 +587,9 @@ class Decider:
                                 f" {amt} allocated")
                 _not_before_reopening(r, day, a.invoice_id)
                 total += amt
-                plan.append((ix, amt, a.invoice_id))
+                # Paying the discounted amount within the window settles the invoice.
+                disc = r[4] - amt if r[9] and day <= r[10] and r[4] - r[9] <= amt < r[4] else 0
+                plan.append((ix, amt, a.invoice_id, disc))
             if total > available:
                 raise error("ALLOCATION_EXCEEDS_AMOUNT", f"allocations sum to {total}, "
                             f"{available} available")
@@ -553,19 +598,26 @@ class Decider:
             if required:
                 raise error("INVALID_ENUM", "LEAVE_UNAPPLIED allocates nothing")
             return []
+        by_kind = strategy == pb.FEES_INTEREST_PRINCIPAL
         cands = []
         for ix in self.children(_INV, cust):
             r = self.rec(_INV, ix)
             if r[4] > 0 and not r[6] and r[2] <= day and r[7] <= day:
-                cands.append((r[3], r[2], ix, r[4]))
+                disc = r[9] if r[9] and day <= r[10] and r[9] < r[4] else 0
+                # Fees (kind 1), then interest (2), then principal (0), by due date within each.
+                cands.append(((r[8] - 1) % 3 if by_kind else 0, r[3], r[2], ix, r[4], disc))
         cands.sort(reverse=strategy == pb.NEWEST_DUE_FIRST)
         plan = []
         left = available
-        for _, _, ix, open_ in cands:
+        for _, _, _, ix, open_, disc in cands:
             if not left:
                 break
+            if disc and left >= open_ - disc:
+                plan.append((ix, open_ - disc, None, disc))
+                left -= open_ - disc
+                continue
             a = min(open_, left)
-            plan.append((ix, a, None))
+            plan.append((ix, a, None, 0))
             left -= a
         if required and not plan:
             raise error("NOTHING_TO_ALLOCATE", "no open invoice issued on or before the date")
@@ -573,10 +625,17 @@ class Decider:
 
     def _apply_plan(self, e: int, kind: int, src: int, plan, out: Outcome) -> int:
         total = 0
-        for inv, a, iid in plan:
+        for inv, a, iid, _ in plan:
             self.allocation(e, kind, src, inv, a)
             out.allocations.append((iid or self.id_of(_INV, inv), a))
             total += a
+        day, env = self._env["effective_day"][e], self.envelope_of(e)
+        for inv, _, _, disc in plan:
+            if disc:
+                self.close_rest(inv, src, disc, "DiscountTaken", day, env)
+                out.warnings.append("DISCOUNT_TAKEN")
+        if kind == E.SOURCE_PAYMENT:
+            self.short_pay_tolerance(plan, src, day, env, out)
         return total
 
     def _record_payment(self, m: pb.RecordPaymentRequest, env, out: Outcome) -> None:
@@ -596,8 +655,9 @@ class Decider:
             raise error("PAYMENT_EXISTS", f"payment {pid!r} already exists")
         plan = self._plan(cust, amount, day, m.strategy, m.allocations, required=False)
         ix = self.create(_PAY, pid)
-        unapplied = amount - sum(a for _, a, _ in plan)
+        unapplied = amount - sum(p[1] for p in plan)
         self.put(_PAY, ix, cust, amount, day, unapplied, 0, day)
+        self.balance(cust, -amount)
         self.add_child(_PAY, cust, ix)
         e = self.entry("PaymentRecorded", day, env, payment_ix=ix, payment_id=pid,
                        customer_ix=cust, amount_minor=amount, method=m.method, value_day=day,
@@ -617,8 +677,8 @@ class Decider:
             raise error("NOTHING_UNAPPLIED", f"payment {m.payment_id!r} has nothing unapplied")
         plan = self._plan(r[0], r[3], day, m.strategy, m.allocations, required=True)
         e = self.entry("PaymentAllocated", day, env, payment_ix=ix)
+        self.put(_PAY, ix, _3=r[3] - sum(p[1] for p in plan), _5=max(r[5], day))
         used = self._apply_plan(e, E.SOURCE_PAYMENT, ix, plan, out)
-        self.put(_PAY, ix, _3=r[3] - used, _5=max(r[5], day))
         out.unapplied_minor = r[3] - used
 
     def _reverse_payment(self, m: pb.ReversePaymentRequest, env, out: Outcome) -> None:
@@ -638,6 +698,8 @@ class Decider:
             self.allocation(e, E.SOURCE_PAYMENT, ix, inv, -a)
             out.allocations.append((self.id_of(_INV, inv), -a))
         self.put(_PAY, ix, _3=0, _4=1)
+        self.balance(r[0], r[1])
+        self.undo_closures(ix, day, env)
 
     # ---- credit notes, disputes, write-offs -----------------------------------------------
 
@@ -647,6 +709,7 @@ class Decider:
             raise error("CREDIT_NOTE_EXISTS", f"credit note {cnid!r} already exists")
         ix = self.create(_CN, cnid)
         self.put(_CN, ix, cust, amount, day, amount)
+        self.balance(cust, -amount)
         self.add_child(_CN, cust, ix)
         e = self.entry("CreditNoteIssued", day, env, credit_note_ix=ix, credit_note_id=cnid,
                        customer_ix=cust, amount_minor=amount, issue_day=day,
@@ -656,7 +719,7 @@ class Decider:
             # Dated before a reversal reopened the invoice: kept as account credit.
             applied = min(amount, ir[4]) if day >= ir[7] else 0
             if applied:
-                self._apply_plan(e, E.SOURCE_CREDIT_NOTE, ix, [(invoice, applied, None)], out)
+                self._apply_plan(e, E.SOURCE_CREDIT_NOTE, ix, [(invoice, applied, None, 0)], out)
                 self.put(_CN, ix, _3=amount - applied)
         out.unapplied_minor = self.rec(_CN, ix)[3]
 
@@ -713,7 +776,7 @@ class Decider:
         if self.find(_DSP, did) is not None:
             raise error("DISPUTE_EXISTS", f"dispute {did!r} already exists")
         ix = self.create(_DSP, did)
-        self.put(_DSP, ix, inv, amount, day, 1)
+        self.put(_DSP, ix, inv, amount, day, 1, 0)
         self.put(_INV, inv, _5=r[5] + amount)
         self.entry("DisputeOpened", day, env, dispute_ix=ix, dispute_id=did, invoice_ix=inv,
                    amount_minor=amount, reason_code=m.reason_code)
@@ -721,7 +784,7 @@ class Decider:
     def _resolve_dispute(self, m: pb.ResolveDisputeRequest, env, out: Outcome) -> None:
         V.person(m.actor, m.reason, "a dispute resolution")
         ix = self.must(_DSP, m.dispute_id, "dispute_id")
-        inv, amount, opened, is_open = self.rec(_DSP, ix)
+        inv, amount, opened, is_open, _ = self.rec(_DSP, ix)
         if not is_open:
             raise error("DISPUTE_NOT_OPEN", f"dispute {m.dispute_id!r} is already resolved")
         day = V.day(m.resolved_date, "resolved_date")
@@ -765,6 +828,8 @@ class Decider:
             raise error("WRITE_OFF_EXCEEDS_OPEN", f"invoice {m.invoice_id!r} has {r[4]} open")
         _not_before_reopening(r, day, m.invoice_id)
         self.put(_INV, ix, _4=r[4] - amount)
+        self.balance(r[0], -amount)
+        self._add_bad_debt(r[0], 0, amount)
         self.entry("InvoiceWrittenOff", day, env, invoice_ix=ix, amount_minor=amount)
 
     # ---- portfolio risk (issue 6): derived data, no money moves ----------------------------

@@ -263,6 +263,21 @@ class Ledger:
                 sub.future.set_exception(error("SHUTTING_DOWN", "the ledger is closed"))
 
     def _commit(self, group: list[_Submission]) -> None:
+        """Commit a group; a dunning run (a submission of that one command) gets a group of
+        its own, so it is decided against committed state alone, in one vectorised pass."""
+        part: list[_Submission] = []
+        for sub in group:
+            if len(sub.commands) == 1 and sub.commands[0].WhichOneof("command") == "run_dunning":
+                if part:
+                    self._commit_one(part)
+                    part = []
+                self._commit_one([sub])
+            else:
+                part.append(sub)
+        if part:
+            self._commit_one(part)
+
+    def _commit_one(self, group: list[_Submission]) -> None:
         S, d = self.state, self._decider
         d.reset()
         first = S.head_position + 1

@@ -20,8 +20,11 @@ import hashlib
 import numpy as np
 
 from arledger.domain import entries as E
+from arledger.domain import policies as P
 from arledger.engine.segment import GENESIS_HASH, Segment
 
+# Dunning marks are a threshold (days past due, possibly negative) + DUN_BASE; 0 = none yet.
+DUN_BASE = 100_000
 # Journal kinds: whose open amount a row moves.
 J_INVOICE, J_CASH, J_CREDIT, J_DISPUTED = 0, 1, 2, 3
 
@@ -67,16 +70,29 @@ class Columns:
 
 class State:
     def __init__(self) -> None:
+        # balance: live running balance (open - unapplied cash - unapplied credit) for the
+        # credit check; on_hold, over_limit (action override) and strategy (cash application
+        # default) are the customer's credit-control settings (0 = none / the policy's).
         self.customers = Columns({"currency": "<i2", "net_days": "<i4", "credit_limit": "<i8",
-                                  "closed": "|u1", "opened_day": "<i4"})
+                                  "closed": "|u1", "opened_day": "<i4", "balance": "<i8",
+                                  "on_hold": "|u1", "over_limit": "|u1", "strategy": "|u1"})
         self.customer_ids: list[str] = []
         self.customer_ix: dict[str, int] = {}
         self.currencies: list[str] = []
         # Master data text, by customer index: [name, billing_contact, 6 address lines].
         self.master: list[list[str]] = []
+        # kind: principal, fee or interest (E.KIND_*); disc/disc_until: early-payment discount
+        # still available and its last day; inst_first/inst_n: its rows in `installments`
+        # (inst_n 0 = one due date, the invoice's own); dun_mark/int_day: the days-past-due
+        # threshold of the last dunning step taken (+ DUN_BASE; 0 = none) and the day interest
+        # was last assessed to (for invoices without installments).
         self.invoices = Columns({"customer": "<i4", "amount": "<i8", "issue_day": "<i4",
                                  "due_day": "<i4", "open": "<i8", "disputed": "<i8",
-                                 "voided": "|u1", "reopen_day": "<i4"})
+                                 "voided": "|u1", "reopen_day": "<i4", "kind": "|u1",
+                                 "disc": "<i8", "disc_until": "<i4", "inst_first": "<i8",
+                                 "inst_n": "<i4", "dun_mark": "<i4", "int_day": "<i4"})
+        self.installments = Columns({"invoice": "<i8", "number": "<i4", "due_day": "<i4",
+                                     "amount": "<i8", "dun_mark": "<i4", "int_day": "<i4"})
         self.invoice_ids: list[str] = []
         self.invoice_ix: dict[str, int] = {}
         self.po_numbers: list[str] = []
@@ -92,7 +108,9 @@ class State:
         self.credit_note_ids: list[str] = []
         self.credit_note_ix: dict[str, int] = {}
         self.disputes = Columns({"invoice": "<i8", "amount": "<i8", "opened_day": "<i4",
-                                 "open": "|u1"})
+                                 "open": "|u1", "review_day": "<i4", "outcome": "|u1",
+                                 "resolved_day": "<i4"})
+        self.dispute_reasons: list[str] = []
         self.dispute_ids: list[str] = []
         self.dispute_ix: dict[str, int] = {}
         # Per customer: indexes of its invoices, payments, credit notes (creation order).
@@ -103,6 +121,7 @@ class State:
         # statement line is a journal row, and its position is what an inclusion proof names).
         self.journal = Columns({"kind": "|u1", "item": "<i8", "customer": "<i4", "day": "<i4",
                                 "seq": "<i4", "delta": "<i8", "etype": "|u1", "pos": "<i8"})
+        self._init_credit_control()
         # Every master-data change (CustomerUpdated): customer, effective day, segment, bits.
         self.master_changes = Columns({"customer": "<i4", "day": "<i4", "seq": "<i4",
                                        "changed": "|u1"})
@@ -127,6 +146,52 @@ class State:
                                  "customer_count": "<i8", "model": "<i4"})
         self.rescore_digests: list[str] = []
         self.rescore_summaries: list[str] = []
+
+    def _init_credit_control(self) -> None:
+        """Issue 4's state: policies (versioned), promises, dunning, sales, credit events."""
+        # Payment terms and dunning ladders: one index per version; by id -> indexes in order.
+        self.terms: list[P.PaymentTerms] = []
+        self.terms_ids: list[str] = []
+        self.terms_versions: dict[str, list[int]] = {}
+        self.dunning_policies: list[P.DunningPolicy] = []
+        self.dunning_policy_ids: list[str] = []
+        self.dunning_versions: dict[str, list[int]] = {}
+        self.credit_policies: list[P.CreditPolicy] = []
+        # Sparse per-customer settings: terms id and dunning policy id of their own.
+        self.customer_terms: dict[int, str] = {}
+        self.customer_dunning: dict[int, str] = {}
+        self.invoice_terms: dict[int, int] = {}
+        # Per customer, in log order: (kind, day, position, actor, reason, *figures) of
+        # holds, limit changes and credit checks (few per customer; the account view).
+        self.credit_events: dict[int, list[tuple]] = {}
+        self.promises = Columns({"customer": "<i4", "amount": "<i8", "made_day": "<i4",
+                                 "inst_first": "<i8", "inst_n": "<i4", "inv_first": "<i8",
+                                 "inv_n": "<i4", "broken": "|u1"})
+        self.promise_ids: list[str] = []
+        self.promise_ix: dict[str, int] = {}
+        self.promise_installments = Columns({"promise": "<i8", "due_day": "<i4",
+                                             "amount": "<i8"})
+        self.promise_invoices = Columns({"promise": "<i8", "invoice": "<i8"})
+        self.customer_promises: dict[int, list[int]] = {}
+        # pos: the step's log position; fee_inv / int_inv: its charge invoices (-1: none).
+        self.dunning_steps = Columns({"invoice": "<i8", "installment": "<i4", "level": "<i4",
+                                      "policy": "<i4", "day": "<i4", "dpd": "<i4",
+                                      "open": "<i8", "fee": "<i8", "interest": "<i8",
+                                      "pos": "<i8", "fee_inv": "<i8", "int_inv": "<i8"})
+        self.sales = Columns({"face": "<i8", "price": "<i8", "price_bp": "<i4", "day": "<i4"})
+        self.sale_ids: list[str] = []
+        self.sale_ix: dict[str, int] = {}
+        self.sale_agencies: list[str] = []
+        # invoice -> (sale, amount sold) while sold (a recall removes it).
+        self.invoice_sale: dict[int, tuple[int, int]] = {}
+        # Discounts a payment took and small balances it closed, per invoice (what its
+        # reversal undoes).
+        self.payment_discounts: dict[int, dict[int, int]] = {}
+        self.payment_small_writeoffs: dict[int, dict[int, int]] = {}
+        # Per customer: bad debt written off, recovered, sold (face), in minor units.
+        self.customer_bad_debt: dict[int, list[int]] = {}
+        self.recovery_ids: set[str] = set()
+        self.refund_ids: set[str] = set()
 
     # ---- the fold -------------------------------------------------------------------------
 
@@ -177,8 +242,7 @@ class State:
                     m[2:8] = [c[a][i] for a in E.ADDRESS_COLUMNS]
                 if ch & E.CHANGED_NET_DAYS:
                     cu.net_days[ix] = c["payment_terms_net_days"][i]
-                if ch & E.CHANGED_LIMIT:
-                    cu.credit_limit[ix] = c["credit_limit_minor"][i]
+                # CHANGED_LIMIT is folded in log order with the other credit events below.
         c = t.get("CustomerClosed")
         if c is not None:
             self.customers.closed[c["customer_ix"]] = 1
@@ -251,15 +315,20 @@ class State:
                                          opened_day=eff[c["_e"]], open=1)
             assert first == int(c["dispute_ix"][0])
             _created(self.dispute_ids, self.dispute_ix, c["dispute_id"], first)
+            self.dispute_reasons.extend(c["reason_code"])
             journal(J_DISPUTED, c["invoice_ix"], c["_e"], c["amount_minor"])
         c = t.get("DisputeResolved")
         if c is not None:
             d = c["dispute_ix"]
             self.disputes.open[d] = 0
+            self.disputes.outcome[d] = c["outcome"]
+            self.disputes.resolved_day[d] = eff[c["_e"]]
             journal(J_DISPUTED, self.disputes.invoice[d], c["_e"], -self.disputes.amount[d])
         c = t.get("InvoiceWrittenOff")
         if c is not None:
             journal(J_INVOICE, c["invoice_ix"], c["_e"], -c["amount_minor"])
+            self._bad_debt(c["invoice_ix"], c["amount_minor"], 0)
+        self._fold_credit_control(t, env, eff, seg, journal)
         c = t.get("RiskModelRegistered")
         if c is not None:
             _created(self.risk_model_versions, self.risk_model_ix, c["model_version"],
@@ -295,6 +364,209 @@ class State:
         if len(eff):
             self.max_effective_day = max(self.max_effective_day, int(eff.max()))
 
+    def _fold_credit_control(self, t: dict, env: dict, eff: np.ndarray, seg: Segment,
+                             journal) -> None:  # type: ignore[no-untyped-def]
+        """Issue 4's entry types: policies, terms, charges, discounts, promises, dunning,
+        sales, refunds, and (in log order) the credit events of customers."""
+        for name, defs, ids, versions, parse in (
+                ("PaymentTermsDefined", self.terms, self.terms_ids, self.terms_versions,
+                 P.PaymentTerms.from_json),
+                ("DunningPolicyDefined", self.dunning_policies, self.dunning_policy_ids,
+                 self.dunning_versions, P.DunningPolicy.from_json)):
+            c = t.get(name)
+            if c is not None:
+                id_col = "terms_id" if name == "PaymentTermsDefined" else "policy_id"
+                for pid, text in zip(c[id_col], c["definition"]):
+                    versions.setdefault(pid, []).append(len(defs))
+                    defs.append(parse(text))
+                    ids.append(pid)
+        c = t.get("CreditPolicyDefined")
+        if c is not None:
+            self.credit_policies.extend(P.CreditPolicy.from_json(x) for x in c["definition"])
+        inv = self.invoices
+        c = t.get("InvoiceTermsApplied")
+        if c is not None:
+            inv.disc[c["invoice_ix"]] = c["discount_minor"]
+            inv.disc_until[c["invoice_ix"]] = c["discount_until_day"]
+            self.invoice_terms.update(zip(c["invoice_ix"].tolist(), c["terms_ix"].tolist()))
+        c = t.get(E.INSTALLMENTS)
+        if c is not None:
+            k = len(c["_e"])
+            first = self.installments.append(k, invoice=c["invoice_ix"], number=c["number"],
+                                             due_day=c["due_day"], amount=c["amount_minor"])
+            starts = np.flatnonzero(c["number"] == 1)  # an invoice's rows are consecutive
+            owners = c["invoice_ix"][starts]
+            inv.inst_first[owners] = first + starts
+            inv.inst_n[owners] = np.diff(np.append(starts, k))
+        c = t.get("ChargeAssessed")
+        if c is not None:
+            inv.kind[c["invoice_ix"]] = c["charge_kind"]
+        for name, per_payment in (("DiscountTaken", self.payment_discounts),
+                                  ("SmallBalanceWrittenOff", self.payment_small_writeoffs)):
+            c = t.get(name)
+            if c is None:
+                continue
+            journal(J_INVOICE, c["invoice_ix"], c["_e"], -c["amount_minor"])
+            if name == "DiscountTaken":  # taken (or, once reversed, no longer on offer)
+                inv.disc[c["invoice_ix"]] = 0
+            for p, i, a in zip(c["payment_ix"].tolist(), c["invoice_ix"].tolist(),
+                               c["amount_minor"].tolist()):
+                d = per_payment.setdefault(p, {})
+                d[i] = d.get(i, 0) + a
+                if not d[i]:
+                    del d[i]
+                    if not d:
+                        del per_payment[p]
+        c = t.get("ReceivablesSold")
+        if c is not None:
+            k = len(c["_e"])
+            first = self.sales.append(k, face=c["face_minor"], price=c["price_minor"],
+                                      price_bp=c["price_bp"], day=eff[c["_e"]])
+            _created(self.sale_ids, self.sale_ix, c["sale_id"], first)
+            self.sale_agencies.extend(c["agency"])
+        c = t.get("InvoiceSold")
+        if c is not None:
+            journal(J_INVOICE, c["invoice_ix"], c["_e"], -c["amount_minor"])
+            for i, sale, a in zip(c["invoice_ix"].tolist(), c["sale_ix"].tolist(),
+                                  c["amount_minor"].tolist()):
+                self.invoice_sale[i] = (sale, a)
+            self._bad_debt(c["invoice_ix"], c["amount_minor"], 2)
+        c = t.get("InvoiceRecalled")
+        if c is not None:
+            journal(J_INVOICE, c["invoice_ix"], c["_e"], c["amount_minor"])
+            for i in c["invoice_ix"].tolist():
+                del self.invoice_sale[i]
+            self._bad_debt(c["invoice_ix"], -c["amount_minor"], 2)
+        c = t.get("UnappliedRefunded")
+        if c is not None:
+            self.refund_ids.update(c["refund_id"])
+            for kind, col in ((J_CASH, "payment_ix"), (J_CREDIT, "credit_note_ix")):
+                m = c[col] >= 0
+                if m.any():
+                    journal(kind, c[col][m], c["_e"][m], -c["amount_minor"][m])
+        c = t.get("BadDebtRecovered")
+        if c is not None:
+            self.recovery_ids.update(c["recovery_id"])
+            for cust, a in zip(c["customer_ix"].tolist(), c["amount_minor"].tolist()):
+                self.customer_bad_debt.setdefault(cust, [0, 0, 0])[1] += a
+        c = t.get("PromiseMade")
+        if c is not None:
+            pi, pv = t[E.PROMISE_INSTALLMENTS], t.get(E.PROMISE_INVOICES)
+            for i in range(len(c["_e"])):
+                e = c["_e"][i]
+                rows = np.flatnonzero(pi["_e"] == e)
+                ifirst = self.promise_installments.append(
+                    len(rows), promise=pi["promise_ix"][rows], due_day=pi["due_day"][rows],
+                    amount=pi["amount_minor"][rows])
+                vrows = np.flatnonzero(pv["_e"] == e) if pv is not None else np.zeros(0, int)
+                vfirst = self.promise_invoices.append(
+                    len(vrows), promise=c["promise_ix"][i],
+                    invoice=pv["invoice_ix"][vrows] if len(vrows) else 0)
+                cust = int(c["customer_ix"][i])
+                ix = self.promises.append(1, customer=cust, amount=c["amount_minor"][i],
+                                          made_day=eff[e], inst_first=ifirst,
+                                          inst_n=len(rows), inv_first=vfirst, inv_n=len(vrows))
+                assert ix == int(c["promise_ix"][i])
+                self.promise_ids.append(c["promise_id"][i])
+                self.promise_ix[c["promise_id"][i]] = ix
+                self.customer_promises.setdefault(cust, []).append(ix)
+        c = t.get("PromiseBroken")
+        if c is not None:
+            self.promises.broken[c["promise_ix"]] = 1
+        c = t.get("DisputeReviewStarted")
+        if c is not None:
+            self.disputes.review_day[c["dispute_ix"]] = eff[c["_e"]]
+        c = t.get("DunningStepTaken")
+        if c is not None:
+            k = len(c["_e"])
+            first = self.dunning_steps.append(
+                k, invoice=c["invoice_ix"], installment=c["installment"], level=c["level"],
+                policy=c["policy_ix"], day=eff[c["_e"]], dpd=c["days_past_due"],
+                open=c["open_minor"], fee=c["fee_minor"], interest=c["interest_minor"],
+                pos=seg.first_position + c["_e"], fee_inv=-1, int_inv=-1)
+            ch = t.get("ChargeAssessed")
+            if ch is not None:  # a step's charges follow it at once
+                step = first + np.searchsorted(c["_e"], ch["_e"], side="right") - 1
+                ok = step >= first
+                for kind, col in ((E.KIND_FEE, self.dunning_steps.fee_inv),
+                                  (E.KIND_INTEREST, self.dunning_steps.int_inv)):
+                    m = ok & (ch["charge_kind"] == kind)
+                    col[step[m]] = ch["invoice_ix"][m]
+            i = c["invoice_ix"]
+            multi = inv.inst_n[i] > 0
+            rows = inv.inst_first[i[multi]] + c["installment"][multi] - 1
+            # The threshold reached (not the level's number): a later ladder version takes a
+            # step only where its level's threshold is beyond it.
+            lv = DUN_BASE + np.asarray(
+                [self.dunning_policies[p].levels[n - 1].days_past_due
+                 for p, n in zip(c["policy_ix"].tolist(), c["level"].tolist())], dtype=np.int32)
+            ist = self.installments
+            ist.dun_mark[rows] = np.maximum(ist.dun_mark[rows], lv[multi])
+            inv.dun_mark[i[~multi]] = np.maximum(inv.dun_mark[i[~multi]], lv[~multi])
+            charged = c["interest_minor"] > 0
+            ist.int_day[rows[charged[multi]]] = eff[c["_e"][multi & charged]]
+            inv.int_day[i[~multi & charged]] = eff[c["_e"][~multi & charged]]
+        self._fold_credit_events(t, env, eff, seg)
+
+    def _fold_credit_events(self, t: dict, env: dict, eff: np.ndarray, seg: Segment) -> None:
+        """Holds, limits, customer policies and credit checks: folded in log order, since
+        one segment may place and release a hold, or change a limit twice."""
+        events = []
+        for name in ("CustomerPoliciesSet", "CreditLimitChanged", "CreditCheckDecided",
+                     "CustomerHoldPlaced", "CustomerHoldReleased", "CustomerUpdated"):
+            c = t.get(name)
+            if c is not None:
+                events.extend((int(e), name, r) for r, e in enumerate(c["_e"].tolist()))
+        if not events:
+            return
+        cu = self.customers
+        for e, name, r in sorted(events):
+            c = t[name]
+            ix = int(c["customer_ix"][r])
+            head = (int(eff[e]), seg.first_position + e, env["actor"][e], env["reason"][e])
+            log = self.credit_events.setdefault(ix, [])
+            if name == "CustomerUpdated":
+                if int(c["changed"][r]) & E.CHANGED_LIMIT:
+                    new = int(c["credit_limit_minor"][r])
+                    log.append(("LIMIT",) + head + (int(cu.credit_limit[ix]), new))
+                    cu.credit_limit[ix] = new
+                else:
+                    self.credit_events[ix] = log or self.credit_events.pop(ix) and log
+            elif name == "CreditLimitChanged":
+                cu.credit_limit[ix] = c["new_limit_minor"][r]
+                log.append(("LIMIT",) + head + (int(c["old_limit_minor"][r]),
+                                                int(c["new_limit_minor"][r])))
+            elif name == "CustomerHoldPlaced":
+                cu.on_hold[ix] = 1
+                log.append(("HOLD_PLACED",) + head + (int(c["hold_source"][r]),))
+            elif name == "CustomerHoldReleased":
+                cu.on_hold[ix] = 0
+                log.append(("HOLD_RELEASED",) + head + (0,))
+            elif name == "CreditCheckDecided":
+                log.append(("CREDIT_CHECK",) + head + (
+                    int(c["invoice_ix"][r]), int(c["over_limit_action"][r]),
+                    int(c["exposure_before_minor"][r]), int(c["invoice_minor"][r]),
+                    int(c["limit_minor"][r])))
+            else:  # CustomerPoliciesSet
+                if c["terms_id"][r]:
+                    self.customer_terms[ix] = c["terms_id"][r]
+                if c["dunning_policy_id"][r]:
+                    self.customer_dunning[ix] = c["dunning_policy_id"][r]
+                if c["over_limit_action"][r]:
+                    cu.over_limit[ix] = c["over_limit_action"][r]
+                if c["allocation_strategy"][r]:
+                    cu.strategy[ix] = c["allocation_strategy"][r]
+                log.append(("POLICIES",) + head + (c["terms_id"][r], int(c["over_limit_action"][r]),
+                                                   int(c["allocation_strategy"][r]),
+                                                   c["dunning_policy_id"][r]))
+            if not log:
+                del self.credit_events[ix]
+
+    def _bad_debt(self, invoices: np.ndarray, amounts: np.ndarray, which: int) -> None:
+        """Per customer: written off (0), recovered (1), sold (2), in minor units."""
+        for cust, a in zip(self.invoices.customer[invoices].tolist(), amounts.tolist()):
+            self.customer_bad_debt.setdefault(cust, [0, 0, 0])[which] += a
+
     def _post(self, kind: np.ndarray, item: np.ndarray, day: np.ndarray, delta: np.ndarray,
               seq: int, etype: np.ndarray, pos: np.ndarray) -> None:
         cust = np.empty(len(item), dtype=np.int32)
@@ -305,6 +577,8 @@ class State:
             cust[m] = owner[item[m]]
         self.journal.append(len(item), kind=kind, item=item, customer=cust, day=day, seq=seq,
                             delta=delta, etype=etype, pos=pos)
+        sign = np.where(kind == J_INVOICE, 1, np.where(kind == J_DISPUTED, 0, -1))
+        np.add.at(self.customers.balance, cust, sign * delta)
         for k, items in ((J_INVOICE, self.invoices.open), (J_CASH, self.payments.unapplied),
                          (J_CREDIT, self.credit_notes.unapplied),
                          (J_DISPUTED, self.invoices.disputed)):

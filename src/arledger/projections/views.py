@@ -14,6 +14,7 @@ import numpy as np
 
 from arledger.domain.errors import error
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
+from arledger.projections.collections import installment_rows
 
 DEFAULT_EDGES_DAYS = (30, 60, 90, 120)
 KIND_INVOICE, KIND_PAYMENT, KIND_CREDIT_NOTE = "INVOICE", "PAYMENT", "CREDIT_NOTE"
@@ -92,13 +93,13 @@ def open_amounts(S: State, as_of: int, known_seq: int, customer: int | None) -> 
 
 def balance(S: State, customer: int, as_of: int, known_seq: int) -> dict:
     o = open_amounts(S, as_of, known_seq, customer)
-    due = S.invoices.due_day[o.invoices]
+    rows = installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
     open_ = int(o.invoice_open.sum())
     cash = int(o.payment_unapplied.sum())
     credit = int(o.credit_unapplied.sum())
     bal = open_ - cash - credit
     limit = int(S.customers.credit_limit[customer])
-    return {"open_minor": open_, "overdue_minor": int(o.invoice_open[due < as_of].sum()),
+    return {"open_minor": open_, "overdue_minor": int(rows.open[rows.due_day < as_of].sum()),
             "unapplied_cash_minor": cash, "unapplied_credit_minor": credit,
             "disputed_minor": int(o.invoice_disputed.sum()), "balance_minor": bal,
             "credit_limit_minor": limit, "headroom_minor": limit - bal}
@@ -154,20 +155,22 @@ def aging(S: State, customer: int | None, as_of: int, known_seq: int,
     """Aging per currency: buckets + unapplied (negative) = balance, for each row."""
     o = open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
-    ref = inv.issue_day[o.invoices] if basis_invoice_date else inv.due_day[o.invoices]
+    # One row per installment (an invoice without installments is one row).
+    rows = installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
+    ref = inv.issue_day[rows.invoice] if basis_invoice_date else rows.due_day
     days = as_of - ref.astype(np.int64)
     edges_a = np.asarray(edges, dtype=np.int64)
     bucket = np.where(days <= 0, 0, np.searchsorted(edges_a, days, side="left") + 1)
     nb = len(edges) + 1 + 1
     cur_of = S.customers.currency
     ncur = max(len(S.currencies), 1)
-    inv_cur = cur_of[inv.customer[o.invoices]].astype(np.int64)
+    row_cur = cur_of[inv.customer[rows.invoice]].astype(np.int64)
     grid = np.zeros(ncur * nb, dtype=np.int64)
-    np.add.at(grid, inv_cur * nb + bucket, o.invoice_open)
+    np.add.at(grid, row_cur * nb + bucket, rows.open)
     grid = grid.reshape(ncur, nb)
     disputed = np.zeros(ncur, dtype=np.int64)
-    np.add.at(disputed, inv_cur, o.invoice_disputed)
-    count = np.bincount(inv_cur, minlength=ncur)
+    np.add.at(disputed, row_cur, rows.disputed)
+    count = np.bincount(cur_of[inv.customer[o.invoices]].astype(np.int64), minlength=ncur)
     unapplied = np.zeros(ncur, dtype=np.int64)
     np.add.at(unapplied, cur_of[S.payments.customer[o.payments]].astype(np.int64),
               -o.payment_unapplied)

@@ -57,6 +57,7 @@ def _result(o: Outcome) -> lpb.CommandResult:
         r.allocations.add(invoice_id=inv, amount_minor=amt)
     if o.due_day is not None:
         r.due_date = day_to_iso(o.due_day)
+    r.warnings.extend(o.warnings)
     return r
 
 
@@ -92,6 +93,32 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     OpenCustomer = UpdateCustomer = CloseCustomer = IssueInvoice = VoidInvoice = _one
     RecordPayment = AllocatePayment = ReversePayment = IssueCreditNote = _one
     AllocateCreditNote = OpenDispute = ResolveDispute = WriteOffInvoice = _one
+    DefinePaymentTerms = DefineCreditPolicy = SetCustomerPolicies = ChangeCreditLimit = _one
+    PlaceHold = ReleaseHold = ReviewDispute = RecordPromise = DefineDunningPolicy = _one
+    WriteOffCustomer = RecordRecovery = SellReceivables = RecallSoldReceivables = _one
+    RefundUnapplied = _one
+
+    @_guard
+    def RunDunning(self, request, context):  # type: ignore[no-untyped-def]
+        from arledger.engine.dunning import notices
+        (o,) = self.ledger.submit([cpb.Command(run_dunning=request)])
+        if o.status == "REJECTED":
+            raise o.error
+        res = lpb.DunningRunResult(result=_result(o), as_of=request.as_of_date)
+        with self.ledger.reading() as S:
+            for n in notices(S, o.position, o.entry_count):
+                items = n.pop("items")
+                n.pop("level")
+                note = res.notices.add(**n)
+                for it in items:
+                    it["due_date"] = day_to_iso(it.pop("due_day"))
+                    note.items.add(**it)
+        run = o.detail  # counts of this decision (a DUPLICATE answers with the notices only)
+        if run is not None:
+            res.steps, res.holds_placed = len(run.steps), len(run.holds)
+            res.promises_broken = len(run.broken_promises)
+            res.skipped_disputed, res.skipped_promised = run.skipped_disputed, run.skipped_promised
+        return res
 
     @_guard
     def SubmitBatch(self, request, context):  # type: ignore[no-untyped-def]
@@ -249,6 +276,16 @@ class QueryServicer(lgrpc.QueryServiceServicer):
         for r in rep["rows"]:
             out.rows.add(**r)
         return out
+
+
+    @_guard
+    def GetAccount(self, request, context):  # type: ignore[no-untyped-def]
+        from arledger.projections.collections import account
+        as_of = self._as_of(request.as_of)
+        known_at = self._known_at(request)
+        with self.ledger.reading() as S:
+            ix = self._customer(S, request.customer_id)
+            return lpb.Account(**account(S, ix, as_of, views.known_seq_at(S, known_at)))
 
 
 def _position(S, known_seq: int) -> int:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ class AllocationStrategy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXPLICIT: _ClassVar[AllocationStrategy]
     LEAVE_UNAPPLIED: _ClassVar[AllocationStrategy]
     NEWEST_DUE_FIRST: _ClassVar[AllocationStrategy]
+    FEES_INTEREST_PRINCIPAL: _ClassVar[AllocationStrategy]
 
 class ReversalReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -40,6 +41,28 @@ class DisputeOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DISPUTE_UPHELD: _ClassVar[DisputeOutcome]
     DISPUTE_REJECTED: _ClassVar[DisputeOutcome]
     DISPUTE_PARTIALLY_UPHELD: _ClassVar[DisputeOutcome]
+
+class TermsBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TERMS_BASIS_UNSPECIFIED: _ClassVar[TermsBasis]
+    NET: _ClassVar[TermsBasis]
+    END_OF_MONTH: _ClassVar[TermsBasis]
+
+class OverLimitAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OVER_LIMIT_ACTION_UNSPECIFIED: _ClassVar[OverLimitAction]
+    REJECT: _ClassVar[OverLimitAction]
+    HOLD: _ClassVar[OverLimitAction]
+    WARN: _ClassVar[OverLimitAction]
+
+class DunningAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DUNNING_ACTION_UNSPECIFIED: _ClassVar[DunningAction]
+    REMINDER: _ClassVar[DunningAction]
+    SECOND_NOTICE: _ClassVar[DunningAction]
+    FINAL_NOTICE: _ClassVar[DunningAction]
+    HOLD_ACCOUNT: _ClassVar[DunningAction]
+    HAND_TO_AGENCY: _ClassVar[DunningAction]
 PAYMENT_METHOD_UNSPECIFIED: PaymentMethod
 BANK_TRANSFER: PaymentMethod
 CHEQUE: PaymentMethod
@@ -53,6 +76,7 @@ OLDEST_DUE_FIRST: AllocationStrategy
 EXPLICIT: AllocationStrategy
 LEAVE_UNAPPLIED: AllocationStrategy
 NEWEST_DUE_FIRST: AllocationStrategy
+FEES_INTEREST_PRINCIPAL: AllocationStrategy
 REVERSAL_REASON_UNSPECIFIED: ReversalReason
 RETURNED_CHEQUE: ReversalReason
 FAILED_DIRECT_DEBIT: ReversalReason
@@ -62,6 +86,19 @@ DISPUTE_OUTCOME_UNSPECIFIED: DisputeOutcome
 DISPUTE_UPHELD: DisputeOutcome
 DISPUTE_REJECTED: DisputeOutcome
 DISPUTE_PARTIALLY_UPHELD: DisputeOutcome
+TERMS_BASIS_UNSPECIFIED: TermsBasis
+NET: TermsBasis
+END_OF_MONTH: TermsBasis
+OVER_LIMIT_ACTION_UNSPECIFIED: OverLimitAction
+REJECT: OverLimitAction
+HOLD: OverLimitAction
+WARN: OverLimitAction
+DUNNING_ACTION_UNSPECIFIED: DunningAction
+REMINDER: DunningAction
+SECOND_NOTICE: DunningAction
+FINAL_NOTICE: DunningAction
+HOLD_ACCOUNT: DunningAction
+HAND_TO_AGENCY: DunningAction
 
 class Address(_message.Message):
     __slots__ = ("line1", "line2", "city", "region", "postal_code", "country")
@@ -154,7 +191,7 @@ class InvoiceLine(_message.Message):
     def __init__(self, description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price_minor: _Optional[int] = ...) -> None: ...
 
 class IssueInvoiceRequest(_message.Message):
-    __slots__ = ("request_id", "actor", "reason", "invoice_id", "customer_id", "po_number", "issue_date", "due_date", "currency", "amount_minor", "lines")
+    __slots__ = ("request_id", "actor", "reason", "invoice_id", "customer_id", "po_number", "issue_date", "due_date", "currency", "amount_minor", "lines", "terms_id", "terms_version")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -166,6 +203,8 @@ class IssueInvoiceRequest(_message.Message):
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
+    TERMS_ID_FIELD_NUMBER: _ClassVar[int]
+    TERMS_VERSION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     actor: str
     reason: str
@@ -177,7 +216,9 @@ class IssueInvoiceRequest(_message.Message):
     currency: str
     amount_minor: int
     lines: _containers.RepeatedCompositeFieldContainer[InvoiceLine]
-    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., invoice_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., po_number: _Optional[str] = ..., issue_date: _Optional[str] = ..., due_date: _Optional[str] = ..., currency: _Optional[str] = ..., amount_minor: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[InvoiceLine, _Mapping]]] = ...) -> None: ...
+    terms_id: str
+    terms_version: int
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., invoice_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., po_number: _Optional[str] = ..., issue_date: _Optional[str] = ..., due_date: _Optional[str] = ..., currency: _Optional[str] = ..., amount_minor: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[InvoiceLine, _Mapping]]] = ..., terms_id: _Optional[str] = ..., terms_version: _Optional[int] = ...) -> None: ...
 
 class VoidInvoiceRequest(_message.Message):
     __slots__ = ("request_id", "actor", "reason", "invoice_id", "effective_date")
@@ -361,8 +402,312 @@ class WriteOffInvoiceRequest(_message.Message):
     effective_date: str
     def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., invoice_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., effective_date: _Optional[str] = ...) -> None: ...
 
+class TermsInstallment(_message.Message):
+    __slots__ = ("percent_bp", "days")
+    PERCENT_BP_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    percent_bp: int
+    days: int
+    def __init__(self, percent_bp: _Optional[int] = ..., days: _Optional[int] = ...) -> None: ...
+
+class DefinePaymentTermsRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "terms_id", "basis", "days", "day_of_month", "installments", "discount_bp", "discount_days", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    TERMS_ID_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    DAY_OF_MONTH_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_BP_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_DAYS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    terms_id: str
+    basis: TermsBasis
+    days: int
+    day_of_month: int
+    installments: _containers.RepeatedCompositeFieldContainer[TermsInstallment]
+    discount_bp: int
+    discount_days: int
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., terms_id: _Optional[str] = ..., basis: _Optional[_Union[TermsBasis, str]] = ..., days: _Optional[int] = ..., day_of_month: _Optional[int] = ..., installments: _Optional[_Iterable[_Union[TermsInstallment, _Mapping]]] = ..., discount_bp: _Optional[int] = ..., discount_days: _Optional[int] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class DefineCreditPolicyRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "over_limit_action", "hold_days_past_due", "short_pay_tolerance_minor", "short_pay_tolerance_bp", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    OVER_LIMIT_ACTION_FIELD_NUMBER: _ClassVar[int]
+    HOLD_DAYS_PAST_DUE_FIELD_NUMBER: _ClassVar[int]
+    SHORT_PAY_TOLERANCE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    SHORT_PAY_TOLERANCE_BP_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    over_limit_action: OverLimitAction
+    hold_days_past_due: int
+    short_pay_tolerance_minor: int
+    short_pay_tolerance_bp: int
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., over_limit_action: _Optional[_Union[OverLimitAction, str]] = ..., hold_days_past_due: _Optional[int] = ..., short_pay_tolerance_minor: _Optional[int] = ..., short_pay_tolerance_bp: _Optional[int] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class SetCustomerPoliciesRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "customer_id", "payment_terms_id", "over_limit_action", "allocation_strategy", "dunning_policy_id", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_TERMS_ID_FIELD_NUMBER: _ClassVar[int]
+    OVER_LIMIT_ACTION_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATION_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    DUNNING_POLICY_ID_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    customer_id: str
+    payment_terms_id: str
+    over_limit_action: OverLimitAction
+    allocation_strategy: AllocationStrategy
+    dunning_policy_id: str
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., customer_id: _Optional[str] = ..., payment_terms_id: _Optional[str] = ..., over_limit_action: _Optional[_Union[OverLimitAction, str]] = ..., allocation_strategy: _Optional[_Union[AllocationStrategy, str]] = ..., dunning_policy_id: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class ChangeCreditLimitRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "customer_id", "new_limit_minor", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_LIMIT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    customer_id: str
+    new_limit_minor: int
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., customer_id: _Optional[str] = ..., new_limit_minor: _Optional[int] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class PlaceHoldRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "customer_id", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    customer_id: str
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., customer_id: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class ReleaseHoldRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "customer_id", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    customer_id: str
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., customer_id: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class ReviewDisputeRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "dispute_id", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DISPUTE_ID_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    dispute_id: str
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., dispute_id: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class PromiseInstallment(_message.Message):
+    __slots__ = ("due_date", "amount_minor")
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    due_date: str
+    amount_minor: int
+    def __init__(self, due_date: _Optional[str] = ..., amount_minor: _Optional[int] = ...) -> None: ...
+
+class RecordPromiseRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "promise_id", "customer_id", "invoice_ids", "installments", "made_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROMISE_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
+    MADE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    promise_id: str
+    customer_id: str
+    invoice_ids: _containers.RepeatedScalarFieldContainer[str]
+    installments: _containers.RepeatedCompositeFieldContainer[PromiseInstallment]
+    made_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., promise_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., invoice_ids: _Optional[_Iterable[str]] = ..., installments: _Optional[_Iterable[_Union[PromiseInstallment, _Mapping]]] = ..., made_date: _Optional[str] = ...) -> None: ...
+
+class DunningLevelSpec(_message.Message):
+    __slots__ = ("days_past_due", "action", "fee_fixed_minor", "fee_bp", "interest_bp_per_year", "text_key")
+    DAYS_PAST_DUE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FEE_FIXED_MINOR_FIELD_NUMBER: _ClassVar[int]
+    FEE_BP_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_BP_PER_YEAR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_KEY_FIELD_NUMBER: _ClassVar[int]
+    days_past_due: int
+    action: DunningAction
+    fee_fixed_minor: int
+    fee_bp: int
+    interest_bp_per_year: int
+    text_key: str
+    def __init__(self, days_past_due: _Optional[int] = ..., action: _Optional[_Union[DunningAction, str]] = ..., fee_fixed_minor: _Optional[int] = ..., fee_bp: _Optional[int] = ..., interest_bp_per_year: _Optional[int] = ..., text_key: _Optional[str] = ...) -> None: ...
+
+class DefineDunningPolicyRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "policy_id", "levels", "day_count", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    POLICY_ID_FIELD_NUMBER: _ClassVar[int]
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    DAY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    policy_id: str
+    levels: _containers.RepeatedCompositeFieldContainer[DunningLevelSpec]
+    day_count: int
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., policy_id: _Optional[str] = ..., levels: _Optional[_Iterable[_Union[DunningLevelSpec, _Mapping]]] = ..., day_count: _Optional[int] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class RunDunningRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "as_of_date", "default_policy_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_POLICY_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    as_of_date: str
+    default_policy_id: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., as_of_date: _Optional[str] = ..., default_policy_id: _Optional[str] = ...) -> None: ...
+
+class WriteOffCustomerRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "customer_id", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    customer_id: str
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., customer_id: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class RecordRecoveryRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "recovery_id", "customer_id", "amount_minor", "currency", "method", "value_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RECOVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    recovery_id: str
+    customer_id: str
+    amount_minor: int
+    currency: str
+    method: PaymentMethod
+    value_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., recovery_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., currency: _Optional[str] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., value_date: _Optional[str] = ...) -> None: ...
+
+class SellReceivablesRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "sale_id", "agency", "invoice_ids", "price_bp", "sale_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SALE_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    PRICE_BP_FIELD_NUMBER: _ClassVar[int]
+    SALE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    sale_id: str
+    agency: str
+    invoice_ids: _containers.RepeatedScalarFieldContainer[str]
+    price_bp: int
+    sale_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., sale_id: _Optional[str] = ..., agency: _Optional[str] = ..., invoice_ids: _Optional[_Iterable[str]] = ..., price_bp: _Optional[int] = ..., sale_date: _Optional[str] = ...) -> None: ...
+
+class RecallSoldReceivablesRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "sale_id", "invoice_ids", "recall_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SALE_ID_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    RECALL_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    sale_id: str
+    invoice_ids: _containers.RepeatedScalarFieldContainer[str]
+    recall_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., sale_id: _Optional[str] = ..., invoice_ids: _Optional[_Iterable[str]] = ..., recall_date: _Optional[str] = ...) -> None: ...
+
+class RefundUnappliedRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "refund_id", "payment_id", "credit_note_id", "amount_minor", "method", "refund_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUND_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_NOTE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    REFUND_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    refund_id: str
+    payment_id: str
+    credit_note_id: str
+    amount_minor: int
+    method: PaymentMethod
+    refund_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., refund_id: _Optional[str] = ..., payment_id: _Optional[str] = ..., credit_note_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., refund_date: _Optional[str] = ...) -> None: ...
+
 class Command(_message.Message):
-    __slots__ = ("open_customer", "update_customer", "close_customer", "issue_invoice", "void_invoice", "record_payment", "allocate_payment", "reverse_payment", "issue_credit_note", "allocate_credit_note", "open_dispute", "resolve_dispute", "write_off_invoice")
+    __slots__ = ("open_customer", "update_customer", "close_customer", "issue_invoice", "void_invoice", "record_payment", "allocate_payment", "reverse_payment", "issue_credit_note", "allocate_credit_note", "open_dispute", "resolve_dispute", "write_off_invoice", "define_payment_terms", "define_credit_policy", "set_customer_policies", "change_credit_limit", "place_hold", "release_hold", "review_dispute", "record_promise", "define_dunning_policy", "run_dunning", "write_off_customer", "record_recovery", "sell_receivables", "recall_sold_receivables", "refund_unapplied", "register_risk_model", "record_portfolio_rescore")
     OPEN_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     UPDATE_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     CLOSE_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
@@ -376,6 +721,23 @@ class Command(_message.Message):
     OPEN_DISPUTE_FIELD_NUMBER: _ClassVar[int]
     RESOLVE_DISPUTE_FIELD_NUMBER: _ClassVar[int]
     WRITE_OFF_INVOICE_FIELD_NUMBER: _ClassVar[int]
+    DEFINE_PAYMENT_TERMS_FIELD_NUMBER: _ClassVar[int]
+    DEFINE_CREDIT_POLICY_FIELD_NUMBER: _ClassVar[int]
+    SET_CUSTOMER_POLICIES_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_CREDIT_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PLACE_HOLD_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_HOLD_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_DISPUTE_FIELD_NUMBER: _ClassVar[int]
+    RECORD_PROMISE_FIELD_NUMBER: _ClassVar[int]
+    DEFINE_DUNNING_POLICY_FIELD_NUMBER: _ClassVar[int]
+    RUN_DUNNING_FIELD_NUMBER: _ClassVar[int]
+    WRITE_OFF_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    RECORD_RECOVERY_FIELD_NUMBER: _ClassVar[int]
+    SELL_RECEIVABLES_FIELD_NUMBER: _ClassVar[int]
+    RECALL_SOLD_RECEIVABLES_FIELD_NUMBER: _ClassVar[int]
+    REFUND_UNAPPLIED_FIELD_NUMBER: _ClassVar[int]
+    REGISTER_RISK_MODEL_FIELD_NUMBER: _ClassVar[int]
+    RECORD_PORTFOLIO_RESCORE_FIELD_NUMBER: _ClassVar[int]
     open_customer: OpenCustomerRequest
     update_customer: UpdateCustomerRequest
     close_customer: CloseCustomerRequest
@@ -389,7 +751,24 @@ class Command(_message.Message):
     open_dispute: OpenDisputeRequest
     resolve_dispute: ResolveDisputeRequest
     write_off_invoice: WriteOffInvoiceRequest
-    def __init__(self, open_customer: _Optional[_Union[OpenCustomerRequest, _Mapping]] = ..., update_customer: _Optional[_Union[UpdateCustomerRequest, _Mapping]] = ..., close_customer: _Optional[_Union[CloseCustomerRequest, _Mapping]] = ..., issue_invoice: _Optional[_Union[IssueInvoiceRequest, _Mapping]] = ..., void_invoice: _Optional[_Union[VoidInvoiceRequest, _Mapping]] = ..., record_payment: _Optional[_Union[RecordPaymentRequest, _Mapping]] = ..., allocate_payment: _Optional[_Union[AllocatePaymentRequest, _Mapping]] = ..., reverse_payment: _Optional[_Union[ReversePaymentRequest, _Mapping]] = ..., issue_credit_note: _Optional[_Union[IssueCreditNoteRequest, _Mapping]] = ..., allocate_credit_note: _Optional[_Union[AllocateCreditNoteRequest, _Mapping]] = ..., open_dispute: _Optional[_Union[OpenDisputeRequest, _Mapping]] = ..., resolve_dispute: _Optional[_Union[ResolveDisputeRequest, _Mapping]] = ..., write_off_invoice: _Optional[_Union[WriteOffInvoiceRequest, _Mapping]] = ...) -> None: ...
+    define_payment_terms: DefinePaymentTermsRequest
+    define_credit_policy: DefineCreditPolicyRequest
+    set_customer_policies: SetCustomerPoliciesRequest
+    change_credit_limit: ChangeCreditLimitRequest
+    place_hold: PlaceHoldRequest
+    release_hold: ReleaseHoldRequest
+    review_dispute: ReviewDisputeRequest
+    record_promise: RecordPromiseRequest
+    define_dunning_policy: DefineDunningPolicyRequest
+    run_dunning: RunDunningRequest
+    write_off_customer: WriteOffCustomerRequest
+    record_recovery: RecordRecoveryRequest
+    sell_receivables: SellReceivablesRequest
+    recall_sold_receivables: RecallSoldReceivablesRequest
+    refund_unapplied: RefundUnappliedRequest
+    register_risk_model: RegisterRiskModelRequest
+    record_portfolio_rescore: RecordPortfolioRescoreRequest
+    def __init__(self, open_customer: _Optional[_Union[OpenCustomerRequest, _Mapping]] = ..., update_customer: _Optional[_Union[UpdateCustomerRequest, _Mapping]] = ..., close_customer: _Optional[_Union[CloseCustomerRequest, _Mapping]] = ..., issue_invoice: _Optional[_Union[IssueInvoiceRequest, _Mapping]] = ..., void_invoice: _Optional[_Union[VoidInvoiceRequest, _Mapping]] = ..., record_payment: _Optional[_Union[RecordPaymentRequest, _Mapping]] = ..., allocate_payment: _Optional[_Union[AllocatePaymentRequest, _Mapping]] = ..., reverse_payment: _Optional[_Union[ReversePaymentRequest, _Mapping]] = ..., issue_credit_note: _Optional[_Union[IssueCreditNoteRequest, _Mapping]] = ..., allocate_credit_note: _Optional[_Union[AllocateCreditNoteRequest, _Mapping]] = ..., open_dispute: _Optional[_Union[OpenDisputeRequest, _Mapping]] = ..., resolve_dispute: _Optional[_Union[ResolveDisputeRequest, _Mapping]] = ..., write_off_invoice: _Optional[_Union[WriteOffInvoiceRequest, _Mapping]] = ..., define_payment_terms: _Optional[_Union[DefinePaymentTermsRequest, _Mapping]] = ..., define_credit_policy: _Optional[_Union[DefineCreditPolicyRequest, _Mapping]] = ..., set_customer_policies: _Optional[_Union[SetCustomerPoliciesRequest, _Mapping]] = ..., change_credit_limit: _Optional[_Union[ChangeCreditLimitRequest, _Mapping]] = ..., place_hold: _Optional[_Union[PlaceHoldRequest, _Mapping]] = ..., release_hold: _Optional[_Union[ReleaseHoldRequest, _Mapping]] = ..., review_dispute: _Optional[_Union[ReviewDisputeRequest, _Mapping]] = ..., record_promise: _Optional[_Union[RecordPromiseRequest, _Mapping]] = ..., define_dunning_policy: _Optional[_Union[DefineDunningPolicyRequest, _Mapping]] = ..., run_dunning: _Optional[_Union[RunDunningRequest, _Mapping]] = ..., write_off_customer: _Optional[_Union[WriteOffCustomerRequest, _Mapping]] = ..., record_recovery: _Optional[_Union[RecordRecoveryRequest, _Mapping]] = ..., sell_receivables: _Optional[_Union[SellReceivablesRequest, _Mapping]] = ..., recall_sold_receivables: _Optional[_Union[RecallSoldReceivablesRequest, _Mapping]] = ..., refund_unapplied: _Optional[_Union[RefundUnappliedRequest, _Mapping]] = ..., register_risk_model: _Optional[_Union[RegisterRiskModelRequest, _Mapping]] = ..., record_portfolio_rescore: _Optional[_Union[RecordPortfolioRescoreRequest, _Mapping]] = ...) -> None: ...
 
 class Batch(_message.Message):
     __slots__ = ("commands", "atomic")
@@ -398,3 +777,41 @@ class Batch(_message.Message):
     commands: _containers.RepeatedCompositeFieldContainer[Command]
     atomic: bool
     def __init__(self, commands: _Optional[_Iterable[_Union[Command, _Mapping]]] = ..., atomic: _Optional[bool] = ...) -> None: ...
+
+class RegisterRiskModelRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "model_version", "model_json", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_JSON_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    model_version: str
+    model_json: str
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., model_version: _Optional[str] = ..., model_json: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class RecordPortfolioRescoreRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "model_version", "as_of", "known_position", "customer_count", "score_digest", "summary_json")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_JSON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    model_version: str
+    as_of: str
+    known_position: int
+    customer_count: int
+    score_digest: str
+    summary_json: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., known_position: _Optional[int] = ..., customer_count: _Optional[int] = ..., score_digest: _Optional[str] = ..., summary_json: _Optional[str] = ...) -> None: ...

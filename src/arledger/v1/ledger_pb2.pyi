@@ -33,7 +33,7 @@ DUE_DATE: AgingBasis
 INVOICE_DATE: AgingBasis
 
 class CommandResult(_message.Message):
-    __slots__ = ("status", "request_id", "position", "entry_count", "reason", "code", "message", "allocations", "unapplied_minor", "due_date")
+    __slots__ = ("status", "request_id", "position", "entry_count", "reason", "code", "message", "allocations", "unapplied_minor", "due_date", "warnings")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +44,7 @@ class CommandResult(_message.Message):
     ALLOCATIONS_FIELD_NUMBER: _ClassVar[int]
     UNAPPLIED_MINOR_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
     status: CommandStatus
     request_id: str
     position: int
@@ -54,7 +55,8 @@ class CommandResult(_message.Message):
     allocations: _containers.RepeatedCompositeFieldContainer[_commands_pb2.Allocation]
     unapplied_minor: int
     due_date: str
-    def __init__(self, status: _Optional[_Union[CommandStatus, str]] = ..., request_id: _Optional[str] = ..., position: _Optional[int] = ..., entry_count: _Optional[int] = ..., reason: _Optional[str] = ..., code: _Optional[str] = ..., message: _Optional[str] = ..., allocations: _Optional[_Iterable[_Union[_commands_pb2.Allocation, _Mapping]]] = ..., unapplied_minor: _Optional[int] = ..., due_date: _Optional[str] = ...) -> None: ...
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, status: _Optional[_Union[CommandStatus, str]] = ..., request_id: _Optional[str] = ..., position: _Optional[int] = ..., entry_count: _Optional[int] = ..., reason: _Optional[str] = ..., code: _Optional[str] = ..., message: _Optional[str] = ..., allocations: _Optional[_Iterable[_Union[_commands_pb2.Allocation, _Mapping]]] = ..., unapplied_minor: _Optional[int] = ..., due_date: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class BatchResult(_message.Message):
     __slots__ = ("results", "accepted", "duplicates", "rejected")
@@ -253,6 +255,244 @@ class AgingReport(_message.Message):
     rows: _containers.RepeatedCompositeFieldContainer[AgingRow]
     position: int
     def __init__(self, as_of: _Optional[str] = ..., basis: _Optional[_Union[AgingBasis, str]] = ..., bucket_labels: _Optional[_Iterable[str]] = ..., rows: _Optional[_Iterable[_Union[AgingRow, _Mapping]]] = ..., position: _Optional[int] = ...) -> None: ...
+
+class DunningNoticeItem(_message.Message):
+    __slots__ = ("invoice_id", "installment", "due_date", "days_past_due", "level", "action", "text_key", "open_minor", "fee_minor", "interest_minor", "fee_invoice_id", "interest_invoice_id")
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENT_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    DAYS_PAST_DUE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    TEXT_KEY_FIELD_NUMBER: _ClassVar[int]
+    OPEN_MINOR_FIELD_NUMBER: _ClassVar[int]
+    FEE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_MINOR_FIELD_NUMBER: _ClassVar[int]
+    FEE_INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    invoice_id: str
+    installment: int
+    due_date: str
+    days_past_due: int
+    level: int
+    action: str
+    text_key: str
+    open_minor: int
+    fee_minor: int
+    interest_minor: int
+    fee_invoice_id: str
+    interest_invoice_id: str
+    def __init__(self, invoice_id: _Optional[str] = ..., installment: _Optional[int] = ..., due_date: _Optional[str] = ..., days_past_due: _Optional[int] = ..., level: _Optional[int] = ..., action: _Optional[str] = ..., text_key: _Optional[str] = ..., open_minor: _Optional[int] = ..., fee_minor: _Optional[int] = ..., interest_minor: _Optional[int] = ..., fee_invoice_id: _Optional[str] = ..., interest_invoice_id: _Optional[str] = ...) -> None: ...
+
+class DunningNotice(_message.Message):
+    __slots__ = ("customer_id", "name", "billing_contact", "currency", "action", "text_key", "items", "fee_minor", "interest_minor", "policy_id", "policy_version")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BILLING_CONTACT_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    TEXT_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    FEE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_MINOR_FIELD_NUMBER: _ClassVar[int]
+    POLICY_ID_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    name: str
+    billing_contact: str
+    currency: str
+    action: str
+    text_key: str
+    items: _containers.RepeatedCompositeFieldContainer[DunningNoticeItem]
+    fee_minor: int
+    interest_minor: int
+    policy_id: str
+    policy_version: int
+    def __init__(self, customer_id: _Optional[str] = ..., name: _Optional[str] = ..., billing_contact: _Optional[str] = ..., currency: _Optional[str] = ..., action: _Optional[str] = ..., text_key: _Optional[str] = ..., items: _Optional[_Iterable[_Union[DunningNoticeItem, _Mapping]]] = ..., fee_minor: _Optional[int] = ..., interest_minor: _Optional[int] = ..., policy_id: _Optional[str] = ..., policy_version: _Optional[int] = ...) -> None: ...
+
+class DunningRunResult(_message.Message):
+    __slots__ = ("result", "as_of", "notices", "steps", "holds_placed", "promises_broken", "skipped_disputed", "skipped_promised")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    NOTICES_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_PLACED_FIELD_NUMBER: _ClassVar[int]
+    PROMISES_BROKEN_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_DISPUTED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_PROMISED_FIELD_NUMBER: _ClassVar[int]
+    result: CommandResult
+    as_of: str
+    notices: _containers.RepeatedCompositeFieldContainer[DunningNotice]
+    steps: int
+    holds_placed: int
+    promises_broken: int
+    skipped_disputed: int
+    skipped_promised: int
+    def __init__(self, result: _Optional[_Union[CommandResult, _Mapping]] = ..., as_of: _Optional[str] = ..., notices: _Optional[_Iterable[_Union[DunningNotice, _Mapping]]] = ..., steps: _Optional[int] = ..., holds_placed: _Optional[int] = ..., promises_broken: _Optional[int] = ..., skipped_disputed: _Optional[int] = ..., skipped_promised: _Optional[int] = ...) -> None: ...
+
+class GetAccountRequest(_message.Message):
+    __slots__ = ("customer_id", "as_of", "known_at")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    as_of: str
+    known_at: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., as_of: _Optional[str] = ..., known_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TermsVersion(_message.Message):
+    __slots__ = ("terms_id", "version", "definition_json")
+    TERMS_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_JSON_FIELD_NUMBER: _ClassVar[int]
+    terms_id: str
+    version: int
+    definition_json: str
+    def __init__(self, terms_id: _Optional[str] = ..., version: _Optional[int] = ..., definition_json: _Optional[str] = ...) -> None: ...
+
+class HoldEvent(_message.Message):
+    __slots__ = ("date", "event", "source", "actor", "reason")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    event: str
+    source: str
+    actor: str
+    reason: str
+    def __init__(self, date: _Optional[str] = ..., event: _Optional[str] = ..., source: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class LimitChange(_message.Message):
+    __slots__ = ("date", "old_limit_minor", "new_limit_minor", "actor", "reason")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    OLD_LIMIT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    NEW_LIMIT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    old_limit_minor: int
+    new_limit_minor: int
+    actor: str
+    reason: str
+    def __init__(self, date: _Optional[str] = ..., old_limit_minor: _Optional[int] = ..., new_limit_minor: _Optional[int] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CreditCheck(_message.Message):
+    __slots__ = ("date", "invoice_id", "action", "exposure_before_minor", "invoice_minor", "limit_minor")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    EXPOSURE_BEFORE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    invoice_id: str
+    action: str
+    exposure_before_minor: int
+    invoice_minor: int
+    limit_minor: int
+    def __init__(self, date: _Optional[str] = ..., invoice_id: _Optional[str] = ..., action: _Optional[str] = ..., exposure_before_minor: _Optional[int] = ..., invoice_minor: _Optional[int] = ..., limit_minor: _Optional[int] = ...) -> None: ...
+
+class DisputeView(_message.Message):
+    __slots__ = ("dispute_id", "invoice_id", "amount_minor", "reason_code", "opened_date", "state", "resolved_date")
+    DISPUTE_ID_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    OPENED_DATE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_DATE_FIELD_NUMBER: _ClassVar[int]
+    dispute_id: str
+    invoice_id: str
+    amount_minor: int
+    reason_code: str
+    opened_date: str
+    state: str
+    resolved_date: str
+    def __init__(self, dispute_id: _Optional[str] = ..., invoice_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., reason_code: _Optional[str] = ..., opened_date: _Optional[str] = ..., state: _Optional[str] = ..., resolved_date: _Optional[str] = ...) -> None: ...
+
+class PromiseView(_message.Message):
+    __slots__ = ("promise_id", "made_date", "invoice_ids", "installments", "status", "promised_minor", "paid_minor")
+    PROMISE_ID_FIELD_NUMBER: _ClassVar[int]
+    MADE_DATE_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PROMISED_MINOR_FIELD_NUMBER: _ClassVar[int]
+    PAID_MINOR_FIELD_NUMBER: _ClassVar[int]
+    promise_id: str
+    made_date: str
+    invoice_ids: _containers.RepeatedScalarFieldContainer[str]
+    installments: _containers.RepeatedCompositeFieldContainer[_commands_pb2.PromiseInstallment]
+    status: str
+    promised_minor: int
+    paid_minor: int
+    def __init__(self, promise_id: _Optional[str] = ..., made_date: _Optional[str] = ..., invoice_ids: _Optional[_Iterable[str]] = ..., installments: _Optional[_Iterable[_Union[_commands_pb2.PromiseInstallment, _Mapping]]] = ..., status: _Optional[str] = ..., promised_minor: _Optional[int] = ..., paid_minor: _Optional[int] = ...) -> None: ...
+
+class DunningStepView(_message.Message):
+    __slots__ = ("date", "invoice_id", "installment", "level", "action", "policy_id", "policy_version", "fee_minor", "interest_minor")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENT_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    POLICY_ID_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    FEE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_MINOR_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    invoice_id: str
+    installment: int
+    level: int
+    action: str
+    policy_id: str
+    policy_version: int
+    fee_minor: int
+    interest_minor: int
+    def __init__(self, date: _Optional[str] = ..., invoice_id: _Optional[str] = ..., installment: _Optional[int] = ..., level: _Optional[int] = ..., action: _Optional[str] = ..., policy_id: _Optional[str] = ..., policy_version: _Optional[int] = ..., fee_minor: _Optional[int] = ..., interest_minor: _Optional[int] = ...) -> None: ...
+
+class Account(_message.Message):
+    __slots__ = ("customer_id", "currency", "terms", "over_limit_action", "allocation_strategy", "dunning_policy_id", "credit_limit_minor", "exposure_minor", "on_hold", "holds", "limit_changes", "credit_checks", "disputes", "promises", "dunning", "written_off_minor", "recovered_minor", "sold_minor", "as_of")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    OVER_LIMIT_ACTION_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATION_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    DUNNING_POLICY_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_LIMIT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    EXPOSURE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    ON_HOLD_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_CHECKS_FIELD_NUMBER: _ClassVar[int]
+    DISPUTES_FIELD_NUMBER: _ClassVar[int]
+    PROMISES_FIELD_NUMBER: _ClassVar[int]
+    DUNNING_FIELD_NUMBER: _ClassVar[int]
+    WRITTEN_OFF_MINOR_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_MINOR_FIELD_NUMBER: _ClassVar[int]
+    SOLD_MINOR_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    currency: str
+    terms: TermsVersion
+    over_limit_action: str
+    allocation_strategy: str
+    dunning_policy_id: str
+    credit_limit_minor: int
+    exposure_minor: int
+    on_hold: bool
+    holds: _containers.RepeatedCompositeFieldContainer[HoldEvent]
+    limit_changes: _containers.RepeatedCompositeFieldContainer[LimitChange]
+    credit_checks: _containers.RepeatedCompositeFieldContainer[CreditCheck]
+    disputes: _containers.RepeatedCompositeFieldContainer[DisputeView]
+    promises: _containers.RepeatedCompositeFieldContainer[PromiseView]
+    dunning: _containers.RepeatedCompositeFieldContainer[DunningStepView]
+    written_off_minor: int
+    recovered_minor: int
+    sold_minor: int
+    as_of: str
+    def __init__(self, customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., terms: _Optional[_Union[TermsVersion, _Mapping]] = ..., over_limit_action: _Optional[str] = ..., allocation_strategy: _Optional[str] = ..., dunning_policy_id: _Optional[str] = ..., credit_limit_minor: _Optional[int] = ..., exposure_minor: _Optional[int] = ..., on_hold: _Optional[bool] = ..., holds: _Optional[_Iterable[_Union[HoldEvent, _Mapping]]] = ..., limit_changes: _Optional[_Iterable[_Union[LimitChange, _Mapping]]] = ..., credit_checks: _Optional[_Iterable[_Union[CreditCheck, _Mapping]]] = ..., disputes: _Optional[_Iterable[_Union[DisputeView, _Mapping]]] = ..., promises: _Optional[_Iterable[_Union[PromiseView, _Mapping]]] = ..., dunning: _Optional[_Iterable[_Union[DunningStepView, _Mapping]]] = ..., written_off_minor: _Optional[int] = ..., recovered_minor: _Optional[int] = ..., sold_minor: _Optional[int] = ..., as_of: _Optional[str] = ...) -> None: ...
 
 class LogEntry(_message.Message):
     __slots__ = ("position", "segment", "type", "effective_date", "recorded_at", "request_id", "actor", "reason", "fields")

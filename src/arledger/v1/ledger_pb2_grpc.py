@@ -105,6 +105,81 @@ class LedgerServiceStub:
                 request_serializer=arledger_dot_v1_dot_commands__pb2.WriteOffInvoiceRequest.SerializeToString,
                 response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
                 _registered_method=True)
+        self.DefinePaymentTerms = channel.unary_unary(
+                '/arledger.v1.LedgerService/DefinePaymentTerms',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.DefinePaymentTermsRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.DefineCreditPolicy = channel.unary_unary(
+                '/arledger.v1.LedgerService/DefineCreditPolicy',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.DefineCreditPolicyRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.SetCustomerPolicies = channel.unary_unary(
+                '/arledger.v1.LedgerService/SetCustomerPolicies',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.SetCustomerPoliciesRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.ChangeCreditLimit = channel.unary_unary(
+                '/arledger.v1.LedgerService/ChangeCreditLimit',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.ChangeCreditLimitRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.PlaceHold = channel.unary_unary(
+                '/arledger.v1.LedgerService/PlaceHold',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.PlaceHoldRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.ReleaseHold = channel.unary_unary(
+                '/arledger.v1.LedgerService/ReleaseHold',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.ReleaseHoldRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.ReviewDispute = channel.unary_unary(
+                '/arledger.v1.LedgerService/ReviewDispute',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.ReviewDisputeRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.RecordPromise = channel.unary_unary(
+                '/arledger.v1.LedgerService/RecordPromise',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.RecordPromiseRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.DefineDunningPolicy = channel.unary_unary(
+                '/arledger.v1.LedgerService/DefineDunningPolicy',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.DefineDunningPolicyRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.RunDunning = channel.unary_unary(
+                '/arledger.v1.LedgerService/RunDunning',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.RunDunningRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.DunningRunResult.FromString,
+                _registered_method=True)
+        self.WriteOffCustomer = channel.unary_unary(
+                '/arledger.v1.LedgerService/WriteOffCustomer',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.WriteOffCustomerRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.RecordRecovery = channel.unary_unary(
+                '/arledger.v1.LedgerService/RecordRecovery',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.RecordRecoveryRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.SellReceivables = channel.unary_unary(
+                '/arledger.v1.LedgerService/SellReceivables',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.SellReceivablesRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.RecallSoldReceivables = channel.unary_unary(
+                '/arledger.v1.LedgerService/RecallSoldReceivables',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.RecallSoldReceivablesRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
+        self.RefundUnapplied = channel.unary_unary(
+                '/arledger.v1.LedgerService/RefundUnapplied',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.RefundUnappliedRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
         self.SubmitBatch = channel.unary_unary(
                 '/arledger.v1.LedgerService/SubmitBatch',
                 request_serializer=arledger_dot_v1_dot_commands__pb2.Batch.SerializeToString,
@@ -203,6 +278,100 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DefinePaymentTerms(self, request, context):
+        """Terms, credit control, promises, dunning, bad debt (issue 4): the same errors, plus
+        FAILED_PRECONDITION for CUSTOMER_ON_HOLD, CREDIT_LIMIT_EXCEEDED, PROMISE_DATE_IN_PAST,
+        UNKNOWN_POLICY_VERSION and the other reasons in docs/reference.md.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DefineCreditPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCustomerPolicies(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeCreditLimit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlaceHold(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseHold(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviewDispute(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordPromise(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DefineDunningPolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunDunning(self, request, context):
+        """The whole partition in one pass; returns the notices to send.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WriteOffCustomer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordRecovery(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SellReceivables(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecallSoldReceivables(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RefundUnapplied(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SubmitBatch(self, request, context):
         """Many commands in one message, each with its own result (rejections do not
         fail the RPC). INVALID_ARGUMENT (EMPTY_BATCH, BATCH_TOO_LARGE), UNAVAILABLE.
@@ -285,6 +454,81 @@ def add_LedgerServiceServicer_to_server(servicer, server):
             'WriteOffInvoice': grpc.unary_unary_rpc_method_handler(
                     servicer.WriteOffInvoice,
                     request_deserializer=arledger_dot_v1_dot_commands__pb2.WriteOffInvoiceRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'DefinePaymentTerms': grpc.unary_unary_rpc_method_handler(
+                    servicer.DefinePaymentTerms,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.DefinePaymentTermsRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'DefineCreditPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.DefineCreditPolicy,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.DefineCreditPolicyRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'SetCustomerPolicies': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCustomerPolicies,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.SetCustomerPoliciesRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'ChangeCreditLimit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeCreditLimit,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.ChangeCreditLimitRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'PlaceHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlaceHold,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.PlaceHoldRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'ReleaseHold': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseHold,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.ReleaseHoldRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'ReviewDispute': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewDispute,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.ReviewDisputeRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'RecordPromise': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordPromise,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.RecordPromiseRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'DefineDunningPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.DefineDunningPolicy,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.DefineDunningPolicyRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'RunDunning': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunDunning,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.RunDunningRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.DunningRunResult.SerializeToString,
+            ),
+            'WriteOffCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.WriteOffCustomer,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.WriteOffCustomerRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'RecordRecovery': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordRecovery,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.RecordRecoveryRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'SellReceivables': grpc.unary_unary_rpc_method_handler(
+                    servicer.SellReceivables,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.SellReceivablesRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'RecallSoldReceivables': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecallSoldReceivables,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.RecallSoldReceivablesRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'RefundUnapplied': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefundUnapplied,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.RefundUnappliedRequest.FromString,
                     response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
             ),
             'SubmitBatch': grpc.unary_unary_rpc_method_handler(
@@ -665,6 +909,411 @@ class LedgerService:
             _registered_method=True)
 
     @staticmethod
+    def DefinePaymentTerms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/DefinePaymentTerms',
+            arledger_dot_v1_dot_commands__pb2.DefinePaymentTermsRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DefineCreditPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/DefineCreditPolicy',
+            arledger_dot_v1_dot_commands__pb2.DefineCreditPolicyRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCustomerPolicies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/SetCustomerPolicies',
+            arledger_dot_v1_dot_commands__pb2.SetCustomerPoliciesRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeCreditLimit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/ChangeCreditLimit',
+            arledger_dot_v1_dot_commands__pb2.ChangeCreditLimitRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlaceHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/PlaceHold',
+            arledger_dot_v1_dot_commands__pb2.PlaceHoldRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseHold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/ReleaseHold',
+            arledger_dot_v1_dot_commands__pb2.ReleaseHoldRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewDispute(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/ReviewDispute',
+            arledger_dot_v1_dot_commands__pb2.ReviewDisputeRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordPromise(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/RecordPromise',
+            arledger_dot_v1_dot_commands__pb2.RecordPromiseRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DefineDunningPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/DefineDunningPolicy',
+            arledger_dot_v1_dot_commands__pb2.DefineDunningPolicyRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunDunning(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/RunDunning',
+            arledger_dot_v1_dot_commands__pb2.RunDunningRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.DunningRunResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WriteOffCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/WriteOffCustomer',
+            arledger_dot_v1_dot_commands__pb2.WriteOffCustomerRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordRecovery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/RecordRecovery',
+            arledger_dot_v1_dot_commands__pb2.RecordRecoveryRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SellReceivables(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/SellReceivables',
+            arledger_dot_v1_dot_commands__pb2.SellReceivablesRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecallSoldReceivables(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/RecallSoldReceivables',
+            arledger_dot_v1_dot_commands__pb2.RecallSoldReceivablesRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefundUnapplied(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/RefundUnapplied',
+            arledger_dot_v1_dot_commands__pb2.RefundUnappliedRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def SubmitBatch(request,
             target,
             options=(),
@@ -749,6 +1398,11 @@ class QueryServiceStub:
                 request_serializer=arledger_dot_v1_dot_ledger__pb2.GetAgingRequest.SerializeToString,
                 response_deserializer=arledger_dot_v1_dot_ledger__pb2.AgingReport.FromString,
                 _registered_method=True)
+        self.GetAccount = channel.unary_unary(
+                '/arledger.v1.QueryService/GetAccount',
+                request_serializer=arledger_dot_v1_dot_ledger__pb2.GetAccountRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.Account.FromString,
+                _registered_method=True)
 
 
 class QueryServiceServicer:
@@ -783,6 +1437,13 @@ class QueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAccount(self, request, context):
+        """NOT_FOUND (CUSTOMER_NOT_FOUND), INVALID_ARGUMENT (MALFORMED_ID, MALFORMED_DATE).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -805,6 +1466,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.GetAging,
                     request_deserializer=arledger_dot_v1_dot_ledger__pb2.GetAgingRequest.FromString,
                     response_serializer=arledger_dot_v1_dot_ledger__pb2.AgingReport.SerializeToString,
+            ),
+            'GetAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccount,
+                    request_deserializer=arledger_dot_v1_dot_ledger__pb2.GetAccountRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.Account.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -916,6 +1582,33 @@ class QueryService:
             '/arledger.v1.QueryService/GetAging',
             arledger_dot_v1_dot_ledger__pb2.GetAgingRequest.SerializeToString,
             arledger_dot_v1_dot_ledger__pb2.AgingReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.QueryService/GetAccount',
+            arledger_dot_v1_dot_ledger__pb2.GetAccountRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.Account.FromString,
             options,
             channel_credentials,
             insecure,
