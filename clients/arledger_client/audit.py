@@ -247,10 +247,14 @@ def verify_inclusion(proof: Any, digest: Mapping[str, Any]) -> dict:
 # ---- the client ------------------------------------------------------------------------------
 
 class AuditClient:
-    """AuditService calls, each answer verified locally against a public key you hold."""
+    """AuditService calls, each answer verified locally against a public key you hold.
+
+    The default timeout is long: the first audit call after a server starts builds the
+    Merkle tree of the whole log (see docs/audit.md for the time per million entries).
+    """
 
     def __init__(self, target: str = "", *, public_key_pem: str | bytes | None = None,
-                 channel: grpc.Channel | None = None, timeout_s: float = 60.0) -> None:
+                 channel: grpc.Channel | None = None, timeout_s: float = 300.0) -> None:
         self._owns_channel = channel is None
         self._channel = channel if channel is not None else grpc.insecure_channel(
             target, options=[("grpc.max_receive_message_length", 64 << 20)])

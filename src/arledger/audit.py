@@ -24,6 +24,7 @@ The log is already a hash chain of segments (engine/segment.py). On top of it:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -45,6 +46,9 @@ from arledger.engine.state import State
 DIGEST_DOMAIN = b"arledger-signed-digest-v1\n"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 KEY_FILE_NAME = "audit-key.pem"
+# Segments whose entry trees (and canonical lines) a server keeps for proofs: a batch of
+# proofs in log order builds each segment's tree once.
+SEGMENT_CACHE = 16
 
 _sha256 = hashlib.sha256
 
@@ -191,28 +195,47 @@ def _column_values(S: State, name: str, col, present: set[str]) -> tuple[str, li
     return name, list(col)
 
 
-def _rows(S: State, cols: dict, rename: dict[str, Callable] | None = None) -> list[dict]:
-    """Every row of a stored table as a canonical dict (column-wise conversion)."""
+_enc = json.encoder.encode_basestring  # type: ignore[attr-defined]  # non-ASCII kept as is
+_dump = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _fragments(key: str, values: list) -> list[str | None]:
+    """`"key":value` JSON fragments of one column (None where the value is None)."""
+    prefix = _enc(key) + ":"
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, str):
+        return [None if v is None else prefix + _enc(v) for v in values]
+    if isinstance(sample, int) and not isinstance(sample, bool):
+        return [None if v is None else prefix + str(v) for v in values]
+    return [None if v is None else prefix + _dump(v) for v in values]
+
+
+def _objects(columns: dict[str, list[str | None]], n: int) -> list[str]:
+    """Per row, the JSON object of the fragment columns (keys sorted, None left out)."""
+    cols = [columns[k] for k in sorted(columns)]
+    if not cols:
+        return ["{}"] * n
+    if any(None in c for c in cols):
+        return ["{" + ",".join([f for f in row if f is not None]) + "}" for row in zip(*cols)]
+    return ["{" + ",".join(row) + "}" for row in zip(*cols)]
+
+
+def _table_fragments(S: State, cols: dict, rename: dict[str, Callable] | None = None
+                     ) -> dict[str, list[str | None]]:
     present = set(cols)
-    keyed = []
+    out: dict[str, list[str | None]] = {}
     for name, col in cols.items():
         kv = (rename[name](col) if rename and name in rename
               else _column_values(S, name, col, present))
         if kv:
-            keyed.append(kv)
-    if not keyed:
-        n = len(next(iter(cols.values()))) if cols else 0
-        return [{} for _ in range(n)]
-    keys = [k for k, _ in keyed]
-    columns = [v for _, v in keyed]
-    if any(None in v for v in columns):
-        return [{k: v for k, v in zip(keys, vals) if v is not None} for vals in zip(*columns)]
-    return [dict(zip(keys, vals)) for vals in zip(*columns)]
+            out[kv[0]] = _fragments(*kv)
+    return out
 
 
-def _children(S: State, t: dict) -> dict[str, dict[int, list[dict]]]:
-    """Rows of the segment's child tables (allocations, lines, ...) by entry."""
-    out: dict[str, dict[int, list[dict]]] = {}
+def _children(S: State, t: dict) -> dict[str, dict[int, str]]:
+    """The segment's child tables (allocations, lines, ...): per entry, the JSON array of
+    its rows, by table name."""
+    out: dict[str, dict[int, str]] = {}
     for tname, cols in t.items():
         if tname == E.ENVELOPE or tname in E.BY_NAME or "_e" not in cols:
             continue
@@ -227,39 +250,43 @@ def _children(S: State, t: dict) -> dict[str, dict[int, list[dict]]]:
                                       else S.credit_note_ids)[i]
                                      for k, i in zip(kinds.tolist(), src)]
             rename = {"source_ix": source}
-        by_e: dict[int, list[dict]] = {}
-        for e, row in zip(np.asarray(cols["_e"]).tolist(), _rows(S, cols, rename)):
-            by_e.setdefault(e, []).append(row)
-        out[tname] = by_e
+        es = np.asarray(cols["_e"]).tolist()
+        objs = _objects(_table_fragments(S, cols, rename), len(es))
+        by_e: dict[int, list[str]] = {}
+        for e, o in zip(es, objs):
+            by_e.setdefault(e, []).append(o)
+        out[tname] = {e: "[" + ",".join(v) + "]" for e, v in by_e.items()}
     return out
-
-
-_enc = json.encoder.encode_basestring  # type: ignore[attr-defined]  # non-ASCII kept as is
-_dump = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def entry_lines(S: State, seg: Segment) -> list[str]:
     """The canonical JSON of every entry of a segment, in log order (see module doc).
 
     `S` must hold the segment already (ids are read from it); ids and an item's customer
-    never change once created, so a later state gives the same lines. Equal to
-    `canonical_bytes(record)` for the record the line parses to (tested): the envelope is
-    written from a template in sorted key order, only `fields` goes through the encoder.
+    never change once created, so a later state gives the same lines. Built column-wise
+    as JSON fragments in sorted key order; equal to `canonical_bytes(record)` for the
+    record each line parses to (tested).
     """
     t = seg.tables
     env = t[E.ENVELOPE]
     types = np.asarray(env["type"]).tolist()
     rows = np.asarray(env["row"]).tolist()
-    fields_by_table: dict[int, list[dict]] = {}
+    children = _children(S, t)
+    fields_by_table: dict[int, list[str]] = {}
     cust_by_table: dict[int, list[int]] = {}
     names: dict[int, str] = {}
     for code in set(types):
         et = E.BY_CODE[code]
         cols = t[et.name]
         names[code] = et.name
-        fields_by_table[code] = _rows(S, cols)
-        cust_by_table[code] = _customers_of(S, cols, len(fields_by_table[code])).tolist()
-    children = _children(S, t)
+        frags = _table_fragments(S, cols, None)
+        es = np.asarray(cols["_e"]).tolist()
+        for child, by_e in children.items():
+            if child not in frags:
+                frags[child] = [None if (a := by_e.get(e)) is None else f'"{child}":' + a
+                                for e in es]
+        fields_by_table[code] = _objects(frags, len(es))
+        cust_by_table[code] = _customers_of(S, cols, len(es)).tolist()
     customer_ids = S.customer_ids
     days = _iso_days(env["effective_day"])
     # the envelope's keys in sorted order: actor, customer_id, effective_date, fields,
@@ -271,16 +298,13 @@ def entry_lines(S: State, seg: Segment) -> list[str]:
     out = []
     for e, code in enumerate(types):
         r = rows[e]
-        f = fields_by_table[code][r]
-        for child, by_e in children.items():
-            if e in by_e:
-                f = {**f, child: by_e[e]}
         c = cust_by_table[code][r]
         out.append(''.join((
             '{"actor":', _enc(actors[e]), ',"customer_id":',
             _enc(customer_ids[c]) if c >= 0 else '""', ',"effective_date":"', days[e],
-            '","fields":', _dump(f), ',"position":', str(first + e), ',"reason":',
-            _enc(reasons[e]), tail, _enc(rids[e]), seg_part, names[code], '"}')))
+            '","fields":', fields_by_table[code][r], ',"position":', str(first + e),
+            ',"reason":', _enc(reasons[e]), tail, _enc(rids[e]), seg_part, names[code],
+            '"}')))
     return out
 
 
@@ -401,7 +425,7 @@ class MerkleLog:
         recs = entry_lines(self.ledger.state, seg)
         lv = tree_levels(line_leaves(recs))
         with self._lock:
-            if len(self._seg_cache) >= 8:
+            if len(self._seg_cache) >= SEGMENT_CACHE:
                 self._seg_cache.pop(next(iter(self._seg_cache)))
             self._seg_cache[seq] = (seg, recs, lv)
         return seg, recs, lv
@@ -606,9 +630,24 @@ def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (
             except LedgerError as e:
                 return rep.fail(int(d.get("segment", 0) or 0), int(d.get("position", 0) or 0),
                                 f"digest at segment {d.get('segment')}: {e.message}")
-        want.setdefault(int(d["segment"]), []).append(d)
+        try:
+            want.setdefault(int(d["segment"]), []).append(d)
+        except (KeyError, TypeError, ValueError):
+            return rep.fail(0, 0, f"not a digest: {str(d)[:80]}")
     last_wanted = max(want, default=0)
     S = State() if merkle else None
+    was_enabled = gc.isenabled()
+    gc.disable()  # the fold allocates only long-lived objects (as Ledger.replay does)
+    try:
+        return _walk(rep, segments, want, last_wanted, S, progress, upto_segment, start)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _walk(rep: AuditReport, segments: Iterable[tuple[int, bytes]], want: dict[int, list[dict]],
+          last_wanted: int, S: State | None, progress: Callable[[int], None] | None,
+          upto_segment: int, start: tuple[int, int] | None) -> AuditReport:
     leaves: list[bytes] = []
     prev, seq_expected, pos_expected, prev_first = GENESIS_HASH, 1, 1, 1
     if start is not None:  # the digest at start[0] vouches for that segment's prev_hash
