@@ -113,7 +113,7 @@ def test_known_at_over_grpc_reproduces_the_report_of_that_time(loaded):
     assert now != before
 
 
-@pytest.mark.parametrize("method,request_,reason", [
+BAD_INPUT = [
     ("GetAgingItems", rpb.AgingItemsRequest(as_of=AS_OF, bucket="2-3"), "INVALID_BUCKET"),
     ("GetCustomerAging", rpb.CustomerAgingRequest(bucket_edges_days=[60, 30]),
      "INVALID_BUCKET_EDGES"),
@@ -129,13 +129,18 @@ def test_known_at_over_grpc_reproduces_the_report_of_that_time(loaded):
     ("GetKpis", rpb.KpiRequest(period_from="2026-01-01", cei_months=500), "INVALID_PERIOD"),
     ("GetExceptions", rpb.ExceptionsRequest(dispute_days=-1), "INVALID_THRESHOLD"),
     ("GetExceptions", rpb.ExceptionsRequest(kinds=["NOPE"]), "INVALID_ENUM"),
-])
-def test_bad_input_gets_its_stable_reason_and_writes_nothing(loaded, method, request_, reason):
+    ("GetCustomerAging", rpb.CustomerAgingRequest(known_at={"seconds": -5}),
+     "INVALID_TIMESTAMP"),
+]
+
+
+def test_bad_input_gets_its_stable_reason_and_writes_nothing(loaded):
     ledger, _, stub = loaded
     head = ledger.state.head_position
-    with pytest.raises(grpc.RpcError) as e:
-        list(getattr(stub, method)(request_))
-    assert reason_of(e.value) == reason
+    for method, request_, reason in BAD_INPUT:
+        with pytest.raises(grpc.RpcError) as e:
+            list(getattr(stub, method)(request_))
+        assert reason_of(e.value) == reason, (method, request_)
     assert ledger.state.head_position == head
 
 

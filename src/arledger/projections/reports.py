@@ -47,6 +47,16 @@ def bucket_of(days: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
     return np.searchsorted(np.asarray((0,) + tuple(edges), dtype=np.int64), days, side="left")
 
 
+def _gather(col: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """col[idx]; when idx is every row the column itself, so a portfolio with everything
+    open skips a copy per column. open_amounts returns unique ascending indexes, so
+    n of them running from 0 to n-1 are 0..n-1."""
+    n = len(col)
+    if len(idx) == n and n and idx[0] == 0 and idx[-1] == n - 1:
+        return col
+    return col[idx]
+
+
 def _period(from_day: int, to_day: int) -> None:
     if to_day < from_day:
         raise error("INVALID_PERIOD", "the period ends before it starts")
@@ -76,9 +86,9 @@ def customer_aging(S: State, as_of: int, known_seq: int,
     segment. Customers with nothing open and nothing unapplied are left out."""
     o = views.open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
-    ref = (inv.issue_day if basis_invoice_date else inv.due_day)[o.invoices]
-    b = bucket_of(as_of - ref.astype(np.int64), edges)
-    cust = inv.customer[o.invoices].astype(np.int64)
+    ref = _gather(inv.view("issue_day" if basis_invoice_date else "due_day"), o.invoices)
+    b = bucket_of(np.subtract(as_of, ref, dtype=np.int64), edges)
+    cust = _gather(inv.view("customer"), o.invoices).astype(np.int64)
     nb = len(edges) + 2
     nc = S.customers.n
     grid = np.zeros(nc * nb, dtype=np.int64)
@@ -98,9 +108,10 @@ def customer_aging(S: State, as_of: int, known_seq: int,
     if currency is not None:
         present &= cur == currency
     rows = np.flatnonzero(present)
-    g = grid[rows]
-    return CustomerAging(views.bucket_labels(edges), rows, cur[rows], g, unapplied[rows],
-                         disputed[rows], g.sum(axis=1) + unapplied[rows], count[rows])
+    g = _gather(grid, rows)
+    u = _gather(unapplied, rows)
+    return CustomerAging(views.bucket_labels(edges), rows, _gather(cur, rows), g, u,
+                         _gather(disputed, rows), g.sum(axis=1) + u, _gather(count, rows))
 
 
 def currency_totals(a: CustomerAging, ncur: int) -> dict[int, dict]:
