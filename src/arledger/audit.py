@@ -16,8 +16,9 @@ The log is already a hash chain of segments (engine/segment.py). On top of it:
   root*); the log's tree has one leaf per segment, SHA-256(0x00 || segment hash (32 bytes) ||
   entries root), so the Merkle root also commits to the hash chain. A proof for an entry is
   its path in its segment's tree plus its segment's path in the log's tree: log2(n) hashes.
-  Roots are computed lazily per segment, from the stored bytes, and cached: the writer's
-  hot path is untouched and the stored segment format is unchanged.
+  Roots are computed lazily per segment, from the stored bytes, and cached (a writer also
+  saves them beside its key, so a restart only rehashes the log): the writer's hot path is
+  untouched and the stored segment format is unchanged.
 - **Signed digest.** (log, position, segment, head hash, Merkle root, signed time, key id),
   signed with Ed25519 over ``DIGEST_DOMAIN + canonical JSON of those fields``.
 """
@@ -29,6 +30,7 @@ import hashlib
 import json
 import os
 import stat
+import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -336,6 +338,32 @@ class SegmentNode:
         return segment_leaf(self.hash, self.entries_root)
 
 
+# A saved node: seq, first position, entry count, segment hash, entries root.
+_NODE = struct.Struct("<QQI32s32s")
+
+
+def _load_nodes(path: Path) -> list[SegmentNode]:
+    """The consecutive, well-formed prefix of a node cache file ([] if none)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    nodes: list[SegmentNode] = []
+    pos = 1
+    for i in range(len(data) // _NODE.size):
+        seq, first, count, h, root = _NODE.unpack_from(data, i * _NODE.size)
+        if seq != i + 1 or first != pos:
+            break
+        nodes.append(SegmentNode(seq, first, count, h.hex(), root))
+        pos += count
+    return nodes
+
+
+def node_cache_path(key_file: Path) -> Path:
+    """Where a writer keeps its Merkle nodes: beside its signing key."""
+    return key_file.with_name(key_file.stem + "-merkle-nodes.bin")
+
+
 class MerkleLog:
     """The Merkle tree of one ledger's log, built lazily from the stored segments.
 
@@ -344,13 +372,55 @@ class MerkleLog:
     from the stored segment when a proof needs them.
     """
 
-    def __init__(self, ledger) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ledger, cache_path: Path | None = None) -> None:  # type: ignore[no-untyped-def]
         self.ledger = ledger
         self.nodes: list[SegmentNode] = []
         self._lock = threading.Lock()
         self._levels: list[list[bytes]] | None = None
         self._levels_n = 0
         self._seg_cache: dict[int, tuple[Segment, list[str], list[list[bytes]]]] = {}
+        # Nodes saved by an earlier run (one writer per log writes them): trusted only once
+        # each one's segment hash matches the stored bytes again (_adopt_saved).
+        self.cache_path = cache_path
+        self._saved = _load_nodes(cache_path) if cache_path else []
+        self._stored_n = 0  # nodes the cache file holds (after adoption)
+
+    def _adopt_saved(self, head_seq: int) -> None:
+        """Take the saved nodes whose segments still hash as they did (one read of the
+        log, no rendering). A saved segment that now hashes differently, or that the log
+        no longer has, means the stored history changed since: LOG_CORRUPT."""
+        saved, self._saved = self._saved, []
+        if len(saved) > head_seq:
+            raise error("LOG_CORRUPT", f"segment {head_seq + 1}: this server hashed it before, "
+                        "the log now ends before it (the tail was removed); check with your "
+                        "saved digests (`arledger audit verify`)", segment=str(head_seq + 1))
+        n = 0
+        for seq, blob in self.ledger.store.read():
+            if seq > len(saved):
+                break
+            if seq != n + 1 or digest(blob) != saved[seq - 1].hash:
+                bad = n + 1
+                raise error("LOG_CORRUPT", f"segment {bad}: the stored bytes differ from the "
+                            "ones this server hashed before; the log was changed (check with "
+                            "your saved digests), or delete the node cache "
+                            f"{self.cache_path} to start over", segment=str(bad))
+            n = seq
+        self.nodes = saved[:n]
+        self._stored_n = n
+
+    def _save(self) -> None:
+        if self.cache_path is None or self._stored_n >= len(self.nodes):
+            return
+        recs = b"".join(_NODE.pack(nd.seq, nd.first_position, nd.count, bytes.fromhex(nd.hash),
+                                   nd.entries_root) for nd in self.nodes[self._stored_n:])
+        try:
+            with open(self.cache_path, "r+b" if self.cache_path.exists() else "wb") as f:
+                f.seek(self._stored_n * _NODE.size)
+                f.write(recs)
+                f.truncate()
+            self._stored_n = len(self.nodes)
+        except OSError:  # a cache: the next start recomputes what it lacks
+            pass
 
     def _head(self) -> tuple[int, int, str]:
         with self.ledger.reading() as S:
@@ -363,6 +433,8 @@ class MerkleLog:
         if upto > head_seq:
             raise error("INVALID_SEGMENT", f"segment {upto} is beyond the head {head_seq}")
         with self._lock:
+            if self._saved:
+                self._adopt_saved(head_seq)
             if len(self.nodes) >= upto:
                 return upto
             S = self.ledger.state
@@ -373,6 +445,7 @@ class MerkleLog:
                 node = SegmentNode(seq, seg.first_position, seg.count, digest(blob),
                                    tree_root(tree_levels(line_leaves(entry_lines(S, seg)))))
                 self.nodes.append(node)
+            self._save()
             if len(self.nodes) < upto:
                 raise error("LOG_CORRUPT", f"segment {len(self.nodes) + 1}: missing from the "
                             "store; run `arledger verify`", segment=str(len(self.nodes) + 1))
@@ -563,11 +636,12 @@ def default_key_file(store) -> Path:  # type: ignore[no-untyped-def]
 class Signer:
     """Issues signed digests of one ledger's log."""
 
-    def __init__(self, ledger, key, clock: Callable[[], int]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ledger, key, clock: Callable[[], int],  # type: ignore[no-untyped-def]
+                 node_cache: Path | None = None) -> None:
         self.ledger = ledger
         self.key = key
         self.clock = clock
-        self.merkle = MerkleLog(ledger)
+        self.merkle = MerkleLog(ledger, node_cache)
 
     def digest(self, segment: int = 0) -> dict:
         """A signed digest of the log up to `segment` (0 = the head)."""

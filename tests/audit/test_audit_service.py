@@ -42,9 +42,7 @@ def test_the_signed_digest_names_the_head_and_the_key_is_kept_beside_the_log(ser
     assert (d["position"], d["segment"], d["head_hash"]) == (S.head_position, S.head_seq,
                                                            S.head_hash)
     assert d["signed_at_us"] == 1_790_500_000_000_000  # the server's clock, not the wall
-    key_file = (served.location.where / "audit-key.pem" if served.location.kind == "sqlite"
-                else tmp_path / "pg-key.pem")
-    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(key_file(served, tmp_path)).st_mode) == 0o600
     pem = c.fetch_public_key_pem()
     served.stop()
     served.start()  # a restart keeps the key: old digests still verify
@@ -65,17 +63,53 @@ def test_a_digest_of_an_earlier_segment_is_a_prefix_of_the_head(served):
     assert c.verify_range(c.signed_digest(2), new)["segment"] == new["segment"]
 
 
-def test_a_rechained_rewrite_of_the_stored_log_fails_the_range_check_after_a_restart(served):
+def key_file(served, tmp_path):  # type: ignore[no-untyped-def]
+    return (served.location.where / "audit-key.pem" if served.location.kind == "sqlite"
+            else tmp_path / "pg-key.pem")
+
+
+def test_a_rechained_rewrite_of_the_stored_log_is_caught_after_a_restart(served, tmp_path):
     served.submit(scenario()[:6])
     c = client(served)
     pem = c.fetch_public_key_pem()
     old = c.signed_digest()
     served.stop()
     rewrite_and_rechain(Raw(served.location))  # segment 3 and everything after it
-    served.start()  # the chain is whole: the server starts and would sign the new history
+    served.start()  # the chain is whole: the server starts
+    # The writer's saved Merkle nodes remember each segment's hash: it names the segment.
+    with pytest.raises(ArledgerError) as e:
+        client(served, pem).signed_digest()
+    assert (e.value.reason, e.value.metadata["segment"]) == ("LOG_CORRUPT", "3")
+    # Without them (the attacker deleted the cache too) the server signs the new history,
+    # and the auditor's saved digest is what catches it.
+    served.stop()
+    A.node_cache_path(key_file(served, tmp_path)).unlink()
+    served.start()
     with pytest.raises(C.VerificationFailed) as e:
         client(served, pem).verify_range(old)
     assert e.value.segment == old["segment"]
+
+
+def test_a_restart_takes_the_saved_merkle_nodes_without_rendering_the_log(served, tmp_path,
+                                                                          monkeypatch):
+    served.submit(scenario())
+    pem = client(served).fetch_public_key_pem()
+    before = client(served, pem).signed_digest()
+    served.stop()
+    served.start()
+
+    def no_rendering(*a):  # type: ignore[no-untyped-def]
+        raise AssertionError("rendered the log again")
+    with monkeypatch.context() as m:
+        m.setattr(A, "entry_lines", no_rendering)
+        after = client(served, pem).signed_digest()
+    assert after["merkle_root"] == before["merkle_root"]
+    # a truncated cache file is only a shorter cache
+    cache = A.node_cache_path(key_file(served, tmp_path))
+    served.stop()
+    cache.write_bytes(cache.read_bytes()[:-10])
+    served.start()
+    assert client(served, pem).signed_digest()["merkle_root"] == before["merkle_root"]
 
 
 # ---- inclusion proofs --------------------------------------------------------------------

@@ -71,8 +71,10 @@ class AuditServicer(agrpc.AuditServiceServicer):
     def signer(self) -> A.Signer:
         with self._lock:
             if self._signer is None:
+                # Only the log's writer keeps the node cache (one author per file).
+                cache = None if self.ledger.follower else A.node_cache_path(self.key_file)
                 self._signer = A.Signer(self.ledger, A.load_or_create_key(self.key_file),
-                                        self.clock)
+                                        self.clock, cache)
             return self._signer
 
     @property
