@@ -506,6 +506,8 @@ AR_REFUSALS = [
     ar("REFUND_EXCEEDS_UNAPPLIED", "refundUnapplied", **{**REFUND, "amountMinor": 401}),
     ar("REFUND_EXISTS", "refundUnapplied", **{**REFUND, "refundId": "RF1"}),
     ar("DATE_BEFORE_ORIGIN", "refundUnapplied", **{**REFUND, "refundDate": "2026-01-20"}),
+    ar("PAYMENT_HAS_REFUNDS", "reversePayment", paymentId="P", effectiveDate="2026-01-25",
+       reversalReason="CHARGEBACK"),
 ]
 # Reasons of these paths tested by their own tests (they need more than one command).
 AR_REFUSED_ELSEWHERE = {"DUNNING_RUN_NOT_ALONE"}

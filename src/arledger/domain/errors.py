@@ -143,6 +143,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "REFUND_SOURCE_REQUIRED": (InvalidArgument, "a refund names neither or both of payment_id and credit_note_id"),
     "REFUND_EXCEEDS_UNAPPLIED": (FailedPrecondition, "refunding more than is unapplied"),
     "REFUND_EXISTS": (AlreadyExists, "refund id already used"),
+    "PAYMENT_HAS_REFUNDS": (FailedPrecondition, "reversing a payment part of which was refunded"),
     # audit (issue 7): digests, proofs, export, history
     "DIGEST_INVALID": (InvalidArgument, "a digest is malformed or not signed by this ledger's key"),
     "INVALID_SEGMENT": (InvalidArgument, "a segment number beyond the log head (or a digest newer than the log)"),

@@ -692,6 +692,10 @@ class Decider(CreditControl):
         if day < max(r[2], r[5]):
             raise error("DATE_BEFORE_ORIGIN", "a reversal cannot precede the payment or its "
                         "allocations")
+        refunded = r[1] - r[3] - sum(self.payment_allocations(ix).values())
+        if refunded:
+            raise error("PAYMENT_HAS_REFUNDS", f"{refunded} of payment {m.payment_id!r} was "
+                        "refunded; a reversal would take back money already paid out")
         e = self.entry("PaymentReversed", day, env, payment_ix=ix,
                        reversal_reason=m.reversal_reason, amount_minor=r[1])
         for inv, a in sorted(self.payment_allocations(ix).items()):
