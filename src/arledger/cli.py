@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules with more subcommands (arledger.<name>), each with `register(subparsers)`.
-CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit")
+CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit", "cli_credit")
 
 
 def main(argv: Iterable[str] | None = None) -> int:

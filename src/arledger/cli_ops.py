@@ -181,6 +181,9 @@ def _dispute(args: argparse.Namespace) -> int:
         return _command(args, "OpenDispute", cpb.OpenDisputeRequest(
             dispute_id=args.dispute_id, invoice_id=args.invoice, amount_minor=args.amount,
             reason_code=args.reason_code, opened_date=args.opened))
+    if args.action == "review":
+        return _command(args, "ReviewDispute", cpb.ReviewDisputeRequest(
+            dispute_id=args.dispute_id, effective_date=args.effective_date))
     return _command(args, "ResolveDispute", cpb.ResolveDisputeRequest(
         dispute_id=args.dispute_id, outcome=cpb.DisputeOutcome.Value(args.outcome),
         credited_amount_minor=args.credited or 0, credit_note_id=args.credit_note or "",
@@ -464,7 +467,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ca.add_argument("--allocate", action="append", metavar="INVOICE=AMOUNT")
     _envelope(ca)
 
-    d = cmd("dispute", "open or resolve a dispute", _dispute)
+    d = cmd("dispute", "open, review or resolve a dispute", _dispute)
     ds = d.add_subparsers(dest="action", required=True)
     do = ds.add_parser("open", help="contest (part of) an invoice")
     do.add_argument("dispute_id")
@@ -473,6 +476,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     do.add_argument("--reason-code", required=True)
     do.add_argument("--opened", required=True)
     _envelope(do)
+    dv = ds.add_parser("review", help="put an open dispute under review (needs --actor, "
+                       "--reason)")
+    dv.add_argument("dispute_id")
+    dv.add_argument("--effective-date", required=True)
+    _envelope(dv)
     dr = ds.add_parser("resolve", help="resolve (needs --actor, --reason)")
     dr.add_argument("dispute_id")
     dr.add_argument("--outcome", required=True, choices=list(cpb.DisputeOutcome.keys())[1:])
