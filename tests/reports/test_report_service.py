@@ -181,3 +181,33 @@ def test_cli_report_commands_table_json_csv_and_plots(loaded, tmp_path, capsys):
     assert "PAST_DUE" in out and "OVER_LIMIT" not in out
     assert cli.main(base + ["report", "aging", "--bucket", "nope"]) == 2
     assert "INVALID_BUCKET" in capsys.readouterr().err
+
+
+def test_sdk_follows_pages_and_reads_every_report(loaded):
+    from arledger_client import NotFound
+    from arledger_client.reports import ReportsClient
+    ledger, target, _ = loaded
+    with ReportsClient(target) as rc:
+        paged = rc.customer_aging(as_of=AS_OF, page_size=7)
+        whole = rc.customer_aging(as_of=AS_OF)
+        items = rc.aging_items("over 120", as_of=AS_OF)
+        st = rc.statement("C000004", "2026-01-01", AS_OF)
+        k = rc.kpis("2026-01-01", AS_OF, cei_variant="monthly_average", monthly=True)
+        ex = rc.exceptions(as_of=AS_OF, kinds=["OLD_UNAPPLIED"], unapplied_days=10)
+        with pytest.raises(NotFound) as e:
+            rc.statement("NOPE", "2026-01-01")
+    assert e.value.reason == "CUSTOMER_NOT_FOUND"
+    assert paged["rows"] == whole["rows"] and len(whole["rows"]) == whole["total_rows"]
+    with ledger.reading() as S:
+        ks = S.head_seq
+        a = R.customer_aging(S, day(AS_OF), ks)
+        want_items = R.aging_items(S, day(AS_OF), ks, bucket="over 120")
+        want_st = R.statement(S, S.customer_ix["C000004"], day("2026-01-01"), day(AS_OF), ks)
+        want_k = R.kpis(S, day("2026-01-01"), day(AS_OF), ks, cei_variant="monthly_average")
+        want_ex = R.exceptions(S, day(AS_OF), ks, kinds=("OLD_UNAPPLIED",), unapplied_days=10)
+    assert [r["balance_minor"] for r in whole["rows"]] == a.balance.tolist()
+    assert [i["item_id"] for i in items] == [w["item_id"] for w in want_items]
+    assert [ln["balance_minor"] for ln in st["lines"]] == [
+        w["balance_minor"] for w in want_st["lines"]]
+    assert [r["cei"] for r in k if r["scope"] == "period"] == [w["cei"] for w in want_k]
+    assert [r["item_id"] for r in ex] == [w["item_id"] for w in want_ex]

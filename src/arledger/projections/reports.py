@@ -23,15 +23,18 @@ from arledger.domain import entries as E
 from arledger.domain.errors import error
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
+from arledger.projections.collections import installment_rows
 
 # Entry type codes this module reads from the journal's `etype` (domain/entries.py).
 T_INVOICE_ISSUED, T_INVOICE_VOIDED, T_WRITTEN_OFF = 4, 5, 13
 T_DISPUTE_OPENED, T_DISPUTE_RESOLVED = 11, 12
+T_SMALL_BALANCE_WRITTEN_OFF, T_INVOICE_SOLD, T_INVOICE_RECALLED = 29, 32, 33
 # How a journal row moves the customer's balance (open invoices - unapplied cash - credit).
 _BALANCE_SIGN = np.array([1, -1, -1, 0], dtype=np.int64)  # by kind J_INVOICE..J_DISPUTED
 # Which journal kind names an entry's document on a statement line.
 _PRIMARY_KIND = {4: J_INVOICE, 5: J_INVOICE, 13: J_INVOICE, 6: J_CASH, 7: J_CASH, 8: J_CASH,
-                 9: J_CREDIT, 10: J_CREDIT, 11: J_DISPUTED, 12: J_DISPUTED}
+                 9: J_CREDIT, 10: J_CREDIT, 11: J_DISPUTED, 12: J_DISPUTED, 28: J_INVOICE,
+                 29: J_INVOICE, 32: J_INVOICE, 33: J_INVOICE}
 
 EXCEPTION_KINDS = ("OVER_LIMIT", "PAST_DUE", "OLD_UNAPPLIED", "LONG_DISPUTE", "MASTER_DATA_CHANGED")
 CEI_VARIANTS = ("total", "monthly_average")
@@ -55,6 +58,31 @@ def _gather(col: np.ndarray, idx: np.ndarray) -> np.ndarray:
     if len(idx) == n and n and idx[0] == 0 and idx[-1] == n - 1:
         return col
     return col[idx]
+
+
+@dataclass
+class _Rows:
+    """Open receivable rows as aging counts them: one per installment (an invoice
+    without installments is one row), as views.aging does."""
+
+    invoice: np.ndarray
+    number: np.ndarray      # installment number (1 for an invoice without installments)
+    due_day: np.ndarray
+    open: np.ndarray
+    disputed: np.ndarray
+
+
+def _open_rows(S: State, o: views.OpenAmounts) -> _Rows:
+    if S.installments.n == 0:
+        # No invoice has installments: each open invoice is its row (what installment_rows
+        # would return, without its per-row gathers over a 10-million-row portfolio).
+        return _Rows(o.invoices, np.ones(len(o.invoices), np.int32),
+                     _gather(S.invoices.view("due_day"), o.invoices), o.invoice_open,
+                     o.invoice_disputed)
+    r = installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
+    keep = r.open != 0
+    return _Rows(r.invoice[keep], r.number[keep], r.due_day[keep], r.open[keep],
+                 r.disputed[keep])
 
 
 def _period(from_day: int, to_day: int) -> None:
@@ -86,17 +114,20 @@ def customer_aging(S: State, as_of: int, known_seq: int,
     segment. Customers with nothing open and nothing unapplied are left out."""
     o = views.open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
-    ref = _gather(inv.view("issue_day" if basis_invoice_date else "due_day"), o.invoices)
+    r = _open_rows(S, o)
+    ref = _gather(inv.view("issue_day"), r.invoice) if basis_invoice_date else r.due_day
     b = bucket_of(np.subtract(as_of, ref, dtype=np.int64), edges)
-    cust = _gather(inv.view("customer"), o.invoices).astype(np.int64)
+    cust = _gather(inv.view("customer"), r.invoice).astype(np.int64)
     nb = len(edges) + 2
     nc = S.customers.n
     grid = np.zeros(nc * nb, dtype=np.int64)
-    np.add.at(grid, cust * nb + b, o.invoice_open)
+    np.add.at(grid, cust * nb + b, r.open)
     grid = grid.reshape(nc, nb)
     disputed = np.zeros(nc, dtype=np.int64)
-    np.add.at(disputed, cust, o.invoice_disputed)
-    count = np.bincount(cust, minlength=nc)
+    np.add.at(disputed, cust, r.disputed)
+    # Open invoices (not installments), as views.aging counts them.
+    count = (np.bincount(cust, minlength=nc) if r.invoice is o.invoices else
+             np.bincount(inv.customer[o.invoices], minlength=nc))
     unapplied = np.zeros(nc, dtype=np.int64)
     np.add.at(unapplied, S.payments.customer[o.payments], -o.payment_unapplied)
     np.add.at(unapplied, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
@@ -144,21 +175,24 @@ def aging_items(S: State, as_of: int, known_seq: int,
     cur = S.customers.view("currency")
     items: list[dict] = []
     if bucket != "unapplied":
-        ref = (inv.issue_day if basis_invoice_date else inv.due_day)[o.invoices]
+        r = _open_rows(S, o)
+        ref = inv.issue_day[r.invoice] if basis_invoice_date else r.due_day
         days = as_of - ref.astype(np.int64)
         keep = np.ones(len(days), dtype=bool)
         if bucket:
             keep &= bucket_of(days, edges) == labels.index(bucket)
         if currency is not None:
-            keep &= cur[inv.customer[o.invoices]] == currency
-        ix, op, dp, dy = o.invoices[keep], o.invoice_open[keep], o.invoice_disputed[keep], days[keep]
-        order = np.lexsort((ix, -dy))
+            keep &= cur[inv.customer[r.invoice]] == currency
+        ix, num, due = r.invoice[keep], r.number[keep], r.due_day[keep]
+        op, dp, dy = r.open[keep], r.disputed[keep], days[keep]
+        order = np.lexsort((num, ix, -dy))
         for k in order.tolist():
             i = int(ix[k])
             c = int(inv.customer[i])
             items.append({"kind": views.KIND_INVOICE, "item_id": S.invoice_ids[i],
+                          "installment": int(num[k]) if inv.inst_n[i] else 0,
                           "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
-                          "issue_day": int(inv.issue_day[i]), "due_day": int(inv.due_day[i]),
+                          "issue_day": int(inv.issue_day[i]), "due_day": int(due[k]),
                           "amount_minor": int(inv.amount[i]), "open_minor": int(op[k]),
                           "disputed_minor": int(dp[k]), "days": int(dy[k])})
     if bucket in ("", "unapplied"):
@@ -175,7 +209,8 @@ def aging_items(S: State, as_of: int, known_seq: int,
             for k in order[keep[order]].tolist():
                 i = int(idx[k])
                 c = int(cols.customer[i])
-                items.append({"kind": kind, "item_id": ids[i], "customer_id": S.customer_ids[c],
+                items.append({"kind": kind, "item_id": ids[i], "installment": 0,
+                              "customer_id": S.customer_ids[c],
                               "currency": S.currencies[cur[c]], "issue_day": int(d[k]),
                               "due_day": int(d[k]), "amount_minor": int(cols.amount[i]),
                               "open_minor": -int(amounts[k]), "disputed_minor": 0,
@@ -220,10 +255,10 @@ def statement(S: State, customer: int, from_day: int, to_day: int, known_seq: in
     # The document an entry is about: its first row of the entry type's own kind.
     prim = np.array([_PRIMARY_KIND.get(int(t), -1) for t in range(256)], dtype=np.int64)
     own = (prim[etype] == kind) | (prim[etype] == -1)
-    doc_row = np.full(len(upos), -1, dtype=np.int64)
+    doc_row = np.full(len(upos), len(pos), dtype=np.int64)
     rows_own = np.flatnonzero(own)
-    doc_row[inv_ix[rows_own[::-1]]] = rows_own[::-1]  # the first own row wins
-    doc_row = np.where(doc_row < 0, first, doc_row)
+    np.minimum.at(doc_row, inv_ix[rows_own], rows_own)  # the first own row
+    doc_row = np.where(doc_row == len(pos), first, doc_row)
     order = np.lexsort((upos, dday[first]))
     opening = _balance_at(S, customer, from_day - 1, known_seq)
     running = opening + np.cumsum(effect[order])
@@ -312,24 +347,24 @@ def _month_start(month: int) -> int:
 
 def _receivables(S: State, day: int, known_seq: int, customer: int | None) -> tuple:
     """Per currency: open invoice receivables, the part not past due, the part over 90 days."""
-    o = views.open_amounts(S, day, known_seq, customer)
+    r = _open_rows(S, views.open_amounts(S, day, known_seq, customer))
     ncur = max(len(S.currencies), 1)
-    cur = S.customers.currency[S.invoices.customer[o.invoices]].astype(np.int64)
-    dpd = day - S.invoices.due_day[o.invoices].astype(np.int64)
+    cur = S.customers.currency[S.invoices.customer[r.invoice]].astype(np.int64)
+    dpd = day - r.due_day.astype(np.int64)
     out = []
     for m in (None, dpd <= 0, dpd > 90):
         a = np.zeros(ncur, dtype=np.int64)
         if m is None:
-            np.add.at(a, cur, o.invoice_open)
+            np.add.at(a, cur, r.open)
         else:
-            np.add.at(a, cur[m], o.invoice_open[m])
+            np.add.at(a, cur[m], r.open[m])
         out.append(a)
     return tuple(out)
 
 
 def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None) -> tuple:
     """Credit sales as known: (day, currency, amount) of every invoice issued on or before
-    to_day and not voided on or before it."""
+    to_day and not voided on or before it (fee and interest charges are not sales)."""
     j = S.journal
     seq_ok = _journal_mask(S, known_seq)
     et, kind, day = j.view("etype"), j.view("kind"), j.view("day")
@@ -339,7 +374,8 @@ def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None) -> 
     iss = np.flatnonzero(base & (et == T_INVOICE_ISSUED))
     voided = np.zeros(S.invoices.n, dtype=bool)
     voided[j.view("item")[base & (et == T_INVOICE_VOIDED)]] = True
-    iss = iss[~voided[j.view("item")[iss]]]
+    # Fee and interest charges (issue 4) are receivables but not sales.
+    iss = iss[~voided[j.view("item")[iss]] & (S.invoices.kind[j.view("item")[iss]] == 0)]
     cur = S.customers.currency[j.view("customer")[iss]].astype(np.int64)
     return day[iss].astype(np.int64), cur, j.view("delta")[iss]
 
@@ -410,7 +446,9 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
     per = seq_ok & (jd >= from_day) & (jd <= to_day)
     if customer is not None:
         per &= j.view("customer") == customer
-    wo = per & (j.view("etype") == T_WRITTEN_OFF) & (j.view("kind") == J_INVOICE)
+    et_ = j.view("etype")
+    wo = per & ((et_ == T_WRITTEN_OFF) | (et_ == T_SMALL_BALANCE_WRITTEN_OFF)) & (
+        j.view("kind") == J_INVOICE)
     wo_cur = S.customers.currency[j.view("customer")[wo]].astype(np.int64)
     wo_amt = np.zeros(ncur, dtype=np.int64)
     np.add.at(wo_amt, wo_cur, -j.view("delta")[wo])
@@ -479,13 +517,38 @@ def monthly_periods(from_day: int, to_day: int) -> list[tuple[int, int]]:
 
 # ---- exceptions (the weekly AR review) ----------------------------------------------------
 
+def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
+    """Every customer's credit limit in force as of a day, as known at a segment: the
+    last limit change effective and recorded by then (issue 4 keeps them, with old and
+    new values, in `S.credit_events`), else the limit before the first change, else the
+    limit the account has now (it never changed)."""
+    lim = S.customers.view("credit_limit").copy()
+    ev = [(c, e[1], e[2], e[5], e[6]) for c, evs in S.credit_events.items() for e in evs
+          if e[0] == "LIMIT"]  # sparse: only customers whose limit ever changed
+    if not ev:
+        return lim
+    cust, day, pos, old, new = (np.asarray(x, dtype=np.int64) for x in zip(*ev))
+    known_pos = (int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1]
+                     - 1) if known_seq > 0 else 0)
+    order = np.lexsort((pos, cust))  # each customer's changes in log order
+    cust, day, pos, old, new = cust[order], day[order], pos[order], old[order], new[order]
+    first = np.ones(len(cust), dtype=bool)
+    first[1:] = cust[1:] != cust[:-1]
+    lim[cust[first]] = old[first]            # before any change
+    idx = np.flatnonzero((day <= as_of) & (pos <= known_pos))
+    last = idx[np.append(cust[idx][1:] != cust[idx][:-1], True)] if len(idx) else idx
+    lim[cust[last]] = new[last]              # the last change seen, per customer
+    return lim
+
+
+
 def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
                min_past_due_minor: int = 1, unapplied_days: int = 30, dispute_days: int = 30,
                changes_from_day: int | None = None, kinds: tuple[str, ...] = ()) -> list[dict]:
     """The weekly review's exception list as of a day, as known at a segment.
 
-    OVER_LIMIT: balance above the credit limit (the limit is the account's current one;
-    `limit_changed_since` says when it changed after the view). PAST_DUE: open amount more
+    OVER_LIMIT: balance above the credit limit in force as of the view. PAST_DUE: open
+    amount (per installment) more
     than `past_due_days` past due of at least `min_past_due_minor`. OLD_UNAPPLIED: cash or
     credit unapplied for more than `unapplied_days`. LONG_DISPUTE: open for more than
     `dispute_days`. MASTER_DATA_CHANGED: changes effective in [changes_from_day, as_of]
@@ -514,28 +577,25 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
         np.add.at(bal, S.invoices.customer[o.invoices], o.invoice_open)
         np.add.at(bal, S.payments.customer[o.payments], -o.payment_unapplied)
         np.add.at(bal, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
-        lim = S.customers.view("credit_limit")
+        lim = limits_as_of(S, as_of, known_seq)
         over = np.flatnonzero(bal > lim)
-        mc = S.master_changes
-        later = (mc.view("changed") & E.CHANGED_LIMIT).astype(bool) & (
-            (mc.view("seq") > known_seq) | (mc.view("day") > as_of))
-        changed = np.zeros(nc, dtype=bool)
-        changed[mc.view("customer")[later]] = True
         add("OVER_LIMIT", over, lambda k: "", bal[over] - lim[over], np.zeros(len(over)),
-            lambda k: f"balance {int(bal[over[k]])} over limit {int(lim[over[k]])}"
-            + ("; limit_changed_since" if changed[over[k]] else ""), bal[over] - lim[over])
+            lambda k: f"balance {int(bal[over[k]])} over limit {int(lim[over[k]])}",
+            bal[over] - lim[over])
     if "PAST_DUE" in want:
-        dpd = as_of - S.invoices.due_day[o.invoices].astype(np.int64)
+        r = _open_rows(S, o)
+        dpd = as_of - r.due_day.astype(np.int64)
         m = dpd > past_due_days
-        cust = S.invoices.customer[o.invoices[m]].astype(np.int64)
+        cust = S.invoices.customer[r.invoice[m]].astype(np.int64)
         amt = np.zeros(nc, dtype=np.int64)
-        np.add.at(amt, cust, o.invoice_open[m])
+        np.add.at(amt, cust, r.open[m])
         oldest = np.zeros(nc, dtype=np.int64)
         np.maximum.at(oldest, cust, dpd[m])
         cnt = np.bincount(cust, minlength=nc)
         hit = np.flatnonzero((cnt > 0) & (amt >= max(min_past_due_minor, 1)))
         add("PAST_DUE", hit, lambda k: "", amt[hit], oldest[hit],
-            lambda k: f"{int(cnt[hit[k]])} invoices over {past_due_days} days past due",
+            lambda k: f"{int(cnt[hit[k]])} invoices/installments over {past_due_days} days "
+            "past due",
             amt[hit])
     if "OLD_UNAPPLIED" in want:
         for label, cols, idx, un, day_col, ids in (

@@ -161,7 +161,8 @@ class ReportServicer(rgrpc.ReportServiceServicer):
                                  issue_date=day_to_iso(it["issue_day"]),
                                  due_date=day_to_iso(it["due_day"]),
                                  amount_minor=it["amount_minor"], open_minor=it["open_minor"],
-                                 disputed_minor=it["disputed_minor"], days=it["days"])
+                                 disputed_minor=it["disputed_minor"], days=it["days"],
+                                 installment=it["installment"])
         chunks[-1].next_page_token = self._next_token(request, as_of, ks, offset, size,
                                                       len(items))
         return chunks

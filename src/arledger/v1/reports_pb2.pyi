@@ -119,7 +119,7 @@ class AgingItemsRequest(_message.Message):
     def __init__(self, as_of: _Optional[str] = ..., known_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., basis: _Optional[_Union[_ledger_pb2.AgingBasis, str]] = ..., bucket_edges_days: _Optional[_Iterable[int]] = ..., bucket: _Optional[str] = ..., customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class AgingItem(_message.Message):
-    __slots__ = ("kind", "item_id", "customer_id", "currency", "issue_date", "due_date", "amount_minor", "open_minor", "disputed_minor", "days")
+    __slots__ = ("kind", "item_id", "customer_id", "currency", "issue_date", "due_date", "amount_minor", "open_minor", "disputed_minor", "days", "installment")
     KIND_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -130,6 +130,7 @@ class AgingItem(_message.Message):
     OPEN_MINOR_FIELD_NUMBER: _ClassVar[int]
     DISPUTED_MINOR_FIELD_NUMBER: _ClassVar[int]
     DAYS_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENT_FIELD_NUMBER: _ClassVar[int]
     kind: str
     item_id: str
     customer_id: str
@@ -140,7 +141,8 @@ class AgingItem(_message.Message):
     open_minor: int
     disputed_minor: int
     days: int
-    def __init__(self, kind: _Optional[str] = ..., item_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., issue_date: _Optional[str] = ..., due_date: _Optional[str] = ..., amount_minor: _Optional[int] = ..., open_minor: _Optional[int] = ..., disputed_minor: _Optional[int] = ..., days: _Optional[int] = ...) -> None: ...
+    installment: int
+    def __init__(self, kind: _Optional[str] = ..., item_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., issue_date: _Optional[str] = ..., due_date: _Optional[str] = ..., amount_minor: _Optional[int] = ..., open_minor: _Optional[int] = ..., disputed_minor: _Optional[int] = ..., days: _Optional[int] = ..., installment: _Optional[int] = ...) -> None: ...
 
 class AgingItemsChunk(_message.Message):
     __slots__ = ("items", "next_page_token", "position", "total_items")
