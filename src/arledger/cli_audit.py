@@ -295,8 +295,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = sub.choices.get(name)
         if p is not None:
             p.add_argument("--key-file", default="",
-                           help="the audit signing key (Ed25519 PEM; created mode 0600 on first "
-                                "start; env ARLEDGER_KEY_FILE; default: audit-key.pem in the "
+                           help="the audit signing key (Ed25519 PEM; created mode 0600 when first "
+                                "needed; env ARLEDGER_KEY_FILE; default: audit-key.pem in the "
                                 "data directory, or ~/.config/arledger/keys/<table>.pem for "
                                 "PostgreSQL)")
             p.set_defaults(func=_with_key_file(p.get_default("func")))
