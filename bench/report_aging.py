@@ -230,6 +230,10 @@ def main() -> None:
     rep, bare = h.pop("_out")
     assert (rep.buckets == bare[0][rep.customers]).all(), "report and kernel disagree"
     res["head"] = dict(h, target_ratio=1.2)
+    # Where the gap goes: views.open_amounts alone (the open rows, before any aging).
+    oa_s, oa_runs, _ = timed(lambda: views.open_amounts(S, head, S.head_seq, None), args.runs)
+    res["head"]["open_amounts_s"] = round(oa_s, 4)
+    res["head"]["open_amounts_runs"] = oa_runs
     print("head", res["head"], file=sys.stderr)
     views.open_amounts = lean_open_amounts  # the proposal, for one measurement only
     try:

@@ -28,7 +28,7 @@ from arledger.projections.collections import installment_rows
 # Entry type codes this module reads from the journal's `etype` (domain/entries.py).
 T_INVOICE_ISSUED, T_INVOICE_VOIDED, T_WRITTEN_OFF = 4, 5, 13
 T_DISPUTE_OPENED, T_DISPUTE_RESOLVED = 11, 12
-T_SMALL_BALANCE_WRITTEN_OFF, T_INVOICE_SOLD, T_INVOICE_RECALLED = 29, 32, 33
+T_SMALL_BALANCE_WRITTEN_OFF = 29
 # How a journal row moves the customer's balance (open invoices - unapplied cash - credit).
 _BALANCE_SIGN = np.array([1, -1, -1, 0], dtype=np.int64)  # by kind J_INVOICE..J_DISPUTED
 # Which journal kind names an entry's document on a statement line.
