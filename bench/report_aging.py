@@ -16,10 +16,12 @@ Figures (median of --runs, every run listed):
    disputed, unapplied and counts; beside the bare kernel computing the same
    per-customer buckets/disputed/unapplied/counts straight from the raw columns with
    the same numpy calls (no filtering of closed items, no report structure).
-2. The same report as of a past day (180 days back), known now, and as known at a past
-   recorded time (the middle segment): the journal path, one masked pass over the
-   journal; beside the bare kernel on the same journal arrays (mask, exact sums per
-   invoice, then the kernel of 1).
+2. The same report as of a past day (180 days back), known now; as known at a past
+   recorded time (the middle segment); both; and a recent view (7 days back, known 5
+   segments ago). `reports.open_amounts` sums the journal rows the view includes, or
+   subtracts the rows it leaves out from the live columns (the nearest checkpoint) when
+   those are fewer; beside the bare kernel that masks the whole journal (exact sums per
+   invoice, then the kernel of 1): the cost without a checkpoint.
 3. KPIs and the exception list as known at the middle segment (whole portfolio).
 
 Writes bench/results-reports.json with the machine. Run:
@@ -258,7 +260,9 @@ def main() -> None:
     # 2. Past: as of 180 days back (known now) and as known at the middle segment.
     for name, as_of, ks in (("as_of_180_days_back", head - 180, S.head_seq),
                             ("known_at_middle_segment", head, S.head_seq // 2),
-                            ("both_clocks_past", head - 180, S.head_seq // 2)):
+                            ("both_clocks_past", head - 180, S.head_seq // 2),
+                            ("recent_as_of_7_days_back_known_5_segments_ago", head - 7,
+                             S.head_seq - 5)):
         p = paired(lambda: R.customer_aging(S, as_of, ks, EDGES),
                    lambda: journal_kernel(S, as_of, ks), args.runs)
         rep, bare = p.pop("_out")

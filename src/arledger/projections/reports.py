@@ -60,6 +60,47 @@ def _gather(col: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return col[idx]
 
 
+def open_amounts(S: State, as_of: int, known_seq: int, customer: int | None, *,
+                 max_share: float = 0.5) -> views.OpenAmounts:
+    """`views.open_amounts`, answered for the portfolio from the nearest checkpoint.
+
+    The live columns are the running sums of the whole journal, so the portfolio as of
+    `as_of` as known at `known_seq` is also the live amounts minus the journal rows the
+    view leaves out: every row recorded after `known_seq` (the journal's tail, since it is
+    appended segment by segment) and the earlier rows effective after `as_of`. When those
+    are fewer than `max_share` of the journal (a recent view: as known an hour ago, as of
+    last week) this sums only them instead of the whole history; otherwise, and for one
+    customer, views.open_amounts answers. tests/reports/test_properties.py checks both
+    ways agree on random histories.
+    """
+    if customer is not None or views._is_live(S, as_of, known_seq):
+        return views.open_amounts(S, as_of, known_seq, customer)
+    j = S.journal
+    tail = int(np.searchsorted(j.view("seq"), known_seq, side="right"))
+    late = np.flatnonzero(j.view("day")[:tail] > as_of)
+    if len(late) + j.n - tail > max_share * j.n:
+        return views.open_amounts(S, as_of, known_seq, customer)
+    rows = np.concatenate([late, np.arange(tail, j.n)])
+    kind, item, delta = j.view("kind")[rows], j.view("item")[rows], j.view("delta")[rows]
+
+    def minus(col: np.ndarray, k: int) -> np.ndarray:
+        out = col.copy()
+        m = kind == k
+        np.subtract.at(out, item[m], delta[m])  # exact int64
+        return out
+    all_open = minus(S.invoices.view("open"), J_INVOICE)
+    all_disp = minus(S.invoices.view("disputed"), J_DISPUTED)
+    all_pay = minus(S.payments.view("unapplied"), J_CASH)
+    all_cn = minus(S.credit_notes.view("unapplied"), J_CREDIT)
+    # From here exactly as views.open_amounts builds its result from the summed columns.
+    inv = np.flatnonzero(all_open)
+    inv_open, disputed = all_open[inv], all_disp[inv]
+    pay = np.flatnonzero(all_pay)
+    cn = np.flatnonzero(all_cn)
+    disputed = np.clip(disputed, 0, np.maximum(inv_open, 0))
+    return views.OpenAmounts(inv, inv_open, disputed, pay, all_pay[pay], cn, all_cn[cn])
+
+
 @dataclass
 class _Rows:
     """Open receivable rows as aging counts them: one per installment (an invoice
@@ -112,7 +153,7 @@ def customer_aging(S: State, as_of: int, known_seq: int,
                    currency: int | None = None) -> CustomerAging:
     """Aging of every customer with anything open (or of one), as of a day, as known at a
     segment. Customers with nothing open and nothing unapplied are left out."""
-    o = views.open_amounts(S, as_of, known_seq, customer)
+    o = open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
     r = _open_rows(S, o)
     ref = _gather(inv.view("issue_day"), r.invoice) if basis_invoice_date else r.due_day
@@ -170,7 +211,7 @@ def aging_items(S: State, as_of: int, known_seq: int,
     labels = views.bucket_labels(edges)
     if bucket and bucket != "unapplied" and bucket not in labels:
         raise error("INVALID_BUCKET", f"bucket must be one of {labels + ['unapplied']}")
-    o = views.open_amounts(S, as_of, known_seq, customer)
+    o = open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
     cur = S.customers.view("currency")
     items: list[dict] = []
@@ -347,7 +388,7 @@ def _month_start(month: int) -> int:
 
 def _receivables(S: State, day: int, known_seq: int, customer: int | None) -> tuple:
     """Per currency: open invoice receivables, the part not past due, the part over 90 days."""
-    r = _open_rows(S, views.open_amounts(S, day, known_seq, customer))
+    r = _open_rows(S, open_amounts(S, day, known_seq, customer))
     ncur = max(len(S.currencies), 1)
     cur = S.customers.currency[S.invoices.customer[r.invoice]].astype(np.int64)
     dpd = day - r.due_day.astype(np.int64)
@@ -571,7 +612,7 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
                          "item_id": item(k), "amount_minor": int(amount[k]),
                          "days": int(days[k]), "detail": detail(k)})
 
-    o = views.open_amounts(S, as_of, known_seq, None)
+    o = open_amounts(S, as_of, known_seq, None)
     if "OVER_LIMIT" in want:
         bal = np.zeros(nc, dtype=np.int64)
         np.add.at(bal, S.invoices.customer[o.invoices], o.invoice_open)
