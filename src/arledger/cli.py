@@ -323,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules with more subcommands (arledger.<name>), each with `register(subparsers)`.
-CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit", "cli_credit")
+CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit", "cli_credit", "cli_risk")
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -19,6 +19,9 @@ def _ids(S: State, thing: str) -> list[str]:
             "credit_note": S.credit_note_ids, "dispute": S.dispute_ids}[thing]
 
 
+_OWNERS = {"customer_ix", "invoice_ix", "payment_ix", "credit_note_ix", "dispute_ix"}
+
+
 def _customer(S: State, f: dict) -> int:
     if "customer_ix" in f:
         return int(f["customer_ix"])
@@ -75,7 +78,7 @@ def entries(S: State, seg: Segment) -> Iterator[dict]:
             for bit, label in _CHANGED:
                 if not changed & bit:
                     del fields[label]
-        if et.name != "CustomerOpened":
+        if et.name != "CustomerOpened" and _OWNERS & raw.keys():  # risk models have none
             fields["currency"] = S.currencies[S.customers.currency[_customer(S, raw)]]
         if e in children[E.ALLOCATIONS]:
             a = t[E.ALLOCATIONS]

@@ -1,0 +1,169 @@
+"""Portfolio risk from Python: re-scores, scores, the worklist, calibration, provision matrix.
+
+    from arledger_client import RiskClient
+    with RiskClient("127.0.0.1:50051") as risk:
+        run = risk.rescore(as_of="2026-06-30")          # records a PortfolioRescored entry
+        print(run.summary["score_digest"], len(run.customer_ids))
+        for row in risk.worklist(as_of="2026-06-30", currency="EUR", limit=10):
+            print(row["rank"], row["customer_id"], row["expected_loss_minor"], row["why"])
+
+Results are plain dicts (field names as in proto/arledger/v1/risk.proto, 64-bit integers
+as ints) and, for a re-score, a `Rescore` with numpy-free parallel lists. Errors are the
+SDK's typed errors carrying the server's stable reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+
+from arledger.v1 import risk_pb2 as rpb
+from arledger.v1 import risk_pb2_grpc as rgrpc
+from arledger_client.errors import from_rpc_error
+from arledger_client.models import DateLike, _iso
+
+_MAX_MESSAGE = 64 << 20
+_DISPUTES = {"any": 0, "with": 1, "without": 2}
+
+
+def _plain(msg: Any) -> dict:
+    d = json_format.MessageToDict(msg, preserving_proto_field_name=True,
+                                  always_print_fields_with_no_presence=True)
+    return _ints(msg, d)
+
+
+def _ints(msg: Any, d: Any) -> Any:
+    """protobuf's JSON mapping writes int64 as strings; give them back as ints."""
+    if not isinstance(d, dict):
+        return d
+    for f in msg.DESCRIPTOR.fields:
+        v = d.get(f.name)
+        if v is None:
+            continue
+        if f.type in (f.TYPE_INT64, f.TYPE_UINT64):
+            d[f.name] = [int(x) for x in v] if isinstance(v, list) else int(v)
+        elif f.message_type is not None:
+            sub = getattr(msg, f.name)
+            d[f.name] = ([_ints(m, x) for m, x in zip(sub, v)] if isinstance(v, list)
+                         else _ints(sub, v))
+    return d
+
+
+@dataclass
+class Rescore:
+    """A re-score: its summary (model_version, as_of, customer_count, score_digest,
+    known_position, position, summary) and the scores as parallel lists."""
+
+    summary: dict = field(default_factory=dict)
+    customer_ids: list[str] = field(default_factory=list)
+    currencies: list[str] = field(default_factory=list)
+    pd: list[float] = field(default_factory=list)
+    exposure_minor: list[int] = field(default_factory=list)
+    expected_loss_minor: list[int] = field(default_factory=list)
+
+
+class RiskClient:
+    """A connection to an arledger server's RiskService (use as a context manager)."""
+
+    def __init__(self, target: str, *, timeout_s: float = 300.0,
+                 channel: grpc.Channel | None = None) -> None:
+        self._own = channel is None
+        self._channel = channel or grpc.insecure_channel(target, options=[
+            ("grpc.max_send_message_length", _MAX_MESSAGE),
+            ("grpc.max_receive_message_length", _MAX_MESSAGE)])
+        self._stub = rgrpc.RiskServiceStub(self._channel)
+        self.timeout_s = timeout_s
+
+    def close(self) -> None:
+        if self._own:
+            self._channel.close()
+
+    def __enter__(self) -> "RiskClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, request: Any) -> Any:
+        try:
+            return getattr(self._stub, method)(request, timeout=self.timeout_s)
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from None
+
+    def rescore(self, *, model_version: str = "", as_of: DateLike | None = None,
+                dry_run: bool = False, request_id: str = "", actor: str = "",
+                reason: str = "", chunk_size: int = 0) -> Rescore:
+        """Score every customer; unless dry_run the server records it in the log."""
+        req = rpb.RescorePortfolioRequest(model_version=model_version,
+                                          as_of=_iso(as_of) if as_of else "", dry_run=dry_run,
+                                          request_id=request_id, actor=actor, reason=reason,
+                                          chunk_size=chunk_size)
+        out = Rescore()
+        try:
+            for chunk in self._stub.RescorePortfolio(req, timeout=self.timeout_s):
+                if chunk.HasField("summary"):
+                    out.summary = _plain(chunk.summary)
+                    out.summary["summary"] = json.loads(chunk.summary.summary_json or "{}")
+                out.customer_ids.extend(chunk.customer_ids)
+                out.currencies.extend(chunk.currencies)
+                out.pd.extend(chunk.pd)
+                out.exposure_minor.extend(chunk.exposure_minor)
+                out.expected_loss_minor.extend(chunk.expected_loss_minor)
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from None
+        return out
+
+    def score(self, customer_id: str, *, model_version: str = "",
+              as_of: DateLike | None = None) -> dict:
+        """One customer's PD, exposure, expected loss, top features and every feature."""
+        return _plain(self._call("GetScore", rpb.GetScoreRequest(
+            customer_id=customer_id, model_version=model_version,
+            as_of=_iso(as_of) if as_of else "")))
+
+    def worklist(self, *, model_version: str = "", as_of: DateLike | None = None,
+                 currency: str = "", disputes: str = "any", limit: int = 50) -> list[dict]:
+        """Customers ranked by expected loss within each currency; disputes is "any",
+        "with" (an open dispute) or "without"."""
+        return _plain(self._call("GetWorklist", rpb.GetWorklistRequest(
+            model_version=model_version, as_of=_iso(as_of) if as_of else "", currency=currency,
+            disputes=_DISPUTES[disputes], page_size=limit)))["rows"]
+
+    def calibrate(self, *, as_of: DateLike | None = None, horizon_days: int = 0,
+                  step_days: int = 0, history_days: int = 0, holdout_share: float = 0.0,
+                  new_version: str = "", register: bool = False, request_id: str = "",
+                  actor: str = "", reason: str = "") -> dict:
+        """Fit a model on the ledger's history; register it as new_version if asked."""
+        rep = _plain(self._call("Calibrate", rpb.CalibrateRequest(
+            as_of=_iso(as_of) if as_of else "", horizon_days=horizon_days,
+            step_days=step_days, history_days=history_days, holdout_share=holdout_share,
+            new_version=new_version, register=register, request_id=request_id, actor=actor,
+            reason=reason)))
+        rep["model"] = json.loads(rep.pop("model_json"))
+        return rep
+
+    def provision_matrix(self, *, as_of: DateLike | None = None,
+                         bucket_edges_days: tuple[int, ...] = (), maturity_days: int = 0,
+                         history_days: int = 0) -> dict:
+        """Loss rates per aging bucket from history, and the expected credit loss."""
+        return _plain(self._call("GetProvisionMatrix", rpb.GetProvisionMatrixRequest(
+            as_of=_iso(as_of) if as_of else "", bucket_edges_days=list(bucket_edges_days),
+            maturity_days=maturity_days, history_days=history_days)))
+
+    def register_model(self, model: dict | str, *, actor: str, reason: str,
+                       effective_date: DateLike | None = None, request_id: str = "") -> dict:
+        """Register a model version (the JSON's "version" names it)."""
+        text = model if isinstance(model, str) else json.dumps(model)
+        return _plain(self._call("RegisterModel", rpb.RegisterModelRequest(
+            model_json=text, actor=actor, reason=reason, request_id=request_id,
+            effective_date=_iso(effective_date) if effective_date else "")))
+
+    def list_models(self) -> list[dict]:
+        """Every model version (built in and registered), with its JSON parsed."""
+        out = _plain(self._call("ListModels", rpb.ListModelsRequest()))["models"]
+        for m in out:
+            m["model"] = json.loads(m.pop("model_json"))
+        return out

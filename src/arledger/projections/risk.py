@@ -1,0 +1,660 @@
+"""Portfolio risk, vectorised over every customer: features, scores, explanations,
+calibration (IRLS logistic regression, AUC, calibration table) and the provision matrix.
+
+Everything here reads the state's columns and its movement journal, masked to an `as_of`
+day and a known segment like the other views (projections/views.py); nothing reads the
+clock, and nothing loops in Python per customer or per invoice. Scores are derived data:
+computing them changes nothing in the state (RiskService records a re-score as its own
+log entry, which moves no money).
+
+The feature projection is float32, one contiguous row per feature (`Portfolio.X`, shape
+features x customers): 40 bytes per customer for the ten features, plus exposure (int64)
+and currency (int16), 50 bytes in all. Scoring walks it in cache-sized chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from arledger.domain import entries as E
+from arledger.domain.dates import day_to_iso
+from arledger.domain.errors import error
+from arledger.domain.risk_models import BUILTIN, FEATURES, parse_model
+from arledger.engine.state import J_CASH, J_DISPUTED, J_INVOICE, State
+from arledger.projections import views
+
+F32 = np.float32
+LAST_SETTLED_N = 6        # avg_days_late / late_trend look at this many settled invoices
+YEAR_DAYS = 365
+DEFAULT_DAYS = 90         # "over 90 days past due" (the calibration outcome)
+CHUNK = 1 << 15           # customers per scoring chunk: 10 features x 32k x 4 B stay in L2
+_ISSUED = E.BY_NAME["InvoiceIssued"].code
+_VOIDED = E.BY_NAME["InvoiceVoided"].code
+_WRITTEN_OFF = E.BY_NAME["InvoiceWrittenOff"].code
+_REVERSED = E.BY_NAME["PaymentReversed"].code
+FEATURE_INDEX = {f: i for i, f in enumerate(FEATURES)}
+
+
+# ---- features ------------------------------------------------------------------------------
+
+@dataclass
+class Portfolio:
+    """The feature projection of every customer as of a day (customer index = column)."""
+
+    as_of: int
+    known_seq: int
+    X: np.ndarray          # float32 (len(FEATURES), n), one C-contiguous row per feature
+    exposure: np.ndarray   # int64 minor units: max(balance, 0)
+    currency: np.ndarray   # int16 currency code of the state (S.currencies)
+    scored: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # opened by as_of
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[1]
+
+    def feature(self, name: str) -> np.ndarray:
+        return self.X[FEATURE_INDEX[name]]
+
+    @property
+    def nbytes(self) -> int:
+        return self.X.nbytes + self.exposure.nbytes + self.currency.nbytes
+
+
+def _sum_int(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sums of `values` grouped by `index` (bincount would go through float)."""
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, index, values)
+    return out
+
+
+def _masked_journal(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]:
+    j = S.journal
+    m = (j.view("day") <= as_of) & (j.view("seq") <= known_seq)
+    return {k: j.view(k)[m] for k in ("kind", "item", "customer", "day", "delta", "etype")}
+
+
+def _invoice_status(S: State, jr: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per invoice, from journal rows already masked: open amount, disputed part, whether it
+    exists / was voided / had a write-off, and the last day any row moved it."""
+    ni = S.invoices.n
+    kind, item, delta, etype, day = jr["kind"], jr["item"], jr["delta"], jr["etype"], jr["day"]
+    inv = kind == J_INVOICE
+    it, et = item[inv], etype[inv]
+    open_ = _sum_int(it, delta[inv], ni)
+    dsp = kind == J_DISPUTED
+    disputed = np.clip(_sum_int(item[dsp], delta[dsp], ni), 0, np.maximum(open_, 0))
+    flags = {}
+    for name, code in (("issued", _ISSUED), ("voided", _VOIDED), ("written_off", _WRITTEN_OFF)):
+        f = np.zeros(ni, dtype=bool)
+        f[it[et == code]] = True
+        flags[name] = f
+    last_day = np.full(ni, np.iinfo(np.int32).min, dtype=np.int64)
+    np.maximum.at(last_day, it, day[inv].astype(np.int64))
+    return {"open": open_, "disputed": disputed, "last_day": last_day, **flags}
+
+
+def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
+    """Every customer's features as of `as_of` (as known at segment `known_seq`, default the
+    head), vectorised over the journal. docs/risk.md defines each feature."""
+    ks = S.head_seq if known_seq is None else known_seq
+    n = S.customers.n
+    jr = _masked_journal(S, as_of, ks)
+    st = _invoice_status(S, jr)
+    inv = S.invoices
+    cust_of = inv.view("customer").astype(np.int64)
+    due = inv.view("due_day").astype(np.int64)
+    open_i = st["open"]
+    pos = open_i > 0
+    open_pos = np.where(pos, open_i, 0)
+    cust_sum = _f64_sum  # float sums are fine for features (ratios of exact ints)
+    open_c = cust_sum(cust_of, open_pos, n)
+    overdue_c = cust_sum(cust_of, np.where(due < as_of, open_pos, 0), n)
+    dpd = np.maximum(as_of - due, 0)
+    wdpd_c = cust_sum(cust_of, open_pos * dpd.astype(np.float64), n)
+    disp_c = cust_sum(cust_of, st["disputed"], n)
+    ndisp_c = np.bincount(cust_of[st["disputed"] > 0], minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        has = open_c > 0
+        share_pd = np.where(has, overdue_c / np.where(has, open_c, 1), 0.0)
+        wdpd = np.where(has, wdpd_c / np.where(has, open_c, 1), 0.0)
+        disp_share = np.where(has, disp_c / np.where(has, open_c, 1), 0.0)
+
+    # Settled invoices: issued, not voided, never written off, nothing open, moved after issue.
+    # The settlement day is the last day a row moved the invoice (its running sum ends at 0
+    # there; every earlier zero was reopened by a later row).
+    settled = st["issued"] & ~st["voided"] & ~st["written_off"] & (open_i == 0)
+    six = np.flatnonzero(settled)
+    late = (st["last_day"][six] - due[six]).astype(np.float64)
+    sc = cust_of[six]
+    order = np.lexsort((six, st["last_day"][six], sc))  # by customer, then settlement day
+    sc, late = sc[order], late[order]
+    cnt = np.bincount(sc, minlength=n)
+    ends = np.cumsum(cnt)
+    r = ends[sc] - 1 - np.arange(len(sc))        # 0 = the customer's latest settlement
+    k = np.minimum(cnt, LAST_SETTLED_N)
+    keep = r < k[sc]
+    avg_late = np.divide(np.bincount(sc[keep], late[keep], minlength=n), k,
+                         out=np.zeros(n), where=k > 0)
+    h = k // 2
+    newer = keep & (r < h[sc])
+    older = keep & (r >= (k - h)[sc])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        trend = np.where(h > 0, np.bincount(sc[newer], late[newer], minlength=n) / np.maximum(h, 1)
+                         - np.bincount(sc[older], late[older], minlength=n) / np.maximum(h, 1), 0.0)
+
+    recent = jr["day"] > as_of - YEAR_DAYS
+    rev = recent & (jr["kind"] == J_CASH) & (jr["etype"] == _REVERSED)
+    wo = recent & (jr["kind"] == J_INVOICE) & (jr["etype"] == _WRITTEN_OFF)
+    reversals = np.bincount(jr["customer"][rev], minlength=n)
+    write_offs = np.bincount(jr["customer"][wo], minlength=n)
+
+    balance = _balance(S, jr, n)
+    limit = S.customers.view("credit_limit").astype(np.float64)
+    util = np.clip(np.divide(balance.astype(np.float64), limit, out=np.zeros(n), where=limit > 0),
+                   -1.0, 5.0)
+    opened = S.customers.view("opened_day").astype(np.int64)
+    age = np.maximum(as_of - opened, 0) / YEAR_DAYS
+
+    X = np.empty((len(FEATURES), n), dtype=F32)
+    for name, v in (("share_past_due", share_pd), ("weighted_days_past_due", wdpd),
+                    ("avg_days_late", avg_late), ("late_trend", trend),
+                    ("open_disputes", ndisp_c), ("disputed_share", disp_share),
+                    ("reversals_365d", reversals), ("write_offs_365d", write_offs),
+                    ("utilisation", util), ("account_age_years", age)):
+        X[FEATURE_INDEX[name]] = v
+    return Portfolio(as_of, ks, X, np.maximum(balance, 0),
+                     S.customers.view("currency").astype(np.int16), opened <= as_of)
+
+
+def _f64_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(index, np.asarray(values, dtype=np.float64), minlength=n)
+
+
+def _balance(S: State, jr: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Exact balance per customer: open invoices - unapplied cash - unapplied credit."""
+    kind, cust, delta = jr["kind"], jr["customer"], jr["delta"]
+    sign = np.where(kind == J_INVOICE, 1, np.where(kind == J_DISPUTED, 0, -1))
+    return _sum_int(cust, delta * sign, n)
+
+
+# ---- the model ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Model:
+    """A logistic model as data (domain/risk_models.py has the format)."""
+
+    version: str
+    data: dict
+    rows: np.ndarray       # indexes of the model's features in FEATURES
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    lgd: float
+
+    @classmethod
+    def from_json(cls, text: str, version: str | None = None) -> "Model":
+        d = parse_model(text, version)
+        return cls(str(d.get("version", version or "")), d,
+                   np.asarray([FEATURE_INDEX[f] for f in d["features"]], dtype=np.int64),
+                   np.asarray(d["mean"], float), np.asarray(d["scale"], float),
+                   np.asarray(d["coefficients"], float), float(d["intercept"]),
+                   float(d["loss_given_default"]))
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.data["features"])
+
+    def linear(self) -> tuple[np.ndarray, np.float32]:
+        """Raw-feature weights and bias in float32: z = bias + sum w_k x_k."""
+        w = self.coef / self.scale
+        return w.astype(F32), F32(self.intercept - float(np.sum(w * self.mean)))
+
+    def to_json(self) -> str:
+        return json.dumps(self.data, sort_keys=True, separators=(",", ":"))
+
+
+def model_of(S: State, version: str) -> Model:
+    """A registered (or built-in) model version; UNKNOWN_MODEL_VERSION otherwise."""
+    text = BUILTIN.get(version)
+    if text is None:
+        ix = S.risk_model_ix.get(version)
+        if ix is None:
+            raise error("UNKNOWN_MODEL_VERSION", f"no risk model {version!r}")
+        text = S.risk_model_json[ix]
+    return Model.from_json(text, version)
+
+
+def score(model: Model, X: np.ndarray, out: np.ndarray | None = None,
+          chunk: int = CHUNK) -> np.ndarray:
+    """Probability of default (float32) for every column of X, in cache-sized chunks.
+
+    Every customer's result depends only on its own column, with the same operations in
+    the same order whatever the chunking, so a score is bit-for-bit reproducible.
+    """
+    n = X.shape[1]
+    pd = np.empty(n, dtype=F32) if out is None else out
+    w, b = model.linear()
+    rows = model.rows.tolist()
+    tmp = np.empty(min(chunk, max(n, 1)), dtype=F32)
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        z = pd[lo:hi]
+        t = tmp[: hi - lo]
+        z.fill(b)
+        for wk, r in zip(w.tolist(), rows):
+            np.multiply(X[r, lo:hi], F32(wk), out=t)
+            np.add(z, t, out=z)
+        # pd = 1 / (1 + exp(-z)), in place; exp of a large -z is inf and gives pd = 0.
+        np.negative(z, out=z)
+        with np.errstate(over="ignore"):
+            np.exp(z, out=z)
+        np.add(z, F32(1), out=z)
+        np.reciprocal(z, out=z)
+    return pd
+
+
+def contributions(model: Model, X: np.ndarray, customers: np.ndarray) -> np.ndarray:
+    """coefficient x standardised value, per (customer, model feature): why a score is high."""
+    x = X[model.rows][:, customers].astype(np.float64).T
+    return model.coef * (x - model.mean) / model.scale
+
+
+def top_features(model: Model, X: np.ndarray, customers: np.ndarray,
+                 top: int = 3) -> list[list[dict]]:
+    """For each customer, the `top` features raising its log-odds most (largest
+    contribution first), with the raw value and the contribution in log-odds."""
+    c = contributions(model, X, customers)
+    order = np.argsort(-c, axis=1, kind="stable")[:, :top]
+    names = model.features
+    out = []
+    for k, cust in enumerate(customers.tolist()):
+        out.append([{"feature": names[j], "value": float(X[model.rows[j], cust]),
+                     "contribution": float(c[k, j])} for j in order[k].tolist()])
+    return out
+
+
+def expected_loss(model: Model, pd: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """pd x exposure x LGD in minor units, rounded half up to whole minor units (int64)."""
+    return np.floor(pd.astype(np.float64) * exposure * model.lgd + 0.5).astype(np.int64)
+
+
+# ---- re-score ---------------------------------------------------------------------------------
+
+@dataclass
+class Rescore:
+    model: Model
+    portfolio: Portfolio
+    customers: np.ndarray   # indexes scored (opened on or before as_of)
+    pd: np.ndarray          # float32, aligned with customers
+    expected_loss: np.ndarray  # int64 minor units
+    digest: str
+    summary: dict
+
+
+def score_digest(version: str, as_of: int, customers: np.ndarray, pd: np.ndarray) -> str:
+    """SHA-256 of what a re-score produced: model version, as_of, customers and their scores."""
+    h = hashlib.sha256(f"arledger-risk-scores:v1:{version}:{as_of}:".encode())
+    h.update(np.ascontiguousarray(customers, dtype="<i8").tobytes())
+    h.update(np.ascontiguousarray(pd, dtype="<f4").tobytes())
+    return h.hexdigest()
+
+
+_BANDS = (0.01, 0.05, 0.2)
+
+
+def rescore(S: State, model: Model, as_of: int, known_seq: int | None = None) -> Rescore:
+    """Score every customer opened on or before `as_of`: one vectorised pass."""
+    pf = features(S, as_of, known_seq)
+    pd_all = score(model, pf.X)
+    cust = np.flatnonzero(pf.scored)
+    pd = pd_all[cust]
+    el = expected_loss(model, pd, pf.exposure[cust])
+    digest = score_digest(model.version, as_of, cust, pd)
+    bands = np.bincount(np.searchsorted(np.asarray(_BANDS, F32), pd, side="right"),
+                        minlength=len(_BANDS) + 1)
+    cur = pf.currency[cust].astype(np.int64)
+    ncur = max(len(S.currencies), 1)
+    el_c = _sum_int(cur, el, ncur)
+    ex_c = _sum_int(cur, pf.exposure[cust], ncur)
+    top_cur = sorted(np.flatnonzero(ex_c | el_c).tolist(), key=lambda c: -int(el_c[c]))[:20]
+    summary = {"customers": int(len(cust)),
+               "mean_pd": round(float(pd.astype(np.float64).mean()), 6) if len(cust) else 0.0,
+               "pd_bands": {"under 1%": int(bands[0]), "1-5%": int(bands[1]),
+                            "5-20%": int(bands[2]), "20% and over": int(bands[3])},
+               "expected_loss_minor": {S.currencies[c]: int(el_c[c]) for c in top_cur},
+               "exposure_minor": {S.currencies[c]: int(ex_c[c]) for c in top_cur}}
+    return Rescore(model, pf, cust, pd, el, digest, summary)
+
+
+# ---- worklist ---------------------------------------------------------------------------------
+
+DISPUTES_ANY, DISPUTES_WITH, DISPUTES_WITHOUT = 0, 1, 2
+
+
+def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
+             disputes: int = DISPUTES_ANY, limit: int = 50, top: int = 3) -> list[dict]:
+    """Customers ranked by expected loss (pd x exposure x LGD), highest first, within each
+    currency (amounts of different currencies are not compared); each row says why."""
+    pf = features(S, as_of)
+    pd = score(model, pf.X)
+    el = expected_loss(model, pd, pf.exposure)
+    keep = pf.scored & (pf.exposure > 0)
+    if currency:
+        if currency not in S.currencies:
+            return []
+        keep &= pf.currency == S.currencies.index(currency)
+    nd = pf.feature("open_disputes")
+    if disputes == DISPUTES_WITH:
+        keep &= nd > 0
+    elif disputes == DISPUTES_WITHOUT:
+        keep &= nd == 0
+    idx = np.flatnonzero(keep)
+    cur_name = np.asarray(S.currencies + [""], dtype=object)
+    cur_rank = np.argsort(np.argsort(cur_name[:-1])) if S.currencies else np.zeros(0, np.int64)
+    order = np.lexsort((idx, -el[idx], cur_rank[pf.currency[idx]] if len(idx) else idx))
+    idx = idx[order]
+    # Rank within currency: position minus the currency's first position.
+    cur = pf.currency[idx]
+    first = np.r_[0, np.flatnonzero(np.diff(cur)) + 1] if len(idx) else np.zeros(0, np.int64)
+    starts = np.repeat(first, np.diff(np.r_[first, len(idx)])) if len(idx) else first
+    rank = np.arange(len(idx)) - starts + 1
+    cur_total = _sum_int(cur.astype(np.int64), el[idx], max(len(S.currencies), 1))
+    sel = idx[:limit]
+    tops = top_features(model, pf.X, sel, top)
+    rows = []
+    for k, c in enumerate(sel.tolist()):
+        code = S.currencies[pf.currency[c]]
+        share = el[c] / cur_total[pf.currency[c]] if cur_total[pf.currency[c]] else 0.0
+        drivers = ", ".join(f"{t['feature']} {t['value']:g} ({t['contribution']:+.2f})"
+                            for t in tops[k] if t["contribution"] > 0) or "nothing above average"
+        rows.append({
+            "rank": int(rank[k]), "customer_id": S.customer_ids[c], "currency": code,
+            "pd": round(float(pd[c]), 6), "exposure_minor": int(pf.exposure[c]),
+            "expected_loss_minor": int(el[c]), "open_disputes": int(nd[c]),
+            "top_features": tops[k],
+            "why": (f"expected loss {int(el[c]):,} = PD {float(pd[c]):.2%} x exposure "
+                    f"{int(pf.exposure[c]):,} x LGD {model.lgd:g} ({share:.1%} of {code} "
+                    f"expected loss); drivers: {drivers}")})
+    return rows
+
+
+# ---- calibration ------------------------------------------------------------------------------
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, *, ridge: float = 1.0, max_iter: int = 100,
+                 tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regression by IRLS (Newton's method with step halving): returns
+    (beta, covariance), beta[0] the intercept, beta[1:] the coefficients of X's columns
+    (samples x features, float64; standardise them first).
+
+    `ridge` is an L2 penalty on the coefficients (not the intercept): with a feature that
+    separates the outcomes perfectly, as "days past due" nearly does for "over 90 days past
+    due", the unpenalised optimum is at infinity. With thousands of samples it moves a
+    well-determined coefficient by well under its standard error.
+    """
+    n, k = X.shape
+    A = np.empty((n, k + 1))
+    A[:, 0] = 1.0
+    A[:, 1:] = X
+    y = np.asarray(y, dtype=np.float64)
+    beta = np.zeros(k + 1)
+    p0 = min(max(float(np.mean(y)), 1e-6), 1 - 1e-6)
+    beta[0] = np.log(p0 / (1 - p0))
+    reg = np.full(k + 1, ridge)
+    reg[0] = 0.0
+
+    def objective(b: np.ndarray) -> float:  # penalised negative log-likelihood
+        z = A @ b
+        return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.sum(reg * b * b))
+
+    f = objective(beta)
+    H = np.eye(k + 1)
+    for _ in range(max_iter):
+        z = A @ beta
+        p = 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function without overflow
+        w = np.clip(p * (1 - p), 1e-12, None)
+        H = (A * w[:, None]).T @ A + np.diag(reg)
+        g = A.T @ (y - p) - reg * beta
+        step = np.linalg.solve(H, g)
+        t = 1.0
+        while True:
+            cand = beta + t * step
+            fc = objective(cand)
+            if fc <= f + 1e-12 or t < 1e-6:
+                break
+            t /= 2
+        beta, f_old, f = cand, f, fc
+        if np.max(np.abs(t * step)) < tol or abs(f_old - f) < tol * max(1.0, abs(f)):
+            break
+    z = A @ beta
+    p = 0.5 * (1.0 + np.tanh(0.5 * z))
+    H = (A * np.clip(p * (1 - p), 1e-12, None)[:, None]).T @ A + np.diag(reg)
+    return beta, np.linalg.inv(H)
+
+
+def auc(score_: np.ndarray, y: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties count one half)."""
+    y = np.asarray(y, bool)
+    npos, nneg = int(y.sum()), int((~y).sum())
+    if not npos or not nneg:
+        return float("nan")
+    order = np.argsort(score_, kind="stable")
+    s = np.asarray(score_)[order]
+    ranks = np.empty(len(s))
+    # Average rank of each run of equal scores.
+    bounds = np.r_[0, np.flatnonzero(np.diff(s)) + 1, len(s)]
+    avg = (bounds[:-1] + bounds[1:] + 1) / 2.0
+    ranks[order] = np.repeat(avg, np.diff(bounds))
+    return float((ranks[y].sum() - npos * (npos + 1) / 2) / (npos * nneg))
+
+
+def calibration_table(pd: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dict]:
+    """Predicted vs observed default rate by PD decile (equal-count bins)."""
+    if not len(pd):
+        return []
+    order = np.argsort(pd, kind="stable")
+    rows = []
+    for part in np.array_split(order, min(bins, len(pd))):
+        if not len(part):
+            continue
+        rows.append({"pd_low": float(pd[part].min()), "pd_high": float(pd[part].max()),
+                     "count": int(len(part)), "mean_pd": float(pd[part].mean()),
+                     "observed_rate": float(np.mean(y[part]))})
+    return rows
+
+
+def outcomes(S: State, as_of: int, horizon: int, known_seq: int | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(defaulted already at as_of, default within (as_of, as_of + horizon]) per customer.
+
+    Default: an invoice over 90 days past due, or a write-off. An invoice counts when it is
+    still open on the first day it is over 90 days past due inside the window.
+    """
+    ks = S.head_seq if known_seq is None else known_seq
+    n = S.customers.n
+    inv = S.invoices
+    cust_of = inv.view("customer").astype(np.int64)
+    due = inv.view("due_day").astype(np.int64)
+    j = S.journal
+    m = (j.view("seq") <= ks) & (j.view("kind") == J_INVOICE)
+    item, day, delta, etype = (j.view(k)[m] for k in ("item", "day", "delta", "etype"))
+    cust = j.view("customer")[m]
+    open_now = _sum_int(item[day <= as_of], delta[day <= as_of], inv.n)
+    already = np.zeros(n, dtype=bool)
+    already[cust_of[(open_now > 0) & (as_of - due > DEFAULT_DAYS)]] = True
+    t = np.maximum(as_of + 1, due + DEFAULT_DAYS + 1)      # first day over 90 in the window
+    in_window = t <= as_of + horizon
+    open_t = _sum_int(item[day <= t[item]], delta[day <= t[item]], inv.n)
+    y = np.zeros(n, dtype=bool)
+    y[cust_of[in_window & (open_t > 0)]] = True
+    wo = (etype == _WRITTEN_OFF) & (day > as_of) & (day <= as_of + horizon)
+    y[cust[wo]] = True
+    return already, y
+
+
+def training_set(S: State, as_of: int, horizon: int, step: int, history: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Samples from snapshots every `step` days whose outcome window ends by `as_of`:
+    (X float64 samples x FEATURES, y, customer, snapshot day). Customers already in default
+    at a snapshot, or not yet opened, are left out of it."""
+    last = as_of - horizon
+    first = max(last - history, int(S.customers.view("opened_day").min()) if S.customers.n else last)
+    xs, ys, cs, ds = [], [], [], []
+    for snap in range(last, first - 1, -step):  # a few snapshots, each vectorised
+        pf = features(S, snap)
+        already, y = outcomes(S, snap, horizon)
+        keep = np.flatnonzero(pf.scored & ~already)
+        xs.append(pf.X[:, keep].T.astype(np.float64))
+        ys.append(y[keep])
+        cs.append(keep)
+        ds.append(np.full(len(keep), snap, dtype=np.int64))
+    if not xs:
+        return np.zeros((0, len(FEATURES))), np.zeros(0, bool), np.zeros(0, np.int64), \
+            np.zeros(0, np.int64)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(cs), np.concatenate(ds)
+
+
+def held_out(customers: np.ndarray, share: float) -> np.ndarray:
+    """A fixed pseudo-random split by customer (Knuth's multiplicative hash), so every
+    snapshot of a customer is on the same side."""
+    return ((customers.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(1000)
+            ) < np.uint64(round(share * 1000))
+
+
+def calibrate(S: State, as_of: int, *, horizon: int = 90, step: int = 30, history: int = 365,
+              holdout: float = 0.3, version: str = "", lgd: float = 1.0) -> dict:
+    """Fit a logistic model on the ledger's own history (outcome: written off or over 90
+    days past due within `horizon` days) and report it on a held-out part of the customers.
+
+    Returns {"model": dict (the model as data), "report": {...}}; registering it is the
+    caller's decision.
+    """
+    if not (1 <= horizon <= 3650 and 1 <= step <= 3650 and 0 <= history <= 36500
+            and 0.0 < holdout < 1.0):
+        raise error("INVALID_RISK_PARAMETER", "horizon_days and step_days 1..3650, "
+                    "history_days 0..36500, holdout_share strictly between 0 and 1")
+    X, y, cust, snap = training_set(S, as_of, horizon, step, history)
+    test = held_out(cust, holdout)
+    tr = ~test
+    if tr.sum() < 20 or test.sum() < 10 or y[tr].all() or not y[tr].any():
+        raise error("NOT_ENOUGH_HISTORY", f"{int(tr.sum())} training samples with "
+                    f"{int(y[tr].sum())} defaults, {int(test.sum())} held out: need at least "
+                    "20 / 10 and outcomes of both kinds")
+    mean = X[tr].mean(axis=0)
+    sd = X[tr].std(axis=0)
+    used = np.flatnonzero(sd > 1e-9)   # a feature that never varies says nothing
+    Z = (X[:, used] - mean[used]) / sd[used]
+    beta, cov = fit_logistic(Z[tr], y[tr].astype(np.float64))
+    feats = [FEATURES[i] for i in used.tolist()]
+    model = {"version": version, "kind": "logistic", "features": feats,
+             "mean": [float(v) for v in mean[used]], "scale": [float(v) for v in sd[used]],
+             "coefficients": [float(v) for v in beta[1:]], "intercept": float(beta[0]),
+             "loss_given_default": lgd,
+             "outcome": f"written off or over 90 days past due within {horizon} days",
+             "horizon_days": horizon,
+             "description": f"Fitted by IRLS on {int(tr.sum())} customer snapshots "
+                            f"(every {step} days over {history} days up to "
+                            f"{day_to_iso(as_of - horizon)}); outcomes known by "
+                            f"{day_to_iso(as_of)}"}
+    m = Model.from_json(json.dumps(model), version or None)
+    p_tr = score(m, _full(X[tr]))
+    p_te = score(m, _full(X[test]))
+    se = np.sqrt(np.maximum(np.diag(cov), 0))
+    report = {
+        "samples_train": int(tr.sum()), "samples_holdout": int(test.sum()),
+        "defaults_train": int(y[tr].sum()), "defaults_holdout": int(y[test].sum()),
+        "snapshots": int(len(np.unique(snap))),
+        "auc_train": auc(p_tr, y[tr]), "auc_holdout": auc(p_te, y[test]),
+        "brier_holdout": float(np.mean((p_te.astype(np.float64) - y[test]) ** 2)),
+        "calibration": calibration_table(p_te.astype(np.float64), y[test].astype(np.float64)),
+        "coefficients": [{"feature": "(intercept)", "coefficient": float(beta[0]),
+                          "std_error": float(se[0])}] +
+                        [{"feature": f, "coefficient": float(b), "std_error": float(s)}
+                         for f, b, s in zip(feats, beta[1:], se[1:])],
+    }
+    model["fit"] = {"auc_holdout": report["auc_holdout"], "auc_train": report["auc_train"],
+                    "samples_train": report["samples_train"]}
+    return {"model": model, "report": report}
+
+
+def _full(Xs: np.ndarray) -> np.ndarray:
+    """Samples x FEATURES (float64) -> the projection layout (features x samples, float32)."""
+    return np.ascontiguousarray(Xs.T, dtype=F32)
+
+
+# ---- provision matrix -------------------------------------------------------------------------
+
+def provision_matrix(S: State, as_of: int, *, edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
+                     maturity: int = 180, history: int = 365,
+                     known_seq: int | None = None) -> dict:
+    """Expected credit loss by aging bucket from the ledger's history, model-free.
+
+    History: invoices due in [as_of - maturity - history, as_of - maturity] (old enough for
+    their outcome to be known). For each bucket, the amount still open when an invoice
+    entered it (the current bucket at issue, the others on the day after the previous edge
+    past due) and the part of that never paid (written off, or still open at as_of). Loss
+    rate = never paid / entered, per currency; ECL = rate x today's bucket, rounded half up.
+    """
+    edges = views.check_edges(tuple(edges))
+    if not (edges[-1] < maturity <= 36500 and 0 <= history <= 36500):
+        raise error("INVALID_RISK_PARAMETER", f"maturity_days must exceed the last bucket edge "
+                    f"({edges[-1]}) and be at most 36500; history_days 0..36500")
+    ks = S.head_seq if known_seq is None else known_seq
+    inv = S.invoices
+    ni = inv.n
+    j = S.journal
+    m = (j.view("seq") <= ks) & (j.view("kind") == J_INVOICE) & (j.view("day") <= as_of)
+    item, day, delta, etype = (j.view(k)[m] for k in ("item", "day", "delta", "etype"))
+    issued = np.zeros(ni, dtype=bool)
+    issued[item[etype == _ISSUED]] = True
+    voided = np.zeros(ni, dtype=bool)
+    voided[item[etype == _VOIDED]] = True
+    due = inv.view("due_day").astype(np.int64)
+    cohort = issued & ~voided & (due <= as_of - maturity) & (due >= as_of - maturity - history)
+    open_end = _sum_int(item, delta, ni)
+    wo = etype == _WRITTEN_OFF
+    written = -_sum_int(item[wo], delta[wo], ni)
+    never_paid = written + np.maximum(open_end, 0)
+    ncur = max(len(S.currencies), 1)
+    cur = S.customers.view("currency").astype(np.int64)[inv.view("customer")]
+    nb = len(edges) + 2
+    entered = np.zeros((ncur, nb), dtype=object)
+    lost = np.zeros((ncur, nb), dtype=object)
+    ci = np.flatnonzero(cohort)
+    in_cohort = cohort[item]
+    it, dy, dl = item[in_cohort], day[in_cohort], delta[in_cohort]
+    # Day an invoice enters bucket b: its issue day (current), else due + previous edge + 1.
+    starts = (0, 1) + tuple(e + 1 for e in edges)
+    issue = inv.view("issue_day").astype(np.int64)
+    for b in range(nb):  # one vectorised pass per bucket
+        t = issue if b == 0 else due + starts[b]
+        mask = dy <= t[it]
+        at_entry = np.maximum(_sum_int(it[mask], dl[mask], ni)[ci], 0)
+        np_b = np.minimum(never_paid[ci], at_entry)
+        e_c = _sum_int(cur[ci], at_entry, ncur)
+        l_c = _sum_int(cur[ci], np_b, ncur)
+        entered[:, b] = [int(v) for v in e_c]
+        lost[:, b] = [int(v) for v in l_c]
+    ag = views.aging(S, None, as_of, ks, edges)
+    rows = []
+    for r in ag["rows"]:
+        c = S.currencies.index(r["currency"])
+        ecl, rates = [], []
+        for b, amount in enumerate(r["buckets_minor"]):
+            e, lo = int(entered[c, b]), int(lost[c, b])
+            rates.append(float(Fraction(lo, e)) if e else None)
+            a = max(int(amount), 0)
+            ecl.append((2 * a * lo + e) // (2 * e) if e else 0)  # half up, exact integers
+        rows.append({"currency": r["currency"],
+                     "entered_minor": [int(v) for v in entered[c]],
+                     "never_paid_minor": [int(v) for v in lost[c]],
+                     "loss_rate": rates, "open_minor": [int(v) for v in r["buckets_minor"]],
+                     "ecl_minor": ecl, "total_open_minor": int(sum(r["buckets_minor"])),
+                     "total_ecl_minor": int(sum(ecl))})
+    return {"as_of": as_of, "bucket_labels": ag["bucket_labels"], "maturity_days": maturity,
+            "history_days": history, "cohort_invoices": int(len(ci)), "rows": rows}
