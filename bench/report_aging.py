@@ -270,6 +270,13 @@ def main() -> None:
         res[name] = dict(p, as_of_days_back=head - as_of, known_segment=ks)
         print(name, res[name], file=sys.stderr)
 
+    # The open amounts alone for the recent view: from the checkpoint vs the journal.
+    p = paired(lambda: R.open_amounts(S, head - 7, S.head_seq - 5, None),
+               lambda: ORIGINAL_OPEN_AMOUNTS(S, head - 7, S.head_seq - 5, None), args.runs)
+    p.pop("_out")
+    res["recent_open_amounts_checkpoint_vs_journal"] = p
+    print("recent_open_amounts_checkpoint_vs_journal", p, file=sys.stderr)
+
     # 3. Period reports as known at the middle segment.
     mid = S.head_seq // 2
     mid_day = int(np.median(S.journal.view("day")))

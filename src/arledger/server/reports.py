@@ -220,12 +220,15 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             periods = [("period", from_day, to_day)]
             if request.monthly:
                 periods += [("month", a, b) for a, b in R.monthly_periods(from_day, to_day)]
-            rows = []
-            for scope, a, b in periods:
+            position = _position(S, ks)
+        rows = []
+        for scope, a, b in periods:
+            # The lock is taken per period so the writer folds in between; every period
+            # reads the view as known at the same segment ks, so they agree.
+            with self.ledger.reading() as S:
                 for r in R.kpis(S, a, b, ks, cust, variant, request.cei_months):
                     if not code or r["currency"] == code:
                         rows.append((scope, r))
-            position = _position(S, ks)
         out = []
         for scope, r in rows:
             k = {f: v for f, v in r.items() if v is not None and f not in ("from_day", "to_day")}
