@@ -174,3 +174,25 @@ def test_the_server_refuses_to_prove_from_bytes_changed_after_it_read_them(locat
     assert (e.value.reason, e.value.metadata["segment"]) == ("LOG_CORRUPT", "3")
     # other segments are still proven
     assert signer.merkle.prove(firsts[2], SEGMENTS)["segment"] == 2
+
+
+def test_the_header_only_check_refuses_every_single_byte_flip_that_decode_refuses(location,
+                                                                                  clock,
+                                                                                  tmp_path):
+    """The chain check reads headers only (audit.checked_header); it must refuse whatever
+    a full decode refuses, wherever the byte is."""
+    from arledger.engine.segment import SegmentFormatError
+    ledger, *_ = build(location, clock, tmp_path)
+    blob = ledger.store.get(2)
+    assert A.checked_header(blob).count == decode(blob).count
+    step = max(len(blob) // 300, 1)
+    for off in list(range(0, len(blob), step)) + [len(blob) - 1]:
+        b = bytearray(blob)
+        b[off] ^= 0x20
+        with pytest.raises(SegmentFormatError):
+            decode(bytes(b))
+        with pytest.raises(SegmentFormatError):
+            A.checked_header(bytes(b))
+    for cut in (1, 7, len(blob) // 2):
+        with pytest.raises(SegmentFormatError):
+            A.checked_header(blob[:-cut])
