@@ -160,7 +160,7 @@ class ArledgerClient(CommandMethods[CommandResult]):
         r = self._call(self._ledger.RunDunning, msg.run_dunning)
         return DunningRun(_command_result(r.result), r.as_of,
                           tuple(_message_data(n) for n in r.notices), r.steps, r.holds_placed,
-                          r.promises_broken, r.skipped_disputed, r.skipped_promised)
+                          r.promises_broken, r.skipped_disputed, r.skipped_promised, r.more)
 
     def get_account(self, customer_id: str, as_of: DateLike | None = None,
                     known_at: dt.datetime | None = None) -> dict[str, Any]:

@@ -303,6 +303,8 @@ class DunningRun:
     promises_broken: int
     skipped_disputed: int
     skipped_promised: int
+    #: More was due than one run takes: run again for the same date.
+    more: bool = False
 
 
 def _message_data(msg: Any) -> dict[str, Any]:

@@ -530,3 +530,16 @@ def test_a_dunning_run_is_decided_alone_against_committed_state(ledger):
                cmd("runDunning", "d", asOfDate="2026-03-01", defaultPolicyId="STD"))
     assert [o.status for o in outs] == ["ACCEPTED", "REJECTED"]
     assert outs[1].error.reason == "DUNNING_RUN_NOT_ALONE"
+
+
+def test_a_run_takes_at_most_its_limit_of_steps_and_the_next_run_goes_on(ledger, monkeypatch):
+    from arledger.domain import limits
+    monkeypatch.setattr(limits, "dunning_steps_per_run_max", 2)
+    accept(ledger, customer("c", "C"), ladder("l"),
+           *[invoice(f"i{k}", f"I{k}", 1_000, "2026-01-01") for k in range(5)])
+    first = dunning(ledger, "2026-02-20")
+    assert first.detail.more and len(steps(ledger)) == 2
+    second = dunning(ledger, "2026-02-20", rid="go-on")
+    assert second.detail.more and len(steps(ledger)) == 4
+    third = dunning(ledger, "2026-02-20", rid="last")
+    assert not third.detail.more and [s[0] for s in steps(ledger)] == [f"I{k}" for k in range(5)]

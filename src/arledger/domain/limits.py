@@ -41,4 +41,15 @@ tolerance_bp_max = 1_000  # 10 %
 invoices_per_promise_max = 100
 promise_installments_max = 24
 items_per_sale_max = 10_000
+# A command's entry count is stored in 16 bits: every command stays below it. A dunning run
+# takes at most this many steps (each writes up to 5 entries: the step, a fee and an
+# interest charge of 2 each), holds and broken promises; the rest waits for the next run.
+command_entries_max = 65_535
+dunning_steps_per_run_max = 10_000
+dunning_holds_per_run_max = 4_000
+dunning_broken_promises_per_run_max = 4_000
 assert installments_per_terms_max <= lines_per_invoice_max
+assert 5 * dunning_steps_per_run_max + dunning_holds_per_run_max + \
+    dunning_broken_promises_per_run_max <= command_entries_max
+assert items_per_sale_max + 1 <= command_entries_max
+assert 2 * allocations_per_command_max + 2 <= command_entries_max

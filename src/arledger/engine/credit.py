@@ -431,6 +431,9 @@ class CreditControl:
                 items.append((ix, r))
         if not items:
             raise error("NOTHING_OPEN", f"customer {m.customer_id!r} has nothing open")
+        if len(items) > limits.items_per_sale_max:
+            raise error("TOO_MANY_ITEMS", f"{len(items)} open invoices; write off at most "
+                        f"{limits.items_per_sale_max} in one command (by invoice)")
         for ix, r in items:
             self.put(_INV, ix, _4=0)
             self.balance(cust, -r[4])

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from arledger.domain import entries as E
+from arledger.domain import limits
 from arledger.domain import policies as P
 from arledger.domain.errors import error
 from arledger.engine.state import DUN_BASE, State
@@ -47,6 +48,7 @@ class Run:
     broken_promises: list[tuple[int, int, int]] = field(default_factory=list)
     skipped_disputed: int = 0
     skipped_promised: int = 0
+    more: bool = False  # more was due than one run takes: run again for the same date
 
 
 def plan_run(S: State, day: int, default: tuple[int, int, P.DunningPolicy] | None,
@@ -95,7 +97,10 @@ def plan_run(S: State, day: int, default: tuple[int, int, P.DunningPolicy] | Non
         mark[np.flatnonzero(m)[reached]] = DUN_BASE + edges[level[m][reached] - 1]
     take = np.flatnonzero(keep & (level > 0) & (mark > rows.dun_mark))
     order = np.lexsort((rows.number[take], inv[take], cust[take]))
-    for k in take[order].tolist():
+    # A run is one command: steps beyond its limit wait for the next run (same date).
+    cap = limits.dunning_steps_per_run_max
+    run.more = len(take) > cap
+    for k in take[order[:cap]].tolist():
         policy = S.dunning_policies[int(pol[k])]
         lv = policy.levels[int(level[k]) - 1]
         base = int(countable[k])
@@ -122,6 +127,12 @@ def plan_run(S: State, day: int, default: tuple[int, int, P.DunningPolicy] | Non
                 held.add(c)
                 run.holds.append((c, E.HOLD_PAST_DUE))
     run.holds.sort()
+    for name, cap in (("holds", limits.dunning_holds_per_run_max),
+                      ("broken_promises", limits.dunning_broken_promises_per_run_max)):
+        items = getattr(run, name)
+        if len(items) > cap:
+            setattr(run, name, items[:cap])
+            run.more = True
     return run
 
 

@@ -118,6 +118,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             res.steps, res.holds_placed = len(run.steps), len(run.holds)
             res.promises_broken = len(run.broken_promises)
             res.skipped_disputed, res.skipped_promised = run.skipped_disputed, run.skipped_promised
+            res.more = run.more
         return res
 
     @_guard

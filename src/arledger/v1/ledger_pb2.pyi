@@ -311,7 +311,7 @@ class DunningNotice(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., name: _Optional[str] = ..., billing_contact: _Optional[str] = ..., currency: _Optional[str] = ..., action: _Optional[str] = ..., text_key: _Optional[str] = ..., items: _Optional[_Iterable[_Union[DunningNoticeItem, _Mapping]]] = ..., fee_minor: _Optional[int] = ..., interest_minor: _Optional[int] = ..., policy_id: _Optional[str] = ..., policy_version: _Optional[int] = ...) -> None: ...
 
 class DunningRunResult(_message.Message):
-    __slots__ = ("result", "as_of", "notices", "steps", "holds_placed", "promises_broken", "skipped_disputed", "skipped_promised")
+    __slots__ = ("result", "as_of", "notices", "steps", "holds_placed", "promises_broken", "skipped_disputed", "skipped_promised", "more")
     RESULT_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     NOTICES_FIELD_NUMBER: _ClassVar[int]
@@ -320,6 +320,7 @@ class DunningRunResult(_message.Message):
     PROMISES_BROKEN_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_DISPUTED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_PROMISED_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
     result: CommandResult
     as_of: str
     notices: _containers.RepeatedCompositeFieldContainer[DunningNotice]
@@ -328,7 +329,8 @@ class DunningRunResult(_message.Message):
     promises_broken: int
     skipped_disputed: int
     skipped_promised: int
-    def __init__(self, result: _Optional[_Union[CommandResult, _Mapping]] = ..., as_of: _Optional[str] = ..., notices: _Optional[_Iterable[_Union[DunningNotice, _Mapping]]] = ..., steps: _Optional[int] = ..., holds_placed: _Optional[int] = ..., promises_broken: _Optional[int] = ..., skipped_disputed: _Optional[int] = ..., skipped_promised: _Optional[int] = ...) -> None: ...
+    more: bool
+    def __init__(self, result: _Optional[_Union[CommandResult, _Mapping]] = ..., as_of: _Optional[str] = ..., notices: _Optional[_Iterable[_Union[DunningNotice, _Mapping]]] = ..., steps: _Optional[int] = ..., holds_placed: _Optional[int] = ..., promises_broken: _Optional[int] = ..., skipped_disputed: _Optional[int] = ..., skipped_promised: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...
 
 class GetAccountRequest(_message.Message):
     __slots__ = ("customer_id", "as_of", "known_at")
