@@ -28,6 +28,7 @@ from arledger_client.models import DateLike, _iso
 
 _MAX_MESSAGE = 64 << 20
 _DISPUTES = {"any": 0, "with": 1, "without": 2}
+_PROMISES = {"any": 0, "active": 1, "none-active": 2, "broken": 3}
 
 
 def _plain(msg: Any) -> dict:
@@ -125,12 +126,15 @@ class RiskClient:
             as_of=_iso(as_of) if as_of else "")))
 
     def worklist(self, *, model_version: str = "", as_of: DateLike | None = None,
-                 currency: str = "", disputes: str = "any", limit: int = 50) -> list[dict]:
+                 currency: str = "", disputes: str = "any", dunning_level_min: int = 0,
+                 promises: str = "any", limit: int = 50) -> list[dict]:
         """Customers ranked by expected loss within each currency; disputes is "any",
-        "with" (an open dispute) or "without"."""
+        "with" (an open dispute) or "without"; promises "any", "active", "none-active" or
+        "broken"; dunning_level_min keeps customers dunned at least that far."""
         return _plain(self._call("GetWorklist", rpb.GetWorklistRequest(
             model_version=model_version, as_of=_iso(as_of) if as_of else "", currency=currency,
-            disputes=_DISPUTES[disputes], page_size=limit)))["rows"]
+            disputes=_DISPUTES[disputes], page_size=limit, dunning_level_min=dunning_level_min,
+            promises=_PROMISES[promises])))["rows"]
 
     def calibrate(self, *, as_of: DateLike | None = None, horizon_days: int = 0,
                   step_days: int = 0, history_days: int = 0, holdout_share: float = 0.0,

@@ -18,6 +18,8 @@ from arledger.v1 import risk_pb2_grpc as rgrpc
 
 _DISPUTES = {"any": rpb.DISPUTE_FILTER_UNSPECIFIED, "with": rpb.WITH_OPEN_DISPUTE,
              "without": rpb.WITHOUT_OPEN_DISPUTE}
+_PROMISES = {"any": rpb.PROMISE_FILTER_UNSPECIFIED, "active": rpb.WITH_ACTIVE_PROMISE,
+             "none-active": rpb.WITHOUT_ACTIVE_PROMISE, "broken": rpb.WITH_BROKEN_PROMISE}
 
 
 def _call(args: argparse.Namespace, method: str, request: Any) -> Any:
@@ -103,14 +105,16 @@ def _score(args: argparse.Namespace) -> int:
 def _worklist(args: argparse.Namespace) -> int:
     res = _dict(_call(args, "GetWorklist", rpb.GetWorklistRequest(
         model_version=args.model, as_of=args.as_of or "", currency=args.currency or "",
-        disputes=_DISPUTES[args.disputes], page_size=args.limit)))
+        disputes=_DISPUTES[args.disputes], page_size=args.limit,
+        dunning_level_min=args.dunning_min, promises=_PROMISES[args.promises])))
     rows = res["rows"]
     if args.format != "json":
         for r in rows:
             r["pd"] = round(r["pd"], 4)
             r["top_features"] = ", ".join(t["feature"] for t in r["top_features"])
     _emit(args, rows, ["rank", "customer_id", "currency", "pd", "exposure_minor",
-                       "expected_loss_minor", "open_disputes", "why"]
+                       "expected_loss_minor", "open_disputes", "dunning_level",
+                       "active_promise", "why"]
           if args.format == "table" else None)
     return 0
 
@@ -227,6 +231,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--currency", help="only this currency (ISO 4217)")
     a.add_argument("--disputes", choices=tuple(_DISPUTES), default="any",
                    help="only customers with / without an open dispute")
+    a.add_argument("--dunning-min", type=int, default=0,
+                   help="only customers at this dunning level or above (on an open invoice)")
+    a.add_argument("--promises", choices=tuple(_PROMISES), default="any",
+                   help="only customers with an active / no active / a broken promise to pay")
     a.add_argument("--limit", type=int, default=20, help="rows (default 20, at most 1000)")
     a = action("calibrate", "fit a model on the ledger's history; report AUC and calibration",
                _calibrate, model=False, envelope=True)

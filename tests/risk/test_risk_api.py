@@ -145,6 +145,13 @@ def test_the_cli_prints_tables_json_csv_and_writes_plots(risk_served, tmp_path, 
     assert main(t + ["--format", "csv", "risk", "worklist", "--as-of", AS_OF, "--limit", "3"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("rank,customer_id,currency,pd") and len(lines) >= 2
+    assert main(t + ["--format", "json", "risk", "worklist", "--as-of", AS_OF, "--limit", "1000",
+                     "--promises", "none-active", "--dunning-min", "0"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(not r["active_promise"] for r in rows)
+    assert main(t + ["--format", "json", "risk", "worklist", "--as-of", AS_OF,
+                     "--dunning-min", "1"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # nobody was dunned in this portfolio
     assert main(t + ["--format", "json", "risk", "provision", "--as-of", AS_OF]) == 0
     assert json.loads(capsys.readouterr().out)["bucket_labels"][0] == "current"
     assert main(t + ["risk", "models"]) == 0

@@ -11,9 +11,61 @@ from arledger.domain import entries as E
 from arledger.domain.risk_models import FEATURES
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE
 from arledger.projections import risk
+from arledger.v1 import commands_pb2 as pb
 
 ISSUED, VOIDED = E.BY_NAME["InvoiceIssued"].code, E.BY_NAME["InvoiceVoided"].code
 WRITTEN_OFF, REVERSED = E.BY_NAME["InvoiceWrittenOff"].code, E.BY_NAME["PaymentReversed"].code
+
+
+def add_collections(led, rnd: random.Random) -> None:  # type: ignore[no-untyped-def]
+    """A dunning ladder run on two days, and promises to pay (some kept, some broken)."""
+    from arledger.domain.dates import day_to_iso
+    S = led.state
+    env = dict(actor="collections", reason="test")
+    first, last = int(S.customers.opened_day.min()), S.max_effective_day
+    ladder = [pb.DunningLevelSpec(days_past_due=d, action=a, text_key=f"l{k}")
+              for k, (d, a) in enumerate([(1, pb.REMINDER), (20, pb.SECOND_NOTICE),
+                                          (45, pb.FINAL_NOTICE)])]
+    cmds = [pb.Command(define_dunning_policy=pb.DefineDunningPolicyRequest(
+        request_id="ladder", policy_id="STD", levels=ladder, effective_date=day_to_iso(first),
+        **env))]
+    for k, day in enumerate(((first + last) // 2, last)):
+        cmds.append(pb.Command(run_dunning=pb.RunDunningRequest(
+            request_id=f"run-{k}", as_of_date=day_to_iso(day), default_policy_id="STD", **env)))
+    for c in rnd.sample(range(S.customers.n), S.customers.n // 4):
+        opened = int(S.customers.opened_day[c])
+        # Half made late, so some are still active on the last days.
+        made = rnd.randint(max(opened, last - 30) if rnd.random() < 0.5 else opened, last)
+        inst = [pb.PromiseInstallment(due_date=day_to_iso(made + 10 * (k + 1)),
+                                      amount_minor=rnd.randint(1_000, 400_000))
+                for k in range(rnd.randint(1, 3))]
+        cmds.append(pb.Command(record_promise=pb.RecordPromiseRequest(
+            request_id=f"prom-{c}", promise_id=f"PROM-{c}", customer_id=S.customer_ids[c],
+            installments=inst, made_date=day_to_iso(made), **env)))
+    # A dunning run goes alone (a batch of one); the rest as one batch.
+    outs = [o for batch in [[c for c in cmds if not c.HasField("run_dunning")]] +
+            [[c] for c in cmds if c.HasField("run_dunning")] for o in led.submit(batch)]
+    assert all(o.status != "REJECTED" for o in outs), [o.error for o in outs if o.error]
+
+
+def collections_reference(S, as_of: int, open_of) -> tuple[list, list, list]:  # type: ignore[no-untyped-def]
+    """Per customer, one promise and one dunning step at a time: broken promises (status
+    from issue 4's promise_status), an active promise, the highest level still open."""
+    from arledger.projections.collections import PROMISE_ACTIVE, PROMISE_BROKEN, promise_status
+    n = S.customers.n
+    broken, active, level = [0] * n, [False] * n, [0] * n
+    status = promise_status(S, as_of).status
+    for p in range(S.promises.n):
+        c = int(S.promises.customer[p])
+        if int(S.promises.made_day[p]) <= as_of:
+            broken[c] += int(status[p]) == PROMISE_BROKEN
+            active[c] = active[c] or int(status[p]) == PROMISE_ACTIVE
+    for r in range(S.dunning_steps.n):
+        inv = int(S.dunning_steps.invoice[r])
+        if int(S.dunning_steps.day[r]) <= as_of and open_of(inv) > 0:
+            c = int(S.invoices.customer[inv])
+            level[c] = max(level[c], int(S.dunning_steps.level[r]))
+    return broken, active, level
 
 
 def reference(S, as_of: int) -> tuple[dict[int, dict[str, float]], dict[int, int]]:
@@ -38,6 +90,7 @@ def reference(S, as_of: int) -> tuple[dict[int, dict[str, float]], dict[int, int
             held[cust] += delta
         events[cust].append((day, kind, etype))
     out, exposure = {}, {}
+    broken, _, _ = collections_reference(S, as_of, lambda i: sum(r[2] for r in inv_rows[i]))
     for c in range(S.customers.n):
         open_total = overdue = weighted = disp_total = 0
         n_disputes = 0
@@ -85,6 +138,7 @@ def reference(S, as_of: int) -> tuple[dict[int, dict[str, float]], dict[int, int
             "write_offs_365d": sum(1 for k, t in recent if k == J_INVOICE and t == WRITTEN_OFF),
             "utilisation": util,
             "account_age_years": max(as_of - int(S.customers.opened_day[c]), 0) / 365,
+            "broken_promises": broken[c],
         }
         exposure[c] = max(balance, 0)
     return out, exposure
@@ -97,9 +151,12 @@ def test_vectorised_features_equal_the_per_customer_reference(make_ledger, seed)
                                    days=rnd.randint(200, 420),
                                    invoices_per_customer=rnd.uniform(6, 16))
     led = make_ledger(spec)
+    add_collections(led, rnd)
     S = led.state
     start = int(S.customers.opened_day.min())
-    days = [start + rnd.randint(0, spec.days + 30) for _ in range(3)] + [S.max_effective_day]
+    days = [start + rnd.randint(0, spec.days + 30) for _ in range(3)] + [
+        S.max_effective_day - 5, S.max_effective_day]
+    seen_active = False
     for as_of in days:
         pf = risk.features(S, as_of)
         ref, exposure = reference(S, as_of)
@@ -107,10 +164,16 @@ def test_vectorised_features_equal_the_per_customer_reference(make_ledger, seed)
             want = np.asarray([ref[c][name] for c in range(S.customers.n)])
             np.testing.assert_allclose(pf.X[k], want, rtol=2e-6, atol=2e-4, err_msg=name)
         assert pf.exposure.tolist() == [exposure[c] for c in range(S.customers.n)]
+        open_now = risk._invoice_status(S, risk._masked_journal(S, as_of, S.head_seq))["open"]
+        _, active, level = collections_reference(S, as_of, lambda i: int(open_now[i]))
+        assert pf.active_promise.tolist() == active and pf.dunning_level.tolist() == level
+        seen_active = seen_active or any(active)
     # The portfolio exercises what the features measure.
     last = risk.features(S, S.max_effective_day)
-    for name in ("share_past_due", "avg_days_late", "reversals_365d", "write_offs_365d"):
+    for name in ("share_past_due", "avg_days_late", "reversals_365d", "write_offs_365d",
+                 "broken_promises"):
         assert last.feature(name).any(), name
+    assert seen_active and last.dunning_level.max() >= 2
 
 
 def test_the_feature_projection_stays_within_100_bytes_per_customer(make_ledger):

@@ -126,3 +126,22 @@ def test_a_malformed_model_is_refused_with_its_reason(change, reason):
     with pytest.raises(LedgerError) as e:
         parse_model(json.dumps(m))
     assert e.value.reason == "INVALID_RISK_MODEL" and reason in e.value.message
+
+
+def test_the_worklist_filters_by_dunning_level_and_promise_status(make_ledger):
+    import random
+
+    from test_risk_features import add_collections
+    led = make_ledger(synthetic.PortfolioSpec(customers=150, seed=25))
+    add_collections(led, random.Random(25))
+    S = led.state
+    model = risk.model_of(S, "default-v1")
+    day = S.max_effective_day  # the second dunning run's day
+    every = risk.worklist(S, model, day, limit=1000)
+    for kw, keep in (({"dunning_min": 2}, lambda r: r["dunning_level"] >= 2),
+                     ({"promises": risk.PROMISES_ACTIVE}, lambda r: r["active_promise"]),
+                     ({"promises": risk.PROMISES_NONE_ACTIVE}, lambda r: not r["active_promise"]),
+                     ({"promises": risk.PROMISES_BROKEN}, lambda r: r["broken_promises"] > 0)):
+        got = risk.worklist(S, model, day, limit=1000, **kw)
+        want = [r for r in every if keep(r)]
+        assert got and [r["customer_id"] for r in got] == [r["customer_id"] for r in want], kw

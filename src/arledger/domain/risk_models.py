@@ -33,6 +33,7 @@ FEATURES: tuple[str, ...] = (
     "write_offs_365d",         # write-offs in the year up to as_of
     "utilisation",             # balance / credit limit (0 without a limit), clipped to [-1, 5]
     "account_age_years",       # (as_of - opened) / 365
+    "broken_promises",         # promises to pay made by as_of and broken as of it
 )
 
 MODEL_JSON_MAX = 16_384  # characters of a model's JSON
@@ -48,8 +49,8 @@ DEFAULT_MODEL: dict = {
     "kind": "logistic",
     "features": list(FEATURES),
     "mean": [0.0] * len(FEATURES),
-    "scale": [0.25, 30.0, 15.0, 10.0, 1.0, 0.25, 1.0, 1.0, 0.5, 2.0],
-    "coefficients": [0.6, 0.8, 0.5, 0.3, 0.2, 0.2, 0.5, 0.7, 0.3, -0.2],
+    "scale": [0.25, 30.0, 15.0, 10.0, 1.0, 0.25, 1.0, 1.0, 0.5, 2.0, 1.0],
+    "coefficients": [0.6, 0.8, 0.5, 0.3, 0.2, 0.2, 0.5, 0.7, 0.3, -0.2, 0.6],
     "intercept": -3.2,
     "loss_given_default": 1.0,
     "outcome": "written off or over 90 days past due within 90 days",

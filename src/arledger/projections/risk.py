@@ -8,8 +8,9 @@ computing them changes nothing in the state (RiskService records a re-score as i
 log entry, which moves no money).
 
 The feature projection is float32, one contiguous row per feature (`Portfolio.X`, shape
-features x customers): 40 bytes per customer for the ten features, plus exposure (int64)
-and currency (int16), 50 bytes in all. Scoring walks it in cache-sized chunks.
+features x customers): 44 bytes per customer for the eleven features, plus exposure
+(int64), currency (int16), the dunning level (int16) and two flags: 58 bytes in all.
+Scoring walks it in cache-sized chunks.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ class Portfolio:
     exposure: np.ndarray   # int64 minor units: max(balance, 0)
     currency: np.ndarray   # int16 currency code of the state (S.currencies)
     scored: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # opened by as_of
+    # For the worklist's filters (issue 4's collections, where they exist).
+    active_promise: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    dunning_level: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
 
     @property
     def n(self) -> int:
@@ -62,7 +66,8 @@ class Portfolio:
 
     @property
     def nbytes(self) -> int:
-        return self.X.nbytes + self.exposure.nbytes + self.currency.nbytes
+        return (self.X.nbytes + self.exposure.nbytes + self.currency.nbytes
+                + self.scored.nbytes + self.active_promise.nbytes + self.dunning_level.nbytes)
 
 
 def _sum_int(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -160,15 +165,45 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
     opened = S.customers.view("opened_day").astype(np.int64)
     age = np.maximum(as_of - opened, 0) / YEAR_DAYS
 
+    broken, active, level = _collections(S, as_of, n, open_i, cust_of)
+
     X = np.empty((len(FEATURES), n), dtype=F32)
     for name, v in (("share_past_due", share_pd), ("weighted_days_past_due", wdpd),
                     ("avg_days_late", avg_late), ("late_trend", trend),
                     ("open_disputes", ndisp_c), ("disputed_share", disp_share),
                     ("reversals_365d", reversals), ("write_offs_365d", write_offs),
-                    ("utilisation", util), ("account_age_years", age)):
+                    ("utilisation", util), ("account_age_years", age),
+                    ("broken_promises", broken)):
         X[FEATURE_INDEX[name]] = v
     return Portfolio(as_of, ks, X, np.maximum(balance, 0),
-                     S.customers.view("currency").astype(np.int16), opened <= as_of)
+                     S.customers.view("currency").astype(np.int16), opened <= as_of,
+                     active, level)
+
+
+def _collections(S: State, as_of: int, n: int, open_i: np.ndarray, cust_of: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer, from promises and dunning (issue 4): promises made by as_of and broken
+    as of it, whether one is still active, and the highest dunning level taken on an
+    invoice that is still open."""
+    broken = np.zeros(n, dtype=np.int64)
+    active = np.zeros(n, dtype=bool)
+    level = np.zeros(n, dtype=np.int16)
+    P = getattr(S, "promises", None)
+    if P is not None and P.n:
+        from arledger.projections.collections import (PROMISE_ACTIVE, PROMISE_BROKEN,
+                                                      promise_status)
+        status = promise_status(S, as_of).status
+        made = P.view("made_day") <= as_of
+        cust = P.view("customer").astype(np.int64)
+        broken = np.bincount(cust[made & (status == PROMISE_BROKEN)], minlength=n)
+        active[cust[made & (status == PROMISE_ACTIVE)]] = True
+    D = getattr(S, "dunning_steps", None)
+    if D is not None and D.n:
+        m = D.view("day") <= as_of
+        inv = D.view("invoice")[m]
+        still = open_i[inv] > 0
+        np.maximum.at(level, cust_of[inv[still]], D.view("level")[m][still].astype(np.int16))
+    return broken, active, level
 
 
 def _f64_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -356,10 +391,12 @@ def rescore(S: State, model: Model, as_of: int, known_seq: int | None = None) ->
 # ---- worklist ---------------------------------------------------------------------------------
 
 DISPUTES_ANY, DISPUTES_WITH, DISPUTES_WITHOUT = 0, 1, 2
+PROMISES_ANY, PROMISES_ACTIVE, PROMISES_NONE_ACTIVE, PROMISES_BROKEN = 0, 1, 2, 3
 
 
 def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
-             disputes: int = DISPUTES_ANY, limit: int = 50, top: int = 3) -> list[dict]:
+             disputes: int = DISPUTES_ANY, dunning_min: int = 0,
+             promises: int = PROMISES_ANY, limit: int = 50, top: int = 3) -> list[dict]:
     """Customers ranked by expected loss (pd x exposure x LGD), highest first, within each
     currency (amounts of different currencies are not compared); each row says why."""
     pf = features(S, as_of)
@@ -375,6 +412,15 @@ def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
         keep &= nd > 0
     elif disputes == DISPUTES_WITHOUT:
         keep &= nd == 0
+    if dunning_min:
+        keep &= pf.dunning_level >= dunning_min
+    nbp = pf.feature("broken_promises")
+    if promises == PROMISES_ACTIVE:
+        keep &= pf.active_promise
+    elif promises == PROMISES_NONE_ACTIVE:
+        keep &= ~pf.active_promise
+    elif promises == PROMISES_BROKEN:
+        keep &= nbp > 0
     idx = np.flatnonzero(keep)
     cur_name = np.asarray(S.currencies + [""], dtype=object)
     cur_rank = np.argsort(np.argsort(cur_name[:-1])) if S.currencies else np.zeros(0, np.int64)
@@ -398,6 +444,9 @@ def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
             "rank": int(rank[k]), "customer_id": S.customer_ids[c], "currency": code,
             "pd": round(float(pd[c]), 6), "exposure_minor": int(pf.exposure[c]),
             "expected_loss_minor": int(el[c]), "open_disputes": int(nd[c]),
+            "dunning_level": int(pf.dunning_level[c]),
+            "active_promise": bool(pf.active_promise[c]),
+            "broken_promises": int(nbp[c]),
             "top_features": tops[k],
             "why": (f"expected loss {int(el[c]):,} = PD {float(pd[c]):.2%} x exposure "
                     f"{int(pf.exposure[c]):,} x LGD {model.lgd:g} ({share:.1%} of {code} "

@@ -133,18 +133,27 @@ class RiskServicer(rgrpc.RiskServiceServicer):
         disputes = {rpb.DISPUTE_FILTER_UNSPECIFIED: risk.DISPUTES_ANY,
                     rpb.WITH_OPEN_DISPUTE: risk.DISPUTES_WITH,
                     rpb.WITHOUT_OPEN_DISPUTE: risk.DISPUTES_WITHOUT}.get(request.disputes)
-        if disputes is None:
-            raise error("INVALID_ENUM", f"unknown dispute filter {request.disputes}")
+        promises = {rpb.PROMISE_FILTER_UNSPECIFIED: risk.PROMISES_ANY,
+                    rpb.WITH_ACTIVE_PROMISE: risk.PROMISES_ACTIVE,
+                    rpb.WITHOUT_ACTIVE_PROMISE: risk.PROMISES_NONE_ACTIVE,
+                    rpb.WITH_BROKEN_PROMISE: risk.PROMISES_BROKEN}.get(request.promises)
+        if disputes is None or promises is None:
+            raise error("INVALID_ENUM", "unknown dispute or promise filter")
+        if not 0 <= request.dunning_level_min <= 1000:
+            raise error("INVALID_RISK_PARAMETER", "dunning_level_min must be 0..1000")
         with self.ledger.reading() as S:
             rows = risk.worklist(S, risk.model_of(S, version), as_of, currency=request.currency,
-                                 disputes=disputes, limit=size)
+                                 disputes=disputes, dunning_min=request.dunning_level_min,
+                                 promises=promises, limit=size)
         out = rpb.Worklist(model_version=version, as_of=day_to_iso(as_of))
         for r in rows:
             out.rows.add(rank=r["rank"], customer_id=r["customer_id"], currency=r["currency"],
                          pd=r["pd"], exposure_minor=r["exposure_minor"],
                          expected_loss_minor=r["expected_loss_minor"],
                          open_disputes=r["open_disputes"], top_features=_contrib(r["top_features"]),
-                         why=r["why"])
+                         why=r["why"], dunning_level=r["dunning_level"],
+                         active_promise=r["active_promise"],
+                         broken_promises=r["broken_promises"])
         return out
 
     @_guard

@@ -12,9 +12,20 @@ class DisputeFilter(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DISPUTE_FILTER_UNSPECIFIED: _ClassVar[DisputeFilter]
     WITH_OPEN_DISPUTE: _ClassVar[DisputeFilter]
     WITHOUT_OPEN_DISPUTE: _ClassVar[DisputeFilter]
+
+class PromiseFilter(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROMISE_FILTER_UNSPECIFIED: _ClassVar[PromiseFilter]
+    WITH_ACTIVE_PROMISE: _ClassVar[PromiseFilter]
+    WITHOUT_ACTIVE_PROMISE: _ClassVar[PromiseFilter]
+    WITH_BROKEN_PROMISE: _ClassVar[PromiseFilter]
 DISPUTE_FILTER_UNSPECIFIED: DisputeFilter
 WITH_OPEN_DISPUTE: DisputeFilter
 WITHOUT_OPEN_DISPUTE: DisputeFilter
+PROMISE_FILTER_UNSPECIFIED: PromiseFilter
+WITH_ACTIVE_PROMISE: PromiseFilter
+WITHOUT_ACTIVE_PROMISE: PromiseFilter
+WITH_BROKEN_PROMISE: PromiseFilter
 
 class RescorePortfolioRequest(_message.Message):
     __slots__ = ("request_id", "actor", "reason", "model_version", "as_of", "dry_run", "chunk_size")
@@ -113,21 +124,25 @@ class CustomerScore(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., pd: _Optional[float] = ..., exposure_minor: _Optional[int] = ..., expected_loss_minor: _Optional[int] = ..., loss_given_default: _Optional[float] = ..., top_features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ...) -> None: ...
 
 class GetWorklistRequest(_message.Message):
-    __slots__ = ("model_version", "as_of", "currency", "disputes", "page_size")
+    __slots__ = ("model_version", "as_of", "currency", "disputes", "page_size", "dunning_level_min", "promises")
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     DISPUTES_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    DUNNING_LEVEL_MIN_FIELD_NUMBER: _ClassVar[int]
+    PROMISES_FIELD_NUMBER: _ClassVar[int]
     model_version: str
     as_of: str
     currency: str
     disputes: DisputeFilter
     page_size: int
-    def __init__(self, model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ..., disputes: _Optional[_Union[DisputeFilter, str]] = ..., page_size: _Optional[int] = ...) -> None: ...
+    dunning_level_min: int
+    promises: PromiseFilter
+    def __init__(self, model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ..., disputes: _Optional[_Union[DisputeFilter, str]] = ..., page_size: _Optional[int] = ..., dunning_level_min: _Optional[int] = ..., promises: _Optional[_Union[PromiseFilter, str]] = ...) -> None: ...
 
 class WorklistRow(_message.Message):
-    __slots__ = ("rank", "customer_id", "currency", "pd", "exposure_minor", "expected_loss_minor", "open_disputes", "top_features", "why")
+    __slots__ = ("rank", "customer_id", "currency", "pd", "exposure_minor", "expected_loss_minor", "open_disputes", "top_features", "why", "dunning_level", "active_promise", "broken_promises")
     RANK_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
@@ -137,6 +152,9 @@ class WorklistRow(_message.Message):
     OPEN_DISPUTES_FIELD_NUMBER: _ClassVar[int]
     TOP_FEATURES_FIELD_NUMBER: _ClassVar[int]
     WHY_FIELD_NUMBER: _ClassVar[int]
+    DUNNING_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_PROMISE_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_PROMISES_FIELD_NUMBER: _ClassVar[int]
     rank: int
     customer_id: str
     currency: str
@@ -146,7 +164,10 @@ class WorklistRow(_message.Message):
     open_disputes: int
     top_features: _containers.RepeatedCompositeFieldContainer[FeatureContribution]
     why: str
-    def __init__(self, rank: _Optional[int] = ..., customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., pd: _Optional[float] = ..., exposure_minor: _Optional[int] = ..., expected_loss_minor: _Optional[int] = ..., open_disputes: _Optional[int] = ..., top_features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., why: _Optional[str] = ...) -> None: ...
+    dunning_level: int
+    active_promise: bool
+    broken_promises: int
+    def __init__(self, rank: _Optional[int] = ..., customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., pd: _Optional[float] = ..., exposure_minor: _Optional[int] = ..., expected_loss_minor: _Optional[int] = ..., open_disputes: _Optional[int] = ..., top_features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., why: _Optional[str] = ..., dunning_level: _Optional[int] = ..., active_promise: _Optional[bool] = ..., broken_promises: _Optional[int] = ...) -> None: ...
 
 class Worklist(_message.Message):
     __slots__ = ("model_version", "as_of", "rows")

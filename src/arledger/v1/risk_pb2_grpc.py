@@ -95,9 +95,10 @@ class RiskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetWorklist(self, request, context):
-        """Customers ranked by expected loss within each currency, each row saying why.
+        """Customers ranked by expected loss within each currency, each row saying why; filters:
+        currency, open disputes, dunning level, promise status.
         Errors: MALFORMED_DATE, UNKNOWN_MODEL_VERSION, UNKNOWN_CURRENCY, INVALID_ENUM,
-        INVALID_PAGE_SIZE.
+        INVALID_PAGE_SIZE, INVALID_RISK_PARAMETER.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
