@@ -13,6 +13,7 @@ import json
 import uuid
 
 from arledger.cli_ops import _call, _command, _common, _dict, _emit, _envelope
+from arledger.domain.policies import PaymentTerms
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 
@@ -128,7 +129,8 @@ def _account(args: argparse.Namespace) -> int:
     terms = acct.get("terms") or {}
     head = {"customer": acct["customer_id"], "as of": acct["as_of"],
             "currency": acct["currency"],
-            "terms": f"{terms['terms_id']} v{terms['version']} {terms['definition_json']}"
+            "terms": f"{terms['terms_id']} v{terms['version']}: "
+                     f"{PaymentTerms.from_json(terms['definition_json']).describe()}"
             if terms else "(net days of the account)",
             "credit limit": acct["credit_limit_minor"], "exposure": acct["exposure_minor"],
             "on hold": "yes" if acct["on_hold"] else "no",

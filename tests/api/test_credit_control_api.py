@@ -94,7 +94,8 @@ def test_the_cli_defines_runs_and_shows_an_account_readably(served, capsys):
     assert json.loads(capsys.readouterr().out)["notices"] == []
     assert cli.main(t + ["account", "ACME", "--as-of", "2026-02-20"]) == 0
     out = capsys.readouterr().out
-    for text in ("THIRDS v1", "credit-limit decisions:", "cfo", "dunning history:",
+    for text in ("THIRDS v1: installments 33.33 % net 30; 33.33 % net 60; 33.34 % net 90",
+                 "credit-limit decisions:", "cfo", "dunning history:",
                  "STD v1", "SECOND_NOTICE", "holds:"):
         assert text in out, (text, out)
     assert cli.main(t + ["--format", "csv", "account", "ACME"]) == 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from arledger.domain import limits
 from arledger.domain.dates import EPOCH
@@ -127,6 +127,19 @@ class PaymentTerms:
         if not self.discount_bp:
             return 0, -1
         return percent_of(amount_minor, self.discount_bp), issue_day + self.discount_days
+
+    def describe(self) -> str:
+        """E.g. "net 30, 2 % within 10 days" or "end of month + 30, on the 10th"."""
+        def due(days: int) -> str:
+            if self.basis == TERMS_NET:
+                return f"net {days}"
+            return f"end of month + {days}" + (f", on the {self.day_of_month}."
+                                               if self.day_of_month else "")
+        text = due(self.days) if not self.installments else "installments " + "; ".join(
+            f"{i.percent_bp / 100:g} % {due(i.days)}" for i in self.installments)
+        if self.discount_bp:
+            text += f", {self.discount_bp / 100:g} % discount within {self.discount_days} days"
+        return text
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -264,10 +277,3 @@ def check_dunning_policy(p: DunningPolicy) -> DunningPolicy:
     if p.day_count not in (365, 360):
         raise error("INVALID_POLICY", "day_count is 365 or 360")
     return p
-
-
-@dataclass
-class Versions:
-    """Versions of one kind of policy: id -> [index of version 1, version 2, ...]."""
-
-    by_id: dict[str, list[int]] = field(default_factory=dict)
