@@ -185,6 +185,8 @@ def _kpis(args: argparse.Namespace) -> int:
             for k, v in d.items():
                 if isinstance(v, float):
                     d[k] = round(v, 2)
+                elif v is None and args.format == "table":
+                    d[k] = "-"  # undefined (a zero denominator), or not recorded yet
         _emit(args, shown, _KPI_COLUMNS if args.format == "table" else None)
     if args.plot:
         _plot_kpis(args.plot, data)
