@@ -180,8 +180,8 @@ def _kpis(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(args, data)
     else:
-        shown = data if args.monthly else [d for d in data if d["scope"] == "period"]
-        for d in shown:
+        shown = [dict(d) for d in data if args.monthly or d["scope"] == "period"]
+        for d in shown:  # copies: the plot below reads the exact figures
             for k, v in d.items():
                 if isinstance(v, float):
                     d[k] = round(v, 2)

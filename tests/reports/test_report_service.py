@@ -175,6 +175,10 @@ def test_cli_report_commands_table_json_csv_and_plots(loaded, tmp_path, capsys):
     assert {r["scope"] for r in k} == {"period", "month"}
     assert k[0]["promises_kept_rate"] is None
     assert kpng.read_bytes()[:4] == b"\x89PNG"
+    kpng.unlink()
+    assert cli.main(base + ["report", "kpis", "--from", "2026-01-01", "--to", AS_OF,
+                            "--monthly", "--plot", str(kpng)]) == 0
+    assert "DSO_SIMPLE" in capsys.readouterr().out and kpng.stat().st_size > 10_000
     assert cli.main(base + ["report", "exceptions", "--as-of", AS_OF, "--kind", "PAST_DUE",
                             "--past-due-days", "30"]) == 0
     out = capsys.readouterr().out
