@@ -68,6 +68,13 @@ def test_drill_down_statement_kpis_exceptions_equal_the_projections(loaded):
     ledger, _, stub = loaded
     items = [i for c in stub.GetAgingItems(rpb.AgingItemsRequest(as_of=AS_OF, bucket="1-30"))
              for i in c.items]
+    paged, token = [], None
+    while token != "":
+        chunks = list(stub.GetAgingItems(rpb.AgingItemsRequest(
+            as_of=AS_OF, bucket="1-30", page_size=4, page_token=token or "")))
+        paged += [i for c in chunks for i in c.items]
+        token = chunks[-1].next_page_token
+    assert paged == items and len(items) > 4
     st = list(stub.GetStatement(rpb.StatementRequest(customer_id="C000003",
                                                      period_from="2026-01-01", period_to=AS_OF)))
     kp = list(stub.GetKpis(rpb.KpiRequest(period_from="2026-04-01", period_to=AS_OF,

@@ -84,7 +84,13 @@ def test_drill_down_lists_exactly_the_items_of_a_bucket(aging_ledger):
         assert [(i["item_id"], i["open_minor"], i["days"]) for i in un] == [("P", -777, 29)]
         cell = R.aging_items(S, as_of, S.head_seq, bucket="61-90")
         assert [(i["item_id"], i["disputed_minor"]) for i in cell] == [("I90", 0), ("I61", 50)]
-        assert len(R.aging_items(S, as_of, S.head_seq)) == len(DAYS_PAST_DUE) + 1
+        everything = R.aging_items(S, as_of, S.head_seq)
+        assert len(everything) == len(DAYS_PAST_DUE) + 1
+        # A page is that slice of the whole list (invoices, then unapplied items).
+        for offset, limit in ((0, 3), (3, 5), (9, 2), (10, 0), (11, 4), (20, 1)):
+            total, page = R.aging_items_page(S, as_of, S.head_seq, offset=offset, limit=limit)
+            assert total == len(everything)
+            assert page == everything[offset:offset + limit if limit else None]
 
 
 def test_invoice_date_basis_ages_from_the_issue_date(aging_ledger):

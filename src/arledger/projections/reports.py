@@ -208,13 +208,26 @@ def aging_items(S: State, as_of: int, known_seq: int,
                 customer: int | None = None, currency: int | None = None) -> list[dict]:
     """Drill-down: the items behind one aging cell (a bucket label, "unapplied", or "" for
     every open item), oldest first; invoices then unapplied payments and credit notes."""
+    return aging_items_page(S, as_of, known_seq, edges, basis_invoice_date, bucket, customer,
+                            currency)[1]
+
+
+def aging_items_page(S: State, as_of: int, known_seq: int,
+                     edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
+                     basis_invoice_date: bool = False, bucket: str = "",
+                     customer: int | None = None, currency: int | None = None,
+                     offset: int = 0, limit: int = 0) -> tuple[int, list[dict]]:
+    """(how many items the cell has, items offset..offset+limit of them; limit 0 = all).
+
+    The cell is selected and ordered with numpy; only the page becomes dicts, so a page
+    of a 10-million-item drill-down costs one sort, not 10 million dicts."""
     labels = views.bucket_labels(edges)
     if bucket and bucket != "unapplied" and bucket not in labels:
         raise error("INVALID_BUCKET", f"bucket must be one of {labels + ['unapplied']}")
     o = open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
     cur = S.customers.view("currency")
-    items: list[dict] = []
+    groups = []  # (kind, ordered positions into that group's arrays, builder)
     if bucket != "unapplied":
         r = _open_rows(S, o)
         ref = inv.issue_day[r.invoice] if basis_invoice_date else r.due_day
@@ -224,18 +237,19 @@ def aging_items(S: State, as_of: int, known_seq: int,
             keep &= bucket_of(days, edges) == labels.index(bucket)
         if currency is not None:
             keep &= cur[inv.customer[r.invoice]] == currency
-        ix, num, due = r.invoice[keep], r.number[keep], r.due_day[keep]
-        op, dp, dy = r.open[keep], r.disputed[keep], days[keep]
-        order = np.lexsort((num, ix, -dy))
-        for k in order.tolist():
-            i = int(ix[k])
+        sel = np.flatnonzero(keep)
+        order = sel[np.lexsort((r.number[sel], r.invoice[sel], -days[sel]))]
+
+        def invoice_item(k: int, r=r, days=days) -> dict:  # type: ignore[no-untyped-def]
+            i = int(r.invoice[k])
             c = int(inv.customer[i])
-            items.append({"kind": views.KIND_INVOICE, "item_id": S.invoice_ids[i],
-                          "installment": int(num[k]) if inv.inst_n[i] else 0,
-                          "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
-                          "issue_day": int(inv.issue_day[i]), "due_day": int(due[k]),
-                          "amount_minor": int(inv.amount[i]), "open_minor": int(op[k]),
-                          "disputed_minor": int(dp[k]), "days": int(dy[k])})
+            return {"kind": views.KIND_INVOICE, "item_id": S.invoice_ids[i],
+                    "installment": int(r.number[k]) if inv.inst_n[i] else 0,
+                    "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
+                    "issue_day": int(inv.issue_day[i]), "due_day": int(r.due_day[k]),
+                    "amount_minor": int(inv.amount[i]), "open_minor": int(r.open[k]),
+                    "disputed_minor": int(r.disputed[k]), "days": int(days[k])}
+        groups.append((order, invoice_item))
     if bucket in ("", "unapplied"):
         for kind, ids, cols, day_col, idx, amounts in (
                 (views.KIND_PAYMENT, S.payment_ids, S.payments, "value_day", o.payments,
@@ -247,16 +261,28 @@ def aging_items(S: State, as_of: int, known_seq: int,
             if currency is not None:
                 keep &= cur[cols.customer[idx]] == currency
             order = np.lexsort((idx, d))
-            for k in order[keep[order]].tolist():
+            order = order[keep[order]]
+
+            def unapplied_item(k: int, kind=kind, ids=ids, cols=cols, idx=idx, d=d,  # type: ignore[no-untyped-def]
+                               amounts=amounts) -> dict:
                 i = int(idx[k])
                 c = int(cols.customer[i])
-                items.append({"kind": kind, "item_id": ids[i], "installment": 0,
-                              "customer_id": S.customer_ids[c],
-                              "currency": S.currencies[cur[c]], "issue_day": int(d[k]),
-                              "due_day": int(d[k]), "amount_minor": int(cols.amount[i]),
-                              "open_minor": -int(amounts[k]), "disputed_minor": 0,
-                              "days": as_of - int(d[k])})
-    return items
+                return {"kind": kind, "item_id": ids[i], "installment": 0,
+                        "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
+                        "issue_day": int(d[k]), "due_day": int(d[k]),
+                        "amount_minor": int(cols.amount[i]), "open_minor": -int(amounts[k]),
+                        "disputed_minor": 0, "days": as_of - int(d[k])}
+            groups.append((order, unapplied_item))
+    total = sum(len(g) for g, _ in groups)
+    stop = total if not limit else min(total, offset + limit)
+    items: list[dict] = []
+    start = 0  # where the current group starts in the whole list
+    for order, build in groups:
+        lo, hi = max(offset - start, 0), min(stop - start, len(order))
+        if lo < hi:
+            items.extend(build(k) for k in order[lo:hi].tolist())
+        start += len(order)
+    return total, items
 
 
 # ---- customer statement -------------------------------------------------------------------

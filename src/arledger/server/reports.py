@@ -149,10 +149,10 @@ class ReportServicer(rgrpc.ReportServiceServicer):
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of)
             cust, cur = self._filters(S, request)
-            items = R.aging_items(S, as_of, ks, edges, by_issue, request.bucket, cust, cur)
+            total, page = R.aging_items_page(S, as_of, ks, edges, by_issue, request.bucket,
+                                             cust, cur, offset, size)
             position = _position(S, ks)
-        page = self._window(items, offset, size)
-        chunks = [rpb.AgingItemsChunk(position=position, total_items=len(items))]
+        chunks = [rpb.AgingItemsChunk(position=position, total_items=total)]
         for it in page:
             if len(chunks[-1].items) >= CHUNK_ROWS:
                 chunks.append(rpb.AgingItemsChunk())
@@ -163,8 +163,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
                                  amount_minor=it["amount_minor"], open_minor=it["open_minor"],
                                  disputed_minor=it["disputed_minor"], days=it["days"],
                                  installment=it["installment"])
-        chunks[-1].next_page_token = self._next_token(request, as_of, ks, offset, size,
-                                                      len(items))
+        chunks[-1].next_page_token = self._next_token(request, as_of, ks, offset, size, total)
         return chunks
 
     @_streamed
