@@ -632,11 +632,15 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
     rows: list[dict] = []
 
     def add(kind, cust, item, amount, days, detail, order_key):  # type: ignore[no-untyped-def]
-        for k in np.lexsort((cust, -order_key)).tolist():
-            c = int(cust[k])
-            rows.append({"kind": kind, "customer_id": cids[c], "currency": curs[ccur[c]],
-                         "item_id": item(k), "amount_minor": int(amount[k]),
-                         "days": int(days[k]), "detail": detail(k)})
+        # Largest first; columns become Python lists once (a list can have a million rows).
+        order = np.lexsort((cust, -np.asarray(order_key)))
+        cust = np.asarray(cust, dtype=np.int64)[order]
+        names = [curs[x] for x in ccur[cust].tolist()]
+        for k, c, cu, a, d in zip(order.tolist(), cust.tolist(), names,
+                                  np.asarray(amount, dtype=np.int64)[order].tolist(),
+                                  np.asarray(days, dtype=np.int64)[order].tolist()):
+            rows.append({"kind": kind, "customer_id": cids[c], "currency": cu,
+                         "item_id": item(k), "amount_minor": a, "days": d, "detail": detail(k)})
 
     o = open_amounts(S, as_of, known_seq, None)
     if "OVER_LIMIT" in want:
@@ -646,9 +650,9 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
         np.add.at(bal, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
         lim = limits_as_of(S, as_of, known_seq)
         over = np.flatnonzero(bal > lim)
+        b_l, l_l = bal[over].tolist(), lim[over].tolist()
         add("OVER_LIMIT", over, lambda k: "", bal[over] - lim[over], np.zeros(len(over)),
-            lambda k: f"balance {int(bal[over[k]])} over limit {int(lim[over[k]])}",
-            bal[over] - lim[over])
+            lambda k: f"balance {b_l[k]} over limit {l_l[k]}", bal[over] - lim[over])
     if "PAST_DUE" in want:
         r = _open_rows(S, o)
         dpd = as_of - r.due_day.astype(np.int64)
@@ -660,9 +664,9 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
         np.maximum.at(oldest, cust, dpd[m])
         cnt = np.bincount(cust, minlength=nc)
         hit = np.flatnonzero((cnt > 0) & (amt >= max(min_past_due_minor, 1)))
+        c_l = cnt[hit].tolist()
         add("PAST_DUE", hit, lambda k: "", amt[hit], oldest[hit],
-            lambda k: f"{int(cnt[hit[k]])} invoices/installments over {past_due_days} days "
-            "past due",
+            lambda k: f"{c_l[k]} invoices/installments over {past_due_days} days past due",
             amt[hit])
     if "OLD_UNAPPLIED" in want:
         for label, cols, idx, un, day_col, ids in (
@@ -672,7 +676,8 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
             age = as_of - getattr(cols, day_col)[idx].astype(np.int64)
             m = (age > unapplied_days) & (un > 0)
             sel, a, u = idx[m], age[m], un[m]
-            add("OLD_UNAPPLIED", cols.customer[sel], lambda k, sel=sel, ids=ids: ids[int(sel[k])],
+            s_l = sel.tolist()
+            add("OLD_UNAPPLIED", cols.customer[sel], lambda k, s_l=s_l, ids=ids: ids[s_l[k]],
                 -u, a, lambda k, label=label: f"unapplied {label}", u)
     if "LONG_DISPUTE" in want:
         dl = dispute_lifecycle(S)
