@@ -9,6 +9,7 @@ from google.protobuf import json_format
 
 from arledger.domain.dates import day_to_iso, parse_day
 from arledger.domain.errors import REASONS, LedgerError
+from arledger.domain.risk_models import DEFAULT_MODEL_JSON
 from arledger.projections import views
 from arledger.v1 import commands_pb2 as pb
 
@@ -272,6 +273,15 @@ REFUSALS = [
          **RES),
     case("CREDIT_EXCEEDS_OPEN", "issueCreditNote", **{**CN, "invoiceId": "I4",
                                                       "amountMinor": 151}),
+    # Portfolio risk (issue 6)
+    case("MODEL_VERSION_EXISTS", "registerRiskModel", modelVersion="default-v1",
+         modelJson=DEFAULT_MODEL_JSON, effectiveDate="2026-01-25", actor="a", reason="r"),
+    case("INVALID_RISK_MODEL", "registerRiskModel", modelVersion="m1", modelJson="{}",
+         effectiveDate="2026-01-25", actor="a", reason="r"),
+    case("UNKNOWN_MODEL_VERSION", "recordPortfolioRescore", modelVersion="nobody",
+         asOf="2026-01-25", customerCount=1, scoreDigest="0" * 64),
+    case("INVALID_RESCORE", "recordPortfolioRescore", modelVersion="default-v1",
+         asOf="2026-01-25", customerCount=1, scoreDigest="not-hex"),
 ]
 
 
