@@ -127,6 +127,7 @@ def test_buckets_sum_to_the_balance_and_reports_known_at_k_never_change(ops, pic
                 for as_of in map(d0, AS_OFS):
                     for ks in range(1, S.head_seq + 1):
                         check_sums(S, as_of, ks)
+                check_sums(S, S.max_effective_day, S.head_seq)  # the live path
         finally:
             led.close()
 
