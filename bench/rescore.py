@@ -15,7 +15,9 @@ distributions, then times:
   scores), bytes read = features + exposure;
 - paired runs: a read of the projection right before each re-score of it, so load from
   other processes weighs on both; the median of (read time / score time);
-- the levers: the same score without chunking, and in float64.
+- the levers: the same score without chunking, and in float64;
+- the pass that feeds it: `risk.features` over a synthetic State of 1M customers and 10M
+  invoices (bench/report_aging.py's layout), its time and transient memory.
 
 Writes bench/results-risk.json with the machine description.
 """
@@ -101,11 +103,40 @@ def copy_bandwidth(buf: np.ndarray, runs: int) -> tuple[float, list[float]]:
     return 2 * buf.nbytes / t, ts
 
 
+def features_from_state(n_inv: int, n_cust: int, runs: int) -> dict:
+    """The pass that feeds a re-score: every customer's features as of a day, from a State
+    laid out as the fold lays it out (bench/report_aging.py builds it), then the score."""
+    import tracemalloc
+
+    from report_aging import build
+    t0 = time.perf_counter()
+    S = build(n_inv, n_cust)
+    built = time.perf_counter() - t0
+    as_of = S.max_effective_day
+    model = risk.Model.from_json(DEFAULT_MODEL_JSON)
+    t_feat, feat_runs = best(lambda: risk.features(S, as_of), max(2, runs // 3))
+    tracemalloc.start()
+    pf = risk.features(S, as_of)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    t_score, _ = best(lambda: risk.score(model, pf.X), runs)
+    return {"customers": n_cust, "invoices": n_inv, "journal_rows": int(S.journal.n),
+            "build_seconds": round(built, 1), "features_seconds": round(t_feat, 3),
+            "features_runs": [round(t, 3) for t in feat_runs],
+            "projection_bytes_per_customer": pf.nbytes / pf.n,
+            "features_peak_traced_bytes": int(peak),
+            "features_peak_bytes_per_journal_row": round(peak / S.journal.n, 1),
+            "score_seconds": round(t_score, 4)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000000,10000000")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", default=str(HERE / "results-risk.json"))
+    ap.add_argument("--state-invoices", type=int, default=10_000_000,
+                    help="invoices of the synthetic State for the features pass (0: skip)")
+    ap.add_argument("--state-customers", type=int, default=1_000_000)
     args = ap.parse_args()
     model = risk.Model.from_json(DEFAULT_MODEL_JSON)
     results = []
@@ -185,6 +216,10 @@ def main() -> None:
         results.append(row)
         print(json.dumps(row), flush=True)
         del X, exposure, pd
+    state = None
+    if args.state_invoices:
+        state = features_from_state(args.state_invoices, args.state_customers, args.runs)
+        print(json.dumps(state), flush=True)
     out = {"bench": "rescore", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
            "machine": machine(), "chunk_customers": risk.CHUNK, "runs": args.runs,
            "note": "bandwidth and re-score measured in the same process, best of the runs "
@@ -192,7 +227,7 @@ def main() -> None:
                    "re-score bytes read per second / numpy read bandwidth (best read kernel, "
                    "max over 1 and N threads for the threaded ratio); target (issue 6) >= 0.40 "
                    "at 10M",
-           "results": results}
+           "results": results, "features_from_state": state}
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {args.out}")
 
