@@ -48,6 +48,8 @@ class CreditControl:
         self.sold: dict[int, tuple[int, int] | None] = {}
         self.new_refs: dict[str, dict[str, bool]] = {"recovery": {}, "refund": {}}
         self.hold_reasons: dict[int, str] = {}
+        # Per customer: how much this group moved its balance (exposure = committed + this).
+        self.bal_delta: dict[int, int] = {}
 
     # ---- small helpers --------------------------------------------------------------------
 
@@ -56,8 +58,14 @@ class CreditControl:
         return env["request_id"][e], env["actor"][e], env["reason"][e], env["request_hash"][e]
 
     def balance(self, cust: int, delta: int) -> None:
-        r = self.rec(_CUST, cust)
-        self.put(_CUST, cust, _6=r[6] + delta)
+        """Move the customer's running balance by what this group decided (exposure)."""
+        d = self.bal_delta
+        self._set(d, cust, d.get(cust, 0) + delta)
+
+    def exposure(self, cust: int) -> int:
+        """Balance now: committed running balance + what this group moved."""
+        c = self.S.customers
+        return (c.balance.item(cust) if cust < c.n else 0) + self.bal_delta.get(cust, 0)
 
     def hold_reason(self, cust: int) -> str:
         pending = self.hold_reasons.get(cust)
@@ -155,14 +163,17 @@ class CreditControl:
         """None when within the limit (or no limit: 0 means none is set); else (action,
         exposure before, limit). REJECT refuses here, before anything is written."""
         limit = cr[4]
-        if not limit or cr[6] + amount <= limit:
+        if not limit:
             return None
-        action = cr[7] or P.OVER_LIMIT_ACTIONS.index(self.credit_policy().over_limit_action)
+        exposure = self.exposure(cust)
+        if exposure + amount <= limit:
+            return None
+        action = cr[6] or P.OVER_LIMIT_ACTIONS.index(self.credit_policy().over_limit_action)
         if action == P.REJECT:
-            raise error("CREDIT_LIMIT_EXCEEDED", f"exposure {cr[6]} + invoice {amount} exceeds "
-                        f"the credit limit {limit}", exposure_minor=cr[6], invoice_minor=amount,
-                        limit_minor=limit)
-        return action, cr[6], limit
+            raise error("CREDIT_LIMIT_EXCEEDED", f"exposure {exposure} + invoice {amount} "
+                        f"exceeds the credit limit {limit}", exposure_minor=exposure,
+                        invoice_minor=amount, limit_minor=limit)
+        return action, exposure, limit
 
     def record_credit_check(self, cust: int, inv: int, amount: int, check: tuple, day: int,
                             env: tuple, out: Any) -> None:
@@ -205,12 +216,13 @@ class CreditControl:
             return self.S.payment_discounts.get(key[0], {})
         return self.S.payment_small_writeoffs.get(key[0], {})
 
-    def short_pay_tolerance(self, plan: list, pay: int, day: int, env: tuple, out: Any) -> None:
+    def short_pay_tolerance(self, plan: list, pay: int, e: int, out: Any) -> None:
         """A payment that used all its cash and left at most the tolerance open on an invoice
         it paid closes that rest with a small-balance write-off."""
         pol = self.credit_policy()
         if not (pol.short_pay_tolerance_minor or pol.short_pay_tolerance_bp):
             return
+        day, env = self._env["effective_day"][e], self.envelope_of(e)
         if self.rec(_PAY, pay)[3] != 0:
             return
         for inv, _, _, _ in plan:
@@ -303,7 +315,7 @@ class CreditControl:
         if m.dunning_policy_id:
             settings["dunning"] = m.dunning_policy_id
         self._set(self.cust_settings, cust, settings)
-        self.put(_CUST, cust, _7=m.over_limit_action or cr[7], _8=m.allocation_strategy or cr[8])
+        self.put(_CUST, cust, _6=m.over_limit_action or cr[6], _7=m.allocation_strategy or cr[7])
         self.entry("CustomerPoliciesSet", day, env, customer_ix=cust,
                    terms_id=m.payment_terms_id, over_limit_action=m.over_limit_action,
                    allocation_strategy=m.allocation_strategy,

@@ -189,7 +189,7 @@ class Decider(CreditControl):
         else:
             self.wrote = True
 
-    # Records: customer (currency, net_days, closed, opened_day, limit, on_hold, balance,
+    # Records: customer (currency, net_days, closed, opened_day, limit, on_hold,
     #                    over_limit action, allocation strategy)
     # invoice (customer, amount, issue_day, due_day, open, disputed, voided, reopen_day,
     #          kind, discount available, its last day)
@@ -207,7 +207,7 @@ class Decider(CreditControl):
             c = S.customers
             r = (S.currencies[c.currency.item(ix)], c.net_days.item(ix), c.closed.item(ix),
                  c.opened_day.item(ix), c.credit_limit.item(ix), c.on_hold.item(ix),
-                 c.balance.item(ix), c.over_limit.item(ix), c.strategy.item(ix))
+                 c.over_limit.item(ix), c.strategy.item(ix))
         elif kind == _INV:
             i = S.invoices
             r = (i.customer.item(ix), i.amount.item(ix), i.issue_day.item(ix),
@@ -395,8 +395,7 @@ class Decider(CreditControl):
         if self.find(_CUST, cid) is not None:
             raise error("CUSTOMER_EXISTS", f"customer {cid!r} already exists")
         ix = self.create(_CUST, cid)
-        self.put(_CUST, ix, cur, m.payment_terms_net_days, 0, day, m.credit_limit_minor, 0, 0, 0,
-                 0)
+        self.put(_CUST, ix, cur, m.payment_terms_net_days, 0, day, m.credit_limit_minor, 0, 0, 0)
         self.entry("CustomerOpened", day, env, customer_ix=ix, customer_id=cid, currency=cur,
                    payment_terms_net_days=m.payment_terms_net_days,
                    credit_limit_minor=m.credit_limit_minor, **master)
@@ -555,7 +554,7 @@ class Decider(CreditControl):
         `available`, effective `day`. Without a strategy or allocations, the customer's own
         strategy applies (oldest due first by default)."""
         if not given and strategy == pb.ALLOCATION_STRATEGY_UNSPECIFIED:
-            strategy = self.rec(_CUST, cust)[8] or pb.OLDEST_DUE_FIRST
+            strategy = self.rec(_CUST, cust)[7] or pb.OLDEST_DUE_FIRST
         if given and strategy not in (pb.ALLOCATION_STRATEGY_UNSPECIFIED, pb.EXPLICIT):
             raise error("ALLOCATIONS_NOT_ALLOWED", "allocations are only for the EXPLICIT strategy")
         if strategy not in _STRATEGIES:
@@ -629,13 +628,13 @@ class Decider(CreditControl):
             self.allocation(e, kind, src, inv, a)
             out.allocations.append((iid or self.id_of(_INV, inv), a))
             total += a
-        day, env = self._env["effective_day"][e], self.envelope_of(e)
         for inv, _, _, disc in plan:
             if disc:
-                self.close_rest(inv, src, disc, "DiscountTaken", day, env)
+                self.close_rest(inv, src, disc, "DiscountTaken", self._env["effective_day"][e],
+                                self.envelope_of(e))
                 out.warnings.append("DISCOUNT_TAKEN")
         if kind == E.SOURCE_PAYMENT:
-            self.short_pay_tolerance(plan, src, day, env, out)
+            self.short_pay_tolerance(plan, src, e, out)
         return total
 
     def _record_payment(self, m: pb.RecordPaymentRequest, env, out: Outcome) -> None:
