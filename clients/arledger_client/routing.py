@@ -6,7 +6,9 @@ and dispute lives with its customer. `partition_of` is the same function as the
 server's (arledger.engine.partition; a test keeps them equal), so routing needs no
 lookup. Commands that name only an item (void, allocate, reverse, dispute, ...)
 need the customer as a routing hint: `send(cmd, customer_id=...)`. A wrong hint
-is harmless: the other partition does not know the item and refuses it.
+is harmless: the other partition does not know the item and refuses it. Policies
+(terms, credit policy, dunning ladders) are defined on every partition (`send_to_all`),
+and a dunning run runs on each (`run_dunning`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from arledger_client.client import ArledgerClient, _message
 from arledger_client.commands import Command
-from arledger_client.models import BatchResult, CommandResult
+from arledger_client.models import BatchResult, CommandResult, DunningRun
 
 CommandLike = Command | dict
 
@@ -77,6 +79,20 @@ class PartitionedClient:
         for c, h in zip(cmds, hints, strict=True):
             parts.setdefault(self._route(c, h), []).append(c)
         return [self.clients[p].submit_batch(parts[p]) for p in sorted(parts)]
+
+    def send_to_all(self, command: CommandLike) -> list[CommandResult]:
+        """Send a command that names no customer to every partition, in partition order:
+        policies (terms, the credit policy, dunning ladders) live in each partition's log.
+        The same request id on each is safe: each partition is its own log."""
+        return [c.send(command) for c in self.clients]
+
+    def run_dunning(self, as_of_date: Any, *, default_policy_id: str = "",
+                    request_id: str | None = None) -> list[DunningRun]:
+        """A dunning run on every partition (each over its own customers), in order."""
+        from arledger_client.commands import new_request_id
+        rid = request_id or new_request_id()
+        return [c.run_dunning(as_of_date, default_policy_id=default_policy_id, request_id=rid)
+                for c in self.clients]
 
     def close(self) -> None:
         for c in self.clients:

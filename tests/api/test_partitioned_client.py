@@ -56,3 +56,21 @@ def test_commands_and_queries_reach_the_writer_of_their_customer(two_writers):
             wrong.issue_invoice("X", ids[0], "2026-01-07", amount_minor=5)
         assert e.value.reason == "WRONG_PARTITION"
         assert e.value.metadata["partition"] == f"{partition_of(ids[0], 2)}/2"
+
+
+def test_policies_go_to_every_partition_and_dunning_runs_on_each(two_writers):
+    ledgers, targets = two_writers
+    ids = [f"CUST-{n}" for n in range(8)]
+    with PartitionedClient(targets) as pc:
+        results = pc.send_to_all(pc.commands.define_dunning_policy(
+            "STD", [{"days_past_due": 5, "action": "REMINDER"}], "2026-01-01", actor="ann",
+            reason="ladder"))
+        assert [r.status for r in results] == ["ACCEPTED", "ACCEPTED"]
+        for c in ids:
+            pc.send(pc.commands.open_customer(c, c, "EUR", "2026-01-01"))
+            pc.send(pc.commands.issue_invoice(f"INV-{c}", c, "2026-01-05", amount_minor=1000))
+        runs = pc.run_dunning("2026-03-01", default_policy_id="STD")
+        for run, led, i in zip(runs, ledgers, (0, 1)):
+            mine = {c for c in ids if partition_of(c, 2) == i}
+            assert {n["customer_id"] for n in run.notices} == mine
+            assert led.state.dunning_steps.n == len(mine)
