@@ -543,3 +543,20 @@ def test_a_run_takes_at_most_its_limit_of_steps_and_the_next_run_goes_on(ledger,
     assert second.detail.more and len(steps(ledger)) == 4
     third = dunning(ledger, "2026-02-20", rid="last")
     assert not third.detail.more and [s[0] for s in steps(ledger)] == [f"I{k}" for k in range(5)]
+
+
+def test_a_run_holds_accounts_past_the_policy_days_or_over_a_lowered_limit(ledger):
+    accept(ledger, customer("c", "C"), customer("d", "D"), customer("e", "E"), ladder("l"),
+           cmd("defineCreditPolicy", "cp", overLimitAction="HOLD", holdDaysPastDue=20,
+               effectiveDate="2026-01-01", **PERSON),
+           invoice("i1", "I1", 1_000, "2026-01-01"),                      # due 31 Jan
+           invoice("i2", "I2", 5_000, "2026-03-01", cid="D"),
+           invoice("i3", "I3", 5_000, "2026-03-01", cid="E"),
+           cmd("changeCreditLimit", "l1", customerId="D", newLimitMinor=4_000,
+               effectiveDate="2026-03-02", **PERSON),
+           cmd("changeCreditLimit", "l2", customerId="E", newLimitMinor=6_000,
+               effectiveDate="2026-03-02", **PERSON))
+    o = dunning(ledger, "2026-03-05")
+    assert sorted(o.detail.holds) == [(0, 3), (1, 2)]  # C past due (3), D over its limit (2)
+    with ledger.reading() as S:
+        assert S.customers.on_hold.tolist()[:3] == [1, 1, 0]

@@ -8,7 +8,9 @@ version) gives the level reached at `days past due = as_of - due`; a step is tak
 that level's threshold (its days past due) is beyond the threshold of the last step taken
 for the installment, whichever ladder version took it. So running twice for the
 same date finds nothing new. Promises found broken are recorded first, and a broken
-promise no longer pauses dunning. Only the steps themselves (few) are Python objects.
+promise no longer pauses dunning. Accounts go on hold where a level's action is HOLD_ACCOUNT,
+where the credit policy's `hold_days_past_due` is exceeded, and where exposure is over the
+limit under a HOLD over-limit action. Only the steps themselves are Python objects.
 """
 
 from __future__ import annotations
@@ -126,6 +128,18 @@ def plan_run(S: State, day: int, default: tuple[int, int, P.DunningPolicy] | Non
             if c not in held:
                 held.add(c)
                 run.holds.append((c, E.HOLD_PAST_DUE))
+    # Exposure over the limit (a limit lowered, payments reversed) holds the account where
+    # the over-limit action in force (the customer's, else the policy's) is HOLD.
+    cu = S.customers
+    action = np.where(cu.view("over_limit") > 0, cu.view("over_limit"),
+                      P.OVER_LIMIT_ACTIONS.index(credit.over_limit_action))
+    limit = cu.view("credit_limit")
+    over = np.flatnonzero((limit > 0) & (cu.view("balance") > limit) & (action == P.HOLD) &
+                          (cu.view("on_hold") == 0) & (cu.view("closed") == 0))
+    for c in over.tolist():
+        if c not in held:
+            held.add(c)
+            run.holds.append((c, E.HOLD_OVER_LIMIT))
     run.holds.sort()
     for name, cap in (("holds", limits.dunning_holds_per_run_max),
                       ("broken_promises", limits.dunning_broken_promises_per_run_max)):
