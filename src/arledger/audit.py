@@ -39,7 +39,6 @@ from pathlib import Path
 import numpy as np
 
 from arledger.domain import entries as E
-from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.segment import (GENESIS_HASH, MAGIC, Segment, SegmentFormatError,
                                      _header_hash, decode, digest)
