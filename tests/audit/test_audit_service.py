@@ -357,3 +357,15 @@ def test_bad_requests_get_typed_errors(served):
     with pytest.raises(grpc.RpcError) as e:
         stub.VerifyRange(req)
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_an_empty_log_has_a_signed_digest_of_the_empty_tree_and_extends_to_any_later_one(
+        served):
+    c = client(served)
+    empty = c.signed_digest()
+    assert (empty["position"], empty["segment"]) == (0, 0)
+    assert empty["merkle_root"] == A.EMPTY_ROOT.hex()
+    d, recs = c.export()
+    assert list(recs) == [] and d["segment"] == 0
+    served.submit(scenario()[:2])
+    assert c.verify_range(empty)["segment"] == 2
