@@ -79,6 +79,13 @@ def next_day_of_month(day: int, dom: int) -> int:
     raise AssertionError("unreachable: a day of month recurs within two months")
 
 
+class _Stored:
+    """A policy stored in the log as canonical JSON of its fields."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))  # type: ignore[call-overload]
+
+
 # ---- payment terms ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ class Installment:
 
 
 @dataclass(frozen=True)
-class PaymentTerms:
+class PaymentTerms(_Stored):
     """NET: due = issue + days. EOM: due = end of the issue month + days, then moved to the
     next `day_of_month` if one is set ("30 days end of month, on the 10th"). Installments
     split the amount by percentage, each due by the same rule with its own `days`; without
@@ -141,9 +148,6 @@ class PaymentTerms:
             text += f", {self.discount_bp / 100:g} % discount within {self.discount_days} days"
         return text
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
-
     @staticmethod
     def from_json(text: str) -> "PaymentTerms":
         d = json.loads(text)
@@ -180,7 +184,7 @@ def check_terms(t: PaymentTerms) -> PaymentTerms:
 # ---- credit policy -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class CreditPolicy:
+class CreditPolicy(_Stored):
     """The partition's default credit policy (a customer may override the over-limit action).
 
     over_limit_action: what issuing an invoice that pushes exposure over the limit does.
@@ -198,9 +202,6 @@ class CreditPolicy:
     def tolerance(self, amount_minor: int) -> int:
         return max(self.short_pay_tolerance_minor,
                    percent_of(amount_minor, self.short_pay_tolerance_bp))
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
 
     @staticmethod
     def from_json(text: str) -> "CreditPolicy":
@@ -235,20 +236,9 @@ class DunningLevel:
 
 
 @dataclass(frozen=True)
-class DunningPolicy:
+class DunningPolicy(_Stored):
     levels: tuple[DunningLevel, ...]
     day_count: int = 365
-
-    def level_for(self, days_past_due: int) -> int:
-        """1-based level that applies at `days_past_due` (0 = none yet)."""
-        n = 0
-        for i, lv in enumerate(self.levels):
-            if days_past_due >= lv.days_past_due:
-                n = i + 1
-        return n
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
 
     @staticmethod
     def from_json(text: str) -> "DunningPolicy":

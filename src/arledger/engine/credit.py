@@ -456,13 +456,7 @@ class CreditControl:
         V.person(m.actor, m.reason, "a bad-debt recovery")
         rid = V.ident(m.recovery_id, "recovery_id")
         cust = self.must(_CUST, m.customer_id, "customer_id")
-        cr = self.rec(_CUST, cust)
-        V.currency(m.currency)
-        if m.currency != cr[0]:
-            raise error("CURRENCY_MISMATCH", f"recovery in {m.currency}, account in {cr[0]}")
-        amount = V.amount(m.amount_minor, "amount_minor")
-        if m.method not in _METHODS:
-            raise error("INVALID_ENUM", "method is required (BANK_TRANSFER, CHEQUE, CARD, ...)")
+        amount = self.money_received(m, self.rec(_CUST, cust), "recovery")
         day = V.day(m.value_date, "value_date")
         bad = self._bad_debt(cust)
         if amount > bad[0] - bad[1]:
@@ -614,7 +608,7 @@ class CreditControl:
             self._hold(cust, source, day, env)
 
     def _charge(self, cust: int, kind: int, on_inv: int, amount: int, day: int, env: tuple,
-                iid: str) -> str:
+                iid: str) -> None:
         while self.find(_INV, iid) is not None:  # a caller's invoice number took it
             iid += "x"
         ix = self.create(_INV, iid)
@@ -625,5 +619,4 @@ class CreditControl:
                    po_number="", amount_minor=amount, issue_day=day, due_day=day)
         self.entry("ChargeAssessed", day, env, invoice_ix=ix, charge_kind=kind,
                    on_invoice_ix=on_inv)
-        return iid
 

@@ -640,12 +640,7 @@ class Decider(CreditControl):
     def _record_payment(self, m: pb.RecordPaymentRequest, env, out: Outcome) -> None:
         pid = V.ident(m.payment_id, "payment_id")
         cust, cr = self._live_customer(m.customer_id)
-        V.currency(m.currency)
-        if m.currency != cr[0]:
-            raise error("CURRENCY_MISMATCH", f"payment in {m.currency}, account in {cr[0]}")
-        amount = V.amount(m.amount_minor, "amount_minor")
-        if m.method not in _METHODS:
-            raise error("INVALID_ENUM", "method is required (BANK_TRANSFER, CHEQUE, CARD, ...)")
+        amount = self.money_received(m, cr, "payment")
         day = V.day(m.value_date, "value_date")
         if day < cr[3]:
             raise error("DATE_BEFORE_ORIGIN", "value_date is before the account opened")
@@ -663,6 +658,17 @@ class Decider(CreditControl):
                        remittance_reference=m.remittance_reference, unapplied_minor=unapplied)
         self._apply_plan(e, E.SOURCE_PAYMENT, ix, plan, out)
         out.unapplied_minor = unapplied
+
+    @staticmethod
+    def money_received(m: Any, cr: tuple, what: str) -> int:
+        """Currency (the account's), amount and method of money received; the amount."""
+        V.currency(m.currency)
+        if m.currency != cr[0]:
+            raise error("CURRENCY_MISMATCH", f"{what} in {m.currency}, account in {cr[0]}")
+        amount = V.amount(m.amount_minor, "amount_minor")
+        if m.method not in _METHODS:
+            raise error("INVALID_ENUM", "method is required (BANK_TRANSFER, CHEQUE, CARD, ...)")
+        return amount
 
     def _allocate_payment(self, m: pb.AllocatePaymentRequest, env, out: Outcome) -> None:
         ix = self.must(_PAY, m.payment_id, "payment_id")

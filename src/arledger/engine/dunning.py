@@ -34,7 +34,6 @@ class Step:
     level: int
     policy: int  # version index of the dunning policy used
     dpd: int
-    due_day: int
     open: int
     fee: int
     interest: int
@@ -110,7 +109,7 @@ def plan_run(S: State, day: int, default: tuple[int, int, P.DunningPolicy] | Non
         run.steps.append(Step(
             customer=int(cust[k]), invoice=int(inv[k]), installment=int(rows.number[k]),
             level=int(level[k]), policy=int(pol[k]), dpd=int(dpd[k]),
-            due_day=int(rows.due_day[k]), open=base,
+            open=base,
             fee=lv.fee_fixed_minor + P.percent_of(base, lv.fee_bp),
             interest=P.simple_interest(base, lv.interest_bp_per_year, day - since,
                                        policy.day_count),
