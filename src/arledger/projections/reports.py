@@ -2,9 +2,10 @@
 
 Every report takes the two clocks: `as_of` (effective day; for period reports the
 period's last day) and `known_seq` (the last segment recorded at or before `known_at`,
-see `views.known_seq_at`). Open amounts come from `views.open_amounts` and the invoice
-columns (`due_day`, `issue_day`, `customer`), so whatever those views count as open
-(installments, fees) carries through. Flows in a period (credit sales, write-offs,
+see `views.known_seq_at`). Open amounts are `views.open_amounts` (for the portfolio
+answered from the nearest checkpoint by `open_amounts` below, tested equal), expanded
+into installments by `collections.installment_rows`, with the invoice columns (`due_day`,
+`issue_day`, `customer`), so whatever those views count as open carries through. Flows in a period (credit sales, write-offs,
 disputes, statement lines) are masked sums over the state's movement journal. Every
 portfolio path is numpy over the columns: no Python loop per customer or item.
 Callers hold `Ledger.reading()`.
