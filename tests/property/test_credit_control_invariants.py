@@ -206,6 +206,8 @@ def test_random_mixes_keep_balances_allocations_and_aging_consistent(stream):
                 with led.reading() as S:
                     check(S)
             digest = led.state.digest()
+            # Every entry renders (ids, versions, dates, currency) for the log stream.
+            assert sum(1 for _ in led.entries(1, 0)) == led.state.head_position
         finally:
             led.close()
         again = open_ledger(tmp, clock=lambda: next(ticks))

@@ -560,3 +560,32 @@ def test_a_run_holds_accounts_past_the_policy_days_or_over_a_lowered_limit(ledge
     assert sorted(o.detail.holds) == [(0, 3), (1, 2)]  # C past due (3), D over its limit (2)
     with ledger.reading() as S:
         assert S.customers.on_hold.tolist()[:3] == [1, 1, 0]
+
+
+def test_every_new_entry_renders_with_ids_versions_and_currency(ledger):
+    ar_world(ledger)
+    accept(ledger, terms("t3", "HALVES", days=0, installments=[{"percentBp": 5000, "days": 30},
+                                                              {"percentBp": 5000, "days": 60}]),
+           invoice("i9", "I9", 1000, "2026-01-03", cid="E", termsId="HALVES"),
+           cmd("recordPromise", "pr2", promiseId="PR2", customerId="E", madeDate="2026-01-10",
+               invoiceIds=["I9"], installments=[{"dueDate": "2026-02-10", "amountMinor": 500}]))
+    dunning(ledger, "2026-04-01")
+    by_type = {}
+    for e in ledger.entries(1, 0):
+        by_type.setdefault(e["type"], e["fields"])
+    assert by_type["InvoiceTermsApplied"] == {
+        "invoice_id": "I9", "terms_id": "HALVES v1", "discount_minor": 0, "currency": "EUR",
+        "installments": [{"due_date": "2026-02-02", "amount_minor": 500},
+                         {"due_date": "2026-03-04", "amount_minor": 500}]}
+    assert by_type["DunningStepTaken"]["policy_id"] == "STD v1"
+    assert by_type["ReceivablesSold"]["currency"] == "EUR"
+    assert by_type["UnappliedRefunded"] == {"refund_id": "RF1", "payment_id": "P",
+                                            "amount_minor": 100, "method": "BANK_TRANSFER",
+                                            "currency": "EUR"}
+    assert by_type["ChargeAssessed"]["charge_kind"] in ("FEE", "INTEREST")
+    assert "definition" in by_type["PaymentTermsDefined"] and \
+        "currency" not in by_type["PaymentTermsDefined"]
+    from arledger.domain import entries as E
+    assert {t.name for t in E.ENTRY_TYPES if 14 <= t.code <= 34} - set(by_type) <= {
+        "CreditPolicyDefined", "CreditLimitChanged", "CreditCheckDecided",
+        "CustomerHoldReleased", "SmallBalanceWrittenOff", "DiscountTaken", "InvoiceRecalled"}

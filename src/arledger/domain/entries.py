@@ -159,8 +159,8 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
                ("method", U1), ("value_day", I4)),
               "Money was received for debt written off earlier (it reopens nothing)."),
     EntryType(31, "ReceivablesSold",
-              (("sale_ix", I8), ("sale_id", STR), ("agency", STR), ("face_minor", I8),
-               ("price_minor", I8), ("price_bp", I4)),
+              (("sale_ix", I8), ("sale_id", STR), ("agency", STR), ("currency", STR),
+               ("face_minor", I8), ("price_minor", I8), ("price_bp", I4)),
               "Open invoices were sold to an agency (InvoiceSold entries follow); "
               "face - price is the loss on sale."),
     EntryType(32, "InvoiceSold", (("invoice_ix", I8), ("sale_ix", I8), ("amount_minor", I8)),

@@ -502,7 +502,7 @@ class CreditControl:
         ix = self.create(_SALE, sid)
         self.put(_SALE, ix, m.price_bp, day)
         self.entry("ReceivablesSold", day, env, sale_ix=ix, sale_id=sid, agency=m.agency,
-                   face_minor=face, price_minor=price, price_bp=m.price_bp)
+                   currency=currency, face_minor=face, price_minor=price, price_bp=m.price_bp)
         for inv, r in items:
             self.put(_INV, inv, _4=0)
             self.balance(r[0], -r[4])
