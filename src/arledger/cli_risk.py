@@ -129,12 +129,19 @@ def _calibrate(args: argparse.Namespace) -> int:
         bins = rep["calibration"]
 
         def draw(ax):  # type: ignore[no-untyped-def]
-            top = max([b["mean_pd"] for b in bins] + [b["observed_rate"] for b in bins] + [0.01])
-            ax.plot([0, top], [0, top], color="grey", linestyle="--", label="perfect calibration")
-            ax.plot([b["mean_pd"] for b in bins], [b["observed_rate"] for b in bins], "o-",
-                    color="#c0392b", label="held-out deciles")
-            ax.set_xlabel("predicted probability of default (decile mean)")
-            ax.set_ylabel("observed default rate")
+            # Log axes: most deciles sit below a few percent, the riskiest one near the top.
+            lo = max(min(b["mean_pd"] for b in bins) if bins else 1e-4, 1e-4)
+            ax.plot([lo, 1], [lo, 1], color="grey", linestyle="--", label="perfect calibration")
+            floor = lo / 2  # a decile with no default is drawn on this line
+            ax.plot([max(b["mean_pd"], 1e-4) for b in bins],
+                    [max(b["observed_rate"], floor) for b in bins],
+                    "o-", color="#c0392b", label="held-out deciles")
+            ax.axhline(floor, color="#dddddd", linewidth=0.8)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_ylim(floor / 1.5, 1)
+            ax.set_xlabel("predicted probability of default (decile mean, log scale)")
+            ax.set_ylabel("observed default rate (log; bottom line = none)")
             ax.set_title(f"Calibration on {rep['samples_holdout']:,} held-out samples, "
                          f"AUC {rep['auc_holdout']:.3f}")
             ax.legend()

@@ -116,12 +116,12 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
     open_i = st["open"]
     pos = open_i > 0
     open_pos = np.where(pos, open_i, 0)
-    cust_sum = _f64_sum  # float sums are fine for features (ratios of exact ints)
-    open_c = cust_sum(cust_of, open_pos, n)
-    overdue_c = cust_sum(cust_of, np.where(due < as_of, open_pos, 0), n)
+    # Float sums are fine here: the features are ratios (the exposure stays exact int64).
+    open_c = _f64_sum(cust_of, open_pos, n)
+    overdue_c = _f64_sum(cust_of, np.where(due < as_of, open_pos, 0), n)
     dpd = np.maximum(as_of - due, 0)
-    wdpd_c = cust_sum(cust_of, open_pos * dpd.astype(np.float64), n)
-    disp_c = cust_sum(cust_of, st["disputed"], n)
+    wdpd_c = _f64_sum(cust_of, open_pos * dpd.astype(np.float64), n)
+    disp_c = _f64_sum(cust_of, st["disputed"], n)
     ndisp_c = np.bincount(cust_of[st["disputed"] > 0], minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         has = open_c > 0
@@ -422,9 +422,9 @@ def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
     elif promises == PROMISES_BROKEN:
         keep &= nbp > 0
     idx = np.flatnonzero(keep)
-    cur_name = np.asarray(S.currencies + [""], dtype=object)
-    cur_rank = np.argsort(np.argsort(cur_name[:-1])) if S.currencies else np.zeros(0, np.int64)
-    order = np.lexsort((idx, -el[idx], cur_rank[pf.currency[idx]] if len(idx) else idx))
+    # Rows grouped by currency code (alphabetical), then by expected loss, highest first.
+    cur_rank = np.argsort(np.argsort(np.asarray(S.currencies or [""])))
+    order = np.lexsort((idx, -el[idx], cur_rank[pf.currency[idx]]))
     idx = idx[order]
     # Rank within currency: position minus the currency's first position.
     cur = pf.currency[idx]
