@@ -158,3 +158,18 @@ def test_the_cli_prints_tables_json_csv_and_writes_plots(risk_served, tmp_path, 
     assert "default-v1" in capsys.readouterr().out
     assert main(t + ["risk", "score", "NOBODY", "--as-of", AS_OF]) == 2
     assert "CUSTOMER_NOT_FOUND" in capsys.readouterr().err
+
+
+def test_a_retried_rescore_with_the_same_request_id_is_recorded_once(risk_served):
+    ledger, target = risk_served
+    with RiskClient(target) as rc:
+        first = rc.rescore(as_of=AS_OF, request_id="month-end-1", actor="risk", reason="r")
+        again = rc.rescore(as_of=AS_OF, request_id="month-end-1", actor="risk", reason="r")
+        assert again.summary["position"] == first.summary["position"]
+        assert again.summary["score_digest"] == first.summary["score_digest"]
+        # The same request id for another re-score (another day) is refused.
+        with pytest.raises(AlreadyExists) as e:
+            rc.rescore(as_of="2026-10-21", request_id="month-end-1", actor="risk", reason="r")
+        assert e.value.reason == "REQUEST_ID_REUSED"
+    with ledger.reading() as S:
+        assert len(S.rescore_digests) == 1

@@ -63,9 +63,11 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                 raise error("INVALID_RISK_PARAMETER", f"chunk_size must be 1..{CHUNK_MAX}")
             as_of = self._q._as_of(request.as_of)
             version = self._version(request.model_version)
+            rid = request.request_id or f"rescore-{uuid.uuid4().hex}"
             with self.ledger.reading() as S:
                 r = risk.rescore(S, risk.model_of(S, version), as_of)
                 known_position = S.head_position
+                prior = S.requests.get(rid) if not request.dry_run else None
                 ids = S.customer_ids
                 cur_names = S.currencies
                 codes = r.portfolio.currency[r.customers]
@@ -76,9 +78,18 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                                          customer_count=len(r.customers),
                                          score_digest=r.digest, known_position=known_position,
                                          summary_json=summary_json)
+            if prior is not None:
+                # A retry: when it scores the same (nothing moved since but entries that change
+                # no figure, like the re-score itself), it is the recorded re-score; carry the
+                # position recorded then, so the ledger answers DUPLICATE, not REQUEST_ID_REUSED.
+                f = self.ledger.entry_at(prior)["fields"]
+                if (f.get("score_digest"), f.get("model_version"), f.get("as_of_date")) == (
+                        r.digest, version, day_to_iso(as_of)):
+                    known_position = int(f["known_position"])
+                    summary.known_position = known_position
             if not request.dry_run:
                 o = self._submit(cpb.Command(record_portfolio_rescore=cpb.RecordPortfolioRescoreRequest(
-                    request_id=request.request_id or f"rescore-{uuid.uuid4().hex}",
+                    request_id=rid,
                     actor=request.actor, reason=request.reason, model_version=version,
                     as_of=day_to_iso(as_of), known_position=known_position,
                     customer_count=len(r.customers), score_digest=r.digest,
