@@ -61,3 +61,24 @@ def test_over_limit_uses_the_limit_in_force_as_of_and_as_known(sqlite_ledger):
         assert over("2026-03-25", S.head_seq) == []                 # after: 8,000 < 20,000
         assert list(R.limits_as_of(S, day("2026-03-25"), S.head_seq)) == [20_000]
         assert list(R.limits_as_of(S, day("2026-03-25"), k)) == [5_000]
+
+
+def test_fee_charges_are_receivables_but_not_credit_sales(sqlite_ledger):
+    led = sqlite_ledger
+    submit_ok(led, cmd("defineDunningPolicy", policyId="STD", effectiveDate="2026-01-01",
+                       actor="ann", reason="ladder",
+                       levels=[{"daysPastDue": 14, "action": "SECOND_NOTICE",
+                                "feeFixedMinor": 500, "textKey": "second"}]),
+              cmd("openCustomer", customerId="C", name="C", currency="EUR",
+                  paymentTermsNetDays=30, openedDate="2025-12-01"))
+    submit_ok(led, cmd("issueInvoice", invoiceId="I", customerId="C", issueDate="2026-01-15",
+                       amountMinor=100_000))
+    submit_ok(led, cmd("runDunning", asOfDate="2026-02-28", defaultPolicyId="STD"))
+    with led.reading() as S:
+        assert S.invoices.n == 2 and int(S.invoices.kind[1]) != 0  # the fee is a charge
+        (k,) = R.kpis(S, day("2026-01-01"), day("2026-03-31"), S.head_seq)
+        st = R.statement(S, 0, day("2026-01-01"), day("2026-03-31"), S.head_seq)
+    assert k["credit_sales_minor"] == 100_000
+    assert k["receivables_end_minor"] == 100_500
+    assert st["closing_balance_minor"] == 100_500
+    assert [ln["debit_minor"] for ln in st["lines"] if ln["debit_minor"]] == [100_000, 500]
