@@ -765,9 +765,10 @@ def _walk(rep: AuditReport, segments: Iterable[tuple[int, bytes]], want: dict[in
             rep.head_hash = prev
             if progress:
                 progress(seg.count)
-    except Exception as e:  # noqa: BLE001 - an unreadable store is a finding, not a crash
-        return rep.fail(seq_expected, pos_expected, f"store unreadable at segment "
-                        f"{seq_expected}: {e}")
+    except Exception as e:  # noqa: BLE001 - a finding, not a crash
+        return rep.fail(seq_expected, pos_expected, f"segment {seq_expected} could not be "
+                        f"read or checked (store unreadable, or an entry this version does "
+                        f"not know): {type(e).__name__}: {e}")
     if S is not None:
         rep.merkle_root = tree_root(tree_levels(leaves)).hex()
     if last_wanted >= seq_expected:
