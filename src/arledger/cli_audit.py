@@ -289,6 +289,41 @@ def _with_key_file(func):  # type: ignore[no-untyped-def]
     return run
 
 
+def _either(plain, audit, use_audit):  # type: ignore[no-untyped-def]
+    def run(args: argparse.Namespace) -> int:
+        return audit(args) if use_audit(args) else plain(args)
+    return run
+
+
+def _extend_verify_and_replay(sub: argparse._SubParsersAction) -> None:
+    """`arledger verify --digests FILE --public-key PEM` checks saved digests offline and
+    `arledger replay --compare` compares with the live server: the same code as
+    `arledger audit verify` / `audit replay`, reached from the commands auditors know."""
+    v = sub.choices.get("verify")
+    if v is not None:
+        v.add_argument("--digests", action="append",
+                       help="offline, with --data-dir/--store: also check these saved signed "
+                            "digests (repeatable; see `arledger audit digest --save`)")
+        v.add_argument("--public-key", default="", help="PEM file that signed the digests")
+        v.add_argument("--merkle", action="store_true",
+                       help="offline: also recompute every Merkle root")
+
+        def offline_audit(args: argparse.Namespace) -> int:
+            if not (args.data_dir or args.store):
+                raise SystemExit("arledger: --digests/--merkle check a stored log: give "
+                                 "--data-dir or --store")
+            return _verify(args)
+        v.set_defaults(func=_either(v.get_default("func"), offline_audit,
+                                    lambda a: bool(a.digests or a.merkle)))
+    r = sub.choices.get("replay")
+    if r is not None:
+        r.add_argument("--compare", action="store_true",
+                       help="compare the rebuilt state digest with the live server's at "
+                            "--target (reads the log without its lease, beside the writer)")
+        r.set_defaults(timeout=120.0, func=_either(r.get_default("func"), _replay,
+                                                   lambda a: a.compare))
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     from arledger.cli import add_store_args
     for name in ("serve", "follow"):
@@ -300,6 +335,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                 "data directory, or ~/.config/arledger/keys/<table>.pem for "
                                 "PostgreSQL)")
             p.set_defaults(func=_with_key_file(p.get_default("func")))
+    _extend_verify_and_replay(sub)
 
     a = sub.add_parser("audit", help="signed digests, inclusion proofs, verification against "
                        "saved digests, replay against a live server, export, history")

@@ -82,6 +82,14 @@ def test_an_auditor_saves_digests_proves_entries_and_verifies_the_log_offline(se
     rep = json.loads(out)
     assert rc == 0 and rep["match"] is True and rep["entries"] == head["position"]
 
+    # the same from the top-level commands
+    rc, out, _ = run(capsys, "--format", "json", "verify", *store_args(served), "--digests",
+                     str(digests), *k)
+    assert rc == 0 and json.loads(out)["digests_checked"] == 2
+    rc, out, _ = run(capsys, *t, "--format", "json", "replay", *store_args(served),
+                     "--compare")
+    assert rc == 0 and json.loads(out)["match"] is True
+
     # an attacker rewrites history: the offline check names the first segment that differs
     served.stop()
     rewrite_and_rechain(Raw(served.location))
@@ -89,6 +97,8 @@ def test_an_auditor_saves_digests_proves_entries_and_verifies_the_log_offline(se
                      "--digests", str(digests), *k)
     rep = json.loads(out)
     assert rc == 1 and not rep["ok"] and rep["first_bad_segment"] == 4
+    rc, out, _ = run(capsys, "--format", "json", "verify", *store_args(served))
+    assert rc == 0 and json.loads(out)["ok"]  # the chain alone cannot tell
 
 
 def test_export_and_history_from_the_command_line(served, tmp_path, capsys):
