@@ -81,6 +81,13 @@ def test_drill_down_statement_kpis_exceptions_equal_the_projections(loaded):
                                           monthly=True)))
     ex = [r for c in stub.GetExceptions(rpb.ExceptionsRequest(as_of=AS_OF, dispute_days=5))
           for r in c.rows]
+    paged, token = [], None
+    while token != "":
+        chunks = list(stub.GetExceptions(rpb.ExceptionsRequest(
+            as_of=AS_OF, dispute_days=5, page_size=3, page_token=token or "")))
+        paged += [r for c in chunks for r in c.rows]
+        token = chunks[-1].next_page_token
+    assert paged == ex and len(ex) > 3
     with ledger.reading() as S:
         ks = S.head_seq
         want_items = R.aging_items(S, day(AS_OF), ks, bucket="1-30")

@@ -632,9 +632,16 @@ def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
 
 
 
-def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
-               min_past_due_minor: int = 1, unapplied_days: int = 30, dispute_days: int = 30,
-               changes_from_day: int | None = None, kinds: tuple[str, ...] = ()) -> list[dict]:
+def exceptions(S: State, as_of: int, known_seq: int, **kw) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Every row of `exceptions_page` (same arguments, no paging)."""
+    return exceptions_page(S, as_of, known_seq, **kw)[1]
+
+
+def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
+                    min_past_due_minor: int = 1, unapplied_days: int = 30,
+                    dispute_days: int = 30, changes_from_day: int | None = None,
+                    kinds: tuple[str, ...] = (), offset: int = 0,
+                    limit: int = 0) -> tuple[int, list[dict]]:
     """The weekly review's exception list as of a day, as known at a segment.
 
     OVER_LIMIT: balance above the credit limit in force as of the view. PAST_DUE: open
@@ -642,7 +649,10 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
     than `past_due_days` past due of at least `min_past_due_minor`. OLD_UNAPPLIED: cash or
     credit unapplied for more than `unapplied_days`. LONG_DISPUTE: open for more than
     `dispute_days`. MASTER_DATA_CHANGED: changes effective in [changes_from_day, as_of]
-    (default: the 7 days ending as_of). Broken promises need issue 4's promises."""
+    (default: the 7 days ending as_of). Broken promises need issue 4's promises as known
+    at a segment (not in the state yet). Returns (rows in all, rows offset..offset+limit;
+    limit 0 = all): each kind is selected and ordered with numpy, and only the page
+    becomes dicts."""
     for k in kinds:
         if k not in EXCEPTION_KINDS:
             raise error("INVALID_ENUM", f"exception kinds are {EXCEPTION_KINDS}")
@@ -652,18 +662,14 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
     cids, curs = S.customer_ids, S.currencies
     ccur = S.customers.view("currency")
     nc = S.customers.n
-    rows: list[dict] = []
+    groups: list[tuple] = []  # (kind, order, cust, item, amount, days, detail), in output order
 
     def add(kind, cust, item, amount, days, detail, order_key):  # type: ignore[no-untyped-def]
-        # Largest first; columns become Python lists once (a list can have a million rows).
+        # Largest first (then by customer); materialised below, only for the page.
         order = np.lexsort((cust, -np.asarray(order_key)))
-        cust = np.asarray(cust, dtype=np.int64)[order]
-        names = [curs[x] for x in ccur[cust].tolist()]
-        for k, c, cu, a, d in zip(order.tolist(), cust.tolist(), names,
-                                  np.asarray(amount, dtype=np.int64)[order].tolist(),
-                                  np.asarray(days, dtype=np.int64)[order].tolist()):
-            rows.append({"kind": kind, "customer_id": cids[c], "currency": cu,
-                         "item_id": item(k), "amount_minor": a, "days": d, "detail": detail(k)})
+        groups.append((kind, order, np.asarray(cust, dtype=np.int64),
+                       item, np.asarray(amount, dtype=np.int64),
+                       np.asarray(days, dtype=np.int64), detail))
 
     o = open_amounts(S, as_of, known_seq, None)
     if "OVER_LIMIT" in want:
@@ -723,4 +729,28 @@ def exceptions(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
             as_of - mc.view("day")[m].astype(np.int64),
             lambda k: ",".join(n for b, n in enumerate(names) if int(ch[k]) >> b & 1),
             -mc.view("day")[m].astype(np.int64))
-    return rows
+    return _materialise(groups, offset, limit, cids, curs, ccur)
+
+
+def _materialise(groups: list[tuple], offset: int, limit: int, cids: list[str],
+                 curs: list[str], ccur: np.ndarray) -> tuple[int, list[dict]]:
+    """(rows in all, the dicts of rows offset..offset+limit) of exception groups. A
+    function of its own: the groups' closures read names of exceptions_page's scope."""
+    total = sum(len(g[1]) for g in groups)
+    stop = total if not limit else min(total, offset + limit)
+    rows: list[dict] = []
+    start = 0
+    for kind, order, cust, item, amount, days, detail in groups:
+        lo, hi = max(offset - start, 0), min(stop - start, len(order))
+        start += len(order)
+        if lo >= hi:
+            continue
+        page = order[lo:hi]
+        cs = cust[page]
+        cur_names = [curs[x] for x in ccur[cs].tolist()]
+        for k, c, cu, a, dd in zip(page.tolist(), cs.tolist(), cur_names,
+                                   amount[page].tolist(), days[page].tolist()):
+            rows.append({"kind": kind, "customer_id": cids[c], "currency": cu,
+                         "item_id": item(k), "amount_minor": a, "days": dd,
+                         "detail": detail(k)})
+    return total, rows

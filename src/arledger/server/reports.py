@@ -245,18 +245,19 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             return getattr(request, field) if request.HasField(field) else default
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of)
-            rows = R.exceptions(S, as_of, ks, past_due_days=opt("past_due_days", 90),
-                                min_past_due_minor=request.min_past_due_minor or 1,
-                                unapplied_days=opt("unapplied_days", 30),
-                                dispute_days=opt("dispute_days", 30),
-                                changes_from_day=changes_from, kinds=tuple(request.kinds))
+            total, rows = R.exceptions_page(
+                S, as_of, ks, past_due_days=opt("past_due_days", 90),
+                min_past_due_minor=request.min_past_due_minor or 1,
+                unapplied_days=opt("unapplied_days", 30), dispute_days=opt("dispute_days", 30),
+                changes_from_day=changes_from, kinds=tuple(request.kinds), offset=offset,
+                limit=size)
             position = _position(S, ks)
-        chunks = [rpb.ExceptionsChunk(position=position, total_rows=len(rows))]
-        for r in self._window(rows, offset, size):
+        chunks = [rpb.ExceptionsChunk(position=position, total_rows=total)]
+        for r in rows:
             if len(chunks[-1].rows) >= CHUNK_ROWS:
                 chunks.append(rpb.ExceptionsChunk())
             chunks[-1].rows.add(**r)
-        chunks[-1].next_page_token = self._next_token(request, as_of, ks, offset, size, len(rows))
+        chunks[-1].next_page_token = self._next_token(request, as_of, ks, offset, size, total)
         return chunks
 
 
