@@ -1,5 +1,6 @@
 """ReportService on a real server (real port, both stores), and `arledger report`."""
 
+import base64
 import json
 
 import grpc
@@ -151,7 +152,13 @@ BAD_INPUT = [
 def test_bad_input_gets_its_stable_reason_and_writes_nothing(loaded):
     ledger, _, stub = loaded
     head = ledger.state.head_position
-    for method, request_, reason in BAD_INPUT:
+    # A token of this very query whose fields were tampered with.
+    chunks = list(stub.GetCustomerAging(rpb.CustomerAgingRequest(as_of=AS_OF, page_size=2)))
+    tok = json.loads(base64.urlsafe_b64decode(chunks[-1].next_page_token))
+    forged = base64.urlsafe_b64encode(json.dumps(dict(tok, k="no")).encode()).decode()
+    cases = BAD_INPUT + [("GetCustomerAging", rpb.CustomerAgingRequest(
+        as_of=AS_OF, page_size=2, page_token=forged), "INVALID_PAGE_TOKEN")]
+    for method, request_, reason in cases:
         with pytest.raises(grpc.RpcError) as e:
             list(getattr(stub, method)(request_))
         assert reason_of(e.value) == reason, (method, request_)

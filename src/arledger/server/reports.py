@@ -74,7 +74,10 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             tok = _read_token(request.page_token)
             if tok.get("c") != _query_key(request) or tok.get("a") != as_of:
                 raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
-            ks, offset = int(tok["k"]), int(tok["o"])
+            try:
+                ks, offset = int(tok["k"]), int(tok["o"])
+            except (TypeError, ValueError):
+                raise error("INVALID_PAGE_TOKEN", "not a page token this server issued") from None
             if not 0 <= ks <= S.head_seq or offset < 0:
                 raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
         return ks, offset, size
