@@ -139,35 +139,70 @@ def canonical_bytes(record: dict) -> bytes:
                       ensure_ascii=False).encode("utf-8")
 
 
-# Index columns whose entity's customer is looked up, in the order tried.
-_CUSTOMER_VIA = ("customer_ix", "invoice_ix", "payment_ix", "credit_note_ix", "dispute_ix")
+# Index columns that lead to the entry's customer, in the order tried (per row: the first
+# that is not -1), and how.
+def _owner_lookups(S: State) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    out: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "customer_ix": lambda ix: ix,
+        "invoice_ix": lambda ix: S.invoices.customer[ix],
+        "payment_ix": lambda ix: S.payments.customer[ix],
+        "credit_note_ix": lambda ix: S.credit_notes.customer[ix],
+        "dispute_ix": lambda ix: S.invoices.customer[S.disputes.invoice[ix]],
+    }
+    if hasattr(S, "promises"):
+        out["promise_ix"] = lambda ix: S.promises.customer[ix]
+    return out
 
 
 def _ids(S: State, thing: str) -> list[str] | None:
+    if thing == "on_invoice":  # an entry that acts on an invoice it does not own
+        return S.invoice_ids
     return getattr(S, f"{thing}_ids", None)
+
+
+# Index columns that name one version of a policy: (key, ids by index, versions by id).
+_VERSIONED = {"terms_ix": ("terms", "terms_ids", "terms_versions"),
+              "policy_ix": ("policy", "dunning_policy_ids", "dunning_versions")}
 
 
 def _customers_of(S: State, cols: dict, n: int) -> np.ndarray:
     """Customer index of each row of a type table (-1 when no column leads to one)."""
-    for c in _CUSTOMER_VIA:
+    cust = np.full(n, -1, dtype=np.int64)
+    for c, owner in _owner_lookups(S).items():
         if c not in cols:
             continue
         ix = np.asarray(cols[c], dtype=np.int64)
-        if c == "customer_ix":
-            return ix
-        if c == "invoice_ix":
-            return S.invoices.customer[ix].astype(np.int64)
-        if c == "payment_ix":
-            return S.payments.customer[ix].astype(np.int64)
-        if c == "credit_note_ix":
-            return S.credit_notes.customer[ix].astype(np.int64)
-        return S.invoices.customer[S.disputes.invoice[ix]].astype(np.int64)
-    return np.full(n, -1, dtype=np.int64)
+        m = (cust < 0) & (ix >= 0)
+        if m.any():
+            cust[m] = owner(ix[m])
+    return cust
 
 
-def _iso_days(col) -> list[str]:  # type: ignore[no-untyped-def]
-    """Day numbers as ISO dates, column-wise."""
-    return np.asarray(col, dtype=np.int64).astype("datetime64[D]").astype(str).tolist()
+def _iso_days(col) -> list[str | None]:  # type: ignore[no-untyped-def]
+    """Day numbers as ISO dates, column-wise (-1, "no such date", as None)."""
+    days = np.asarray(col, dtype=np.int64)
+    iso = days.astype("datetime64[D]").astype(str).tolist()
+    if (days < 0).any():
+        iso = [None if d < 0 else x for d, x in zip(days.tolist(), iso)]
+    return iso
+
+
+def _versioned(S: State, name: str, col) -> tuple[str, list]:  # type: ignore[no-untyped-def]
+    """A policy-version index as (id, 1-based version) pairs under the key `<thing>@`, which
+    _table_fragments writes as `<thing>_id` and `<thing>_version`."""
+    thing, ids_attr, versions_attr = _VERSIONED[name]
+    ids, versions = getattr(S, ids_attr, None), getattr(S, versions_attr, None)
+    vals = np.asarray(col).tolist()
+    if ids is None or versions is None:
+        return name, vals
+    out: list = []
+    for v in vals:
+        if v < 0:
+            out.append(None)
+        else:
+            pid = ids[v]
+            out.append((pid, versions[pid].index(v) + 1))
+    return f"{thing}@", out
 
 
 def _column_values(S: State, name: str, col, present: set[str]) -> tuple[str, list] | None:
@@ -177,10 +212,12 @@ def _column_values(S: State, name: str, col, present: set[str]) -> tuple[str, li
     """
     if name == "_e":
         return None
+    if name.endswith("_ix") and name[:-3] + "_id" in present:
+        return None  # the entry creates the thing: its id column says it
+    if name in _VERSIONED:
+        return _versioned(S, name, col)
     if name.endswith("_ix"):
         thing = name[:-3]
-        if thing + "_id" in present:
-            return None  # the entry creates the thing: its id column says it
         ids = _ids(S, thing)
         vals = np.asarray(col).tolist()
         if ids is None:  # an entity the canonical form does not know: the index itself
@@ -228,8 +265,17 @@ def _table_fragments(S: State, cols: dict, rename: dict[str, Callable] | None = 
     for name, col in cols.items():
         kv = (rename[name](col) if rename and name in rename
               else _column_values(S, name, col, present))
-        if kv:
-            out[kv[0]] = _fragments(*kv)
+        if not kv:
+            continue
+        key, values = kv
+        if key.endswith("@"):  # a versioned reference: two keys
+            thing = key[:-1]
+            out[thing + "_id"] = _fragments(thing + "_id", [None if p is None else p[0]
+                                                          for p in values])
+            out[thing + "_version"] = _fragments(thing + "_version",
+                                                 [None if p is None else p[1] for p in values])
+        else:
+            out[key] = _fragments(key, values)
     return out
 
 
@@ -371,7 +417,8 @@ class MerkleLog:
     from the stored segment when a proof needs them.
     """
 
-    def __init__(self, ledger, cache_path: Path | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ledger,  # type: ignore[no-untyped-def]
+                 cache_path: Path | None = None) -> None:
         self.ledger = ledger
         self.nodes: list[SegmentNode] = []
         self._lock = threading.Lock()

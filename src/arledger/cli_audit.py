@@ -232,7 +232,8 @@ def _parse_time_us(text: str | None) -> int | None:
     return int(t.timestamp() * 1_000_000)
 
 
-def _write_records(args: argparse.Namespace, digest: dict, records) -> int:  # type: ignore[no-untyped-def]
+def _write_records(args: argparse.Namespace, digest: dict,  # type: ignore[no-untyped-def]
+                   records) -> int:
     from arledger_client.audit import write_csv, write_jsonl
     write = write_csv if args.as_ == "csv" else write_jsonl
     if args.out:
@@ -341,7 +342,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "saved digests, replay against a live server, export, history")
     acts = a.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
 
-    def act(name: str, help_: str, func, *, server: bool = True) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+    def act(name: str, help_: str, func,  # type: ignore[no-untyped-def]
+            *, server: bool = True) -> argparse.ArgumentParser:
         p = acts.add_parser(name, help=help_, description=help_)
         p.add_argument("--format", choices=("table", "json", "csv"), default=argparse.SUPPRESS,
                        help="table (default), json or csv")

@@ -88,7 +88,7 @@ def test_the_empty_tree_is_the_hash_of_nothing():
     assert A.tree_root(A.tree_levels([])) == H(b"") == A.EMPTY_ROOT
 
 
-# ---- the SDK accepts exactly the genuine proofs ---------------------------------------------------
+# ---- the SDK accepts exactly the genuine proofs ------------------------------------------------
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 140), st.data())
