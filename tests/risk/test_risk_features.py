@@ -10,7 +10,7 @@ from arledger import synthetic
 from arledger.domain import entries as E
 from arledger.domain.risk_models import FEATURES
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE
-from arledger.projections import risk
+from arledger.projections import risk, views
 from arledger.v1 import commands_pb2 as pb
 
 ISSUED, VOIDED = E.BY_NAME["InvoiceIssued"].code, E.BY_NAME["InvoiceVoided"].code
@@ -164,8 +164,9 @@ def test_vectorised_features_equal_the_per_customer_reference(make_ledger, seed)
             want = np.asarray([ref[c][name] for c in range(S.customers.n)])
             np.testing.assert_allclose(pf.X[k], want, rtol=2e-6, atol=2e-4, err_msg=name)
         assert pf.exposure.tolist() == [exposure[c] for c in range(S.customers.n)]
-        open_now = risk._invoice_status(S, risk._masked_journal(S, as_of, S.head_seq))["open"]
-        _, active, level = collections_reference(S, as_of, lambda i: int(open_now[i]))
+        o = views.open_amounts(S, as_of, S.head_seq, None)
+        open_now = dict(zip(o.invoices.tolist(), o.invoice_open.tolist()))
+        _, active, level = collections_reference(S, as_of, lambda i: open_now.get(i, 0))
         assert pf.active_promise.tolist() == active and pf.dunning_level.tolist() == level
         seen_active = seen_active or any(active)
     # The portfolio exercises what the features measure.
@@ -174,6 +175,20 @@ def test_vectorised_features_equal_the_per_customer_reference(make_ledger, seed)
                  "broken_promises"):
         assert last.feature(name).any(), name
     assert seen_active and last.dunning_level.max() >= 2
+
+
+def test_the_journal_is_read_in_chunks_with_the_same_result(make_ledger, monkeypatch):
+    led = make_ledger(synthetic.PortfolioSpec(customers=80, seed=14))
+    add_collections(led, random.Random(14))
+    S = led.state
+    for as_of in (S.max_effective_day - 100, S.max_effective_day):
+        whole = risk.features(S, as_of)
+        monkeypatch.setattr(risk, "JOURNAL_CHUNK", 97)  # many chunks, rows of one entry split
+        chunked = risk.features(S, as_of)
+        monkeypatch.undo()
+        assert S.journal.n > 20 * 97
+        assert chunked.X.tobytes() == whole.X.tobytes()
+        assert chunked.exposure.tolist() == whole.exposure.tolist()
 
 
 def test_the_feature_projection_stays_within_100_bytes_per_customer(make_ledger):

@@ -26,7 +26,7 @@ from arledger.domain import entries as E
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
 from arledger.domain.risk_models import BUILTIN, FEATURES, parse_model
-from arledger.engine.state import J_CASH, J_DISPUTED, J_INVOICE, State
+from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
 
 F32 = np.float32
@@ -77,30 +77,55 @@ def _sum_int(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _masked_journal(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]:
+JOURNAL_CHUNK = 1 << 20  # journal rows per step of the features pass
+
+
+def _journal_pass(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]:
+    """One pass over the journal rows effective by `as_of` and known by `known_seq`, in
+    chunks of rows (so the transient memory is per invoice and per customer, not per row):
+
+    per invoice: open amount, disputed part (capped by what is open), the last day a row moved
+    it, and whether it was issued / voided / written off; per customer: exact balance (open
+    invoices - unapplied cash - unapplied credit), payment reversals and write-offs in the
+    year up to `as_of`.
+    """
+    ni, n = S.invoices.n, S.customers.n
+    open_ = np.zeros(ni, dtype=np.int64)
+    disputed = np.zeros(ni, dtype=np.int64)
+    last_day = np.full(ni, np.iinfo(np.int32).min, dtype=np.int32)
+    flags = np.zeros(ni, dtype=np.uint8)  # 1 issued, 2 voided, 4 written off
+    balance = np.zeros(n, dtype=np.int64)
+    reversals = np.zeros(n, dtype=np.int64)
+    write_offs = np.zeros(n, dtype=np.int64)
     j = S.journal
-    m = (j.view("day") <= as_of) & (j.view("seq") <= known_seq)
-    return {k: j.view(k)[m] for k in ("kind", "item", "customer", "day", "delta", "etype")}
-
-
-def _invoice_status(S: State, jr: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per invoice, from journal rows already masked: open amount, disputed part, whether it
-    exists / was voided / had a write-off, and the last day any row moved it."""
-    ni = S.invoices.n
-    kind, item, delta, etype, day = jr["kind"], jr["item"], jr["delta"], jr["etype"], jr["day"]
-    inv = kind == J_INVOICE
-    it, et = item[inv], etype[inv]
-    open_ = _sum_int(it, delta[inv], ni)
-    dsp = kind == J_DISPUTED
-    disputed = np.clip(_sum_int(item[dsp], delta[dsp], ni), 0, np.maximum(open_, 0))
-    flags = {}
-    for name, code in (("issued", _ISSUED), ("voided", _VOIDED), ("written_off", _WRITTEN_OFF)):
-        f = np.zeros(ni, dtype=bool)
-        f[it[et == code]] = True
-        flags[name] = f
-    last_day = np.full(ni, np.iinfo(np.int32).min, dtype=np.int64)
-    np.maximum.at(last_day, it, day[inv].astype(np.int64))
-    return {"open": open_, "disputed": disputed, "last_day": last_day, **flags}
+    for lo in range(0, j.n, JOURNAL_CHUNK):
+        hi = min(lo + JOURNAL_CHUNK, j.n)
+        day = j.day[lo:hi]
+        m = (day <= as_of) & (j.seq[lo:hi] <= known_seq)
+        kind, item, cust = j.kind[lo:hi][m], j.item[lo:hi][m], j.customer[lo:hi][m]
+        day, delta, etype = day[m], j.delta[lo:hi][m], j.etype[lo:hi][m]
+        inv = kind == J_INVOICE
+        it, et, ic = item[inv], etype[inv], cust[inv]
+        np.add.at(open_, it, delta[inv])
+        np.maximum.at(last_day, it, day[inv])
+        for bit, code in ((1, _ISSUED), (2, _VOIDED), (4, _WRITTEN_OFF)):
+            flags[it[et == code]] |= bit
+        dsp = kind == J_DISPUTED
+        np.add.at(disputed, item[dsp], delta[dsp])
+        np.add.at(balance, ic, delta[inv])
+        held = (kind == J_CASH) | (kind == J_CREDIT)
+        np.subtract.at(balance, cust[held], delta[held])
+        recent = day > as_of - YEAR_DAYS
+        rv = recent & (kind == J_CASH) & (etype == _REVERSED)
+        reversals += np.bincount(cust[rv], minlength=n)
+        wo = recent[inv] & (et == _WRITTEN_OFF)
+        write_offs += np.bincount(ic[wo], minlength=n)
+    # A dispute can outlive part of what it contested (paid or credited meanwhile).
+    np.clip(disputed, 0, np.maximum(open_, 0), out=disputed)
+    return {"open": open_, "disputed": disputed, "last_day": last_day,
+            "issued": (flags & 1) > 0, "voided": (flags & 2) > 0,
+            "written_off": (flags & 4) > 0, "balance": balance, "reversals": reversals,
+            "write_offs": write_offs}
 
 
 def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
@@ -108,8 +133,7 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
     head), vectorised over the journal. docs/risk.md defines each feature."""
     ks = S.head_seq if known_seq is None else known_seq
     n = S.customers.n
-    jr = _masked_journal(S, as_of, ks)
-    st = _invoice_status(S, jr)
+    st = _journal_pass(S, as_of, ks)
     inv = S.invoices
     cust_of = inv.view("customer").astype(np.int64)
     due = inv.view("due_day").astype(np.int64)
@@ -152,13 +176,7 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
         trend = np.where(h > 0, np.bincount(sc[newer], late[newer], minlength=n) / np.maximum(h, 1)
                          - np.bincount(sc[older], late[older], minlength=n) / np.maximum(h, 1), 0.0)
 
-    recent = jr["day"] > as_of - YEAR_DAYS
-    rev = recent & (jr["kind"] == J_CASH) & (jr["etype"] == _REVERSED)
-    wo = recent & (jr["kind"] == J_INVOICE) & (jr["etype"] == _WRITTEN_OFF)
-    reversals = np.bincount(jr["customer"][rev], minlength=n)
-    write_offs = np.bincount(jr["customer"][wo], minlength=n)
-
-    balance = _balance(S, jr, n)
+    reversals, write_offs, balance = st["reversals"], st["write_offs"], st["balance"]
     limit = S.customers.view("credit_limit").astype(np.float64)
     util = np.clip(np.divide(balance.astype(np.float64), limit, out=np.zeros(n), where=limit > 0),
                    -1.0, 5.0)
@@ -208,13 +226,6 @@ def _collections(S: State, as_of: int, n: int, open_i: np.ndarray, cust_of: np.n
 
 def _f64_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(index, np.asarray(values, dtype=np.float64), minlength=n)
-
-
-def _balance(S: State, jr: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """Exact balance per customer: open invoices - unapplied cash - unapplied credit."""
-    kind, cust, delta = jr["kind"], jr["customer"], jr["delta"]
-    sign = np.where(kind == J_INVOICE, 1, np.where(kind == J_DISPUTED, 0, -1))
-    return _sum_int(cust, delta * sign, n)
 
 
 # ---- the model ------------------------------------------------------------------------------
