@@ -589,3 +589,21 @@ def test_every_new_entry_renders_with_ids_versions_and_currency(ledger):
     assert {t.name for t in E.ENTRY_TYPES if 14 <= t.code <= 34} - set(by_type) <= {
         "CreditPolicyDefined", "CreditLimitChanged", "CreditCheckDecided",
         "CustomerHoldReleased", "SmallBalanceWrittenOff", "DiscountTaken", "InvoiceRecalled"}
+
+
+def test_promise_status_has_both_clocks_and_a_later_reversal_does_not_unkeep_it(ledger):
+    accept(ledger, customer("c", "C"), invoice("i1", "I1", 3_000, "2026-01-01"),
+           cmd("recordPromise", "pr", promiseId="PR", customerId="C", madeDate="2026-02-01",
+               installments=[{"dueDate": "2026-02-15", "amountMinor": 1_000}]))
+    before = ledger.state.head_seq
+    # Recorded later, dated in time: as known before it arrived the promise was broken.
+    accept(ledger, payment("p1", "P1", 1_000, "2026-02-14"))
+    with ledger.reading() as S:
+        assert C.promise_status(S, day("2026-03-01"), before).status.tolist() == [
+            C.PROMISE_BROKEN]
+        assert C.promise_status(S, day("2026-03-01")).status.tolist() == [C.PROMISE_KEPT]
+        assert C.promise_status(S, day("2026-03-01"), before - 1).known.tolist() == [False]
+    accept(ledger, cmd("reversePayment", "r", paymentId="P1", effectiveDate="2026-03-05",
+                       reversalReason="RETURNED_CHEQUE"))
+    with ledger.reading() as S:
+        assert C.promise_status(S, day("2026-03-10")).status.tolist() == [C.PROMISE_KEPT]

@@ -164,9 +164,12 @@ class State:
         # Per customer, in log order: (kind, day, position, actor, reason, *figures) of
         # holds, limit changes and credit checks (few per customer; the account view).
         self.credit_events: dict[int, list[tuple]] = {}
+        # seq: the segment that recorded it (reports as known at a time filter on it).
         self.promises = Columns({"customer": "<i4", "amount": "<i8", "made_day": "<i4",
                                  "inst_first": "<i8", "inst_n": "<i4", "inv_first": "<i8",
-                                 "inv_n": "<i4", "broken": "|u1"})
+                                 "inv_n": "<i4", "broken": "|u1", "seq": "<i4"})
+        self.recoveries = Columns({"customer": "<i4", "amount": "<i8", "day": "<i4",
+                                   "seq": "<i4"})
         self.promise_ids: list[str] = []
         self.promise_ix: dict[str, int] = {}
         self.promise_installments = Columns({"promise": "<i8", "due_day": "<i4",
@@ -447,6 +450,8 @@ class State:
         c = t.get("BadDebtRecovered")
         if c is not None:
             self.recovery_ids.update(c["recovery_id"])
+            self.recoveries.append(len(c["_e"]), customer=c["customer_ix"],
+                                   amount=c["amount_minor"], day=eff[c["_e"]], seq=seg.seq)
             for cust, a in zip(c["customer_ix"].tolist(), c["amount_minor"].tolist()):
                 self.customer_bad_debt.setdefault(cust, [0, 0, 0])[1] += a
         c = t.get("PromiseMade")
@@ -465,7 +470,8 @@ class State:
                 cust = int(c["customer_ix"][i])
                 ix = self.promises.append(1, customer=cust, amount=c["amount_minor"][i],
                                           made_day=eff[e], inst_first=ifirst,
-                                          inst_n=len(rows), inv_first=vfirst, inv_n=len(vrows))
+                                          inst_n=len(rows), inv_first=vfirst, inv_n=len(vrows),
+                                          seq=seg.seq)
                 assert ix == int(c["promise_ix"][i])
                 self.promise_ids.append(c["promise_id"][i])
                 self.promise_ix[c["promise_id"][i]] = ix
@@ -600,7 +606,9 @@ class State:
         h = hashlib.sha256()
         for cols in (self.customers, self.invoices, self.payments, self.credit_notes,
                      self.disputes, self.journal, self.segments, self.positions,
-                     self.master_changes, self.rescores):
+                     self.master_changes, self.rescores, self.installments, self.promises,
+                     self.promise_installments, self.promise_invoices, self.dunning_steps,
+                     self.sales, self.recoveries):
             for name in sorted(cols.spec):
                 h.update(cols.view(name).tobytes())
         for strings in (self.customer_ids, self.invoice_ids, self.payment_ids,
@@ -611,6 +619,20 @@ class State:
             h.update(b"\x01")
         for m in self.master:
             h.update("\x00".join(m).encode())
+        # Issue 4: policies, per-customer settings, credit events, sales, promises.
+        for strings in (self.terms_ids, self.dunning_policy_ids, self.promise_ids, self.sale_ids,
+                        self.sale_agencies, self.dispute_reasons):
+            h.update("\x00".join(strings).encode())
+            h.update(b"\x01")
+        h.update(repr((self.terms, self.dunning_policies, self.credit_policies,
+                       sorted(self.customer_terms.items()), sorted(self.customer_dunning.items()),
+                       sorted(self.invoice_terms.items()), sorted(self.credit_events.items()),
+                       sorted(self.invoice_sale.items()), sorted(self.customer_bad_debt.items()),
+                       sorted((k, sorted(v.items())) for k, v in self.payment_discounts.items()),
+                       sorted((k, sorted(v.items()))
+                              for k, v in self.payment_small_writeoffs.items()),
+                       sorted(self.recovery_ids), sorted(self.refund_ids),
+                       sorted(self.customer_promises.items()))).encode())
         h.update(repr(sorted(self.requests.items())).encode())
         h.update(repr(sorted((k, sorted(v.items())) for k, v in
                              self.payment_allocations.items())).encode())

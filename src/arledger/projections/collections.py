@@ -80,21 +80,35 @@ class Promises:
     shortfall: np.ndarray       # how much that installment's running total was short
     paid: np.ndarray            # paid from the day it was made to as_of
     promised: np.ndarray
+    known: np.ndarray           # made by as_of and recorded by the known segment
+    broken_due_day: np.ndarray  # due day of the installment found short (0 = none)
 
 
-def promise_status(S: State, as_of: int) -> Promises:
-    """Status of every promise as of `as_of` (payments not reversed count)."""
+def promise_status(S: State, as_of: int, known_seq: int | None = None) -> Promises:
+    """Status of every promise as of `as_of`, as known at segment `known_seq` (head when
+    None). Payments count by their value date, less reversals dated by then, as the
+    journal (J_CASH rows of PaymentRecorded / PaymentReversed) records them: a promise
+    kept by its date stays kept when its payment is reversed later."""
+    from arledger.domain import entries as E
+    from arledger.engine.state import J_CASH
     P, PI = S.promises, S.promise_installments
     n = P.n
+    if known_seq is None:
+        known_seq = S.head_seq
     if n == 0:
         z = np.zeros(0, np.int64)
-        return Promises(z.astype(np.uint8), z, z, z, z)
-    pay = S.payments
-    live = pay.view("reversed") == 0
-    keys = (pay.view("customer")[live].astype(np.int64) << _DAY_BITS) + pay.view("value_day")[live]
+        return Promises(z.astype(np.uint8), z, z, z, z, z.astype(bool), z)
+    j = S.journal
+    et, dl = j.view("etype"), j.view("delta")
+    # The money itself: a payment's +amount row and its reversal's -amount row (the
+    # allocation rows of the same entries move cash to invoices, not in or out).
+    m = (j.view("kind") == J_CASH) & (j.view("seq") <= known_seq) & (
+        ((et == E.BY_NAME["PaymentRecorded"].code) & (dl > 0)) |
+        ((et == E.BY_NAME["PaymentReversed"].code) & (dl < 0)))
+    keys = (j.view("customer")[m].astype(np.int64) << _DAY_BITS) + j.view("day")[m]
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
-    cs = np.concatenate(([0], np.cumsum(pay.view("amount")[live][order])))
+    cs = np.concatenate(([0], np.cumsum(j.view("delta")[m][order])))
 
     def paid(cust: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         c = cust.astype(np.int64) << _DAY_BITS
@@ -124,7 +138,9 @@ def promise_status(S: State, as_of: int) -> Promises:
     bi = np.where(broken, first_short_row - starts + 1, 0)
     safe = np.minimum(first_short_row, len(group) - 1)
     shortfall = np.where(broken, cum[safe] - got[safe], 0)
-    return Promises(status.astype(np.uint8), bi, shortfall, paid_now, promised.copy())
+    return Promises(status.astype(np.uint8), bi, shortfall, paid_now, promised.copy(),
+                    (P.view("seq") <= known_seq) & (made <= as_of),
+                    np.where(broken, due[safe], 0))
 
 
 _OUTCOMES = ("OPEN", "UPHELD", "REJECTED", "PARTIALLY_UPHELD")
@@ -190,10 +206,10 @@ def account(S: State, ix: int, as_of: int, known_seq: int) -> dict:
                          "opened_date": day_to_iso(int(d.opened_day[k])), "state": state,
                          "resolved_date": day_to_iso(int(d.resolved_day[k])) if resolved else ""})
     out["disputes"] = disputes
-    st = promise_status(S, as_of)
+    st = promise_status(S, as_of, known_seq)
     promises = []
     for p in S.customer_promises.get(ix, ()):
-        if S.promises.made_day[p] > as_of:
+        if not st.known[p]:
             continue
         i0, n = int(S.promises.inst_first[p]), int(S.promises.inst_n[p])
         v0, vn = int(S.promises.inv_first[p]), int(S.promises.inv_n[p])
