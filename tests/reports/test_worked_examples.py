@@ -202,7 +202,8 @@ def test_quarter_kpis_dso_best_possible_add_countback_and_cei_total(kpi_ledger):
     assert (eur["write_offs_minor"], eur["write_off_count"]) == (0, 0)
     assert (usd["write_offs_minor"], usd["write_off_count"]) == (50_000, 1)
     assert usd["credit_sales_minor"] == 200_000 and usd["receivables_end_minor"] == 150_000
-    assert eur["promises_kept_rate"] is None and eur["recoveries_minor"] is None
+    # No promise fell due and nothing was recovered: a null rate (not 0 %) and 0 recovered.
+    assert eur["promises_kept_rate"] is None and eur["recoveries_minor"] == 0
 
 
 def test_march_cei_total_and_monthly_average_over_three_months(kpi_ledger):
@@ -231,3 +232,38 @@ def test_countback_helper_passes_months_without_sales_and_runs_out():
     assert R.countback_dso(0, [(10, 30)]) == 0.0
     assert R.countback_dso(150, [(100, 31), (0, 30), (100, 31)]) == pytest.approx(31 + 30 + 15.5)
     assert R.countback_dso(500, [(100, 31), (100, 30)]) is None
+
+
+def test_promises_kept_rate_recoveries_and_broken_promises_with_both_clocks(ledger):
+    """Three promises fall due in March: one kept, one broken, one kept only by a payment
+    recorded after K (so broken as known at K); a recovery in March. Kept rate 2/3 now,
+    1/3 as known at K; the broken ones are exceptions with their shortfall."""
+    from tests.unit.test_rules import accept, cmd, customer, invoice, payment
+    env = dict(actor="ann", reason="r")
+
+    def promise(rid, pid, cid, due, amount):
+        return cmd("recordPromise", rid, promiseId=pid, customerId=cid, madeDate="2026-02-01",
+                   installments=[{"dueDate": due, "amountMinor": amount}])
+    accept(ledger, customer("a", "A"), customer("b", "B"), customer("c", "C"),
+           invoice("ia", "IA", 1_000, "2026-01-01", cid="A"),
+           invoice("ib", "IB", 1_000, "2026-01-01", cid="B"),
+           invoice("ic", "IC", 1_000, "2026-01-01", cid="C"),
+           promise("pa", "PA", "A", "2026-03-10", 1_000), promise("pb", "PB", "B", "2026-03-15", 600),
+           promise("pc", "PC", "C", "2026-03-20", 1_000),
+           payment("p1", "P1", 1_000, "2026-03-09", cid="A"),
+           payment("p2", "P2", 400, "2026-03-14", cid="B"),
+           cmd("writeOffInvoice", "w", invoiceId="IB", effectiveDate="2026-03-25", **env),
+           cmd("recordRecovery", "r", recoveryId="R1", customerId="B", amountMinor=250,
+               currency="EUR", method="CASH", valueDate="2026-03-28", **env))
+    k = ledger.state.head_seq
+    accept(ledger, payment("p3", "P3", 1_000, "2026-03-19", cid="C"))  # back-dated, later
+    with ledger.reading() as S:
+        (now,) = R.kpis(S, day("2026-03-01"), day("2026-03-31"), S.head_seq)
+        (then,) = R.kpis(S, day("2026-03-01"), day("2026-03-31"), k)
+        ex_now = R.exceptions(S, day("2026-03-31"), S.head_seq, kinds=("BROKEN_PROMISE",))
+        ex_then = R.exceptions(S, day("2026-03-31"), k, kinds=("BROKEN_PROMISE",))
+    assert (now["promises_judged"], now["promises_kept_rate"]) == (3, pytest.approx(200 / 3))
+    assert (then["promises_judged"], then["promises_kept_rate"]) == (3, pytest.approx(100 / 3))
+    assert now["recoveries_minor"] == then["recoveries_minor"] == 250
+    assert [(e["item_id"], e["amount_minor"], e["days"]) for e in ex_now] == [("PB", 200, 16)]
+    assert [(e["item_id"], e["amount_minor"]) for e in ex_then] == [("PC", 1_000), ("PB", 200)]

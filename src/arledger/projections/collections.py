@@ -82,6 +82,7 @@ class Promises:
     promised: np.ndarray
     known: np.ndarray           # made by as_of and recorded by the known segment
     broken_due_day: np.ndarray  # due day of the installment found short (0 = none)
+    last_due_day: np.ndarray    # due day of its last installment
 
 
 def promise_status(S: State, as_of: int, known_seq: int | None = None) -> Promises:
@@ -97,7 +98,7 @@ def promise_status(S: State, as_of: int, known_seq: int | None = None) -> Promis
         known_seq = S.head_seq
     if n == 0:
         z = np.zeros(0, np.int64)
-        return Promises(z.astype(np.uint8), z, z, z, z, z.astype(bool), z)
+        return Promises(z.astype(np.uint8), z, z, z, z, z.astype(bool), z, z)
     j = S.journal
     et, dl = j.view("etype"), j.view("delta")
     # The money itself: a payment's +amount row and its reversal's -amount row (the
@@ -140,7 +141,7 @@ def promise_status(S: State, as_of: int, known_seq: int | None = None) -> Promis
     shortfall = np.where(broken, cum[safe] - got[safe], 0)
     return Promises(status.astype(np.uint8), bi, shortfall, paid_now, promised.copy(),
                     (P.view("seq") <= known_seq) & (made <= as_of),
-                    np.where(broken, due[safe], 0))
+                    np.where(broken, due[safe], 0), last_due)
 
 
 _OUTCOMES = ("OPEN", "UPHELD", "REJECTED", "PARTIALLY_UPHELD")

@@ -24,6 +24,8 @@ from arledger.domain import entries as E
 from arledger.domain.errors import error
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
+from arledger.projections.collections import (PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT,
+                                              promise_status)
 from arledger.projections.collections import installment_rows
 
 # Entry type codes this module reads from the journal's `etype` (domain/entries.py).
@@ -37,7 +39,8 @@ _PRIMARY_KIND = {4: J_INVOICE, 5: J_INVOICE, 13: J_INVOICE, 6: J_CASH, 7: J_CASH
                  9: J_CREDIT, 10: J_CREDIT, 11: J_DISPUTED, 12: J_DISPUTED, 28: J_INVOICE,
                  29: J_INVOICE, 32: J_INVOICE, 33: J_INVOICE}
 
-EXCEPTION_KINDS = ("OVER_LIMIT", "PAST_DUE", "OLD_UNAPPLIED", "LONG_DISPUTE", "MASTER_DATA_CHANGED")
+EXCEPTION_KINDS = ("OVER_LIMIT", "PAST_DUE", "BROKEN_PROMISE", "OLD_UNAPPLIED", "LONG_DISPUTE",
+                   "MASTER_DATA_CHANGED")
 CEI_VARIANTS = ("total", "monthly_average")
 COUNTBACK_MONTHS = 120  # how far back countback DSO looks for sales
 
@@ -543,6 +546,22 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
     wo_amt = np.zeros(ncur, dtype=np.int64)
     np.add.at(wo_amt, wo_cur, -j.view("delta")[wo])
     wo_n = np.bincount(wo_cur, minlength=ncur)
+    # Promises whose last installment fell due in the period, judged at its end.
+    ps = promise_status(S, to_day, known_seq)
+    p_cust = S.promises.view("customer").astype(np.int64)
+    p_sel = ps.known & (ps.last_due_day >= from_day) & (ps.last_due_day <= to_day)
+    if customer is not None:
+        p_sel &= p_cust == customer
+    p_cur = S.customers.currency[p_cust].astype(np.int64)
+    p_kept = np.bincount(p_cur[p_sel & (ps.status == PROMISE_KEPT)], minlength=ncur)
+    p_judged = np.bincount(p_cur[p_sel & (ps.status != PROMISE_ACTIVE)], minlength=ncur)
+    rc = S.recoveries
+    r_sel = (rc.view("seq") <= known_seq) & (rc.view("day") >= from_day) & (
+        rc.view("day") <= to_day)
+    if customer is not None:
+        r_sel &= rc.view("customer") == customer
+    recovered = _sum_by(S.customers.currency[rc.view("customer")].astype(np.int64),
+                        rc.view("amount"), r_sel, ncur)
     dl = dispute_lifecycle(S)
     d_inv = S.disputes.view("invoice")
     d_cust = S.invoices.customer[d_inv].astype(np.int64)
@@ -554,7 +573,8 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
     resolved = res_known & (dl["resolved_day"] >= from_day) & (dl["resolved_day"] <= to_day)
     open_end = known_open & (dl["open_day"] <= to_day) & ~(res_known & (dl["resolved_day"] <= to_day))
     out = []
-    present = set(np.flatnonzero(ar_end | ar_begin | sales | wo_amt).tolist())
+    present = set(np.flatnonzero(ar_end | ar_begin | sales | wo_amt | recovered |
+                                 p_judged).tolist())
     present |= set(d_cur[opened | resolved | open_end].tolist())
     if customer is not None:
         present = {int(S.customers.currency[customer])}
@@ -590,8 +610,10 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
             "disputes_open_avg_age_days": ratio(int((to_day - dl["open_day"][dend]).sum()),
                                                 int(dend.sum())),
             "write_offs_minor": int(wo_amt[c]), "write_off_count": int(wo_n[c]),
-            # Not in the ledger yet (issue 4 adds promises and recoveries): never a made-up 0.
-            "promises_kept_rate": None, "recoveries_minor": None,
+            # Of the promises whose last installment fell due in the period (none: null).
+            "promises_kept_rate": ratio(int(p_kept[c]) * 100, int(p_judged[c])),
+            "promises_judged": int(p_judged[c]),
+            "recoveries_minor": int(recovered[c]),
         })
     return out
 
@@ -649,8 +671,8 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
     than `past_due_days` past due of at least `min_past_due_minor`. OLD_UNAPPLIED: cash or
     credit unapplied for more than `unapplied_days`. LONG_DISPUTE: open for more than
     `dispute_days`. MASTER_DATA_CHANGED: changes effective in [changes_from_day, as_of]
-    (default: the 7 days ending as_of). Broken promises need issue 4's promises as known
-    at a segment (not in the state yet). Returns (rows in all, rows offset..offset+limit;
+    (default: the 7 days ending as_of). BROKEN_PROMISE: a promise or plan with an
+    installment not paid by its date, as known at the segment. Returns (rows in all, rows offset..offset+limit;
     limit 0 = all): each kind is selected and ordered with numpy, and only the page
     becomes dicts."""
     for k in kinds:
@@ -697,6 +719,13 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
         add("PAST_DUE", hit, lambda k: "", amt[hit], oldest[hit],
             lambda k: f"{c_l[k]} invoices/installments over {past_due_days} days past due",
             amt[hit])
+    if "BROKEN_PROMISE" in want:
+        ps = promise_status(S, as_of, known_seq)
+        b = np.flatnonzero(ps.known & (ps.status == PROMISE_BROKEN))
+        inst, short = ps.broken_installment[b].tolist(), ps.shortfall[b].tolist()
+        add("BROKEN_PROMISE", S.promises.customer[b], lambda k: S.promise_ids[int(b[k])],
+            ps.shortfall[b], as_of - ps.broken_due_day[b],
+            lambda k: f"installment {inst[k]} short by {short[k]}", ps.shortfall[b])
     if "OLD_UNAPPLIED" in want:
         for label, cols, idx, un, day_col, ids in (
                 ("cash", S.payments, o.payments, o.payment_unapplied, "value_day", S.payment_ids),

@@ -249,7 +249,7 @@ class KpiRequest(_message.Message):
     def __init__(self, period_from: _Optional[str] = ..., period_to: _Optional[str] = ..., known_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., cei_variant: _Optional[_Union[CeiVariant, str]] = ..., cei_months: _Optional[int] = ..., monthly: _Optional[bool] = ...) -> None: ...
 
 class KpiRow(_message.Message):
-    __slots__ = ("period_from", "period_to", "currency", "scope", "days_in_period", "receivables_begin_minor", "receivables_end_minor", "current_end_minor", "over_90_end_minor", "credit_sales_minor", "dso_simple", "dso_countback", "best_possible_dso", "add", "cei", "cei_variant", "cei_months", "pct_current", "pct_over_90", "disputes_opened", "disputes_resolved", "disputes_avg_days_to_resolve", "disputes_open_end", "disputes_open_avg_age_days", "write_offs_minor", "write_off_count", "promises_kept_rate", "recoveries_minor", "position")
+    __slots__ = ("period_from", "period_to", "currency", "scope", "days_in_period", "receivables_begin_minor", "receivables_end_minor", "current_end_minor", "over_90_end_minor", "credit_sales_minor", "dso_simple", "dso_countback", "best_possible_dso", "add", "cei", "cei_variant", "cei_months", "pct_current", "pct_over_90", "disputes_opened", "disputes_resolved", "disputes_avg_days_to_resolve", "disputes_open_end", "disputes_open_avg_age_days", "write_offs_minor", "write_off_count", "promises_kept_rate", "recoveries_minor", "position", "promises_judged")
     PERIOD_FROM_FIELD_NUMBER: _ClassVar[int]
     PERIOD_TO_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
@@ -279,6 +279,7 @@ class KpiRow(_message.Message):
     PROMISES_KEPT_RATE_FIELD_NUMBER: _ClassVar[int]
     RECOVERIES_MINOR_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    PROMISES_JUDGED_FIELD_NUMBER: _ClassVar[int]
     period_from: str
     period_to: str
     currency: str
@@ -308,7 +309,8 @@ class KpiRow(_message.Message):
     promises_kept_rate: float
     recoveries_minor: int
     position: int
-    def __init__(self, period_from: _Optional[str] = ..., period_to: _Optional[str] = ..., currency: _Optional[str] = ..., scope: _Optional[str] = ..., days_in_period: _Optional[int] = ..., receivables_begin_minor: _Optional[int] = ..., receivables_end_minor: _Optional[int] = ..., current_end_minor: _Optional[int] = ..., over_90_end_minor: _Optional[int] = ..., credit_sales_minor: _Optional[int] = ..., dso_simple: _Optional[float] = ..., dso_countback: _Optional[float] = ..., best_possible_dso: _Optional[float] = ..., add: _Optional[float] = ..., cei: _Optional[float] = ..., cei_variant: _Optional[str] = ..., cei_months: _Optional[int] = ..., pct_current: _Optional[float] = ..., pct_over_90: _Optional[float] = ..., disputes_opened: _Optional[int] = ..., disputes_resolved: _Optional[int] = ..., disputes_avg_days_to_resolve: _Optional[float] = ..., disputes_open_end: _Optional[int] = ..., disputes_open_avg_age_days: _Optional[float] = ..., write_offs_minor: _Optional[int] = ..., write_off_count: _Optional[int] = ..., promises_kept_rate: _Optional[float] = ..., recoveries_minor: _Optional[int] = ..., position: _Optional[int] = ...) -> None: ...
+    promises_judged: int
+    def __init__(self, period_from: _Optional[str] = ..., period_to: _Optional[str] = ..., currency: _Optional[str] = ..., scope: _Optional[str] = ..., days_in_period: _Optional[int] = ..., receivables_begin_minor: _Optional[int] = ..., receivables_end_minor: _Optional[int] = ..., current_end_minor: _Optional[int] = ..., over_90_end_minor: _Optional[int] = ..., credit_sales_minor: _Optional[int] = ..., dso_simple: _Optional[float] = ..., dso_countback: _Optional[float] = ..., best_possible_dso: _Optional[float] = ..., add: _Optional[float] = ..., cei: _Optional[float] = ..., cei_variant: _Optional[str] = ..., cei_months: _Optional[int] = ..., pct_current: _Optional[float] = ..., pct_over_90: _Optional[float] = ..., disputes_opened: _Optional[int] = ..., disputes_resolved: _Optional[int] = ..., disputes_avg_days_to_resolve: _Optional[float] = ..., disputes_open_end: _Optional[int] = ..., disputes_open_avg_age_days: _Optional[float] = ..., write_offs_minor: _Optional[int] = ..., write_off_count: _Optional[int] = ..., promises_kept_rate: _Optional[float] = ..., recoveries_minor: _Optional[int] = ..., position: _Optional[int] = ..., promises_judged: _Optional[int] = ...) -> None: ...
 
 class ExceptionsRequest(_message.Message):
     __slots__ = ("as_of", "known_at", "kinds", "past_due_days", "min_past_due_minor", "unapplied_days", "dispute_days", "changes_from", "page_size", "page_token")
