@@ -86,9 +86,12 @@ def render(out: io.TextIOBase) -> None:
     from arledger.cli import build_parser
     parser = build_parser()
     w("```\n" + parser.format_help() + "```\n\n")
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name, p in sub.choices.items():
-        w(f"### `arledger {name}`\n\n```\n{p.format_help()}```\n\n")
+    def commands(prefix: str, p: argparse.ArgumentParser) -> None:
+        subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+        for name, child in (subs[0].choices.items() if subs else ()):
+            w(f"### `{prefix} {name}`\n\n```\n{child.format_help()}```\n\n")
+            commands(f"{prefix} {name}", child)
+    commands("arledger", parser)
 
 
 def main() -> None:

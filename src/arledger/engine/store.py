@@ -169,7 +169,7 @@ class PostgresSegmentStore(SegmentStore):
             rec = _binary_recorder_class()(ds, events_table_name=self.table)
             if writer:
                 self._take_lease()
-            rec.create_table()
+            _create_table(rec)
             if writer:
                 self._store_uncompressed(rec)
         except LedgerError:
@@ -281,3 +281,21 @@ def _binary_recorder_class() -> type:
 def _safe(p: dict) -> str:
     """host:port/dbname of a connection dict, without the password."""
     return f"{p.get('user', '')}@{p.get('host', '')}:{p.get('port', 5432)}/{p.get('dbname', '')}"
+
+
+def _create_table(rec: Any) -> None:
+    """The recorder's CREATE ... IF NOT EXISTS, retried when another session creates or
+    replaces the same catalog rows at the same moment (PostgreSQL then answers "tuple
+    concurrently updated"; seen when several servers of one database start together)."""
+    import time
+
+    import psycopg
+    for attempt in range(5):
+        try:
+            rec.create_table()
+            return
+        except Exception as e:  # PersistenceError wraps psycopg's error
+            cause = e if isinstance(e, psycopg.Error) else e.__cause__
+            if attempt == 4 or "concurrently" not in str(cause or e):
+                raise
+            time.sleep(0.05 * (attempt + 1))
