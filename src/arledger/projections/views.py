@@ -45,16 +45,31 @@ def _is_live(S: State, as_of: int, known_seq: int) -> bool:
     return known_seq >= S.head_seq and as_of >= S.max_effective_day
 
 
+def _live_portfolio(S: State) -> OpenAmounts:
+    """The whole portfolio at the head: the live columns indexed once, at their non-zero
+    rows (no gather at all when every row is open)."""
+    out = []
+    for col in (S.invoices.view("open"), S.payments.view("unapplied"),
+                S.credit_notes.view("unapplied")):
+        if np.count_nonzero(col) == len(col):
+            out.append((np.arange(len(col)), col.copy()))
+        else:
+            ix = np.flatnonzero(col)
+            out.append((ix, col[ix]))
+    (inv, op), (pay, pu), (cn, cu) = out
+    disputed = S.invoices.view("disputed")
+    disputed = disputed.copy() if len(inv) == len(disputed) else disputed[inv]
+    # A dispute can outlive part of what it contested (paid or credited meanwhile).
+    return OpenAmounts(inv, op, np.clip(disputed, 0, np.maximum(op, 0)), pay, pu, cn, cu)
+
+
 def open_amounts(S: State, as_of: int, known_seq: int, customer: int | None) -> OpenAmounts:
     if _is_live(S, as_of, known_seq):
         if customer is None:
-            inv = np.arange(S.invoices.n)
-            pay = np.arange(S.payments.n)
-            cn = np.arange(S.credit_notes.n)
-        else:
-            inv = np.asarray(S.customer_invoices[customer], dtype=np.int64)
-            pay = np.asarray(S.customer_payments[customer], dtype=np.int64)
-            cn = np.asarray(S.customer_credit_notes[customer], dtype=np.int64)
+            return _live_portfolio(S)
+        inv = np.asarray(S.customer_invoices[customer], dtype=np.int64)
+        pay = np.asarray(S.customer_payments[customer], dtype=np.int64)
+        cn = np.asarray(S.customer_credit_notes[customer], dtype=np.int64)
         inv_open = S.invoices.open[inv]
         disputed = S.invoices.disputed[inv]
         pay_un = S.payments.unapplied[pay]
