@@ -183,7 +183,7 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
     opened = S.customers.view("opened_day").astype(np.int64)
     age = np.maximum(as_of - opened, 0) / YEAR_DAYS
 
-    broken, active, level = _collections(S, as_of, n, open_i, cust_of)
+    broken, active, level = _collections(S, as_of, ks, n, open_i, cust_of)
 
     X = np.empty((len(FEATURES), n), dtype=F32)
     for name, v in (("share_past_due", share_pd), ("weighted_days_past_due", wdpd),
@@ -198,8 +198,8 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
                      active, level)
 
 
-def _collections(S: State, as_of: int, n: int, open_i: np.ndarray, cust_of: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _collections(S: State, as_of: int, known_seq: int, n: int, open_i: np.ndarray,
+                 cust_of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per customer, from promises and dunning (issue 4): promises made by as_of and broken
     as of it, whether one is still active, and the highest dunning level taken on an
     invoice that is still open."""
@@ -210,7 +210,7 @@ def _collections(S: State, as_of: int, n: int, open_i: np.ndarray, cust_of: np.n
     if P is not None and P.n:
         from arledger.projections.collections import (PROMISE_ACTIVE, PROMISE_BROKEN,
                                                       promise_status)
-        status = promise_status(S, as_of).status
+        status = promise_status(S, as_of, known_seq).status
         made = P.view("made_day") <= as_of
         cust = P.view("customer").astype(np.int64)
         broken = np.bincount(cust[made & (status == PROMISE_BROKEN)], minlength=n)
