@@ -103,3 +103,40 @@ def test_the_cli_defines_runs_and_shows_an_account_readably(served, capsys):
     # A refused command prints its reason and exits 2.
     assert cli.main(t + ["credit", "release", "ACME", "--actor", "a", "--reason", "r"]) == 2
     assert "NOT_ON_HOLD" in capsys.readouterr().err
+
+
+def test_a_report_as_known_at_k_waits_for_a_segment_recorded_by_k_still_being_stored(served):
+    """A segment is stamped with its recorded time before it is stored and folded; a view
+    as known at a later time asked meanwhile waits for it, so asking again never differs."""
+    import threading
+    import time
+
+    from arledger.server import create_server
+    from arledger_client import ArledgerClient
+    led = served.ledger
+    server, port = create_server(led, "127.0.0.1:0", clock=led.clock)  # one clock, as in life
+    server.start()
+    with ArledgerClient(f"127.0.0.1:{port}") as client:
+        client.open_customer("C", "C", "EUR", "2026-01-01")
+        store_append = led.store.append
+        entered = threading.Event()
+
+        def slow_append(seq, blob):  # a store that takes its time (the real one, delayed)
+            entered.set()
+            time.sleep(0.5)
+            return store_append(seq, blob)
+        led.store.append = slow_append
+        try:
+            t = threading.Thread(target=client.issue_invoice, args=("I", "C", "2026-01-02"),
+                                 kwargs={"amount_minor": 10_000})
+            t.start()
+            assert entered.wait(5)
+            import datetime as dt
+            k = dt.datetime.fromtimestamp(led._inflight_us / 1e6 + 1, dt.timezone.utc)
+            during = client.get_balance("C", "2026-02-01", known_at=k).open_minor
+            t.join()
+        finally:
+            led.store.append = store_append
+        after = client.get_balance("C", "2026-02-01", known_at=k).open_minor
+    server.stop(0)
+    assert during == after == 10_000

@@ -5,12 +5,14 @@ import json
 
 import grpc
 import pytest
-from google.protobuf import timestamp_pb2
+from google.protobuf import json_format, timestamp_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from arledger import cli, synthetic
+from arledger.domain.dates import day_to_iso
 from arledger.projections import reports as R
+from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
 
@@ -31,6 +33,17 @@ def loaded(report_server):
     ledger, target = report_server
     for batch in synthetic.generate_batches(synthetic.PortfolioSpec(customers=80, seed=4), 400):
         ledger.submit(batch)
+    # One customer over a (lowered) limit, for the OVER_LIMIT exception.
+    with ledger.reading() as S:
+        S_bal = S.customers.balance
+        c = max(range(S.customers.n), key=lambda i: int(S_bal[i]))
+        cid, bal = S.customer_ids[c], int(S_bal[c])
+        opened = int(S.customers.opened_day[c])
+    (o,) = ledger.submit([json_format.ParseDict({"changeCreditLimit": {
+        "requestId": "lower-limit", "customerId": cid, "newLimitMinor": max(bal // 2, 1),
+        "effectiveDate": day_to_iso(opened), "actor": "ann", "reason": "review"}},
+        cpb.Command())])
+    assert o.status == "ACCEPTED", o.error
     stub = rgrpc.ReportServiceStub(grpc.insecure_channel(target))
     return ledger, target, stub
 

@@ -267,3 +267,13 @@ def test_promises_kept_rate_recoveries_and_broken_promises_with_both_clocks(ledg
     assert now["recoveries_minor"] == then["recoveries_minor"] == 250
     assert [(e["item_id"], e["amount_minor"], e["days"]) for e in ex_now] == [("PB", 200, 16)]
     assert [(e["item_id"], e["amount_minor"]) for e in ex_then] == [("PC", 1_000), ("PB", 200)]
+
+
+def test_countback_is_null_without_sales_and_no_limit_is_never_over_limit(ledger):
+    from tests.unit.test_rules import accept, customer, invoice
+    assert R.countback_dso(0, [(0, 31)] * 3) is None
+    assert R.countback_dso(0, [(500, 31)]) == 0.0
+    accept(ledger, customer("a", "A"), invoice("i", "I", 10_000, "2026-01-01", cid="A"))
+    with ledger.reading() as S:
+        ex = R.exceptions(S, day("2026-03-01"), S.head_seq, kinds=("OVER_LIMIT",))
+    assert ex == []  # a credit limit of 0 means none is set

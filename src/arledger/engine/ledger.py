@@ -74,6 +74,9 @@ class Ledger:
         self.linger_s = group_linger_us / 1e6
         self._lock_fd = lock_fd
         self._read_lock = threading.Lock()
+        # Recorded time of the group being appended and folded (None between groups).
+        self._inflight_us: int | None = None
+        self._inflight_cv = threading.Condition()
         self._q: queue.Queue[_Submission | None] = queue.Queue()
         self._decider = Decider(self.state)
         self._decider.partition = self.partition
@@ -300,36 +303,54 @@ class Ledger:
             results.append(outs)
         if not d.empty:
             recorded = max(self.clock(), S.head_recorded_at_us)
-            seg = d.segment(S.head_seq + 1, first, recorded, S.head_hash)
-            blob = encode(seg)
+            # Readers asking "as known at K" with K >= recorded wait for this fold (settle),
+            # so an answer as known at K never changes once given.
+            with self._inflight_cv:
+                self._inflight_us = recorded
             try:
-                self.store.append(seg.seq, blob)
-            except LedgerError as err:
-                if err.reason == "WRITER_FENCED":
-                    self._fenced = err
-                for outs in results:
-                    for i, o in enumerate(outs):
-                        if _pending(o, first):
-                            outs[i] = Outcome("REJECTED", o.request_id, error=err)
-            else:
-                # Fold exactly the bytes that were stored: the live path is a replay.
+                seg = d.segment(S.head_seq + 1, first, recorded, S.head_hash)
+                blob = encode(seg)
                 try:
-                    with self._read_lock:
-                        S.apply_segment(decode(blob, check_body=False), digest(blob))
-                except BaseException:
-                    # Stored but not folded: the state no longer matches the log. Refuse
-                    # every write from now on; a restart rebuilds the state from the log.
-                    self._fenced = error("LEDGER_HALTED", f"folding segment {seg.seq} failed; "
-                                         "restart the server (the log is intact)")
-                    raise
-                # What the state now holds lives as long as the process: keep it out of
-                # the cyclic GC's scans (gc.freeze is O(1)).
-                gc.freeze()
+                    self.store.append(seg.seq, blob)
+                except LedgerError as err:
+                    if err.reason == "WRITER_FENCED":
+                        self._fenced = err
+                    for outs in results:
+                        for i, o in enumerate(outs):
+                            if _pending(o, first):
+                                outs[i] = Outcome("REJECTED", o.request_id, error=err)
+                else:
+                    # Fold exactly the bytes that were stored: the live path is a replay.
+                    try:
+                        with self._read_lock:
+                            S.apply_segment(decode(blob, check_body=False), digest(blob))
+                    except BaseException:
+                        # Stored but not folded: the state no longer matches the log. Refuse
+                        # every write from now on; a restart rebuilds the state from the log.
+                        self._fenced = error("LEDGER_HALTED", f"folding segment {seg.seq} "
+                                             "failed; restart the server (the log is intact)")
+                        raise
+                    # What the state now holds lives as long as the process: keep it out of
+                    # the cyclic GC's scans (gc.freeze is O(1)).
+                    gc.freeze()
+            finally:
+                with self._inflight_cv:
+                    self._inflight_us = None
+                    self._inflight_cv.notify_all()
         d.reset()
         for sub, outs in zip(group, results):
             sub.future.set_result(outs)
 
     # ---- reads ----------------------------------------------------------------------------
+
+    def settle(self, known_at_us: int, timeout_s: float = 30.0) -> None:
+        """Wait until no segment recorded at or before `known_at_us` is still being stored
+        or folded: then a view as known at that time is final. Call it before `reading()`
+        (the fold it waits for takes the read lock)."""
+        with self._inflight_cv:
+            self._inflight_cv.wait_for(
+                lambda: self._inflight_us is None or self._inflight_us > known_at_us,
+                timeout=timeout_s)
 
     @contextmanager
     def reading(self) -> Iterator[State]:

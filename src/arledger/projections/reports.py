@@ -473,6 +473,8 @@ def countback_dso(receivables: int, month_sales: list[tuple[int, int]]) -> float
     cut at the period end). Each month fully exhausted adds its days; the month that is
     not adds the fraction left / its sales of its days. Sales run out -> None."""
     left, days = receivables, 0.0
+    if not any(sales > 0 for sales, _ in month_sales):
+        return None  # no credit sales to count back against: undefined, like DSO simple
     if left <= 0:
         return 0.0
     for sales, ndays in month_sales:
@@ -687,7 +689,7 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
         np.add.at(bal, S.payments.customer[o.payments], -o.payment_unapplied)
         np.add.at(bal, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
         lim = limits_as_of(S, as_of, known_seq)
-        over = np.flatnonzero(bal > lim)
+        over = np.flatnonzero((lim > 0) & (bal > lim))  # a limit of 0: none is set
         b_l, l_l = bal[over].tolist(), lim[over].tolist()
         add("OVER_LIMIT", over, lambda k: "", bal[over] - lim[over], np.zeros(len(over)),
             lambda k: f"balance {b_l[k]} over limit {l_l[k]}", bal[over] - lim[over])

@@ -183,14 +183,20 @@ class QueryServicer(lgrpc.QueryServiceServicer):
             return V.day(text, "as_of")
         return date_to_day(dt.datetime.fromtimestamp(self.clock() / 1e6, dt.timezone.utc).date())
 
-    @staticmethod
-    def _known_at(request) -> int | None:  # type: ignore[no-untyped-def]
+    def _known_at(self, request) -> int | None:  # type: ignore[no-untyped-def]
+        """The request's known_at (µs), final: a time later than the server's clock is
+        answered as of now, and a segment recorded by then but still being stored is
+        waited for, so an answer as known at K never changes afterwards. Call it before
+        taking the read lock."""
         if not request.HasField("known_at"):
             return None
         ts = request.known_at
         if ts.seconds < 0 or not 0 <= ts.nanos < 1_000_000_000:
             raise error("INVALID_TIMESTAMP", "known_at must be a valid time after 1970")
-        return ts.seconds * 1_000_000 + ts.nanos // 1000
+        now = max(self.clock(), self.ledger.state.head_recorded_at_us)
+        known = min(ts.seconds * 1_000_000 + ts.nanos // 1000, now)
+        self.ledger.settle(known)
+        return known
 
     @staticmethod
     def _customer(S, customer_id: str) -> int:  # type: ignore[no-untyped-def]

@@ -63,12 +63,13 @@ class ReportServicer(rgrpc.ReportServiceServicer):
 
     # ---- shared readers -------------------------------------------------------------------
 
-    def _page(self, request, S, as_of: int):  # type: ignore[no-untyped-def]
-        """(known segment, offset, page size) of a request; the token's segment wins."""
+    def _page(self, request, S, as_of: int, known_at: int | None):  # type: ignore[no-untyped-def]
+        """(known segment, offset, page size) of a request; the token's segment wins.
+        `known_at`: the request's, read (and settled) before the read lock was taken."""
         size = request.page_size
         if not 0 <= size <= PAGE_SIZE_MAX:
             raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{PAGE_SIZE_MAX} (0 = all)")
-        ks = views.known_seq_at(S, self.q._known_at(request))
+        ks = views.known_seq_at(S, known_at)
         offset = 0
         if request.page_token:
             tok = _read_token(request.page_token)
@@ -117,8 +118,9 @@ class ReportServicer(rgrpc.ReportServiceServicer):
     def GetCustomerAging(self, request, context) -> list:  # type: ignore[no-untyped-def]
         as_of = self.q._as_of(request.as_of)
         edges, by_issue, basis = self._aging_args(request)
+        known_at = self.q._known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ks, offset, size = self._page(request, S, as_of)
+            ks, offset, size = self._page(request, S, as_of, known_at)
             cust, cur = self._filters(S, request)
             a = R.customer_aging(S, as_of, ks, edges, by_issue, customer=cust, currency=cur)
             totals = R.currency_totals(a, max(len(S.currencies), 1))
@@ -149,8 +151,9 @@ class ReportServicer(rgrpc.ReportServiceServicer):
     def GetAgingItems(self, request, context) -> list:  # type: ignore[no-untyped-def]
         as_of = self.q._as_of(request.as_of)
         edges, by_issue, _ = self._aging_args(request)
+        known_at = self.q._known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ks, offset, size = self._page(request, S, as_of)
+            ks, offset, size = self._page(request, S, as_of, known_at)
             cust, cur = self._filters(S, request)
             total, page = R.aging_items_page(S, as_of, ks, edges, by_issue, request.bucket,
                                              cust, cur, offset, size)
@@ -178,8 +181,9 @@ class ReportServicer(rgrpc.ReportServiceServicer):
         to_day = self.q._as_of(request.period_to)
         from_day = V.day(request.period_from, "period_from")
         edges, by_issue, _ = self._aging_args(request)
+        known_at = self.q._known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ks, offset, size = self._page(request, S, to_day)
+            ks, offset, size = self._page(request, S, to_day, known_at)
             cust = self.q._customer(S, request.customer_id)
             st = R.statement(S, cust, from_day, to_day, ks, edges, by_issue)
             position = _position(S, ks)
@@ -215,8 +219,9 @@ class ReportServicer(rgrpc.ReportServiceServicer):
                    rpb.CEI_MONTHLY_AVERAGE: "monthly_average"}.get(request.cei_variant)
         if variant is None:
             raise error("INVALID_ENUM", "cei_variant must be CEI_TOTAL or CEI_MONTHLY_AVERAGE")
+        known_at = self.q._known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ks = views.known_seq_at(S, self.q._known_at(request))
+            ks = views.known_seq_at(S, known_at)
             cust = self.q._customer(S, request.customer_id) if request.customer_id else None
             code = V.currency(request.currency) if request.currency else ""
             periods = [("period", from_day, to_day)]
@@ -246,8 +251,9 @@ class ReportServicer(rgrpc.ReportServiceServicer):
 
         def opt(field: str, default: int) -> int:
             return getattr(request, field) if request.HasField(field) else default
+        known_at = self.q._known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ks, offset, size = self._page(request, S, as_of)
+            ks, offset, size = self._page(request, S, as_of, known_at)
             total, rows = R.exceptions_page(
                 S, as_of, ks, past_due_days=opt("past_due_days", 90),
                 min_past_due_minor=request.min_past_due_minor or 1,
