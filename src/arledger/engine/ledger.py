@@ -127,8 +127,12 @@ class Ledger:
         return n
 
     def _follow(self) -> None:
-        """A follower's loop: fold what the writer appended, then wait for more."""
-        while not self._stop.is_set():
+        """A follower's loop: wait for the writer to append, then fold it. (Opening the
+        follower replayed the log just before; the first look is after the first wait.)"""
+        while True:
+            self.store.wait_for_append(self.poll_interval, self._stop)
+            if self._stop.is_set():
+                return
             try:
                 if self.replay():
                     gc.freeze()
@@ -138,7 +142,6 @@ class Ledger:
                 return
             except Exception as e:  # noqa: BLE001 - store down: report it, keep trying
                 self.follow_error = f"store unreachable: {e}"
-            self.store.wait_for_append(self.poll_interval, self._stop)
 
     def wait_closed(self, timeout: float) -> bool:
         """Block up to `timeout` seconds; True once the ledger is closed."""
