@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
 
 from arledger.domain.dates import day_to_iso, parse_day  # noqa: E402
 from arledger.engine import open_ledger  # noqa: E402
@@ -119,9 +119,9 @@ def main() -> None:
         plan_s = time.perf_counter() - t0
         assert not plan.steps and second.entry_count == 0
         led.close()
+    from ingest_replay import machine  # the same machine description as every bench
     res = {
-        "machine": {"cpu": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "cores": __import__("os").cpu_count()},
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
         "customers": args.customers, "invoices": args.invoices, "open_installment_rows": rows,
         "build_s": round(build_s, 2),
         "first_run": {"seconds": round(first_s, 3), "steps": len(first.detail.steps),

@@ -4,7 +4,8 @@
 
 Reads results.json (SQLite ingest/replay), results-postgres.json, results-partitions(-postgres).json,
 results-unary-commands.json, results-unary-commands-postgres.json and
-results-memory-footprint.json, whichever exist, and replaces the text between the README's
+results-memory-footprint.json, and the figures of issues 4-7 (results-dunning.json,
+results-reports.json, results-risk.json, results-verify.json), whichever exist, and replaces the text between the README's
 `<!-- bench:start -->` and `<!-- bench:end -->` markers. Each figure is shown beside its raw
 ceiling from the same run and the target of issue 3.
 """
@@ -23,6 +24,13 @@ def _load(name: str) -> dict | None:
     return json.loads(p.read_text()) if p.exists() else None
 
 
+def _tag(r: dict) -> str:
+    """Which machine and day a row was measured on (sessions here get different VMs)."""
+    cpu = r["machine"]["cpu"]
+    short = "Xeon" if "Xeon" in cpu else "EPYC" if "EPYC" in cpu else cpu.split()[0]
+    return f"{short}, {r['when'][:10]}"
+
+
 def _runs(xs: list) -> str:
     return ", ".join(f"{x:,}" for x in xs)
 
@@ -36,11 +44,11 @@ def render() -> str:
             continue
         machines[r["machine"]["cpu"] + " / " + r["when"][:10]] = r["machine"]
         tgt_ingest = "300,000" if label == "SQLite" else "100,000"
-        rows.append(f"| {label}: ingest through `SubmitBatchStream`, durable, views updated "
+        rows.append(f"| {label} ({_tag(r)}): ingest through `SubmitBatchStream`, durable, views updated "
                     f"(events/s) | {r['ingest_events_per_s']:,} (runs {_runs(r['ingest_runs_events_per_s'])}) "
                     f"| {r['bare_grpc_events_per_s']:,} bare gRPC stream of the same bytes "
                     f"| {r['ingest_ratio']:.3f} | {tgt_ingest} |")
-        rows.append(f"| {label}: full replay into the views, fresh process (events/s) "
+        rows.append(f"| {label} ({_tag(r)}): full replay into the views, fresh process (events/s) "
                     f"| {r['replay_events_per_s']:,} (runs {_runs(r['replay_runs_events_per_s'])}) "
                     f"| {r['bare_store_read_events_per_s']:,} bare read of the same segments "
                     f"| {r['replay_ratio']:.2f} | 2,000,000 |")
@@ -54,7 +62,7 @@ def render() -> str:
         for P, r in sorted(bp.items(), key=lambda kv: int(kv[0])):
             if P == "1":
                 continue
-            rows.append(f"| {label}: ingest across {P} partition writer processes, {P} client "
+            rows.append(f"| {label} ({_tag(pt)}): ingest across {P} partition writer processes, {P} client "
                         f"processes (events/s, all partitions) | {r['events_per_s']:,} "
                         f"(runs {_runs(r['runs_events_per_s'])}) | {one:,} with 1 partition "
                         f"in the same run | {r['events_per_s'] / one:.2f}x | — |")
@@ -65,7 +73,7 @@ def render() -> str:
             continue
         machines[u["machine"]["cpu"] + " / " + u["when"][:10]] = u["machine"]
         runs = [round(r["calls_per_s"]) for r in u["runs"]["arledger"]]
-        rows.append(f"| {label}: unary IssueInvoice, {u['callers']} concurrent callers "
+        rows.append(f"| {label} ({_tag(u)}): unary IssueInvoice, {u['callers']} concurrent callers "
                     f"(commands/s; p50 / p99 ms) | {u['arledger_calls_per_s']:,} "
                     f"({u['arledger_p50_ms']:.1f} / {u['arledger_p99_ms']:.1f}; runs {_runs(runs)}) "
                     f"| {u['bare_calls_per_s']:,} bare unary gRPC "
@@ -73,7 +81,7 @@ def render() -> str:
                     f"| {u['ratio']:.2f} | 0.70 |")
     m = _load("results-memory-footprint.json")
     if m:
-        rows.append(f"| memory: RSS bytes per customer / per open invoice "
+        rows.append(f"| memory ({_tag(m)}): RSS bytes per customer / per open invoice "
                     f"({m['customers']:,} customers, {m['invoices']:,} open invoices) "
                     f"| {m['bytes_per_customer']:,} / {m['bytes_per_invoice']:,} "
                     f"| of which numpy columns: {m['numpy_bytes_per_customer']:,} / "
@@ -90,11 +98,67 @@ def render() -> str:
             "|---|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n")
 
 
+def render_features() -> str:
+    """The second table: figures of issues 4-7 (dunning, reports, risk, audit)."""
+    rows, machines = [], {}
+
+    def seen(r: dict) -> str:
+        key = f"{r['machine']['cpu']} / {r['when'][:10]}"
+        machines[key] = r["machine"]
+        return key
+
+    d = _load("results-dunning.json")
+    if d:
+        w = seen(d)
+        rows.append(f"| dunning run over {d['customers']:,} customers, {d['invoices']:,} invoices "
+                    f"({d['open_installment_rows']:,} open installments): the vectorised scan "
+                    f"| {d['plan_only']['seconds']:.2f} s ({d['plan_only']['ns_per_open_row']:.0f} "
+                    f"ns per open installment) | a run that finds nothing new: "
+                    f"{d['second_run_same_day']['seconds']:.2f} s, writes nothing | {w} |")
+        u = d["until_done"]
+        rows.append(f"| dunning: recording steps (step + fee/interest charge invoices) "
+                    f"| {u['steps_per_s']:,} steps/s ({u['steps']:,} steps in {u['runs']} runs "
+                    f"of at most 10,000) | first run {d['first_run']['seconds']:.2f} s | {w} |")
+    r = _load("results-reports.json")
+    if r:
+        w = seen(r)
+        h = r["head"]
+        rows.append(f"| portfolio aging at the head, {r['open_invoices']:,} open invoices "
+                    f"(synthetic state) | {h['report_s']:.2f} s, {h['ratio']:.2f}x the bare numpy "
+                    f"kernel on the same arrays (target 1.2x) | the report's own part "
+                    f"{r['head_report_part_without_open_amounts']['ratio']:.2f}x | {w} |")
+    k = _load("results-risk.json")
+    if k:
+        w = seen(k)
+        for x in k["results"]:
+            rows.append(f"| re-score {x['customers']:,} customers (float32, chunked) "
+                        f"| {x['score_seconds'] * 1000:.1f} ms, "
+                        f"{x['score_ratio_to_read_bandwidth']:.2f} of the read bandwidth measured "
+                        f"in the same run (paired median {x['paired_ratio_median']:.2f}; target "
+                        f"0.40) | {x['projection_bytes_per_customer']:.0f} bytes of projection "
+                        f"per customer | {w} |")
+    v = _load("results-verify.json")
+    if v:
+        w = seen(v)
+        rows.append(f"| audit: verify a {v['entries']:,}-entry SQLite log "
+                    f"({v['log_bytes'] / 1e9:.1f} GB) against a signed digest "
+                    f"| {v['verify_chain_and_digest_seconds']:.1f} s "
+                    f"({v['verify_entries_per_s']:,} entries/s) | a proof: "
+                    f"{v['proof_hashes_max']} hashes at most, {v['sdk_verify_us_each']:.0f} us to "
+                    f"check in the SDK | {w} |")
+    if not rows:
+        return ""
+    return ("\n| figure (issues 4-7) | measured | beside it | machine / date |\n"
+            "|---|---:|---:|---|\n" + "\n".join(rows) + "\n\nReproduce with "
+            "`bench/dunning_run.py`, `bench/report_aging.py`, `bench/rescore.py`, "
+            "`bench/verify_log.py`.\n")
+
+
 def main() -> None:
     text = README.read_text()
     start, end = "<!-- bench:start -->\n", "<!-- bench:end -->"
     a, b = text.index(start) + len(start), text.index(end)
-    README.write_text(text[:a] + render() + text[b:])
+    README.write_text(text[:a] + render() + render_features() + text[b:])
 
 
 if __name__ == "__main__":
