@@ -28,6 +28,8 @@ from arledger.domain.errors import error
 from arledger.domain.risk_models import BUILTIN, FEATURES, parse_model
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
+from arledger.projections.collections import installment_rows
+from arledger.projections.reports import limits_as_of
 
 F32 = np.float32
 LAST_SETTLED_N = 6        # avg_days_late / late_trend look at this many settled invoices
@@ -116,7 +118,9 @@ def _journal_pass(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]
         held = (kind == J_CASH) | (kind == J_CREDIT)
         np.subtract.at(balance, cust[held], delta[held])
         recent = day > as_of - YEAR_DAYS
-        rv = recent & (kind == J_CASH) & (etype == _REVERSED)
+        # A reversal writes the payment's own J_CASH row (delta < 0) and one row per
+        # allocation it undoes (delta > 0), all with its entry type: count the first only.
+        rv = recent & (kind == J_CASH) & (etype == _REVERSED) & (delta < 0)
         reversals += np.bincount(cust[rv], minlength=n)
         wo = recent[inv] & (et == _WRITTEN_OFF)
         write_offs += np.bincount(ic[wo], minlength=n)
@@ -138,13 +142,17 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
     cust_of = inv.view("customer").astype(np.int64)
     due = inv.view("due_day").astype(np.int64)
     open_i = st["open"]
-    pos = open_i > 0
-    open_pos = np.where(pos, open_i, 0)
+    # Past due per installment (like aging and PAST_DUE): an open invoice's open amount
+    # settles its installments in due order, each with its own due day.
+    op = np.flatnonzero(open_i > 0)
+    rows = installment_rows(S, op, open_i[op], np.zeros(len(op), np.int64))
+    r_cust = cust_of[rows.invoice]
+    r_open = rows.open.astype(np.float64)
+    r_due = rows.due_day.astype(np.int64)
     # Float sums are fine here: the features are ratios (the exposure stays exact int64).
-    open_c = _f64_sum(cust_of, open_pos, n)
-    overdue_c = _f64_sum(cust_of, np.where(due < as_of, open_pos, 0), n)
-    dpd = np.maximum(as_of - due, 0)
-    wdpd_c = _f64_sum(cust_of, open_pos * dpd.astype(np.float64), n)
+    open_c = _f64_sum(r_cust, r_open, n)
+    overdue_c = _f64_sum(r_cust, np.where(r_due < as_of, r_open, 0.0), n)
+    wdpd_c = _f64_sum(r_cust, r_open * np.maximum(as_of - r_due, 0), n)
     disp_c = _f64_sum(cust_of, st["disputed"], n)
     ndisp_c = np.bincount(cust_of[st["disputed"] > 0], minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -177,7 +185,8 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
                          - np.bincount(sc[older], late[older], minlength=n) / np.maximum(h, 1), 0.0)
 
     reversals, write_offs, balance = st["reversals"], st["write_offs"], st["balance"]
-    limit = S.customers.view("credit_limit").astype(np.float64)
+    # The limit in force as of as_of, as known at the segment (not today's).
+    limit = limits_as_of(S, as_of, ks).astype(np.float64)
     util = np.clip(np.divide(balance.astype(np.float64), limit, out=np.zeros(n), where=limit > 0),
                    -1.0, 5.0)
     opened = S.customers.view("opened_day").astype(np.int64)
@@ -200,9 +209,10 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
 
 def _collections(S: State, as_of: int, known_seq: int, n: int, open_i: np.ndarray,
                  cust_of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per customer, from promises and dunning (issue 4): promises made by as_of and broken
-    as of it, whether one is still active, and the highest dunning level taken on an
-    invoice that is still open."""
+    """Per customer, from promises and dunning (issue 4), both clocks applied: promises
+    made by as_of and recorded by the known segment that are broken as of it, whether one is
+    still active, and the highest dunning level taken (effective by as_of, recorded by the
+    known segment) on an invoice that is still open."""
     broken = np.zeros(n, dtype=np.int64)
     active = np.zeros(n, dtype=bool)
     level = np.zeros(n, dtype=np.int16)
@@ -210,18 +220,25 @@ def _collections(S: State, as_of: int, known_seq: int, n: int, open_i: np.ndarra
     if P is not None and P.n:
         from arledger.projections.collections import (PROMISE_ACTIVE, PROMISE_BROKEN,
                                                       promise_status)
-        status = promise_status(S, as_of, known_seq).status
-        made = P.view("made_day") <= as_of
+        ps = promise_status(S, as_of, known_seq)
+        known = ps.known  # made by as_of and recorded by the known segment
         cust = P.view("customer").astype(np.int64)
-        broken = np.bincount(cust[made & (status == PROMISE_BROKEN)], minlength=n)
-        active[cust[made & (status == PROMISE_ACTIVE)]] = True
+        broken = np.bincount(cust[known & (ps.status == PROMISE_BROKEN)], minlength=n)
+        active[cust[known & (ps.status == PROMISE_ACTIVE)]] = True
     D = getattr(S, "dunning_steps", None)
     if D is not None and D.n:
-        m = D.view("day") <= as_of
+        m = (D.view("day") <= as_of) & (D.view("pos") <= _last_known_position(S, known_seq))
         inv = D.view("invoice")[m]
         still = open_i[inv] > 0
         np.maximum.at(level, cust_of[inv[still]], D.view("level")[m][still].astype(np.int16))
     return broken, active, level
+
+
+def _last_known_position(S: State, known_seq: int) -> int:
+    """The last log position of segment `known_seq` (-1 before the first segment)."""
+    if known_seq <= 0:
+        return -1
+    return int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1] - 1)
 
 
 def _f64_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -389,7 +406,9 @@ def rescore(S: State, model: Model, as_of: int, known_seq: int | None = None) ->
     ncur = max(len(S.currencies), 1)
     el_c = _sum_int(cur, el, ncur)
     ex_c = _sum_int(cur, pf.exposure[cust], ncur)
-    top_cur = sorted(np.flatnonzero(ex_c | el_c).tolist(), key=lambda c: -int(el_c[c]))[:20]
+    # Every currency with exposure or expected loss (at most the 52 currencies arledger
+    # knows: about 3 kB of JSON at worst, within SUMMARY_JSON_MAX).
+    top_cur = sorted(np.flatnonzero(ex_c | el_c).tolist(), key=lambda c: -int(el_c[c]))
     summary = {"customers": int(len(cust)),
                "mean_pd": round(float(pd.astype(np.float64).mean()), 6) if len(cust) else 0.0,
                "pd_bands": {"under 1%": int(bands[0]), "1-5%": int(bands[1]),
@@ -553,29 +572,84 @@ def outcomes(S: State, as_of: int, horizon: int, known_seq: int | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
     """(defaulted already at as_of, default within (as_of, as_of + horizon]) per customer.
 
-    Default: an invoice over 90 days past due, or a write-off. An invoice counts when it is
-    still open on the first day it is over 90 days past due inside the window.
+    Default: an installment (an invoice without installments is one) over 90 days past
+    due, or a write-off. An installment counts when its open part (its invoice's open amount
+    settles the installments in due order) is positive on the first day it is over 90 days
+    past due inside the window.
     """
     ks = S.head_seq if known_seq is None else known_seq
     n = S.customers.n
     inv = S.invoices
     cust_of = inv.view("customer").astype(np.int64)
-    due = inv.view("due_day").astype(np.int64)
     j = S.journal
     m = (j.view("seq") <= ks) & (j.view("kind") == J_INVOICE)
     item, day, delta, etype = (j.view(k)[m] for k in ("item", "day", "delta", "etype"))
     cust = j.view("customer")[m]
-    open_now = _sum_int(item[day <= as_of], delta[day <= as_of], inv.n)
+    open_at = _open_at_day(item, day, delta)
+    rows = _all_installments(S, np.unique(item))
     already = np.zeros(n, dtype=bool)
-    already[cust_of[(open_now > 0) & (as_of - due > DEFAULT_DAYS)]] = True
-    t = np.maximum(as_of + 1, due + DEFAULT_DAYS + 1)      # first day over 90 in the window
+    r = rows.at(rows.due_day + DEFAULT_DAYS < as_of)
+    still = r.open_part(open_at(r.invoice, np.full(len(r.invoice), as_of))) > 0
+    already[cust_of[r.invoice[still]]] = True
+    t = np.maximum(as_of + 1, rows.due_day + DEFAULT_DAYS + 1)  # first day over 90 in the window
     in_window = t <= as_of + horizon
-    open_t = _sum_int(item[day <= t[item]], delta[day <= t[item]], inv.n)
+    r, t = rows.at(in_window), t[in_window]
     y = np.zeros(n, dtype=bool)
-    y[cust_of[in_window & (open_t > 0)]] = True
+    y[cust_of[r.invoice[r.open_part(open_at(r.invoice, t)) > 0]]] = True
     wo = (etype == _WRITTEN_OFF) & (day > as_of) & (day <= as_of + horizon)
     y[cust[wo]] = True
     return already, y
+
+
+def _open_at_day(item: np.ndarray, day: np.ndarray, delta: np.ndarray):  # type: ignore[no-untyped-def]
+    """From invoice journal rows, a function (invoices, days) -> each invoice's open amount
+    as of the paired day (exact int64; one sort, then a binary search per question)."""
+    key = (item.astype(np.int64) << 32) + day.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    cs = np.concatenate(([0], np.cumsum(delta[order].astype(np.int64))))
+
+    def at(invoices: np.ndarray, days: np.ndarray) -> np.ndarray:
+        k = invoices.astype(np.int64) << 32
+        return cs[np.searchsorted(key, k + days.astype(np.int64), "right")] - cs[
+            np.searchsorted(key, k, "left")]
+    return at
+
+
+@dataclass
+class _Installments:
+    """Every installment of some invoices (an invoice without installments is one), with
+    the running total of its invoice's installments up to and including it, in due order."""
+
+    invoice: np.ndarray
+    due_day: np.ndarray   # int64
+    amount: np.ndarray
+    cum: np.ndarray
+    total: np.ndarray     # the invoice's amount
+
+    def at(self, m: np.ndarray) -> "_Installments":
+        return _Installments(*(getattr(self, f)[m] for f in self.__dataclass_fields__))
+
+    def open_part(self, invoice_open: np.ndarray) -> np.ndarray:
+        """The installment's open part when its invoice has `invoice_open` open: what was
+        applied settled the earlier installments first."""
+        return np.clip(self.cum - (self.total - invoice_open), 0, self.amount)
+
+
+def _all_installments(S: State, invoices: np.ndarray) -> _Installments:
+    """installment_rows' expansion of `invoices` (nothing applied, so each open part is the
+    installment's amount), with each row's running total within its invoice."""
+    inv = np.asarray(invoices, dtype=np.int64)
+    r = installment_rows(S, inv, S.invoices.amount[inv], np.zeros(len(inv), np.int64))
+    a = r.amount.astype(np.int64)
+    # Rows of one invoice are consecutive, in installment (due) order.
+    start = np.ones(len(a), dtype=bool)
+    start[1:] = r.invoice[1:] != r.invoice[:-1]
+    cs = np.cumsum(a)
+    base = (cs - a)[np.flatnonzero(start)]
+    cum = cs - np.repeat(base, np.diff(np.r_[np.flatnonzero(start), len(a)]))
+    return _Installments(r.invoice.astype(np.int64), r.due_day.astype(np.int64), a, cum,
+                         S.invoices.amount[r.invoice].astype(np.int64))
 
 
 def training_set(S: State, as_of: int, horizon: int, step: int, history: int
@@ -670,16 +744,60 @@ def _full(Xs: np.ndarray) -> np.ndarray:
 
 # ---- provision matrix -------------------------------------------------------------------------
 
+_SOLD = E.BY_NAME["InvoiceSold"].code
+_RECALLED = E.BY_NAME["InvoiceRecalled"].code
+
+
+def _sale_losses(S: State, as_of: int, known_seq: int) -> np.ndarray:
+    """Per invoice, the loss on sale of what is sold to an agency as of `as_of` (as known at
+    `known_seq`): amount sold - its price (price_bp of the amount, rounded half up per
+    invoice, as the sale priced it), less the same for what was recalled.
+
+    The journal's InvoiceSold rows do not name their sale; the sales' InvoiceSold entries
+    follow each other in log order, and a sale's face is the sum of its rows, so the running
+    total of sold amounts in log order says which sale each row belongs to. A recall belongs
+    to the invoice's latest sale before it.
+    """
+    ni = S.invoices.n
+    loss = np.zeros(ni, dtype=np.int64)
+    if not S.sales.n:
+        return loss
+    j = S.journal
+    et = j.view("etype")
+    k = np.flatnonzero((j.view("kind") == J_INVOICE) & ((et == _SOLD) | (et == _RECALLED)))
+    k = k[np.lexsort((k, j.view("pos")[k]))]          # log order
+    sold = et[k] == _SOLD
+    amt = np.abs(j.view("delta")[k].astype(np.int64))
+    face_cs = np.cumsum(S.sales.view("face").astype(np.int64))
+    sale = np.full(len(k), -1, dtype=np.int64)
+    sale[sold] = np.minimum(np.searchsorted(face_cs, np.cumsum(amt[sold]), "left"),
+                            S.sales.n - 1)
+    # A recall takes the sale of the invoice's previous InvoiceSold row.
+    item = j.view("item")[k].astype(np.int64)
+    by_inv = np.lexsort((np.arange(len(k)), item))   # per invoice, in log order
+    idx = np.where(sold[by_inv], np.arange(len(k)), -1)
+    np.maximum.accumulate(idx, out=idx)  # last sold row so far (invoices start with a sale)
+    sale[by_inv] = np.where(idx >= 0, sale[by_inv][np.maximum(idx, 0)], -1)
+    bp = S.sales.view("price_bp").astype(np.int64)[np.maximum(sale, 0)]
+    price = (2 * amt * bp + 10_000) // 20_000          # half up, as the sale rounded it
+    sign = np.where(sold, 1, -1)
+    keep = (j.view("day")[k] <= as_of) & (j.view("seq")[k] <= known_seq) & (sale >= 0)
+    np.add.at(loss, item[keep], (sign * (amt - price))[keep])
+    return loss
+
 def provision_matrix(S: State, as_of: int, *, edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
                      maturity: int = 180, history: int = 365,
                      known_seq: int | None = None) -> dict:
     """Expected credit loss by aging bucket from the ledger's history, model-free.
 
-    History: invoices due in [as_of - maturity - history, as_of - maturity] (old enough for
-    their outcome to be known). For each bucket, the amount still open when an invoice
-    entered it (the current bucket at issue, the others on the day after the previous edge
-    past due) and the part of that never paid (written off, or still open at as_of). Loss
-    rate = never paid / entered, per currency; ECL = rate x today's bucket, rounded half up.
+    History: installments (an invoice without installments is one) due in
+    [as_of - maturity - history, as_of - maturity] (old enough for their outcome to be
+    known). For each bucket, the open part of an installment when it entered it (the
+    current bucket at its invoice's issue, the others on the day after the previous edge
+    past its own due day) and the part of that never paid (written off, sold at a loss
+    (face - price), or still open at as_of: the invoice's latest installments carry it).
+    Loss rate = never paid / entered, per currency; ECL = rate x today's bucket (aging per
+    installment), rounded half up.
     """
     edges = views.check_edges(tuple(edges))
     if not (edges[-1] < maturity <= 36500 and 0 <= history <= 36500):
@@ -689,40 +807,44 @@ def provision_matrix(S: State, as_of: int, *, edges: tuple[int, ...] = views.DEF
     inv = S.invoices
     ni = inv.n
     j = S.journal
+    sale_loss = _sale_losses(S, as_of, ks)
     m = (j.view("seq") <= ks) & (j.view("kind") == J_INVOICE) & (j.view("day") <= as_of)
     item, day, delta, etype = (j.view(k)[m] for k in ("item", "day", "delta", "etype"))
     issued = np.zeros(ni, dtype=bool)
     issued[item[etype == _ISSUED]] = True
     voided = np.zeros(ni, dtype=bool)
     voided[item[etype == _VOIDED]] = True
-    due = inv.view("due_day").astype(np.int64)
-    cohort = issued & ~voided & (due <= as_of - maturity) & (due >= as_of - maturity - history)
     open_end = _sum_int(item, delta, ni)
     wo = etype == _WRITTEN_OFF
     written = -_sum_int(item[wo], delta[wo], ni)
-    never_paid = written + np.maximum(open_end, 0)
+    # Never paid by the customer: written off, sold at a loss (face - price), still open.
+    never_paid = written + sale_loss + np.maximum(open_end, 0)
+    # History per installment (an invoice without installments is one): installments of
+    # issued, unvoided invoices due in the window. Each enters a bucket on its own due day.
+    rows = _all_installments(S, np.flatnonzero(issued & ~voided))
+    hist = (rows.due_day <= as_of - maturity) & (rows.due_day >= as_of - maturity - history)
+    rows = rows.at(hist)
+    # What was never paid falls on the latest installments (money settles the earliest first).
+    np_row = rows.open_part(np.minimum(never_paid[rows.invoice], rows.total))
     ncur = max(len(S.currencies), 1)
-    cur = S.customers.view("currency").astype(np.int64)[inv.view("customer")]
+    cur = S.customers.view("currency").astype(np.int64)[inv.view("customer")][rows.invoice]
     nb = len(edges) + 2
     entered = np.zeros((ncur, nb), dtype=object)
     lost = np.zeros((ncur, nb), dtype=object)
-    ci = np.flatnonzero(cohort)
-    in_cohort = cohort[item]
-    it, dy, dl = item[in_cohort], day[in_cohort], delta[in_cohort]
-    # Day an invoice enters bucket b: its issue day (current), else due + previous edge + 1.
+    open_at = _open_at_day(item, day, delta)
+    # Day an installment enters bucket b: its invoice's issue day (current), else its due
+    # day + previous edge + 1.
     starts = (0, 1) + tuple(e + 1 for e in edges)
-    issue = inv.view("issue_day").astype(np.int64)
+    issue = inv.view("issue_day").astype(np.int64)[rows.invoice]
     for b in range(nb):  # one vectorised pass per bucket
-        t = issue if b == 0 else due + starts[b]
-        mask = dy <= t[it]
-        at_entry = np.maximum(_sum_int(it[mask], dl[mask], ni)[ci], 0)
-        np_b = np.minimum(never_paid[ci], at_entry)
-        e_c = _sum_int(cur[ci], at_entry, ncur)
-        l_c = _sum_int(cur[ci], np_b, ncur)
-        entered[:, b] = [int(v) for v in e_c]
-        lost[:, b] = [int(v) for v in l_c]
+        t = issue if b == 0 else rows.due_day + starts[b]
+        at_entry = rows.open_part(open_at(rows.invoice, t))
+        np_b = np.minimum(np_row, at_entry)
+        entered[:, b] = [int(v) for v in _sum_int(cur, at_entry, ncur)]
+        lost[:, b] = [int(v) for v in _sum_int(cur, np_b, ncur)]
+    rows_inv = rows.invoice
     ag = views.aging(S, None, as_of, ks, edges)
-    rows = []
+    out = []
     for r in ag["rows"]:
         c = S.currencies.index(r["currency"])
         ecl, rates = [], []
@@ -731,11 +853,12 @@ def provision_matrix(S: State, as_of: int, *, edges: tuple[int, ...] = views.DEF
             rates.append(float(Fraction(lo, e)) if e else None)
             a = max(int(amount), 0)
             ecl.append((2 * a * lo + e) // (2 * e) if e else 0)  # half up, exact integers
-        rows.append({"currency": r["currency"],
+        out.append({"currency": r["currency"],
                      "entered_minor": [int(v) for v in entered[c]],
                      "never_paid_minor": [int(v) for v in lost[c]],
                      "loss_rate": rates, "open_minor": [int(v) for v in r["buckets_minor"]],
                      "ecl_minor": ecl, "total_open_minor": int(sum(r["buckets_minor"])),
                      "total_ecl_minor": int(sum(ecl))})
     return {"as_of": as_of, "bucket_labels": ag["bucket_labels"], "maturity_days": maturity,
-            "history_days": history, "cohort_invoices": int(len(ci)), "rows": rows}
+            "history_days": history, "cohort_invoices": int(len(np.unique(rows_inv))),
+            "cohort_installments": int(len(rows_inv)), "rows": out}
