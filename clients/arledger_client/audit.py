@@ -5,7 +5,9 @@ signature verifies with a public key *you* hold (fetched once and stored outside
 arledger, e.g. `arledger audit public-key > ledger.pub.pem`). An inclusion proof counts
 only when every hash on its path, recomputed here from the entry's canonical record,
 leads to the signed Merkle root. A consistency proof counts only when it rebuilds both
-signed roots. Any failure raises `VerificationFailed` naming the position or segment.
+signed roots. Any failure raises `VerificationFailed` naming the position or segment,
+malformed input included (never a bare TypeError, ValueError or RecursionError). Give
+`log=` (the signed `log` field, e.g. "arledger-log-p0") to refuse digests of another log.
 
     from arledger_client.audit import AuditClient
     pem = open("ledger.pub.pem").read()
@@ -24,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Self
 
@@ -38,6 +41,12 @@ DIGEST_FIELDS = ("log", "position", "segment", "head_hash", "merkle_root", "sign
                  "key_id")
 CSV_COLUMNS = ("position", "segment", "recorded_at_us", "type", "effective_date",
                "request_id", "actor", "reason", "customer_id", "fields")
+# The log tree's leaf for a segment starts with its first position (u64) and entry count
+# (u32), big endian, then its chain hash and its entries' root (docs/audit.md).
+_SEGMENT_LEAF_HEAD = struct.Struct(">QI")
+_INT_MAX = (1 << 63) - 1     # the wire's int64
+_COUNT_MAX = (1 << 32) - 1   # entries in one segment (u32 in the leaf)
+PROVE_BATCH = 100_000        # positions per GetInclusionProof request (the server's limit)
 
 
 class VerificationFailed(Exception):
@@ -70,14 +79,26 @@ def canonical_bytes(record: Mapping[str, Any]) -> bytes:
                       ensure_ascii=False).encode("utf-8")
 
 
+def _is_count(v: Any, top: int = _INT_MAX) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= top
+
+
+def segment_leaf(first_position: int, count: int, segment_hash: bytes,
+                 entries_root: bytes) -> bytes:
+    """The log tree's leaf of a segment: binds the positions it holds, its chain hash and
+    its entries' root."""
+    return leaf_hash(_SEGMENT_LEAF_HEAD.pack(first_position, count) + segment_hash
+                     + entries_root)
+
+
 def root_from_path(index: int, size: int, leaf: bytes, path: Sequence[bytes]) -> bytes:
     """The root an RFC 6962 inclusion path leads to (RFC 9162 section 2.1.3.2).
 
     Raises VerificationFailed when the path cannot belong to a tree of `size` leaves
     (wrong length, index out of range, a hash that is not 32 bytes).
     """
-    if not 0 <= index < size:
-        raise VerificationFailed(f"leaf index {index} is outside a tree of {size}")
+    if not _is_count(index) or not _is_count(size) or not index < size:
+        raise VerificationFailed(f"leaf index {index!r} is outside a tree of {size!r}")
     fn, sn, r = index, size - 1, leaf
     for p in path:
         if not isinstance(p, (bytes, bytearray)) or len(p) != 32:
@@ -103,8 +124,11 @@ def verify_consistency(m: int, n: int, old_root: bytes, new_root: bytes,
                        proof: Sequence[bytes]) -> None:
     """Check an RFC 6962 consistency proof: the tree of m leaves is a prefix of the tree of
     n leaves (RFC 9162 section 2.1.4.2). Raises VerificationFailed."""
-    if not 0 <= m <= n:
-        raise VerificationFailed(f"sizes {m} and {n} are not in order")
+    if not _is_count(m) or not _is_count(n) or not m <= n:
+        raise VerificationFailed(f"sizes {m!r} and {n!r} are not in order")
+    if not isinstance(old_root, (bytes, bytearray)) or not isinstance(new_root,
+                                                                    (bytes, bytearray)):
+        raise VerificationFailed("a root is not a hash")
     if any(not isinstance(p, (bytes, bytearray)) or len(p) != 32 for p in proof):
         raise VerificationFailed("a proof element is not a 32-byte hash")
     if m == n:
@@ -152,11 +176,16 @@ def verify_consistency(m: int, n: int, old_root: bytes, new_root: bytes,
 # ---- digests ---------------------------------------------------------------------------------
 
 def load_public_key(pem: str | bytes):  # type: ignore[no-untyped-def]
+    """An Ed25519 public key from PEM; VerificationFailed for anything else."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    k = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
+    try:
+        k = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as e:
+        raise VerificationFailed(f"not a PEM public key: {e}") from None
     if not isinstance(k, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
+        raise VerificationFailed("not an Ed25519 public key")
     return k
 
 
@@ -173,20 +202,30 @@ def digest_dict(d: Any) -> dict:
     return {k: getattr(d, k) for k in DIGEST_FIELDS + ("signature",)}
 
 
-def verify_digest(d: Any, public_key) -> dict:  # type: ignore[no-untyped-def]
-    """Check a signed digest with a public key you hold; returns it as a dict."""
+def verify_digest(d: Any, public_key,  # type: ignore[no-untyped-def]
+                  log: str | None = None) -> dict:
+    """Check a signed digest with a public key you hold; returns it as a dict. With `log`,
+    the digest must also be of that log (its signed `log` field)."""
     from cryptography.exceptions import InvalidSignature
     try:
         d = digest_dict(d)
         for k in ("position", "segment", "signed_at_us"):
-            if not isinstance(d[k], int) or isinstance(d[k], bool) or d[k] < 0:
+            if not _is_count(d[k]):
                 raise VerificationFailed(f"digest field {k} is not a count")
+        for k in ("log", "head_hash", "merkle_root", "key_id", "signature"):
+            if not isinstance(d[k], str):
+                raise VerificationFailed(f"digest field {k} is not a string")
         msg = DIGEST_DOMAIN + canonical_bytes({k: d[k] for k in DIGEST_FIELDS})
         sig = bytes.fromhex(d["signature"])
         root = bytes.fromhex(d["merkle_root"])
-        bytes.fromhex(d["head_hash"])
+        head = bytes.fromhex(d["head_hash"])
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise VerificationFailed(f"not a signed digest: {e}") from None
+    if len(head) != 32:
+        raise VerificationFailed("the head hash is not a 32-byte hash", segment=d["segment"])
+    if log is not None and d["log"] != log:
+        raise VerificationFailed(f"the digest is of the log {d['log']!r}, not {log!r}",
+                                 segment=d["segment"])
     if d["key_id"] != key_id(public_key):
         raise VerificationFailed("the digest names another signing key", segment=d["segment"])
     try:
@@ -201,47 +240,160 @@ def verify_digest(d: Any, public_key) -> dict:  # type: ignore[no-untyped-def]
 
 # ---- inclusion proofs ------------------------------------------------------------------------
 
-def verify_inclusion(proof: Any, digest: Mapping[str, Any]) -> dict:
-    """Check one entry's proof against a digest already verified with `verify_digest`;
-    returns the entry's record (parsed from the proof and re-canonicalised here)."""
-    p = proof
-    position = int(p.position)
+_PROOF_INTS = ("position", "segment", "index_in_segment", "segment_entries", "segment_index",
+               "tree_segments")
+_PROOF_FIELDS = _PROOF_INTS + ("entry_json", "segment_hash", "entry_path", "segment_path")
+
+
+def _proof_fields(p: Any) -> dict:
+    """A proof's fields (an InclusionProof message, or a mapping / object with the same
+    names); VerificationFailed when one is missing or of the wrong type."""
     try:
-        record = json.loads(p.entry_json)
-        data = canonical_bytes(record)
-    except (ValueError, TypeError) as e:
-        raise VerificationFailed(f"entry {position}: not a JSON record: {e}",
+        f = {k: (p[k] if isinstance(p, Mapping) else getattr(p, k)) for k in _PROOF_FIELDS}
+    except (KeyError, AttributeError, TypeError) as e:
+        raise VerificationFailed(f"not an inclusion proof: missing {e}") from None
+    position = f["position"] if _is_count(f["position"]) else 0
+    for k in _PROOF_INTS:
+        if not _is_count(f[k]):
+            raise VerificationFailed(f"entry {position}: proof field {k} is not a count",
+                                     position=position)
+    for k in ("entry_json", "segment_hash"):
+        if not isinstance(f[k], str):
+            raise VerificationFailed(f"entry {position}: proof field {k} is not a string",
+                                     position=position)
+    try:
+        f["entry_path"], f["segment_path"] = list(f["entry_path"]), list(f["segment_path"])
+    except TypeError:
+        raise VerificationFailed(f"entry {position}: a path is not a list",
                                  position=position) from None
-    if not isinstance(record, dict) or record.get("position") != position \
-            or record.get("segment") != p.segment:
-        raise VerificationFailed(f"entry {position}: the record is not the entry asked for",
+    return f
+
+
+def _check_inclusion(proof: Any, digest: Mapping[str, Any],
+                     position: int | None = None) -> tuple[dict, dict]:
+    """verify_inclusion, also returning what the proof says of its segment (segment,
+    first_position, count, hash) for the checks across a batch."""
+    p = _proof_fields(proof)
+    pos = p["position"]
+
+    def fail(msg: str) -> VerificationFailed:
+        return VerificationFailed(f"entry {pos}: {msg}", position=pos)
+
+    if position is not None and pos != position:
+        raise VerificationFailed(f"asked to prove position {position}, got a proof of {pos}",
                                  position=position)
-    if p.segment_index != p.segment - 1 or p.tree_segments != digest["segment"]:
-        raise VerificationFailed(f"entry {position}: the proof is for another tree than the "
-                                 "digest's", position=position)
-    if position > digest["position"]:
-        raise VerificationFailed(f"entry {position} is after the digest's position "
-                                 f"{digest['position']}", position=position)
     try:
-        seg_hash = bytes.fromhex(p.segment_hash)
+        record = json.loads(p["entry_json"])
+        data = canonical_bytes(record)
+    except (ValueError, TypeError, RecursionError) as e:
+        raise fail(f"not a JSON record: {str(e)[:80]}") from None
+    if not isinstance(record, dict) or not _is_count(record.get("position")) \
+            or not _is_count(record.get("segment")) \
+            or record["position"] != pos or record["segment"] != p["segment"]:
+        raise fail("the record is not the entry asked for")
+    if pos < 1 or p["segment"] < 1:
+        raise fail("positions and segments start at 1")
+    if p["segment_index"] != p["segment"] - 1 or p["tree_segments"] != digest["segment"]:
+        raise fail("the proof is for another tree than the digest's")
+    if pos > digest["position"]:
+        raise fail(f"it is after the digest's position {digest['position']}")
+    count, index = p["segment_entries"], p["index_in_segment"]
+    if not 1 <= count <= _COUNT_MAX or not index < count:
+        raise fail(f"index {index} is outside a segment of {count} entries")
+    first = pos - index  # the position the segment's leaf must say it starts at
+    if first < 1:
+        raise fail(f"index {index} in its segment puts the segment before position 1")
+    try:
+        seg_hash = bytes.fromhex(p["segment_hash"])
     except ValueError:
         seg_hash = b""
     if len(seg_hash) != 32:
-        raise VerificationFailed(f"entry {position}: bad segment hash", position=position)
+        raise fail("bad segment hash")
     try:
-        entries_root = root_from_path(p.index_in_segment, p.segment_entries, leaf_hash(data),
-                                      list(p.entry_path))
-        root = root_from_path(p.segment_index, p.tree_segments,
-                              leaf_hash(seg_hash + entries_root), list(p.segment_path))
+        entries_root = root_from_path(index, count, leaf_hash(data), p["entry_path"])
+        root = root_from_path(p["segment_index"], p["tree_segments"],
+                              segment_leaf(first, count, seg_hash, entries_root),
+                              p["segment_path"])
     except VerificationFailed as e:
-        raise VerificationFailed(f"entry {position}: {e}", position=position) from None
+        raise fail(str(e)) from None
     if root != bytes.fromhex(digest["merkle_root"]):
-        raise VerificationFailed(f"entry {position}: the path does not lead to the signed "
-                                 "Merkle root", position=position)
-    if p.segment == digest["segment"] and p.segment_hash != digest["head_hash"]:
-        raise VerificationFailed(f"entry {position}: its segment's hash is not the signed head",
-                                 position=position)
-    return record
+        raise fail("the path does not lead to the signed Merkle root")
+    if p["segment"] == digest["segment"]:
+        if p["segment_hash"] != digest["head_hash"]:
+            raise fail("its segment's hash is not the signed head")
+        if first + count - 1 != digest["position"]:
+            raise fail("its segment does not end at the signed head position")
+    return record, {"segment": p["segment"], "first": first, "count": count,
+                    "hash": p["segment_hash"]}
+
+
+def verify_inclusion(proof: Any, digest: Mapping[str, Any], position: int | None = None) -> dict:
+    """Check one entry's proof against a digest already verified with `verify_digest`;
+    returns the entry's record (parsed from the proof and re-canonicalised here).
+
+    The entry's leaf is bound to its index in its segment and the segment's leaf to its
+    first position and entry count, so the record's position is the one the signed tree
+    gives it. `position`, when given, is the position asked for.
+    """
+    return _check_inclusion(proof, digest, position)[0]
+
+
+def verify_proofs(proofs: Sequence[Any], digest: Mapping[str, Any], *,
+                  positions: Sequence[int] = (), customer_id: str = "",
+                  as_of: str = "") -> list[dict]:
+    """Check a GetInclusionProof answer: one proof per position asked, in the order asked,
+    then (with `customer_id`) the statement's lines: each of that customer, effective on or
+    before `as_of`, at distinct ascending positions. Proofs of one segment must agree on it,
+    and the segments' position ranges must follow each other without overlap. Returns the
+    records. An inclusion proof shows a line is in the log; it cannot show that no line of
+    the statement was left out."""
+    asked = list(positions)
+    if not all(_is_count(x) for x in asked):
+        raise VerificationFailed("positions must be counts")
+    proofs = list(proofs)
+    if len(proofs) < len(asked):
+        raise VerificationFailed("the server proved fewer positions than asked",
+                                 position=asked[len(proofs)])
+    if len(proofs) > len(asked) and not customer_id:
+        raise VerificationFailed("the server sent more proofs than positions asked")
+    records: list[dict] = []
+    segments: dict[int, dict] = {}
+    last = 0
+    for i, p in enumerate(proofs):
+        rec, seg = _check_inclusion(p, digest, asked[i] if i < len(asked) else None)
+        pos = rec["position"]
+        if i >= len(asked):  # a statement line
+            if rec.get("customer_id") != customer_id:
+                raise VerificationFailed(f"entry {pos}: a line of the statement of "
+                                         f"{customer_id!r} belongs to "
+                                         f"{rec.get('customer_id')!r}", position=pos)
+            if pos <= last:
+                raise VerificationFailed(f"entry {pos}: statement lines repeat or are out "
+                                         "of order", position=pos)
+            eff = rec.get("effective_date")
+            if as_of and (not isinstance(eff, str) or eff > as_of):
+                raise VerificationFailed(f"entry {pos}: effective {eff!r}, after the "
+                                         f"statement date {as_of}", position=pos)
+            last = pos
+        known = segments.setdefault(seg["segment"], seg)
+        if known != seg:
+            raise VerificationFailed(f"entry {pos}: proofs disagree on segment "
+                                     f"{seg['segment']}", position=pos, segment=seg["segment"])
+        records.append(rec)
+    # The segments proven must hold consecutive, non-overlapping position ranges.
+    prev = None
+    for n in sorted(segments):
+        seg = segments[n]
+        if n == 1 and seg["first"] != 1:
+            raise VerificationFailed("segment 1 does not start at position 1", segment=1)
+        if prev is not None:
+            end = prev["first"] + prev["count"]
+            if seg["first"] < end or (n == prev["segment"] + 1 and seg["first"] != end):
+                raise VerificationFailed(f"segment {n} starts at position {seg['first']}; "
+                                         f"segment {prev['segment']} ends at {end - 1}",
+                                         segment=n, position=seg["first"])
+        prev = seg
+    return records
 
 
 # ---- the client ------------------------------------------------------------------------------
@@ -249,18 +401,27 @@ def verify_inclusion(proof: Any, digest: Mapping[str, Any]) -> dict:
 class AuditClient:
     """AuditService calls, each answer verified locally against a public key you hold.
 
+    `log`, when given, is the log the digests must be of (their signed `log` field, e.g.
+    "arledger-log-p0"): partitions of one data directory share a signing key, so without it
+    a digest of another partition's log would verify too.
+
     The default timeout is long: the first audit call after a server starts builds the
     Merkle tree of the whole log (see docs/audit.md for the time per million entries).
     """
 
+    public_key = None
+    log: str | None = None
+
     def __init__(self, target: str = "", *, public_key_pem: str | bytes | None = None,
-                 channel: grpc.Channel | None = None, timeout_s: float = 300.0) -> None:
+                 channel: grpc.Channel | None = None, timeout_s: float = 300.0,
+                 log: str | None = None) -> None:
+        self.public_key = load_public_key(public_key_pem) if public_key_pem else None
+        self.log = log
         self._owns_channel = channel is None
         self._channel = channel if channel is not None else grpc.insecure_channel(
             target, options=[("grpc.max_receive_message_length", 64 << 20)])
         self._stub = agrpc.AuditServiceStub(self._channel)
         self.timeout_s = timeout_s
-        self.public_key = load_public_key(public_key_pem) if public_key_pem else None
 
     def close(self) -> None:
         if self._owns_channel:
@@ -290,46 +451,92 @@ class AuditClient:
 
     def signed_digest(self, segment: int = 0) -> dict:
         """The head's (or an earlier segment's) digest, signature verified."""
-        return verify_digest(self._rpc("GetSignedDigest",
-                                       apb.GetSignedDigestRequest(segment=segment)), self._key())
+        if not _is_count(segment):
+            raise VerificationFailed(f"segment {segment!r} is not a count")
+        d = verify_digest(self._rpc("GetSignedDigest", apb.GetSignedDigestRequest(
+            segment=segment)), self._key(), self.log)
+        if segment and d["segment"] != segment:
+            raise VerificationFailed(f"asked for the digest of segment {segment}, got one of "
+                                     f"segment {d['segment']}", segment=segment)
+        return d
 
     def prove(self, positions: Iterable[int] = (), digest: Mapping[str, Any] | None = None, *,
               customer_id: str = "", as_of: str = "") -> list[dict]:
         """Records of the entries at `positions` (or every line of a customer statement),
-        each proven under `digest` (default: a fresh head digest, verified)."""
-        req = apb.GetInclusionProofRequest(positions=list(positions), customer_id=customer_id,
+        each proven under `digest` (default: a fresh head digest, verified).
+
+        A statement's lines are each proven to be in the log, of that customer, at distinct
+        positions; that the server left none out is not something inclusion proofs show."""
+        key = self._key()
+        given = verify_digest(digest, key, self.log) if digest is not None else None
+        asked = list(positions)
+        if not all(_is_count(x) for x in asked):
+            raise VerificationFailed("positions must be counts")
+        req = apb.GetInclusionProofRequest(positions=asked, customer_id=customer_id,
                                            as_of=as_of,
-                                           segment=int(digest["segment"]) if digest else 0)
+                                           segment=given["segment"] if given else 0)
         resp = self._rpc("GetInclusionProof", req)
-        got = verify_digest(resp.digest, self._key())
-        if digest is not None and got["merkle_root"] != digest["merkle_root"]:
-            raise VerificationFailed("the proofs come under another root than the digest "
-                                     "given", segment=int(digest["segment"]))
-        asked = list(req.positions)
-        got_positions = [p.position for p in resp.proofs]
-        if len(got_positions) < len(asked):
-            raise VerificationFailed("the server proved fewer positions than asked",
-                                     position=asked[len(got_positions)])
-        for want, have in zip(asked, got_positions):
-            if want != have:
-                raise VerificationFailed(f"asked to prove position {want}, got a proof of "
-                                         f"{have}", position=want)
-        return [verify_inclusion(p, got) for p in resp.proofs]
+        got = verify_digest(resp.digest, key, given["log"] if given else self.log)
+        if given is not None and any(got[k] != given[k] for k in
+                                     ("log", "segment", "position", "head_hash",
+                                      "merkle_root")):
+            raise VerificationFailed("the proofs come under another digest than the one "
+                                     "given", segment=given["segment"])
+        return verify_proofs(resp.proofs, got, positions=asked, customer_id=customer_id,
+                             as_of=as_of)
+
+    def prove_records(self, records: Sequence[Mapping[str, Any]],
+                      digest: Mapping[str, Any]) -> int:
+        """Prove every record (of an export or a history) under the digest it came with:
+        each must be, byte for byte in canonical form, the entry the signed tree holds at
+        its position. Returns how many were proven."""
+        positions = []
+        for r in records:
+            if not isinstance(r, Mapping) or not _is_count(r.get("position")):
+                raise VerificationFailed("an exported line has no position")
+            positions.append(r["position"])
+        n = 0
+        for lo in range(0, len(positions), PROVE_BATCH):
+            chunk = positions[lo:lo + PROVE_BATCH]
+            proven = self.prove(chunk, digest)
+            for r, p in zip(records[lo:lo + PROVE_BATCH], proven):
+                try:
+                    same = canonical_bytes(r) == canonical_bytes(p)
+                except (TypeError, ValueError, RecursionError):
+                    same = False
+                if not same:
+                    raise VerificationFailed(f"entry {p['position']}: the exported line is "
+                                             "not the entry the signed tree holds",
+                                             position=p["position"])
+                n += 1
+        return n
 
     def verify_range(self, old: Mapping[str, Any], new: Mapping[str, Any] | None = None) -> dict:
         """Check that the log under `new` (default: the head) extends the log under `old`:
         both signatures, the server's recheck of the chain, and the consistency proof
         (recomputed here). Returns the newer digest."""
         key = self._key()
-        old = verify_digest(old, key)
+        old = verify_digest(old, key, self.log)
+        newv = verify_digest(new, key, old["log"]) if new is not None else None
         req = apb.VerifyRangeRequest()
-        if new is not None:
-            req.to.CopyFrom(apb.SignedDigest(**digest_dict(new)))
-        getattr(req, "from").CopyFrom(apb.SignedDigest(**digest_dict(old)))
+        if newv is not None:
+            req.to.CopyFrom(apb.SignedDigest(**newv))
+        getattr(req, "from").CopyFrom(apb.SignedDigest(**old))
         resp = self._rpc("VerifyRange", req)
-        to = verify_digest(resp.to, key)
-        if new is not None and to["merkle_root"] != verify_digest(new, key)["merkle_root"]:
-            raise VerificationFailed("the server checked another digest than the one given")
+        to = verify_digest(resp.to, key, old["log"])
+        if newv is not None and to != newv:
+            raise VerificationFailed("the server checked another digest than the one given",
+                                     segment=newv["segment"])
+        if to["segment"] < old["segment"] or to["position"] < old["position"] or (
+                newv is None and to["signed_at_us"] < old["signed_at_us"]):
+            raise VerificationFailed(f"the newer digest (segment {to['segment']}, position "
+                                     f"{to['position']}) is older than the one it should "
+                                     f"extend (segment {old['segment']}, position "
+                                     f"{old['position']})", segment=to["segment"])
+        if to["segment"] == old["segment"] and any(to[k] != old[k] for k in
+                                                   ("position", "head_hash", "merkle_root")):
+            raise VerificationFailed(f"two digests of segment {old['segment']} disagree",
+                                     segment=old["segment"])
         if not resp.ok:
             raise VerificationFailed(f"segment {resp.first_bad_segment}: {resp.problem}",
                                      segment=resp.first_bad_segment,
@@ -338,21 +545,40 @@ class AuditClient:
                            bytes.fromhex(to["merkle_root"]), list(resp.consistency_proof))
         return to
 
-    def _stream(self, name: str, request: Any) -> tuple[dict, Iterator[dict]]:
+    def _stream(self, name: str, request: Any,
+                unverified: bool = False) -> tuple[dict, Iterator[dict]]:
+        key = None if unverified and self.public_key is None else self._key()
         try:
             it = getattr(self._stub, name)(request, timeout=None)
             first = next(it)
         except grpc.RpcError as e:
             raise from_rpc_error(e) from None
+        except StopIteration:
+            raise VerificationFailed("the export does not start with its digest") from None
         if first.WhichOneof("item") != "digest":
             raise VerificationFailed("the export does not start with its digest")
-        d = verify_digest(first.digest, self._key()) if self.public_key else \
-            digest_dict(first.digest)
+        if key is not None:
+            d = verify_digest(first.digest, key, self.log)
+        else:
+            d = dict(digest_dict(first.digest), verified=False)
 
         def records() -> Iterator[dict]:
+            last = 0
             try:
                 for item in it:
-                    yield json.loads(item.entry_json)
+                    try:
+                        rec = json.loads(item.entry_json)
+                    except (ValueError, TypeError, RecursionError) as e:
+                        raise VerificationFailed(f"an exported line is not JSON: "
+                                                 f"{str(e)[:80]}", position=last) from None
+                    pos = rec.get("position") if isinstance(rec, dict) else None
+                    if not _is_count(pos) or pos <= last or pos > d["position"]:
+                        raise VerificationFailed(
+                            f"an exported line has position {pos!r}: lines come in log "
+                            f"order, once each, up to the digest's position {d['position']}",
+                            position=last)
+                    last = pos
+                    yield rec
             except grpc.RpcError as e:
                 raise from_rpc_error(e) from None
         return d, records()
@@ -360,20 +586,27 @@ class AuditClient:
     def export(self, *, customer_id: str = "", entry_types: Sequence[str] = (),
                effective_from: str = "", effective_to: str = "",
                recorded_from_us: int | None = None,
-               recorded_to_us: int | None = None) -> tuple[dict, Iterator[dict]]:
-        """(the digest the export was made under, its records in log order)."""
+               recorded_to_us: int | None = None,
+               unverified: bool = False) -> tuple[dict, Iterator[dict]]:
+        """(the digest the export was made under, verified, and its records in log order).
+
+        The lines are the server's until proven (`prove_records`). Without a public key this
+        raises, unless `unverified=True`: then the digest comes back as the server sent it,
+        marked `"verified": False`."""
         req = apb.ExportLogRequest(customer_id=customer_id, entry_types=list(entry_types),
                                    effective_from=effective_from, effective_to=effective_to)
         for name, us in (("recorded_from", recorded_from_us), ("recorded_to", recorded_to_us)):
             if us is not None:
                 getattr(req, name).FromMicroseconds(us)
-        return self._stream("ExportLog", req)
+        return self._stream("ExportLog", req, unverified)
 
-    def history(self, *, invoice_id: str = "", customer_id: str = "") -> tuple[dict,
-                                                                                Iterator[dict]]:
-        """Every entry that touched an invoice or a customer, in order, under a digest."""
+    def history(self, *, invoice_id: str = "", customer_id: str = "",
+                unverified: bool = False) -> tuple[dict, Iterator[dict]]:
+        """Every entry that touched an invoice or a customer, in order, under a digest
+        (verified as for `export`)."""
         return self._stream("GetHistory", apb.GetHistoryRequest(invoice_id=invoice_id,
-                                                                customer_id=customer_id))
+                                                                customer_id=customer_id),
+                            unverified)
 
 
 # ---- export files ------------------------------------------------------------------------------
@@ -410,5 +643,6 @@ def record_from_csv(row: Mapping[str, str]) -> dict:
 
 
 __all__ = ["AuditClient", "VerificationFailed", "verify_digest", "verify_inclusion",
-           "verify_consistency", "root_from_path", "canonical_bytes", "leaf_hash", "node_hash",
+           "verify_proofs", "segment_leaf", "verify_consistency", "root_from_path",
+           "canonical_bytes", "leaf_hash", "node_hash",
            "load_public_key", "key_id", "write_jsonl", "write_csv", "record_from_csv"]

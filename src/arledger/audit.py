@@ -13,9 +13,11 @@ The log is already a hash chain of segments (engine/segment.py). On top of it:
   this is also RFC 8785 JSON canonicalisation).
 - **Two-level Merkle tree (RFC 6962 hashing).** Leaf = SHA-256(0x00 || canonical bytes),
   node = SHA-256(0x01 || left || right). Each segment's entries form a tree (its *entries
-  root*); the log's tree has one leaf per segment, SHA-256(0x00 || segment hash (32 bytes) ||
-  entries root), so the Merkle root also commits to the hash chain. A proof for an entry is
-  its path in its segment's tree plus its segment's path in the log's tree: log2(n) hashes.
+  root*); the log's tree has one leaf per segment, SHA-256(0x00 || first position (u64, big
+  endian) || entry count (u32, big endian) || segment hash (32 bytes) || entries root), so the
+  Merkle root commits to the hash chain and to the positions each segment holds. A proof
+  for an entry is its path in its segment's tree plus its segment's path in the log's tree:
+  log2(n) hashes.
   Roots are computed lazily per segment, from the stored bytes, and cached (a writer also
   saves them beside its key, so a restart only rehashes the log): the writer's hot path is
   untouched and the stored segment format is unchanged.
@@ -64,9 +66,15 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(b"\x01" + left + right).digest()
 
 
-def segment_leaf(segment_hash_hex: str, entries_root: bytes) -> bytes:
-    """The log tree's leaf for one segment: binds its chain hash and its entries' root."""
-    return leaf_hash(bytes.fromhex(segment_hash_hex) + entries_root)
+_SEGMENT_LEAF_HEAD = struct.Struct(">QI")  # first position (u64), entry count (u32)
+
+
+def segment_leaf(first_position: int, count: int, segment_hash_hex: str,
+                 entries_root: bytes) -> bytes:
+    """The log tree's leaf for one segment: binds the positions it holds (its first position
+    and entry count), its chain hash and its entries' root."""
+    return leaf_hash(_SEGMENT_LEAF_HEAD.pack(first_position, count)
+                     + bytes.fromhex(segment_hash_hex) + entries_root)
 
 
 def tree_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
@@ -380,23 +388,37 @@ class SegmentNode:
 
     @property
     def leaf(self) -> bytes:
-        return segment_leaf(self.hash, self.entries_root)
+        return segment_leaf(self.first_position, self.count, self.hash, self.entries_root)
 
 
 # A saved node: seq, first position, entry count, segment hash, entries root.
 _NODE = struct.Struct("<QQI32s32s")
+# A node cache file starts with this magic (the format version: v2 = segment leaves bind
+# first position and count) and the name of the log it belongs to, as u16 length + UTF-8.
+# A file without it (an older format) or of another log is never trusted: rebuilt.
+_NODES_MAGIC = b"arledger-merkle-nodes-v2\n"
 
 
-def _load_nodes(path: Path) -> list[SegmentNode]:
-    """The consecutive, well-formed prefix of a node cache file ([] if none)."""
+def _nodes_header(log: str) -> bytes:
+    name = log.encode("utf-8")
+    return _NODES_MAGIC + struct.pack("<H", len(name)) + name
+
+
+def _load_nodes(path: Path, log: str = "") -> list[SegmentNode]:
+    """The consecutive, well-formed prefix of a node cache file of `log` ([] if none, or if
+    the file is of an older format or another log)."""
     try:
         data = path.read_bytes()
     except OSError:
         return []
+    head = _nodes_header(log)
+    if not data.startswith(head):
+        return []
+    body = memoryview(data)[len(head):]
     nodes: list[SegmentNode] = []
     pos = 1
-    for i in range(len(data) // _NODE.size):
-        seq, first, count, h, root = _NODE.unpack_from(data, i * _NODE.size)
+    for i in range(len(body) // _NODE.size):
+        seq, first, count, h, root = _NODE.unpack_from(body, i * _NODE.size)
         if seq != i + 1 or first != pos:
             break
         nodes.append(SegmentNode(seq, first, count, h.hex(), root))
@@ -404,9 +426,12 @@ def _load_nodes(path: Path) -> list[SegmentNode]:
     return nodes
 
 
-def node_cache_path(key_file: Path) -> Path:
-    """Where a writer keeps its Merkle nodes: beside its signing key."""
-    return key_file.with_name(key_file.stem + "-merkle-nodes.bin")
+def node_cache_path(key_file: Path, log: str = "") -> Path:
+    """Where a writer keeps the Merkle nodes of `log`: beside its signing key, one file per
+    log (partitions of one SQLite data directory share the key, never the nodes)."""
+    key_file = Path(key_file)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in log)
+    return key_file.with_name(f"{key_file.stem}-merkle-nodes-v2{'-' + safe if safe else ''}.bin")
 
 
 class MerkleLog:
@@ -428,7 +453,8 @@ class MerkleLog:
         # Nodes saved by an earlier run (one writer per log writes them): trusted only once
         # each one's segment hash matches the stored bytes again (_adopt_saved).
         self.cache_path = cache_path
-        self._saved = _load_nodes(cache_path) if cache_path else []
+        self.log = str(getattr(getattr(ledger, "store", None), "stream", "") or "")
+        self._saved = _load_nodes(cache_path, self.log) if cache_path else []
         self._stored_n = 0  # nodes the cache file holds (after adoption)
 
     def _adopt_saved(self, head_seq: int) -> None:
@@ -459,11 +485,16 @@ class MerkleLog:
             return
         recs = b"".join(_NODE.pack(nd.seq, nd.first_position, nd.count, bytes.fromhex(nd.hash),
                                    nd.entries_root) for nd in self.nodes[self._stored_n:])
+        head = _nodes_header(self.log)
         try:
-            with open(self.cache_path, "r+b" if self.cache_path.exists() else "wb") as f:
-                f.seek(self._stored_n * _NODE.size)
-                f.write(recs)
-                f.truncate()
+            if self._stored_n == 0:  # a new file (or one of an older format): rewritten whole
+                with open(self.cache_path, "wb") as f:
+                    f.write(head + recs)
+            else:
+                with open(self.cache_path, "r+b") as f:
+                    f.seek(len(head) + self._stored_n * _NODE.size)
+                    f.write(recs)
+                    f.truncate()
             self._stored_n = len(self.nodes)
         except OSError:  # a cache: the next start recomputes what it lacks
             pass
@@ -728,7 +759,8 @@ class AuditReport:
 def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (),
               public_key=None, *, merkle: bool = False,  # type: ignore[no-untyped-def]
               progress: Callable[[int], None] | None = None,
-              upto_segment: int = 0, start: tuple[int, int] | None = None) -> AuditReport:
+              upto_segment: int = 0, start: tuple[int, int] | None = None,
+              log: str | None = None) -> AuditReport:
     """Walk a stored log: the hash chain, and every saved digest against it.
 
     `segments` yields (seq, bytes) in order (a store's `read()`). Each digest must be
@@ -737,23 +769,32 @@ def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (
     match; never raises for a damaged log. `merkle` folds the log into a fresh state to
     render entries (replay speed); without it only bytes are hashed. `start` = (segment,
     its last position) begins the walk at that segment (anchored by a digest of it) instead
-    of the genesis; `segments` must then begin there.
+    of the genesis; `segments` must then begin there. `log`, when given, is the name every
+    digest must carry (its signed `log` field: a digest of another partition's log is a
+    finding). A digest that is not a well-formed digest is a finding too, never a crash.
     """
     if start is not None and merkle:
         raise ValueError("a Merkle check folds the whole log: it cannot start mid-log")
     rep = AuditReport()
     want: dict[int, list[dict]] = {}
     for d in digests:
+        if not isinstance(d, dict) or not all(
+                isinstance(d.get(k), int) and not isinstance(d.get(k), bool) and d[k] >= 0
+                for k in ("segment", "position")) \
+                or not all(isinstance(d.get(k), str) for k in ("log", "head_hash",
+                                                               "merkle_root")):
+            return rep.fail(0, 0, f"not a digest: {str(d)[:80]}")
         if public_key is not None:
             try:
                 check_digest(d, public_key)
             except LedgerError as e:
-                return rep.fail(int(d.get("segment", 0) or 0), int(d.get("position", 0) or 0),
-                                f"digest at segment {d.get('segment')}: {e.message}")
-        try:
-            want.setdefault(int(d["segment"]), []).append(d)
-        except (KeyError, TypeError, ValueError):
-            return rep.fail(0, 0, f"not a digest: {str(d)[:80]}")
+                return rep.fail(d["segment"], d["position"],
+                                f"digest at segment {d['segment']}: {e.message}")
+        if log is not None and d["log"] != log:
+            return rep.fail(d["segment"], d["position"],
+                            f"digest at segment {d['segment']} is of the log {d['log']!r}, "
+                            f"not {log!r}")
+        want.setdefault(d["segment"], []).append(d)
     last_wanted = max(want, default=0)
     S = State() if merkle else None
     was_enabled = gc.isenabled()
@@ -798,7 +839,7 @@ def _walk(rep: AuditReport, segments: Iterable[tuple[int, bytes]], want: dict[in
             if S is not None:
                 S.apply_segment(seg, h)
                 root = tree_root(tree_levels(line_leaves(entry_lines(S, seg))))
-                leaves.append(segment_leaf(h, root))
+                leaves.append(segment_leaf(seg.first_position, seg.count, h, root))
             for d in want.get(seq, ()):
                 rep.digests_checked += 1
                 problem = _digest_mismatch(d, seg, h, leaves if S is not None else None)

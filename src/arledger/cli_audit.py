@@ -2,7 +2,10 @@
 digests, replay compared with a live server, export and history (issue 7).
 
 Everything a server sends is verified here with a public key the auditor holds
-(`--public-key FILE`, a PEM saved once with `arledger audit public-key`).
+(`--public-key FILE`, a PEM saved once with `arledger audit public-key`); `--log NAME` also
+requires every digest to be of that log. Without a key, `digest` (not saved) and
+`export` / `history` still answer, with an UNVERIFIED warning and the saved digest marked
+`"verified": false`; `digest --save` refuses.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) 
     emit(obj, args.format, columns)
 
 
+NEED_KEY = ("arledger: --public-key FILE is needed to verify what the server sends (save it "
+            "once with `arledger audit public-key > FILE`)")
+UNVERIFIED = ("arledger: UNVERIFIED: no --public-key, so the digest is the server's word "
+              "(and so is every line); give --public-key FILE to check it")
+
+
 def _client(args: argparse.Namespace, need_key: bool = True):  # type: ignore[no-untyped-def]
     from arledger.cli_ops import _channel
     from arledger_client.audit import AuditClient
@@ -28,9 +37,9 @@ def _client(args: argparse.Namespace, need_key: bool = True):  # type: ignore[no
     if args.public_key:
         pem = Path(args.public_key).read_text()
     elif need_key:
-        raise SystemExit("arledger: --public-key FILE is needed to verify what the server "
-                         "sends (save it once with `arledger audit public-key > FILE`)")
-    return AuditClient(channel=_channel(args), public_key_pem=pem, timeout_s=args.timeout)
+        raise SystemExit(NEED_KEY)
+    return _verified_or_exit(AuditClient, channel=_channel(args), public_key_pem=pem,
+                             timeout_s=args.timeout, log=getattr(args, "log", "") or None)
 
 
 def _read_digests(path: str) -> list[dict]:
@@ -66,14 +75,17 @@ def _public_key(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
+    if args.save and not args.public_key:  # an auditor keeps only digests checked here
+        raise SystemExit(NEED_KEY)
     with _client(args, need_key=False) as c:
         if c.public_key is not None:
             d = _verified_or_exit(c.signed_digest, args.segment)
         else:
             from arledger.v1 import audit_pb2 as apb
             from arledger_client.audit import digest_dict
-            d = digest_dict(c._rpc("GetSignedDigest", apb.GetSignedDigestRequest(
-                segment=args.segment)))
+            d = dict(digest_dict(c._rpc("GetSignedDigest", apb.GetSignedDigestRequest(
+                segment=args.segment))), verified=False)
+            print(UNVERIFIED, file=sys.stderr)
     if args.save:
         with open(args.save, "a", encoding="utf-8") as f:
             f.write(json.dumps(d, sort_keys=True) + "\n")
@@ -92,24 +104,40 @@ def _proof_json(p: Any) -> dict:
 
 def _prove(args: argparse.Namespace) -> int:
     from arledger.v1 import audit_pb2 as apb
-    from arledger_client.audit import verify_digest, verify_inclusion
+    from arledger_client.audit import VerificationFailed, verify_digest, verify_proofs
     if not args.positions and not args.customer:
         raise SystemExit("arledger: give positions or --customer")
+    if args.segment < 0 or any(p < 1 for p in args.positions):
+        raise SystemExit("arledger: positions start at 1 and --segment is >= 0")
     with _client(args) as c:
         resp = c._rpc("GetInclusionProof", apb.GetInclusionProofRequest(
             positions=args.positions, customer_id=args.customer or "", as_of=args.as_of or "",
             segment=args.segment))
-        d = _verified_or_exit(verify_digest, resp.digest, c.public_key)
-        recs = [_verified_or_exit(verify_inclusion, p, d) for p in resp.proofs]
+        d = _verified_or_exit(verify_digest, resp.digest, c.public_key,
+                              getattr(c, "log", None))
+
+        def same_segment() -> None:
+            if args.segment and d["segment"] != args.segment:
+                raise VerificationFailed(f"asked for proofs under the digest of segment "
+                                         f"{args.segment}, got segment {d['segment']}",
+                                         segment=args.segment)
+        _verified_or_exit(same_segment)
+        # one proof per position asked, in order; then the statement's lines, each of the
+        # customer asked for, at distinct positions
+        recs = _verified_or_exit(verify_proofs, resp.proofs, d, positions=args.positions,
+                                 customer_id=args.customer or "", as_of=args.as_of or "")
     if args.out:
         Path(args.out).write_text(json.dumps({"digest": d, "proofs": [_proof_json(p) for p in
                                                                        resp.proofs]}, indent=1))
-    _emit(args, [{"position": r["position"], "type": r["type"],
-                  "effective_date": r["effective_date"], "request_id": r["request_id"],
+    _emit(args, [{"position": r["position"], "type": r.get("type"),
+                  "effective_date": r.get("effective_date"), "request_id": r.get("request_id"),
                   "verified": "yes", "path_hashes": len(p.entry_path) + len(p.segment_path)}
                  for r, p in zip(recs, resp.proofs)])
     print(f"{len(recs)} entries proven under the digest of segment {d['segment']} (position "
           f"{d['position']}, root {d['merkle_root'][:16]}...)", file=sys.stderr)
+    if args.customer:
+        print("(each statement line is proven to be in the log; inclusion proofs cannot show "
+              "that no line was left out)", file=sys.stderr)
     return 0
 
 
@@ -117,18 +145,28 @@ def _verify_proof(args: argparse.Namespace) -> int:
     """Check a saved proof file offline: no server involved."""
     from types import SimpleNamespace
 
-    from arledger_client.audit import load_public_key, verify_digest, verify_inclusion
+    from arledger_client.audit import (VerificationFailed, load_public_key, verify_digest,
+                                       verify_proofs)
     if not args.public_key:
         raise SystemExit("arledger: --public-key FILE is needed")
-    key = load_public_key(Path(args.public_key).read_text())
-    saved = json.loads(Path(args.file).read_text())
-    d = _verified_or_exit(verify_digest, saved["digest"], key)
-    rows = []
-    for p in saved["proofs"]:
-        ns = SimpleNamespace(**{**p, "entry_path": [bytes.fromhex(h) for h in p["entry_path"]],
-                                "segment_path": [bytes.fromhex(h) for h in p["segment_path"]]})
-        r = _verified_or_exit(verify_inclusion, ns, d)
-        rows.append({"position": r["position"], "type": r["type"], "verified": "yes"})
+    key = _verified_or_exit(load_public_key, Path(args.public_key).read_text())
+
+    def read() -> tuple[Any, list]:
+        try:
+            saved = json.loads(Path(args.file).read_text())
+            proofs = [SimpleNamespace(**{**p, "entry_path": [bytes.fromhex(h) for h in
+                                                             p["entry_path"]],
+                                         "segment_path": [bytes.fromhex(h) for h in
+                                                          p["segment_path"]]})
+                      for p in saved["proofs"]]
+            return saved["digest"], proofs
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
+            raise VerificationFailed(f"not a proof file: {str(e)[:80]}") from None
+    digest, proofs = _verified_or_exit(read)
+    d = _verified_or_exit(verify_digest, digest, key, getattr(args, "log", "") or None)
+    recs = _verified_or_exit(verify_proofs, proofs, d,
+                             positions=[getattr(p, "position", None) for p in proofs])
+    rows = [{"position": r["position"], "type": r.get("type"), "verified": "yes"} for r in recs]
     _emit(args, rows)
     return 0
 
@@ -170,7 +208,8 @@ def _verify(args: argparse.Namespace) -> int:
     store = _offline_store(args)
     try:
         bar = Progress(max(store.head_seq(), 1), "verify", "entries")
-        rep = A.check_log(store.read(), digests, key, merkle=args.merkle, progress=bar.update)
+        rep = A.check_log(store.read(), digests, key, merkle=args.merkle, progress=bar.update,
+                          log=store.stream)
         bar.close()
     finally:
         store.close()
@@ -248,23 +287,52 @@ def _write_records(args: argparse.Namespace, digest: dict,  # type: ignore[no-un
     return n
 
 
+def _unverified_or_proven(args: argparse.Namespace, c, d: dict,  # type: ignore[no-untyped-def]
+                          recs) -> Any:
+    """The records as they are (a warning without a key), or, with --prove, each proven
+    under the digest (then held in memory) before anything is written."""
+    if c.public_key is None:
+        if args.prove:
+            raise SystemExit(NEED_KEY)
+        print(UNVERIFIED, file=sys.stderr)
+        return recs
+    if not args.prove:
+        return recs
+    rows = _verified_or_exit(list, recs)
+    n = _verified_or_exit(c.prove_records, rows, d)
+    print(f"{n:,} lines proven under the digest of segment {d['segment']}", file=sys.stderr)
+    return rows
+
+
 def _export(args: argparse.Namespace) -> int:
+    from arledger_client.audit import VerificationFailed
     with _client(args, need_key=False) as c:
-        d, recs = c.export(customer_id=args.customer or "", entry_types=args.type or (),
-                           effective_from=args.effective_from or "",
-                           effective_to=args.effective_to or "",
-                           recorded_from_us=_parse_time_us(args.recorded_from),
-                           recorded_to_us=_parse_time_us(args.recorded_to))
-        _write_records(args, d, recs)
+        d, recs = _verified_or_exit(
+            c.export, customer_id=args.customer or "", entry_types=args.type or (),
+            effective_from=args.effective_from or "", effective_to=args.effective_to or "",
+            recorded_from_us=_parse_time_us(args.recorded_from),
+            recorded_to_us=_parse_time_us(args.recorded_to), unverified=True)
+        recs = _unverified_or_proven(args, c, d, recs)
+        try:
+            _write_records(args, d, recs)
+        except VerificationFailed as e:  # a malformed line, found while writing
+            if args.out:
+                Path(args.out).unlink(missing_ok=True)
+            _verified_or_exit(_raise, e)
     return 0
+
+
+def _raise(e: Exception) -> None:
+    raise e
 
 
 def _history(args: argparse.Namespace) -> int:
     if bool(args.invoice) == bool(args.customer):
         raise SystemExit("arledger: give --invoice or --customer")
     with _client(args, need_key=False) as c:
-        d, recs = c.history(invoice_id=args.invoice or "", customer_id=args.customer or "")
-        rows = list(recs)
+        d, recs = _verified_or_exit(c.history, invoice_id=args.invoice or "",
+                                    customer_id=args.customer or "", unverified=True)
+        rows = _verified_or_exit(list, _unverified_or_proven(args, c, d, recs))
     if args.format == "json":
         _emit(args, rows)
         return 0
@@ -352,6 +420,10 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
             p.add_argument("--public-key", default="",
                            help="PEM file of the ledger's public key, held by the auditor")
+        if server and name not in ("public-key", "replay"):
+            p.add_argument("--log", default="", help="refuse digests of any other log than "
+                           "this one (their signed `log` field, e.g. arledger-log-p0; "
+                           "partitions of one data directory share a key)")
         p.set_defaults(func=func)
         return p
 
@@ -372,6 +444,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             server=False)
     p.add_argument("file")
     p.add_argument("--public-key", default="", help="PEM file of the ledger's public key")
+    p.add_argument("--log", default="", help="the log the digest must be of")
     p = act("verify-range", "check that the log under a newer digest (default: the head) "
             "extends the log under a saved one (consistency proof, checked here)", _verify_range)
     p.add_argument("--from", dest="from_file", required=True, help="saved digest file (the "
@@ -394,6 +467,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                "a customer, in order, with actor, reason, request id, clocks")):
         p = act(name, help_, func)
         p.add_argument("--customer")
+        p.add_argument("--prove", action="store_true",
+                       help="prove every line under the digest (inclusion proofs, checked "
+                            "here; needs --public-key) before writing any")
         if name == "history":
             p.add_argument("--invoice")
             continue

@@ -132,9 +132,18 @@ def test_export_and_history_from_the_command_line(served, tmp_path, capsys):
 
 def test_digest_checks_need_the_auditors_key(served, tmp_path, capsys):
     served.submit(scenario()[:2])
+    t = ["--target", served.target]
     digests = tmp_path / "d.jsonl"
-    assert run(capsys, "--target", served.target, "audit", "digest", "--save",
-               str(digests))[0] == 0
+    # an auditor never keeps a digest that was not checked: --save needs the key
+    rc, _, err = run(capsys, *t, "audit", "digest", "--save", str(digests))
+    assert rc != 0 and "--public-key" in err and not digests.exists()
+    # shown without a key, it says it is the server's word
+    rc, out, err = run(capsys, *t, "--format", "json", "audit", "digest")
+    assert rc == 0 and "UNVERIFIED" in err and json.loads(out)["verified"] is False
+    key = tmp_path / "pub.pem"
+    key.write_text(run(capsys, *t, "audit", "public-key")[1])
+    assert run(capsys, *t, "audit", "digest", "--save", str(digests), "--public-key",
+               str(key))[0] == 0
     rc, _, err = run(capsys, "audit", "verify", *store_args(served), "--digests", str(digests))
     assert rc != 0 and "--public-key" in err
     with pytest.raises(SystemExit):

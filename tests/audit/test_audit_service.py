@@ -83,7 +83,7 @@ def test_a_rechained_rewrite_of_the_stored_log_is_caught_after_a_restart(served,
     # Without them (the attacker deleted the cache too) the server signs the new history,
     # and the auditor's saved digest is what catches it.
     served.stop()
-    A.node_cache_path(key_file(served, tmp_path)).unlink()
+    A.node_cache_path(key_file(served, tmp_path), served.ledger.store.stream).unlink()
     served.start()
     with pytest.raises(C.VerificationFailed) as e:
         client(served, pem).verify_range(old)
@@ -105,7 +105,7 @@ def test_a_restart_takes_the_saved_merkle_nodes_without_rendering_the_log(served
         after = client(served, pem).signed_digest()
     assert after["merkle_root"] == before["merkle_root"]
     # a truncated cache file is only a shorter cache
-    cache = A.node_cache_path(key_file(served, tmp_path))
+    cache = A.node_cache_path(key_file(served, tmp_path), served.ledger.store.stream)
     served.stop()
     cache.write_bytes(cache.read_bytes()[:-10])
     served.start()

@@ -71,8 +71,10 @@ class AuditServicer(agrpc.AuditServiceServicer):
     def signer(self) -> A.Signer:
         with self._lock:
             if self._signer is None:
-                # Only the log's writer keeps the node cache (one author per file).
-                cache = None if self.ledger.follower else A.node_cache_path(self.key_file)
+                # Only the log's writer keeps the node cache (one author per file), one file
+                # per log: partitions of one data directory share the key, not the nodes.
+                cache = None if self.ledger.follower else A.node_cache_path(
+                    self.key_file, self.ledger.store.stream)
                 self._signer = A.Signer(self.ledger, A.load_or_create_key(self.key_file),
                                         self.clock, cache)
             return self._signer
@@ -122,7 +124,8 @@ class AuditServicer(agrpc.AuditServiceServicer):
         rep = A.check_log(self.ledger.store.read(after_seq=max(old["segment"] - 1, 0)),
                           [d for d in (old, new) if d["segment"]], merkle=False,
                           upto_segment=new["segment"],
-                          start=(old["segment"], old["position"]) if old["segment"] else None)
+                          start=(old["segment"], old["position"]) if old["segment"] else None,
+                          log=self.ledger.store.stream)
         resp = apb.VerifyRangeResponse(ok=rep.ok, first_bad_segment=rep.first_bad_segment,
                                        first_bad_position=rep.first_bad_position,
                                        problem=rep.problem,

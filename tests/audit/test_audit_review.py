@@ -1,0 +1,509 @@
+"""Regressions from the audit review (the reviewer's scripts, as tests): positions bound to
+the tree, statement and CLI proof checks, verified exports, digests of the segment and log
+asked for, typed errors on malformed input, and partitions sharing a data directory."""
+
+import argparse
+import hashlib
+import itertools
+import json
+import types
+from concurrent import futures
+
+import grpc
+import pytest
+from audit_helpers import scenario
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from test_audit_cli import run
+
+from arledger import audit as A
+from arledger import cli_audit, synthetic
+from arledger.engine import open_ledger
+from arledger.v1 import audit_pb2 as apb
+from arledger.v1 import audit_pb2_grpc as agrpc
+from arledger_client import audit as C
+
+KEY = Ed25519PrivateKey.generate()
+PUB = KEY.public_key()
+EC_PEM = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def sign(**fields) -> dict:  # type: ignore[no-untyped-def]
+    return A.sign_digest(KEY, {"log": "p0", "position": 3, "segment": 1,
+                               "head_hash": "00" * 32, "merkle_root": "11" * 32,
+                               "signed_at_us": 1, **fields})
+
+
+# ---- 1. a position is bound to where its entry sits in the tree ------------------------------
+
+def rec(pos: int, seg: int, amount: int) -> dict:
+    return {"actor": "", "customer_id": "ACME", "effective_date": "2026-01-05",
+            "fields": {"amount_minor": amount, "invoice_id": f"INV-{pos}"}, "position": pos,
+            "reason": "", "recorded_at_us": 1, "request_id": f"r{pos}", "segment": seg,
+            "type": "InvoiceIssued"}
+
+
+class Forged:
+    """A key-holding server's tree over `segs` (lists of records), each segment's leaf
+    built by `leaf(first, count, hash, entries_root)` with the ranges given."""
+
+    def __init__(self, segs, ranges, leaf) -> None:  # type: ignore[no-untyped-def]
+        self.segs = segs
+        self.hashes = [hashlib.sha256(f"seg{i}".encode()).hexdigest() for i in range(len(segs))]
+        self.entries = [A.tree_levels([C.leaf_hash(C.canonical_bytes(r)) for r in s])
+                        for s in segs]
+        self.ranges = ranges
+        self.top = A.tree_levels([leaf(f, n, h, A.tree_root(lv)) for (f, n), h, lv
+                                  in zip(ranges, self.hashes, self.entries)])
+        self.digest = C.verify_digest(A.sign_digest(KEY, {
+            "log": "p0", "position": ranges[-1][0] + ranges[-1][1] - 1, "segment": len(segs),
+            "head_hash": self.hashes[-1], "merkle_root": A.tree_root(self.top).hex(),
+            "signed_at_us": 1}), PUB)
+
+    def proof(self, si: int, ei: int, **over) -> apb.InclusionProof:  # type: ignore[no-untyped-def]
+        r = self.segs[si][ei]
+        p = dict(position=r["position"], entry_json=json.dumps(r), segment=si + 1,
+                 segment_hash=self.hashes[si], index_in_segment=ei,
+                 segment_entries=len(self.segs[si]),
+                 entry_path=A.inclusion_path(self.entries[si], ei), segment_index=si,
+                 tree_segments=len(self.segs), segment_path=A.inclusion_path(self.top, si))
+        p.update(over)
+        return apb.InclusionProof(**p)
+
+
+HONEST = [[rec(p, 1, 100) for p in range(1, 5)], [rec(p, 2, 100) for p in range(5, 9)]]
+
+
+def old_leaf(first, count, h, root):  # type: ignore[no-untyped-def]
+    return C.leaf_hash(bytes.fromhex(h) + root)  # the leaf before the review: no positions
+
+
+def test_a_second_record_claiming_an_old_position_is_refused():
+    """dup.py: segment 3 holds a second record claiming position 5."""
+    segs = HONEST + [[rec(5, 3, 999_999)]]
+    # the reviewer's tree (leaves without positions): the record no longer verifies
+    t = Forged(segs, [(1, 4), (5, 4), (9, 1)], old_leaf)
+    with pytest.raises(C.VerificationFailed) as e:
+        C.verify_inclusion(t.proof(2, 0), t.digest)
+    assert e.value.position == 5
+    # leaves that bind positions, segment 3 truthfully at 9: position 5 is not its entry
+    t = Forged(segs, [(1, 4), (5, 4), (9, 1)], A.segment_leaf)
+    assert C.verify_inclusion(t.proof(1, 0), t.digest)["fields"]["amount_minor"] == 100
+    with pytest.raises(C.VerificationFailed):
+        C.verify_inclusion(t.proof(2, 0), t.digest)
+    # ... nor when the proof lies about its index (it must place the entry at 9)
+    with pytest.raises(C.VerificationFailed):
+        C.verify_inclusion(t.proof(2, 0, index_in_segment=4, segment_entries=5), t.digest)
+    # a leaf that claims segment 3 starts at 5 overlaps segment 2: proven together, refused
+    t = Forged(segs, [(1, 4), (5, 4), (5, 1)], A.segment_leaf)
+    with pytest.raises(C.VerificationFailed) as e:
+        C.verify_proofs([t.proof(1, 0), t.proof(2, 0)], t.digest, positions=[5, 5])
+    assert e.value.segment == 3
+    # Alone, that proof verifies: a single inclusion proof cannot see the other segments'
+    # ranges (docs/audit.md, limits). But the signed head position is the head segment's
+    # last one (5), so the entries the old digest vouched for beyond it are unprovable.
+    assert t.digest["position"] == 5
+    assert C.verify_inclusion(t.proof(2, 0), t.digest)["fields"]["amount_minor"] == 999_999
+    with pytest.raises(C.VerificationFailed):
+        C.verify_inclusion(t.proof(1, 3), t.digest)
+    # a digest claiming more than the head segment holds is refused with any head proof
+    lying = C.verify_digest(A.sign_digest(KEY, {**{k: t.digest[k] for k in A.DIGEST_FIELDS
+                                                   if k != "key_id"}, "position": 9}), PUB)
+    with pytest.raises(C.VerificationFailed):
+        C.verify_inclusion(t.proof(2, 0), lying)
+
+
+def test_the_sdk_and_the_server_build_the_same_segment_leaf():
+    root, h = hashlib.sha256(b"r").digest(), "ab" * 32
+    assert C.segment_leaf(7, 3, bytes.fromhex(h), root) == A.segment_leaf(7, 3, h, root)
+    assert A.segment_leaf(7, 3, h, root) != A.segment_leaf(8, 3, h, root)
+    assert A.segment_leaf(7, 3, h, root) != A.segment_leaf(7, 2, h, root)
+    # big-endian u64 first position, u32 count, then the hash and the root
+    assert A.segment_leaf(7, 3, h, root) == hashlib.sha256(
+        b"\x00" + (7).to_bytes(8, "big") + (3).to_bytes(4, "big") + bytes.fromhex(h)
+        + root).digest()
+
+
+def test_an_entry_proven_at_another_index_or_segment_size_is_refused():
+    """misc.py: entry 3 of a 3-entry segment proven as index 1 of 2."""
+    recs = [{"position": p, "segment": 1, "x": p} for p in (1, 2, 3)]
+    t = Forged([recs], [(1, 3)], A.segment_leaf)
+    assert C.verify_inclusion(t.proof(0, 2), t.digest)["position"] == 3
+    for idx, size in ((1, 2), (1, 3), (2, 4), (0, 3)):
+        with pytest.raises(C.VerificationFailed):
+            C.verify_inclusion(t.proof(0, 2, index_in_segment=idx, segment_entries=size),
+                               t.digest)
+
+
+@pytest.mark.parametrize("position", [True, 3.0, "3", None])
+def test_a_record_whose_position_is_not_an_integer_is_refused(position):
+    recs = [{"position": p, "segment": 1} for p in (1, 2, 3)]
+    recs[2]["position"] = position
+    t = Forged([recs], [(1, 3)], A.segment_leaf)
+    with pytest.raises(C.VerificationFailed):
+        C.verify_inclusion(t.proof(0, 2, position=3), t.digest)
+    # nor a segment that is not an integer
+    recs[2].update(position=3, segment=True)
+    t = Forged([recs], [(1, 3)], A.segment_leaf)
+    with pytest.raises(C.VerificationFailed):
+        C.verify_inclusion(t.proof(0, 2), t.digest)
+
+
+def test_an_old_node_cache_is_rebuilt_never_trusted(served, tmp_path):
+    served.submit(scenario()[:4])
+    if served.location.kind != "sqlite":
+        pytest.skip("the SQLite key file is beside the log")
+    key_file = served.location.where / A.KEY_FILE_NAME
+    with C.AuditClient(served.target) as c:
+        pem = c.fetch_public_key_pem()
+    with C.AuditClient(served.target, public_key_pem=pem) as c:
+        good = c.signed_digest()
+    served.stop()
+    cache = A.node_cache_path(key_file, served.ledger.store.stream)
+    assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v2\n")
+    # a file of the old format (no header) with the right length but made-up nodes
+    cache.write_bytes(A._NODE.pack(1, 1, 300, b"\x01" * 32, b"\x02" * 32))
+    served.start()
+    with C.AuditClient(served.target, public_key_pem=pem) as c:
+        assert c.signed_digest()["merkle_root"] == good["merkle_root"]
+    assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v2\n")
+
+
+# ---- 2. statements and `audit prove` -------------------------------------------------------
+
+def test_statement_lines_of_another_customer_or_repeated_are_refused(served):
+    served.submit(scenario())
+    with C.AuditClient(served.target) as c:
+        pem = c.fetch_public_key_pem()
+    with C.AuditClient(served.target, public_key_pem=pem) as c:
+        lines = c.prove(customer_id="AUD")
+        resp = c._rpc("GetInclusionProof", apb.GetInclusionProofRequest(
+            customer_id="AUD"))
+        d = C.verify_digest(resp.digest, c.public_key)
+        assert C.verify_proofs(resp.proofs, d, customer_id="AUD") == lines
+        other = c._rpc("GetInclusionProof", apb.GetInclusionProofRequest(positions=[1, 2]))
+        assert {r["customer_id"] for r in c.prove([1, 2])} != {"AUD"}
+    # a line of another customer slipped into the statement
+    with pytest.raises(C.VerificationFailed) as e:
+        C.verify_proofs(list(resp.proofs) + [other.proofs[0]], d, customer_id="AUD")
+    assert e.value.position == 1
+    # a line given twice, or lines out of order
+    with pytest.raises(C.VerificationFailed):
+        C.verify_proofs(list(resp.proofs) + [resp.proofs[-1]], d, customer_id="AUD")
+    with pytest.raises(C.VerificationFailed):
+        C.verify_proofs(list(reversed(resp.proofs)), d, customer_id="AUD")
+    # a line after the statement date
+    last = json.loads(resp.proofs[-1].entry_json)["effective_date"]
+    with pytest.raises(C.VerificationFailed):
+        C.verify_proofs(resp.proofs, d, customer_id="AUD", as_of="2020-01-01")
+    assert C.verify_proofs(resp.proofs, d, customer_id="AUD", as_of=last) == lines
+    # positions asked: exactly one proof each, none extra
+    with pytest.raises(C.VerificationFailed):
+        C.verify_proofs(other.proofs, d, positions=[1])
+    with pytest.raises(C.VerificationFailed):
+        C.verify_proofs(other.proofs[:1], d, positions=[1, 2])
+
+
+class FakeClient:
+    """`arledger audit prove` in front of a server that answers with `resp` (cliprove.py)."""
+    public_key = PUB
+    log = None
+
+    def __init__(self, resp) -> None:  # type: ignore[no-untyped-def]
+        self.resp = resp
+
+    def _rpc(self, name, req):  # type: ignore[no-untyped-def]
+        return self.resp
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self
+
+    def __exit__(self, *a) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def cli_prove(monkeypatch, resp, **kw) -> int:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(cli_audit, "_client", lambda args, need_key=True: FakeClient(resp))
+    args = argparse.Namespace(**{**dict(positions=[2, 3], customer=None, as_of=None, segment=0,
+                                        out=None, format="json", log=""), **kw})
+    try:
+        return cli_audit._prove(args)
+    except SystemExit as e:
+        return e.code
+
+
+def test_cli_prove_refuses_an_answer_without_the_positions_asked(monkeypatch, capsys):
+    empty = apb.InclusionProofs(digest=apb.SignedDigest(**sign()))
+    assert cli_prove(monkeypatch, empty) == 1
+    assert "NOT VERIFIED (position 2" in capsys.readouterr().err
+    # proofs of the right positions, but under the digest of another segment than asked
+    recs = [{"position": p, "segment": 1} for p in (1, 2, 3)]
+    t = Forged([recs], [(1, 3)], A.segment_leaf)
+    resp = apb.InclusionProofs(digest=apb.SignedDigest(**A.sign_digest(
+        KEY, {k: t.digest[k] for k in A.DIGEST_FIELDS if k != "key_id"})),
+        proofs=[t.proof(0, 1), t.proof(0, 2)])
+    assert cli_prove(monkeypatch, resp) == 0
+    assert cli_prove(monkeypatch, resp, segment=2) == 1
+    assert "segment 2" in capsys.readouterr().err
+    assert cli_prove(monkeypatch, resp, positions=[3, 2]) == 1
+    # a statement answer under a customer it is not of
+    assert cli_prove(monkeypatch, resp, positions=[], customer="ACME") == 1
+
+
+# ---- 3. exports and histories ----------------------------------------------------------------
+
+class ExportLiar(agrpc.AuditServiceServicer):
+    """Forwards to the real server; alters the exported lines with `alter`."""
+
+    def __init__(self, target: str, alter) -> None:  # type: ignore[no-untyped-def]
+        self.real = agrpc.AuditServiceStub(grpc.insecure_channel(target))
+        self.alter = alter
+
+    def ExportLog(self, request, context):  # type: ignore[no-untyped-def]
+        yield from self.alter(list(self.real.ExportLog(request)))
+
+    def GetHistory(self, request, context):  # type: ignore[no-untyped-def]
+        yield from self.alter(list(self.real.GetHistory(request)))
+
+    def GetInclusionProof(self, request, context):  # type: ignore[no-untyped-def]
+        return self.real.GetInclusionProof(request)
+
+    def GetSignedDigest(self, request, context):  # type: ignore[no-untyped-def]
+        return self.real.GetSignedDigest(request)
+
+    def GetPublicKey(self, request, context):  # type: ignore[no-untyped-def]
+        return self.real.GetPublicKey(request)
+
+
+def _changed_amount(items):  # type: ignore[no-untyped-def]
+    for it in items:
+        if it.WhichOneof("item") == "entry_json" and '"amount_minor":' in it.entry_json:
+            it.entry_json = it.entry_json.replace('"amount_minor":', '"amount_minor":1', 1)
+            break
+    return items
+
+
+def _repeated(items):  # type: ignore[no-untyped-def]
+    return items[:3] + items[2:]
+
+
+@pytest.fixture
+def liar(served):  # type: ignore[no-untyped-def]
+    servers = []
+
+    def start(alter) -> str:  # type: ignore[no-untyped-def]
+        s = grpc.server(futures.ThreadPoolExecutor(2))
+        agrpc.add_AuditServiceServicer_to_server(ExportLiar(served.target, alter), s)
+        port = s.add_insecure_port("127.0.0.1:0")
+        s.start()
+        servers.append(s)
+        return f"127.0.0.1:{port}"
+    yield start
+    for s in servers:
+        s.stop(0)
+
+
+def test_exported_lines_are_proven_and_an_altered_line_is_named(served, liar):
+    served.submit(scenario())
+    with C.AuditClient(served.target) as c:
+        pem = c.fetch_public_key_pem()
+    with C.AuditClient(served.target, public_key_pem=pem) as c:
+        d, recs = c.export(customer_id="AUD")
+        recs = list(recs)
+        assert c.prove_records(recs, d) == len(recs)
+        d, hist = c.history(invoice_id="AUD-1")
+        assert c.prove_records(list(hist), d) > 0
+    with C.AuditClient(liar(_changed_amount), public_key_pem=pem) as c:
+        d, lines = c.export(customer_id="AUD")
+        lines = list(lines)
+        with pytest.raises(C.VerificationFailed) as e:
+            c.prove_records(lines, d)
+        assert e.value.position == next(r["position"] for r, g in zip(lines, recs) if r != g)
+    with C.AuditClient(liar(_repeated), public_key_pem=pem) as c:
+        d, lines = c.history(customer_id="AUD")
+        with pytest.raises(C.VerificationFailed):
+            list(lines)
+    # the SDK never hands back an unverified digest unless told to
+    with C.AuditClient(served.target) as c:
+        with pytest.raises(C.VerificationFailed):
+            c.export()
+        d, _ = c.export(unverified=True)
+        assert d["verified"] is False
+
+
+def test_cli_export_warns_without_a_key_and_proves_every_line_with_prove(served, liar,
+                                                                          tmp_path, capsys):
+    served.submit(scenario())
+    t = ["--target", served.target]
+    key = tmp_path / "pub.pem"
+    key.write_text(run(capsys, *t, "audit", "public-key")[1])
+    out = tmp_path / "c.jsonl"
+    rc, _, err = run(capsys, *t, "audit", "export", "--customer", "AUD", "--out", str(out))
+    assert rc == 0 and "UNVERIFIED" in err
+    assert json.loads((tmp_path / "c.jsonl.digest.json").read_text())["verified"] is False
+    rc, _, err = run(capsys, *t, "audit", "export", "--customer", "AUD", "--prove", "--out",
+                     str(out))
+    assert rc != 0 and "--public-key" in err
+    rc, _, err = run(capsys, *t, "audit", "export", "--customer", "AUD", "--prove",
+                     "--public-key", str(key), "--out", str(out))
+    n = len(out.read_text().splitlines())
+    assert rc == 0 and n > 0 and f"{n:,} lines proven" in err
+    assert "verified" not in json.loads((tmp_path / "c.jsonl.digest.json").read_text())
+    rc, out_text, err = run(capsys, *t, "--format", "json", "audit", "history", "--invoice",
+                            "AUD-1", "--prove", "--public-key", str(key))
+    assert rc == 0 and json.loads(out_text) and "lines proven" in err
+    bad = ["--target", liar(_changed_amount)]
+    out.unlink()
+    rc, _, err = run(capsys, *bad, "audit", "export", "--customer", "AUD", "--prove",
+                     "--public-key", str(key), "--out", str(out))
+    assert rc == 1 and "NOT VERIFIED" in err and not out.exists()
+    rc, _, err = run(capsys, *bad, "audit", "history", "--customer", "AUD", "--prove",
+                     "--public-key", str(key))
+    assert rc == 1 and "NOT VERIFIED" in err
+
+
+# ---- 4. the digest asked for, and a newer one -------------------------------------------------
+
+class Canned(C.AuditClient):
+    def __init__(self, answers: dict, log=None) -> None:  # type: ignore[no-untyped-def]
+        self.public_key, self.log, self.answers = PUB, log, answers
+
+    def _rpc(self, name, req):  # type: ignore[no-untyped-def]
+        return self.answers[name]
+
+
+def test_a_digest_of_another_segment_than_asked_is_refused():
+    """stale.py: signed_digest(5) answered with segment 3."""
+    d3 = apb.SignedDigest(**sign(segment=3, position=30))
+    with pytest.raises(C.VerificationFailed) as e:
+        Canned({"GetSignedDigest": d3}).signed_digest(5)
+    assert e.value.segment == 5
+    assert Canned({"GetSignedDigest": d3}).signed_digest(3)["segment"] == 3
+    assert Canned({"GetSignedDigest": d3}).signed_digest()["segment"] == 3
+
+
+def test_verify_range_refuses_a_head_older_than_the_saved_digest():
+    old = sign(segment=7, position=70, signed_at_us=700, merkle_root="07" * 32)
+    for stale in (sign(segment=3, position=30, signed_at_us=900),      # an older segment
+                  sign(segment=7, position=70, signed_at_us=600, merkle_root="07" * 32),
+                  sign(segment=7, position=70, signed_at_us=900, merkle_root="08" * 32),
+                  sign(segment=8, position=69, signed_at_us=900)):     # fewer entries
+        resp = apb.VerifyRangeResponse(ok=True, to=apb.SignedDigest(**stale))
+        with pytest.raises(C.VerificationFailed):
+            Canned({"VerifyRange": resp}).verify_range(old)
+    same = apb.VerifyRangeResponse(ok=True, to=apb.SignedDigest(**old))
+    assert Canned({"VerifyRange": same}).verify_range(old)["segment"] == 7
+    # a `new` digest given: the server must have checked exactly that one
+    new = sign(segment=9, position=90, signed_at_us=900)
+    other = apb.VerifyRangeResponse(ok=True, to=apb.SignedDigest(**dict(new, position=91)))
+    with pytest.raises(C.VerificationFailed):
+        Canned({"VerifyRange": other}).verify_range(old, new)
+
+
+# ---- 5. malformed input raises the SDK's typed error ----------------------------------------
+
+def _proof(**kw):  # type: ignore[no-untyped-def]
+    return types.SimpleNamespace(**{**dict(
+        position=1, entry_json=json.dumps({"position": 1, "segment": 1}), segment=1,
+        segment_hash="aa" * 32, index_in_segment=0, segment_entries=1, entry_path=[],
+        segment_index=0, tree_segments=1, segment_path=[]), **kw})
+
+
+MALFORMED = {
+    "deep entry_json": lambda d: C.verify_inclusion(apb.InclusionProof(
+        position=1, entry_json="[" * 100_000 + "]" * 100_000, segment=1), d),
+    "index 0.5": lambda d: C.verify_inclusion(_proof(index_in_segment=0.5,
+                                                     segment_entries=2), d),
+    "missing fields": lambda d: C.verify_inclusion(types.SimpleNamespace(
+        position=1, entry_json='{"position":1,"segment":1}', segment=1), d),
+    "segment_hash null": lambda d: C.verify_inclusion(_proof(segment_hash=None), d),
+    "entry_json null": lambda d: C.verify_inclusion(_proof(entry_json=None), d),
+    "path not a list": lambda d: C.verify_inclusion(_proof(entry_path=5), d),
+    "proof as dict": lambda d: C.verify_inclusion({"position": 1}, d),
+    "position '1'": lambda d: C.verify_inclusion(_proof(position="1"), d),
+    "position True": lambda d: C.verify_inclusion(_proof(position=True), d),
+    "digest signature null": lambda d: C.verify_digest({**d, "signature": None}, PUB),
+    "digest log a list": lambda d: C.verify_digest({**d, "log": ["p0"]}, PUB),
+    "digest as list": lambda d: C.verify_digest([1, 2], PUB),
+    "range new with str position": lambda d: Canned({}).verify_range(d, {**d, "position": "3"}),
+    "range new with 2**64": lambda d: Canned({}).verify_range(d, {**d, "position": 2**64}),
+    "range old with 2**64, signed": lambda d: Canned({}).verify_range(
+        sign(position=2**64), None),
+    "range old not a mapping": lambda d: Canned({}).verify_range(None),
+    "public key garbage": lambda d: C.load_public_key("nope"),
+    "public key bytes garbage": lambda d: C.load_public_key(b"-----BEGIN PUBLIC KEY-----\n"),
+    "public key not ed25519": lambda d: C.load_public_key(EC_PEM),
+    "consistency sizes str": lambda d: C.verify_consistency("1", 2, b"", b"", []),
+    "path index str": lambda d: C.root_from_path("0", 2, b"x" * 32, []),
+    "statement zero proofs": lambda d: Canned({"GetInclusionProof": apb.InclusionProofs(
+        digest=apb.SignedDigest(**sign()))}).prove([1]),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_input_raises_verification_failed(case):
+    d = C.verify_digest(sign(), PUB)
+    with pytest.raises(C.VerificationFailed):
+        MALFORMED[case](d)
+
+
+@pytest.mark.parametrize("digests", [["x"], [{"segment": "abc"}], [None], [{"segment": True}],
+                                     [{"segment": 1, "position": 1}], [[1, 2]]])
+def test_check_log_reports_a_malformed_digest_instead_of_crashing(digests):
+    rep = A.check_log(iter([]), digests, PUB)
+    assert not rep.ok and "not a digest" in rep.problem
+
+
+# ---- 6. partitions sharing a data directory --------------------------------------------------
+
+def test_partitions_in_one_data_directory_keep_their_own_merkle_nodes(tmp_path):
+    """parts.py: 0/2, 1/2, 0/2 in one directory, one key."""
+    ticks = itertools.count(1_790_000_000_000_000, 1000)
+    cmds = list(synthetic.generate(synthetic.PortfolioSpec(customers=10, seed=1)))[:200]
+    key_file = tmp_path / A.KEY_FILE_NAME
+    seen = {}
+    for part in ("0/2", "1/2", "0/2"):
+        led = open_ledger(tmp_path, clock=lambda: next(ticks), partition=part)
+        try:
+            if led.state.head_seq == 0:
+                led.submit(cmds)
+            assert A.default_key_file(led.store) == key_file  # the key is shared
+            cache = A.node_cache_path(key_file, led.store.stream)
+            s = A.Signer(led, A.load_or_create_key(key_file), lambda: 1, cache)
+            d = s.digest()  # no LOG_CORRUPT from the other partition's nodes
+            assert d["log"] == led.store.stream and cache.exists()
+            seen.setdefault(part, []).append(d)
+        finally:
+            led.close()
+    assert seen["0/2"][0]["merkle_root"] == seen["0/2"][1]["merkle_root"]
+    assert seen["0/2"][0]["log"] != seen["1/2"][0]["log"]
+    # a verifier told which log it audits refuses the other partition's digest
+    d0, d1 = seen["0/2"][0], seen["1/2"][0]
+    pub = C.load_public_key(A.public_pem(A.load_or_create_key(key_file)))
+    assert C.verify_digest(d0, pub, d0["log"])["segment"] == d0["segment"]
+    with pytest.raises(C.VerificationFailed):
+        C.verify_digest(d1, pub, d0["log"])
+    led = open_ledger(tmp_path, clock=lambda: next(ticks), partition="0/2")
+    try:
+        assert A.check_log(led.store.read(), [d0], pub, log=led.store.stream).ok
+        rep = A.check_log(led.store.read(), [d1], pub, log=led.store.stream)
+        assert not rep.ok and "not 'arledger-log-" in rep.problem
+    finally:
+        led.close()
+
+
+def test_cli_refuses_a_digest_of_another_log_than_named(served, tmp_path, capsys):
+    served.submit(scenario()[:2])
+    t = ["--target", served.target]
+    key = tmp_path / "pub.pem"
+    key.write_text(run(capsys, *t, "audit", "public-key")[1])
+    k = ["--public-key", str(key)]
+    log = served.ledger.store.stream
+    rc, out, _ = run(capsys, *t, "--format", "json", "audit", "digest", "--log", log, *k)
+    assert rc == 0 and json.loads(out)["log"] == log
+    cust = served.ledger.state.customer_ids[0]
+    for argv in (["digest"], ["prove", "1"], ["export"], ["history", "--customer", cust]):
+        rc, _, err = run(capsys, *t, "audit", *argv, "--log", "arledger-log-other", *k)
+        assert rc == 1 and "not 'arledger-log-other'" in err, argv
