@@ -164,11 +164,24 @@ def test_an_old_node_cache_is_rebuilt_never_trusted(served, tmp_path):
     cache = A.node_cache_path(key_file, served.ledger.store.stream)
     assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v2\n")
     # a file of the old format (no header) with the right length but made-up nodes
+    nodes = A._load_nodes(cache, served.ledger.store.stream)
+    assert len(nodes) == good["segment"]
     cache.write_bytes(A._NODE.pack(1, 1, 300, b"\x01" * 32, b"\x02" * 32))
     served.start()
     with C.AuditClient(served.target, public_key_pem=pem) as c:
         assert c.signed_digest()["merkle_root"] == good["merkle_root"]
     assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v2\n")
+    # the nodes of this log (right hashes, wrong roots) under another log's header, or
+    # headerless as the old format was: never adopted
+    wrong = b"".join(A._NODE.pack(n.seq, n.first_position, n.count, bytes.fromhex(n.hash),
+                                  b"\x07" * 32) for n in nodes)
+    other = "x" * len(served.ledger.store.stream)
+    for content in (A._nodes_header(other) + wrong, wrong):
+        served.stop()
+        cache.write_bytes(content)
+        served.start()
+        with C.AuditClient(served.target, public_key_pem=pem) as c:
+            assert c.signed_digest()["merkle_root"] == good["merkle_root"]
 
 
 # ---- 2. statements and `audit prove` -------------------------------------------------------
@@ -185,9 +198,13 @@ def test_statement_lines_of_another_customer_or_repeated_are_refused(served):
         assert C.verify_proofs(resp.proofs, d, customer_id="AUD") == lines
         other = c._rpc("GetInclusionProof", apb.GetInclusionProofRequest(positions=[1, 2]))
         assert {r["customer_id"] for r in c.prove([1, 2])} != {"AUD"}
-    # a line of another customer slipped into the statement
+    # a line of another customer slipped into the statement (ascending, so only the customer
+    # check can tell), and another customer's statement given as AUD's
     with pytest.raises(C.VerificationFailed) as e:
-        C.verify_proofs(list(resp.proofs) + [other.proofs[0]], d, customer_id="AUD")
+        C.verify_proofs([other.proofs[1]] + list(resp.proofs), d, customer_id="AUD")
+    assert e.value.position == 2 and "belongs to" in str(e.value)
+    with pytest.raises(C.VerificationFailed) as e:
+        C.verify_proofs(other.proofs, d, customer_id="AUD")
     assert e.value.position == 1
     # a line given twice, or lines out of order
     with pytest.raises(C.VerificationFailed):
@@ -391,8 +408,10 @@ def test_verify_range_refuses_a_head_older_than_the_saved_digest():
                   sign(segment=7, position=70, signed_at_us=900, merkle_root="08" * 32),
                   sign(segment=8, position=69, signed_at_us=900)):     # fewer entries
         resp = apb.VerifyRangeResponse(ok=True, to=apb.SignedDigest(**stale))
-        with pytest.raises(C.VerificationFailed):
+        with pytest.raises(C.VerificationFailed) as e:
             Canned({"VerifyRange": resp}).verify_range(old)
+        assert "older than the one it should extend" in str(e.value) or (
+            "two digests of segment 7 disagree" in str(e.value))
     same = apb.VerifyRangeResponse(ok=True, to=apb.SignedDigest(**old))
     assert Canned({"VerifyRange": same}).verify_range(old)["segment"] == 7
     # a `new` digest given: the server must have checked exactly that one
@@ -474,6 +493,8 @@ def test_partitions_in_one_data_directory_keep_their_own_merkle_nodes(tmp_path):
             s = A.Signer(led, A.load_or_create_key(key_file), lambda: 1, cache)
             d = s.digest()  # no LOG_CORRUPT from the other partition's nodes
             assert d["log"] == led.store.stream and cache.exists()
+            assert cache != A.node_cache_path(key_file, "arledger-log-p1of2" if part == "0/2"
+                                              else "arledger-log-p0of2")
             seen.setdefault(part, []).append(d)
         finally:
             led.close()
