@@ -222,9 +222,8 @@ def collections_reference(S, as_of: int, ks: int, open_of) -> tuple[list, list, 
 
 def limit_reference(S, c: int, as_of: int, ks: int) -> int:  # type: ignore[no-untyped-def]
     """The limit in force as of as_of, as known at ks: of the changes effective by then and
-    recorded by then, the last decided (a change recorded later, even back-dated, replaces
-    an earlier decision: its old limit is the one it replaced), else the limit before the
-    first change."""
+    recorded by then, the one effective last (ties: recorded last; a back-dated change
+    counts from its effective date), else the limit before the first recorded change."""
     known_pos = last_known_position(S, ks)
     changes = [e for e in S.credit_events.get(c, []) if e[0] == "LIMIT"]
     if not changes:
@@ -232,7 +231,7 @@ def limit_reference(S, c: int, as_of: int, ks: int) -> int:  # type: ignore[no-u
     seen = [e for e in changes if e[1] <= as_of and e[2] <= known_pos]
     if not seen:
         return int(min(changes, key=lambda e: e[2])[5])
-    return int(max(seen, key=lambda e: e[2])[6])
+    return int(max(seen, key=lambda e: (e[1], e[2]))[6])
 
 
 def installments_reference(S, i: int, open_: int) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]

@@ -607,3 +607,20 @@ def test_promise_status_has_both_clocks_and_a_later_reversal_does_not_unkeep_it(
                        reversalReason="RETURNED_CHEQUE"))
     with ledger.reading() as S:
         assert C.promise_status(S, day("2026-03-10")).status.tolist() == [C.PROMISE_KEPT]
+
+
+def test_a_back_dated_limit_change_counts_from_its_effective_date(ledger):
+    from arledger.projections import reports as R
+    accept(ledger, cmd("openCustomer", "c", customerId="C", name="C", currency="EUR",
+                       paymentTermsNetDays=30, creditLimitMinor=1_000, openedDate="2026-01-01"),
+           cmd("changeCreditLimit", "l1", customerId="C", newLimitMinor=5_000,
+               effectiveDate="2026-03-01", **PERSON),
+           cmd("changeCreditLimit", "l2", customerId="C", newLimitMinor=3_000,
+               effectiveDate="2026-02-01", **PERSON))    # recorded later, dated earlier
+    with ledger.reading() as S:
+        ix = S.customer_ix["C"]
+        by_day = [(d, int(R.limits_as_of(S, day(d), S.head_seq)[ix]),
+                   C.account(S, ix, day(d), S.head_seq)["credit_limit_minor"])
+                  for d in ("2026-01-15", "2026-02-15", "2026-03-15")]
+    assert by_day == [("2026-01-15", 1_000, 1_000), ("2026-02-15", 3_000, 3_000),
+                      ("2026-03-15", 5_000, 5_000)]

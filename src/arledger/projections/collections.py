@@ -243,7 +243,8 @@ def account(S: State, ix: int, as_of: int, known_seq: int) -> dict:
 def _limit_as_of(S: State, ix: int, changes: list[dict]) -> int:
     """The limit in force as of the view: the last change shown, else the opening limit
     (the first change's old value, or today's limit when it never changed)."""
-    if changes:
-        return int(changes[-1]["new_limit_minor"])
+    if changes:  # effective last (ties: recorded last), as reports.limits_as_of decides
+        return int(max(enumerate(changes),
+                       key=lambda kc: (kc[1]["date"], kc[0]))[1]["new_limit_minor"])
     first = next((ev for ev in S.credit_events.get(ix, ()) if ev[0] == "LIMIT"), None)
     return int(first[5]) if first else int(S.customers.credit_limit[ix])

@@ -620,9 +620,9 @@ def monthly_periods(from_day: int, to_day: int) -> list[tuple[int, int]]:
 
 def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
     """Every customer's credit limit in force as of a day, as known at a segment: the
-    last limit change effective and recorded by then (issue 4 keeps them, with old and
-    new values, in `S.credit_events`), else the limit before the first change, else the
-    limit the account has now (it never changed)."""
+    change effective last by then among those recorded by then (issue 4 keeps them, with
+    old and new values, in `S.credit_events`), else the limit before the first change,
+    else the limit the account has now (it never changed)."""
     lim = S.customers.view("credit_limit").copy()
     ev = [(c, e[1], e[2], e[5], e[6]) for c, evs in S.credit_events.items() for e in evs
           if e[0] == "LIMIT"]  # sparse: only customers whose limit ever changed
@@ -632,13 +632,16 @@ def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
     known_pos = (int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1]
                      - 1) if known_seq > 0 else 0)
     order = np.lexsort((pos, cust))  # each customer's changes in log order
-    cust, day, pos, old, new = cust[order], day[order], pos[order], old[order], new[order]
-    first = np.ones(len(cust), dtype=bool)
-    first[1:] = cust[1:] != cust[:-1]
-    lim[cust[first]] = old[first]            # before any change
+    first = order[np.append(True, cust[order][1:] != cust[order][:-1])]
+    lim[cust[first]] = old[first]            # before any change: the first recorded's old
+    # In force on as_of: the change effective last on or before it (ties: recorded last),
+    # among those recorded by known_seq; a back-dated change recorded later counts from
+    # its effective date, not from when it was recorded.
+    order = np.lexsort((pos, day, cust))
+    cust, day, pos, new = cust[order], day[order], pos[order], new[order]
     idx = np.flatnonzero((day <= as_of) & (pos <= known_pos))
     last = idx[np.append(cust[idx][1:] != cust[idx][:-1], True)] if len(idx) else idx
-    lim[cust[last]] = new[last]              # the last change seen, per customer
+    lim[cust[last]] = new[last]
     return lim
 
 
