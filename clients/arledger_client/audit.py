@@ -513,8 +513,9 @@ class AuditClient:
 
     def verify_range(self, old: Mapping[str, Any], new: Mapping[str, Any] | None = None) -> dict:
         """Check that the log under `new` (default: the head) extends the log under `old`:
-        both signatures, the server's recheck of the chain, and the consistency proof
-        (recomputed here). Returns the newer digest."""
+        both signatures, the server's recheck of the chain, the consistency proof
+        (recomputed here), and each digest's head hash, by proving its last entry under it.
+        Returns the newer digest."""
         key = self._key()
         old = verify_digest(old, key, self.log)
         newv = verify_digest(new, key, old["log"]) if new is not None else None
@@ -543,6 +544,12 @@ class AuditClient:
                                      position=resp.first_bad_position)
         verify_consistency(old["segment"], to["segment"], bytes.fromhex(old["merkle_root"]),
                            bytes.fromhex(to["merkle_root"]), list(resp.consistency_proof))
+        # The roots are consistent; the head hashes must be the ones the trees hold: the last
+        # entry of each digest, proven under it, is in a segment whose hash is its head_hash
+        # and which ends at its position (checked in _check_inclusion).
+        for d in (old, to) if to["segment"] != old["segment"] else (to,):
+            if d["position"]:
+                self.prove([d["position"]], d)
         return to
 
     def _stream(self, name: str, request: Any,

@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 
 def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
@@ -52,14 +52,18 @@ def _read_digests(path: str) -> list[dict]:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def _not_verified(e) -> NoReturn:  # type: ignore[no-untyped-def]
+    print(f"arledger: NOT VERIFIED (position {e.position}, segment {e.segment}): {e}",
+          file=sys.stderr)
+    raise SystemExit(1) from None
+
+
 def _verified_or_exit(fn, *a, **kw):  # type: ignore[no-untyped-def]
     from arledger_client.audit import VerificationFailed
     try:
         return fn(*a, **kw)
     except VerificationFailed as e:
-        print(f"arledger: NOT VERIFIED (position {e.position}, segment {e.segment}): {e}",
-              file=sys.stderr)
-        raise SystemExit(1) from None
+        _not_verified(e)
 
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -292,8 +296,6 @@ def _unverified_or_proven(args: argparse.Namespace, c, d: dict,  # type: ignore[
     """The records as they are (a warning without a key), or, with --prove, each proven
     under the digest (then held in memory) before anything is written."""
     if c.public_key is None:
-        if args.prove:
-            raise SystemExit(NEED_KEY)
         print(UNVERIFIED, file=sys.stderr)
         return recs
     if not args.prove:
@@ -306,7 +308,7 @@ def _unverified_or_proven(args: argparse.Namespace, c, d: dict,  # type: ignore[
 
 def _export(args: argparse.Namespace) -> int:
     from arledger_client.audit import VerificationFailed
-    with _client(args, need_key=False) as c:
+    with _client(args, need_key=args.prove) as c:
         d, recs = _verified_or_exit(
             c.export, customer_id=args.customer or "", entry_types=args.type or (),
             effective_from=args.effective_from or "", effective_to=args.effective_to or "",
@@ -318,18 +320,14 @@ def _export(args: argparse.Namespace) -> int:
         except VerificationFailed as e:  # a malformed line, found while writing
             if args.out:
                 Path(args.out).unlink(missing_ok=True)
-            _verified_or_exit(_raise, e)
+            _not_verified(e)
     return 0
-
-
-def _raise(e: Exception) -> None:
-    raise e
 
 
 def _history(args: argparse.Namespace) -> int:
     if bool(args.invoice) == bool(args.customer):
         raise SystemExit("arledger: give --invoice or --customer")
-    with _client(args, need_key=False) as c:
+    with _client(args, need_key=args.prove) as c:
         d, recs = _verified_or_exit(c.history, invoice_id=args.invoice or "",
                                     customer_id=args.customer or "", unverified=True)
         rows = _verified_or_exit(list, _unverified_or_proven(args, c, d, recs))

@@ -412,8 +412,6 @@ def test_verify_range_refuses_a_head_older_than_the_saved_digest():
             Canned({"VerifyRange": resp}).verify_range(old)
         assert "older than the one it should extend" in str(e.value) or (
             "two digests of segment 7 disagree" in str(e.value))
-    same = apb.VerifyRangeResponse(ok=True, to=apb.SignedDigest(**old))
-    assert Canned({"VerifyRange": same}).verify_range(old)["segment"] == 7
     # a `new` digest given: the server must have checked exactly that one
     new = sign(segment=9, position=90, signed_at_us=900)
     other = apb.VerifyRangeResponse(ok=True, to=apb.SignedDigest(**dict(new, position=91)))
@@ -528,3 +526,33 @@ def test_cli_refuses_a_digest_of_another_log_than_named(served, tmp_path, capsys
     for argv in (["digest"], ["prove", "1"], ["export"], ["history", "--customer", cust]):
         rc, _, err = run(capsys, *t, "audit", *argv, "--log", "arledger-log-other", *k)
         assert rc == 1 and "not 'arledger-log-other'" in err, argv
+
+
+def test_verify_range_refuses_a_head_hash_the_signed_tree_does_not_hold():
+    """split.py: the new digest has the honest Merkle root and a rewritten chain's head."""
+    segs = HONEST + [[rec(9, 3, 100)]]
+    t = Forged(segs, [(1, 4), (5, 4), (9, 1)], A.segment_leaf)
+    old = Forged(HONEST, [(1, 4), (5, 4)], A.segment_leaf)
+    fields = {k: t.digest[k] for k in A.DIGEST_FIELDS if k != "key_id"}
+
+    def answers(new: dict) -> dict:  # type: ignore[type-arg]
+        def proofs(d, f, si, ei):  # type: ignore[no-untyped-def]
+            return apb.InclusionProofs(digest=apb.SignedDigest(**d), proofs=[f.proof(si, ei)])
+        return {"VerifyRange": apb.VerifyRangeResponse(
+                    ok=True, to=apb.SignedDigest(**new),
+                    consistency_proof=A.consistency_proof(t.top, 2, 3)),
+                "GetInclusionProof": None, "proofs": {
+                    8: proofs(old.digest, old, 1, 3), 9: proofs(new, t, 2, 0)}}
+
+    class Server(Canned):
+        def _rpc(self, name, req):  # type: ignore[no-untyped-def]
+            if name == "GetInclusionProof":
+                return self.answers["proofs"][req.positions[0]]
+            return super()._rpc(name, req)
+
+    honest = A.sign_digest(KEY, fields)
+    assert Server(answers(honest)).verify_range(old.digest)["segment"] == 3
+    forged = A.sign_digest(KEY, {**fields, "head_hash": "ee" * 32})
+    with pytest.raises(C.VerificationFailed) as e:
+        Server(answers(forged)).verify_range(old.digest)
+    assert e.value.position == 9 and "signed head" in str(e.value)
