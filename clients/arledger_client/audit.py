@@ -27,7 +27,7 @@ import csv
 import hashlib
 import json
 import struct
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Self
 
 import grpc
@@ -552,8 +552,8 @@ class AuditClient:
                 self.prove([d["position"]], d)
         return to
 
-    def _stream(self, name: str, request: Any,
-                unverified: bool = False) -> tuple[dict, Iterator[dict]]:
+    def _stream(self, name: str, request: Any, unverified: bool = False,
+                wanted: Callable[[dict], str] | None = None) -> tuple[dict, Iterator[dict]]:
         key = None if unverified and self.public_key is None else self._key()
         try:
             it = getattr(self._stub, name)(request, timeout=None)
@@ -584,6 +584,10 @@ class AuditClient:
                             f"an exported line has position {pos!r}: lines come in log "
                             f"order, once each, up to the digest's position {d['position']}",
                             position=last)
+                    why = wanted(rec) if wanted is not None else ""
+                    if why:
+                        raise VerificationFailed(f"entry {pos}: exported, but {why}",
+                                                 position=pos)
                     last = pos
                     yield rec
             except grpc.RpcError as e:
@@ -597,7 +601,9 @@ class AuditClient:
                unverified: bool = False) -> tuple[dict, Iterator[dict]]:
         """(the digest the export was made under, verified, and its records in log order).
 
-        The lines are the server's until proven (`prove_records`). Without a public key this
+        Each line is checked against the filter asked for (customer, types, periods) and
+        the log order; its content is the server's until proven (`prove_records`). Without a
+        public key this
         raises, unless `unverified=True`: then the digest comes back as the server sent it,
         marked `"verified": False`."""
         req = apb.ExportLogRequest(customer_id=customer_id, entry_types=list(entry_types),
@@ -605,15 +611,39 @@ class AuditClient:
         for name, us in (("recorded_from", recorded_from_us), ("recorded_to", recorded_to_us)):
             if us is not None:
                 getattr(req, name).FromMicroseconds(us)
-        return self._stream("ExportLog", req, unverified)
+        types = set(entry_types)
+
+        def wanted(r: dict) -> str:
+            """What of the filter a line does not meet ("" when it meets all)."""
+            eff, rec_us = r.get("effective_date"), r.get("recorded_at_us")
+            if customer_id and r.get("customer_id") != customer_id:
+                return f"its customer is {r.get('customer_id')!r}, not {customer_id!r}"
+            if types and r.get("type") not in types:
+                return f"its type {r.get('type')!r} was not asked for"
+            if (effective_from or effective_to) and not isinstance(eff, str):
+                return "it has no effective date"
+            if (effective_from and eff < effective_from) or (effective_to
+                                                             and eff > effective_to):
+                return f"effective {eff} is outside the period asked for"
+            if recorded_from_us is not None or recorded_to_us is not None:
+                if not _is_count(rec_us) or (recorded_from_us is not None
+                                             and rec_us < recorded_from_us) or (
+                        recorded_to_us is not None and rec_us >= recorded_to_us):
+                    return f"recorded at {rec_us!r}, outside the period asked for"
+            return ""
+        return self._stream("ExportLog", req, unverified, wanted)
 
     def history(self, *, invoice_id: str = "", customer_id: str = "",
                 unverified: bool = False) -> tuple[dict, Iterator[dict]]:
         """Every entry that touched an invoice or a customer, in order, under a digest
         (verified as for `export`)."""
+        def wanted(r: dict) -> str:
+            if customer_id and r.get("customer_id") != customer_id:
+                return f"its customer is {r.get('customer_id')!r}, not {customer_id!r}"
+            return ""
         return self._stream("GetHistory", apb.GetHistoryRequest(invoice_id=invoice_id,
                                                                 customer_id=customer_id),
-                            unverified)
+                            unverified, wanted)
 
 
 # ---- export files ------------------------------------------------------------------------------

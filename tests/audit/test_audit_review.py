@@ -306,6 +306,18 @@ def _repeated(items):  # type: ignore[no-untyped-def]
     return items[:3] + items[2:]
 
 
+def _other_customer(items):  # type: ignore[no-untyped-def]
+    items[2].entry_json = items[2].entry_json.replace('"customer_id":"AUD"',
+                                                      '"customer_id":"AUX"', 1)
+    return items
+
+
+def _other_type(items):  # type: ignore[no-untyped-def]
+    items[1].entry_json = items[1].entry_json.replace('"type":"PaymentRecorded"',
+                                                      '"type":"InvoiceIssued"', 1)
+    return items
+
+
 @pytest.fixture
 def liar(served):  # type: ignore[no-untyped-def]
     servers = []
@@ -342,6 +354,19 @@ def test_exported_lines_are_proven_and_an_altered_line_is_named(served, liar):
         d, lines = c.history(customer_id="AUD")
         with pytest.raises(C.VerificationFailed):
             list(lines)
+    # lines outside the filter asked for are refused while streaming, proofs or not
+    with C.AuditClient(liar(_other_customer), public_key_pem=pem) as c:
+        for call in (lambda: c.export(customer_id="AUD"),
+                     lambda: c.history(customer_id="AUD")):
+            d, lines = call()
+            with pytest.raises(C.VerificationFailed) as e:
+                list(lines)
+            assert "not 'AUD'" in str(e.value)
+    with C.AuditClient(liar(_other_type), public_key_pem=pem) as c:
+        d, lines = c.export(entry_types=["PaymentRecorded"])
+        with pytest.raises(C.VerificationFailed) as e:
+            list(lines)
+        assert "was not asked for" in str(e.value)
     # the SDK never hands back an unverified digest unless told to
     with C.AuditClient(served.target) as c:
         with pytest.raises(C.VerificationFailed):
