@@ -10,7 +10,7 @@ import pytest
 from arledger import audit as A
 from arledger import synthetic
 from arledger.domain.errors import LedgerError
-from arledger.engine.segment import decode, digest, encode
+from arledger.engine.segment import decode, decode_header, digest, encode
 
 from tests.conftest import pg_connect
 
@@ -179,12 +179,12 @@ def test_the_server_refuses_to_prove_from_bytes_changed_after_it_read_them(locat
 def test_the_header_only_check_refuses_every_single_byte_flip_that_decode_refuses(location,
                                                                                   clock,
                                                                                   tmp_path):
-    """The chain check reads headers only (audit.checked_header); it must refuse whatever
+    """The chain check reads headers only (segment.decode_header); it must refuse whatever
     a full decode refuses, wherever the byte is."""
     from arledger.engine.segment import SegmentFormatError
     ledger, *_ = build(location, clock, tmp_path)
     blob = ledger.store.get(2)
-    assert A.checked_header(blob).count == decode(blob).count
+    assert decode_header(blob).count == decode(blob).count
     step = max(len(blob) // 300, 1)
     for off in list(range(0, len(blob), step)) + [len(blob) - 1]:
         b = bytearray(blob)
@@ -192,7 +192,7 @@ def test_the_header_only_check_refuses_every_single_byte_flip_that_decode_refuse
         with pytest.raises(SegmentFormatError):
             decode(bytes(b))
         with pytest.raises(SegmentFormatError):
-            A.checked_header(bytes(b))
+            decode_header(bytes(b))
     for cut in (1, 7, len(blob) // 2):
         with pytest.raises(SegmentFormatError):
-            A.checked_header(blob[:-cut])
+            decode_header(blob[:-cut])

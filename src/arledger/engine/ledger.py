@@ -27,8 +27,8 @@ from arledger.domain.errors import LedgerError, error
 from arledger.engine import render
 from arledger.engine.decide import Decider, Outcome
 from arledger.engine.partition import Partition
-from arledger.engine.segment import (GENESIS_HASH, Segment, SegmentFormatError, decode, digest,
-                                     encode)
+from arledger.engine.segment import (GENESIS_HASH, Segment, SegmentFormatError, decode,
+                                     decode_header, digest, encode)
 from arledger.engine.state import State
 from arledger.engine.store import SegmentStore
 from arledger.v1 import commands_pb2 as pb
@@ -395,7 +395,7 @@ class Ledger:
             for seq, blob in self.store.read():
                 where = seq_expected
                 try:
-                    seg = decode(blob)
+                    seg = decode_header(blob)  # every byte hashed; strings left unsplit
                 except SegmentFormatError as e:
                     return _bad(rep, where, f"undecodable: {e}")
                 if seq != seq_expected or seg.seq != seq:

@@ -83,18 +83,46 @@ def encode(seg: Segment) -> bytes:
     return b"".join([MAGIC, struct.pack("<I", len(header)), header, *buffers])
 
 
+def decode_header(blob: bytes) -> Segment:
+    """A stored segment's header (no tables), after the checks `decode` makes on the
+    bytes: magic, header hash, body hash, and column lengths that add up to the body.
+
+    Verifying the chain needs no more, and skips splitting every string column (measured
+    on a 10-million-entry log: 3.5 s against 13.3 s with a full decode of every segment).
+    """
+    try:
+        header, off = _header(blob)
+        body = memoryview(blob)[off:]
+        if hashlib.sha256(body).hexdigest() != header["body_sha256"]:
+            raise SegmentFormatError("its column data does not match its body hash")
+        if sum(c[2] for t in header["tables"].values() for c in t["columns"]) != len(body):
+            raise SegmentFormatError("its columns do not add up to its body")
+        return Segment(header["seq"], header["first_position"], header["count"],
+                       header["recorded_at_us"], header["prev_hash"])
+    except SegmentFormatError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError,
+            struct.error) as e:
+        raise SegmentFormatError(f"undecodable segment: {e}") from None
+
+
+def _header(blob: bytes) -> tuple[dict, int]:
+    """(header without its own hash, offset of the body): magic and header hash checked."""
+    if blob[:len(MAGIC)] != MAGIC:
+        raise SegmentFormatError("bad magic")
+    (hlen,) = struct.unpack_from("<I", blob, len(MAGIC))
+    off = len(MAGIC) + 4
+    header = json.loads(blob[off:off + hlen])
+    claimed = header.pop("header_sha256")
+    if _header_hash(header) != claimed:
+        raise SegmentFormatError("its header does not match its header hash")
+    return header, off + hlen
+
+
 def decode(blob: bytes, *, check_body: bool = True) -> Segment:
     """Parse a segment; `check_body` verifies its body hash (skip only for bytes just made)."""
     try:
-        if blob[:len(MAGIC)] != MAGIC:
-            raise SegmentFormatError("bad magic")
-        (hlen,) = struct.unpack_from("<I", blob, len(MAGIC))
-        off = len(MAGIC) + 4
-        header = json.loads(blob[off:off + hlen])
-        off += hlen
-        claimed = header.pop("header_sha256")
-        if _header_hash(header) != claimed:
-            raise SegmentFormatError("its header does not match its header hash")
+        header, off = _header(blob)
         if check_body and \
                 hashlib.sha256(memoryview(blob)[off:]).hexdigest() != header["body_sha256"]:
             raise SegmentFormatError("its column data does not match its body hash")
