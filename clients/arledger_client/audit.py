@@ -28,12 +28,13 @@ import hashlib
 import json
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, Any, Self
+from typing import IO, Any
 
 import grpc
 
 from arledger.v1 import audit_pb2 as apb
 from arledger.v1 import audit_pb2_grpc as agrpc
+from arledger_client.connection import Connection
 from arledger_client.errors import from_rpc_error
 
 DIGEST_DOMAIN = b"arledger-signed-digest-v1\n"
@@ -398,7 +399,7 @@ def verify_proofs(proofs: Sequence[Any], digest: Mapping[str, Any], *,
 
 # ---- the client ------------------------------------------------------------------------------
 
-class AuditClient:
+class AuditClient(Connection):
     """AuditService calls, each answer verified locally against a public key you hold.
 
     `log`, when given, is the log the digests must be of (their signed `log` field, e.g.
@@ -417,27 +418,11 @@ class AuditClient:
                  log: str | None = None) -> None:
         self.public_key = load_public_key(public_key_pem) if public_key_pem else None
         self.log = log
-        self._owns_channel = channel is None
-        self._channel = channel if channel is not None else grpc.insecure_channel(
-            target, options=[("grpc.max_receive_message_length", 64 << 20)])
+        super().__init__(target, channel, timeout_s)
         self._stub = agrpc.AuditServiceStub(self._channel)
-        self.timeout_s = timeout_s
-
-    def close(self) -> None:
-        if self._owns_channel:
-            self._channel.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _rpc(self, name: str, request: Any) -> Any:
-        try:
-            return getattr(self._stub, name)(request, timeout=self.timeout_s)
-        except grpc.RpcError as e:
-            raise from_rpc_error(e) from None
+        return self._unary(self._stub, name, request)
 
     def _key(self):  # type: ignore[no-untyped-def]
         if self.public_key is None:

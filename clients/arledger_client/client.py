@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import grpc
 
@@ -20,6 +20,7 @@ from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
 from arledger_client.commands import Command, CommandMethods, Commands, _build, commands
+from arledger_client.connection import Connection
 from arledger_client.errors import ArledgerError, InvalidArgument, from_rpc_error
 from arledger_client.models import (DunningRun, _message_data,  # noqa: I001
                                     AgingBasis, AgingReport, AgingRow, Allocation, Balance,
@@ -40,10 +41,9 @@ _LEDGER = lpb.DESCRIPTOR.services_by_name["LedgerService"]
 _RPC: dict[str, str] = {
     f.name: m.name for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields
     for m in _LEDGER.methods if m.input_type == f.message_type}
-_MAX_MESSAGE = 64 << 20
 
 
-class ArledgerClient(CommandMethods[CommandResult]):
+class ArledgerClient(Connection, CommandMethods[CommandResult]):
     """A connection to an arledger server (thread-safe; use as a context manager).
 
     Command methods (open_customer ... write_off_invoice) send one command and return
@@ -65,29 +65,14 @@ class ArledgerClient(CommandMethods[CommandResult]):
         if retries < 0:
             raise ValueError("retries must be >= 0")
         self.target = target
-        self._owns_channel = channel is None
-        self._channel = channel if channel is not None else grpc.insecure_channel(
-            target, options=[("grpc.max_send_message_length", _MAX_MESSAGE),
-                             ("grpc.max_receive_message_length", _MAX_MESSAGE)])
+        Connection.__init__(self, target, channel, timeout_s)
         self._ledger = lgrpc.LedgerServiceStub(self._channel)
         self._query = lgrpc.QueryServiceStub(self._channel)
         self._log = lgrpc.LogServiceStub(self._channel)
-        self.timeout_s = timeout_s
         self.retries = retries
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self._sleep: Callable[[float], None] = time.sleep
-
-    def close(self) -> None:
-        """Close the channel (only if the client created it)."""
-        if self._owns_channel:
-            self._channel.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ---- plumbing ---------------------------------------------------------------------
 

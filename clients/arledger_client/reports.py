@@ -18,38 +18,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any
 
 import grpc
 
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
+from arledger_client.connection import Connection
 from arledger_client.models import DateLike, _iso, _message_data, _timestamp
 from arledger_client.retry import call_with_retries
 
 
-class ReportsClient:
+class ReportsClient(Connection):
     """A connection to an arledger server's ReportService (thread-safe)."""
 
     def __init__(self, target: str = "127.0.0.1:50051", *, channel: grpc.Channel | None = None,
                  timeout_s: float = 120.0, retries: int = 3) -> None:
-        self._own = channel is None
-        self._channel = channel or grpc.insecure_channel(
-            target, options=[("grpc.max_receive_message_length", 64 << 20)])
+        super().__init__(target, channel, timeout_s)
         self._stub = rgrpc.ReportServiceStub(self._channel)
-        self.timeout_s = timeout_s
         self.retries = retries
-
-    def close(self) -> None:
-        if self._own:
-            self._channel.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _pages(self, method: str, request: Any) -> list:
         """Every chunk of every page (the token pins the known segment of the first)."""

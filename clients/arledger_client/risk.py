@@ -23,10 +23,10 @@ from google.protobuf import json_format
 
 from arledger.v1 import risk_pb2 as rpb
 from arledger.v1 import risk_pb2_grpc as rgrpc
+from arledger_client.connection import Connection
 from arledger_client.errors import from_rpc_error
 from arledger_client.models import DateLike, _iso
 
-_MAX_MESSAGE = 64 << 20
 _DISPUTES = {"any": 0, "with": 1, "without": 2}
 _PROMISES = {"any": 0, "active": 1, "none-active": 2, "broken": 3}
 
@@ -67,33 +67,16 @@ class Rescore:
     expected_loss_minor: list[int] = field(default_factory=list)
 
 
-class RiskClient:
+class RiskClient(Connection):
     """A connection to an arledger server's RiskService (use as a context manager)."""
 
     def __init__(self, target: str, *, timeout_s: float = 300.0,
                  channel: grpc.Channel | None = None) -> None:
-        self._own = channel is None
-        self._channel = channel or grpc.insecure_channel(target, options=[
-            ("grpc.max_send_message_length", _MAX_MESSAGE),
-            ("grpc.max_receive_message_length", _MAX_MESSAGE)])
+        super().__init__(target, channel, timeout_s)
         self._stub = rgrpc.RiskServiceStub(self._channel)
-        self.timeout_s = timeout_s
-
-    def close(self) -> None:
-        if self._own:
-            self._channel.close()
-
-    def __enter__(self) -> "RiskClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _call(self, method: str, request: Any) -> Any:
-        try:
-            return getattr(self._stub, method)(request, timeout=self.timeout_s)
-        except grpc.RpcError as e:
-            raise from_rpc_error(e) from None
+        return self._unary(self._stub, method, request)
 
     def rescore(self, *, model_version: str = "", as_of: DateLike | None = None,
                 dry_run: bool = False, request_id: str = "", actor: str = "",

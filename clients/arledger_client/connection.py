@@ -1,0 +1,42 @@
+"""The channel every service client of the SDK holds: made here or given by the caller."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import grpc
+
+from arledger_client.errors import from_rpc_error
+
+#: Largest message either way (a page of a report, a re-score chunk, a batch).
+MAX_MESSAGE_BYTES = 64 << 20
+
+
+class Connection:
+    """A gRPC channel to one server: opened from `target`, or the caller's own `channel`
+    (e.g. a secure one), which close() then leaves open. A context manager."""
+
+    def __init__(self, target: str, channel: grpc.Channel | None, timeout_s: float) -> None:
+        self._owns_channel = channel is None
+        self._channel = channel if channel is not None else grpc.insecure_channel(
+            target, options=[("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
+        self.timeout_s = timeout_s
+
+    def close(self) -> None:
+        """Close the channel (only if the client created it)."""
+        if self._owns_channel:
+            self._channel.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _unary(self, stub: Any, method: str, request: Any) -> Any:
+        """One call; a refusal becomes the SDK's typed error with the server's reason."""
+        try:
+            return getattr(stub, method)(request, timeout=self.timeout_s)
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from None
