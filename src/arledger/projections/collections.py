@@ -154,8 +154,7 @@ def account(S: State, ix: int, as_of: int, known_seq: int) -> dict:
     from arledger.domain import policies as P
     from arledger.domain.dates import day_to_iso
     from arledger.projections import views
-    known_pos = (int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1] - 1)
-                 if known_seq > 0 else 0)
+    known_pos = views.known_position(S, known_seq)
     cu = S.customers
     out: dict = {"customer_id": S.customer_ids[ix], "currency": S.currencies[cu.currency[ix]],
                  "as_of": day_to_iso(as_of)}

@@ -25,8 +25,7 @@ from arledger.domain.errors import error
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
 from arledger.projections.collections import (PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT,
-                                              promise_status)
-from arledger.projections.collections import installment_rows
+                                              installment_rows, promise_status)
 
 # Entry type codes this module reads from the journal's `etype` (domain/entries.py).
 T_INVOICE_ISSUED, T_INVOICE_VOIDED, T_WRITTEN_OFF = 4, 5, 13
@@ -629,8 +628,7 @@ def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
     if not ev:
         return lim
     cust, day, pos, old, new = (np.asarray(x, dtype=np.int64) for x in zip(*ev))
-    known_pos = (int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1]
-                     - 1) if known_seq > 0 else 0)
+    known_pos = views.known_position(S, known_seq)
     order = np.lexsort((pos, cust))  # each customer's changes in log order
     first = order[np.append(True, cust[order][1:] != cust[order][:-1])]
     lim[cust[first]] = old[first]            # before any change: the first recorded's old

@@ -227,18 +227,11 @@ def _collections(S: State, as_of: int, known_seq: int, n: int, open_i: np.ndarra
         active[cust[known & (ps.status == PROMISE_ACTIVE)]] = True
     D = getattr(S, "dunning_steps", None)
     if D is not None and D.n:
-        m = (D.view("day") <= as_of) & (D.view("pos") <= _last_known_position(S, known_seq))
+        m = (D.view("day") <= as_of) & (D.view("pos") <= views.known_position(S, known_seq))
         inv = D.view("invoice")[m]
         still = open_i[inv] > 0
         np.maximum.at(level, cust_of[inv[still]], D.view("level")[m][still].astype(np.int16))
     return broken, active, level
-
-
-def _last_known_position(S: State, known_seq: int) -> int:
-    """The last log position of segment `known_seq` (-1 before the first segment)."""
-    if known_seq <= 0:
-        return -1
-    return int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1] - 1)
 
 
 def _f64_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -41,6 +41,14 @@ def known_seq_at(S: State, known_at_us: int | None) -> int:
     return int(np.searchsorted(rec, known_at_us, side="right"))
 
 
+def known_position(S: State, known_seq: int) -> int:
+    """The last log position of segment `known_seq` (0 before the first segment): what a
+    view as known at that segment includes, and what it reports as its position."""
+    if known_seq <= 0:
+        return 0
+    return int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1] - 1)
+
+
 def _is_live(S: State, as_of: int, known_seq: int) -> bool:
     return known_seq >= S.head_seq and as_of >= S.max_effective_day
 

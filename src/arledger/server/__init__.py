@@ -295,10 +295,7 @@ class QueryServicer(lgrpc.QueryServiceServicer):
             return lpb.Account(**account(S, ix, as_of, views.known_seq_at(S, known_at)))
 
 
-def _position(S, known_seq: int) -> int:  # type: ignore[no-untyped-def]
-    if known_seq <= 0:
-        return 0
-    return int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1] - 1)
+_position = views.known_position  # the log position a view as known at a segment reports
 
 
 def _make_token(d: dict) -> str:
