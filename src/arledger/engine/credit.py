@@ -112,8 +112,14 @@ class CreditControl:
         return src.get(cust, "")
 
     def _bad_debt(self, cust: int) -> list[int]:
+        """[written off, recovered, sold] of a customer, this group's decisions included."""
         b = self.bad.get(cust)
-        return b if b is not None else list(self.S.customer_bad_debt.get(cust, (0, 0, 0)))
+        if b is not None:
+            return b
+        S, r = self.S, self.S.recoveries
+        return [S.customer_written_off.get(cust, 0),
+                int(r.view("amount")[r.view("customer") == cust].sum()),
+                S.customer_sold.get(cust, 0)]
 
     def _add_bad_debt(self, cust: int, which: int, amount: int) -> None:
         b = list(self._bad_debt(cust))

@@ -191,8 +191,10 @@ class State:
         # reversal undoes).
         self.payment_discounts: dict[int, dict[int, int]] = {}
         self.payment_small_writeoffs: dict[int, dict[int, int]] = {}
-        # Per customer: bad debt written off, recovered, sold (face), in minor units.
-        self.customer_bad_debt: dict[int, list[int]] = {}
+        # Per customer: bad debt written off and sold (face, net of recalls), in minor units
+        # (what was recovered is in `recoveries`).
+        self.customer_written_off: dict[int, int] = {}
+        self.customer_sold: dict[int, int] = {}
         self.recovery_ids: set[str] = set()
         self.refund_ids: set[str] = set()
 
@@ -330,7 +332,7 @@ class State:
         c = t.get("InvoiceWrittenOff")
         if c is not None:
             journal(J_INVOICE, c["invoice_ix"], c["_e"], -c["amount_minor"])
-            self._bad_debt(c["invoice_ix"], c["amount_minor"], 0)
+            self._per_customer(self.customer_written_off, c["invoice_ix"], c["amount_minor"])
         self._fold_credit_control(t, env, eff, seg, journal)
         c = t.get("RiskModelRegistered")
         if c is not None:
@@ -433,13 +435,13 @@ class State:
             for i, sale, a in zip(c["invoice_ix"].tolist(), c["sale_ix"].tolist(),
                                   c["amount_minor"].tolist()):
                 self.invoice_sale[i] = (sale, a)
-            self._bad_debt(c["invoice_ix"], c["amount_minor"], 2)
+            self._per_customer(self.customer_sold, c["invoice_ix"], c["amount_minor"])
         c = t.get("InvoiceRecalled")
         if c is not None:
             journal(J_INVOICE, c["invoice_ix"], c["_e"], c["amount_minor"])
             for i in c["invoice_ix"].tolist():
                 del self.invoice_sale[i]
-            self._bad_debt(c["invoice_ix"], -c["amount_minor"], 2)
+            self._per_customer(self.customer_sold, c["invoice_ix"], -c["amount_minor"])
         c = t.get("UnappliedRefunded")
         if c is not None:
             self.refund_ids.update(c["refund_id"])
@@ -452,8 +454,6 @@ class State:
             self.recovery_ids.update(c["recovery_id"])
             self.recoveries.append(len(c["_e"]), customer=c["customer_ix"],
                                    amount=c["amount_minor"], day=eff[c["_e"]], seq=seg.seq)
-            for cust, a in zip(c["customer_ix"].tolist(), c["amount_minor"].tolist()):
-                self.customer_bad_debt.setdefault(cust, [0, 0, 0])[1] += a
         c = t.get("PromiseMade")
         if c is not None:
             pi, pv = t[E.PROMISE_INSTALLMENTS], t.get(E.PROMISE_INVOICES)
@@ -568,10 +568,11 @@ class State:
             if not log:
                 del self.credit_events[ix]
 
-    def _bad_debt(self, invoices: np.ndarray, amounts: np.ndarray, which: int) -> None:
-        """Per customer: written off (0), recovered (1), sold (2), in minor units."""
+    def _per_customer(self, totals: dict[int, int], invoices: np.ndarray,
+                      amounts: np.ndarray) -> None:
+        """Add amounts of invoices to their customers' totals."""
         for cust, a in zip(self.invoices.customer[invoices].tolist(), amounts.tolist()):
-            self.customer_bad_debt.setdefault(cust, [0, 0, 0])[which] += a
+            totals[cust] = totals.get(cust, 0) + a
 
     def _post(self, kind: np.ndarray, item: np.ndarray, day: np.ndarray, delta: np.ndarray,
               seq: int, etype: np.ndarray, pos: np.ndarray) -> None:
@@ -627,7 +628,8 @@ class State:
         h.update(repr((self.terms, self.dunning_policies, self.credit_policies,
                        sorted(self.customer_terms.items()), sorted(self.customer_dunning.items()),
                        sorted(self.invoice_terms.items()), sorted(self.credit_events.items()),
-                       sorted(self.invoice_sale.items()), sorted(self.customer_bad_debt.items()),
+                       sorted(self.invoice_sale.items()), sorted(self.customer_written_off.items()),
+                       sorted(self.customer_sold.items()),
                        sorted((k, sorted(v.items())) for k, v in self.payment_discounts.items()),
                        sorted((k, sorted(v.items()))
                               for k, v in self.payment_small_writeoffs.items()),

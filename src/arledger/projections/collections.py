@@ -234,8 +234,12 @@ def account(S: State, ix: int, as_of: int, known_seq: int) -> dict:
             int(ds.policy[r])) + 1,
         "fee_minor": int(ds.fee[r]), "interest_minor": int(ds.interest[r])}
         for r in steps.tolist()]
-    bad = S.customer_bad_debt.get(ix, (0, 0, 0))
-    out.update(written_off_minor=bad[0], recovered_minor=bad[1], sold_minor=bad[2])
+    rc = S.recoveries
+    recovered = (rc.view("customer") == ix) & (rc.view("day") <= as_of) & (
+        rc.view("seq") <= known_seq)
+    out.update(written_off_minor=S.customer_written_off.get(ix, 0),
+               recovered_minor=int(rc.view("amount")[recovered].sum()),
+               sold_minor=S.customer_sold.get(ix, 0))
     return out
 
 
