@@ -144,7 +144,8 @@ def render_features() -> str:
                     f"({v['log_bytes'] / 1e9:.1f} GB) against a signed digest "
                     f"| {v['verify_chain_and_digest_seconds']:.1f} s "
                     f"({v['verify_entries_per_s']:,} entries/s) | a proof: "
-                    f"{v['proof_hashes_max']} hashes at most, {v['sdk_verify_us_each']:.0f} us to "
+                    f"{v.get('proof_nodes_max', v.get('proof_hashes_max'))} nodes at most, "
+                    f"{v['sdk_verify_us_each']:.0f} us to "
                     f"check in the SDK | {w} |")
     if not rows:
         return ""

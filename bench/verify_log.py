@@ -133,7 +133,7 @@ def main() -> None:
     signer.merkle.prove(entries // 3, head["segment"])
     res["proof_cold_segment_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     res["segment_entries_max"] = max(n.count for n in signer.merkle.nodes)
-    res["proof_hashes_max"] = max(len(p.entry_path) + len(p.segment_path) for p in proofs)
+    res["proof_nodes_max"] = max(len(p.entry_path) + len(p.segment_path) for p in proofs)
     pub = key.public_key()
     d = C.verify_digest(head, pub)
     t0 = time.perf_counter()
@@ -141,10 +141,11 @@ def main() -> None:
         C.verify_inclusion(p, d)
     res["sdk_verify_us_each"] = round((time.perf_counter() - t0) * 1e6 / len(proofs), 1)
     lv = signer.merkle.levels(head["segment"])
-    cp = A.consistency_proof(lv, half["segment"], head["segment"])
+    cp = A.consistency_proof(lv, half["segment"], head["segment"], A.sum_node)
     C.verify_consistency(half["segment"], head["segment"], bytes.fromhex(half["merkle_root"]),
-                         bytes.fromhex(head["merkle_root"]), cp)
-    res["consistency_proof_hashes"] = len(cp)
+                         bytes.fromhex(head["merkle_root"]), cp,
+                         old_entries=half["position"], new_entries=head["position"])
+    res["consistency_proof_nodes"] = len(cp)
     ledger.store.close()
 
     # Verification of the whole stored log against the signed head digest (best of 3).

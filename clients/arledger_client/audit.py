@@ -17,7 +17,9 @@ malformed input included (never a bare TypeError, ValueError or RecursionError).
             print(rec["position"], rec["type"])
 
 The hashing follows RFC 6962 (leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || l || r))
-on a two-level tree; see docs/audit.md. This module needs only hashlib, json and
+on a two-level tree whose upper level (one leaf per segment) is a sum tree: each node also
+commits to the entries below it, so positions are derived here, not taken from the server;
+see docs/audit.md. This module needs only hashlib, json and
 `cryptography`.
 """
 
@@ -47,6 +49,7 @@ CSV_COLUMNS = ("position", "segment", "recorded_at_us", "type", "effective_date"
 _SEGMENT_LEAF_HEAD = struct.Struct(">QI")
 _INT_MAX = (1 << 63) - 1     # the wire's int64
 _COUNT_MAX = (1 << 32) - 1   # entries in one segment (u32 in the leaf)
+_COUNT = struct.Struct(">Q")
 PROVE_BATCH = 100_000        # positions per GetInclusionProof request (the server's limit)
 
 
@@ -92,86 +95,142 @@ def segment_leaf(first_position: int, count: int, segment_hash: bytes,
                      + entries_root)
 
 
-def root_from_path(index: int, size: int, leaf: bytes, path: Sequence[bytes]) -> bytes:
-    """The root an RFC 6962 inclusion path leads to (RFC 9162 section 2.1.3.2).
+def sum_node(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
+    """An inner node of the log's tree (a sum tree): (SHA-256(0x02 || left entries (u64, big
+    endian) || left hash || right entries || right hash), left entries + right entries)."""
+    (lh, lc), (rh, rc) = left, right
+    return _h(b"\x02" + _COUNT.pack(lc) + lh + _COUNT.pack(rc) + rh), lc + rc
 
-    Raises VerificationFailed when the path cannot belong to a tree of `size` leaves
-    (wrong length, index out of range, a hash that is not 32 bytes).
-    """
+
+def tree_node(n: Any) -> tuple[bytes, int]:
+    """A node of the log's tree as (hash, entries): from a TreeNode message, a mapping with
+    `hash` and `entries`, or a (hash, entries) pair. VerificationFailed when it is not one."""
+    try:
+        if isinstance(n, Mapping):
+            h, c = n["hash"], n["entries"]
+        elif isinstance(n, (tuple, list)):
+            h, c = n
+        else:
+            h, c = n.hash, n.entries
+    except (KeyError, AttributeError, TypeError, ValueError):
+        raise VerificationFailed("a path element is not a (hash, entries) node") from None
+    if not isinstance(h, (bytes, bytearray)) or len(h) != 32:
+        raise VerificationFailed("a path element is not a 32-byte hash")
+    if not _is_count(c, _INT_MAX):
+        raise VerificationFailed(f"a path element's entry count {c!r} is not a count")
+    return bytes(h), c
+
+
+def _walk_path(index: int, size: int, leaf: Any, path: Sequence[Any],
+               combine: Callable[[Any, Any], Any], check: Callable[[Any], Any]
+               ) -> tuple[Any, list[Any]]:
+    """RFC 9162 section 2.1.3.2: the root an inclusion path leads to, and the path's left
+    siblings (the subtrees before the leaf). Raises VerificationFailed when the path cannot
+    belong to a tree of `size` leaves (wrong length, index out of range, a bad element)."""
     if not _is_count(index) or not _is_count(size) or not index < size:
         raise VerificationFailed(f"leaf index {index!r} is outside a tree of {size!r}")
-    fn, sn, r = index, size - 1, leaf
+    fn, sn, r, left = index, size - 1, leaf, []
     for p in path:
-        if not isinstance(p, (bytes, bytearray)) or len(p) != 32:
-            raise VerificationFailed("a path element is not a 32-byte hash")
+        p = check(p)
         if sn == 0:
             raise VerificationFailed("the path is longer than the tree is deep")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
+        if fn & 1 or fn == sn:  # p is a left sibling
+            left.append(p)
+            r = combine(p, r)
             if not fn & 1:
                 while not fn & 1 and fn != 0:
                     fn >>= 1
                     sn >>= 1
         else:
-            r = node_hash(r, p)
+            r = combine(r, p)
         fn >>= 1
         sn >>= 1
     if sn != 0:
         raise VerificationFailed("the path is shorter than the tree is deep")
-    return r
+    return r, left
+
+
+def _hash32(p: Any) -> bytes:
+    if not isinstance(p, (bytes, bytearray)) or len(p) != 32:
+        raise VerificationFailed("a path element is not a 32-byte hash")
+    return bytes(p)
+
+
+def root_from_path(index: int, size: int, leaf: bytes, path: Sequence[bytes]) -> bytes:
+    """The root an RFC 6962 inclusion path (of an entries tree: bare hashes) leads to.
+
+    Raises VerificationFailed when the path cannot belong to a tree of `size` leaves
+    (wrong length, index out of range, a hash that is not 32 bytes).
+    """
+    return _walk_path(index, size, leaf, path, node_hash, _hash32)[0]
+
+
+def log_root_from_path(index: int, size: int, leaf: tuple[bytes, int],
+                       path: Sequence[Any]) -> tuple[bytes, int, int]:
+    """Walk a segment's path in the log's sum tree: (root hash, entries under the root,
+    entries before the segment). The segment's first position is the last plus one: the
+    server does not say it, the counts the root commits to do."""
+    (root, total), left = _walk_path(index, size, tree_node(leaf), path, sum_node, tree_node)
+    return root, total, sum(c for _, c in left)
 
 
 def verify_consistency(m: int, n: int, old_root: bytes, new_root: bytes,
-                       proof: Sequence[bytes]) -> None:
-    """Check an RFC 6962 consistency proof: the tree of m leaves is a prefix of the tree of
-    n leaves (RFC 9162 section 2.1.4.2). Raises VerificationFailed."""
+                       proof: Sequence[Any], *, old_entries: int, new_entries: int) -> None:
+    """Check an RFC 6962 consistency proof between two trees of the log (RFC 9162 section
+    2.1.4.2): the tree of m segments, with root hash `old_root` over `old_entries` entries,
+    is a prefix of the tree of n segments (`new_root`, `new_entries`). The proof's nodes
+    carry entry counts (TreeNode messages, or (hash, entries) pairs), so both roots are
+    rebuilt with the entries they hold. Raises VerificationFailed."""
     if not _is_count(m) or not _is_count(n) or not m <= n:
         raise VerificationFailed(f"sizes {m!r} and {n!r} are not in order")
+    if not _is_count(old_entries, _INT_MAX) or not _is_count(new_entries, _INT_MAX) \
+            or not old_entries <= new_entries:
+        raise VerificationFailed(f"entry counts {old_entries!r} and {new_entries!r} are not "
+                                 "in order")
     if not isinstance(old_root, (bytes, bytearray)) or not isinstance(new_root,
                                                                     (bytes, bytearray)):
         raise VerificationFailed("a root is not a hash")
-    if any(not isinstance(p, (bytes, bytearray)) or len(p) != 32 for p in proof):
-        raise VerificationFailed("a proof element is not a 32-byte hash")
+    old, new = (bytes(old_root), old_entries), (bytes(new_root), new_entries)
+    nodes = [tree_node(p) for p in proof]
     if m == n:
-        if proof or old_root != new_root:
+        if nodes or old != new:
             raise VerificationFailed("equal sizes need equal roots and an empty proof")
         return
     if m == 0:
-        if proof:
+        if nodes:
             raise VerificationFailed("the empty tree needs an empty proof")
         return
-    if not proof:
+    if not nodes:
         raise VerificationFailed("empty consistency proof")
-    proof = list(proof)
     if m & (m - 1) == 0:  # a power of two: the old root is itself a node of the new tree
-        proof = [old_root] + proof
+        nodes = [old] + nodes
     fn, sn = m - 1, n - 1
     while fn & 1:
         fn >>= 1
         sn >>= 1
-    fr = sr = proof[0]
-    for c in proof[1:]:
+    fr = sr = nodes[0]
+    for c in nodes[1:]:
         if sn == 0:
             raise VerificationFailed("the consistency proof is too long")
         if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
+            fr = sum_node(c, fr)
+            sr = sum_node(c, sr)
             if not fn & 1:
                 while not fn & 1 and fn != 0:
                     fn >>= 1
                     sn >>= 1
         else:
-            sr = node_hash(sr, c)
+            sr = sum_node(sr, c)
         fn >>= 1
         sn >>= 1
     if sn != 0:
         raise VerificationFailed("the consistency proof is too short")
-    if fr != old_root:
-        raise VerificationFailed(f"the proof does not rebuild the old root (size {m})",
-                                 segment=m)
-    if sr != new_root:
-        raise VerificationFailed(f"the proof does not rebuild the new root (size {n})",
-                                 segment=n)
+    if fr != old:
+        raise VerificationFailed(f"the proof does not rebuild the old root and its "
+                                 f"{old_entries} entries (size {m})", segment=m)
+    if sr != new:
+        raise VerificationFailed(f"the proof does not rebuild the new root and its "
+                                 f"{new_entries} entries (size {n})", segment=n)
 
 
 # ---- digests ---------------------------------------------------------------------------------
@@ -301,7 +360,7 @@ def _check_inclusion(proof: Any, digest: Mapping[str, Any],
     count, index = p["segment_entries"], p["index_in_segment"]
     if not 1 <= count <= _COUNT_MAX or not index < count:
         raise fail(f"index {index} is outside a segment of {count} entries")
-    first = pos - index  # the position the segment's leaf must say it starts at
+    first = pos - index  # the position the segment must start at for this entry to be `pos`
     if first < 1:
         raise fail(f"index {index} in its segment puts the segment before position 1")
     try:
@@ -312,13 +371,21 @@ def _check_inclusion(proof: Any, digest: Mapping[str, Any],
         raise fail("bad segment hash")
     try:
         entries_root = root_from_path(index, count, leaf_hash(data), p["entry_path"])
-        root = root_from_path(p["segment_index"], p["tree_segments"],
-                              segment_leaf(first, count, seg_hash, entries_root),
-                              p["segment_path"])
+        root, total, before = log_root_from_path(
+            p["segment_index"], p["tree_segments"],
+            (segment_leaf(first, count, seg_hash, entries_root), count), p["segment_path"])
     except VerificationFailed as e:
         raise fail(str(e)) from None
     if root != bytes.fromhex(digest["merkle_root"]):
         raise fail("the path does not lead to the signed Merkle root")
+    # The root commits to the entries left of the segment: they, not the leaf's own claim,
+    # say where it starts, so under one root no two segments hold one position.
+    if before + 1 != first:
+        raise fail(f"the signed tree holds {before} entries before its segment, so the "
+                   f"segment starts at {before + 1}, not at {first}")
+    if total != digest["position"]:
+        raise fail(f"the signed tree holds {total} entries, the digest says position "
+                   f"{digest['position']}")
     if p["segment"] == digest["segment"]:
         if p["segment_hash"] != digest["head_hash"]:
             raise fail("its segment's hash is not the signed head")
@@ -332,9 +399,10 @@ def verify_inclusion(proof: Any, digest: Mapping[str, Any], position: int | None
     """Check one entry's proof against a digest already verified with `verify_digest`;
     returns the entry's record (parsed from the proof and re-canonicalised here).
 
-    The entry's leaf is bound to its index in its segment and the segment's leaf to its
-    first position and entry count, so the record's position is the one the signed tree
-    gives it. `position`, when given, is the position asked for.
+    The entry's leaf is bound to its index in its segment, the segment's leaf to its first
+    position and entry count, and the log's tree (a sum tree) to the entries before each
+    segment, so the record's position is the one the signed tree gives it, whoever built
+    the tree. `position`, when given, is the position asked for.
     """
     return _check_inclusion(proof, digest, position)[0]
 
@@ -528,7 +596,8 @@ class AuditClient(Connection):
                                      segment=resp.first_bad_segment,
                                      position=resp.first_bad_position)
         verify_consistency(old["segment"], to["segment"], bytes.fromhex(old["merkle_root"]),
-                           bytes.fromhex(to["merkle_root"]), list(resp.consistency_proof))
+                           bytes.fromhex(to["merkle_root"]), list(resp.consistency_proof),
+                           old_entries=old["position"], new_entries=to["position"])
         # The roots are consistent; the head hashes must be the ones the trees hold: the last
         # entry of each digest, proven under it, is in a segment whose hash is its head_hash
         # and which ends at its position (checked in _check_inclusion).
@@ -666,5 +735,6 @@ def record_from_csv(row: Mapping[str, str]) -> dict:
 
 __all__ = ["AuditClient", "VerificationFailed", "verify_digest", "verify_inclusion",
            "verify_proofs", "segment_leaf", "verify_consistency", "root_from_path",
+           "log_root_from_path", "sum_node", "tree_node",
            "canonical_bytes", "leaf_hash", "node_hash",
            "load_public_key", "key_id", "write_jsonl", "write_csv", "record_from_csv"]

@@ -11,13 +11,18 @@ The log is already a hash chain of segments (engine/segment.py). On top of it:
   UTF-8: exactly one line of `ExportLog` / `arledger audit export` JSONL, so an auditor
   derives them from the export (for arledger's data, integers below 2^53 and ASCII keys,
   this is also RFC 8785 JSON canonicalisation).
-- **Two-level Merkle tree (RFC 6962 hashing).** Leaf = SHA-256(0x00 || canonical bytes),
+- **Two-level Merkle tree (RFC 6962 shape).** Leaf = SHA-256(0x00 || canonical bytes),
   node = SHA-256(0x01 || left || right). Each segment's entries form a tree (its *entries
   root*); the log's tree has one leaf per segment, SHA-256(0x00 || first position (u64, big
-  endian) || entry count (u32, big endian) || segment hash (32 bytes) || entries root), so the
-  Merkle root commits to the hash chain and to the positions each segment holds. A proof
-  for an entry is its path in its segment's tree plus its segment's path in the log's tree:
-  log2(n) hashes.
+  endian) || entry count (u32, big endian) || segment hash (32 bytes) || entries root), and
+  is a *sum tree*: each inner node is (SHA-256(0x02 || left entries (u64) || left hash ||
+  right entries (u64) || right hash), left entries + right entries). So the root commits to
+  the hash chain, to every entry, and to how many entries lie left of each segment: a
+  verifier derives a segment's first position from the counts on its path (the entries left
+  of it, plus one) and the total from the root, and under one root no two segments can
+  claim one position, even if the tree was built by someone who holds the signing key. A
+  proof for an entry is its path in its segment's tree plus its segment's path (hashes and
+  counts) in the log's tree: log2(n) nodes.
   Roots are computed lazily per segment, from the stored bytes, and cached (a writer also
   saves them beside its key, so a restart only rehashes the log): the writer's hot path is
   untouched and the stored segment format is unchanged.
@@ -67,6 +72,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 _SEGMENT_LEAF_HEAD = struct.Struct(">QI")  # first position (u64), entry count (u32)
+_COUNT = struct.Struct(">Q")  # an inner node's entry counts (u64, big endian)
 
 
 def segment_leaf(first_position: int, count: int, segment_hash_hex: str,
@@ -77,8 +83,18 @@ def segment_leaf(first_position: int, count: int, segment_hash_hex: str,
                      + bytes.fromhex(segment_hash_hex) + entries_root)
 
 
-def tree_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
-    """All levels of the RFC 6962 tree over leaf hashes (level 0 = the leaves).
+def sum_node(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
+    """An inner node of the log's tree: (hash, entries below). The hash binds both children's
+    hashes and entry counts: SHA-256(0x02 || left count (u64, big endian) || left hash ||
+    right count || right hash), so the root fixes how many entries lie left of every leaf."""
+    (lh, lc), (rh, rc) = left, right
+    return (_sha256(b"\x02" + _COUNT.pack(lc) + lh + _COUNT.pack(rc) + rh).digest(), lc + rc)
+
+
+def tree_levels(leaves: Sequence, combine: Callable = node_hash) -> list[list]:
+    """All levels of the RFC 6962-shaped tree over `leaves` (level 0 = the leaves), joined
+    by `combine` (node_hash for an entries tree; sum_node for the log's tree, whose leaves
+    are (hash, entries) pairs).
 
     Pairing neighbours bottom-up and carrying an odd last node up unchanged builds the same
     tree as RFC 6962's split at the largest power of two below n.
@@ -86,18 +102,31 @@ def tree_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
     levels = [list(leaves)]
     while len(levels[-1]) > 1:
         lv = levels[-1]
-        nxt = [node_hash(lv[i], lv[i + 1]) for i in range(0, len(lv) - 1, 2)]
+        nxt = [combine(lv[i], lv[i + 1]) for i in range(0, len(lv) - 1, 2)]
         if len(lv) % 2:
             nxt.append(lv[-1])
         levels.append(nxt)
     return levels
 
 
-def tree_root(levels: list[list[bytes]]) -> bytes:
-    return levels[-1][0] if levels[0] else EMPTY_ROOT
+def tree_root(levels: list[list], empty=EMPTY_ROOT):  # type: ignore[no-untyped-def]
+    return levels[-1][0] if levels[0] else empty
 
 
-def inclusion_path(levels: list[list[bytes]], index: int) -> list[bytes]:
+EMPTY_LOG = (EMPTY_ROOT, 0)  # the log tree of no segments: (hash of nothing, no entries)
+
+
+def log_tree_levels(leaves: Sequence[tuple[bytes, int]]) -> list[list[tuple[bytes, int]]]:
+    """Levels of the log's tree over (segment leaf, entry count) pairs: a sum tree."""
+    return tree_levels(leaves, sum_node)
+
+
+def log_tree_root(levels: list[list[tuple[bytes, int]]]) -> tuple[bytes, int]:
+    """(root hash, entries) of the log's tree."""
+    return tree_root(levels, EMPTY_LOG)
+
+
+def inclusion_path(levels: list[list], index: int) -> list:
     """RFC 6962 audit path of leaf `index` (leaf to root)."""
     path = []
     for lv in levels[:-1]:
@@ -108,34 +137,37 @@ def inclusion_path(levels: list[list[bytes]], index: int) -> list[bytes]:
     return path
 
 
-def _subtree(levels: list[list[bytes]], lo: int, hi: int) -> bytes:
+def _subtree(levels: list[list], lo: int, hi: int, combine: Callable):  # type: ignore[no-untyped-def]
     """MTH of leaves[lo:hi] for a range that is a node of some RFC 6962 prefix tree."""
     size = hi - lo
     k = size.bit_length() - 1
     if size == 1 << k and lo % size == 0:
         return levels[k][lo >> k]
     split = 1 << ((size - 1).bit_length() - 1)  # largest power of two below size
-    return node_hash(_subtree(levels, lo, lo + split), _subtree(levels, lo + split, hi))
+    return combine(_subtree(levels, lo, lo + split, combine),
+                   _subtree(levels, lo + split, hi, combine))
 
 
-def prefix_root(levels: list[list[bytes]], m: int) -> bytes:
+def prefix_root(levels: list[list], m: int, combine: Callable = node_hash,
+                empty=EMPTY_ROOT):  # type: ignore[no-untyped-def]
     """Root of the tree over the first m leaves (m <= leaves in `levels`)."""
-    return _subtree(levels, 0, m) if m else EMPTY_ROOT
+    return _subtree(levels, 0, m, combine) if m else empty
 
 
-def consistency_proof(levels: list[list[bytes]], m: int, n: int) -> list[bytes]:
+def consistency_proof(levels: list[list], m: int, n: int,
+                      combine: Callable = node_hash) -> list:
     """RFC 6962 PROOF(m, D[n]): the tree of the first m leaves is a prefix of that of n."""
     if not 0 < m < n:
         return []
 
-    def sub(m: int, lo: int, hi: int, whole: bool) -> list[bytes]:
+    def sub(m: int, lo: int, hi: int, whole: bool) -> list:
         size = hi - lo
         if m == size:
-            return [] if whole else [_subtree(levels, lo, hi)]
+            return [] if whole else [_subtree(levels, lo, hi, combine)]
         k = 1 << ((size - 1).bit_length() - 1)
         if m <= k:
-            return sub(m, lo, lo + k, whole) + [_subtree(levels, lo + k, hi)]
-        return sub(m - k, lo + k, hi, False) + [_subtree(levels, lo, lo + k)]
+            return sub(m, lo, lo + k, whole) + [_subtree(levels, lo + k, hi, combine)]
+        return sub(m - k, lo + k, hi, False) + [_subtree(levels, lo, lo + k, combine)]
 
     return sub(m, 0, n, True)
 
@@ -387,8 +419,10 @@ class SegmentNode:
     entries_root: bytes
 
     @property
-    def leaf(self) -> bytes:
-        return segment_leaf(self.first_position, self.count, self.hash, self.entries_root)
+    def leaf(self) -> tuple[bytes, int]:
+        """The log tree's leaf: (segment leaf hash, entries)."""
+        return (segment_leaf(self.first_position, self.count, self.hash, self.entries_root),
+                self.count)
 
 
 # A saved node: seq, first position, entry count, segment hash, entries root.
@@ -546,17 +580,18 @@ class MerkleLog:
                         "`arledger verify`", segment=str(seq))
         return seg
 
-    def levels(self, n: int) -> list[list[bytes]]:
+    def levels(self, n: int) -> list[list[tuple[bytes, int]]]:
         """Levels of the log tree over the first n segment leaves (cached for the last n)."""
         self.extend(n)
         with self._lock:
             if self._levels is None or self._levels_n != n:
-                self._levels = tree_levels([nd.leaf for nd in self.nodes[:n]])
+                self._levels = log_tree_levels([nd.leaf for nd in self.nodes[:n]])
                 self._levels_n = n
             return self._levels
 
     def root(self, n: int) -> bytes:
-        return tree_root(self.levels(n)) if n else EMPTY_ROOT
+        """The root hash of the log tree of the first n segments."""
+        return log_tree_root(self.levels(n))[0] if n else EMPTY_ROOT
 
     def segment_detail(self, seq: int) -> tuple[Segment, list[str], list[list[bytes]]]:
         """A segment's canonical lines and entry tree, re-read from the store and checked against
@@ -809,7 +844,7 @@ def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (
 def _walk(rep: AuditReport, segments: Iterable[tuple[int, bytes]], want: dict[int, list[dict]],
           last_wanted: int, S: State | None, progress: Callable[[int], None] | None,
           upto_segment: int, start: tuple[int, int] | None) -> AuditReport:
-    leaves: list[bytes] = []
+    leaves: list[tuple[bytes, int]] = []
     prev, seq_expected, pos_expected, prev_first = GENESIS_HASH, 1, 1, 1
     if start is not None:  # the digest at start[0] vouches for that segment's prev_hash
         seq_expected, prev, pos_expected = start[0], None, None
@@ -839,7 +874,8 @@ def _walk(rep: AuditReport, segments: Iterable[tuple[int, bytes]], want: dict[in
             if S is not None:
                 S.apply_segment(seg, h)
                 root = tree_root(tree_levels(line_leaves(entry_lines(S, seg))))
-                leaves.append(segment_leaf(seg.first_position, seg.count, h, root))
+                leaves.append((segment_leaf(seg.first_position, seg.count, h, root),
+                               seg.count))
             for d in want.get(seq, ()):
                 rep.digests_checked += 1
                 problem = _digest_mismatch(d, seg, h, leaves if S is not None else None)
@@ -858,7 +894,7 @@ def _walk(rep: AuditReport, segments: Iterable[tuple[int, bytes]], want: dict[in
                         f"read or checked (store unreadable, or an entry this version does "
                         f"not know): {type(e).__name__}: {e}")
     if S is not None:
-        rep.merkle_root = tree_root(tree_levels(leaves)).hex()
+        rep.merkle_root = log_tree_root(log_tree_levels(leaves))[0].hex()
     if last_wanted >= seq_expected:
         return rep.fail(seq_expected, pos_expected,
                         f"the log ends at segment {seq_expected - 1}; a signed digest "
@@ -866,13 +902,15 @@ def _walk(rep: AuditReport, segments: Iterable[tuple[int, bytes]], want: dict[in
     return rep
 
 
-def _digest_mismatch(d: dict, seg: Segment, h: str, leaves: list[bytes] | None) -> str:
+def _digest_mismatch(d: dict, seg: Segment, h: str,
+                     leaves: list[tuple[bytes, int]] | None) -> str:
     if d["head_hash"] != h:
         return (f"segment {seg.seq} does not hash to the head hash of the digest signed at "
                 "its segment: the log up to here was changed")
     if d["position"] != seg.last_position:
         return f"the digest says position {d['position']}, the log {seg.last_position}"
-    if leaves is not None and tree_root(tree_levels(leaves)).hex() != d["merkle_root"]:
+    if leaves is not None and log_tree_root(log_tree_levels(leaves))[0].hex() \
+            != d["merkle_root"]:
         return f"the Merkle root up to segment {seg.seq} differs from the digest's"
     return ""
 

@@ -103,7 +103,8 @@ def _proof_json(p: Any) -> dict:
             "segment_entries": p.segment_entries,
             "entry_path": [h.hex() for h in p.entry_path], "segment_index": p.segment_index,
             "tree_segments": p.tree_segments,
-            "segment_path": [h.hex() for h in p.segment_path]}
+            "segment_path": [{"hash": n.hash.hex(), "entries": n.entries}
+                             for n in p.segment_path]}
 
 
 def _prove(args: argparse.Namespace) -> int:
@@ -135,7 +136,7 @@ def _prove(args: argparse.Namespace) -> int:
                                                                        resp.proofs]}, indent=1))
     _emit(args, [{"position": r["position"], "type": r.get("type"),
                   "effective_date": r.get("effective_date"), "request_id": r.get("request_id"),
-                  "verified": "yes", "path_hashes": len(p.entry_path) + len(p.segment_path)}
+                  "verified": "yes", "path_nodes": len(p.entry_path) + len(p.segment_path)}
                  for r, p in zip(recs, resp.proofs)])
     print(f"{len(recs)} entries proven under the digest of segment {d['segment']} (position "
           f"{d['position']}, root {d['merkle_root'][:16]}...)", file=sys.stderr)
@@ -160,8 +161,9 @@ def _verify_proof(args: argparse.Namespace) -> int:
             saved = json.loads(Path(args.file).read_text())
             proofs = [SimpleNamespace(**{**p, "entry_path": [bytes.fromhex(h) for h in
                                                              p["entry_path"]],
-                                         "segment_path": [bytes.fromhex(h) for h in
-                                                          p["segment_path"]]})
+                                         "segment_path": [(bytes.fromhex(n["hash"]),
+                                                           n["entries"])
+                                                          for n in p["segment_path"]]})
                       for p in saved["proofs"]]
             return saved["digest"], proofs
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:

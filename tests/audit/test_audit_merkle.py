@@ -1,6 +1,8 @@
-"""The Merkle tree (server side, arledger.audit) against RFC 6962's recursive definitions
-written out here, and the SDK's verifiers (arledger_client.audit) against both: every
-genuine proof verifies, every altered one is refused without a crash."""
+"""The Merkle trees (server side, arledger.audit) against recursive definitions written out
+here: RFC 6962's for a segment's entries, and the same shape with nodes that carry entry
+counts (a sum tree) for the log's tree over segments. The SDK's verifiers
+(arledger_client.audit) against both: every genuine proof verifies, every altered one
+(hash or count) is refused without a crash."""
 
 import hashlib
 
@@ -9,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arledger import audit as A
+from arledger.v1 import audit_pb2 as apb
 from arledger_client import audit as C
 
 
@@ -52,6 +55,48 @@ def subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
     if m <= k:
         return subproof(m, d[:k], b) + [mth(d[k:])]
     return subproof(m - k, d[k:], False) + [mth(d[:k])]
+
+
+# ---- the log's tree: RFC 6962's shape, nodes (hash, entries below) -----------------------------
+
+def SN(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
+    (lh, lc), (rh, rc) = left, right
+    return H(b"\x02" + lc.to_bytes(8, "big") + lh + rc.to_bytes(8, "big") + rh), lc + rc
+
+
+def msth(d: list[tuple[bytes, int]]) -> tuple[bytes, int]:
+    """The sum tree's root over leaves (leaf hash, entries)."""
+    if not d:
+        return H(b""), 0
+    if len(d) == 1:
+        return d[0]
+    k = k_of(len(d))
+    return SN(msth(d[:k]), msth(d[k:]))
+
+
+def spath(m: int, d: list) -> list:
+    if len(d) == 1:
+        return []
+    k = k_of(len(d))
+    if m < k:
+        return spath(m, d[:k]) + [msth(d[k:])]
+    return spath(m - k, d[k:]) + [msth(d[:k])]
+
+
+def ssubproof(m: int, d: list, b: bool) -> list:
+    n = len(d)
+    if m == n:
+        return [] if b else [msth(d)]
+    k = k_of(n)
+    if m <= k:
+        return ssubproof(m, d[:k], b) + [msth(d[k:])]
+    return ssubproof(m - k, d[k:], False) + [msth(d[:k])]
+
+
+def segs(n: int, salt: int = 0) -> list[tuple[bytes, int]]:
+    """n segment leaves with entry counts 1..7."""
+    return [(H(b"\x00" + f"segment {salt}/{i}".encode()), 1 + (i * 5 + salt) % 7)
+            for i in range(n)]
 
 
 def data(n: int, salt: int = 0) -> list[bytes]:
@@ -118,26 +163,78 @@ def test_sdk_inclusion_verifier_accepts_genuine_paths_and_refuses_altered_ones(n
         assert got != root, args
 
 
+# ---- the log's tree (a sum tree) --------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 140), st.data())
+def test_the_log_tree_root_paths_and_consistency_proofs_equal_the_sum_tree_definition(n, draw):
+    d = segs(n, draw.draw(st.integers(0, 6)))
+    lv = A.log_tree_levels(d)
+    assert A.log_tree_root(lv) == msth(d)
+    assert msth(d)[1] == sum(c for _, c in d)
+    m = draw.draw(st.integers(0, n - 1))
+    assert A.inclusion_path(lv, m) == spath(m, d)
+    if n > 1:
+        m = draw.draw(st.integers(1, n - 1))
+        assert A.prefix_root(lv, m, A.sum_node, A.EMPTY_LOG) == msth(d[:m])
+        assert A.consistency_proof(lv, m, n, A.sum_node) == ssubproof(m, d, True)
+    assert A.log_tree_root(A.log_tree_levels([])) == (H(b""), 0) == A.EMPTY_LOG
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 140), st.data())
+def test_sdk_log_path_gives_the_root_the_total_and_the_entries_before_the_segment(n, draw):
+    d = segs(n)
+    m = draw.draw(st.integers(0, n - 1))
+    p = spath(m, d)
+    root, total = msth(d)
+    assert C.log_root_from_path(m, n, d[m], p) == (root, total, sum(c for _, c in d[:m]))
+    # a sibling's count changed (by one, either way) no longer leads to the root and its
+    # total; nor does a leaf claiming another count (in the log a leaf's hash binds its
+    # count too)
+    forged = [(m, n, (d[m][0], d[m][1] + 1), p)]
+    for i in range(len(p)):
+        for delta in (1, -1):
+            q = list(p)
+            q[i] = (q[i][0], q[i][1] + delta)
+            forged.append((m, n, d[m], q))
+    for args in forged:
+        try:
+            got = C.log_root_from_path(*args)
+        except C.VerificationFailed:
+            continue
+        assert got[:2] != (root, total), args
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(2, 140), st.data())
 def test_sdk_consistency_verifier_accepts_genuine_proofs_and_refuses_altered_ones(n, draw):
-    d = data(n)
+    d = segs(n)
     m = draw.draw(st.integers(1, n - 1))
-    old, new = mth(d[:m]), mth(d)
-    proof = subproof(m, d, True)
-    C.verify_consistency(m, n, old, new, proof)
-    other = mth(data(n, salt=1))  # a different log of the same size
-    bad = [(m, n, old, other, proof), (m, n, mth(data(m, 2)), new, proof),
-           (m, n, old, new, proof[:-1]), (m, n, old, new, proof + [H(b"x")])]
+    (old, oe), (new, ne) = msth(d[:m]), msth(d)
+    proof = ssubproof(m, d, True)
+    C.verify_consistency(m, n, old, new, proof, old_entries=oe, new_entries=ne)
+    # the proof as TreeNode messages, as the server sends it, verifies too
+    C.verify_consistency(m, n, old, new, [apb.TreeNode(hash=h, entries=c) for h, c in proof],
+                         old_entries=oe, new_entries=ne)
+    other = msth(segs(n, salt=1))[0]  # a different log of the same size
+    bad = [(m, n, old, other, proof, oe, ne), (m, n, msth(segs(m, 2))[0], new, proof, oe, ne),
+           (m, n, old, new, proof[:-1], oe, ne), (m, n, old, new, proof + [(H(b"x"), 1)], oe, ne),
+           # the entries either root holds, misstated
+           (m, n, old, new, proof, oe + 1, ne), (m, n, old, new, proof, oe, ne + 1),
+           (m, n, old, new, proof, oe - 1, ne)]
     if m + 1 < n:
-        bad.append((m + 1, n, old, new, proof))
+        bad.append((m + 1, n, old, new, proof, oe, ne))
     for i in range(len(proof)):
         q = list(proof)
-        q[i] = H(q[i])
-        bad.append((m, n, old, new, q))
-    for args in bad:
+        q[i] = (H(q[i][0]), q[i][1])
+        bad.append((m, n, old, new, q, oe, ne))
+        q = list(proof)
+        q[i] = (q[i][0], q[i][1] + 1)
+        bad.append((m, n, old, new, q, oe, ne))
+    for m_, n_, o, w, pr, oe_, ne_ in bad:
         with pytest.raises(C.VerificationFailed):
-            C.verify_consistency(*args)
+            C.verify_consistency(m_, n_, o, w, pr, old_entries=oe_, new_entries=ne_)
 
 
 def test_sdk_refuses_paths_that_are_not_hashes_without_crashing():
@@ -148,4 +245,10 @@ def test_sdk_refuses_paths_that_are_not_hashes_without_crashing():
     with pytest.raises(C.VerificationFailed):
         C.root_from_path(5, 2, leaf, [])
     with pytest.raises(C.VerificationFailed):
-        C.verify_consistency(3, 2, leaf, leaf, [])
+        C.verify_consistency(3, 2, leaf, leaf, [], old_entries=3, new_entries=2)
+    for node in ((leaf, -1), (leaf, True), (leaf, 1 << 63), (leaf,), "x", None,
+                 {"hash": leaf}, (b"short", 1)):
+        with pytest.raises(C.VerificationFailed):
+            C.log_root_from_path(0, 2, (leaf, 1), [node])
+        with pytest.raises(C.VerificationFailed):
+            C.verify_consistency(1, 2, leaf, leaf, [node], old_entries=1, new_entries=2)

@@ -11,6 +11,8 @@ from concurrent import futures
 
 import grpc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from audit_helpers import scenario
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -47,19 +49,30 @@ def rec(pos: int, seg: int, amount: int) -> dict:
 
 class Forged:
     """A key-holding server's tree over `segs` (lists of records), each segment's leaf
-    built by `leaf(first, count, hash, entries_root)` with the ranges given."""
+    built by `leaf(first, count, hash, entries_root)` with the ranges given, joined by
+    `join` (the sum tree; the plain RFC 6962 node for the tree before it), and a digest of
+    it signed with the ledger's key saying `position` (default: the last range's end)."""
 
-    def __init__(self, segs, ranges, leaf) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, segs, ranges, leaf, join=A.sum_node,  # type: ignore[no-untyped-def]
+                 position=None) -> None:
         self.segs = segs
         self.hashes = [hashlib.sha256(f"seg{i}".encode()).hexdigest() for i in range(len(segs))]
         self.entries = [A.tree_levels([C.leaf_hash(C.canonical_bytes(r)) for r in s])
                         for s in segs]
         self.ranges = ranges
-        self.top = A.tree_levels([leaf(f, n, h, A.tree_root(lv)) for (f, n), h, lv
-                                  in zip(ranges, self.hashes, self.entries)])
+        leaves = [leaf(f, n, h, A.tree_root(lv)) for (f, n), h, lv
+                  in zip(ranges, self.hashes, self.entries)]
+        if join is A.sum_node:
+            self.top = A.log_tree_levels([(x, n) for x, (_, n) in zip(leaves, ranges)])
+            root = A.log_tree_root(self.top)[0]
+        else:
+            self.top = A.tree_levels(leaves, join)
+            root = A.tree_root(self.top)
+        if position is None:
+            position = ranges[-1][0] + ranges[-1][1] - 1
         self.digest = C.verify_digest(A.sign_digest(KEY, {
-            "log": "p0", "position": ranges[-1][0] + ranges[-1][1] - 1, "segment": len(segs),
-            "head_hash": self.hashes[-1], "merkle_root": A.tree_root(self.top).hex(),
+            "log": "p0", "position": position, "segment": len(segs),
+            "head_hash": self.hashes[-1], "merkle_root": root.hex(),
             "signed_at_us": 1}), PUB)
 
     def proof(self, si: int, ei: int, **over) -> apb.InclusionProof:  # type: ignore[no-untyped-def]
@@ -68,9 +81,16 @@ class Forged:
                  segment_hash=self.hashes[si], index_in_segment=ei,
                  segment_entries=len(self.segs[si]),
                  entry_path=A.inclusion_path(self.entries[si], ei), segment_index=si,
-                 tree_segments=len(self.segs), segment_path=A.inclusion_path(self.top, si))
+                 tree_segments=len(self.segs), segment_path=self.segment_path(si))
         p.update(over)
         return apb.InclusionProof(**p)
+
+    def segment_path(self, si: int) -> list:  # type: ignore[type-arg]
+        path = A.inclusion_path(self.top, si)
+        if path and isinstance(path[0], tuple):
+            return [apb.TreeNode(hash=h, entries=c) for h, c in path]
+        # the plain tree's path: bare hashes, sent with made-up counts
+        return [apb.TreeNode(hash=h, entries=1) for h in path]
 
 
 HONEST = [[rec(p, 1, 100) for p in range(1, 5)], [rec(p, 2, 100) for p in range(5, 9)]]
@@ -83,8 +103,8 @@ def old_leaf(first, count, h, root):  # type: ignore[no-untyped-def]
 def test_a_second_record_claiming_an_old_position_is_refused():
     """dup.py: segment 3 holds a second record claiming position 5."""
     segs = HONEST + [[rec(5, 3, 999_999)]]
-    # the reviewer's tree (leaves without positions): the record no longer verifies
-    t = Forged(segs, [(1, 4), (5, 4), (9, 1)], old_leaf)
+    # the reviewer's tree (leaves without positions, plain nodes): refused
+    t = Forged(segs, [(1, 4), (5, 4), (9, 1)], old_leaf, A.node_hash)
     with pytest.raises(C.VerificationFailed) as e:
         C.verify_inclusion(t.proof(2, 0), t.digest)
     assert e.value.position == 5
@@ -96,23 +116,90 @@ def test_a_second_record_claiming_an_old_position_is_refused():
     # ... nor when the proof lies about its index (it must place the entry at 9)
     with pytest.raises(C.VerificationFailed):
         C.verify_inclusion(t.proof(2, 0, index_in_segment=4, segment_entries=5), t.digest)
-    # a leaf that claims segment 3 starts at 5 overlaps segment 2: proven together, refused
-    t = Forged(segs, [(1, 4), (5, 4), (5, 1)], A.segment_leaf)
+    # A leaf that claims segment 3 starts at 5 (overlapping segment 2), in a tree signed
+    # with the ledger's key saying position 5: refused alone, not only beside segment 2's
+    # proof, because the sum tree says 8 entries come before segment 3.
+    t = Forged(segs, [(1, 4), (5, 4), (5, 1)], A.segment_leaf, position=5)
+    with pytest.raises(C.VerificationFailed) as e:
+        C.verify_inclusion(t.proof(2, 0), t.digest)
+    assert e.value.position == 5 and "8 entries before its segment" in str(e.value)
     with pytest.raises(C.VerificationFailed) as e:
         C.verify_proofs([t.proof(1, 0), t.proof(2, 0)], t.digest, positions=[5, 5])
-    assert e.value.segment == 3
-    # Alone, that proof verifies: a single inclusion proof cannot see the other segments'
-    # ranges (docs/audit.md, limits). But the signed head position is the head segment's
-    # last one (5), so the entries the old digest vouched for beyond it are unprovable.
-    assert t.digest["position"] == 5
-    assert C.verify_inclusion(t.proof(2, 0), t.digest)["fields"]["amount_minor"] == 999_999
+    # signed saying the position the tree really holds (9), still refused
+    t = Forged(segs, [(1, 4), (5, 4), (5, 1)], A.segment_leaf, position=9)
     with pytest.raises(C.VerificationFailed):
-        C.verify_inclusion(t.proof(1, 3), t.digest)
-    # a digest claiming more than the head segment holds is refused with any head proof
-    lying = C.verify_digest(A.sign_digest(KEY, {**{k: t.digest[k] for k in A.DIGEST_FIELDS
-                                                   if k != "key_id"}, "position": 9}), PUB)
-    with pytest.raises(C.VerificationFailed):
-        C.verify_inclusion(t.proof(2, 0), lying)
+        C.verify_inclusion(t.proof(2, 0), t.digest)
+    assert C.verify_inclusion(t.proof(1, 0), t.digest)["fields"]["amount_minor"] == 100
+    # a digest that misstates the entries its tree holds is refused with any proof
+    t = Forged(HONEST, [(1, 4), (5, 4)], A.segment_leaf, position=9)
+    for si, ei in ((0, 0), (1, 3)):
+        with pytest.raises(C.VerificationFailed) as e:
+            C.verify_inclusion(t.proof(si, ei), t.digest)
+        assert "holds 8 entries, the digest says position 9" in str(e.value)
+    # a path whose counts were changed to make room for the forged range does not lead to
+    # the signed root
+    t = Forged(segs, [(1, 4), (5, 4), (5, 1)], A.segment_leaf, position=5)
+    p = t.proof(2, 0)
+    p.segment_path[0].entries = 4
+    with pytest.raises(C.VerificationFailed) as e:
+        C.verify_inclusion(p, t.digest)
+    assert "signed Merkle root" in str(e.value)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.data())
+def test_no_tree_a_key_holder_builds_proves_two_entries_at_one_position(draw):
+    """A key-holding forger builds any tree: segments claiming any first position and
+    count (overlapping, gapped, out of order), opaque subtrees of any hash and entry
+    count standing in for segments it never opens, and signs any position. Every proof
+    the SDK accepts under that digest gives a distinct position (one record per position),
+    inside 1..position, with its segment where the counts before it say."""
+    n = draw.draw(st.integers(1, 9), "segments")
+    kinds = draw.draw(st.lists(st.booleans(), min_size=n, max_size=n), "opened")
+    sizes = draw.draw(st.lists(st.integers(1, 4), min_size=n, max_size=n), "sizes")
+    firsts = draw.draw(st.lists(st.integers(1, 30), min_size=n, max_size=n), "firsts")
+    truthful = draw.draw(st.booleans(), "truthful ranges")
+    if truthful:
+        firsts = [1 + sum(sizes[:i]) for i in range(n)]
+    segs, leaves = [], []
+    for i, (opened, size, first) in enumerate(zip(kinds, sizes, firsts)):
+        recs = [rec(first + e, i + 1, 1000 * i + e) for e in range(size)]
+        segs.append(recs)
+        h = hashlib.sha256(f"seg{i}".encode()).hexdigest()
+        lv = A.tree_levels([C.leaf_hash(C.canonical_bytes(r)) for r in recs])
+        leaves.append((A.segment_leaf(first, size, h, A.tree_root(lv)), size) if opened
+                      else (hashlib.sha256(f"opaque{i}".encode()).digest(), size))
+    top = A.log_tree_levels(leaves)
+    total = A.log_tree_root(top)[1]
+    position = draw.draw(st.sampled_from([total, total + 1, max(total - 1, 1),
+                                          firsts[-1] + sizes[-1] - 1]), "position")
+    head = hashlib.sha256(f"seg{n - 1}".encode()).hexdigest()
+    digest = C.verify_digest(A.sign_digest(KEY, {
+        "log": "p0", "position": position, "segment": n, "head_hash": head,
+        "merkle_root": A.log_tree_root(top)[0].hex(), "signed_at_us": 1}), PUB)
+    proven: dict[int, bytes] = {}
+    for si, recs in enumerate(segs):
+        lv = A.tree_levels([C.leaf_hash(C.canonical_bytes(r)) for r in recs])
+        path = [apb.TreeNode(hash=h, entries=c) for h, c in A.inclusion_path(top, si)]
+        for ei, r in enumerate(recs):
+            p = apb.InclusionProof(
+                position=r["position"], entry_json=json.dumps(r), segment=si + 1,
+                segment_hash=hashlib.sha256(f"seg{si}".encode()).hexdigest(),
+                index_in_segment=ei, segment_entries=len(recs),
+                entry_path=A.inclusion_path(lv, ei), segment_index=si, tree_segments=n,
+                segment_path=path)
+            try:
+                got = C.verify_inclusion(p, digest)
+            except C.VerificationFailed:
+                continue
+            pos = got["position"]
+            assert pos not in proven, f"two entries proven at position {pos}"
+            proven[pos] = C.canonical_bytes(got)
+            assert 1 <= pos <= digest["position"]
+            assert pos == 1 + sum(sizes[:si]) + ei  # where the counts put it
+            assert kinds[si]
+    if truthful and position == total:  # the honest tree: every opened entry is proven
+        assert len(proven) == sum(s for s, k in zip(sizes, kinds) if k)
 
 
 def test_the_sdk_and_the_server_build_the_same_segment_leaf():
@@ -478,7 +565,10 @@ MALFORMED = {
     "public key garbage": lambda d: C.load_public_key("nope"),
     "public key bytes garbage": lambda d: C.load_public_key(b"-----BEGIN PUBLIC KEY-----\n"),
     "public key not ed25519": lambda d: C.load_public_key(EC_PEM),
-    "consistency sizes str": lambda d: C.verify_consistency("1", 2, b"", b"", []),
+    "consistency sizes str": lambda d: C.verify_consistency("1", 2, b"", b"", [],
+                                                            old_entries=1, new_entries=2),
+    "consistency entries str": lambda d: C.verify_consistency(1, 2, b"", b"", [],
+                                                              old_entries="1", new_entries=2),
     "path index str": lambda d: C.root_from_path("0", 2, b"x" * 32, []),
     "statement zero proofs": lambda d: Canned({"GetInclusionProof": apb.InclusionProofs(
         digest=apb.SignedDigest(**sign()))}).prove([1]),
@@ -566,7 +656,8 @@ def test_verify_range_refuses_a_head_hash_the_signed_tree_does_not_hold():
             return apb.InclusionProofs(digest=apb.SignedDigest(**d), proofs=[f.proof(si, ei)])
         return {"VerifyRange": apb.VerifyRangeResponse(
                     ok=True, to=apb.SignedDigest(**new),
-                    consistency_proof=A.consistency_proof(t.top, 2, 3)),
+                    consistency_proof=[apb.TreeNode(hash=h, entries=c) for h, c in
+                                       A.consistency_proof(t.top, 2, 3, A.sum_node)]),
                 "GetInclusionProof": None, "proofs": {
                     8: proofs(old.digest, old, 1, 3), 9: proofs(new, t, 2, 0)}}
 

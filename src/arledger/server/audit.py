@@ -39,13 +39,18 @@ def digest_from_pb(m: apb.SignedDigest) -> dict:
     return {k: getattr(m, k) for k in A.DIGEST_FIELDS + ("signature",)}
 
 
+def nodes_to_pb(nodes: list[tuple[bytes, int]]) -> list[apb.TreeNode]:
+    """Nodes of the log's tree (hash, entries) as TreeNode messages."""
+    return [apb.TreeNode(hash=h, entries=c) for h, c in nodes]
+
+
 def proof_to_pb(p: dict) -> apb.InclusionProof:
     return apb.InclusionProof(
         position=p["position"], entry_json=p["line"],
         segment=p["segment"], segment_hash=p["segment_hash"],
         index_in_segment=p["index_in_segment"], segment_entries=p["segment_entries"],
         entry_path=p["entry_path"], segment_index=p["segment_index"],
-        tree_segments=p["tree_segments"], segment_path=p["segment_path"])
+        tree_segments=p["tree_segments"], segment_path=nodes_to_pb(p["segment_path"]))
 
 
 def _streamed(fn: Callable) -> Callable:
@@ -141,8 +146,9 @@ class AuditServicer(agrpc.AuditServiceServicer):
                 resp.problem = (f"the Merkle root of the log up to segment {d['segment']} "
                                 "differs from the signed one")
                 return resp
-        resp.consistency_proof.extend(A.consistency_proof(
-            self.signer.merkle.levels(new["segment"]), old["segment"], new["segment"]))
+        resp.consistency_proof.extend(nodes_to_pb(A.consistency_proof(
+            self.signer.merkle.levels(new["segment"]), old["segment"], new["segment"],
+            A.sum_node)))
         return resp
 
     @_guard

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61rledger/v1/audit.proto\x12\x0b\x61rledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x01\n\x0cSignedDigest\x12\x0b\n\x03log\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\x03\x12\x0f\n\x07segment\x18\x03 \x01(\x03\x12\x11\n\thead_hash\x18\x04 \x01(\t\x12\x13\n\x0bmerkle_root\x18\x05 \x01(\t\x12\x14\n\x0csigned_at_us\x18\x06 \x01(\x03\x12\x0e\n\x06key_id\x18\x07 \x01(\t\x12\x11\n\tsignature\x18\x08 \x01(\t\")\n\x16GetSignedDigestRequest\x12\x0f\n\x07segment\x18\x01 \x01(\x03\"\x15\n\x13GetPublicKeyRequest\";\n\tPublicKey\x12\x0b\n\x03pem\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\talgorithm\x18\x03 \x01(\t\"d\n\x12VerifyRangeRequest\x12\'\n\x04\x66rom\x18\x01 \x01(\x0b\x32\x19.arledger.v1.SignedDigest\x12%\n\x02to\x18\x02 \x01(\x0b\x32\x19.arledger.v1.SignedDigest\"\xc5\x01\n\x13VerifyRangeResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x19\n\x11\x66irst_bad_segment\x18\x02 \x01(\x03\x12\x1a\n\x12\x66irst_bad_position\x18\x03 \x01(\x03\x12\x0f\n\x07problem\x18\x04 \x01(\t\x12\x18\n\x10segments_checked\x18\x05 \x01(\x03\x12%\n\x02to\x18\x06 \x01(\x0b\x32\x19.arledger.v1.SignedDigest\x12\x19\n\x11\x63onsistency_proof\x18\x07 \x03(\x0c\"b\n\x18GetInclusionProofRequest\x12\x11\n\tpositions\x18\x01 \x03(\x03\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\r\n\x05\x61s_of\x18\x03 \x01(\t\x12\x0f\n\x07segment\x18\x04 \x01(\x03\"\xe8\x01\n\x0eInclusionProof\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x12\n\nentry_json\x18\x02 \x01(\t\x12\x0f\n\x07segment\x18\x03 \x01(\x03\x12\x14\n\x0csegment_hash\x18\x04 \x01(\t\x12\x18\n\x10index_in_segment\x18\x05 \x01(\x03\x12\x17\n\x0fsegment_entries\x18\x06 \x01(\x03\x12\x12\n\nentry_path\x18\x07 \x03(\x0c\x12\x15\n\rsegment_index\x18\x08 \x01(\x03\x12\x15\n\rtree_segments\x18\t \x01(\x03\x12\x14\n\x0csegment_path\x18\n \x03(\x0c\"i\n\x0fInclusionProofs\x12)\n\x06\x64igest\x18\x01 \x01(\x0b\x32\x19.arledger.v1.SignedDigest\x12+\n\x06proofs\x18\x02 \x03(\x0b\x32\x1b.arledger.v1.InclusionProof\"\xce\x01\n\x10\x45xportLogRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ntry_types\x18\x02 \x03(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x03 \x01(\t\x12\x14\n\x0c\x65\x66\x66\x65\x63tive_to\x18\x04 \x01(\t\x12\x31\n\rrecorded_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_to\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"W\n\nExportItem\x12+\n\x06\x64igest\x18\x01 \x01(\x0b\x32\x19.arledger.v1.SignedDigestH\x00\x12\x14\n\nentry_json\x18\x02 \x01(\tH\x00\x42\x06\n\x04item\"<\n\x11GetHistoryRequest\x12\x12\n\ninvoice_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t2\xe7\x03\n\x0c\x41uditService\x12Q\n\x0fGetSignedDigest\x12#.arledger.v1.GetSignedDigestRequest\x1a\x19.arledger.v1.SignedDigest\x12H\n\x0cGetPublicKey\x12 .arledger.v1.GetPublicKeyRequest\x1a\x16.arledger.v1.PublicKey\x12P\n\x0bVerifyRange\x12\x1f.arledger.v1.VerifyRangeRequest\x1a .arledger.v1.VerifyRangeResponse\x12X\n\x11GetInclusionProof\x12%.arledger.v1.GetInclusionProofRequest\x1a\x1c.arledger.v1.InclusionProofs\x12\x45\n\tExportLog\x12\x1d.arledger.v1.ExportLogRequest\x1a\x17.arledger.v1.ExportItem0\x01\x12G\n\nGetHistory\x12\x1e.arledger.v1.GetHistoryRequest\x1a\x17.arledger.v1.ExportItem0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61rledger/v1/audit.proto\x12\x0b\x61rledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x01\n\x0cSignedDigest\x12\x0b\n\x03log\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\x03\x12\x0f\n\x07segment\x18\x03 \x01(\x03\x12\x11\n\thead_hash\x18\x04 \x01(\t\x12\x13\n\x0bmerkle_root\x18\x05 \x01(\t\x12\x14\n\x0csigned_at_us\x18\x06 \x01(\x03\x12\x0e\n\x06key_id\x18\x07 \x01(\t\x12\x11\n\tsignature\x18\x08 \x01(\t\")\n\x16GetSignedDigestRequest\x12\x0f\n\x07segment\x18\x01 \x01(\x03\"\x15\n\x13GetPublicKeyRequest\";\n\tPublicKey\x12\x0b\n\x03pem\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\talgorithm\x18\x03 \x01(\t\"d\n\x12VerifyRangeRequest\x12\'\n\x04\x66rom\x18\x01 \x01(\x0b\x32\x19.arledger.v1.SignedDigest\x12%\n\x02to\x18\x02 \x01(\x0b\x32\x19.arledger.v1.SignedDigest\")\n\x08TreeNode\x12\x0c\n\x04hash\x18\x01 \x01(\x0c\x12\x0f\n\x07\x65ntries\x18\x02 \x01(\x03\"\xe2\x01\n\x13VerifyRangeResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x19\n\x11\x66irst_bad_segment\x18\x02 \x01(\x03\x12\x1a\n\x12\x66irst_bad_position\x18\x03 \x01(\x03\x12\x0f\n\x07problem\x18\x04 \x01(\t\x12\x18\n\x10segments_checked\x18\x05 \x01(\x03\x12%\n\x02to\x18\x06 \x01(\x0b\x32\x19.arledger.v1.SignedDigest\x12\x30\n\x11\x63onsistency_proof\x18\x08 \x03(\x0b\x32\x15.arledger.v1.TreeNodeJ\x04\x08\x07\x10\x08\"b\n\x18GetInclusionProofRequest\x12\x11\n\tpositions\x18\x01 \x03(\x03\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\r\n\x05\x61s_of\x18\x03 \x01(\t\x12\x0f\n\x07segment\x18\x04 \x01(\x03\"\x85\x02\n\x0eInclusionProof\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x12\n\nentry_json\x18\x02 \x01(\t\x12\x0f\n\x07segment\x18\x03 \x01(\x03\x12\x14\n\x0csegment_hash\x18\x04 \x01(\t\x12\x18\n\x10index_in_segment\x18\x05 \x01(\x03\x12\x17\n\x0fsegment_entries\x18\x06 \x01(\x03\x12\x12\n\nentry_path\x18\x07 \x03(\x0c\x12\x15\n\rsegment_index\x18\x08 \x01(\x03\x12\x15\n\rtree_segments\x18\t \x01(\x03\x12+\n\x0csegment_path\x18\x0b \x03(\x0b\x32\x15.arledger.v1.TreeNodeJ\x04\x08\n\x10\x0b\"i\n\x0fInclusionProofs\x12)\n\x06\x64igest\x18\x01 \x01(\x0b\x32\x19.arledger.v1.SignedDigest\x12+\n\x06proofs\x18\x02 \x03(\x0b\x32\x1b.arledger.v1.InclusionProof\"\xce\x01\n\x10\x45xportLogRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ntry_types\x18\x02 \x03(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x03 \x01(\t\x12\x14\n\x0c\x65\x66\x66\x65\x63tive_to\x18\x04 \x01(\t\x12\x31\n\rrecorded_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_to\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"W\n\nExportItem\x12+\n\x06\x64igest\x18\x01 \x01(\x0b\x32\x19.arledger.v1.SignedDigestH\x00\x12\x14\n\nentry_json\x18\x02 \x01(\tH\x00\x42\x06\n\x04item\"<\n\x11GetHistoryRequest\x12\x12\n\ninvoice_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t2\xe7\x03\n\x0c\x41uditService\x12Q\n\x0fGetSignedDigest\x12#.arledger.v1.GetSignedDigestRequest\x1a\x19.arledger.v1.SignedDigest\x12H\n\x0cGetPublicKey\x12 .arledger.v1.GetPublicKeyRequest\x1a\x16.arledger.v1.PublicKey\x12P\n\x0bVerifyRange\x12\x1f.arledger.v1.VerifyRangeRequest\x1a .arledger.v1.VerifyRangeResponse\x12X\n\x11GetInclusionProof\x12%.arledger.v1.GetInclusionProofRequest\x1a\x1c.arledger.v1.InclusionProofs\x12\x45\n\tExportLog\x12\x1d.arledger.v1.ExportLogRequest\x1a\x17.arledger.v1.ExportItem0\x01\x12G\n\nGetHistory\x12\x1e.arledger.v1.GetHistoryRequest\x1a\x17.arledger.v1.ExportItem0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,20 +42,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PUBLICKEY']._serialized_end=360
   _globals['_VERIFYRANGEREQUEST']._serialized_start=362
   _globals['_VERIFYRANGEREQUEST']._serialized_end=462
-  _globals['_VERIFYRANGERESPONSE']._serialized_start=465
-  _globals['_VERIFYRANGERESPONSE']._serialized_end=662
-  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_start=664
-  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_end=762
-  _globals['_INCLUSIONPROOF']._serialized_start=765
-  _globals['_INCLUSIONPROOF']._serialized_end=997
-  _globals['_INCLUSIONPROOFS']._serialized_start=999
-  _globals['_INCLUSIONPROOFS']._serialized_end=1104
-  _globals['_EXPORTLOGREQUEST']._serialized_start=1107
-  _globals['_EXPORTLOGREQUEST']._serialized_end=1313
-  _globals['_EXPORTITEM']._serialized_start=1315
-  _globals['_EXPORTITEM']._serialized_end=1402
-  _globals['_GETHISTORYREQUEST']._serialized_start=1404
-  _globals['_GETHISTORYREQUEST']._serialized_end=1464
-  _globals['_AUDITSERVICE']._serialized_start=1467
-  _globals['_AUDITSERVICE']._serialized_end=1954
+  _globals['_TREENODE']._serialized_start=464
+  _globals['_TREENODE']._serialized_end=505
+  _globals['_VERIFYRANGERESPONSE']._serialized_start=508
+  _globals['_VERIFYRANGERESPONSE']._serialized_end=734
+  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_start=736
+  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_end=834
+  _globals['_INCLUSIONPROOF']._serialized_start=837
+  _globals['_INCLUSIONPROOF']._serialized_end=1098
+  _globals['_INCLUSIONPROOFS']._serialized_start=1100
+  _globals['_INCLUSIONPROOFS']._serialized_end=1205
+  _globals['_EXPORTLOGREQUEST']._serialized_start=1208
+  _globals['_EXPORTLOGREQUEST']._serialized_end=1414
+  _globals['_EXPORTITEM']._serialized_start=1416
+  _globals['_EXPORTITEM']._serialized_end=1503
+  _globals['_GETHISTORYREQUEST']._serialized_start=1505
+  _globals['_GETHISTORYREQUEST']._serialized_end=1565
+  _globals['_AUDITSERVICE']._serialized_start=1568
+  _globals['_AUDITSERVICE']._serialized_end=2055
 # @@protoc_insertion_point(module_scope)

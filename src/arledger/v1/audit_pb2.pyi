@@ -56,6 +56,14 @@ class VerifyRangeRequest(_message.Message):
     to: SignedDigest
     def __init__(self, to: _Optional[_Union[SignedDigest, _Mapping]] = ..., **kwargs) -> None: ...
 
+class TreeNode(_message.Message):
+    __slots__ = ("hash", "entries")
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    hash: bytes
+    entries: int
+    def __init__(self, hash: _Optional[bytes] = ..., entries: _Optional[int] = ...) -> None: ...
+
 class VerifyRangeResponse(_message.Message):
     __slots__ = ("ok", "first_bad_segment", "first_bad_position", "problem", "segments_checked", "to", "consistency_proof")
     OK_FIELD_NUMBER: _ClassVar[int]
@@ -71,8 +79,8 @@ class VerifyRangeResponse(_message.Message):
     problem: str
     segments_checked: int
     to: SignedDigest
-    consistency_proof: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, ok: _Optional[bool] = ..., first_bad_segment: _Optional[int] = ..., first_bad_position: _Optional[int] = ..., problem: _Optional[str] = ..., segments_checked: _Optional[int] = ..., to: _Optional[_Union[SignedDigest, _Mapping]] = ..., consistency_proof: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    consistency_proof: _containers.RepeatedCompositeFieldContainer[TreeNode]
+    def __init__(self, ok: _Optional[bool] = ..., first_bad_segment: _Optional[int] = ..., first_bad_position: _Optional[int] = ..., problem: _Optional[str] = ..., segments_checked: _Optional[int] = ..., to: _Optional[_Union[SignedDigest, _Mapping]] = ..., consistency_proof: _Optional[_Iterable[_Union[TreeNode, _Mapping]]] = ...) -> None: ...
 
 class GetInclusionProofRequest(_message.Message):
     __slots__ = ("positions", "customer_id", "as_of", "segment")
@@ -107,8 +115,8 @@ class InclusionProof(_message.Message):
     entry_path: _containers.RepeatedScalarFieldContainer[bytes]
     segment_index: int
     tree_segments: int
-    segment_path: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, position: _Optional[int] = ..., entry_json: _Optional[str] = ..., segment: _Optional[int] = ..., segment_hash: _Optional[str] = ..., index_in_segment: _Optional[int] = ..., segment_entries: _Optional[int] = ..., entry_path: _Optional[_Iterable[bytes]] = ..., segment_index: _Optional[int] = ..., tree_segments: _Optional[int] = ..., segment_path: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    segment_path: _containers.RepeatedCompositeFieldContainer[TreeNode]
+    def __init__(self, position: _Optional[int] = ..., entry_json: _Optional[str] = ..., segment: _Optional[int] = ..., segment_hash: _Optional[str] = ..., index_in_segment: _Optional[int] = ..., segment_entries: _Optional[int] = ..., entry_path: _Optional[_Iterable[bytes]] = ..., segment_index: _Optional[int] = ..., tree_segments: _Optional[int] = ..., segment_path: _Optional[_Iterable[_Union[TreeNode, _Mapping]]] = ...) -> None: ...
 
 class InclusionProofs(_message.Message):
     __slots__ = ("digest", "proofs")
