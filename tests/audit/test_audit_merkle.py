@@ -29,32 +29,44 @@ def k_of(n: int) -> int:
     return k
 
 
-def mth(d: list[bytes]) -> bytes:
+def RFC(left: bytes, right: bytes) -> bytes:
+    return H(b"\x01" + left + right)
+
+
+def RFC_LEAF(x: bytes) -> bytes:
+    return H(b"\x00" + x)
+
+
+def mth(d: list, node=RFC, leaf=RFC_LEAF, empty=H(b"")):  # type: ignore[no-untyped-def]
+    """MTH(D[n]) of section 2.1.1; `node`, `leaf` and `empty` are its hashing (the sum tree
+    below passes its own)."""
     if not d:
-        return H(b"")
+        return empty
     if len(d) == 1:
-        return H(b"\x00" + d[0])
+        return leaf(d[0])
     k = k_of(len(d))
-    return H(b"\x01" + mth(d[:k]) + mth(d[k:]))
+    return node(mth(d[:k], node, leaf, empty), mth(d[k:], node, leaf, empty))
 
 
-def path(m: int, d: list[bytes]) -> list[bytes]:
+def path(m: int, d: list, node=RFC, leaf=RFC_LEAF) -> list:  # type: ignore[no-untyped-def]
+    """PATH(m, D[n]) of section 2.1.3.1."""
     if len(d) == 1:
         return []
     k = k_of(len(d))
     if m < k:
-        return path(m, d[:k]) + [mth(d[k:])]
-    return path(m - k, d[k:]) + [mth(d[:k])]
+        return path(m, d[:k], node, leaf) + [mth(d[k:], node, leaf)]
+    return path(m - k, d[k:], node, leaf) + [mth(d[:k], node, leaf)]
 
 
-def subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
+def subproof(m: int, d: list, b: bool, node=RFC, leaf=RFC_LEAF) -> list:  # type: ignore[no-untyped-def]
+    """SUBPROOF(m, D[n], b) of section 2.1.4.1."""
     n = len(d)
     if m == n:
-        return [] if b else [mth(d)]
+        return [] if b else [mth(d, node, leaf)]
     k = k_of(n)
     if m <= k:
-        return subproof(m, d[:k], b) + [mth(d[k:])]
-    return subproof(m - k, d[k:], False) + [mth(d[:k])]
+        return subproof(m, d[:k], b, node, leaf) + [mth(d[k:], node, leaf)]
+    return subproof(m - k, d[k:], False, node, leaf) + [mth(d[:k], node, leaf)]
 
 
 # ---- the log's tree: RFC 6962's shape, nodes (hash, entries below) -----------------------------
@@ -64,33 +76,21 @@ def SN(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, int]:
     return H(b"\x02" + lc.to_bytes(8, "big") + lh + rc.to_bytes(8, "big") + rh), lc + rc
 
 
+def _pair(x: tuple[bytes, int]) -> tuple[bytes, int]:  # a segment's leaf is given hashed
+    return x
+
+
 def msth(d: list[tuple[bytes, int]]) -> tuple[bytes, int]:
-    """The sum tree's root over leaves (leaf hash, entries)."""
-    if not d:
-        return H(b""), 0
-    if len(d) == 1:
-        return d[0]
-    k = k_of(len(d))
-    return SN(msth(d[:k]), msth(d[k:]))
+    """The sum tree's root over leaves (segment leaf hash, entries)."""
+    return mth(d, SN, _pair, (H(b""), 0))
 
 
 def spath(m: int, d: list) -> list:
-    if len(d) == 1:
-        return []
-    k = k_of(len(d))
-    if m < k:
-        return spath(m, d[:k]) + [msth(d[k:])]
-    return spath(m - k, d[k:]) + [msth(d[:k])]
+    return path(m, d, SN, _pair)
 
 
 def ssubproof(m: int, d: list, b: bool) -> list:
-    n = len(d)
-    if m == n:
-        return [] if b else [msth(d)]
-    k = k_of(n)
-    if m <= k:
-        return ssubproof(m, d[:k], b) + [msth(d[k:])]
-    return ssubproof(m - k, d[k:], False) + [msth(d[:k])]
+    return subproof(m, d, b, SN, _pair)
 
 
 def segs(n: int, salt: int = 0) -> list[tuple[bytes, int]]:
