@@ -128,7 +128,7 @@ def main() -> None:
     t0 = time.perf_counter()
     proofs = [proof_to_pb(signer.merkle.prove(p, head["segment"])) for p in positions]
     res["proof_batch_ms_each"] = round((time.perf_counter() - t0) * 1000 / len(positions), 3)
-    signer.merkle._seg_cache.clear()
+    signer.merkle.clear_caches()
     t0 = time.perf_counter()
     signer.merkle.prove(entries // 3, head["segment"])
     res["proof_cold_segment_ms"] = round((time.perf_counter() - t0) * 1000, 1)

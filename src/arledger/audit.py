@@ -54,9 +54,14 @@ from arledger.engine.state import State
 DIGEST_DOMAIN = b"arledger-signed-digest-v1\n"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 KEY_FILE_NAME = "audit-key.pem"
-# Segments whose entry trees (and canonical lines) a server keeps for proofs: a batch of
-# proofs in log order builds each segment's tree once.
+# A segment's entries tree is kept as the roots of its aligned runs of CHUNK entries (the
+# tree's nodes at level log2(CHUNK)): a proof renders only its entry's run, not the segment.
+CHUNK = 256
+_CHUNK_LEVEL = CHUNK.bit_length() - 1
+# Decoded segments, and rendered runs (canonical lines and their tree), a server keeps for
+# proofs: a batch of proofs in log order decodes each segment and renders each run once.
 SEGMENT_CACHE = 16
+CHUNK_CACHE = 64
 
 _sha256 = hashlib.sha256
 
@@ -346,6 +351,44 @@ def _children(S: State, t: dict) -> dict[str, dict[int, str]]:
     return out
 
 
+def slice_segment(seg: Segment, lo: int, hi: int) -> Segment:
+    """The entries lo..hi-1 of a decoded segment as a segment of their own (first position
+    and entry indexes shifted, each table cut to the rows those entries own), so that
+    rendering a few entries costs only them."""
+    if lo == 0 and hi >= seg.count:
+        return seg
+    t = seg.tables
+    env = t[E.ENVELOPE]
+    types = np.asarray(env["type"])[lo:hi]
+    rows = np.asarray(env["row"])[lo:hi]
+    new_rows = np.empty(hi - lo, dtype=np.asarray(env["row"]).dtype)
+    out: dict[str, dict] = {E.ENVELOPE: {c: col[lo:hi] for c, col in env.items()}}
+    for code in np.unique(types).tolist():
+        name = E.BY_CODE[code].name
+        sel = np.flatnonzero(types == code)
+        take = rows[sel]
+        new_rows[sel] = np.arange(len(sel))
+        out[name] = {c: _take(col, take) for c, col in t[name].items()}
+        out[name]["_e"] = np.asarray(out[name]["_e"]) - lo
+    out[E.ENVELOPE]["row"] = new_rows
+    for name, cols in t.items():
+        if name in out or name in E.BY_NAME or "_e" not in cols:
+            continue
+        es = np.asarray(cols["_e"])
+        take = np.flatnonzero((es >= lo) & (es < hi))
+        out[name] = {c: _take(col, take) for c, col in cols.items()}
+        out[name]["_e"] = es[take] - lo
+    return Segment(seg.seq, seg.first_position + lo, hi - lo, seg.recorded_at_us,
+                   seg.prev_hash, out)
+
+
+def _take(col, ix: np.ndarray):  # type: ignore[no-untyped-def]
+    """Rows `ix` of a stored column (a numpy array, or a list of strings)."""
+    if isinstance(col, np.ndarray):
+        return col[ix]
+    return [col[i] for i in ix.tolist()]
+
+
 def entry_lines(S: State, seg: Segment) -> list[str]:
     """The canonical JSON of every entry of a segment, in log order (see module doc).
 
@@ -417,6 +460,12 @@ class SegmentNode:
     count: int
     hash: str             # SHA-256 of the stored bytes (hex): the hash chain
     entries_root: bytes
+    chunk_roots: bytes = b""  # the entries tree's roots of each run of CHUNK entries, 32 each
+
+    def chunk_levels(self) -> list[list[bytes]]:
+        """The entries tree from the runs' roots up (its levels from log2(CHUNK))."""
+        return tree_levels([self.chunk_roots[i:i + 32]
+                            for i in range(0, len(self.chunk_roots), 32)])
 
     @property
     def leaf(self) -> tuple[bytes, int]:
@@ -425,12 +474,26 @@ class SegmentNode:
                 self.count)
 
 
-# A saved node: seq, first position, entry count, segment hash, entries root.
-_NODE = struct.Struct("<QQI32s32s")
-# A node cache file starts with this magic (the format version: v2 = segment leaves bind
-# first position and count) and the name of the log it belongs to, as u16 length + UTF-8.
-# A file without it (an older format) or of another log is never trusted: rebuilt.
-_NODES_MAGIC = b"arledger-merkle-nodes-v2\n"
+def chunk_roots(levels: list[list[bytes]]) -> bytes:
+    """The roots of a segment's runs of CHUNK entries, from its entries tree's levels (a
+    tree of CHUNK entries or fewer is one run: its root)."""
+    if len(levels) > _CHUNK_LEVEL:
+        return b"".join(levels[_CHUNK_LEVEL])
+    return tree_root(levels)
+
+
+# A saved node: seq, first position, entry count, segment hash, entries root, number of
+# run roots; then the run roots (32 bytes each).
+_NODE = struct.Struct("<QQI32s32sI")
+# A node cache file starts with this magic (the format version: v3 = nodes keep the roots
+# of their runs of CHUNK entries) and the name of the log it belongs to, as u16 length +
+# UTF-8. A file without it (an older format) or of another log is never trusted: rebuilt.
+_NODES_MAGIC = b"arledger-merkle-nodes-v3\n"
+
+
+def _node_record(nd: SegmentNode) -> bytes:
+    return _NODE.pack(nd.seq, nd.first_position, nd.count, bytes.fromhex(nd.hash),
+                      nd.entries_root, len(nd.chunk_roots) // 32) + nd.chunk_roots
 
 
 def _nodes_header(log: str) -> bytes:
@@ -450,13 +513,17 @@ def _load_nodes(path: Path, log: str = "") -> list[SegmentNode]:
         return []
     body = memoryview(data)[len(head):]
     nodes: list[SegmentNode] = []
-    pos = 1
-    for i in range(len(body) // _NODE.size):
-        seq, first, count, h, root = _NODE.unpack_from(body, i * _NODE.size)
-        if seq != i + 1 or first != pos:
+    pos, at = 1, 0
+    while at + _NODE.size <= len(body):
+        seq, first, count, h, root, k = _NODE.unpack_from(body, at)
+        runs = bytes(body[at + _NODE.size:at + _NODE.size + 32 * k])
+        node = SegmentNode(seq, first, count, h.hex(), root, runs)
+        if seq != len(nodes) + 1 or first != pos or k != -(-count // CHUNK) \
+                or len(runs) != 32 * k or tree_root(node.chunk_levels()) != root:
             break
-        nodes.append(SegmentNode(seq, first, count, h.hex(), root))
+        nodes.append(node)
         pos += count
+        at += _NODE.size + 32 * k
     return nodes
 
 
@@ -465,15 +532,15 @@ def node_cache_path(key_file: Path, log: str = "") -> Path:
     log (partitions of one SQLite data directory share the key, never the nodes)."""
     key_file = Path(key_file)
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in log)
-    return key_file.with_name(f"{key_file.stem}-merkle-nodes-v2{'-' + safe if safe else ''}.bin")
+    return key_file.with_name(f"{key_file.stem}-merkle-nodes-v3{'-' + safe if safe else ''}.bin")
 
 
 class MerkleLog:
     """The Merkle tree of one ledger's log, built lazily from the stored segments.
 
     Reads segments from the store (never the writer's path), checks that each continues
-    the hash chain, and keeps one small node per segment; entry leaves are recomputed
-    from the stored segment when a proof needs them.
+    the hash chain, and keeps one small node per segment (with the roots of its runs of
+    CHUNK entries); a proof re-renders only its entry's run from the stored segment.
     """
 
     def __init__(self, ledger,  # type: ignore[no-untyped-def]
@@ -483,13 +550,15 @@ class MerkleLog:
         self._lock = threading.Lock()
         self._levels: list[list[bytes]] | None = None
         self._levels_n = 0
-        self._seg_cache: dict[int, tuple[Segment, list[str], list[list[bytes]]]] = {}
+        self._seg_cache: dict[int, Segment] = {}
+        self._chunk_cache: dict[tuple[int, int], tuple[list[str], list[list[bytes]]]] = {}
         # Nodes saved by an earlier run (one writer per log writes them): trusted only once
         # each one's segment hash matches the stored bytes again (_adopt_saved).
         self.cache_path = cache_path
         self.log = str(getattr(getattr(ledger, "store", None), "stream", "") or "")
         self._saved = _load_nodes(cache_path, self.log) if cache_path else []
         self._stored_n = 0  # nodes the cache file holds (after adoption)
+        self._stored_bytes = 0  # and the bytes of their records
 
     def _adopt_saved(self, head_seq: int) -> None:
         """Take the saved nodes whose segments still hash as they did (one read of the
@@ -513,12 +582,12 @@ class MerkleLog:
             n = seq
         self.nodes = saved[:n]
         self._stored_n = n
+        self._stored_bytes = sum(_NODE.size + len(nd.chunk_roots) for nd in self.nodes)
 
     def _save(self) -> None:
         if self.cache_path is None or self._stored_n >= len(self.nodes):
             return
-        recs = b"".join(_NODE.pack(nd.seq, nd.first_position, nd.count, bytes.fromhex(nd.hash),
-                                   nd.entries_root) for nd in self.nodes[self._stored_n:])
+        recs = b"".join(_node_record(nd) for nd in self.nodes[self._stored_n:])
         head = _nodes_header(self.log)
         try:
             if self._stored_n == 0:  # a new file (or one of an older format): rewritten whole
@@ -526,10 +595,11 @@ class MerkleLog:
                     f.write(head + recs)
             else:
                 with open(self.cache_path, "r+b") as f:
-                    f.seek(len(head) + self._stored_n * _NODE.size)
+                    f.seek(len(head) + self._stored_bytes)
                     f.write(recs)
                     f.truncate()
             self._stored_n = len(self.nodes)
+            self._stored_bytes += len(recs)
         except OSError:  # a cache: the next start recomputes what it lacks
             pass
 
@@ -553,9 +623,9 @@ class MerkleLog:
                 if seq > upto:
                     break
                 seg = self._decode(seq, blob)
-                node = SegmentNode(seq, seg.first_position, seg.count, digest(blob),
-                                   tree_root(tree_levels(line_leaves(entry_lines(S, seg)))))
-                self.nodes.append(node)
+                lv = tree_levels(line_leaves(entry_lines(S, seg)))
+                self.nodes.append(SegmentNode(seq, seg.first_position, seg.count,
+                                              digest(blob), tree_root(lv), chunk_roots(lv)))
             self._save()
             if len(self.nodes) < upto:
                 raise error("LOG_CORRUPT", f"segment {len(self.nodes) + 1}: missing from the "
@@ -593,9 +663,9 @@ class MerkleLog:
         """The root hash of the log tree of the first n segments."""
         return log_tree_root(self.levels(n))[0] if n else EMPTY_ROOT
 
-    def segment_detail(self, seq: int) -> tuple[Segment, list[str], list[list[bytes]]]:
-        """A segment's canonical lines and entry tree, re-read from the store and checked against
-        the cached chain hash (a store changed since is LOG_CORRUPT, not a wrong proof)."""
+    def segment(self, seq: int) -> Segment:
+        """A stored segment, decoded, re-read from the store and checked against the cached
+        chain hash (a store changed since is LOG_CORRUPT, not a wrong proof)."""
         self.extend(seq)
         with self._lock:
             hit = self._seg_cache.get(seq)
@@ -607,13 +677,39 @@ class MerkleLog:
             raise error("LOG_CORRUPT", f"segment {seq}: the stored bytes changed since they "
                         "were first read; run `arledger verify`", segment=str(seq))
         seg = decode(blob)
-        recs = entry_lines(self.ledger.state, seg)
-        lv = tree_levels(line_leaves(recs))
         with self._lock:
             if len(self._seg_cache) >= SEGMENT_CACHE:
                 self._seg_cache.pop(next(iter(self._seg_cache)))
-            self._seg_cache[seq] = (seg, recs, lv)
-        return seg, recs, lv
+            self._seg_cache[seq] = seg
+        return seg
+
+    def chunk(self, seq: int, c: int) -> tuple[list[str], list[list[bytes]]]:
+        """The canonical lines of run `c` of a segment (its entries c*CHUNK ...) and their
+        tree, which must have the run root the node keeps."""
+        with self._lock:
+            hit = self._chunk_cache.get((seq, c))
+            if hit is not None:
+                return hit
+        seg = self.segment(seq)
+        lo = c * CHUNK
+        lines = entry_lines(self.ledger.state, slice_segment(seg, lo, min(lo + CHUNK,
+                                                                          seg.count)))
+        lv = tree_levels(line_leaves(lines))
+        if tree_root(lv) != self.nodes[seq - 1].chunk_roots[32 * c:32 * c + 32]:
+            raise error("LOG_CORRUPT", f"segment {seq}: its entries render differently from "
+                        "when its Merkle node was made; run `arledger verify --merkle`",
+                        segment=str(seq))
+        with self._lock:
+            if len(self._chunk_cache) >= CHUNK_CACHE:
+                self._chunk_cache.pop(next(iter(self._chunk_cache)))
+            self._chunk_cache[(seq, c)] = (lines, lv)
+        return lines, lv
+
+    def clear_caches(self) -> None:
+        """Forget decoded segments and rendered runs (the next proof re-reads the store)."""
+        with self._lock:
+            self._seg_cache.clear()
+            self._chunk_cache.clear()
 
     def prove(self, position: int, tree_segments: int) -> dict:
         """Inclusion proof of the entry at `position` in the log tree of `tree_segments`."""
@@ -625,12 +721,16 @@ class MerkleLog:
         if seq > tree_segments:
             raise error("INVALID_POSITION", f"position {position} (segment {seq}) is after "
                         f"the digest's segment {tree_segments}")
-        seg, recs, lv = self.segment_detail(seq)
-        i = position - seg.first_position
+        self.extend(seq)
+        node = self.nodes[seq - 1]
+        i = position - node.first_position
+        c, j = divmod(i, CHUNK)
+        lines, lv = self.chunk(seq, c)
         top = self.levels(tree_segments)
-        return {"position": position, "line": recs[i], "segment": seq,
-                "segment_hash": self.nodes[seq - 1].hash, "index_in_segment": i,
-                "segment_entries": seg.count, "entry_path": inclusion_path(lv, i),
+        return {"position": position, "line": lines[j], "segment": seq,
+                "segment_hash": node.hash, "index_in_segment": i,
+                "segment_entries": node.count,
+                "entry_path": inclusion_path(lv, j) + inclusion_path(node.chunk_levels(), c),
                 "segment_index": seq - 1, "tree_segments": tree_segments,
                 "segment_path": inclusion_path(top, seq - 1)}
 

@@ -2,13 +2,17 @@
 independently): same ids, dates, versions and customer for every entry, including issue
 4's terms, policies, promises, dunning, sales, refunds and holds."""
 
+import itertools
 import json
 
 from audit_helpers import cmd
 
 from arledger import audit as A
+from arledger import synthetic
 from arledger.engine import render
 from arledger.engine.segment import decode
+from arledger.server.audit import proof_to_pb
+from arledger_client import audit as C
 
 PERSON = dict(actor="ann", reason="audit test")
 
@@ -95,3 +99,39 @@ def test_every_entry_has_the_ids_dates_versions_and_customer_the_log_stream_show
     assert {"PaymentTermsDefined", "DunningPolicyDefined", "InvoiceTermsApplied",
             "PromiseMade", "DunningStepTaken", "ReceivablesSold",
             "UnappliedRefunded"} <= types, types
+
+
+def test_a_slice_of_a_segment_renders_as_those_entries_of_the_whole(ledger):
+    """Proofs render only their entry's run (audit.slice_segment): every slice of a segment
+    holding every kind of entry and child row renders exactly as that part of the whole."""
+    ledger.submit(commands())  # one segment, every entry type the engine writes here
+    ledger.submit(list(synthetic.generate(synthetic.PortfolioSpec(customers=12, seed=3))))
+    with ledger.reading() as S:
+        for _, blob in ledger.store.read():
+            seg = decode(blob)
+            whole = A.entry_lines(S, seg)
+            cuts = sorted({0, 1, seg.count // 3, seg.count // 2, seg.count - 1, seg.count,
+                           *range(0, seg.count, 7)})
+            for lo, hi in itertools.combinations(cuts, 2):
+                part = A.slice_segment(seg, lo, hi)
+                assert (part.first_position, part.count) == (seg.first_position + lo, hi - lo)
+                assert A.entry_lines(S, part) == whole[lo:hi], (seg.seq, lo, hi)
+
+
+def test_proofs_from_runs_are_the_whole_segment_tree_paths(ledger, tmp_path):
+    """A segment of more than CHUNK entries: each entry's path, made from its run and the
+    saved run roots, is the RFC 6962 path in the whole segment's tree, and verifies."""
+    ledger.submit(list(synthetic.generate(synthetic.PortfolioSpec(customers=40, seed=4))))
+    seg = decode(ledger.store.get(1))
+    assert seg.count > 3 * A.CHUNK and seg.count % A.CHUNK  # several runs, a partial last
+    signer = A.Signer(ledger, A.load_or_create_key(tmp_path / "k.pem"), lambda: 1)
+    d = C.verify_digest(signer.digest(), signer.key.public_key())
+    with ledger.reading() as S:
+        lv = A.tree_levels(A.line_leaves(A.entry_lines(S, seg)))
+    assert signer.merkle.nodes[0].entries_root == A.tree_root(lv)
+    for i in range(seg.count):
+        p = signer.merkle.prove(seg.first_position + i, 1)
+        assert p["entry_path"] == A.inclusion_path(lv, i), i
+    for i in (0, A.CHUNK - 1, A.CHUNK, seg.count - 1):
+        p = proof_to_pb(signer.merkle.prove(seg.first_position + i, 1))
+        assert C.verify_inclusion(p, d)["position"] == seg.first_position + i

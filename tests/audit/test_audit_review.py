@@ -6,6 +6,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import struct
 import types
 from concurrent import futures
 
@@ -250,21 +251,30 @@ def test_an_old_node_cache_is_rebuilt_never_trusted(served, tmp_path):
         good = c.signed_digest()
     served.stop()
     cache = A.node_cache_path(key_file, served.ledger.store.stream)
-    assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v2\n")
-    # a file of the old format (no header) with the right length but made-up nodes
+    assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v3\n")
+    # a file of the first format (no header) with the right length but made-up nodes
     nodes = A._load_nodes(cache, served.ledger.store.stream)
     assert len(nodes) == good["segment"]
-    cache.write_bytes(A._NODE.pack(1, 1, 300, b"\x01" * 32, b"\x02" * 32))
+    cache.write_bytes(struct.pack("<QQI32s32s", 1, 1, 300, b"\x01" * 32, b"\x02" * 32))
     served.start()
     with C.AuditClient(served.target, public_key_pem=pem) as c:
         assert c.signed_digest()["merkle_root"] == good["merkle_root"]
-    assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v2\n")
+    assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v3\n")
     # the nodes of this log (right hashes, wrong roots) under another log's header, or
-    # headerless as the old format was: never adopted
+    # headerless as the first format was, or under the v2 header (nodes without run
+    # roots, made for the tree before the sum tree): never adopted
     wrong = b"".join(A._NODE.pack(n.seq, n.first_position, n.count, bytes.fromhex(n.hash),
-                                  b"\x07" * 32) for n in nodes)
+                                  b"\x07" * 32, 1) + b"\x07" * 32 for n in nodes)
+    # this log's nodes whose run roots do not rebuild their entries roots
+    runs_off = b"".join(A._NODE.pack(n.seq, n.first_position, n.count, bytes.fromhex(n.hash),
+                                     n.entries_root, 1) + b"\x08" * 32 for n in nodes)
+    v2 = b"".join(struct.pack("<QQI32s32s", n.seq, n.first_position, n.count,
+                              bytes.fromhex(n.hash), n.entries_root) for n in nodes)
     other = "x" * len(served.ledger.store.stream)
-    for content in (A._nodes_header(other) + wrong, wrong):
+    name = served.ledger.store.stream.encode()
+    v2_head = b"arledger-merkle-nodes-v2\n" + struct.pack("<H", len(name)) + name
+    for content in (A._nodes_header(other) + wrong, wrong, v2_head + v2,
+                    A._nodes_header(served.ledger.store.stream) + runs_off):
         served.stop()
         cache.write_bytes(content)
         served.start()

@@ -167,7 +167,7 @@ def test_the_server_refuses_to_prove_from_bytes_changed_after_it_read_them(locat
                                                                            tmp_path):
     ledger, signer, key, digests, firsts = build(location, clock, tmp_path)
     signer.merkle.prove(firsts[3], SEGMENTS)
-    signer.merkle._seg_cache.clear()
+    signer.merkle.clear_caches()
     flip(Raw(location))
     with pytest.raises(LedgerError) as e:
         signer.merkle.prove(firsts[3], SEGMENTS)
