@@ -50,6 +50,7 @@ _SEGMENT_LEAF_HEAD = struct.Struct(">QI")
 _INT_MAX = (1 << 63) - 1     # the wire's int64
 _COUNT_MAX = (1 << 32) - 1   # entries in one segment (u32 in the leaf)
 _COUNT = struct.Struct(">Q")
+_EMPTY_ROOT = hashlib.sha256(b"").digest()  # the root of a tree of nothing (RFC 6962)
 PROVE_BATCH = 100_000        # positions per GetInclusionProof request (the server's limit)
 
 
@@ -99,6 +100,8 @@ def sum_node(left: tuple[bytes, int], right: tuple[bytes, int]) -> tuple[bytes, 
     """An inner node of the log's tree (a sum tree): (SHA-256(0x02 || left entries (u64, big
     endian) || left hash || right entries || right hash), left entries + right entries)."""
     (lh, lc), (rh, rc) = left, right
+    if lc + rc > _INT_MAX:
+        raise VerificationFailed(f"entry counts add up to {lc + rc}, beyond any log")
     return _h(b"\x02" + _COUNT.pack(lc) + lh + _COUNT.pack(rc) + rh), lc + rc
 
 
@@ -130,7 +133,7 @@ def _walk_path(index: int, size: int, leaf: Any, path: Sequence[Any],
     if not _is_count(index) or not _is_count(size) or not index < size:
         raise VerificationFailed(f"leaf index {index!r} is outside a tree of {size!r}")
     fn, sn, r, left = index, size - 1, leaf, []
-    for p in path:
+    for p in _as_list(path, "the path"):
         p = check(p)
         if sn == 0:
             raise VerificationFailed("the path is longer than the tree is deep")
@@ -148,6 +151,16 @@ def _walk_path(index: int, size: int, leaf: Any, path: Sequence[Any],
     if sn != 0:
         raise VerificationFailed("the path is shorter than the tree is deep")
     return r, left
+
+
+def _as_list(v: Any, what: str) -> list:
+    """A sequence the server sent, as a list; VerificationFailed when it is not one."""
+    if isinstance(v, (str, bytes, bytearray, Mapping)):
+        raise VerificationFailed(f"{what}: not a list")
+    try:
+        return list(v)
+    except TypeError:
+        raise VerificationFailed(f"{what}: not a list") from None
 
 
 def _hash32(p: Any) -> bytes:
@@ -191,7 +204,9 @@ def verify_consistency(m: int, n: int, old_root: bytes, new_root: bytes,
                                                                     (bytes, bytearray)):
         raise VerificationFailed("a root is not a hash")
     old, new = (bytes(old_root), old_entries), (bytes(new_root), new_entries)
-    nodes = [tree_node(p) for p in proof]
+    nodes = [tree_node(p) for p in _as_list(proof, "the consistency proof")]
+    if m == 0 and old != (_EMPTY_ROOT, 0):
+        raise VerificationFailed("the tree of no segments has the empty root and no entries")
     if m == n:
         if nodes or old != new:
             raise VerificationFailed("equal sizes need equal roots and an empty proof")
@@ -419,7 +434,7 @@ def verify_proofs(proofs: Sequence[Any], digest: Mapping[str, Any], *,
     asked = list(positions)
     if not all(_is_count(x) for x in asked):
         raise VerificationFailed("positions must be counts")
-    proofs = list(proofs)
+    proofs = _as_list(proofs, "the proofs")
     if len(proofs) < len(asked):
         raise VerificationFailed("the server proved fewer positions than asked",
                                  position=asked[len(proofs)])

@@ -564,7 +564,8 @@ class MerkleLog:
         """Take the saved nodes whose segments still hash as they did (one read of the
         log, no rendering). A saved segment that now hashes differently, or that the log
         no longer has, means the stored history changed since: LOG_CORRUPT."""
-        saved, self._saved = self._saved, []
+        saved = self._saved  # kept until they match: a mismatch stays reported (and the
+        # file unwritten) on every later call, never rebuilt over a changed history
         if len(saved) > head_seq:
             raise error("LOG_CORRUPT", f"segment {head_seq + 1}: this server hashed it before, "
                         "the log now ends before it (the tail was removed); check with your "
@@ -580,6 +581,7 @@ class MerkleLog:
                             "your saved digests), or delete the node cache "
                             f"{self.cache_path} to start over", segment=str(bad))
             n = seq
+        self._saved = []
         self.nodes = saved[:n]
         self._stored_n = n
         self._stored_bytes = sum(_NODE.size + len(nd.chunk_roots) for nd in self.nodes)

@@ -579,6 +579,23 @@ MALFORMED = {
                                                             old_entries=1, new_entries=2),
     "consistency entries str": lambda d: C.verify_consistency(1, 2, b"", b"", [],
                                                               old_entries="1", new_entries=2),
+    "consistency proof None": lambda d: C.verify_consistency(1, 2, b"a" * 32, b"b" * 32, None,
+                                                             old_entries=1, new_entries=2),
+    "path None": lambda d: C.root_from_path(0, 2, b"x" * 32, None),
+    "proofs None": lambda d: C.verify_proofs(None, d),
+    "proofs a string": lambda d: C.verify_proofs("abc", d),
+    # counts each within int64 whose sum is not: refused, not a struct.error
+    # (4 nodes: the running sum passes 2^64, which a u64 cannot hold)
+    "path counts overflow": lambda d: C.log_root_from_path(
+        0, 16, (b"x" * 32, 1), [(bytes([i]) * 32, (1 << 63) - 1) for i in range(4)]),
+    "consistency counts overflow": lambda d: C.verify_consistency(
+        1, 16, b"a" * 32, b"b" * 32, [(bytes([i]) * 32, (1 << 63) - 1) for i in range(4)],
+        old_entries=1, new_entries=2),
+    # the tree of no segments is the empty root with no entries, whatever the newer one
+    "consistency from a non-empty nothing": lambda d: C.verify_consistency(
+        0, 5, b"g" * 32, b"b" * 32, [], old_entries=7, new_entries=9),
+    "consistency of two non-empty nothings": lambda d: C.verify_consistency(
+        0, 0, b"g" * 32, b"g" * 32, [], old_entries=7, new_entries=7),
     "path index str": lambda d: C.root_from_path("0", 2, b"x" * 32, []),
     "statement zero proofs": lambda d: Canned({"GetInclusionProof": apb.InclusionProofs(
         digest=apb.SignedDigest(**sign()))}).prove([1]),
