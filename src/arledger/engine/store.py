@@ -63,9 +63,32 @@ class SegmentStore:
 
     kind = "sqlite"
 
+    # How long close() waits for database calls already running in other threads.
+    CLOSE_WAIT_S = 30.0
+
     def __init__(self, recorder: Any, partition: str = "p0") -> None:
         self.recorder = recorder
         self.stream = f"arledger-log-{partition}"
+        # Database calls in flight, so that close() never closes a connection under a call
+        # another thread is making (a request handler still streaming when the server stops:
+        # SQLite would be freed under it).
+        self._calls = 0
+        self._closed = False
+        self._idle = threading.Condition()
+
+    def _call(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        """Run one database call unless the store is closed (STORE_UNAVAILABLE)."""
+        with self._idle:
+            if self._closed:
+                raise error("STORE_UNAVAILABLE", f"the log store {self.stream} is closed")
+            self._calls += 1
+        try:
+            return fn(*args, **kw)
+        finally:
+            with self._idle:
+                self._calls -= 1
+                if not self._calls:
+                    self._idle.notify_all()
 
     @classmethod
     def sqlite(cls, path: Path, partition: str = "p0") -> "SegmentStore":
@@ -88,14 +111,16 @@ class SegmentStore:
 
     def synchronous_setting(self) -> int:
         """The PRAGMA synchronous of a pooled connection (2 = FULL)."""
-        with self.recorder.datastore.transaction(commit=False) as c:
-            c.execute("PRAGMA synchronous")
-            return int(c.fetchone()[0])
+        def ask() -> int:
+            with self.recorder.datastore.transaction(commit=False) as c:
+                c.execute("PRAGMA synchronous")
+                return int(c.fetchone()[0])
+        return self._call(ask)
 
     def append(self, seq: int, blob: bytes) -> None:
         """Durably store segment `seq`. Raises WRITER_FENCED or STORE_UNAVAILABLE."""
         try:
-            self.recorder.insert_events([StoredEvent(self.stream, seq, TOPIC, blob)])
+            self._call(self.recorder.insert_events, [StoredEvent(self.stream, seq, TOPIC, blob)])
         except IntegrityError:
             # Our own earlier attempt may have committed before its answer was lost (the
             # recorder retries a dropped connection): the same bytes there are a success.
@@ -116,7 +141,7 @@ class SegmentStore:
         """(seq, bytes) of every segment after `after_seq`, in order."""
         gt = after_seq
         while True:
-            rows = self.recorder.select_events(self.stream, gt=gt, limit=page)
+            rows = self._call(self.recorder.select_events, self.stream, gt=gt, limit=page)
             for r in rows:
                 yield r.originator_version, bytes(r.state)
             if len(rows) < page:
@@ -124,11 +149,11 @@ class SegmentStore:
             gt = rows[-1].originator_version
 
     def get(self, seq: int) -> bytes | None:
-        rows = self.recorder.select_events(self.stream, gt=seq - 1, lte=seq)
+        rows = self._call(self.recorder.select_events, self.stream, gt=seq - 1, lte=seq)
         return bytes(rows[0].state) if rows else None
 
     def head_seq(self) -> int:
-        rows = self.recorder.select_events(self.stream, desc=True, limit=1)
+        rows = self._call(self.recorder.select_events, self.stream, desc=True, limit=1)
         return rows[0].originator_version if rows else 0
 
     def wait_for_append(self, timeout: float, stop: threading.Event) -> None:
@@ -137,6 +162,10 @@ class SegmentStore:
         stop.wait(timeout)
 
     def close(self) -> None:
+        """Refuse new database calls, wait for the ones in flight, then close."""
+        with self._idle:
+            self._closed = True
+            self._idle.wait_for(lambda: not self._calls, timeout=self.CLOSE_WAIT_S)
         self.recorder.datastore.close()
 
 
