@@ -54,14 +54,14 @@ from arledger.engine.state import State
 DIGEST_DOMAIN = b"arledger-signed-digest-v1\n"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 KEY_FILE_NAME = "audit-key.pem"
-# A segment's entries tree is kept as the roots of its aligned runs of CHUNK entries (the
-# tree's nodes at level log2(CHUNK)): a proof renders only its entry's run, not the segment.
-CHUNK = 256
-_CHUNK_LEVEL = CHUNK.bit_length() - 1
+# A segment's entries tree is kept as the roots of its aligned runs of RUN entries (the
+# tree's nodes at level log2(RUN)): a proof renders only its entry's run, not the segment.
+RUN = 256
+_RUN_LEVEL = RUN.bit_length() - 1
 # Decoded segments, and rendered runs (canonical lines and their tree), a server keeps for
 # proofs: a batch of proofs in log order decodes each segment and renders each run once.
 SEGMENT_CACHE = 16
-CHUNK_CACHE = 64
+RUN_CACHE = 64
 
 _sha256 = hashlib.sha256
 
@@ -460,12 +460,12 @@ class SegmentNode:
     count: int
     hash: str             # SHA-256 of the stored bytes (hex): the hash chain
     entries_root: bytes
-    chunk_roots: bytes = b""  # the entries tree's roots of each run of CHUNK entries, 32 each
+    run_roots: bytes = b""  # the entries tree's roots of each run of RUN entries, 32 each
 
-    def chunk_levels(self) -> list[list[bytes]]:
-        """The entries tree from the runs' roots up (its levels from log2(CHUNK))."""
-        return tree_levels([self.chunk_roots[i:i + 32]
-                            for i in range(0, len(self.chunk_roots), 32)])
+    def run_levels(self) -> list[list[bytes]]:
+        """The entries tree from the runs' roots up (its levels from log2(RUN))."""
+        return tree_levels([self.run_roots[i:i + 32]
+                            for i in range(0, len(self.run_roots), 32)])
 
     @property
     def leaf(self) -> tuple[bytes, int]:
@@ -474,11 +474,11 @@ class SegmentNode:
                 self.count)
 
 
-def chunk_roots(levels: list[list[bytes]]) -> bytes:
-    """The roots of a segment's runs of CHUNK entries, from its entries tree's levels (a
-    tree of CHUNK entries or fewer is one run: its root)."""
-    if len(levels) > _CHUNK_LEVEL:
-        return b"".join(levels[_CHUNK_LEVEL])
+def roots_of_runs(levels: list[list[bytes]]) -> bytes:
+    """The roots of a segment's runs of RUN entries, from its entries tree's levels (a
+    tree of RUN entries or fewer is one run: its root)."""
+    if len(levels) > _RUN_LEVEL:
+        return b"".join(levels[_RUN_LEVEL])
     return tree_root(levels)
 
 
@@ -486,14 +486,14 @@ def chunk_roots(levels: list[list[bytes]]) -> bytes:
 # run roots; then the run roots (32 bytes each).
 _NODE = struct.Struct("<QQI32s32sI")
 # A node cache file starts with this magic (the format version: v3 = nodes keep the roots
-# of their runs of CHUNK entries) and the name of the log it belongs to, as u16 length +
+# of their runs of RUN entries) and the name of the log it belongs to, as u16 length +
 # UTF-8. A file without it (an older format) or of another log is never trusted: rebuilt.
 _NODES_MAGIC = b"arledger-merkle-nodes-v3\n"
 
 
 def _node_record(nd: SegmentNode) -> bytes:
     return _NODE.pack(nd.seq, nd.first_position, nd.count, bytes.fromhex(nd.hash),
-                      nd.entries_root, len(nd.chunk_roots) // 32) + nd.chunk_roots
+                      nd.entries_root, len(nd.run_roots) // 32) + nd.run_roots
 
 
 def _nodes_header(log: str) -> bytes:
@@ -518,8 +518,8 @@ def _load_nodes(path: Path, log: str = "") -> list[SegmentNode]:
         seq, first, count, h, root, k = _NODE.unpack_from(body, at)
         runs = bytes(body[at + _NODE.size:at + _NODE.size + 32 * k])
         node = SegmentNode(seq, first, count, h.hex(), root, runs)
-        if seq != len(nodes) + 1 or first != pos or k != -(-count // CHUNK) \
-                or len(runs) != 32 * k or tree_root(node.chunk_levels()) != root:
+        if seq != len(nodes) + 1 or first != pos or k != -(-count // RUN) \
+                or len(runs) != 32 * k or tree_root(node.run_levels()) != root:
             break
         nodes.append(node)
         pos += count
@@ -540,7 +540,7 @@ class MerkleLog:
 
     Reads segments from the store (never the writer's path), checks that each continues
     the hash chain, and keeps one small node per segment (with the roots of its runs of
-    CHUNK entries); a proof re-renders only its entry's run from the stored segment.
+    RUN entries); a proof re-renders only its entry's run from the stored segment.
     """
 
     def __init__(self, ledger,  # type: ignore[no-untyped-def]
@@ -551,7 +551,7 @@ class MerkleLog:
         self._levels: list[list[bytes]] | None = None
         self._levels_n = 0
         self._seg_cache: dict[int, Segment] = {}
-        self._chunk_cache: dict[tuple[int, int], tuple[list[str], list[list[bytes]]]] = {}
+        self._run_cache: dict[tuple[int, int], tuple[list[str], list[list[bytes]]]] = {}
         # Nodes saved by an earlier run (one writer per log writes them): trusted only once
         # each one's segment hash matches the stored bytes again (_adopt_saved).
         self.cache_path = cache_path
@@ -584,7 +584,7 @@ class MerkleLog:
         self._saved = []
         self.nodes = saved[:n]
         self._stored_n = n
-        self._stored_bytes = sum(_NODE.size + len(nd.chunk_roots) for nd in self.nodes)
+        self._stored_bytes = sum(_NODE.size + len(nd.run_roots) for nd in self.nodes)
 
     def _save(self) -> None:
         if self.cache_path is None or self._stored_n >= len(self.nodes):
@@ -627,7 +627,7 @@ class MerkleLog:
                 seg = self._decode(seq, blob)
                 lv = tree_levels(line_leaves(entry_lines(S, seg)))
                 self.nodes.append(SegmentNode(seq, seg.first_position, seg.count,
-                                              digest(blob), tree_root(lv), chunk_roots(lv)))
+                                              digest(blob), tree_root(lv), roots_of_runs(lv)))
             self._save()
             if len(self.nodes) < upto:
                 raise error("LOG_CORRUPT", f"segment {len(self.nodes) + 1}: missing from the "
@@ -685,33 +685,33 @@ class MerkleLog:
             self._seg_cache[seq] = seg
         return seg
 
-    def chunk(self, seq: int, c: int) -> tuple[list[str], list[list[bytes]]]:
-        """The canonical lines of run `c` of a segment (its entries c*CHUNK ...) and their
+    def run(self, seq: int, c: int) -> tuple[list[str], list[list[bytes]]]:
+        """The canonical lines of run `c` of a segment (its entries c*RUN ...) and their
         tree, which must have the run root the node keeps."""
         with self._lock:
-            hit = self._chunk_cache.get((seq, c))
+            hit = self._run_cache.get((seq, c))
             if hit is not None:
                 return hit
         seg = self.segment(seq)
-        lo = c * CHUNK
-        lines = entry_lines(self.ledger.state, slice_segment(seg, lo, min(lo + CHUNK,
+        lo = c * RUN
+        lines = entry_lines(self.ledger.state, slice_segment(seg, lo, min(lo + RUN,
                                                                           seg.count)))
         lv = tree_levels(line_leaves(lines))
-        if tree_root(lv) != self.nodes[seq - 1].chunk_roots[32 * c:32 * c + 32]:
+        if tree_root(lv) != self.nodes[seq - 1].run_roots[32 * c:32 * c + 32]:
             raise error("LOG_CORRUPT", f"segment {seq}: its entries render differently from "
                         "when its Merkle node was made; run `arledger verify --merkle`",
                         segment=str(seq))
         with self._lock:
-            if len(self._chunk_cache) >= CHUNK_CACHE:
-                self._chunk_cache.pop(next(iter(self._chunk_cache)))
-            self._chunk_cache[(seq, c)] = (lines, lv)
+            if len(self._run_cache) >= RUN_CACHE:
+                self._run_cache.pop(next(iter(self._run_cache)))
+            self._run_cache[(seq, c)] = (lines, lv)
         return lines, lv
 
     def clear_caches(self) -> None:
         """Forget decoded segments and rendered runs (the next proof re-reads the store)."""
         with self._lock:
             self._seg_cache.clear()
-            self._chunk_cache.clear()
+            self._run_cache.clear()
 
     def prove(self, position: int, tree_segments: int) -> dict:
         """Inclusion proof of the entry at `position` in the log tree of `tree_segments`."""
@@ -726,13 +726,13 @@ class MerkleLog:
         self.extend(seq)
         node = self.nodes[seq - 1]
         i = position - node.first_position
-        c, j = divmod(i, CHUNK)
-        lines, lv = self.chunk(seq, c)
+        c, j = divmod(i, RUN)
+        lines, lv = self.run(seq, c)
         top = self.levels(tree_segments)
         return {"position": position, "line": lines[j], "segment": seq,
                 "segment_hash": node.hash, "index_in_segment": i,
                 "segment_entries": node.count,
-                "entry_path": inclusion_path(lv, j) + inclusion_path(node.chunk_levels(), c),
+                "entry_path": inclusion_path(lv, j) + inclusion_path(node.run_levels(), c),
                 "segment_index": seq - 1, "tree_segments": tree_segments,
                 "segment_path": inclusion_path(top, seq - 1)}
 

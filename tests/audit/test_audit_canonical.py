@@ -119,11 +119,11 @@ def test_a_slice_of_a_segment_renders_as_those_entries_of_the_whole(ledger):
 
 
 def test_proofs_from_runs_are_the_whole_segment_tree_paths(ledger, tmp_path):
-    """A segment of more than CHUNK entries: each entry's path, made from its run and the
+    """A segment of more than RUN entries: each entry's path, made from its run and the
     saved run roots, is the RFC 6962 path in the whole segment's tree, and verifies."""
     ledger.submit(list(synthetic.generate(synthetic.PortfolioSpec(customers=40, seed=4))))
     seg = decode(ledger.store.get(1))
-    assert seg.count > 3 * A.CHUNK and seg.count % A.CHUNK  # several runs, a partial last
+    assert seg.count > 3 * A.RUN and seg.count % A.RUN  # several runs, a partial last
     signer = A.Signer(ledger, A.load_or_create_key(tmp_path / "k.pem"), lambda: 1)
     d = C.verify_digest(signer.digest(), signer.key.public_key())
     with ledger.reading() as S:
@@ -132,6 +132,6 @@ def test_proofs_from_runs_are_the_whole_segment_tree_paths(ledger, tmp_path):
     for i in range(seg.count):
         p = signer.merkle.prove(seg.first_position + i, 1)
         assert p["entry_path"] == A.inclusion_path(lv, i), i
-    for i in (0, A.CHUNK - 1, A.CHUNK, seg.count - 1):
+    for i in (0, A.RUN - 1, A.RUN, seg.count - 1):
         p = proof_to_pb(signer.merkle.prove(seg.first_position + i, 1))
         assert C.verify_inclusion(p, d)["position"] == seg.first_position + i
