@@ -13,9 +13,10 @@ engine (430,000 customers ~ 10 M entries: minutes), then measures on it, each fr
 - `merkle_roots`: every segment's entries root and the log's root from scratch (audit.MerkleLog:
   what a server does once, lazily, on its first audit request), and what a restarted writer
   does instead with the nodes it saved (rehash the log, render nothing).
-- proofs: 1,000 inclusion proofs at random positions as one batch (server time each, hashes
-  per proof, SDK verification time each), one proof from a segment not cached, and one
-  consistency proof (half -> head).
+- proofs: 1,000 inclusion proofs at random positions as one batch (server time each, nodes
+  per proof, SDK verification time each), one proof from a segment not cached, every line of
+  the statement of the customer with the most lines (caches cold), and one consistency proof
+  (half -> head).
 - `verify_deep_merkle`: the offline deep check (`audit verify --merkle`): chain, digest and
   every Merkle root recomputed from a fresh fold of the log.
 
@@ -30,6 +31,8 @@ import random
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
@@ -132,6 +135,18 @@ def main() -> None:
     t0 = time.perf_counter()
     signer.merkle.prove(entries // 3, head["segment"])
     res["proof_cold_segment_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+    # A customer's statement, every line proven (what `audit prove --customer` asks): the
+    # customer with the most lines, caches cold.
+    S = ledger.state
+    cust = int(np.bincount(S.journal.view("customer")[S.journal.view("customer") >= 0]).argmax())
+    lines = A.statement_positions(S, cust).tolist()
+    signer.merkle.clear_caches()
+    t0 = time.perf_counter()
+    for p in lines:
+        signer.merkle.prove(p, head["segment"])
+    res["statement_lines"] = len(lines)
+    res["statement_segments"] = len({S.segment_of(p) for p in lines})
+    res["statement_prove_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     res["segment_entries_max"] = max(n.count for n in signer.merkle.nodes)
     res["proof_nodes_max"] = max(len(p.entry_path) + len(p.segment_path) for p in proofs)
     pub = key.public_key()
