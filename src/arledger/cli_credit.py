@@ -12,7 +12,8 @@ import datetime as dt
 import json
 import uuid
 
-from arledger.cli_ops import _call, _command, _common, _dict, _emit, _envelope
+from arledger.cli_ops import (_call, _command, _common, _dict, _emit, _envelope,
+                              money_received_args)
 from arledger.domain.policies import PaymentTerms
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
@@ -282,11 +283,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bw.add_argument("customer_id")
     br = leaf(b, "recover", "money received for written-off debt", effective=False)
     br.add_argument("recovery_id")
-    br.add_argument("--customer", required=True)
-    br.add_argument("--amount", type=int, required=True)
-    br.add_argument("--currency", required=True)
-    br.add_argument("--method", choices=methods, default="BANK_TRANSFER")
-    br.add_argument("--value-date", required=True)
+    money_received_args(br)
     bs = leaf(b, "sell", "sell invoices to an agency at a share of face", effective=False)
     bs.add_argument("sale_id")
     bs.add_argument("--agency", required=True)

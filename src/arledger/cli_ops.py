@@ -358,8 +358,18 @@ def _envelope(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reason", default="", help="why (required where a person decides)")
 
 
+def money_received_args(p: argparse.ArgumentParser) -> None:
+    """--customer, --amount, --currency, --method and --value-date of money received (a
+    payment, or a recovery of written-off debt)."""
+    p.add_argument("--customer", required=True)
+    p.add_argument("--amount", type=int, required=True)
+    p.add_argument("--currency", required=True)
+    p.add_argument("--method", choices=list(cpb.PaymentMethod.keys())[1:],
+                   default="BANK_TRANSFER")
+    p.add_argument("--value-date", required=True)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    methods = list(cpb.PaymentMethod.keys())[1:]
     strategies = list(cpb.AllocationStrategy.keys())
 
     def cmd(name: str, help_: str, func) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
@@ -426,11 +436,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ps = pmt.add_subparsers(dest="action", required=True)
     pr = ps.add_parser("record", help="record money received")
     pr.add_argument("payment_id")
-    pr.add_argument("--customer", required=True)
-    pr.add_argument("--amount", type=int, required=True)
-    pr.add_argument("--currency", required=True)
-    pr.add_argument("--method", choices=methods, default="BANK_TRANSFER")
-    pr.add_argument("--value-date", required=True)
+    money_received_args(pr)
     pr.add_argument("--remittance")
     pr.add_argument("--strategy", choices=strategies, default="ALLOCATION_STRATEGY_UNSPECIFIED",
                     help="default: EXPLICIT with --allocate, else OLDEST_DUE_FIRST")

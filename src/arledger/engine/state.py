@@ -531,13 +531,11 @@ class State:
             ix = int(c["customer_ix"][r])
             head = (int(eff[e]), seg.first_position + e, env["actor"][e], env["reason"][e])
             log = self.credit_events.setdefault(ix, [])
-            if name == "CustomerUpdated":
+            if name == "CustomerUpdated":  # only a limit change is a credit event
                 if int(c["changed"][r]) & E.CHANGED_LIMIT:
                     new = int(c["credit_limit_minor"][r])
                     log.append(("LIMIT",) + head + (int(cu.credit_limit[ix]), new))
                     cu.credit_limit[ix] = new
-                else:
-                    self.credit_events[ix] = log or self.credit_events.pop(ix) and log
             elif name == "CreditLimitChanged":
                 cu.credit_limit[ix] = c["new_limit_minor"][r]
                 log.append(("LIMIT",) + head + (int(c["old_limit_minor"][r]),
