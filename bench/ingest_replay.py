@@ -173,7 +173,7 @@ def main() -> None:
         server.stop(0)
         S = ledger.state
         ingests.append((seconds, data, ns, S.head_position, S.head_seq, S.digest(),
-                        len(S.requests)))
+                        S.book.requests.n))
         del S
         ledger.close()
     ingest_s, data, ns, entries, segments, digest_live, accepted = sorted(ingests)[1]

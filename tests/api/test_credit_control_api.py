@@ -132,7 +132,7 @@ def test_a_report_as_known_at_k_waits_for_a_segment_recorded_by_k_still_being_st
             t.start()
             assert entered.wait(5)
             import datetime as dt
-            k = dt.datetime.fromtimestamp(led._inflight_us / 1e6 + 1, dt.timezone.utc)
+            k = dt.datetime.fromtimestamp(led._inflight_us[0] / 1e6 + 1, dt.timezone.utc)
             during = client.get_balance("C", "2026-02-01", known_at=k).open_minor
             t.join()
         finally:

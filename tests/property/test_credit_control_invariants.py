@@ -166,7 +166,7 @@ def check(S) -> None:  # type: ignore[no-untyped-def]
     m = (j.view("kind") == 1) & (j.view("etype") == 34)  # J_CASH moved by UnappliedRefunded
     np.add.at(refunded, j.view("item")[m], -j.view("delta")[m])
     for p in range(pay.n):
-        applied = sum(S.payment_allocations.get(p, {}).values())
+        applied = sum(S.payment_allocations(p).values())
         if pay.reversed[p]:
             assert applied == 0 and pay.unapplied[p] == 0
         else:

@@ -288,7 +288,7 @@ def reference(S, as_of: int, ks: int | None = None  # type: ignore[no-untyped-de
         n_disputes = 0
         invoice_open = 0
         settled = []  # (settlement day, invoice, lateness)
-        for i in S.customer_invoices[c]:
+        for i in S.invoices_of(c).tolist():
             rows = sorted(inv_rows.get(i, []))
             if not rows:
                 continue

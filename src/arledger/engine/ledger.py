@@ -1,11 +1,13 @@
-"""One partition's ledger: the single writer (group commit), replay, reads, log access.
+"""One partition's ledger: the writer (group commit, pipelined), replay, reads, log access.
 
-Callers (gRPC threads) hand command lists to `submit`; one writer thread takes
-everything queued, decides it into one segment, appends that segment durably
-(one transaction), folds it into the state and only then completes the
-callers' futures. So an acknowledged command is durable *and* visible, a
-rejected one wrote nothing, and the cost of a durable write is shared by every
-caller in the group.
+Callers (gRPC threads) hand command lists to `submit`. The writer thread takes everything
+queued, decides it into one group of entries against the decision state (which runs ahead
+of the read state by the groups still being stored), encodes the group as one segment and
+hands it to the store thread; while that appends it durably (one transaction) and folds it
+into the read state, the writer decides the next group. Callers' futures complete only
+after their group is durable *and* folded, so an acknowledged command is durable and
+visible, and a refused one wrote nothing. A failed append fails that group and every group
+decided after it, and rolls the decision state back to where the failed group began.
 """
 
 from __future__ import annotations
@@ -16,17 +18,20 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
-from arledger.engine import render
-from arledger.engine.decide import Decider, Outcome
+from arledger.engine import answers, render
+from arledger.engine.decide import Decider, DecisionState, Outcome
 from arledger.engine.partition import Partition
+from arledger.engine.records import Recs
 from arledger.engine.segment import (GENESIS_HASH, Segment, SegmentFormatError, decode,
                                      decode_header, digest, encode)
 from arledger.engine.state import State
@@ -44,6 +49,20 @@ class _Submission:
     commands: Sequence[pb.Command]
     atomic: bool
     future: Future = field(default_factory=Future)
+
+
+@dataclass
+class _Group:
+    """A decided group on its way to the store thread."""
+
+    subs: list[_Submission]
+    results: list[list[Outcome]]
+    recs: Recs
+    generation: int
+    seq: int = 0            # 0: nothing to append (every command refused or a retry)
+    first_position: int = 0
+    blob: bytes = b""
+    blob_hash: str = ""
 
 
 @dataclass
@@ -74,15 +93,27 @@ class Ledger:
         self.linger_s = group_linger_us / 1e6
         self._lock_fd = lock_fd
         self._read_lock = threading.Lock()
-        # Recorded time of the group being appended and folded (None between groups).
-        self._inflight_us: int | None = None
+        # Recorded times of the segments encoded but not yet folded, oldest first: a view
+        # as known at K waits for those recorded by K (settle).
+        self._inflight_us: deque[int] = deque()
         self._inflight_cv = threading.Condition()
         self._q: queue.Queue[_Submission | None] = queue.Queue()
-        self._decider = Decider(self.state)
-        self._decider.partition = self.partition
         self._closed = False
         self._stop = threading.Event()
         self._fenced: LedgerError | None = None
+        # The writer's side: its decision state (made after replay), the groups it handed
+        # to the store thread and not yet heard back about, and where the next segment goes.
+        self._D: DecisionState | None = None
+        self._decider: Decider | None = None
+        self._sent: deque[tuple[int, tuple[Any, ...]]] = deque()  # (generation, mark)
+        self._store_q: queue.Queue[_Group | None] = queue.Queue(maxsize=1)
+        self._done_q: queue.Queue[tuple[int, LedgerError | None]] = queue.Queue()
+        self._generation = 0
+        self._failed_generation = -1  # the store thread fails groups of it and older
+        self._next_seq = 1
+        self._next_position = 1
+        self._last_hash = GENESIS_HASH
+        self._last_recorded_us = 0
         # A follower's view of the store: the newest segment seen there, and when (clock
         # time) the state last held everything the store had.
         self.store_head_seq = 0
@@ -91,6 +122,8 @@ class Ledger:
         self._writer = threading.Thread(target=self._follow if follower else self._run,
                                          name="arledger-follower" if follower
                                          else "arledger-writer", daemon=True)
+        self._storer = threading.Thread(target=self._store_loop, name="arledger-store",
+                                        daemon=True)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -177,8 +210,22 @@ class Ledger:
         return ""
 
     def start(self) -> "Ledger":
+        if not self.follower:
+            self._level_with_state()
+            self._storer.start()
         self._writer.start()
         return self
+
+    def _level_with_state(self) -> None:
+        """Make the decision state equal to the read state (at start)."""
+        S = self.state
+        self._D = DecisionState.of(S)
+        self._D.partition = self.partition
+        self._decider = Decider(self._D)
+        self._next_seq = S.head_seq + 1
+        self._next_position = S.head_position + 1
+        self._last_hash = S.head_hash
+        self._last_recorded_us = S.head_recorded_at_us
 
     def close(self) -> None:
         if not self._closed:
@@ -187,6 +234,9 @@ class Ledger:
             self._q.put(None)
             if self._writer.is_alive():
                 self._writer.join()
+            if self._storer.is_alive():
+                self._store_q.put(None)
+                self._storer.join()
             self.store.close()
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
@@ -259,6 +309,7 @@ class Ledger:
                 for s in group:
                     if not s.future.done():
                         s.future.set_exception(e)
+        self._drain()
         # Anything queued after close was requested is refused, not lost silently.
         while True:
             try:
@@ -269,80 +320,205 @@ class Ledger:
                 sub.future.set_exception(error("SHUTTING_DOWN", "the ledger is closed"))
 
     def _commit(self, group: list[_Submission]) -> None:
-        """Commit a group; a dunning run (a submission of that one command) gets a group of
-        its own, so it is decided against committed state alone, in one vectorised pass."""
+        """Decide a group; a dunning run (a submission of that one command) gets a group of
+        its own, decided against the read state level with the decision state, in one
+        vectorised pass."""
         part: list[_Submission] = []
         for sub in group:
             if len(sub.commands) == 1 and sub.commands[0].WhichOneof("command") == "run_dunning":
                 if part:
-                    self._commit_one(part)
+                    self._decide_group(part)
                     part = []
-                self._commit_one([sub])
+                self._drain()
+                self._decide_group([sub], view=self.state)
             else:
                 part.append(sub)
         if part:
-            self._commit_one(part)
+            self._decide_group(part)
 
-    def _commit_one(self, group: list[_Submission]) -> None:
-        S, d = self.state, self._decider
-        d.reset()
-        first = S.head_position + 1
+    def _decide_group(self, subs: list[_Submission], view: State | None = None) -> None:
+        self._take_news()
+        D, d = self._D, self._decider
+        assert D is not None and d is not None
+        first = self._next_position
+        mark = D.mark()
+        d.start(first)
+        d.view = view
         results: list[list[Outcome]] = []
-        for sub in group:
+        for sub in subs:
             if self._fenced is not None:
                 results.append([Outcome("REJECTED", _rid(c), error=self._fenced)
                                 for c in sub.commands])
                 continue
             sp = d.savepoint()
-            d.logging = sub.atomic  # only an atomic batch may need to roll back accepted commands
-            outs = [d.decide(c, first) for c in sub.commands]
+            outs = [d.decide(c) for c in sub.commands]
             if sub.atomic and any(o.status == "REJECTED" for o in outs):
                 d.rollback(sp)
                 aborted = error("ATOMIC_BATCH_ABORTED", "another command of this atomic batch "
                                 "was rejected; nothing was written")
                 # A duplicate of a command decided earlier in this same batch goes too.
                 outs = [Outcome("REJECTED", o.request_id, error=aborted)
-                        if _pending(o, first + sp[1]) else o for o in outs]
+                        if _pending(o, first + sp[0][0]) else o for o in outs]
             results.append(outs)
-        if not d.empty:
-            recorded = max(self.clock(), S.head_recorded_at_us)
+        recs, d.recs = d.recs, Recs()
+        g = _Group(subs, results, recs, self._generation)
+        if recs.n:
+            recorded = max(self.clock(), self._last_recorded_us)
+            g.seq, g.first_position = self._next_seq, first
+            seg = Segment(g.seq, first, recs.n, recorded, self._last_hash, recs.to_tables())
+            g.blob = encode(seg)
+            g.blob_hash = digest(g.blob)
+            self._next_seq += 1
+            self._next_position += recs.n
+            self._last_hash = g.blob_hash
+            self._last_recorded_us = recorded
+            D.head_position = self._next_position - 1
             # Readers asking "as known at K" with K >= recorded wait for this fold (settle),
             # so an answer as known at K never changes once given.
             with self._inflight_cv:
-                self._inflight_us = recorded
+                self._inflight_us.append(recorded)
+        self._sent.append((g.generation, mark))
+        self._store_q.put(g)
+
+    def _take_news(self, block: bool = False) -> None:
+        """What the store thread reports: groups durable (their undo records go) or a group
+        that failed (the decision state rolls back to where it began; later ones failed)."""
+        D = self._D
+        assert D is not None
+        while self._sent:
             try:
-                seg = d.segment(S.head_seq + 1, first, recorded, S.head_hash)
-                blob = encode(seg)
-                try:
-                    self.store.append(seg.seq, blob)
-                except LedgerError as err:
-                    if err.reason == "WRITER_FENCED":
-                        self._fenced = err
-                    for outs in results:
-                        for i, o in enumerate(outs):
-                            if _pending(o, first):
-                                outs[i] = Outcome("REJECTED", o.request_id, error=err)
-                else:
-                    # Fold exactly the bytes that were stored: the live path is a replay.
-                    try:
-                        with self._read_lock:
-                            S.apply_segment(decode(blob, check_body=False), digest(blob))
-                    except BaseException:
-                        # Stored but not folded: the state no longer matches the log. Refuse
-                        # every write from now on; a restart rebuilds the state from the log.
-                        self._fenced = error("LEDGER_HALTED", f"folding segment {seg.seq} "
-                                             "failed; restart the server (the log is intact)")
-                        raise
-                    # What the state now holds lives as long as the process: keep it out of
-                    # the cyclic GC's scans (gc.freeze is O(1)).
-                    gc.freeze()
+                generation, err = self._done_q.get(block=block)
+            except queue.Empty:
+                return
+            if generation < self._generation:
+                continue  # a group decided before a failure, failed with it: rolled back
+            gen, mark = self._sent.popleft()
+            assert gen == generation
+            if err is None:
+                nxt = self._sent[0][1] if self._sent else D.mark()
+                dropped = D.forget(nxt)
+                self._sent = deque((g, D.rebase(m, dropped)) for g, m in self._sent)
+                continue
+            # This group and every later one are lost: roll back to where it began.
+            D.rollback(mark)
+            self._failed_generation = self._generation
+            self._generation += 1
+            self._sent.clear()
+            S = self.state
+            with self._read_lock:
+                self._next_seq = S.head_seq + 1
+                self._next_position = S.head_position + 1
+                self._last_hash = S.head_hash
+                self._last_recorded_us = max(S.head_recorded_at_us, self._last_recorded_us)
+            D.head_position = self._next_position - 1
+            return
+
+    def _drain(self) -> None:
+        """Wait until every group handed to the store thread is durable (or failed)."""
+        if self._D is not None:
+            while self._sent:
+                self._take_news(block=True)
+
+    def _store_loop(self) -> None:
+        while True:
+            g = self._store_q.get()
+            if g is None:
+                return
+            err: LedgerError | None = None
+            lost = False  # an earlier group failed: this one was decided against lost state
+            bug: BaseException | None = None
+            try:
+                if g.generation <= self._failed_generation:
+                    lost = True
+                    err = error("STORE_UNAVAILABLE", "an earlier group could not be stored; "
+                                "nothing of this one was written (retry with the same request "
+                                "ids)")
+                elif self._fenced is not None:
+                    err = self._fenced
+                elif g.seq:
+                    err = self._store_and_fold(g)
+                if err is None:
+                    self._answer(g)
+            except BaseException as e:  # a bug: the callers get it; writes stop
+                bug = e
+                err = self._fenced or error("LEDGER_HALTED", f"storing group {g.seq} failed "
+                                            f"({e!r}); restart the server")
+                self._fenced = err
             finally:
-                with self._inflight_cv:
-                    self._inflight_us = None
-                    self._inflight_cv.notify_all()
-        d.reset()
-        for sub, outs in zip(group, results):
-            sub.future.set_result(outs)
+                if g.seq:
+                    with self._inflight_cv:
+                        if self._inflight_us:
+                            self._inflight_us.popleft()
+                        self._inflight_cv.notify_all()
+            if err is not None:
+                self._failed_generation = max(self._failed_generation, g.generation)
+                durable = self.state.head_position
+                for outs in g.results:
+                    # A refusal stands (it wrote nothing) unless its group was decided
+                    # against groups now lost, and so does a retry of a command stored
+                    # before; nothing else of the group is acknowledged.
+                    outs[:] = [o if (o.status == "REJECTED" and not lost) or (
+                        o.status == "DUPLICATE" and o.position + o.entry_count - 1 <= durable)
+                        else Outcome("REJECTED", o.request_id, error=err) for o in outs]
+                if bug is None:
+                    self._answer(g)
+            for sub, outs in zip(g.subs, g.results):
+                if sub.future.done():
+                    continue
+                if bug is not None:
+                    sub.future.set_exception(bug)
+                else:
+                    sub.future.set_result(outs)
+            self._done_q.put((g.generation, err))
+
+    def _store_and_fold(self, g: _Group) -> LedgerError | None:
+        """Append a group's segment durably, then fold exactly the stored bytes."""
+        try:
+            self.store.append(g.seq, g.blob)
+        except LedgerError as err:
+            if err.reason == "WRITER_FENCED":
+                self._fenced = err
+            return err
+        try:
+            with self._read_lock:
+                self.state.apply_segment(decode(g.blob, check_body=False), g.blob_hash)
+        except BaseException:
+            # Stored but not folded: the state no longer matches the log. Refuse every write
+            # from now on; a restart rebuilds the state from the log.
+            self._fenced = error("LEDGER_HALTED", f"folding segment {g.seq} failed; restart "
+                                 "the server (the log is intact)")
+            raise
+        # What the state now holds lives as long as the process: keep it out of the cyclic
+        # GC's scans (gc.freeze is O(1)).
+        gc.freeze()
+        return None
+
+    def _answer(self, g: _Group) -> None:
+        """Fill every accepted or repeated command's answer from the entries it wrote (a
+        retry answers as the original did)."""
+        S = self.state
+        R = S.book.requests
+        rid = S.book.ids["request"]
+        for outs in g.results:
+            for o in outs:
+                if o.status == "REJECTED" or not o.entry_count:
+                    continue
+                ix = rid.find(o.request_id)
+                unapplied = int(R.unapplied[ix]) if ix >= 0 else 0
+                if g.seq and o.position >= g.first_position:
+                    answers.fill(o, g.recs, o.position - g.first_position, o.entry_count,
+                                 unapplied, S.invoice_ids)
+                else:
+                    recs, e0 = self._stored_records(o.position)
+                    answers.fill(o, recs, e0, o.entry_count, unapplied, S.invoice_ids)
+
+    def _stored_records(self, position: int) -> tuple[Recs, int]:
+        """The records of the stored segment holding `position`, and its entry there."""
+        seq = self.state.segment_of(position)
+        for _s, blob in self.store.read(after_seq=seq - 1):
+            seg = decode(blob)
+            return Recs.from_tables(seg.tables), position - seg.first_position
+        raise error("LOG_CORRUPT", f"segment {seq} is not in the store")
 
     # ---- reads ----------------------------------------------------------------------------
 
@@ -352,7 +528,7 @@ class Ledger:
         (the fold it waits for takes the read lock)."""
         with self._inflight_cv:
             self._inflight_cv.wait_for(
-                lambda: self._inflight_us is None or self._inflight_us > known_at_us,
+                lambda: not self._inflight_us or self._inflight_us[0] > known_at_us,
                 timeout=timeout_s)
 
     @contextmanager

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from arledger.engine.text import StrColumn
+
 MAGIC = b"ARLS1\n"
 GENESIS_HASH = "0" * 64
 STR = "str"
 
-Column = np.ndarray | list  # numpy array, or list[str] for STR columns
+Column = np.ndarray | list | StrColumn  # numpy array; list[str] or StrColumn for STR columns
 Tables = dict[str, dict[str, Column]]
 
 
@@ -59,6 +61,8 @@ def encode(seg: Segment) -> bytes:
                 data = np.ascontiguousarray(col).tobytes()
                 dtype = col.dtype.str
                 n = len(col)
+            elif isinstance(col, StrColumn):
+                data, dtype, n = col.data, STR, col.n
             else:
                 data = "\x00".join(col).encode("utf-8")
                 dtype = STR
@@ -136,9 +140,15 @@ def decode(blob: bytes, *, check_body: bool = True) -> Segment:
                     raise SegmentFormatError(f"{tname}.{cname}: truncated")
                 off += nbytes
                 if dtype == STR:
-                    col: Column = raw.decode("utf-8").split("\x00") if rows else []
+                    # Kept as the stored bytes; its values are found (and the count checked)
+                    # when first read. UTF-8 is checked here, once for the whole column.
+                    raw.decode("utf-8")
+                    col: Column = StrColumn(raw, rows)
+                    if rows and raw.count(0) != rows - 1 or not rows and raw:
+                        raise SegmentFormatError(f"{tname}.{cname}: not {rows} strings")
                 else:
-                    col = np.frombuffer(raw, dtype=np.dtype(dtype))
+                    # A copy: aligned and writable (compiled code reads these).
+                    col = np.frombuffer(raw, dtype=np.dtype(dtype)).copy()
                 if len(col) != rows:
                     raise SegmentFormatError(f"{tname}.{cname}: {len(col)} rows, header says {rows}")
                 cols[cname] = col

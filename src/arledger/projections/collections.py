@@ -237,9 +237,9 @@ def account(S: State, ix: int, as_of: int, known_seq: int) -> dict:
     rc = S.recoveries
     recovered = (rc.view("customer") == ix) & (rc.view("day") <= as_of) & (
         rc.view("seq") <= known_seq)
-    out.update(written_off_minor=S.customer_written_off.get(ix, 0),
+    out.update(written_off_minor=int(S.customers.written_off[ix]),
                recovered_minor=int(rc.view("amount")[recovered].sum()),
-               sold_minor=S.customer_sold.get(ix, 0))
+               sold_minor=int(S.customers.sold[ix]))
     return out
 
 

@@ -75,9 +75,9 @@ def open_amounts(S: State, as_of: int, known_seq: int, customer: int | None) -> 
     if _is_live(S, as_of, known_seq):
         if customer is None:
             return _live_portfolio(S)
-        inv = np.asarray(S.customer_invoices[customer], dtype=np.int64)
-        pay = np.asarray(S.customer_payments[customer], dtype=np.int64)
-        cn = np.asarray(S.customer_credit_notes[customer], dtype=np.int64)
+        inv = S.invoices_of(customer)
+        pay = S.payments_of(customer)
+        cn = S.credit_notes_of(customer)
         inv_open = S.invoices.open[inv]
         disputed = S.invoices.disputed[inv]
         pay_un = S.payments.unapplied[pay]

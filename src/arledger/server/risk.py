@@ -20,6 +20,7 @@ from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
 from arledger.domain.risk_models import BUILTIN, DEFAULT_VERSION
+from arledger.engine.state import request_of
 from arledger.engine import Ledger
 from arledger.projections import risk
 from arledger.server import QueryServicer, _abort, _guard
@@ -67,7 +68,7 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             with self.ledger.reading() as S:
                 r = risk.rescore(S, risk.model_of(S, version), as_of)
                 known_position = S.head_position
-                prior = S.requests.get(rid) if not request.dry_run else None
+                prior = request_of(S, rid) if not request.dry_run else None
                 ids = S.customer_ids
                 cur_names = S.currencies
                 codes = r.portfolio.currency[r.customers]
@@ -82,7 +83,7 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                 # A retry: when it scores the same (nothing moved since but entries that change
                 # no figure, like the re-score itself), it is the recorded re-score; carry the
                 # position recorded then, so the ledger answers DUPLICATE, not REQUEST_ID_REUSED.
-                f = self.ledger.entry_at(prior)["fields"]
+                f = self.ledger.entry_at(prior[1])["fields"]
                 if (f.get("score_digest"), f.get("model_version"), f.get("as_of_date")) == (
                         r.digest, version, day_to_iso(as_of)):
                     known_position = int(f["known_position"])

@@ -1,0 +1,413 @@
+"""The book: every figure a decision reads, as numpy columns, and its undo log.
+
+Two books exist per partition. The *view* book is part of the read state (engine/state.py):
+it changes only when a durable segment is folded. The *decision* book (engine/decide/)
+runs ahead of it: it holds what the writer has decided, including groups still being
+stored, and rolls back through its undo log when a group is refused or its append fails.
+Both change only through the compiled apply functions of engine/apply.py, one per entry
+type, so an entry's effect is written once and the two cannot drift.
+
+Layout: tables of growable columns (dense index = order of creation in the log), ids in
+open-addressing tables (engine/ids.py), and per customer linked lists of its invoices,
+payments and credit notes, and of its *open* invoices (what cash application walks). Units
+are in the column docs: amounts are integer minor units of the customer's currency,
+`_day` columns days since 1970-01-01, and -1 in a link or index column means none.
+
+Storage: all columns of one dtype, of every table, sit in one flat array (`f1`, `f2`, `f4`,
+`f8`, `f9`), each column a contiguous section at `base[code]` (so `book.invoices.open` is
+still one contiguous array). Compiled code names a column by its code, `I_OPEN` for
+invoices.open (dtype group * 1000 + a dense number): a read is `f8[base[I_OPEN] + ix]`, a
+write goes through `apply.w`, which logs the old value, so one undo log restores any
+column. A table that grows lays every section out again (amortised by doubling).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from arledger.engine.ids import IdArrays, IdSet
+
+U1, I2, I4, I8, U8 = "|u1", "<i2", "<i4", "<i8", "<u8"
+DTYPES = (U1, I2, I4, I8, U8)
+GROUP = {U1: 1, I2: 2, I4: 4, I8: 8, U8: 9}
+CURRENCIES_MAX = 1024  # ISO 4217 has ~180 codes in use; room for every code ever issued
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    dtype: str
+    core: bool  # in the decision book too (else only in the read state)
+    doc: str
+
+
+def _c(name: str, dtype: str, doc: str, core: bool = True) -> Col:
+    return Col(name, dtype, core, doc)
+
+
+# Table name -> (code prefix, columns). Core columns are what the decision book needs and
+# what apply writes; the others are kept by the read state only (dunning marks, installment
+# rows, sale prices).
+TABLES: dict[str, tuple[str, tuple[Col, ...]]] = {
+    "customers": ("C", (
+        _c("currency", I2, "index into the state's currency codes"),
+        _c("net_days", I4, "default payment terms, days after issue"),
+        _c("credit_limit", I8, "minor units; 0 = no limit"),
+        _c("closed", U1, "1 once closed"),
+        _c("opened_day", I4, "the account's opening day"),
+        _c("balance", I8, "open invoices - unapplied cash - unapplied credit"),
+        _c("receivable", I8, "open invoices (what the caps bound)"),
+        _c("on_hold", U1, "1 while on hold"),
+        _c("over_limit", U1, "the customer's own over-limit action (0 = the policy's)"),
+        _c("strategy", U1, "the customer's own cash application strategy (0 = oldest due)"),
+        _c("hold_source", U1, "HOLD_* of the hold in force"),
+        _c("hold_day", I4, "effective day of the hold in force"),
+        _c("written_off", I8, "bad debt written off"),
+        _c("recovered", I8, "recovered after write-offs"),
+        _c("sold", I8, "face value sold to agencies, net of recalls"),
+        _c("inv_head", I8, "first invoice (creation order)"),
+        _c("inv_tail", I8, "last invoice"),
+        _c("pay_head", I8, "first payment"),
+        _c("pay_tail", I8, "last payment"),
+        _c("cn_head", I8, "first credit note"),
+        _c("cn_tail", I8, "last credit note"),
+        _c("open_head", I8, "an invoice with open > 0 (the list runs through open_next)"),
+    )),
+    "invoices": ("I", (
+        _c("customer", I4, "customer index"),
+        _c("amount", I8, "the amount issued"),
+        _c("issue_day", I4, "issue date"),
+        _c("due_day", I4, "due date (of the last installment)"),
+        _c("open", I8, "still owed"),
+        _c("disputed", I8, "under open disputes"),
+        _c("voided", U1, "1 once voided"),
+        _c("reopen_day", I4, "latest day a reversal reopened it (0 = never)"),
+        _c("kind", U1, "KIND_PRINCIPAL, KIND_FEE or KIND_INTEREST"),
+        _c("disc", I8, "early-payment discount still on offer"),
+        _c("disc_until", I4, "last day of the discount"),
+        _c("next", I8, "the customer's next invoice"),
+        _c("open_prev", I8, "previous in the customer's open list"),
+        _c("open_next", I8, "next in the customer's open list"),
+        _c("sale", I8, "the sale it is sold in (-1: not sold)"),
+        _c("sold_amount", I8, "amount sold in that sale"),
+        _c("inst_first", I8, "first row in installments (when inst_n > 0)", core=False),
+        _c("inst_n", I4, "installments (0 = one due date, the invoice's own)", core=False),
+        _c("dun_mark", I4, "threshold of the last dunning step + DUN_BASE (0 = none)",
+           core=False),
+        _c("int_day", I4, "interest assessed up to this day (0 = never)", core=False),
+    )),
+    "payments": ("P", (
+        _c("customer", I4, "customer index"),
+        _c("amount", I8, "received"),
+        _c("value_day", I4, "value date"),
+        _c("unapplied", I8, "not allocated, not refunded"),
+        _c("reversed", U1, "1 once reversed"),
+        _c("alloc_day", I4, "latest day one of its allocations took effect"),
+        _c("next", I8, "the customer's next payment"),
+        _c("alloc_head", I8, "its newest row in allocs"),
+        _c("closure_head", I8, "its newest row in closures"),
+    )),
+    "credit_notes": ("N", (
+        _c("customer", I4, "customer index"),
+        _c("amount", I8, "credited"),
+        _c("issue_day", I4, "issue date"),
+        _c("unapplied", I8, "not allocated, not refunded"),
+        _c("next", I8, "the customer's next credit note"),
+    )),
+    "disputes": ("D", (
+        _c("invoice", I8, "invoice index"),
+        _c("amount", I8, "contested"),
+        _c("opened_day", I4, "opened"),
+        _c("open", U1, "1 until resolved"),
+        _c("review_day", I4, "review started (0 = not under review)"),
+        _c("outcome", U1, "DisputeOutcome once resolved"),
+        _c("resolved_day", I4, "resolved (0 = open)"),
+    )),
+    # A payment's allocations (reversals negative), newest first per payment: what a
+    # reversal reopens.
+    "allocs": ("A", (
+        _c("payment", I8, "payment index"),
+        _c("invoice", I8, "invoice index"),
+        _c("amount", I8, "< 0 undoes"),
+        _c("next", I8, "the payment's previous row"),
+    )),
+    # What a payment closed without money: discounts taken, small balances written off.
+    "closures": ("Z", (
+        _c("payment", I8, "payment index"),
+        _c("invoice", I8, "invoice index"),
+        _c("amount", I8, "< 0 undoes (the payment's reversal)"),
+        _c("kind", U1, "CLOSURE_DISCOUNT or CLOSURE_SMALL_BALANCE"),
+        _c("next", I8, "the payment's previous row"),
+    )),
+    "sales": ("S", (
+        _c("price_bp", I4, "price as basis points of face"),
+        _c("day", I4, "sale date"),
+        _c("face", I8, "face value sold", core=False),
+        _c("price", I8, "price received", core=False),
+    )),
+    # One row per command that wrote entries (index = its request id's index).
+    "requests": ("R", (
+        _c("position", I8, "first log position it wrote"),
+        _c("hash", U8, "canonical payload hash (a retry must match it)"),
+        _c("entries", I4, "how many entries it wrote"),
+        _c("unapplied", I8, "unapplied money of the payment or credit note it last touched, "
+                            "right after it (its answer; 0 if none)"),
+    )),
+    # Per currency (index = the state's currency index): what the caps bound.
+    "currencies": ("Y", (
+        _c("receivable", I8, "open invoices of every customer in it"),
+        _c("unapplied", I8, "unapplied cash and credit of every customer in it"),
+    )),
+}
+TABLE_CODE = {name: k for k, name in enumerate(TABLES)}
+ID_KINDS = ("customer", "invoice", "payment", "credit_note", "dispute", "promise", "sale",
+            "request", "recovery", "refund")
+ID_CODE = {k: i for i, k in enumerate(ID_KINDS)}
+CLOSURE_DISCOUNT, CLOSURE_SMALL_BALANCE = 1, 2
+# Table codes as constants for compiled code (T_CUSTOMERS, ...) and id kind codes (K_...).
+for _name, _k in TABLE_CODE.items():
+    globals()["T_" + _name.upper()] = _k
+for _name, _k in ID_CODE.items():
+    globals()["K_" + _name.upper()] = _k
+
+
+# Column codes: GROUP * 1000 + a number unique within the dtype, as module constants
+# `<prefix>_<COLUMN>` (I_OPEN = invoices.open), which compiled code sees as literals.
+COLUMNS: dict[int, tuple[str, Col]] = {}
+_next = {dt: 0 for dt in DTYPES}
+for _name, (_prefix, _cols) in TABLES.items():
+    for _col in _cols:
+        _code = GROUP[_col.dtype] * 1000 + _next[_col.dtype]
+        _next[_col.dtype] += 1
+        COLUMNS[_code] = (_name, _col)
+        globals()[f"{_prefix}_{_col.name.upper()}"] = _code
+CODE_OF = {(t, c.name): code for code, (t, c) in COLUMNS.items()}
+BASE_SIZE = 10_000  # codes are < 10 * 1000
+
+
+class Undo(NamedTuple):
+    rec: np.ndarray   # int64 (capacity, 3): (column code, index, old value)
+    meta: np.ndarray  # int64 [records, logging on]
+
+
+class BookArrays(NamedTuple):
+    f1: np.ndarray     # every uint8 column, back to back
+    f2: np.ndarray     # int16
+    f4: np.ndarray     # int32
+    f8: np.ndarray     # int64
+    f9: np.ndarray     # uint64 (request hashes)
+    base: np.ndarray   # int64 per column code: where its section starts (-1: not here)
+    counts: np.ndarray  # int64 rows per table (T_* order)
+    ids: IdArrays
+    undo_rec: np.ndarray
+    undo_meta: np.ndarray
+
+
+# Columns that start at -1 in a new row (a link or index that is not set yet).
+NONE_LINKS = {
+    "customers": ("inv_head", "inv_tail", "pay_head", "pay_tail", "cn_head", "cn_tail",
+                  "open_head"),
+    "invoices": ("next", "open_prev", "open_next", "sale"),
+    "payments": ("next", "alloc_head", "closure_head"),
+    "credit_notes": ("next",), "allocs": ("next",), "closures": ("next",),
+}
+
+
+class Table:
+    """One table of a book: its columns as attributes (views into the book's flat arrays),
+    its row count (in the book's shared `counts`, which compiled code appends to) and
+    `view(name)`, the filled part of a column."""
+
+    def __init__(self, book: "Book", name: str) -> None:
+        self.name = name
+        self._book = book
+        self._code = TABLE_CODE[name]
+        self.cols = tuple(c for c in TABLES[name][1] if c.core or not book.core_only)
+        self.spec = {c.name: c.dtype for c in self.cols}
+
+    def _bind(self) -> None:
+        b = self._book
+        cap = int(b.cap[self._code])
+        for c in self.cols:
+            flat = b.flat[c.dtype]
+            start = int(b.base[CODE_OF[(self.name, c.name)]])
+            self.__dict__[c.name] = flat[start:start + cap]
+
+    @property
+    def n(self) -> int:
+        return int(self._book.counts[self._code])
+
+    @n.setter
+    def n(self, value: int) -> None:
+        self._book.counts[self._code] = value
+
+    @property
+    def capacity(self) -> int:
+        return int(self._book.cap[self._code])
+
+    def reserve(self, extra: int) -> bool:
+        """Room for `extra` more rows; True if the book's arrays were laid out again."""
+        return self._book.reserve({self.name: extra})
+
+    def append(self, rows: int, /, **values: Any) -> int:
+        """Append `rows` rows (unnamed columns 0, links -1); returns the first new index."""
+        self.reserve(rows)
+        first = self.n
+        for c in self.cols:
+            self.__dict__[c.name][first:first + rows] = \
+                -1 if c.name in NONE_LINKS.get(self.name, ()) else 0
+        for k, v in values.items():
+            self.__dict__[k][first:first + rows] = v
+        self.n = first + rows
+        return first
+
+    def view(self, name: str) -> np.ndarray:
+        return self.__dict__[name][: self.n]
+
+    def digest_bytes(self) -> list[bytes]:
+        return [self.view(k).tobytes() for k in sorted(self.spec)]
+
+
+class Book:
+    """See the module docstring. A `core_only` book (the decider's) omits view columns."""
+
+    def __init__(self, core_only: bool = False) -> None:
+        self.core_only = core_only
+        self.counts = np.zeros(len(TABLES), np.int64)
+        self.cap = np.zeros(len(TABLES), np.int64)
+        self.base = np.full(BASE_SIZE, -1, np.int64)
+        self.flat = {dt: np.zeros(0, dt) for dt in DTYPES}
+        self.tables = {name: Table(self, name) for name in TABLES}
+        self.ids = IdSet(ID_KINDS)
+        self.undo = Undo(np.zeros((1024, 3), np.int64), np.zeros(2, np.int64))
+        self._arrays: BookArrays | None = None
+        self.cap[:] = 1024
+        self.cap[TABLE_CODE["currencies"]] = CURRENCIES_MAX
+        self._layout()
+        self.counts[TABLE_CODE["currencies"]] = CURRENCIES_MAX
+
+    def __getattr__(self, name: str) -> Table:  # customers, invoices, ... by name
+        tables = self.__dict__.get("tables")
+        if tables is not None and name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def _layout(self) -> None:
+        """Lay every column out at its table's capacity, copying the filled rows."""
+        old_base, old_flat = self.base.copy(), self.flat
+        size = {dt: 0 for dt in DTYPES}
+        base = np.full(BASE_SIZE, -1, np.int64)
+        for t in self.tables.values():
+            cap = int(self.cap[t._code])
+            for c in t.cols:
+                base[CODE_OF[(t.name, c.name)]] = size[c.dtype]
+                size[c.dtype] += cap
+        flat = {dt: np.zeros(size[dt], dt) for dt in DTYPES}
+        for t in self.tables.values():
+            n = t.n
+            for c in t.cols:
+                code = CODE_OF[(t.name, c.name)]
+                if old_base[code] >= 0 and n:
+                    o, b = int(old_base[code]), int(base[code])
+                    flat[c.dtype][b:b + n] = old_flat[c.dtype][o:o + n]
+        self.base, self.flat = base, flat
+        for t in self.tables.values():
+            t._bind()
+        self._arrays = None
+
+    # ---- room before a compiled call ------------------------------------------------------
+
+    def reserve(self, rows: dict[str, int] | None = None,
+                ids: dict[str, tuple[int, int]] | None = None, undo: int = 0) -> bool:
+        """Room for more rows per table, more ids (count, bytes) per kind, undo records;
+        True if anything was laid out again (`arrays()` then rebuilds its tuple)."""
+        grow = False
+        for name, extra in (rows or {}).items():
+            code = TABLE_CODE[name]
+            need = int(self.counts[code]) + extra
+            if need > self.cap[code]:
+                self.cap[code] = max(need, 2 * int(self.cap[code]))
+                grow = True
+        if grow:
+            self._layout()
+        for kind, (count, nbytes) in (ids or {}).items():
+            if self.ids.reserve(kind, count, nbytes):
+                self._arrays = None
+                grow = True
+        need = int(self.undo.meta[0]) + undo
+        if need > len(self.undo.rec):
+            rec = np.zeros((max(need, 2 * len(self.undo.rec)), 3), np.int64)
+            rec[: self.undo.meta[0]] = self.undo.rec[: self.undo.meta[0]]
+            self.undo = Undo(rec, self.undo.meta)
+            self._arrays = None
+            grow = True
+        return grow
+
+    def arrays(self) -> BookArrays:
+        """The tuple compiled code works on (rebuilt only after a reallocation)."""
+        if self._arrays is None:
+            f = self.flat
+            self._arrays = BookArrays(f[U1], f[I2], f[I4], f[I8], f[U8], self.base,
+                                      self.counts, self.ids.arrays(), self.undo.rec,
+                                      self.undo.meta)
+        return self._arrays
+
+    # ---- undo -----------------------------------------------------------------------------
+
+    def logging(self, on: bool) -> None:
+        self.undo.meta[1] = int(on)
+
+    def savepoint(self) -> tuple[int, np.ndarray, tuple[int, ...]]:
+        return int(self.undo.meta[0]), self.counts.copy(), self.ids.counts()
+
+    def rollback(self, sp: tuple[int, np.ndarray, tuple[int, ...]]) -> None:
+        from arledger.engine.apply import undo_to
+        mark, counts, id_counts = sp
+        undo_to(self.arrays(), mark)
+        self.counts[:] = counts
+        self.ids.truncate(id_counts)
+
+    def forget_undo(self, before: int) -> None:
+        """Drop the undo records before `before` (what they undo is durable now)."""
+        n = int(self.undo.meta[0])
+        keep = max(n - before, 0)
+        if keep:
+            self.undo.rec[:keep] = self.undo.rec[before:n].copy()
+        self.undo.meta[0] = keep
+
+    # ---- copies and identity --------------------------------------------------------------
+
+    def copy_core(self) -> "Book":
+        """The decision book: this book's core columns, ids and counts, copied."""
+        b = Book.__new__(Book)
+        b.core_only = True
+        b.counts, b.cap = self.counts.copy(), self.cap.copy()
+        b.base = np.full(BASE_SIZE, -1, np.int64)
+        b.flat = {dt: np.zeros(0, dt) for dt in DTYPES}
+        b.tables = {name: Table(b, name) for name in TABLES}
+        b.ids = self.ids.copy()
+        b.undo = Undo(np.zeros((1024, 3), np.int64), np.zeros(2, np.int64))
+        b._arrays = None
+        b._layout()
+        for name, t in b.tables.items():
+            src = self.tables[name]
+            for c in t.cols:
+                t.__dict__[c.name][: t.n] = src.__dict__[c.name][: t.n]
+        return b
+
+    def digest_bytes(self) -> list[bytes]:
+        out: list[bytes] = []
+        for name in TABLES:
+            out.extend(self.tables[name].digest_bytes())
+        for k in ID_KINDS:
+            out.append(self.ids[k].digest_bytes())
+        return out
+
+    def memory_bytes(self) -> int:
+        return sum(a.nbytes for a in self.flat.values()) + self.ids.memory_bytes()
+
+
+__all__ = ["Book", "BookArrays", "CODE_OF", "COLUMNS", "Col", "ID_KINDS", "TABLES", "Table"]
