@@ -417,7 +417,8 @@ def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
     """
     from arledger.server.interceptor import Gate, Interceptor
     from arledger.server.streams import StreamLimiter
-    from arledger.server.runtime import CertReloader, Control, ServerSettings, check_listen
+    from arledger.server.runtime import (CertReloader, Control, ServerSettings, check_listen,
+                                         health_servicer)
 
     s = settings or ServerSettings()
     if max_workers is not None:
@@ -444,7 +445,7 @@ def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
     lgrpc.add_QueryServiceServicer_to_server(QueryServicer(ledger, clock), server)
     lgrpc.add_LogServiceServicer_to_server(LogServicer(ledger), server)
     names = SERVICE_NAMES + _add_more_services(server, ledger, clock)
-    hs = health.HealthServicer()
+    hs = health_servicer()
     health_pb2_grpc.add_HealthServicer_to_server(hs, server)
     for name in ("",) + names:
         hs.set(name, health_pb2.HealthCheckResponse.SERVING)

@@ -367,8 +367,6 @@ class Authenticator:
 
 # ---- loading keys -----------------------------------------------------------------------
 
-_ASYMMETRIC_DEFAULT = {"RSAPublicKey": ("RS256",), "EllipticCurvePublicKey": ("ES256",),
-                       "Ed25519PublicKey": ("EdDSA",), "Ed448PublicKey": ("EdDSA",)}
 _HMAC = {"HS256", "HS384", "HS512"}
 
 
@@ -391,10 +389,13 @@ def load_jwt_key(path: Path, algorithms: Sequence[str] = ()) -> tuple[Any, tuple
             key = x509.load_pem_x509_certificate(data).public_key()
         else:
             key = serialization.load_pem_public_key(data)
-        kind = type(key).__name__.lstrip("_")
-        default = next((v for k, v in _ASYMMETRIC_DEFAULT.items() if k in kind), None)
+        from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+        default = (("RS256",) if isinstance(key, rsa.RSAPublicKey) else
+                   ("ES256",) if isinstance(key, ec.EllipticCurvePublicKey) else
+                   ("EdDSA",) if isinstance(key, (ed25519.Ed25519PublicKey,
+                                                  ed448.Ed448PublicKey)) else None)
         if default is None:
-            raise ValueError(f"{path}: unsupported public key type {kind}")
+            raise ValueError(f"{path}: unsupported public key type {type(key).__name__}")
         algs = algs or default
         if set(algs) & _HMAC:
             raise ValueError("jwt_algorithms: HMAC algorithms with a public key")

@@ -27,6 +27,7 @@ from arledger.server import auth
 from arledger.server.streams import StreamLimiter
 
 log = logging.getLogger("arledger.rpc")
+logging.getLogger("arledger").addHandler(logging.NullHandler())  # a library until serve sets one
 _DETAILS_KEY = "grpc-status-details-bin"
 
 
@@ -259,7 +260,7 @@ class Interceptor(grpc.ServerInterceptor):
         p = rec.principal
         level = logging.INFO if code == "OK" or code not in _WARN else logging.WARNING
         if log.isEnabledFor(level):
-            log.log(level, "rpc", extra={
+            log.log(level, "rpc %s %s", rec.method, code, extra={
                 "event": "rpc", "method": rec.method, "principal": p.name if p else "",
                 "via": p.via if p else "", "code": code, "reason": rec.reason,
                 "latency_ms": round(seconds * 1000, 3), "request_id": rec.request_id(),

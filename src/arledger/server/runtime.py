@@ -149,6 +149,22 @@ class CertReloader:
             self.current, self.fetch, require_client_authentication=self.client_ca is not None)
 
 
+def health_servicer() -> Any:
+    """grpc's health servicer with `List` answered (grpc's raises NotImplementedError,
+    which a caller sees as UNKNOWN)."""
+    from grpc_health.v1 import health, health_pb2
+
+    class Health(health.HealthServicer):
+        def List(self, request, context):  # type: ignore[no-untyped-def]
+            with self._lock:
+                statuses = dict(self._server_status)
+            out = health_pb2.HealthListResponse()
+            for name, status in statuses.items():
+                out.statuses[name].status = status
+            return out
+    return Health()
+
+
 class Control:
     """The running server's levers: health, admission, shutdown. Attached to the grpc
     server as `server.control` by create_server."""

@@ -93,8 +93,8 @@ class StreamLimiter:
                         and not s.cancelled]
             for s in idle:
                 self.idle_cancelled += 1
-                cancel(s, f"STREAM_IDLE_TIMEOUT: no message from or to the client for "
-                       f"{self.idle_timeout_s:g} s", deadline=True)
+                cancel(s, str(error("STREAM_IDLE_TIMEOUT", "no message from or to the client "
+                                    f"for {self.idle_timeout_s:g} s")), deadline=True)
                 log.info("stream cancelled", extra={"event": "stream_idle", "method": s.method,
                                                     "idle_s": round(now - s.waiting_since, 3)})
 
