@@ -215,8 +215,8 @@ def add_server_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--jwt-roles-claim", default="roles", help=argparse.SUPPRESS)
     g.add_argument("--jwt-partitions-claim", default="partitions", help=argparse.SUPPRESS)
     g.add_argument("--max-workers", type=int, default=32, help="RPC threads (default 32)")
-    g.add_argument("--max-concurrent-rpcs", type=int, default=256,
-                   help="calls beyond this are refused before taking a thread (default 256)")
+    g.add_argument("--max-concurrent-rpcs", type=int, default=1024,
+                   help="calls beyond this are refused before taking a thread (default 1024)")
     g.add_argument("--max-streams", type=int, default=0, help="concurrent streaming calls "
                    "(default: half the RPC threads)")
     g.add_argument("--max-connection-streams", type=int, default=128, help=argparse.SUPPRESS)

@@ -86,7 +86,6 @@ def setup_logging(fmt: str = "text", level: str = "info", stream: Any = None) ->
     h.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(h)
     root.setLevel(level.upper())
-    root.propagate = False
 
 
 # ---- metrics ------------------------------------------------------------------------------

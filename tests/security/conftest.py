@@ -46,3 +46,11 @@ def mtls_server(tmp_path, pki):
               pki)
     yield s
     stop(s)
+
+
+@pytest.fixture
+def served(location, tmp_path):
+    """A plaintext loopback server without authentication, on each store."""
+    s = start(tmp_path, ServerSettings(), location=location)
+    yield s
+    stop(s)

@@ -22,6 +22,8 @@ from arledger.server import create_server
 from arledger.server.auth import ROLES, AuthSettings, Grant, hash_api_key, new_api_key
 from arledger.server.runtime import ServerSettings
 
+PG_DSN = __import__("os").environ.get("ARLEDGER_TEST_PG_DSN",
+                                    "postgresql://postgres@127.0.0.1:5432/test")
 ISSUER, AUDIENCE = "https://idp.test", "arledger-test"
 T0 = 1_790_000_000_000_000
 

@@ -29,7 +29,7 @@ class ServerSettings:
     """Everything create_server takes beyond the ledger and the address (see config.py
     for the TOML keys and flags that set each)."""
     max_workers: int = 32
-    max_concurrent_rpcs: int = 256
+    max_concurrent_rpcs: int = 1024
     max_streams: int = 0                 # 0: max_workers // 2
     max_connection_streams: int = 128    # HTTP/2 streams per connection
     stream_idle_timeout_s: float = 60.0
