@@ -170,3 +170,23 @@ def test_a_request_that_does_not_decode_is_invalid_argument_and_frees_its_thread
         ch.close()
     finally:
         stop(s)
+
+
+def test_refusals_never_leak_calls_on_a_connection(tmp_path):
+    """A refusal whose error object a handler frame kept (RunDunning raising its
+    Outcome's error) used to form a cycle that kept the call and its HTTP/2 stream alive
+    until a rare cyclic GC: after 128 on one connection, every new call was refused."""
+    s = start(tmp_path, ServerSettings())
+    try:
+        ch = grpc.insecure_channel(s.target, options=[("grpc.use_local_subchannel_pool", 1)])
+        stub = lgrpc.LedgerServiceStub(ch)
+        codes = set()
+        for _ in range(300):
+            try:
+                stub.RunDunning(cpb.RunDunningRequest(), timeout=5)
+            except grpc.RpcError as e:
+                codes.add(e.code().name)
+        assert codes == {"INVALID_ARGUMENT"}
+        ch.close()
+    finally:
+        stop(s)

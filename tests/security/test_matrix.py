@@ -10,68 +10,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from google.protobuf import descriptor_pool, message_factory
-from google.rpc import error_details_pb2
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from grpc_status import rpc_status
-
 from arledger.server.auth import PERMISSIONS, PUBLIC, ROLE_PERMISSIONS, ROLES
 
-import arledger.v1.audit_pb2  # noqa: F401  (descriptors into the default pool)
-import arledger.v1.ledger_pb2  # noqa: F401
-import arledger.v1.reports_pb2  # noqa: F401
-import arledger.v1.risk_pb2  # noqa: F401
 
-TIMEOUT = 20
-
-
-def served_methods(target: str, creds: grpc.ChannelCredentials | None = None,
-                   token: str | None = None) -> list:
-    """(path, method descriptor) of every method of every service the server lists."""
-    ch = grpc.secure_channel(target, creds) if creds else grpc.insecure_channel(target)
-    md = [("authorization", f"Bearer {token}")] if token else None
-    refl = reflection_pb2_grpc.ServerReflectionStub(ch)
-    resp = next(refl.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(
-        list_services="")]), metadata=md, timeout=TIMEOUT))
-    ch.close()
-    pool = descriptor_pool.Default()
-    out = []
-    for s in resp.list_services_response.service:
-        svc = pool.FindServiceByName(s.name)
-        out += [(f"/{svc.full_name}/{m.name}", m) for m in svc.methods]
-    return sorted(out, key=lambda x: x[0])
-
-
-def call(ch: grpc.Channel, path: str, m, metadata=None) -> tuple[str, str, dict]:
-    """(status code name, ErrorInfo reason, ErrorInfo metadata) of an empty request."""
-    req_cls = message_factory.GetMessageClass(m.input_type)
-    resp_cls = message_factory.GetMessageClass(m.output_type)
-    kw = dict(request_serializer=lambda r: r.SerializeToString(),
-              response_deserializer=resp_cls.FromString)
-    req = req_cls()
-    try:
-        if not m.client_streaming and not m.server_streaming:
-            ch.unary_unary(path, **kw)(req, timeout=TIMEOUT, metadata=metadata)
-        elif not m.client_streaming:  # the first answer decides (health Watch never ends)
-            it = ch.unary_stream(path, **kw)(req, timeout=TIMEOUT, metadata=metadata)
-            next(it, None)
-            it.cancel()
-        elif not m.server_streaming:
-            ch.stream_unary(path, **kw)(iter(()), timeout=TIMEOUT, metadata=metadata)
-        else:
-            list(ch.stream_stream(path, **kw)(iter([req]), timeout=TIMEOUT, metadata=metadata))
-    except grpc.RpcError as e:
-        reason, info_md = "", {}
-        try:
-            st = rpc_status.from_call(e)
-        except ValueError:
-            st = None
-        for d in st.details if st is not None else ():
-            info = error_details_pb2.ErrorInfo()
-            if d.Unpack(info):
-                reason, info_md = info.reason, dict(info.metadata)
-        return e.code().name, reason, info_md
-    return "OK", "", {}
+from security_helpers import TIMEOUT, call, served_methods
 
 
 def bearer(token: str) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ DAY_MAX = _dt.date(limits.date_year_max, 12, 31).toordinal() - _EPOCH_ORDINAL
 def parse_day(text: str, field: str) -> int:
     """'2026-03-31' -> day number. Raises InvalidArgument(MALFORMED_DATE)."""
     if len(text) != 10 or not _ISO_DAY.fullmatch(text):
-        raise InvalidArgument("MALFORMED_DATE", f"{field}: expected YYYY-MM-DD, got {text!r}")
+        raise InvalidArgument("MALFORMED_DATE", f"{field}: expected YYYY-MM-DD, got {text[:40]!r}")
     try:
         d = _dt.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
     except ValueError:

@@ -38,15 +38,25 @@ _STATUS = {"ACCEPTED": lpb.ACCEPTED, "DUPLICATE": lpb.DUPLICATE, "REJECTED": lpb
 
 
 def to_status(err: LedgerError) -> grpc.Status:
-    """The one place a domain error becomes a gRPC status (+ google.rpc.ErrorInfo)."""
-    info = error_details_pb2.ErrorInfo(reason=err.reason, domain=ERROR_DOMAIN,
-                                       metadata=err.metadata)
-    st = status_pb2.Status(code=getattr(code_pb2, err.code), message=err.message)
+    """The one place a domain error becomes a gRPC status (+ google.rpc.ErrorInfo).
+
+    Message and metadata are cut to a size: they often quote the caller's input, and a
+    trailer past the client's metadata limit (16 KiB) would break its connection."""
+    info = error_details_pb2.ErrorInfo(
+        reason=err.reason, domain=ERROR_DOMAIN,
+        metadata={k[:64]: v[:256] for k, v in list(err.metadata.items())[:16]})
+    message = err.message if len(err.message) <= 1024 else err.message[:1000] + " ...(cut)"
+    st = status_pb2.Status(code=getattr(code_pb2, err.code), message=message)
     st.details.add().Pack(info)
     return rpc_status.to_status(st)
 
 
 def _abort(context: grpc.ServicerContext, err: LedgerError) -> None:
+    # Drop the traceback first: a handler frame holding the error (an Outcome's, raised
+    # again) makes a cycle error -> traceback -> frame -> error that keeps the call, and
+    # its HTTP/2 stream, alive until the cyclic GC runs (rarely, under tune_gc): 128 such
+    # refusals on one connection used to leave it refusing every new call.
+    err.__traceback__ = None
     context.abort_with_status(to_status(err))
 
 

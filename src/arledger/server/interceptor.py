@@ -122,7 +122,7 @@ class Interceptor(grpc.ServerInterceptor):
             return None  # grpc answers UNIMPLEMENTED
         method = details.method
         if auth.permission_of(method) == auth.PUBLIC:
-            return handler  # health: always answers, never counted as in flight
+            return _public(handler)  # health: always answers, never counted as in flight
         streaming = handler.request_streaming or handler.response_streaming
         kind = (("stream" if handler.request_streaming else "unary") + "_"
                 + ("stream" if handler.response_streaming else "unary"))
@@ -156,6 +156,7 @@ class Interceptor(grpc.ServerInterceptor):
                 return run(stream)
             except LedgerError as e:
                 rec.reason = e.reason
+                e.__traceback__ = None  # no cycle holding the call (see server._abort)
                 context.abort_with_status(_status(e))
             except Exception as e:  # noqa: BLE001
                 raise self._unexpected(e, context, rec) from None
@@ -231,6 +232,7 @@ class Interceptor(grpc.ServerInterceptor):
                     stream.working()
             except LedgerError as e:
                 rec.reason = e.reason
+                e.__traceback__ = None  # no cycle holding the call (see server._abort)
                 context.abort_with_status(_status(e))
             except GeneratorExit:
                 raise
@@ -288,6 +290,32 @@ class _Record:
             return str(getattr(r, "request_id", ""))[:128]
         except Exception:  # noqa: BLE001
             return ""
+
+
+def _public(handler: Any) -> Any:
+    """Health: no admission, only a request that does not decode answered
+    INVALID_ARGUMENT instead of grpc's INTERNAL."""
+    if handler.request_streaming:
+        return handler
+
+    def check(request: Any, context: Any) -> None:
+        if request is MALFORMED:
+            context.abort_with_status(_status(error(
+                "MALFORMED_MESSAGE", "the request is not a valid message of its type")))
+    if handler.response_streaming:
+        def stream(request: Any, context: Any) -> Iterator:
+            check(request, context)
+            yield from handler.unary_stream(request, context)
+        return grpc.unary_stream_rpc_method_handler(
+            stream, request_deserializer=_safe(handler.request_deserializer),
+            response_serializer=handler.response_serializer)
+
+    def unary(request: Any, context: Any) -> Any:
+        check(request, context)
+        return handler.unary_unary(request, context)
+    return grpc.unary_unary_rpc_method_handler(
+        unary, request_deserializer=_safe(handler.request_deserializer),
+        response_serializer=handler.response_serializer)
 
 
 def _requests(it: Iterator, stream: Any, context: Any) -> Iterator:
