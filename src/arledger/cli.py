@@ -229,6 +229,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         bar[0].close()
     exit_code = [0]
     stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before "serving" is said
+        signal.signal(sig, lambda *_: stop.set())
     try:
         key_file = A.default_key_file(ledger.store)
         if key_file.exists():
@@ -261,8 +263,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         "auth": ",".join(settings.auth.modes()) or "off",
                         "reflection": settings.reflection,
                         "metrics": args.metrics_listen or "off"})
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
         stop.wait()
         grace = settings.shutdown_grace_s
         # Whatever happens below (a handler that never returns, a store that hangs), the

@@ -267,7 +267,7 @@ class PostgresSegmentStore(SegmentStore):
                                      **LEASE_CLIENT_SETTINGS)
         for name, value in LEASE_SERVER_SETTINGS.items():
             try:
-                conn.execute(f"SET {name} = {value}")
+                conn.execute(f"SET {name} = '{value}'")
             except self._psycopg.Error:  # an older server lacks the setting: keep the rest
                 pass
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lease_key(),)).fetchone()[0]
