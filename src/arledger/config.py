@@ -192,7 +192,7 @@ def server_settings(args: argparse.Namespace, conf: dict[str, Any] | None) -> An
 
 def add_server_args(p: argparse.ArgumentParser) -> None:
     """The flags of `serve` and `follow` beyond the store's (each has a config key)."""
-    g = p.add_argument_group("network safety (issue 16; every flag has a config-file key)")
+    g = p.add_argument_group("network, limits and operations (each flag has a config-file key)")
     g.add_argument("--config", default=os.environ.get("ARLEDGER_CONFIG", ""),
                    help="TOML config file (env ARLEDGER_CONFIG); flags and environment "
                         "override it")
