@@ -14,8 +14,9 @@ from arledger_client.commands import (KINDS, Command, Commands, batched, command
                                       new_request_id)
 from arledger_client.errors import (Aborted, AlreadyExists, ArledgerError, DeadlineExceeded,
                                     FailedPrecondition, InvalidArgument, NotFound,
-                                    ResourceExhausted, Unavailable, from_rpc_error, from_status,
-                                    make_error)
+                                    PermissionDenied, ResourceExhausted, Unauthenticated,
+                                    Unavailable, from_rpc_error, from_status, make_error)
+from arledger_client.credentials import Credentials  # noqa: F401 (issue 16)
 from arledger_client.models import (AgingBasis, AgingReport, AgingRow, Allocation,
                                     AllocationStrategy, Balance, BatchResult, CommandResult,
                                     Customer, DateLike, DisputeOutcome, DunningRun,
@@ -30,7 +31,7 @@ from arledger_client.risk import RiskClient  # noqa: F401 (issue 6)
 
 __all__ = [
     # clients
-    "ArledgerClient", "PartitionedClient", "partition_of", "customer_of",
+    "ArledgerClient", "Credentials", "PartitionedClient", "partition_of", "customer_of",
     # commands for batches
     "Command", "Commands", "commands", "command", "batched", "new_request_id", "KINDS",
     # results
@@ -42,7 +43,8 @@ __all__ = [
     "AgingBasis",
     # errors
     "ArledgerError", "InvalidArgument", "NotFound", "AlreadyExists", "FailedPrecondition",
-    "Aborted", "ResourceExhausted", "Unavailable", "DeadlineExceeded", "from_rpc_error",
+    "Aborted", "ResourceExhausted", "Unavailable", "DeadlineExceeded", "Unauthenticated",
+    "PermissionDenied", "from_rpc_error",
     "from_status", "make_error",
     # retries
     "call_with_retries", "backoff_delay", "RETRYABLE_CODES",

@@ -37,6 +37,7 @@ import grpc
 from arledger.v1 import audit_pb2 as apb
 from arledger.v1 import audit_pb2_grpc as agrpc
 from arledger_client.connection import Connection
+from arledger_client.credentials import Credentials
 from arledger_client.errors import from_rpc_error
 
 DIGEST_DOMAIN = b"arledger-signed-digest-v1\n"
@@ -498,10 +499,10 @@ class AuditClient(Connection):
 
     def __init__(self, target: str = "", *, public_key_pem: str | bytes | None = None,
                  channel: grpc.Channel | None = None, timeout_s: float = 300.0,
-                 log: str | None = None) -> None:
+                 log: str | None = None, credentials: Credentials | None = None) -> None:
         self.public_key = load_public_key(public_key_pem) if public_key_pem else None
         self.log = log
-        super().__init__(target, channel, timeout_s)
+        super().__init__(target, channel, timeout_s, credentials)
         self._stub = agrpc.AuditServiceStub(self._channel)
 
     def _rpc(self, name: str, request: Any) -> Any:

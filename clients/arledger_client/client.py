@@ -21,6 +21,7 @@ from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
 from arledger_client.commands import Command, CommandMethods, Commands, _build, commands
 from arledger_client.connection import Connection
+from arledger_client.credentials import Credentials
 from arledger_client.errors import ArledgerError, InvalidArgument, from_rpc_error
 from arledger_client.models import (DunningRun, _message_data,  # noqa: I001
                                     AgingBasis, AgingReport, AgingRow, Allocation, Balance,
@@ -61,11 +62,12 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
 
     def __init__(self, target: str, *, timeout_s: float = 10.0, retries: int = 5,
                  backoff_s: float = 0.05, max_backoff_s: float = 2.0,
-                 channel: grpc.Channel | None = None) -> None:
+                 channel: grpc.Channel | None = None,
+                 credentials: Credentials | None = None) -> None:
         if retries < 0:
             raise ValueError("retries must be >= 0")
         self.target = target
-        Connection.__init__(self, target, channel, timeout_s)
+        Connection.__init__(self, target, channel, timeout_s, credentials)
         self._ledger = lgrpc.LedgerServiceStub(self._channel)
         self._query = lgrpc.QueryServiceStub(self._channel)
         self._log = lgrpc.LogServiceStub(self._channel)

@@ -6,6 +6,7 @@ from typing import Any, Self
 
 import grpc
 
+from arledger_client.credentials import Credentials
 from arledger_client.errors import from_rpc_error
 
 #: Largest message either way (a page of a report, a re-score chunk, a batch).
@@ -14,13 +15,21 @@ MAX_MESSAGE_BYTES = 64 << 20
 
 class Connection:
     """A gRPC channel to one server: opened from `target`, or the caller's own `channel`
-    (e.g. a secure one), which close() then leaves open. A context manager."""
+    (e.g. a secure one), which close() then leaves open. A context manager.
 
-    def __init__(self, target: str, channel: grpc.Channel | None, timeout_s: float) -> None:
+    `credentials` (TLS roots, client certificate, bearer token): when not given, they come
+    from the environment or the client config file (`Credentials.load()`); none found
+    means a plaintext channel."""
+
+    def __init__(self, target: str, channel: grpc.Channel | None, timeout_s: float,
+                 credentials: Credentials | None = None) -> None:
         self._owns_channel = channel is None
-        self._channel = channel if channel is not None else grpc.insecure_channel(
-            target, options=[("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
+        if channel is None:
+            creds = credentials if credentials is not None else Credentials.load()
+            channel = creds.channel(
+                target, [("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
+        self._channel = channel
         self.timeout_s = timeout_s
 
     def close(self) -> None:

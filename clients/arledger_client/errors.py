@@ -82,7 +82,27 @@ class DeadlineExceeded(ArledgerError):
     retryable = True
 
 
+class Unauthenticated(ArledgerError):
+    """No credentials, or credentials the server does not accept (bad signature, expired,
+    wrong audience or issuer, unknown API key)."""
+
+
+class PermissionDenied(ArledgerError):
+    """The principal may not make this call; `permission` names what its roles lack."""
+
+    @property
+    def permission(self) -> str:
+        return self.metadata.get("permission", "")
+
+
+class Internal(ArledgerError):
+    """A server bug (logged there under metadata["error_id"])."""
+
+
 _BY_CODE: dict[str, type[ArledgerError]] = {
+    "UNAUTHENTICATED": Unauthenticated,
+    "PERMISSION_DENIED": PermissionDenied,
+    "INTERNAL": Internal,
     "INVALID_ARGUMENT": InvalidArgument,
     "NOT_FOUND": NotFound,
     "ALREADY_EXISTS": AlreadyExists,
@@ -156,6 +176,7 @@ def from_rpc_error(err: grpc.RpcError) -> ArledgerError:
 
 __all__ = [
     "ArledgerError", "InvalidArgument", "NotFound", "AlreadyExists", "FailedPrecondition",
-    "Aborted", "ResourceExhausted", "Unavailable", "DeadlineExceeded", "ERROR_DOMAIN",
+    "Aborted", "ResourceExhausted", "Unavailable", "DeadlineExceeded", "Unauthenticated",
+    "PermissionDenied", "Internal", "ERROR_DOMAIN",
     "make_error", "from_status", "from_rpc_error",
 ]

@@ -26,6 +26,7 @@ from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
 from arledger_client.connection import Connection
+from arledger_client.credentials import Credentials
 from arledger_client.models import DateLike, _iso, _message_data, _timestamp
 from arledger_client.retry import call_with_retries
 
@@ -34,8 +35,9 @@ class ReportsClient(Connection):
     """A connection to an arledger server's ReportService (thread-safe)."""
 
     def __init__(self, target: str = "127.0.0.1:50051", *, channel: grpc.Channel | None = None,
-                 timeout_s: float = 120.0, retries: int = 3) -> None:
-        super().__init__(target, channel, timeout_s)
+                 timeout_s: float = 120.0, retries: int = 3,
+                 credentials: Credentials | None = None) -> None:
+        super().__init__(target, channel, timeout_s, credentials)
         self._stub = rgrpc.ReportServiceStub(self._channel)
         self.retries = retries
 

@@ -23,7 +23,9 @@ from google.protobuf import json_format
 
 from arledger.v1 import risk_pb2 as rpb
 from arledger.v1 import risk_pb2_grpc as rgrpc
+from arledger_client.commands import new_request_id
 from arledger_client.connection import Connection
+from arledger_client.credentials import Credentials
 from arledger_client.errors import from_rpc_error
 from arledger_client.models import DateLike, _iso
 
@@ -71,8 +73,9 @@ class RiskClient(Connection):
     """A connection to an arledger server's RiskService (use as a context manager)."""
 
     def __init__(self, target: str, *, timeout_s: float = 300.0,
-                 channel: grpc.Channel | None = None) -> None:
-        super().__init__(target, channel, timeout_s)
+                 channel: grpc.Channel | None = None,
+                 credentials: Credentials | None = None) -> None:
+        super().__init__(target, channel, timeout_s, credentials)
         self._stub = rgrpc.RiskServiceStub(self._channel)
 
     def _call(self, method: str, request: Any) -> Any:
@@ -84,8 +87,9 @@ class RiskClient(Connection):
         """Score every customer; unless dry_run the server records it in the log."""
         req = rpb.RescorePortfolioRequest(model_version=model_version,
                                           as_of=_iso(as_of) if as_of else "", dry_run=dry_run,
-                                          request_id=request_id, actor=actor, reason=reason,
-                                          chunk_size=chunk_size)
+                                          request_id=request_id or ("" if dry_run
+                                                                    else new_request_id()),
+                                          actor=actor, reason=reason, chunk_size=chunk_size)
         out = Rescore()
         try:
             for chunk in self._stub.RescorePortfolio(req, timeout=self.timeout_s):
@@ -127,7 +131,8 @@ class RiskClient(Connection):
         rep = _plain(self._call("Calibrate", rpb.CalibrateRequest(
             as_of=_iso(as_of) if as_of else "", horizon_days=horizon_days,
             step_days=step_days, history_days=history_days, holdout_share=holdout_share,
-            new_version=new_version, register=register, request_id=request_id, actor=actor,
+            new_version=new_version, register=register,
+            request_id=request_id or (new_request_id() if register else ""), actor=actor,
             reason=reason)))
         rep["model"] = json.loads(rep.pop("model_json"))
         return rep
@@ -145,7 +150,7 @@ class RiskClient(Connection):
         """Register a model version (the JSON's "version" names it)."""
         text = model if isinstance(model, str) else json.dumps(model)
         return _plain(self._call("RegisterModel", rpb.RegisterModelRequest(
-            model_json=text, actor=actor, reason=reason, request_id=request_id,
+            model_json=text, actor=actor, reason=reason, request_id=request_id or new_request_id(),
             effective_date=_iso(effective_date) if effective_date else "")))
 
     def list_models(self) -> list[dict]:

@@ -593,7 +593,8 @@ class MerkleLog:
         head = _nodes_header(self.log)
         try:
             if self._stored_n == 0:  # a new file (or one of an older format): rewritten whole
-                with open(self.cache_path, "wb") as f:
+                with os.fdopen(os.open(self.cache_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                                       0o600), "wb") as f:
                     f.write(head + recs)
             else:
                 with open(self.cache_path, "r+b") as f:
@@ -843,8 +844,25 @@ def default_key_file(store) -> Path:  # type: ignore[no-untyped-def]
     if env:
         return Path(env)
     if getattr(store, "kind", "") == "postgres":
-        return Path.home() / ".config" / "arledger" / "keys" / f"{store.table}.pem"
+        # Tied to the database, not only the table: two databases (or servers) with a table
+        # of the same name never share a key.
+        from psycopg.conninfo import conninfo_to_dict
+        p = conninfo_to_dict(store.dsn)
+        db = "_".join(_safe_name(str(p.get(k, d))) for k, d in
+                      (("host", "localhost"), ("port", 5432), ("dbname", "postgres")))
+        keys = Path.home() / ".config" / "arledger" / "keys"
+        path = keys / db / f"{store.table}.pem"
+        legacy = keys / f"{store.table}.pem"
+        if not path.exists() and legacy.exists():
+            raise error("KEY_UNAVAILABLE", f"the signing key is now kept per database at "
+                        f"{path}; move {legacy} there if it is this database's key (or set "
+                        "ARLEDGER_KEY_FILE / --key-file)")
+        return path
     return Path(store.recorder.datastore.pool.db_name).parent / KEY_FILE_NAME
+
+
+def _safe_name(text: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-.") else "_" for ch in text)
 
 
 class Signer:

@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from arledger.config import add_server_args
+
 DEFAULT_LISTEN = "127.0.0.1:50051"
 DEFAULT_DATA_DIR = "./arledger-data"
 
@@ -187,14 +189,31 @@ def store_location(args: argparse.Namespace) -> str | Path:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Run a writer (serve) or a follower (follow) until SIGTERM/SIGINT, then stop within
+    the grace: health NOT_SERVING first, new calls refused, calls in flight finished,
+    stuck ones cancelled; the process exits even if a handler never returns."""
+    import logging
+
+    from arledger import audit as A
+    from arledger import observability
+    from arledger.config import ConfigError, server_settings
     from arledger.engine import open_ledger
     from arledger.server import create_server
+    from arledger.server.files import InsecureFile, check_private
+    from arledger.server.runtime import InsecureListen, check_listen
 
+    observability.setup_logging(args.log_format, args.log_level)
+    log = logging.getLogger("arledger.server")
+    try:
+        settings = server_settings(args, getattr(args, "config_data", None))
+        check_listen(args.listen, settings)  # before anything is opened
+    except (ConfigError, InsecureFile, InsecureListen, ValueError, OSError) as e:
+        raise SystemExit(f"arledger: {e}") from None
     follower = args.command == "follow"
     where = store_location(args)
     shown = where.resolve() if isinstance(where, Path) else where.split("@")[-1]
-    print(f"arledger: opening {shown} partition {args.partition}"
-          f"{' as a follower' if follower else ''}", file=sys.stderr)
+    log.info(f"opening {shown} partition {args.partition}"
+             f"{' as a follower' if follower else ''}")
     bar: list[Progress] = []
 
     def progress(seq: int, total: int) -> None:
@@ -208,26 +227,79 @@ def cmd_serve(args: argparse.Namespace) -> int:
                             else {"group_linger_us": args.group_linger_us}))
     if bar:
         bar[0].close()
+    exit_code = [0]
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before "serving" is said
+        signal.signal(sig, lambda *_: stop.set())
     try:
+        key_file = A.default_key_file(ledger.store)
+        if key_file.exists():
+            check_private(key_file, "the signing key")  # refuse to start on a shared key
         if getattr(args, "demo", False):
             info = load_demo(ledger, args.demo_customers, args.demo_seed)
-            print(f"arledger: demo {info}", file=sys.stderr)
-        server, port = create_server(ledger, args.listen)
+            log.info(f"demo {info}")
+        settings.metrics = observability.Metrics(ledger)
+        if args.metrics_listen:
+            settings.metrics.serve_http(args.metrics_listen)
+
+        def fatal(why: str) -> None:
+            exit_code[0] = 3  # a supervisor restarts the writer, which replays the log
+            stop.set()
+        settings.on_fatal = fatal
+        server, port = create_server(ledger, args.listen, settings=settings)
         server.start()
+        server.control.watch_lease()
+        if follower:
+            threading.Thread(target=_log_lag, args=(ledger, log), daemon=True,
+                             name="arledger-lag-log").start()
         S = ledger.state
-        print(f"arledger: {'following' if follower else 'serving'} on "
-              f"{args.listen.rsplit(':', 1)[0]}:{port} "
-              f"({S.head_position:,} entries, {S.customers.n:,} customers); Ctrl-C stops",
-              file=sys.stderr, flush=True)
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
+        host = args.listen.rsplit(":", 1)[0]
+        log.info(f"{'following' if follower else 'serving'} on {host}:{port} "
+                 f"({S.head_position:,} entries, {S.customers.n:,} customers); Ctrl-C stops",
+                 extra={"event": "startup", "address": f"{host}:{port}",
+                        "role": "follower" if follower else "writer",
+                        "partition": str(ledger.partition), "store": str(shown),
+                        "tls": settings.tls, "mtls": settings.client_ca is not None,
+                        "auth": ",".join(settings.auth.modes()) or "off",
+                        "reflection": settings.reflection,
+                        "metrics": args.metrics_listen or "off"})
         stop.wait()
-        print("arledger: stopping (finishing in-flight calls)", file=sys.stderr)
-        server.stop(grace=5).wait()
+        grace = settings.shutdown_grace_s
+        # Whatever happens below (a handler that never returns, a store that hangs), the
+        # process is gone shortly after the grace; the data-dir lock goes with it.
+        hard = threading.Timer(grace + 5.0, _hard_exit, args=(exit_code, log))
+        hard.daemon = True
+        hard.start()
+        log.info(f"stopping (grace {grace:g} s)", extra={"event": "shutdown_begin"})
+        figures = server.control.shutdown(grace)
+        log.info("stopped", extra={"event": "shutdown_done", **figures})
+    except (InsecureFile, InsecureListen, ConfigError, ValueError) as e:
+        raise SystemExit(f"arledger: {e}") from None
     finally:
         ledger.close()
-    return 0
+    return exit_code[0]
+
+
+def _hard_exit(code: list[int], log) -> None:  # type: ignore[no-untyped-def]
+    log.error("shutdown overran its grace: exiting now", extra={"event": "forced_exit"})
+    for h in log.parent.handlers if log.parent else ():
+        try:
+            h.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    sys.stderr.flush()
+    os._exit(code[0] or 70)
+
+
+def _log_lag(ledger, log, every_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """A follower logs its lag while behind (and once when it has caught up)."""
+    was = 0
+    while not ledger.wait_closed(every_s):
+        behind, ms = ledger.lag()
+        if behind or was:
+            log.info("follower lag", extra={"event": "follower_lag", "lag_segments": behind,
+                                            "lag_ms": ms, "follow_error": ledger.follow_error})
+        was = behind
 
 
 def _offline(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -282,9 +354,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Event-sourced accounts-receivable ledger: gRPC server and command line.")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="output: readable table (default), JSON for scripts, or CSV")
-    p.add_argument("--target", default=os.environ.get("ARLEDGER_TARGET", DEFAULT_LISTEN),
-                   help="server address for client commands (env ARLEDGER_TARGET; "
-                        f"default {DEFAULT_LISTEN})")
+    p.add_argument("--target", default=None,
+                   help="server address for client commands (env ARLEDGER_TARGET, or the "
+                        f"client config file's target; default {DEFAULT_LISTEN})")
+    c = p.add_argument_group("credentials of client commands (env or the client config "
+                             "file [client] table, ~/.config/arledger/client.toml)")
+    c.add_argument("--ca-file", default=None, help="CA of the server's certificate: use TLS "
+                   "(env ARLEDGER_CA)")
+    c.add_argument("--client-cert", default=None, help="client certificate for mTLS (env "
+                   "ARLEDGER_CLIENT_CERT)")
+    c.add_argument("--client-key", default=None, help="its key (env ARLEDGER_CLIENT_KEY)")
+    c.add_argument("--token-file", default=None, help="file holding a bearer token: a JWT or "
+                   "an API key (env ARLEDGER_TOKEN_FILE, or the token in ARLEDGER_TOKEN)")
+    c.add_argument("--server-name", default=None, help="TLS name to expect when it differs "
+                   "from the target's host (env ARLEDGER_SERVER_NAME)")
+    c.add_argument("--client-config", default=None, help="client config file (env "
+                   "ARLEDGER_CLIENT_CONFIG)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("serve", help="run the gRPC server: the partition's writer, on SQLite "
@@ -299,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="load the synthetic demo portfolio first (only into an empty ledger)")
     s.add_argument("--demo-customers", type=int, default=500, help="demo size (default 500)")
     s.add_argument("--demo-seed", type=int, default=7, help="demo seed (default 7)")
+    add_server_args(s)
     s.set_defaults(func=cmd_serve)
 
     f = sub.add_parser("follow", help="run a read-only follower: tails a partition's log, "
@@ -309,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--poll-ms", type=int, default=50,
                    help="longest wait between looks at the store (PostgreSQL wakes the "
                         "follower at once through LISTEN/NOTIFY; default 50)")
+    add_server_args(f)
     f.set_defaults(func=cmd_serve)
 
     r = sub.add_parser("replay", help="rebuild every view from a log no writer holds "
@@ -319,15 +406,30 @@ def build_parser() -> argparse.ArgumentParser:
     import importlib
     for name in ("cli_ops",) + CLI_MODULES:
         importlib.import_module(f"arledger.{name}").register(sub)
+    p._arledger_server_parsers = {"serve": s, "follow": f}  # type: ignore[attr-defined]
     return p
 
 
 # Modules with more subcommands (arledger.<name>), each with `register(subparsers)`.
-CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit", "cli_credit", "cli_risk")
+CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit", "cli_credit", "cli_risk",
+                                 "cli_auth")
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in ("serve", "follow") and args.config:
+        from arledger import config
+        try:
+            conf = config.load(args.config)
+        except config.ConfigError as e:
+            raise SystemExit(f"arledger: {e}") from None
+        config.apply(parser._arledger_server_parsers[args.command], conf)  # type: ignore[attr-defined]
+        args = parser.parse_args(argv)  # flags (and environment) over the file
+        args.config_data = conf
+    if getattr(args, "target", "") is None:
+        args.target = os.environ.get("ARLEDGER_TARGET") or _client_target(args) or DEFAULT_LISTEN
     from arledger.domain.errors import LedgerError
     from arledger_client.errors import ArledgerError
     try:
@@ -337,6 +439,14 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+
+
+def _client_target(args: argparse.Namespace) -> str | None:
+    try:
+        from arledger_client.credentials import Credentials
+        return Credentials.load(config_file=args.client_config or None).target
+    except (ValueError, OSError):
+        return None
 
 
 if __name__ == "__main__":

@@ -401,8 +401,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--key-file", default="",
                            help="the audit signing key (Ed25519 PEM; created mode 0600 when first "
                                 "needed; env ARLEDGER_KEY_FILE; default: audit-key.pem in the "
-                                "data directory, or ~/.config/arledger/keys/<table>.pem for "
-                                "PostgreSQL)")
+                                "data directory, or ~/.config/arledger/keys/<host>_<port>_<db>/"
+                                "<table>.pem for PostgreSQL; refused if others can read it)")
             p.set_defaults(func=_with_key_file(p.get_default("func")))
     _extend_verify_and_replay(sub)
 

@@ -19,8 +19,20 @@ from arledger.v1 import ledger_pb2_grpc as lgrpc
 
 
 def _channel(args: argparse.Namespace) -> grpc.Channel:
-    return grpc.insecure_channel(args.target, options=[
-        ("grpc.max_send_message_length", 64 << 20), ("grpc.max_receive_message_length", 64 << 20)])
+    """A channel to --target with the credentials of the flags, environment or client
+    config file (plaintext when there are none)."""
+    from arledger_client.credentials import Credentials
+    try:
+        creds = Credentials.load(
+            ca=getattr(args, "ca_file", None), cert=getattr(args, "client_cert", None),
+            key=getattr(args, "client_key", None), token_file=getattr(args, "token_file", None),
+            server_name=getattr(args, "server_name", None),
+            config_file=getattr(args, "client_config", None) or None)
+        return creds.channel(args.target, options=[
+            ("grpc.max_send_message_length", 64 << 20),
+            ("grpc.max_receive_message_length", 64 << 20)])
+    except (ValueError, OSError) as e:
+        raise SystemExit(f"arledger: credentials: {e}") from None
 
 
 def _call(args: argparse.Namespace, service: str, method: str, request: Any) -> Any:

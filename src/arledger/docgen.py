@@ -69,6 +69,17 @@ def render(out: io.TextIOBase) -> None:
             ss = "stream " if m.server_streaming else ""
             w(f"| `{m.name}` | {cs}`{m.input_type.name}` | {ss}`{m.output_type.name}` |\n")
         w("\n")
+    from arledger.server.auth import PERMISSIONS, ROLE_PERMISSIONS
+    w("## Permissions\n\nWith authentication on, each RPC needs one permission; a role holds "
+      "permissions, a principal holds roles (docs/deployment.md). Commands inside "
+      "`SubmitBatch` / `SubmitBatchStream` are checked one by one with the permission of "
+      "their own RPC.\n\n| role | permissions |\n|---|---|\n")
+    for role, perms in ROLE_PERMISSIONS.items():
+        w(f"| `{role}` | {', '.join(f'`{p}`' for p in sorted(perms))} |\n")
+    w("\n| RPC | permission |\n|---|---|\n")
+    for method, perm in PERMISSIONS.items():
+        w(f"| `{method.lstrip('/')}` | {f'`{perm}`' if perm else 'none (public)'} |\n")
+    w("\n")
     w("## Error reasons\n\n| reason | gRPC code | when |\n|---|---|---|\n")
     for reason, (family, when) in REASONS.items():
         w(f"| `{reason}` | {family.code} | {when} |\n")

@@ -398,8 +398,8 @@ def test_error_info_is_still_read_when_the_call_message_differs_from_the_rich_st
 
 
 def test_an_unmapped_code_or_a_non_call_error_gives_a_plain_arledger_error():
-    err = from_rpc_error(FakeRpcError(grpc.StatusCode.INTERNAL, "boom"))
-    assert type(err) is ArledgerError and (err.reason, err.code) == ("INTERNAL", "INTERNAL")
+    err = from_rpc_error(FakeRpcError(grpc.StatusCode.DATA_LOSS, "boom"))
+    assert type(err) is ArledgerError and (err.reason, err.code) == ("DATA_LOSS", "DATA_LOSS")
     bare = from_rpc_error(grpc.RpcError("no call"))
     assert type(bare) is ArledgerError and bare.code == "UNKNOWN"
 

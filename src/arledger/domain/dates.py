@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 
 from arledger.domain import limits
 from arledger.domain.errors import InvalidArgument
 
 EPOCH = _dt.date(1970, 1, 1)
 _EPOCH_ORDINAL = EPOCH.toordinal()
+# ASCII digits only: int() alone would take " 1", "+1" or non-ASCII digits such as "٢".
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY_MIN = _dt.date(limits.date_year_min, 1, 1).toordinal() - _EPOCH_ORDINAL
 DAY_MAX = _dt.date(limits.date_year_max, 12, 31).toordinal() - _EPOCH_ORDINAL
 
 
 def parse_day(text: str, field: str) -> int:
     """'2026-03-31' -> day number. Raises InvalidArgument(MALFORMED_DATE)."""
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        raise InvalidArgument("MALFORMED_DATE", f"{field}: expected YYYY-MM-DD, got {text!r}")
+    if len(text) != 10 or not _ISO_DAY.fullmatch(text):
+        raise InvalidArgument("MALFORMED_DATE", f"{field}: expected YYYY-MM-DD, got {text[:40]!r}")
     try:
         d = _dt.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
     except ValueError:

@@ -47,6 +47,22 @@ class Unavailable(LedgerError):
     code = "UNAVAILABLE"
 
 
+class Unauthenticated(LedgerError):
+    code = "UNAUTHENTICATED"
+
+
+class PermissionDenied(LedgerError):
+    code = "PERMISSION_DENIED"
+
+
+class DeadlineExceeded(LedgerError):
+    code = "DEADLINE_EXCEEDED"
+
+
+class Internal(LedgerError):
+    code = "INTERNAL"
+
+
 # reason -> (family, when it happens). The docs table is generated from this.
 REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "MISSING_FIELD": (InvalidArgument, "a required field is empty"),
@@ -161,6 +177,18 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INVALID_RESCORE": (InvalidArgument, "a re-score record with a negative count or position, a digest that is not 64 hex digits, or a summary that is not a JSON object"),
     "INVALID_RISK_PARAMETER": (InvalidArgument, "a risk parameter (horizon, snapshot step, held-out share, top-N, bucket maturity) is out of range"),
     "NOT_ENOUGH_HISTORY": (FailedPrecondition, "calibration found too few samples or no outcomes of both kinds in the history"),
+    # Network safety (issue 16): authentication, roles, limits, shutdown
+    "CREDENTIALS_REQUIRED": (Unauthenticated, "no credentials: the server needs a client certificate or an `authorization: Bearer` token (JWT or API key)"),
+    "CREDENTIALS_INVALID": (Unauthenticated, "a token or API key that does not verify (metadata `check`: signature, algorithm, audience, issuer, claims, format, api_key) or a certificate name that is not a principal name"),
+    "CREDENTIALS_EXPIRED": (Unauthenticated, "the token's `exp` has passed"),
+    "PERMISSION_DENIED": (PermissionDenied, "the principal's roles lack the permission the RPC (or a command of a batch) needs; metadata names `permission`, `principal` and `method`"),
+    "PARTITION_NOT_ALLOWED": (PermissionDenied, "the principal is scoped to other partitions than the one this server serves"),
+    "ACTOR_NOT_PRINCIPAL": (PermissionDenied, "a command's actor names someone other than the authenticated principal; use `principal` or `principal/detail`"),
+    "MALFORMED_MESSAGE": (InvalidArgument, "the request bytes are not a valid protobuf message of the RPC's request type"),
+    "TOO_MANY_STREAMS": (ResourceExhausted, "the server's cap on concurrent streaming calls is reached; retry later"),
+    "STREAM_IDLE_TIMEOUT": (DeadlineExceeded, "a streaming call waited on its client longer than the idle timeout and was cancelled (the reason is in the status message)"),
+    "LEASE_LOST": (Unavailable, "the writer lost its PostgreSQL lease: it refuses calls until it holds the lease again, or exits; retry with the same request id"),
+    "INTERNAL_ERROR": (Internal, "a bug, logged by the server under the id in metadata `error_id`; the message carries no detail"),
 }
 
 

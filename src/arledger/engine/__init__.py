@@ -50,6 +50,7 @@ def open_ledger(location: str | Path, *, clock: Callable[[], int] | None = None,
                 if not (data_dir / "ledger.db").exists():
                     raise error("STORE_UNAVAILABLE", f"no ledger in {data_dir} to follow")
             else:
+                private_dir(data_dir)
                 fd = lock_data_dir(data_dir)
             store = SegmentStore.sqlite(data_dir / "ledger.db", part.name)
         ledger = Ledger(store, clock or system_clock_us, fd, partition=part,
@@ -66,6 +67,16 @@ def open_ledger(location: str | Path, *, clock: Callable[[], int] | None = None,
         raise
     tune_gc()
     return ledger.start()
+
+
+def private_dir(data_dir: Path) -> None:
+    """Create the data directory 0700 and its LOCK file 0600 (the database files are made
+    0600 by the store): a ledger is no one else's to read. An existing directory keeps
+    the mode its operator gave it."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lock = data_dir / "LOCK"
+    if not lock.exists():
+        os.close(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600))
 
 
 def tune_gc() -> None:

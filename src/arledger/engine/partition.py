@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from arledger.domain.errors import error
 
-_SPEC = re.compile(r"^(\d{1,4})/(\d{1,4})$")
+_SPEC = re.compile(r"([0-9]{1,4})/([0-9]{1,4})")  # full match, ASCII digits
 
 
 def partition_of(customer_id: str, count: int) -> int:
@@ -36,7 +36,7 @@ class Partition:
     def parse(cls, spec: "str | Partition") -> "Partition":
         if isinstance(spec, Partition):
             return spec
-        m = _SPEC.match(spec.strip())
+        m = _SPEC.fullmatch(spec) if isinstance(spec, str) else None
         if not m or not 0 <= int(m.group(1)) < int(m.group(2)):
             raise error("INVALID_PARTITION", f"partition must be I/N with 0 <= I < N, got {spec!r}")
         return cls(int(m.group(1)), int(m.group(2)))

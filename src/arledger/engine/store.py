@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import os
 import re
+import select
 import sqlite3
 import threading
 import time
@@ -40,8 +43,23 @@ from eventsourcing.sqlite import (SQLiteApplicationRecorder, SQLiteConnectionPoo
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.partition import Partition
 
+log = logging.getLogger("arledger.store")
+
 TOPIC = "arledger.segment:v1"
-_NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+# The lease session must notice a dead peer in seconds, both ways: libpq's keepalives and
+# TCP_USER_TIMEOUT (the writer sees a dead server), and the server's own settings for the
+# session (PostgreSQL sees a dead writer and frees the advisory lock). Without them a
+# half-open connection holds the lease for the kernel's default: about two hours.
+LEASE_CLIENT_SETTINGS = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+                         "keepalives_count": 3, "tcp_user_timeout": 10_000}
+LEASE_SERVER_SETTINGS = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2",
+                         "tcp_keepalives_count": "3", "tcp_user_timeout": "10000",
+                         "idle_session_timeout": "0", "statement_timeout": "10s"}
+# Parts of a URL the recorder's pool takes as arguments; every other setting of the URL
+# (sslmode, sslrootcert, application_name, options, target_session_attrs, ...) is passed
+# to every connection as it is.
+_POOL_ARGS = ("dbname", "host", "port", "user", "password")
+_NAMESPACE = re.compile(r"[a-z][a-z0-9_]{0,31}")  # full match: "$" would let "ns\n" in
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -65,6 +83,9 @@ class SegmentStore:
 
     # How long close() waits for database calls already running in other threads.
     CLOSE_WAIT_S = 30.0
+
+    # Called after each durable append with (segment bytes, seconds): metrics.
+    on_append: Any = None
 
     def __init__(self, recorder: Any, partition: str = "p0") -> None:
         self.recorder = recorder
@@ -92,6 +113,9 @@ class SegmentStore:
 
     @classmethod
     def sqlite(cls, path: Path, partition: str = "p0") -> "SegmentStore":
+        # Created 0600 (SQLite gives its -wal and -shm files the database file's mode).
+        if not Path(path).exists():
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         ds = SQLiteDatastore(str(path), originator_id_type="text", pool_size=4)
         old = ds.pool
         ds.pool = _DurablePool(db_name=old.db_name, lock_timeout=old.lock_timeout, pool_size=4)
@@ -119,8 +143,11 @@ class SegmentStore:
 
     def append(self, seq: int, blob: bytes) -> None:
         """Durably store segment `seq`. Raises WRITER_FENCED or STORE_UNAVAILABLE."""
+        t0 = time.perf_counter()
         try:
             self._call(self.recorder.insert_events, [StoredEvent(self.stream, seq, TOPIC, blob)])
+            if self.on_append is not None:
+                self.on_append(blob, time.perf_counter() - t0)
         except IntegrityError:
             # Our own earlier attempt may have committed before its answer was lost (the
             # recorder retries a dropped connection): the same bytes there are a success.
@@ -178,8 +205,8 @@ class PostgresSegmentStore(SegmentStore):
         from eventsourcing.postgres import PostgresDatastore
         from psycopg.conninfo import conninfo_to_dict
 
-        if not _NAMESPACE.match(namespace):
-            raise error("INVALID_PARTITION", f"namespace must match {_NAMESPACE.pattern}")
+        if not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace):
+            raise error("INVALID_PARTITION", f"namespace must be {_NAMESPACE.pattern}")
         try:
             p = conninfo_to_dict(dsn)
         except psycopg.Error as e:
@@ -189,12 +216,15 @@ class PostgresSegmentStore(SegmentStore):
         self._psycopg = psycopg
         self._lease: Any = None
         self._listener: Any = None
+        self.lease_held = False
+        self._lease_stop = threading.Event()
         try:
             ds = PostgresDatastore(
                 dbname=str(p.get("dbname", "postgres")), host=str(p.get("host", "127.0.0.1")),
                 port=str(p.get("port", 5432)), user=str(p.get("user", "")),
                 password=str(p.get("password", "")), originator_id_type="text",
                 pool_size=2, max_overflow=6, connect_timeout=5)
+            ds.pool.kwargs.update({k: v for k, v in p.items() if k not in _POOL_ARGS})
             rec = _binary_recorder_class()(ds, events_table_name=self.table)
             if writer:
                 self._take_lease()
@@ -233,13 +263,85 @@ class PostgresSegmentStore(SegmentStore):
         return int.from_bytes(h, "big", signed=True)
 
     def _take_lease(self) -> None:
-        conn = self._psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
+        conn = self._psycopg.connect(self.dsn, autocommit=True, connect_timeout=5,
+                                     **LEASE_CLIENT_SETTINGS)
+        for name, value in LEASE_SERVER_SETTINGS.items():
+            try:
+                conn.execute(f"SET {name} = '{value}'")
+            except self._psycopg.Error:  # an older server lacks the setting: keep the rest
+                pass
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lease_key(),)).fetchone()[0]
         if not got:
             conn.close()
             raise error("PARTITION_LOCKED", f"another writer holds {self.table}; start a "
                         "follower to read it, or stop that writer first")
         self._lease = conn
+        self.lease_held = True
+
+    def lease_settings(self) -> dict[str, str]:
+        """The lease session's keepalive and timeout settings, as the server reports them."""
+        return {name: self._lease.execute(f"SHOW {name}").fetchone()[0]
+                for name in LEASE_SERVER_SETTINGS}
+
+    @property
+    def lease_pid(self) -> int:
+        """The backend pid of the lease session (for operators and tests)."""
+        return self._lease.info.backend_pid
+
+    def append(self, seq: int, blob: bytes) -> None:
+        if self._lease_watched and not self.lease_held:
+            raise error("LEASE_LOST", f"the writer lease of {self.table} is lost; segment "
+                        f"{seq} not appended")
+        super().append(seq, blob)
+
+    _lease_watched = False
+
+    def watch_lease(self, on_change: Any, interval_s: float = 1.0) -> None:
+        """Watch the lease session in a thread: its loss is noticed at once (the socket
+        turns readable when the backend ends) or within `interval_s` (a ping); then
+        appends are refused (LEASE_LOST), `on_change(False)` is called, and the lease is
+        tried again every `interval_s`: `on_change(True)` once it is held again."""
+        self._lease_watched = True
+
+        def run() -> None:
+            while not self._lease_stop.is_set():
+                if self.lease_held:
+                    if self._lease_alive(interval_s) or self._lease_stop.is_set():
+                        continue
+                    self.lease_held = False
+                    conn, self._lease = self._lease, None
+                    try:
+                        conn.close()
+                    except Exception:  # noqa: BLE001
+                        pass
+                    log.warning("writer lease lost", extra={"event": "lease_lost",
+                                                            "table": self.table})
+                    on_change(False)
+                else:
+                    if self._lease_stop.wait(interval_s):
+                        return
+                    try:
+                        self._take_lease()
+                    except (LedgerError, self._psycopg.Error, OSError):
+                        continue
+                    log.warning("writer lease taken again", extra={"event": "lease_regained",
+                                                                   "table": self.table})
+                    on_change(True)
+
+        threading.Thread(target=run, daemon=True, name="arledger-lease").start()
+
+    def _lease_alive(self, timeout: float) -> bool:
+        conn = self._lease
+        if conn is None:
+            return False
+        try:
+            select.select([conn.pgconn.socket], [], [], timeout)
+            if self._lease_stop.is_set():
+                return True
+            conn.execute("SELECT 1")
+            return True
+        except (self._psycopg.Error, OSError, ValueError):
+            return False
 
     def wait_for_append(self, timeout: float, stop: threading.Event) -> None:
         """LISTEN on the table's channel (the recorder NOTIFYs it on every insert), in
@@ -260,6 +362,8 @@ class PostgresSegmentStore(SegmentStore):
             stop.wait(max(end - time.monotonic(), 0))
 
     def close_lease(self) -> None:
+        self._lease_stop.set()
+        self.lease_held = False
         for c in (self._lease, self._listener):
             if c is not None:
                 try:

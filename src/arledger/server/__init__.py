@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import threading
 from collections.abc import Callable, Iterator
 from concurrent import futures
+from typing import TYPE_CHECKING
 
 import grpc
 from google.protobuf import struct_pb2, timestamp_pb2
@@ -22,9 +21,13 @@ from arledger.domain.dates import date_to_day, day_to_iso
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import Ledger, Outcome, system_clock_us
 from arledger.projections import views
+from arledger.server import auth, tokens
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
+
+if TYPE_CHECKING:
+    from arledger.server.runtime import ServerSettings
 
 ERROR_DOMAIN = "arledger"
 # Requests per stream batch kept in flight so decoding overlaps the writer.
@@ -35,15 +38,25 @@ _STATUS = {"ACCEPTED": lpb.ACCEPTED, "DUPLICATE": lpb.DUPLICATE, "REJECTED": lpb
 
 
 def to_status(err: LedgerError) -> grpc.Status:
-    """The one place a domain error becomes a gRPC status (+ google.rpc.ErrorInfo)."""
-    info = error_details_pb2.ErrorInfo(reason=err.reason, domain=ERROR_DOMAIN,
-                                       metadata=err.metadata)
-    st = status_pb2.Status(code=getattr(code_pb2, err.code), message=err.message)
+    """The one place a domain error becomes a gRPC status (+ google.rpc.ErrorInfo).
+
+    Message and metadata are cut to a size: they often quote the caller's input, and a
+    trailer past the client's metadata limit (16 KiB) would break its connection."""
+    info = error_details_pb2.ErrorInfo(
+        reason=err.reason, domain=ERROR_DOMAIN,
+        metadata={k[:64]: v[:256] for k, v in list(err.metadata.items())[:16]})
+    message = err.message if len(err.message) <= 1024 else err.message[:1000] + " ...(cut)"
+    st = status_pb2.Status(code=getattr(code_pb2, err.code), message=message)
     st.details.add().Pack(info)
     return rpc_status.to_status(st)
 
 
 def _abort(context: grpc.ServicerContext, err: LedgerError) -> None:
+    # Drop the traceback first: a handler frame holding the error (an Outcome's, raised
+    # again) makes a cycle error -> traceback -> frame -> error that keeps the call, and
+    # its HTTP/2 stream, alive until the cyclic GC runs (rarely, under tune_gc): 128 such
+    # refusals on one connection used to leave it refusing every new call.
+    err.__traceback__ = None
     context.abort_with_status(to_status(err))
 
 
@@ -77,15 +90,19 @@ def _ts(us: int) -> timestamp_pb2.Timestamp:
 
 
 class LedgerServicer(lgrpc.LedgerServiceServicer):
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, metrics=None) -> None:  # type: ignore[no-untyped-def]
         self.ledger = ledger
+        self.metrics = metrics  # observability.Metrics: commands by kind and outcome
 
     def _one(self, request, context):  # type: ignore[no-untyped-def]
         cmd = cpb.Command(**{_COMMAND_FIELD[type(request).__name__]: request})
         try:
+            auth.authorize_commands(auth.current(), (cmd,))  # the actor is the principal
             (o,) = self.ledger.submit([cmd])
         except LedgerError as e:
             _abort(context, e)
+        if self.metrics is not None:
+            self.metrics.observe_commands((cmd,), (o,))
         if o.status == "REJECTED":
             _abort(context, o.error)
         return _result(o)
@@ -101,7 +118,9 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     @_guard
     def RunDunning(self, request, context):  # type: ignore[no-untyped-def]
         from arledger.engine.dunning import notices
-        (o,) = self.ledger.submit([cpb.Command(run_dunning=request)])
+        cmd = cpb.Command(run_dunning=request)
+        auth.authorize_commands(auth.current(), (cmd,))
+        (o,) = self.ledger.submit([cmd])
         if o.status == "REJECTED":
             raise o.error
         res = lpb.DunningRunResult(result=_result(o), as_of=request.as_of_date)
@@ -123,7 +142,10 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
 
     @_guard
     def SubmitBatch(self, request, context):  # type: ignore[no-untyped-def]
+        auth.authorize_commands(auth.current(), request.commands, "SubmitBatch")
         outs = self.ledger.submit(request.commands, atomic=request.atomic)
+        if self.metrics is not None:
+            self.metrics.observe_commands(request.commands, outs)
         res = lpb.BatchResult(results=[_result(o) for o in outs])
         for o in outs:
             if o.status == "ACCEPTED":
@@ -137,14 +159,18 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     @_guard
     def SubmitBatchStream(self, request_iterator, context):  # type: ignore[no-untyped-def]
         summary = lpb.SubmitBatchStreamResponse()
-        inflight: list[tuple[int, futures.Future]] = []
+        inflight: list[tuple[int, futures.Future, object]] = []
         counts = {"ACCEPTED": 0, "DUPLICATE": 0, "REJECTED": 0}
         last = 0
 
-        def settle(bi: int, fut: futures.Future) -> None:
+        principal = auth.current()
+
+        def settle(bi: int, fut: futures.Future, cmds) -> None:  # type: ignore[no-untyped-def]
             # Plain ints here: a protobuf field update per command costs more than the count.
             nonlocal last
             outs = fut.result()
+            if self.metrics is not None:
+                self.metrics.observe_commands(cmds, outs)
             statuses = [o.status for o in outs]
             for status in counts:
                 counts[status] += statuses.count(status)
@@ -158,7 +184,9 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
 
         batches = 0
         for bi, batch in enumerate(request_iterator):
-            inflight.append((bi, self.ledger.submit_async(batch.commands, batch.atomic)))
+            auth.authorize_commands(principal, batch.commands, "SubmitBatchStream")
+            inflight.append((bi, self.ledger.submit_async(batch.commands, batch.atomic),
+                             batch.commands))
             batches += 1
             if len(inflight) >= STREAM_INFLIGHT_MAX:
                 settle(*inflight.pop(0))
@@ -252,6 +280,8 @@ class QueryServicer(lgrpc.QueryServiceServicer):
                 if tok.get("c") != request.customer_id or tok.get("a") != as_of:
                     raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
                 ks, offset = int(tok["k"]), int(tok["o"])
+                if ks > S.head_seq:
+                    raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
             items = views.open_items(S, ix, as_of, ks)
         page = items[offset:offset + size]
         resp = lpb.ListOpenItemsResponse()
@@ -299,17 +329,11 @@ _position = views.known_position  # the log position a view as known at a segmen
 
 
 def _make_token(d: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).decode()
+    return tokens.make(d)  # opaque and HMAC-protected (server/tokens.py)
 
 
 def _read_token(tok: str) -> dict:
-    try:
-        d = json.loads(base64.urlsafe_b64decode(tok.encode()))
-        if not isinstance(d, dict) or not {"c", "a", "k", "o"} <= d.keys():
-            raise ValueError
-        return d
-    except (ValueError, TypeError):
-        raise error("INVALID_PAGE_TOKEN", "not a page token this server issued") from None
+    return tokens.read(tok)
 
 
 def log_entry(e: dict) -> lpb.LogEntry:
@@ -391,38 +415,71 @@ _SERVICE_MODULES: tuple[str, ...] = ("reports", "audit", "risk")
 
 def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
                   clock: Callable[[], int] | None = None,
-                  max_workers: int = 32) -> tuple[grpc.Server, int]:
+                  max_workers: int | None = None,
+                  settings: "ServerSettings | None" = None) -> tuple[grpc.Server, int]:
     """A gRPC server (not yet started) serving `ledger`; returns it and the bound port.
 
     Port 0 picks a free port. SO_REUSEPORT is off, so a second server on a port
-    in use fails here instead of silently sharing it.
+    in use fails here instead of silently sharing it. `settings` (server/runtime.py):
+    TLS, authentication, limits, reflection; the default is a plaintext server without
+    authentication, which refuses (InsecureListen) to listen beyond loopback. The
+    server's levers (health, drain, shutdown, lease watch) are `server.control`.
     """
+    from arledger.server.interceptor import Gate, Interceptor
+    from arledger.server.streams import StreamLimiter
+    from arledger.server.runtime import (CertReloader, Control, ServerSettings, check_listen,
+                                         health_servicer)
+
+    s = settings or ServerSettings()
+    if max_workers is not None:
+        s.max_workers = max_workers
+    check_listen(address, s)
+    if s.page_token_key is not None:
+        tokens.set_key(s.page_token_key)
+    gate = Gate()
+    limiter = StreamLimiter(s.streams_max(), s.stream_idle_timeout_s)
+    interceptor = Interceptor(auth.Authenticator(s.auth), str(ledger.partition), limiter, gate,
+                              s.metrics)
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="arledger-rpc"),
+        futures.ThreadPoolExecutor(max_workers=s.max_workers, thread_name_prefix="arledger-rpc"),
+        interceptors=[interceptor], maximum_concurrent_rpcs=s.max_concurrent_rpcs,
         options=[("grpc.so_reuseport", 0),
                  ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                 ("grpc.max_send_message_length", 64 * 1024 * 1024)])
+                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
+                 ("grpc.max_concurrent_streams", s.max_connection_streams),
+                 # Find dead clients (and free their calls) instead of waiting on them.
+                 ("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000),
+                 ("grpc.http2.min_ping_interval_without_data_ms", 10_000)])
     clock = clock or system_clock_us
-    lgrpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger), server)
+    lgrpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger, s.metrics), server)
     lgrpc.add_QueryServiceServicer_to_server(QueryServicer(ledger, clock), server)
     lgrpc.add_LogServiceServicer_to_server(LogServicer(ledger), server)
     names = SERVICE_NAMES + _add_more_services(server, ledger, clock)
-    hs = health.HealthServicer()
+    hs = health_servicer()
     health_pb2_grpc.add_HealthServicer_to_server(hs, server)
     for name in ("",) + names:
         hs.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ledger.follower:
         threading.Thread(target=_follower_health, args=(ledger, hs, names), daemon=True,
                          name="arledger-health").start()
-    reflection.enable_server_reflection(
-        names + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                 reflection.SERVICE_NAME), server)
+    if s.reflection:  # admin-only when authentication is on (auth.PERMISSIONS)
+        reflection.enable_server_reflection(
+            names + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                     reflection.SERVICE_NAME), server)
     try:
-        port = server.add_insecure_port(address)
+        if s.tls:
+            reloader = CertReloader(s.tls_cert, s.tls_key, s.client_ca)
+            port = server.add_secure_port(address, reloader.credentials())
+            server.tls_reloader = reloader  # type: ignore[attr-defined]
+        else:
+            port = server.add_insecure_port(address)
     except RuntimeError as e:
         raise OSError(f"cannot listen on {address}: {e}") from None
     if port == 0:
         raise OSError(f"cannot listen on {address} (in use?)")
+    server.control = Control(server, ledger, hs, names, gate, limiter, s)  # type: ignore[attr-defined]
+    if s.metrics is not None:
+        s.metrics.serving.set(1)
     return server, port
 
 

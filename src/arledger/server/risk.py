@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
 from collections.abc import Callable
 
 import grpc
@@ -23,7 +22,7 @@ from arledger.domain.risk_models import BUILTIN, DEFAULT_VERSION
 from arledger.engine.state import request_of
 from arledger.engine import Ledger
 from arledger.projections import risk
-from arledger.server import QueryServicer, _abort, _guard
+from arledger.server import QueryServicer, _abort, _guard, auth
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import risk_pb2 as rpb
 from arledger.v1 import risk_pb2_grpc as rgrpc
@@ -36,6 +35,14 @@ ERRORS_DOC = ("MALFORMED_DATE, MALFORMED_ID, CUSTOMER_NOT_FOUND, UNKNOWN_MODEL_V
               "READ_ONLY_FOLLOWER (recording on a follower; RescorePortfolio takes dry_run)")
 CHUNK_DEFAULT, CHUNK_MAX = 10_000, 100_000
 WORKLIST_DEFAULT, WORKLIST_MAX = 50, 1000
+
+
+def _mutating(request, what: str) -> None:  # type: ignore[no-untyped-def]
+    """A call that records an entry needs a request id, an actor and a reason, like every
+    command. The actor is the authenticated principal (or principal/detail): set here."""
+    request.actor = auth.actor_for(auth.current(), request.actor)
+    V.ident(request.request_id, "request_id")
+    V.person(request.actor, request.reason, what)
 
 
 def _contrib(items: list[dict]) -> list[rpb.FeatureContribution]:
@@ -52,6 +59,7 @@ class RiskServicer(rgrpc.RiskServiceServicer):
         return V.ident(v, "model_version") if v else DEFAULT_VERSION
 
     def _submit(self, cmd: cpb.Command):  # type: ignore[no-untyped-def]
+        auth.authorize_commands(auth.current(), (cmd,))  # permission per command, actor
         (o,) = self.ledger.submit([cmd])
         if o.status == "REJECTED":
             raise o.error
@@ -64,7 +72,7 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                 raise error("INVALID_RISK_PARAMETER", f"chunk_size must be 1..{CHUNK_MAX}")
             as_of = self._q._as_of(request.as_of)
             version = self._version(request.model_version)
-            rid = request.request_id or f"rescore-{uuid.uuid4().hex}"
+            rid = request.request_id
             with self.ledger.reading() as S:
                 r = risk.rescore(S, risk.model_of(S, version), as_of)
                 known_position = S.head_position
@@ -88,7 +96,8 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                         r.digest, version, day_to_iso(as_of)):
                     known_position = int(f["known_position"])
                     summary.known_position = known_position
-            if not request.dry_run:
+            if not request.dry_run:  # it records an entry: who, why, and which request
+                _mutating(request, "recording a re-score")
                 o = self._submit(cpb.Command(record_portfolio_rescore=cpb.RecordPortfolioRescoreRequest(
                     request_id=rid,
                     actor=request.actor, reason=request.reason, model_version=version,
@@ -173,7 +182,7 @@ class RiskServicer(rgrpc.RiskServiceServicer):
         as_of = self._q._as_of(request.as_of)
         version = ""
         if request.register:
-            V.person(request.actor, request.reason, "registering a risk model")
+            _mutating(request, "registering a risk model")
             version = V.ident(request.new_version, "new_version")
         elif request.new_version:
             version = V.ident(request.new_version, "new_version")
@@ -197,7 +206,7 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             coefficients=[rpb.Coefficient(**c) for c in rep["coefficients"]])
         if request.register:
             o = self._submit(cpb.Command(register_risk_model=cpb.RegisterRiskModelRequest(
-                request_id=request.request_id or f"calibrate-{uuid.uuid4().hex}",
+                request_id=request.request_id,
                 actor=request.actor, reason=request.reason, model_version=version,
                 model_json=model_json, effective_date=day_to_iso(as_of))))
             out.registered, out.position = True, o.position
@@ -232,9 +241,10 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             raise error("INVALID_RISK_MODEL", "model_json is not a JSON object") from None
         if not isinstance(version, str) or not version:
             raise error("INVALID_RISK_MODEL", "the model JSON needs a \"version\"")
+        _mutating(request, "registering a risk model")
         day = request.effective_date or day_to_iso(self._q._as_of(""))
         o = self._submit(cpb.Command(register_risk_model=cpb.RegisterRiskModelRequest(
-            request_id=request.request_id or f"model-{uuid.uuid4().hex}", actor=request.actor,
+            request_id=request.request_id, actor=request.actor,
             reason=request.reason, model_version=version, model_json=request.model_json,
             effective_date=day)))
         return rpb.RegisterModelResponse(model_version=version, position=o.position)
