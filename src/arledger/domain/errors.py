@@ -161,6 +161,8 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INVALID_RESCORE": (InvalidArgument, "a re-score record with a negative count or position, a digest that is not 64 hex digits, or a summary that is not a JSON object"),
     "INVALID_RISK_PARAMETER": (InvalidArgument, "a risk parameter (horizon, snapshot step, held-out share, top-N, bucket maturity) is out of range"),
     "NOT_ENOUGH_HISTORY": (FailedPrecondition, "calibration found too few samples or no outcomes of both kinds in the history"),
+    # Finding things (issue 17)
+    "INVALID_ORDER_BY": (InvalidArgument, "an order_by that is not one of the list's fields, optionally followed by ' desc'"),
 }
 
 

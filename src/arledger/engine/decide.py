@@ -26,6 +26,7 @@ from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.credit import CreditControl
+from arledger.engine.notes import Notes
 from arledger.engine.partition import Partition, partition_of
 from arledger.engine.segment import Segment
 from arledger.engine.state import State, request_of
@@ -113,7 +114,7 @@ def _wrong_partition(cid: str, p: Partition) -> LedgerError:
                  f"this writer is {p}", partition=f"{owner}/{p.count}")
 
 
-class Decider(CreditControl):
+class Decider(CreditControl, Notes):
     def __init__(self, state: State) -> None:
         self.S = state
         S = state

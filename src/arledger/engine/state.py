@@ -21,6 +21,7 @@ import numpy as np
 
 from arledger.domain import entries as E
 from arledger.domain import policies as P
+from arledger.engine import notes as _notes
 from arledger.engine.segment import GENESIS_HASH, Segment
 
 # Dunning marks are a threshold (days past due, possibly negative) + DUN_BASE; 0 = none yet.
@@ -349,6 +350,8 @@ class State:
             self.rescore_digests.extend(f"{v}:{d}" for v, d in zip(c["model_version"],
                                                                      c["score_digest"]))
             self.rescore_summaries.extend(c["summary_json"])
+        # ---- issue 17: notes on customers (engine/notes.py keeps them; no money moves) ----
+        _notes.fold(self, t, eff, seg)
 
         if jk:
             rows = np.concatenate(je)
