@@ -129,7 +129,7 @@ class CustomerScore(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., pd: _Optional[float] = ..., exposure_minor: _Optional[int] = ..., expected_loss_minor: _Optional[int] = ..., loss_given_default: _Optional[float] = ..., top_features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ...) -> None: ...
 
 class GetWorklistRequest(_message.Message):
-    __slots__ = ("model_version", "as_of", "currency", "disputes", "page_size", "dunning_level_min", "promises", "page_token", "known_at")
+    __slots__ = ("model_version", "as_of", "currency", "disputes", "page_size", "dunning_level_min", "promises", "page_token", "known_at", "skip")
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
@@ -139,6 +139,7 @@ class GetWorklistRequest(_message.Message):
     PROMISES_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
+    SKIP_FIELD_NUMBER: _ClassVar[int]
     model_version: str
     as_of: str
     currency: str
@@ -148,7 +149,8 @@ class GetWorklistRequest(_message.Message):
     promises: PromiseFilter
     page_token: str
     known_at: _timestamp_pb2.Timestamp
-    def __init__(self, model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ..., disputes: _Optional[_Union[DisputeFilter, str]] = ..., page_size: _Optional[int] = ..., dunning_level_min: _Optional[int] = ..., promises: _Optional[_Union[PromiseFilter, str]] = ..., page_token: _Optional[str] = ..., known_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    skip: int
+    def __init__(self, model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ..., disputes: _Optional[_Union[DisputeFilter, str]] = ..., page_size: _Optional[int] = ..., dunning_level_min: _Optional[int] = ..., promises: _Optional[_Union[PromiseFilter, str]] = ..., page_token: _Optional[str] = ..., known_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., skip: _Optional[int] = ...) -> None: ...
 
 class WorklistRow(_message.Message):
     __slots__ = ("rank", "customer_id", "currency", "pd", "exposure_minor", "expected_loss_minor", "open_disputes", "top_features", "why", "dunning_level", "active_promise", "broken_promises")
