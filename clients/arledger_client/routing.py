@@ -62,10 +62,14 @@ class PartitionedClient:
             pc.client_for("ACME").get_balance("ACME")
     """
 
-    def __init__(self, targets: Sequence[str], **client_options: Any) -> None:
+    def __init__(self, targets: Sequence[str], *, channels: Sequence[Any] | None = None,
+                 **client_options: Any) -> None:
+        """`channels`: the caller's own channel per target (left open on close)."""
         if not targets:
             raise ValueError("a partitioned client needs one target per partition")
-        self.clients = [ArledgerClient(t, **client_options) for t in targets]
+        chans = list(channels) if channels is not None else [None] * len(targets)
+        self.clients = [ArledgerClient(t, channel=ch, **client_options)
+                        for t, ch in zip(targets, chans, strict=True)]
         self.commands = self.clients[0].commands
 
     @property
