@@ -34,6 +34,7 @@ import numpy as np
 from arledger.domain import entries as E
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
+from arledger.domain.money import format_minor
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import reports as R
 from arledger.projections import views
@@ -927,8 +928,9 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
     for r in st.tolist():
         _, _, action, _ = _dunning_level(S, int(ds.policy[r]), int(ds.level[r]))
         pos = int(ds.pos[r])
-        extra = "".join(f", {w} {int(v):,}" for w, v in (("fee", ds.fee[r]),
-                                                         ("interest", ds.interest[r])) if v)
+        cur = S.currencies[S.customers.currency[int(I.customer[ix])]]
+        extra = "".join(f", {w} {format_minor(int(v), cur)}" for w, v in (
+            ("fee", ds.fee[r]), ("interest", ds.interest[r])) if v)
         history.append({"position": pos, "entry_type": "DunningStepTaken",
                         "effective_date": day_to_iso(int(ds.day[r])),
                         "recorded_at_us": int(_recorded_us(S, [S.segment_of(pos)])[0]),
@@ -978,6 +980,7 @@ def payment_detail(S: State, payment_id: str, as_of: int, ks: int) -> dict:
     row = payment_row(S, p, _One(p, ItemTable(np.ones(1, bool), np.asarray([unapplied]),
                                               np.zeros(1, np.int64), np.asarray([status]))))
     inv_ids = _invoice_ids(S)
+    cur = row["currency"]
     allocations: list[dict] = []
     net: dict[str, int] = {}
     history = []
@@ -1001,7 +1004,12 @@ def payment_detail(S: State, payment_id: str, as_of: int, ks: int) -> dict:
                                     "invoice_id": iid, "effective_date": day_to_iso(int(j.day[r])),
                                     "amount_minor": amt, "position": pos, "entry_type": name})
                 net[iid] = net.get(iid, 0) + amt
-                detail.append(f"{iid} {amt:+,}")
+                detail.append(f"{'applied to' if amt > 0 else 'undone on'} {iid} "
+                              f"{format_minor(abs(amt), cur)}")
+        if et == _T["PaymentRecorded"]:
+            detail.insert(0, f"received {format_minor(int(S.payments.amount[p]), cur)}")
+        elif et == _T["UnappliedRefunded"]:
+            detail.insert(0, f"refunded {format_minor(-d, cur)}")
         history.append({"position": pos, "entry_type": name,
                         "effective_date": day_to_iso(int(j.day[r0])),
                         "recorded_at_us": int(_recorded_us(S, [seq])[0]), "delta_minor": d,

@@ -170,7 +170,7 @@ class App:
             Col("kind", "Kind"), Col("customer_id", "Customer", "link",
                                      href=lambda r: link(f"/customers/{r['customer_id']}", c)),
             Col("item_id", "Item"), Col("amount_minor", "Amount", "money"),
-            Col("days", "Days", "int"), Col("detail", "Detail", sortable=False)],
+            Col("days", "Days", "int"), Col("detail", "Detail", sortable=False, wrap=True)],
             data["exceptions"], q, base="/", clocks=c, default_sort="amount_minor",
             default_desc=True, empty="No exceptions as of this day.")
         notices = table("notices", "Notices of the last dunning run", [
@@ -300,7 +300,7 @@ class App:
             Col("expected_loss_minor", "Expected loss", "money"),
             Col("dunning_level", "Dunning level", "int"),
             Col("promise", "Promise"), Col("open_disputes", "Open disputes", "int"),
-            Col("why", "Why (top features)", sortable=False)], [], q, base="/worklist",
+            Col("why", "Why (top features)", sortable=False, wrap=True)], [], q, base="/worklist",
             clocks=c, extra={k: v for k, v in f.items() if v and v != "any"})
         token = q.get("wl_token", "")
         back = [x for x in (q.get("wl_back") or "").split(",") if x]
@@ -419,11 +419,11 @@ class App:
             Col("position", "Position", "int"), Col("type", "Entry"),
             Col("effective_date", "Effective"), Col("recorded", "Recorded (UTC)"),
             Col("actor", "Actor"), Col("reason", "Reason"),
-            Col("summary", "What", sortable=False)], d["entries"], q, base=base, clocks=c,
+            Col("summary", "What", sortable=False, wrap=True)], d["entries"], q, base=base, clocks=c,
             default_sort="position", extra=keep, empty="No entries in this view.")
         notes = table("notes", "Notes", [
             Col("effective_date", "Date"), Col("recorded", "Recorded (UTC)"),
-            Col("actor", "By"), Col("text", "Note", sortable=False)], d["notes"], q, base=base,
+            Col("actor", "By"), Col("text", "Note", sortable=False, wrap=True)], d["notes"], q, base=base,
             clocks=c, default_sort="effective_date", default_desc=True, extra=keep,
             empty="No notes.")
         disputes = table("disputes", "Disputes", [
@@ -502,6 +502,8 @@ class App:
         for it in items:
             it["currency"] = cur
             it["installment"] = it.get("installment") or None
+            if it.get("kind") != "INVOICE":  # unapplied cash or credit: no due date to pass
+                it["days"] = None
         lines = [dict(ln, currency=cur) for ln in st["lines"]]
         disputes = [dict(x, currency=cur) for x in acct.get("disputes", [])]
         promises = [dict(x, currency=cur, due=", ".join(
@@ -572,7 +574,7 @@ class App:
             raise ValueError("you may not act on accounts here (read-only)")
         p = b.of(cid)
         cur = p.ledger.get_customer(cid).currency
-        day = data.get("effective_date") or self.today().isoformat()
+        day = self.today().isoformat()  # actions take effect today (today's view only)
         reason = data.get("reason", "").strip()
         if what == "promise":
             amount = to_minor(data.get("amount", ""), cur)
@@ -673,7 +675,7 @@ class App:
             Col("delta_minor", "Change", "money"),
             Col("balance_after_minor", "Open after" if kind == "invoice" else "Unapplied after",
                 "money"), Col("actor", "Actor"), Col("reason", "Reason"),
-            Col("detail", "Detail", sortable=False), Col("proof", "In the log", sortable=False)],
+            Col("detail", "Detail", sortable=False, wrap=True), Col("proof", "In the log", sortable=False)],
             d["history"], q, base=base, clocks=c, default_sort="position")
         alloc = table("alloc", "Allocations", [
             Col("effective_date", "Date"), Col("source_kind", "From"),
@@ -773,7 +775,13 @@ def create_app(config: Config) -> Starlette:
         *a.portal.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return a.render(request, "error.html", exc.status_code,
+                        title="Not found" if exc.status_code == 404 else "Refused",
+                        message=exc.detail, reason="", user=None if request.url.path.startswith(
+                            "/portal/") else a.user(request),
+                        portal=request.url.path.startswith("/portal/"))
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, middleware=[
         Middleware(SessionMiddleware, secret_key=config.secret.hex(),
                    session_cookie="arledger_session", same_site="lax", max_age=12 * 3600)])
     app.state.workspace = a

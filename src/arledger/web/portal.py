@@ -83,7 +83,7 @@ class Portal:
         payments = table("paid", "Payments received and how they were applied", [
             Col("payment_id", "Payment"), Col("value_date", "Received"),
             Col("amount_minor", "Amount", "money"), Col("applied", "Applied to",
-                                                        sortable=False),
+                                                        sortable=False, wrap=True),
             Col("unapplied_minor", "Not yet applied", "money")], d["payments"], q, base=base,
             clocks=None, default_sort="value_date", default_desc=True, extra=keep,
             empty="No payments received.")
@@ -93,8 +93,19 @@ class Portal:
             Col("balance_minor", "Balance", "money")], d["lines"], q, base=base, clocks=None,
             default_sort="effective_date", extra=keep, empty="No entries in this period.")
         del cur
+        disputes = table("disputes", "Your disputes", [
+            Col("invoice_id", "Invoice"), Col("amount_minor", "Amount", "money"),
+            Col("reason_code", "Reason"), Col("opened_date", "Opened"), Col("state", "State"),
+            Col("resolved_date", "Resolved")], d["disputes"], q, base=base, clocks=None,
+            default_sort="opened_date", default_desc=True, extra=keep, empty="No disputes.")
+        promises = table("promises", "Your promises to pay", [
+            Col("made_date", "Made"), Col("due", "Due", sortable=False),
+            Col("promised_minor", "Promised", "money"), Col("paid_minor", "Paid since", "money"),
+            Col("status", "Status")], d["promises"], q, base=base, clocks=None,
+            default_sort="made_date", default_desc=True, extra=keep, empty="No promises.")
         return self.app.render(request, "portal.html", d=d, token=token, base=base,
                                invoices=invoices, payments=payments, lines=lines,
+                               disputes=disputes, promises=promises,
                                s_from=s_from, s_to=s_to, today=self._today(), portal=True,
                                user=None)
 
@@ -117,8 +128,14 @@ class Portal:
         for r in open_:
             r["currency"] = cur
         lines = [dict(ln, currency=cur) for ln in st["lines"]]
+        acct = p.ledger.get_account(cid)
+        disputes = [dict(x, currency=cur) for x in acct.get("disputes", [])]
+        promises = [dict(x, currency=cur, due=", ".join(
+            f"{i['due_date']}: {money(i['amount_minor'], cur)}" for i in x["installments"]))
+            for x in acct.get("promises", [])]
         return {"cid": cid, "info": info, "balance": bal, "statement": st, "open": open_,
-                "payments": payments, "lines": lines, "currency": cur}
+                "payments": payments, "lines": lines, "currency": cur, "disputes": disputes,
+                "promises": promises}
 
     async def statement_file(self, request: Request) -> Response:
         from arledger.web import statement

@@ -61,8 +61,9 @@ class Clocks:
 
     @property
     def live(self) -> bool:
-        """As known now: actions make sense (what they record is seen at once)."""
-        return not self.known_at
+        """Today's view as known now: the only one actions are offered in (what they record
+        takes effect today and shows at once)."""
+        return not self.past
 
     def params(self) -> dict[str, str]:
         out = {}
@@ -158,6 +159,7 @@ class Col:
     currency_key: str = "currency"
     href: Any = None
     order: str = ""           # the API's order_by field (lists sorted by the server)
+    wrap: bool = False        # long text: may wrap (other cells keep to one line)
 
 
 @dataclass
