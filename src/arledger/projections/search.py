@@ -228,43 +228,76 @@ def view_key(S: State, as_of: int, known_seq: int) -> tuple[int, int, int]:
 
 class TextIndex:
     """Casefolded UTF-8 of many strings in one buffer (fields of a row separated by 0x1f,
-    rows by 0x00), searched with numpy. Rows are appended as the state grows."""
+    rows by 0x00), searched with numpy. Rows are appended as the state grows.
+
+    A substring is found by comparing the buffer with the query's rarest byte (by the
+    buffer's own byte counts), then checking the other bytes at those places only; a prefix
+    by binary search in the fields sorted (built on the first prefix query, kept until rows
+    are added)."""
 
     def __init__(self) -> None:
-        self.parts: list[bytes] = []
         self.buf = np.zeros(0, np.uint8)
         self.starts = np.zeros(0, np.int64)
         self.rows = 0
+        self.freq = np.zeros(256, np.int64)
+        # Prefix search: (fields sorted, their rows, rows covered); later rows are scanned.
+        self._sorted: tuple[list[bytes], np.ndarray, int] | None = None
 
     def extend(self, rows: list[tuple[str, ...]]) -> None:
         if not rows:
             return
-        enc = [("\x1f".join(f.casefold() for f in r) + "\x00").encode() for r in rows]
+        enc = [b"\x1f".join(f.casefold().encode() for f in r) + b"\x00" for r in rows]
         lens = np.fromiter((len(b) for b in enc), np.int64, len(enc))
         base = len(self.buf)
         self.starts = np.concatenate([self.starts, base + np.cumsum(lens) - lens])
-        self.buf = np.concatenate([self.buf, np.frombuffer(b"".join(enc), np.uint8)])
+        new = np.frombuffer(b"".join(enc), np.uint8)
+        self.freq += np.bincount(new, minlength=256)
+        self.buf = np.concatenate([self.buf, new])
         self.rows += len(rows)
 
     def find(self, query: str, prefix: bool = False) -> np.ndarray:
         """Rows (ascending) with a field containing (or, with prefix, starting with) query."""
-        q = np.frombuffer(query.casefold().encode(), np.uint8)
+        qb = query.casefold().encode()
+        if not qb:
+            return np.arange(self.rows)
+        if prefix:
+            return self._prefix(qb)
+        q = np.frombuffer(qb, np.uint8)
         m, buf = len(q), self.buf
-        if not m or len(buf) < m:
-            return np.zeros(0, np.int64) if m else np.arange(self.rows)
-        # Candidates for the rarest byte of the query, then checked byte by byte.
-        counts = np.bincount(q, minlength=256)
-        anchor = int(min(range(m), key=lambda k: (counts[q[k]] > 1, int(q[k]) in b"aeiost ")))
+        if len(buf) < m:
+            return np.zeros(0, np.int64)
+        anchor = int(np.argmin(self.freq[q]))
         cand = np.flatnonzero(buf[anchor:len(buf) - m + 1 + anchor] == q[anchor])
-        for k in range(m):
+        for k in np.argsort(self.freq[q], kind="stable").tolist():
             if k == anchor or not len(cand):
                 continue
             cand = cand[buf[cand + k] == q[k]]
-        if prefix and len(cand):
-            before = buf[np.maximum(cand - 1, 0)]
-            cand = cand[(cand == 0) | (before == 0) | (before == 0x1f)]
         rows = np.searchsorted(self.starts, cand, side="right") - 1
         return np.unique(rows)
+
+    def _fields(self, lo: int, hi: int) -> list[tuple[bytes, int]]:
+        """(field, row) of rows lo..hi, from the buffer."""
+        end = int(self.starts[hi]) if hi < self.rows else len(self.buf)
+        text = self.buf[int(self.starts[lo]) if lo < self.rows else end:end].tobytes()
+        return [(f, lo + k) for k, r in enumerate(text.split(b"\x00")[:hi - lo])
+                for f in r.split(b"\x1f")]
+
+    def _prefix(self, qb: bytes) -> np.ndarray:
+        if self._sorted is None or self.rows - self._sorted[2] > (1 << 16):
+            fields = sorted(self._fields(0, self.rows))
+            self._sorted = ([f for f, _ in fields],
+                            np.fromiter((r for _, r in fields), np.int64, len(fields)),
+                            self.rows)
+        keys, rows, covered = self._sorted
+        lo = _bisect(keys, qb)
+        hi = _bisect(keys, qb + b"\xff" * 4)
+        tail = [r for f, r in self._fields(covered, self.rows) if f.startswith(qb)]
+        return np.unique(np.concatenate([rows[lo:hi], np.asarray(tail, np.int64)]))
+
+
+def _bisect(keys: np.ndarray, x: bytes) -> int:
+    import bisect
+    return bisect.bisect_left(keys, x)
 
 
 def _text_index(S: State, name: str, rows_now: int, version: int, rows_of) -> TextIndex:  # type: ignore[no-untyped-def]
@@ -367,7 +400,8 @@ def journal_index(S: State) -> JournalIndex:
 def _segment_rows(S: State, seq: int) -> tuple[int, int]:
     """The journal rows a segment wrote: [lo, hi) (the journal is appended per segment)."""
     s = S.journal.view("seq")
-    return int(np.searchsorted(s, seq, side="left")), int(np.searchsorted(s, seq, side="right"))
+    v = s.dtype.type(seq)  # of the column's type: a wider value would cast the column
+    return int(np.searchsorted(s, v, side="left")), int(np.searchsorted(s, v, side="right"))
 
 
 def _recorded_us(S: State, seq: np.ndarray) -> np.ndarray:
