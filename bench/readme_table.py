@@ -5,7 +5,7 @@
 Reads results.json (SQLite ingest/replay), results-postgres.json, results-partitions(-postgres).json,
 results-unary-commands.json, results-unary-commands-postgres.json and
 results-memory-footprint.json, and the figures of issues 4-7 (results-dunning.json,
-results-reports.json, results-risk.json, results-verify.json), whichever exist, and replaces the text between the README's
+results-reports.json, results-risk.json, results-verify.json, results-search.json), whichever exist, and replaces the text between the README's
 `<!-- bench:start -->` and `<!-- bench:end -->` markers. Each figure is shown beside its raw
 ceiling from the same run and the target of issue 3.
 """
@@ -147,12 +147,28 @@ def render_features() -> str:
                     f"{v.get('proof_nodes_max', v.get('proof_hashes_max'))} nodes at most, "
                     f"{v['proof_batch_ms_each']:.1f} ms to make at a random position, "
                     f"{v['sdk_verify_us_each']:.0f} us to check in the SDK | {w} |")
+    s = _load("results-search.json")
+    if s:
+        w = seen(s)
+        pages = s["customer_pages_warm"]
+        slowest = max(pages, key=lambda k: pages[k]["median_ms"])
+        rows.append(f"| a filtered, ordered page of 50 customers over {s['customers']:,} "
+                    f"customers ({len(pages)} filters and orders, warm view; target 50 ms) "
+                    f"| {s['customer_page_worst_median_ms']:.1f} ms median for the slowest "
+                    f"({slowest}), {min(p['median_ms'] for p in pages.values()):.1f} ms the "
+                    f"fastest | the view's table built once: {s['customer_table_cold_s']:.1f} s "
+                    f"(+ {s['risk_pass_cold_s']:.1f} s for expected loss) | {w} |")
+        i = s["invoice_by_number"]
+        rows.append(f"| an invoice by number, {s['invoices']:,} invoices (GetInvoice in process, "
+                    f"without gRPC's transport; target 1 ms) | {i['median_ms']:.2f} ms median, "
+                    f"{i['p99_ms']:.2f} ms p99 | journal index built once: "
+                    f"{s['journal_index_build_s']:.1f} s | {w} |")
     if not rows:
         return ""
-    return ("\n| figure (issues 4-7) | measured | beside it | machine / date |\n"
+    return ("\n| figure (issues 4-7, 17) | measured | beside it | machine / date |\n"
             "|---|---:|---:|---|\n" + "\n".join(rows) + "\n\nReproduce with "
             "`bench/dunning_run.py`, `bench/report_aging.py`, `bench/rescore.py`, "
-            "`bench/verify_log.py`.\n")
+            "`bench/verify_log.py`, `bench/search.py`.\n")
 
 
 def main() -> None:

@@ -475,6 +475,11 @@ class CommandMethods(Generic[R]):
         """Pay back unapplied cash of a payment or unapplied credit of a credit note."""
         return self._emit("refund_unapplied", dict(locals()))
 
+    def add_note(self, customer_id: str, text: str, effective_date: DateLike, *, actor: str,
+                 reason: str = "", request_id: str | None = None) -> R:
+        """Write a note on a customer account (who wrote it: `actor`); moves no money."""
+        return self._emit("add_note", dict(locals()))
+
 
 class Commands(CommandMethods[Command]):
     """Builders: each method returns a Command instead of sending it."""

@@ -14,6 +14,7 @@ SDK's typed errors carrying the server's stable reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from arledger_client.commands import new_request_id
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.errors import from_rpc_error
-from arledger_client.models import DateLike, _iso
+from arledger_client.models import DateLike, _iso, _timestamp
 
 _DISPUTES = {"any": 0, "with": 1, "without": 2}
 _PROMISES = {"any": 0, "active": 1, "none-active": 2, "broken": 3}
@@ -106,11 +107,13 @@ class RiskClient(Connection):
         return out
 
     def score(self, customer_id: str, *, model_version: str = "",
-              as_of: DateLike | None = None) -> dict:
+              as_of: DateLike | None = None, known_at: dt.datetime | None = None) -> dict:
         """One customer's PD, exposure, expected loss, top features and every feature."""
-        return _plain(self._call("GetScore", rpb.GetScoreRequest(
-            customer_id=customer_id, model_version=model_version,
-            as_of=_iso(as_of) if as_of else "")))
+        req = rpb.GetScoreRequest(customer_id=customer_id, model_version=model_version,
+                                  as_of=_iso(as_of) if as_of else "")
+        if known_at is not None:
+            req.known_at.CopyFrom(_timestamp(known_at))
+        return _plain(self._call("GetScore", req))
 
     def worklist(self, *, model_version: str = "", as_of: DateLike | None = None,
                  currency: str = "", disputes: str = "any", dunning_level_min: int = 0,
@@ -118,10 +121,27 @@ class RiskClient(Connection):
         """Customers ranked by expected loss within each currency; disputes is "any",
         "with" (an open dispute) or "without"; promises "any", "active", "none-active" or
         "broken"; dunning_level_min keeps customers dunned at least that far."""
-        return _plain(self._call("GetWorklist", rpb.GetWorklistRequest(
+        return self.worklist_page(model_version=model_version, as_of=as_of, currency=currency,
+                                  disputes=disputes, dunning_level_min=dunning_level_min,
+                                  promises=promises, page_size=limit)["rows"]
+
+    def worklist_page(self, *, model_version: str = "", as_of: DateLike | None = None,
+                      known_at: dt.datetime | None = None, currency: str = "",
+                      disputes: str = "any", dunning_level_min: int = 0, promises: str = "any",
+                      page_size: int = 50, page_token: str = "", skip: int = 0) -> dict:
+        """One page of the worklist: {"rows", "next_page_token" ("" on the last page),
+        "total_size", "model_version", "as_of"}; pass next_page_token back for the next
+        page (ranks continue, read at the first page's known segment)."""
+        req = rpb.GetWorklistRequest(
             model_version=model_version, as_of=_iso(as_of) if as_of else "", currency=currency,
-            disputes=_DISPUTES[disputes], page_size=limit, dunning_level_min=dunning_level_min,
-            promises=_PROMISES[promises])))["rows"]
+            disputes=_DISPUTES[disputes], page_size=page_size,
+            dunning_level_min=dunning_level_min, promises=_PROMISES[promises],
+            page_token=page_token, skip=skip)
+        if known_at is not None:
+            req.known_at.CopyFrom(_timestamp(known_at))
+        out = _plain(self._call("GetWorklist", req))
+        out.setdefault("rows", [])
+        return out
 
     def calibrate(self, *, as_of: DateLike | None = None, horizon_days: int = 0,
                   step_days: int = 0, history_days: int = 0, holdout_share: float = 0.0,

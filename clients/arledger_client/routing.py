@@ -9,17 +9,33 @@ need the customer as a routing hint: `send(cmd, customer_id=...)`. A wrong hint
 is harmless: the other partition does not know the item and refuses it. Policies
 (terms, credit policy, dunning ladders) are defined on every partition (`send_to_all`),
 and a dunning run runs on each (`run_dunning`).
+
+Listings fan out (issue 17): `list_customers_page`, `list_invoices_page`,
+`list_payments_page`, `list_credit_notes_page` and `worklist_page` ask every partition for
+a page, merge the pages in the server's order (`search.order_key`; a stable merge, so each
+partition keeps its own order for ties) and return one page whose token remembers, per
+partition, its own token and how many of that page's rows were taken (AIP-158 `skip`).
+Every partition is read as known at the time of the first page, so pages agree. A listing
+for one customer goes to its partition only; `get_invoice` / `get_payment` go to the
+customer's partition when a `customer_id=` hint is given, else to each until one knows it.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+import heapq
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from arledger_client.client import ArledgerClient, _message
 from arledger_client.commands import Command
+from arledger_client.errors import InvalidArgument, NotFound
 from arledger_client.models import BatchResult, CommandResult, DunningRun
+from arledger_client.risk import RiskClient
+from arledger_client.search import Page, SearchClient, order_key
 
 CommandLike = Command | dict
 
@@ -46,10 +62,14 @@ class PartitionedClient:
             pc.client_for("ACME").get_balance("ACME")
     """
 
-    def __init__(self, targets: Sequence[str], **client_options: Any) -> None:
+    def __init__(self, targets: Sequence[str], *, channels: Sequence[Any] | None = None,
+                 **client_options: Any) -> None:
+        """`channels`: the caller's own channel per target (left open on close)."""
         if not targets:
             raise ValueError("a partitioned client needs one target per partition")
-        self.clients = [ArledgerClient(t, **client_options) for t in targets]
+        chans = list(channels) if channels is not None else [None] * len(targets)
+        self.clients = [ArledgerClient(t, channel=ch, **client_options)
+                        for t, ch in zip(targets, chans, strict=True)]
         self.commands = self.clients[0].commands
 
     @property
@@ -94,6 +114,136 @@ class PartitionedClient:
         return [c.run_dunning(as_of_date, default_policy_id=default_policy_id, request_id=rid)
                 for c in self.clients]
 
+    # ---- listings across partitions (issue 17) ----------------------------------------------
+
+    @property
+    def searches(self) -> list[SearchClient]:
+        """A SearchClient per partition, on the same channels."""
+        if not hasattr(self, "_searches"):
+            self._searches = [SearchClient(c.target, channel=c._channel) for c in self.clients]
+        return self._searches
+
+    @property
+    def risks(self) -> list[RiskClient]:
+        if not hasattr(self, "_risks"):
+            self._risks = [RiskClient(c.target, channel=c._channel) for c in self.clients]
+        return self._risks
+
+    def _merged(self, fetch: Callable[[int, str, int, dt.datetime], Page],
+                key: Callable[[dict], Any], page_size: int, page_token: str,
+                known_at: dt.datetime | None) -> tuple[Page, dict]:
+        """One merged page: fetch(partition, its token, skip, known_at) per partition."""
+        state = _read_merge_token(page_token, self.count) if page_token else {
+            "k": int((known_at or dt.datetime.now(dt.UTC)).timestamp() * 1e6),
+            "p": [["", 0, False, 0] for _ in range(self.count)], "r": {}}
+        k_at = dt.datetime.fromtimestamp(state["k"] / 1e6, dt.UTC)
+        size = page_size or 50
+        pages: list[Page] = []
+        for p, (tok, skip, done, _) in enumerate(state["p"]):
+            pages.append(Page() if done else fetch(p, tok, skip, k_at))
+        tagged = [[(key(r), p, i) for i, r in enumerate(pg.items)] for p, pg in enumerate(pages)]
+        taken = list(heapq.merge(*tagged, key=lambda t: t[0]))[:size]
+        used = [0] * self.count
+        for _, p, _ in taken:
+            used[p] += 1
+        for p, pg in enumerate(pages):
+            tok, skip, done, total = state["p"][p]
+            if done:
+                continue
+            if used[p] == len(pg.items):
+                state["p"][p] = [pg.next_page_token, 0, not pg.next_page_token, pg.total_size]
+            else:
+                state["p"][p] = [tok, skip + used[p], False, pg.total_size]
+        more = any(not d for _, _, d, _ in state["p"])
+        out = Page([pages[p].items[i] for _, p, i in taken],
+                   _make_merge_token(state) if more else "",
+                   sum(t for _, _, _, t in state["p"]), next((pg.as_of for pg in pages
+                                                              if pg.as_of), ""))
+        return out, state
+
+    def _listing(self, kind: str, method: str, customer_id: str, page_size: int,
+                 page_token: str, kw: dict) -> Page:
+        if customer_id:
+            c = self.searches[partition_of(customer_id, self.count)]
+            return getattr(c, method)(customer_id=customer_id, page_size=page_size,
+                                      page_token=page_token, **kw)
+        known_at = kw.pop("known_at", None)
+        return self._merged(
+            lambda p, tok, skip, k_at: getattr(self.searches[p], method)(
+                page_size=page_size, page_token=tok, skip=skip, known_at=k_at, **kw),
+            order_key(kind, kw.get("order_by", "")), page_size, page_token, known_at)[0]
+
+    def list_customers_page(self, *, page_size: int = 0, page_token: str = "",
+                            **kw: Any) -> Page:
+        """SearchClient.list_customers_page over every partition, merged in order."""
+        return self._listing("customers", "list_customers_page", "", page_size, page_token, kw)
+
+    def list_invoices_page(self, *, customer_id: str = "", page_size: int = 0,
+                           page_token: str = "", **kw: Any) -> Page:
+        return self._listing("invoices", "list_invoices_page", customer_id, page_size,
+                             page_token, kw)
+
+    def list_payments_page(self, *, customer_id: str = "", page_size: int = 0,
+                           page_token: str = "", **kw: Any) -> Page:
+        return self._listing("payments", "list_payments_page", customer_id, page_size,
+                             page_token, kw)
+
+    def list_credit_notes_page(self, *, customer_id: str = "", page_size: int = 0,
+                               page_token: str = "", **kw: Any) -> Page:
+        return self._listing("credit_notes", "list_credit_notes_page", customer_id, page_size,
+                             page_token, kw)
+
+    def list_customers(self, **kw: Any) -> Iterator[dict]:
+        """Every matching customer of every partition, in order."""
+        token = ""
+        while True:
+            page = self.list_customers_page(page_token=token, **kw)
+            yield from page.items
+            token = page.next_page_token
+            if not token:
+                return
+
+    def _find(self, method: str, item_id: str, customer_id: str | None, kw: dict) -> dict:
+        if customer_id:
+            return getattr(self.searches[partition_of(customer_id, self.count)],
+                           method)(item_id, **kw)
+        for c in self.searches:
+            try:
+                return getattr(c, method)(item_id, **kw)
+            except NotFound:
+                continue
+        raise NotFound(f"{method[4:].upper()}_NOT_FOUND", "NOT_FOUND",
+                       f"no partition knows {item_id!r}")
+
+    def get_invoice(self, invoice_id: str, *, customer_id: str | None = None,
+                    **kw: Any) -> dict:
+        return self._find("get_invoice", invoice_id, customer_id, kw)
+
+    def get_payment(self, payment_id: str, *, customer_id: str | None = None,
+                    **kw: Any) -> dict:
+        return self._find("get_payment", payment_id, customer_id, kw)
+
+    def worklist_page(self, *, page_size: int = 50, page_token: str = "",
+                      known_at: dt.datetime | None = None, **kw: Any) -> dict:
+        """The expected-loss worklist of every partition, merged: ranked within each
+        currency by expected loss, ranks renumbered across partitions."""
+        def fetch(p: int, tok: str, skip: int, k_at: dt.datetime) -> Page:
+            d = self.risks[p].worklist_page(page_size=page_size, page_token=tok, skip=skip,
+                                            known_at=k_at, **kw)
+            return Page(d["rows"], d.get("next_page_token", ""), int(d.get("total_size", 0)),
+                        d.get("as_of", ""))
+        page, state = self._merged(
+            fetch, lambda r: (r["currency"], -r["expected_loss_minor"]), page_size, page_token,
+            known_at)
+        ranks = state["r"]
+        for r in page.items:
+            ranks[r["currency"]] = ranks.get(r["currency"], 0) + 1
+            r["rank"] = ranks[r["currency"]]
+        if page.next_page_token:
+            page.next_page_token = _make_merge_token(state)
+        return {"rows": page.items, "next_page_token": page.next_page_token,
+                "total_size": page.total_size, "as_of": page.as_of}
+
     def close(self) -> None:
         for c in self.clients:
             c.close()
@@ -103,3 +253,21 @@ class PartitionedClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _make_merge_token(state: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
+
+
+def _read_merge_token(token: str, count: int) -> dict:
+    try:
+        d = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if not (isinstance(d, dict) and isinstance(d.get("p"), list) and len(d["p"]) == count
+                and isinstance(d.get("k"), int)):
+            raise ValueError
+        d.setdefault("r", {})
+        return d
+    except (ValueError, TypeError):
+        raise InvalidArgument("INVALID_PAGE_TOKEN", "INVALID_ARGUMENT",
+                              "not a page token of this partitioned listing") from None
+

@@ -103,11 +103,20 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _worklist(args: argparse.Namespace) -> int:
-    res = _dict(_call(args, "GetWorklist", rpb.GetWorklistRequest(
+    req = rpb.GetWorklistRequest(
         model_version=args.model, as_of=args.as_of or "", currency=args.currency or "",
         disputes=_DISPUTES[args.disputes], page_size=args.limit,
-        dunning_level_min=args.dunning_min, promises=_PROMISES[args.promises])))
+        dunning_level_min=args.dunning_min, promises=_PROMISES[args.promises],
+        page_token=args.page_token or "")
+    if args.known_at:
+        from arledger.cli_search import _known_at
+        req.known_at.FromDatetime(_known_at(args.known_at))
+    res = _dict(_call(args, "GetWorklist", req))
     rows = res["rows"]
+    if res.get("next_page_token"):  # stdout stays the rows (table, JSON or CSV)
+        import sys
+        print(f"next page: --page-token {res['next_page_token']} ({res['total_size']:,} rows "
+              "in all)", file=sys.stderr)
     if args.format != "json":
         for r in rows:
             r["pd"] = round(r["pd"], 4)
@@ -242,7 +251,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only customers at this dunning level or above (on an open invoice)")
     a.add_argument("--promises", choices=tuple(_PROMISES), default="any",
                    help="only customers with an active / no active / a broken promise to pay")
-    a.add_argument("--limit", type=int, default=20, help="rows (default 20, at most 1000)")
+    a.add_argument("--limit", type=int, default=20, help="rows per page (default 20, at most "
+                   "1000)")
+    a.add_argument("--page-token", help="the next page: the token the previous page printed")
+    a.add_argument("--known-at", help="as known at this recorded time, ISO 8601 (default now)")
     a = action("calibrate", "fit a model on the ledger's history; report AUC and calibration",
                _calibrate, model=False, envelope=True)
     a.add_argument("--horizon", type=int, default=0, help="outcome window in days (default 90)")

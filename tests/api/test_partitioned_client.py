@@ -74,3 +74,51 @@ def test_policies_go_to_every_partition_and_dunning_runs_on_each(two_writers):
             mine = {c for c in ids if partition_of(c, 2) == i}
             assert {n["customer_id"] for n in run.notices} == mine
             assert led.state.dunning_steps.n == len(mine)
+
+
+def test_listings_fan_out_and_merge_in_order(two_writers):
+    """Issue 17: the routing client asks every partition and merges their pages in the
+    server's order; pages continue where each partition left off, at one view."""
+    ledgers, targets = two_writers
+    ids = [f"CUST-{n:02d}" for n in range(14)]
+    with PartitionedClient(targets) as pc:
+        for n, c in enumerate(ids):
+            pc.send(pc.commands.open_customer(c, f"Name {13 - n:02d}", "EUR", "2026-01-01"))
+            pc.send(pc.commands.issue_invoice(f"INV-{c}", c, "2026-01-05",
+                                              amount_minor=1000 + 100 * (n % 5)))
+        assert {partition_of(c, 2) for c in ids} == {0, 1}
+        for order, expect in (
+                ("balance desc", sorted(ids, key=lambda c: -(1000 + 100 * (ids.index(c) % 5)))),
+                ("name", list(reversed(ids))), ("customer_id desc", list(reversed(ids)))):
+            got, token, pages = [], "", 0
+            while True:
+                page = pc.list_customers_page(as_of="2026-03-01", order_by=order, page_size=4,
+                                              page_token=token)
+                assert page.total_size == len(ids)
+                got += [r["customer_id"] for r in page.items]
+                pages += 1
+                token = page.next_page_token
+                if not token:
+                    break
+            assert pages == 4
+            if order == "balance desc":  # ties keep each partition's order: compare amounts
+                bal = {c: 1000 + 100 * (ids.index(c) % 5) for c in ids}
+                assert sorted(got) == sorted(ids)
+                assert [bal[c] for c in got] == sorted(bal.values(), reverse=True)
+            else:
+                assert got == expect
+        # One customer's invoices go to its partition; an invoice is found without a hint.
+        c = ids[5]
+        assert [r["invoice_id"] for r in pc.list_invoices_page(customer_id=c).items] == \
+            [f"INV-{c}"]
+        assert pc.get_invoice(f"INV-{c}")["invoice"]["customer_id"] == c
+        with pytest.raises(NotFound):
+            pc.get_invoice("INV-NOPE")
+        merged = pc.list_invoices_page(order_by="invoice_id", page_size=100)
+        assert [r["invoice_id"] for r in merged.items] == sorted(f"INV-{c}" for c in ids)
+        wl = pc.worklist_page(as_of="2026-06-30", page_size=5)
+        assert wl["total_size"] == len(ids) and [r["rank"] for r in wl["rows"]] == [1, 2, 3, 4, 5]
+        wl2 = pc.worklist_page(as_of="2026-06-30", page_size=5, page_token=wl["next_page_token"])
+        assert [r["rank"] for r in wl2["rows"]] == [6, 7, 8, 9, 10]
+        losses = [r["expected_loss_minor"] for r in wl["rows"] + wl2["rows"]]
+        assert losses == sorted(losses, reverse=True)

@@ -182,6 +182,9 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
                ("customer_count", I8), ("score_digest", STR), ("summary_json", STR)),
               "The portfolio was re-scored with a model version as of a day, from the state at "
               "`known_position`; `score_digest` is the SHA-256 of the scores."),
+    # The collections workspace (issue 17): a note moves no money.
+    EntryType(70, "NoteAdded", (("customer_ix", I4), ("text", STR)),
+              "Someone wrote a note on a customer account (the envelope's actor wrote it)."),
 )
 
 BY_NAME: dict[str, EntryType] = {t.name: t for t in ENTRY_TYPES}

@@ -189,6 +189,8 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "STREAM_IDLE_TIMEOUT": (DeadlineExceeded, "a streaming call waited on its client longer than the idle timeout and was cancelled (the reason is in the status message)"),
     "LEASE_LOST": (Unavailable, "the writer lost its PostgreSQL lease: it refuses calls until it holds the lease again, or exits; retry with the same request id"),
     "INTERNAL_ERROR": (Internal, "a bug, logged by the server under the id in metadata `error_id`; the message carries no detail"),
+    # Finding things (issue 17)
+    "INVALID_ORDER_BY": (InvalidArgument, "an order_by that is not one of the list's fields, optionally followed by ' desc'"),
 }
 
 

@@ -17,7 +17,7 @@ after it, so it is gone already. Growing re-inserts in index order, which keeps 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import xxhash
@@ -315,7 +315,9 @@ class IdTable:
         st = self._starts()
         return self._arena()[int(st[ix]):int(st[ix + 1])].tobytes().decode()
 
-    def __getitem__(self, ix: int) -> str:
+    def __getitem__(self, ix: int | slice) -> Any:
+        if isinstance(ix, slice):
+            return self.names(np.arange(self.n)[ix])
         if not 0 <= ix < self.n:
             raise IndexError(ix)
         return self.name(ix)

@@ -153,6 +153,11 @@ class State:
                                  "customer_count": "<i8", "model": "<i4"})
         self.rescore_digests: list[str] = []
         self.rescore_summaries: list[str] = []
+        # Notes on customers (NoteAdded): customer, effective day, segment, log position;
+        # their text and who wrote them.
+        self.notes = Columns({"customer": "<i4", "day": "<i4", "seq": "<i4", "pos": "<i8"})
+        self.note_texts = TextColumn()
+        self.note_actors = TextColumn()
         self.head_position = 0
         self.head_seq = 0
         self.head_hash = GENESIS_HASH
@@ -310,6 +315,13 @@ class State:
         self._fold_promises(t, eff, seg)
         self._fold_dunning(t, eff, seg)
         self._fold_credit_events(t, env, eff, seg, limits_before)
+        c = t.get("NoteAdded")
+        if c is not None:
+            e = np.asarray(c["_e"], np.int64)
+            self.notes.append(len(e), customer=c["customer_ix"], day=eff[e], seq=seg.seq,
+                              pos=seg.first_position + e)
+            self.note_texts.extend(c["text"])
+            self.note_actors.extend([env["actor"][i] for i in e.tolist()])
         c = t.get("PortfolioRescored")
         if c is not None:
             # A built-in version (not in the log) is -1; its name is in the digest list's entry.
@@ -449,10 +461,11 @@ class State:
             h.update(part)
         for cols in (self.journal, self.segments, self.master_changes, self.rescores,
                      self.installments, self.promises, self.promise_installments,
-                     self.promise_invoices, self.dunning_steps, self.recoveries):
+                     self.promise_invoices, self.dunning_steps, self.recoveries, self.notes):
             for name in sorted(cols.spec):
                 h.update(cols.view(name).tobytes())
         for text in (self.po_numbers, self.dispute_reasons, self.sale_agencies,
+                     self.note_texts, self.note_actors,
                      *self.master.fields.values()):
             h.update(text.digest_bytes())
             h.update(b"\x01")

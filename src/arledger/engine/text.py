@@ -170,6 +170,16 @@ class TextColumn:
     def values(self) -> list[str]:
         return [self[i] for i in range(self.n)]
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (TextColumn, list, tuple)):
+            return self.values() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
     def copy(self) -> "TextColumn":
         c = TextColumn()
         c.arena, c.used = self.arena.copy(), self.used

@@ -422,13 +422,23 @@ def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
              promises: int = PROMISES_ANY, limit: int = 50, top: int = 3) -> list[dict]:
     """Customers ranked by expected loss (pd x exposure x LGD), highest first, within each
     currency (amounts of different currencies are not compared); each row says why."""
-    pf = features(S, as_of)
+    return worklist_page(S, model, as_of, currency=currency, disputes=disputes,
+                         dunning_min=dunning_min, promises=promises, limit=limit, top=top)[1]
+
+
+def worklist_page(S: State, model: Model, as_of: int, *, currency: str = "",
+                  disputes: int = DISPUTES_ANY, dunning_min: int = 0,
+                  promises: int = PROMISES_ANY, limit: int = 50, top: int = 3,
+                  offset: int = 0, known_seq: int | None = None) -> tuple[int, list[dict]]:
+    """(rows the filters keep in all, the worklist's rows offset..offset+limit), as of a day
+    and as known at a segment (default the head); ranks count from the first row."""
+    pf = features(S, as_of, known_seq)
     pd = score(model, pf.X)
     el = expected_loss(model, pd, pf.exposure)
     keep = pf.scored & (pf.exposure > 0)
     if currency:
         if currency not in S.currencies:
-            return []
+            return 0, []
         keep &= pf.currency == S.currencies.index(currency)
     nd = pf.feature("open_disputes")
     if disputes == DISPUTES_WITH:
@@ -455,7 +465,8 @@ def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
     starts = np.repeat(first, np.diff(np.r_[first, len(idx)])) if len(idx) else first
     rank = np.arange(len(idx)) - starts + 1
     cur_total = _sum_int(cur.astype(np.int64), el[idx], max(len(S.currencies), 1))
-    sel = idx[:limit]
+    sel = idx[offset:offset + limit]
+    rank = rank[offset:offset + limit]
     tops = top_features(model, pf.X, sel, top)
     rows = []
     for k, c in enumerate(sel.tolist()):
@@ -474,7 +485,7 @@ def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
             "why": (f"expected loss {int(el[c]):,} = PD {float(pd[c]):.2%} x exposure "
                     f"{int(pf.exposure[c]):,} x LGD {model.lgd:g} ({share:.1%} of {code} "
                     f"expected loss); drivers: {drivers}")})
-    return rows
+    return len(idx), rows
 
 
 # ---- calibration ------------------------------------------------------------------------------

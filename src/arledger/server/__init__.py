@@ -114,6 +114,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     PlaceHold = ReleaseHold = ReviewDispute = RecordPromise = DefineDunningPolicy = _one
     WriteOffCustomer = RecordRecovery = SellReceivables = RecallSoldReceivables = _one
     RefundUnapplied = _one
+    AddNote = _one  # issue 17
 
     @_guard
     def RunDunning(self, request, context):  # type: ignore[no-untyped-def]
@@ -410,7 +411,7 @@ def _add_more_services(server: grpc.Server, ledger: Ledger,
 # Names of further service modules (arledger.server.<name>). Each has
 # `add_to_server(server, ledger, clock) -> full service name`, `SERVICE` (the service's
 # descriptor) and `ERRORS_DOC` (the reasons its RPCs can return, for docs/reference.md).
-_SERVICE_MODULES: tuple[str, ...] = ("reports", "audit", "risk")
+_SERVICE_MODULES: tuple[str, ...] = ("reports", "audit", "risk", "search")
 
 
 def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,

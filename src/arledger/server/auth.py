@@ -61,6 +61,7 @@ ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 
 _L, _Q, _G = "arledger.v1.LedgerService", "arledger.v1.QueryService", "arledger.v1.LogService"
 _RE, _A, _R = "arledger.v1.ReportService", "arledger.v1.AuditService", "arledger.v1.RiskService"
+_S = "arledger.v1.SearchService"
 
 #: Full method name -> the permission it needs. THE table: nothing else grants access.
 PERMISSIONS: dict[str, str] = {
@@ -70,14 +71,17 @@ PERMISSIONS: dict[str, str] = {
         "AllocateCreditNote", "OpenDispute", "ResolveDispute", "WriteOffInvoice",
         "SetCustomerPolicies", "ChangeCreditLimit", "PlaceHold", "ReleaseHold",
         "ReviewDispute", "RecordPromise", "RunDunning", "WriteOffCustomer", "RecordRecovery",
-        "SellReceivables", "RecallSoldReceivables", "RefundUnapplied", "SubmitBatch",
-        "SubmitBatchStream")},
+        "SellReceivables", "RecallSoldReceivables", "RefundUnapplied", "AddNote",
+        "SubmitBatch", "SubmitBatchStream")},
     f"/{_L}/DefinePaymentTerms": POLICY,
     f"/{_L}/DefineCreditPolicy": POLICY,
     f"/{_L}/DefineDunningPolicy": POLICY,
     **{f"/{_Q}/{m}": READ for m in ("GetCustomer", "GetBalance", "ListOpenItems", "GetAging",
                                      "GetAccount")},
     f"/{_G}/GetLogHead": READ,
+    **{f"/{_S}/{m}": READ for m in ("ListCustomers", "ListInvoices", "ListPayments",
+                                     "ListCreditNotes", "GetInvoice", "GetPayment",
+                                     "ListNotes", "ListDunningNotices")},
     f"/{_G}/StreamEntries": LOG,
     f"/{_G}/VerifyLog": LOG,
     **{f"/{_RE}/{m}": REPORT for m in ("GetCustomerAging", "GetAgingItems", "GetStatement",

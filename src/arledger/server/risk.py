@@ -22,7 +22,9 @@ from arledger.domain.risk_models import BUILTIN, DEFAULT_VERSION
 from arledger.engine.state import request_of
 from arledger.engine import Ledger
 from arledger.projections import risk
-from arledger.server import QueryServicer, _abort, _guard, auth
+from arledger.projections import views
+from arledger.server import QueryServicer, _abort, _guard, _make_token, _read_token, auth
+from arledger.server.search import _query_key
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import risk_pb2 as rpb
 from arledger.v1 import risk_pb2_grpc as rgrpc
@@ -31,7 +33,8 @@ SERVICE = rpb.DESCRIPTOR.services_by_name["RiskService"]
 ERRORS_DOC = ("MALFORMED_DATE, MALFORMED_ID, CUSTOMER_NOT_FOUND, UNKNOWN_MODEL_VERSION, "
               "INVALID_RISK_MODEL, MODEL_VERSION_EXISTS, INVALID_RISK_PARAMETER, "
               "NOT_ENOUGH_HISTORY, INVALID_BUCKET_EDGES, UNKNOWN_CURRENCY, INVALID_ENUM, "
-              "INVALID_PAGE_SIZE, ACTOR_REQUIRED, REASON_REQUIRED, REQUEST_ID_REUSED, "
+              "INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, INVALID_TIMESTAMP, ACTOR_REQUIRED, "
+              "REASON_REQUIRED, REQUEST_ID_REUSED, "
               "READ_ONLY_FOLLOWER (recording on a follower; RescorePortfolio takes dry_run)")
 CHUNK_DEFAULT, CHUNK_MAX = 10_000, 100_000
 WORKLIST_DEFAULT, WORKLIST_MAX = 50, 1000
@@ -122,10 +125,11 @@ class RiskServicer(rgrpc.RiskServiceServicer):
     def GetScore(self, request, context):  # type: ignore[no-untyped-def]
         as_of = self._q._as_of(request.as_of)
         version = self._version(request.model_version)
+        known_at = self._q._known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
             ix = self._q._customer(S, request.customer_id)
             model = risk.model_of(S, version)
-            pf = risk.features(S, as_of)
+            pf = risk.features(S, as_of, views.known_seq_at(S, known_at))
             one = np.asarray([ix])
             pd = float(risk.score(model, np.ascontiguousarray(pf.X[:, one]))[0])
             exposure = int(pf.exposure[ix])
@@ -162,11 +166,31 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             raise error("INVALID_ENUM", "unknown dispute or promise filter")
         if not 0 <= request.dunning_level_min <= 1000:
             raise error("INVALID_RISK_PARAMETER", "dunning_level_min must be 0..1000")
+        known_at = self._q._known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            rows = risk.worklist(S, risk.model_of(S, version), as_of, currency=request.currency,
-                                 disputes=disputes, dunning_min=request.dunning_level_min,
-                                 promises=promises, limit=size)
-        out = rpb.Worklist(model_version=version, as_of=day_to_iso(as_of))
+            ks, offset = views.known_seq_at(S, known_at), 0
+            if request.page_token:  # the token pins the view (its known segment)
+                tok = _read_token(request.page_token)
+                if tok.get("c") != _query_key(request) or tok.get("a") != as_of:
+                    raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
+                try:
+                    ks, offset = int(tok["k"]), int(tok["o"])
+                except (TypeError, ValueError):
+                    raise error("INVALID_PAGE_TOKEN", "not a page token this server "
+                                "issued") from None
+                if not 0 <= ks <= S.head_seq or offset < 0:
+                    raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
+            if request.skip < 0:
+                raise error("INVALID_PAGE_SIZE", "skip must be >= 0")
+            offset += request.skip
+            total, rows = risk.worklist_page(
+                S, risk.model_of(S, version), as_of, currency=request.currency,
+                disputes=disputes, dunning_min=request.dunning_level_min, promises=promises,
+                limit=size, offset=offset, known_seq=ks)
+        out = rpb.Worklist(model_version=version, as_of=day_to_iso(as_of), total_size=total)
+        if offset + size < total:
+            out.next_page_token = _make_token({"c": _query_key(request), "a": as_of, "k": ks,
+                                               "o": offset + size})
         for r in rows:
             out.rows.add(rank=r["rank"], customer_id=r["customer_id"], currency=r["currency"],
                          pd=r["pd"], exposure_minor=r["exposure_minor"],

@@ -707,7 +707,7 @@ class RefundUnappliedRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., refund_id: _Optional[str] = ..., payment_id: _Optional[str] = ..., credit_note_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., refund_date: _Optional[str] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("open_customer", "update_customer", "close_customer", "issue_invoice", "void_invoice", "record_payment", "allocate_payment", "reverse_payment", "issue_credit_note", "allocate_credit_note", "open_dispute", "resolve_dispute", "write_off_invoice", "define_payment_terms", "define_credit_policy", "set_customer_policies", "change_credit_limit", "place_hold", "release_hold", "review_dispute", "record_promise", "define_dunning_policy", "run_dunning", "write_off_customer", "record_recovery", "sell_receivables", "recall_sold_receivables", "refund_unapplied", "register_risk_model", "record_portfolio_rescore")
+    __slots__ = ("open_customer", "update_customer", "close_customer", "issue_invoice", "void_invoice", "record_payment", "allocate_payment", "reverse_payment", "issue_credit_note", "allocate_credit_note", "open_dispute", "resolve_dispute", "write_off_invoice", "define_payment_terms", "define_credit_policy", "set_customer_policies", "change_credit_limit", "place_hold", "release_hold", "review_dispute", "record_promise", "define_dunning_policy", "run_dunning", "write_off_customer", "record_recovery", "sell_receivables", "recall_sold_receivables", "refund_unapplied", "register_risk_model", "record_portfolio_rescore", "add_note")
     OPEN_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     UPDATE_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     CLOSE_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
@@ -738,6 +738,7 @@ class Command(_message.Message):
     REFUND_UNAPPLIED_FIELD_NUMBER: _ClassVar[int]
     REGISTER_RISK_MODEL_FIELD_NUMBER: _ClassVar[int]
     RECORD_PORTFOLIO_RESCORE_FIELD_NUMBER: _ClassVar[int]
+    ADD_NOTE_FIELD_NUMBER: _ClassVar[int]
     open_customer: OpenCustomerRequest
     update_customer: UpdateCustomerRequest
     close_customer: CloseCustomerRequest
@@ -768,7 +769,8 @@ class Command(_message.Message):
     refund_unapplied: RefundUnappliedRequest
     register_risk_model: RegisterRiskModelRequest
     record_portfolio_rescore: RecordPortfolioRescoreRequest
-    def __init__(self, open_customer: _Optional[_Union[OpenCustomerRequest, _Mapping]] = ..., update_customer: _Optional[_Union[UpdateCustomerRequest, _Mapping]] = ..., close_customer: _Optional[_Union[CloseCustomerRequest, _Mapping]] = ..., issue_invoice: _Optional[_Union[IssueInvoiceRequest, _Mapping]] = ..., void_invoice: _Optional[_Union[VoidInvoiceRequest, _Mapping]] = ..., record_payment: _Optional[_Union[RecordPaymentRequest, _Mapping]] = ..., allocate_payment: _Optional[_Union[AllocatePaymentRequest, _Mapping]] = ..., reverse_payment: _Optional[_Union[ReversePaymentRequest, _Mapping]] = ..., issue_credit_note: _Optional[_Union[IssueCreditNoteRequest, _Mapping]] = ..., allocate_credit_note: _Optional[_Union[AllocateCreditNoteRequest, _Mapping]] = ..., open_dispute: _Optional[_Union[OpenDisputeRequest, _Mapping]] = ..., resolve_dispute: _Optional[_Union[ResolveDisputeRequest, _Mapping]] = ..., write_off_invoice: _Optional[_Union[WriteOffInvoiceRequest, _Mapping]] = ..., define_payment_terms: _Optional[_Union[DefinePaymentTermsRequest, _Mapping]] = ..., define_credit_policy: _Optional[_Union[DefineCreditPolicyRequest, _Mapping]] = ..., set_customer_policies: _Optional[_Union[SetCustomerPoliciesRequest, _Mapping]] = ..., change_credit_limit: _Optional[_Union[ChangeCreditLimitRequest, _Mapping]] = ..., place_hold: _Optional[_Union[PlaceHoldRequest, _Mapping]] = ..., release_hold: _Optional[_Union[ReleaseHoldRequest, _Mapping]] = ..., review_dispute: _Optional[_Union[ReviewDisputeRequest, _Mapping]] = ..., record_promise: _Optional[_Union[RecordPromiseRequest, _Mapping]] = ..., define_dunning_policy: _Optional[_Union[DefineDunningPolicyRequest, _Mapping]] = ..., run_dunning: _Optional[_Union[RunDunningRequest, _Mapping]] = ..., write_off_customer: _Optional[_Union[WriteOffCustomerRequest, _Mapping]] = ..., record_recovery: _Optional[_Union[RecordRecoveryRequest, _Mapping]] = ..., sell_receivables: _Optional[_Union[SellReceivablesRequest, _Mapping]] = ..., recall_sold_receivables: _Optional[_Union[RecallSoldReceivablesRequest, _Mapping]] = ..., refund_unapplied: _Optional[_Union[RefundUnappliedRequest, _Mapping]] = ..., register_risk_model: _Optional[_Union[RegisterRiskModelRequest, _Mapping]] = ..., record_portfolio_rescore: _Optional[_Union[RecordPortfolioRescoreRequest, _Mapping]] = ...) -> None: ...
+    add_note: AddNoteRequest
+    def __init__(self, open_customer: _Optional[_Union[OpenCustomerRequest, _Mapping]] = ..., update_customer: _Optional[_Union[UpdateCustomerRequest, _Mapping]] = ..., close_customer: _Optional[_Union[CloseCustomerRequest, _Mapping]] = ..., issue_invoice: _Optional[_Union[IssueInvoiceRequest, _Mapping]] = ..., void_invoice: _Optional[_Union[VoidInvoiceRequest, _Mapping]] = ..., record_payment: _Optional[_Union[RecordPaymentRequest, _Mapping]] = ..., allocate_payment: _Optional[_Union[AllocatePaymentRequest, _Mapping]] = ..., reverse_payment: _Optional[_Union[ReversePaymentRequest, _Mapping]] = ..., issue_credit_note: _Optional[_Union[IssueCreditNoteRequest, _Mapping]] = ..., allocate_credit_note: _Optional[_Union[AllocateCreditNoteRequest, _Mapping]] = ..., open_dispute: _Optional[_Union[OpenDisputeRequest, _Mapping]] = ..., resolve_dispute: _Optional[_Union[ResolveDisputeRequest, _Mapping]] = ..., write_off_invoice: _Optional[_Union[WriteOffInvoiceRequest, _Mapping]] = ..., define_payment_terms: _Optional[_Union[DefinePaymentTermsRequest, _Mapping]] = ..., define_credit_policy: _Optional[_Union[DefineCreditPolicyRequest, _Mapping]] = ..., set_customer_policies: _Optional[_Union[SetCustomerPoliciesRequest, _Mapping]] = ..., change_credit_limit: _Optional[_Union[ChangeCreditLimitRequest, _Mapping]] = ..., place_hold: _Optional[_Union[PlaceHoldRequest, _Mapping]] = ..., release_hold: _Optional[_Union[ReleaseHoldRequest, _Mapping]] = ..., review_dispute: _Optional[_Union[ReviewDisputeRequest, _Mapping]] = ..., record_promise: _Optional[_Union[RecordPromiseRequest, _Mapping]] = ..., define_dunning_policy: _Optional[_Union[DefineDunningPolicyRequest, _Mapping]] = ..., run_dunning: _Optional[_Union[RunDunningRequest, _Mapping]] = ..., write_off_customer: _Optional[_Union[WriteOffCustomerRequest, _Mapping]] = ..., record_recovery: _Optional[_Union[RecordRecoveryRequest, _Mapping]] = ..., sell_receivables: _Optional[_Union[SellReceivablesRequest, _Mapping]] = ..., recall_sold_receivables: _Optional[_Union[RecallSoldReceivablesRequest, _Mapping]] = ..., refund_unapplied: _Optional[_Union[RefundUnappliedRequest, _Mapping]] = ..., register_risk_model: _Optional[_Union[RegisterRiskModelRequest, _Mapping]] = ..., record_portfolio_rescore: _Optional[_Union[RecordPortfolioRescoreRequest, _Mapping]] = ..., add_note: _Optional[_Union[AddNoteRequest, _Mapping]] = ...) -> None: ...
 
 class Batch(_message.Message):
     __slots__ = ("commands", "atomic")
@@ -815,3 +817,19 @@ class RecordPortfolioRescoreRequest(_message.Message):
     score_digest: str
     summary_json: str
     def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., known_position: _Optional[int] = ..., customer_count: _Optional[int] = ..., score_digest: _Optional[str] = ..., summary_json: _Optional[str] = ...) -> None: ...
+
+class AddNoteRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "customer_id", "text", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    customer_id: str
+    text: str
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., customer_id: _Optional[str] = ..., text: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...

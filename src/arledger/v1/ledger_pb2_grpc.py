@@ -180,6 +180,11 @@ class LedgerServiceStub:
                 request_serializer=arledger_dot_v1_dot_commands__pb2.RefundUnappliedRequest.SerializeToString,
                 response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
                 _registered_method=True)
+        self.AddNote = channel.unary_unary(
+                '/arledger.v1.LedgerService/AddNote',
+                request_serializer=arledger_dot_v1_dot_commands__pb2.AddNoteRequest.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+                _registered_method=True)
         self.SubmitBatch = channel.unary_unary(
                 '/arledger.v1.LedgerService/SubmitBatch',
                 request_serializer=arledger_dot_v1_dot_commands__pb2.Batch.SerializeToString,
@@ -372,6 +377,14 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddNote(self, request, context):
+        """A note on a customer (issue 17): ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
+        CUSTOMER_NOT_FOUND, DATE_BEFORE_ORIGIN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SubmitBatch(self, request, context):
         """Many commands in one message, each with its own result (rejections do not
         fail the RPC). INVALID_ARGUMENT (EMPTY_BATCH, BATCH_TOO_LARGE), UNAVAILABLE.
@@ -529,6 +542,11 @@ def add_LedgerServiceServicer_to_server(servicer, server):
             'RefundUnapplied': grpc.unary_unary_rpc_method_handler(
                     servicer.RefundUnapplied,
                     request_deserializer=arledger_dot_v1_dot_commands__pb2.RefundUnappliedRequest.FromString,
+                    response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
+            ),
+            'AddNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddNote,
+                    request_deserializer=arledger_dot_v1_dot_commands__pb2.AddNoteRequest.FromString,
                     response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
             ),
             'SubmitBatch': grpc.unary_unary_rpc_method_handler(
@@ -1302,6 +1320,33 @@ class LedgerService:
             target,
             '/arledger.v1.LedgerService/RefundUnapplied',
             arledger_dot_v1_dot_commands__pb2.RefundUnappliedRequest.SerializeToString,
+            arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/AddNote',
+            arledger_dot_v1_dot_commands__pb2.AddNoteRequest.SerializeToString,
             arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
             options,
             channel_credentials,

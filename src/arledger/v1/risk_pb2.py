@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61rledger/v1/risk.proto\x12\x0b\x61rledger.v1\"\x97\x01\n\x17RescorePortfolioRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x15\n\rmodel_version\x18\x04 \x01(\t\x12\r\n\x05\x61s_of\x18\x05 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x06 \x01(\x08\x12\x12\n\nchunk_size\x18\x07 \x01(\x05\"\xa4\x01\n\x0eRescoreSummary\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\r\n\x05\x61s_of\x18\x02 \x01(\t\x12\x16\n\x0e\x63ustomer_count\x18\x03 \x01(\x03\x12\x14\n\x0cscore_digest\x18\x04 \x01(\t\x12\x16\n\x0eknown_position\x18\x05 \x01(\x03\x12\x10\n\x08position\x18\x06 \x01(\x03\x12\x14\n\x0csummary_json\x18\x07 \x01(\t\"\xa7\x01\n\x0cRescoreChunk\x12,\n\x07summary\x18\x01 \x01(\x0b\x32\x1b.arledger.v1.RescoreSummary\x12\x14\n\x0c\x63ustomer_ids\x18\x02 \x03(\t\x12\x12\n\ncurrencies\x18\x03 \x03(\t\x12\n\n\x02pd\x18\x04 \x03(\x02\x12\x16\n\x0e\x65xposure_minor\x18\x05 \x03(\x03\x12\x1b\n\x13\x65xpected_loss_minor\x18\x06 \x03(\x03\"L\n\x0fGetScoreRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\r\n\x05\x61s_of\x18\x03 \x01(\t\"K\n\x13\x46\x65\x61tureContribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x14\n\x0c\x63ontribution\x18\x03 \x01(\x01\"\xa5\x02\n\rCustomerScore\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x15\n\rmodel_version\x18\x03 \x01(\t\x12\r\n\x05\x61s_of\x18\x04 \x01(\t\x12\n\n\x02pd\x18\x05 \x01(\x01\x12\x16\n\x0e\x65xposure_minor\x18\x06 \x01(\x03\x12\x1b\n\x13\x65xpected_loss_minor\x18\x07 \x01(\x03\x12\x1a\n\x12loss_given_default\x18\x08 \x01(\x01\x12\x36\n\x0ctop_features\x18\t \x03(\x0b\x32 .arledger.v1.FeatureContribution\x12\x32\n\x08\x66\x65\x61tures\x18\n \x03(\x0b\x32 .arledger.v1.FeatureContribution\"\xd6\x01\n\x12GetWorklistRequest\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\r\n\x05\x61s_of\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12,\n\x08\x64isputes\x18\x04 \x01(\x0e\x32\x1a.arledger.v1.DisputeFilter\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x19\n\x11\x64unning_level_min\x18\x06 \x01(\x05\x12,\n\x08promises\x18\x07 \x01(\x0e\x32\x1a.arledger.v1.PromiseFilter\"\xa7\x02\n\x0bWorklistRow\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\n\n\x02pd\x18\x04 \x01(\x01\x12\x16\n\x0e\x65xposure_minor\x18\x05 \x01(\x03\x12\x1b\n\x13\x65xpected_loss_minor\x18\x06 \x01(\x03\x12\x15\n\ropen_disputes\x18\x07 \x01(\x05\x12\x36\n\x0ctop_features\x18\x08 \x03(\x0b\x32 .arledger.v1.FeatureContribution\x12\x0b\n\x03why\x18\t \x01(\t\x12\x15\n\rdunning_level\x18\n \x01(\x05\x12\x16\n\x0e\x61\x63tive_promise\x18\x0b \x01(\x08\x12\x17\n\x0f\x62roken_promises\x18\x0c \x01(\x05\"X\n\x08Worklist\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\r\n\x05\x61s_of\x18\x02 \x01(\t\x12&\n\x04rows\x18\x03 \x03(\x0b\x32\x18.arledger.v1.WorklistRow\"\xd1\x01\n\x10\x43\x61librateRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\r\n\x05\x61s_of\x18\x04 \x01(\t\x12\x14\n\x0chorizon_days\x18\x05 \x01(\x05\x12\x11\n\tstep_days\x18\x06 \x01(\x05\x12\x14\n\x0chistory_days\x18\x07 \x01(\x05\x12\x15\n\rholdout_share\x18\x08 \x01(\x01\x12\x13\n\x0bnew_version\x18\t \x01(\t\x12\x10\n\x08register\x18\n \x01(\x08\"h\n\x0e\x43\x61librationBin\x12\x0e\n\x06pd_low\x18\x01 \x01(\x01\x12\x0f\n\x07pd_high\x18\x02 \x01(\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\x12\x0f\n\x07mean_pd\x18\x04 \x01(\x01\x12\x15\n\robserved_rate\x18\x05 \x01(\x01\"F\n\x0b\x43oefficient\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\x13\n\x0b\x63oefficient\x18\x02 \x01(\x01\x12\x11\n\tstd_error\x18\x03 \x01(\x01\"\xe3\x02\n\x11\x43\x61librationReport\x12\x12\n\nmodel_json\x18\x01 \x01(\t\x12\x15\n\rsamples_train\x18\x02 \x01(\x03\x12\x17\n\x0fsamples_holdout\x18\x03 \x01(\x03\x12\x16\n\x0e\x64\x65\x66\x61ults_train\x18\x04 \x01(\x03\x12\x18\n\x10\x64\x65\x66\x61ults_holdout\x18\x05 \x01(\x03\x12\x11\n\tsnapshots\x18\x06 \x01(\x05\x12\x11\n\tauc_train\x18\x07 \x01(\x01\x12\x13\n\x0b\x61uc_holdout\x18\x08 \x01(\x01\x12\x15\n\rbrier_holdout\x18\t \x01(\x01\x12\x30\n\x0b\x63\x61libration\x18\n \x03(\x0b\x32\x1b.arledger.v1.CalibrationBin\x12.\n\x0c\x63oefficients\x18\x0b \x03(\x0b\x32\x18.arledger.v1.Coefficient\x12\x12\n\nregistered\x18\x0c \x01(\x08\x12\x10\n\x08position\x18\r \x01(\x03\"r\n\x19GetProvisionMatrixRequest\x12\r\n\x05\x61s_of\x18\x01 \x01(\t\x12\x19\n\x11\x62ucket_edges_days\x18\x02 \x03(\x05\x12\x15\n\rmaturity_days\x18\x03 \x01(\x05\x12\x14\n\x0chistory_days\x18\x04 \x01(\x05\"\xbe\x01\n\x0cProvisionRow\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x15\n\rentered_minor\x18\x02 \x03(\x03\x12\x18\n\x10never_paid_minor\x18\x03 \x03(\x03\x12\x11\n\tloss_rate\x18\x04 \x03(\x01\x12\x12\n\nopen_minor\x18\x05 \x03(\x03\x12\x11\n\tecl_minor\x18\x06 \x03(\x03\x12\x18\n\x10total_open_minor\x18\x07 \x01(\x03\x12\x17\n\x0ftotal_ecl_minor\x18\x08 \x01(\x03\"\xa6\x01\n\x0fProvisionMatrix\x12\r\n\x05\x61s_of\x18\x01 \x01(\t\x12\x15\n\rbucket_labels\x18\x02 \x03(\t\x12\x15\n\rmaturity_days\x18\x03 \x01(\x05\x12\x14\n\x0chistory_days\x18\x04 \x01(\x05\x12\x17\n\x0f\x63ohort_invoices\x18\x05 \x01(\x03\x12\'\n\x04rows\x18\x06 \x03(\x0b\x32\x19.arledger.v1.ProvisionRow\"u\n\x14RegisterModelRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x12\n\nmodel_json\x18\x04 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x05 \x01(\t\"@\n\x15RegisterModelResponse\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\x03\"\x13\n\x11ListModelsRequest\"K\n\rRiskModelInfo\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x0f\n\x07\x62uiltin\x18\x02 \x01(\x08\x12\x12\n\nmodel_json\x18\x03 \x01(\t\"@\n\x12ListModelsResponse\x12*\n\x06models\x18\x01 \x03(\x0b\x32\x1a.arledger.v1.RiskModelInfo*`\n\rDisputeFilter\x12\x1e\n\x1a\x44ISPUTE_FILTER_UNSPECIFIED\x10\x00\x12\x15\n\x11WITH_OPEN_DISPUTE\x10\x01\x12\x18\n\x14WITHOUT_OPEN_DISPUTE\x10\x02*}\n\rPromiseFilter\x12\x1e\n\x1aPROMISE_FILTER_UNSPECIFIED\x10\x00\x12\x17\n\x13WITH_ACTIVE_PROMISE\x10\x01\x12\x1a\n\x16WITHOUT_ACTIVE_PROMISE\x10\x02\x12\x17\n\x13WITH_BROKEN_PROMISE\x10\x03\x32\xc0\x04\n\x0bRiskService\x12U\n\x10RescorePortfolio\x12$.arledger.v1.RescorePortfolioRequest\x1a\x19.arledger.v1.RescoreChunk0\x01\x12\x44\n\x08GetScore\x12\x1c.arledger.v1.GetScoreRequest\x1a\x1a.arledger.v1.CustomerScore\x12\x45\n\x0bGetWorklist\x12\x1f.arledger.v1.GetWorklistRequest\x1a\x15.arledger.v1.Worklist\x12J\n\tCalibrate\x12\x1d.arledger.v1.CalibrateRequest\x1a\x1e.arledger.v1.CalibrationReport\x12Z\n\x12GetProvisionMatrix\x12&.arledger.v1.GetProvisionMatrixRequest\x1a\x1c.arledger.v1.ProvisionMatrix\x12V\n\rRegisterModel\x12!.arledger.v1.RegisterModelRequest\x1a\".arledger.v1.RegisterModelResponse\x12M\n\nListModels\x12\x1e.arledger.v1.ListModelsRequest\x1a\x1f.arledger.v1.ListModelsResponseB\x03\x90\x01\x00\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61rledger/v1/risk.proto\x12\x0b\x61rledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x01\n\x17RescorePortfolioRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x15\n\rmodel_version\x18\x04 \x01(\t\x12\r\n\x05\x61s_of\x18\x05 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x06 \x01(\x08\x12\x12\n\nchunk_size\x18\x07 \x01(\x05\"\xa4\x01\n\x0eRescoreSummary\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\r\n\x05\x61s_of\x18\x02 \x01(\t\x12\x16\n\x0e\x63ustomer_count\x18\x03 \x01(\x03\x12\x14\n\x0cscore_digest\x18\x04 \x01(\t\x12\x16\n\x0eknown_position\x18\x05 \x01(\x03\x12\x10\n\x08position\x18\x06 \x01(\x03\x12\x14\n\x0csummary_json\x18\x07 \x01(\t\"\xa7\x01\n\x0cRescoreChunk\x12,\n\x07summary\x18\x01 \x01(\x0b\x32\x1b.arledger.v1.RescoreSummary\x12\x14\n\x0c\x63ustomer_ids\x18\x02 \x03(\t\x12\x12\n\ncurrencies\x18\x03 \x03(\t\x12\n\n\x02pd\x18\x04 \x03(\x02\x12\x16\n\x0e\x65xposure_minor\x18\x05 \x03(\x03\x12\x1b\n\x13\x65xpected_loss_minor\x18\x06 \x03(\x03\"z\n\x0fGetScoreRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\r\n\x05\x61s_of\x18\x03 \x01(\t\x12,\n\x08known_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x13\x46\x65\x61tureContribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x14\n\x0c\x63ontribution\x18\x03 \x01(\x01\"\xa5\x02\n\rCustomerScore\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x15\n\rmodel_version\x18\x03 \x01(\t\x12\r\n\x05\x61s_of\x18\x04 \x01(\t\x12\n\n\x02pd\x18\x05 \x01(\x01\x12\x16\n\x0e\x65xposure_minor\x18\x06 \x01(\x03\x12\x1b\n\x13\x65xpected_loss_minor\x18\x07 \x01(\x03\x12\x1a\n\x12loss_given_default\x18\x08 \x01(\x01\x12\x36\n\x0ctop_features\x18\t \x03(\x0b\x32 .arledger.v1.FeatureContribution\x12\x32\n\x08\x66\x65\x61tures\x18\n \x03(\x0b\x32 .arledger.v1.FeatureContribution\"\xa6\x02\n\x12GetWorklistRequest\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\r\n\x05\x61s_of\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12,\n\x08\x64isputes\x18\x04 \x01(\x0e\x32\x1a.arledger.v1.DisputeFilter\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x19\n\x11\x64unning_level_min\x18\x06 \x01(\x05\x12,\n\x08promises\x18\x07 \x01(\x0e\x32\x1a.arledger.v1.PromiseFilter\x12\x12\n\npage_token\x18\x08 \x01(\t\x12,\n\x08known_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04skip\x18\n \x01(\x05\"\xa7\x02\n\x0bWorklistRow\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\n\n\x02pd\x18\x04 \x01(\x01\x12\x16\n\x0e\x65xposure_minor\x18\x05 \x01(\x03\x12\x1b\n\x13\x65xpected_loss_minor\x18\x06 \x01(\x03\x12\x15\n\ropen_disputes\x18\x07 \x01(\x05\x12\x36\n\x0ctop_features\x18\x08 \x03(\x0b\x32 .arledger.v1.FeatureContribution\x12\x0b\n\x03why\x18\t \x01(\t\x12\x15\n\rdunning_level\x18\n \x01(\x05\x12\x16\n\x0e\x61\x63tive_promise\x18\x0b \x01(\x08\x12\x17\n\x0f\x62roken_promises\x18\x0c \x01(\x05\"\x85\x01\n\x08Worklist\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\r\n\x05\x61s_of\x18\x02 \x01(\t\x12&\n\x04rows\x18\x03 \x03(\x0b\x32\x18.arledger.v1.WorklistRow\x12\x17\n\x0fnext_page_token\x18\x04 \x01(\t\x12\x12\n\ntotal_size\x18\x05 \x01(\x03\"\xd1\x01\n\x10\x43\x61librateRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\r\n\x05\x61s_of\x18\x04 \x01(\t\x12\x14\n\x0chorizon_days\x18\x05 \x01(\x05\x12\x11\n\tstep_days\x18\x06 \x01(\x05\x12\x14\n\x0chistory_days\x18\x07 \x01(\x05\x12\x15\n\rholdout_share\x18\x08 \x01(\x01\x12\x13\n\x0bnew_version\x18\t \x01(\t\x12\x10\n\x08register\x18\n \x01(\x08\"h\n\x0e\x43\x61librationBin\x12\x0e\n\x06pd_low\x18\x01 \x01(\x01\x12\x0f\n\x07pd_high\x18\x02 \x01(\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\x12\x0f\n\x07mean_pd\x18\x04 \x01(\x01\x12\x15\n\robserved_rate\x18\x05 \x01(\x01\"F\n\x0b\x43oefficient\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\x13\n\x0b\x63oefficient\x18\x02 \x01(\x01\x12\x11\n\tstd_error\x18\x03 \x01(\x01\"\xe3\x02\n\x11\x43\x61librationReport\x12\x12\n\nmodel_json\x18\x01 \x01(\t\x12\x15\n\rsamples_train\x18\x02 \x01(\x03\x12\x17\n\x0fsamples_holdout\x18\x03 \x01(\x03\x12\x16\n\x0e\x64\x65\x66\x61ults_train\x18\x04 \x01(\x03\x12\x18\n\x10\x64\x65\x66\x61ults_holdout\x18\x05 \x01(\x03\x12\x11\n\tsnapshots\x18\x06 \x01(\x05\x12\x11\n\tauc_train\x18\x07 \x01(\x01\x12\x13\n\x0b\x61uc_holdout\x18\x08 \x01(\x01\x12\x15\n\rbrier_holdout\x18\t \x01(\x01\x12\x30\n\x0b\x63\x61libration\x18\n \x03(\x0b\x32\x1b.arledger.v1.CalibrationBin\x12.\n\x0c\x63oefficients\x18\x0b \x03(\x0b\x32\x18.arledger.v1.Coefficient\x12\x12\n\nregistered\x18\x0c \x01(\x08\x12\x10\n\x08position\x18\r \x01(\x03\"r\n\x19GetProvisionMatrixRequest\x12\r\n\x05\x61s_of\x18\x01 \x01(\t\x12\x19\n\x11\x62ucket_edges_days\x18\x02 \x03(\x05\x12\x15\n\rmaturity_days\x18\x03 \x01(\x05\x12\x14\n\x0chistory_days\x18\x04 \x01(\x05\"\xbe\x01\n\x0cProvisionRow\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x15\n\rentered_minor\x18\x02 \x03(\x03\x12\x18\n\x10never_paid_minor\x18\x03 \x03(\x03\x12\x11\n\tloss_rate\x18\x04 \x03(\x01\x12\x12\n\nopen_minor\x18\x05 \x03(\x03\x12\x11\n\tecl_minor\x18\x06 \x03(\x03\x12\x18\n\x10total_open_minor\x18\x07 \x01(\x03\x12\x17\n\x0ftotal_ecl_minor\x18\x08 \x01(\x03\"\xa6\x01\n\x0fProvisionMatrix\x12\r\n\x05\x61s_of\x18\x01 \x01(\t\x12\x15\n\rbucket_labels\x18\x02 \x03(\t\x12\x15\n\rmaturity_days\x18\x03 \x01(\x05\x12\x14\n\x0chistory_days\x18\x04 \x01(\x05\x12\x17\n\x0f\x63ohort_invoices\x18\x05 \x01(\x03\x12\'\n\x04rows\x18\x06 \x03(\x0b\x32\x19.arledger.v1.ProvisionRow\"u\n\x14RegisterModelRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x12\n\nmodel_json\x18\x04 \x01(\t\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_date\x18\x05 \x01(\t\"@\n\x15RegisterModelResponse\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\x03\"\x13\n\x11ListModelsRequest\"K\n\rRiskModelInfo\x12\x15\n\rmodel_version\x18\x01 \x01(\t\x12\x0f\n\x07\x62uiltin\x18\x02 \x01(\x08\x12\x12\n\nmodel_json\x18\x03 \x01(\t\"@\n\x12ListModelsResponse\x12*\n\x06models\x18\x01 \x03(\x0b\x32\x1a.arledger.v1.RiskModelInfo*`\n\rDisputeFilter\x12\x1e\n\x1a\x44ISPUTE_FILTER_UNSPECIFIED\x10\x00\x12\x15\n\x11WITH_OPEN_DISPUTE\x10\x01\x12\x18\n\x14WITHOUT_OPEN_DISPUTE\x10\x02*}\n\rPromiseFilter\x12\x1e\n\x1aPROMISE_FILTER_UNSPECIFIED\x10\x00\x12\x17\n\x13WITH_ACTIVE_PROMISE\x10\x01\x12\x1a\n\x16WITHOUT_ACTIVE_PROMISE\x10\x02\x12\x17\n\x13WITH_BROKEN_PROMISE\x10\x03\x32\xc0\x04\n\x0bRiskService\x12U\n\x10RescorePortfolio\x12$.arledger.v1.RescorePortfolioRequest\x1a\x19.arledger.v1.RescoreChunk0\x01\x12\x44\n\x08GetScore\x12\x1c.arledger.v1.GetScoreRequest\x1a\x1a.arledger.v1.CustomerScore\x12\x45\n\x0bGetWorklist\x12\x1f.arledger.v1.GetWorklistRequest\x1a\x15.arledger.v1.Worklist\x12J\n\tCalibrate\x12\x1d.arledger.v1.CalibrateRequest\x1a\x1e.arledger.v1.CalibrationReport\x12Z\n\x12GetProvisionMatrix\x12&.arledger.v1.GetProvisionMatrixRequest\x1a\x1c.arledger.v1.ProvisionMatrix\x12V\n\rRegisterModel\x12!.arledger.v1.RegisterModelRequest\x1a\".arledger.v1.RegisterModelResponse\x12M\n\nListModels\x12\x1e.arledger.v1.ListModelsRequest\x1a\x1f.arledger.v1.ListModelsResponseB\x03\x90\x01\x00\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,52 +33,52 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'arledger.v1.risk_pb2', _glo
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\220\001\000'
-  _globals['_DISPUTEFILTER']._serialized_start=3161
-  _globals['_DISPUTEFILTER']._serialized_end=3257
-  _globals['_PROMISEFILTER']._serialized_start=3259
-  _globals['_PROMISEFILTER']._serialized_end=3384
-  _globals['_RESCOREPORTFOLIOREQUEST']._serialized_start=40
-  _globals['_RESCOREPORTFOLIOREQUEST']._serialized_end=191
-  _globals['_RESCORESUMMARY']._serialized_start=194
-  _globals['_RESCORESUMMARY']._serialized_end=358
-  _globals['_RESCORECHUNK']._serialized_start=361
-  _globals['_RESCORECHUNK']._serialized_end=528
-  _globals['_GETSCOREREQUEST']._serialized_start=530
-  _globals['_GETSCOREREQUEST']._serialized_end=606
-  _globals['_FEATURECONTRIBUTION']._serialized_start=608
-  _globals['_FEATURECONTRIBUTION']._serialized_end=683
-  _globals['_CUSTOMERSCORE']._serialized_start=686
-  _globals['_CUSTOMERSCORE']._serialized_end=979
-  _globals['_GETWORKLISTREQUEST']._serialized_start=982
-  _globals['_GETWORKLISTREQUEST']._serialized_end=1196
-  _globals['_WORKLISTROW']._serialized_start=1199
-  _globals['_WORKLISTROW']._serialized_end=1494
-  _globals['_WORKLIST']._serialized_start=1496
-  _globals['_WORKLIST']._serialized_end=1584
-  _globals['_CALIBRATEREQUEST']._serialized_start=1587
-  _globals['_CALIBRATEREQUEST']._serialized_end=1796
-  _globals['_CALIBRATIONBIN']._serialized_start=1798
-  _globals['_CALIBRATIONBIN']._serialized_end=1902
-  _globals['_COEFFICIENT']._serialized_start=1904
-  _globals['_COEFFICIENT']._serialized_end=1974
-  _globals['_CALIBRATIONREPORT']._serialized_start=1977
-  _globals['_CALIBRATIONREPORT']._serialized_end=2332
-  _globals['_GETPROVISIONMATRIXREQUEST']._serialized_start=2334
-  _globals['_GETPROVISIONMATRIXREQUEST']._serialized_end=2448
-  _globals['_PROVISIONROW']._serialized_start=2451
-  _globals['_PROVISIONROW']._serialized_end=2641
-  _globals['_PROVISIONMATRIX']._serialized_start=2644
-  _globals['_PROVISIONMATRIX']._serialized_end=2810
-  _globals['_REGISTERMODELREQUEST']._serialized_start=2812
-  _globals['_REGISTERMODELREQUEST']._serialized_end=2929
-  _globals['_REGISTERMODELRESPONSE']._serialized_start=2931
-  _globals['_REGISTERMODELRESPONSE']._serialized_end=2995
-  _globals['_LISTMODELSREQUEST']._serialized_start=2997
-  _globals['_LISTMODELSREQUEST']._serialized_end=3016
-  _globals['_RISKMODELINFO']._serialized_start=3018
-  _globals['_RISKMODELINFO']._serialized_end=3093
-  _globals['_LISTMODELSRESPONSE']._serialized_start=3095
-  _globals['_LISTMODELSRESPONSE']._serialized_end=3159
-  _globals['_RISKSERVICE']._serialized_start=3387
-  _globals['_RISKSERVICE']._serialized_end=3963
+  _globals['_DISPUTEFILTER']._serialized_start=3366
+  _globals['_DISPUTEFILTER']._serialized_end=3462
+  _globals['_PROMISEFILTER']._serialized_start=3464
+  _globals['_PROMISEFILTER']._serialized_end=3589
+  _globals['_RESCOREPORTFOLIOREQUEST']._serialized_start=73
+  _globals['_RESCOREPORTFOLIOREQUEST']._serialized_end=224
+  _globals['_RESCORESUMMARY']._serialized_start=227
+  _globals['_RESCORESUMMARY']._serialized_end=391
+  _globals['_RESCORECHUNK']._serialized_start=394
+  _globals['_RESCORECHUNK']._serialized_end=561
+  _globals['_GETSCOREREQUEST']._serialized_start=563
+  _globals['_GETSCOREREQUEST']._serialized_end=685
+  _globals['_FEATURECONTRIBUTION']._serialized_start=687
+  _globals['_FEATURECONTRIBUTION']._serialized_end=762
+  _globals['_CUSTOMERSCORE']._serialized_start=765
+  _globals['_CUSTOMERSCORE']._serialized_end=1058
+  _globals['_GETWORKLISTREQUEST']._serialized_start=1061
+  _globals['_GETWORKLISTREQUEST']._serialized_end=1355
+  _globals['_WORKLISTROW']._serialized_start=1358
+  _globals['_WORKLISTROW']._serialized_end=1653
+  _globals['_WORKLIST']._serialized_start=1656
+  _globals['_WORKLIST']._serialized_end=1789
+  _globals['_CALIBRATEREQUEST']._serialized_start=1792
+  _globals['_CALIBRATEREQUEST']._serialized_end=2001
+  _globals['_CALIBRATIONBIN']._serialized_start=2003
+  _globals['_CALIBRATIONBIN']._serialized_end=2107
+  _globals['_COEFFICIENT']._serialized_start=2109
+  _globals['_COEFFICIENT']._serialized_end=2179
+  _globals['_CALIBRATIONREPORT']._serialized_start=2182
+  _globals['_CALIBRATIONREPORT']._serialized_end=2537
+  _globals['_GETPROVISIONMATRIXREQUEST']._serialized_start=2539
+  _globals['_GETPROVISIONMATRIXREQUEST']._serialized_end=2653
+  _globals['_PROVISIONROW']._serialized_start=2656
+  _globals['_PROVISIONROW']._serialized_end=2846
+  _globals['_PROVISIONMATRIX']._serialized_start=2849
+  _globals['_PROVISIONMATRIX']._serialized_end=3015
+  _globals['_REGISTERMODELREQUEST']._serialized_start=3017
+  _globals['_REGISTERMODELREQUEST']._serialized_end=3134
+  _globals['_REGISTERMODELRESPONSE']._serialized_start=3136
+  _globals['_REGISTERMODELRESPONSE']._serialized_end=3200
+  _globals['_LISTMODELSREQUEST']._serialized_start=3202
+  _globals['_LISTMODELSREQUEST']._serialized_end=3221
+  _globals['_RISKMODELINFO']._serialized_start=3223
+  _globals['_RISKMODELINFO']._serialized_end=3298
+  _globals['_LISTMODELSRESPONSE']._serialized_start=3300
+  _globals['_LISTMODELSRESPONSE']._serialized_end=3364
+  _globals['_RISKSERVICE']._serialized_start=3592
+  _globals['_RISKSERVICE']._serialized_end=4168
 # @@protoc_insertion_point(module_scope)

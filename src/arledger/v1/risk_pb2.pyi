@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -80,14 +83,16 @@ class RescoreChunk(_message.Message):
     def __init__(self, summary: _Optional[_Union[RescoreSummary, _Mapping]] = ..., customer_ids: _Optional[_Iterable[str]] = ..., currencies: _Optional[_Iterable[str]] = ..., pd: _Optional[_Iterable[float]] = ..., exposure_minor: _Optional[_Iterable[int]] = ..., expected_loss_minor: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class GetScoreRequest(_message.Message):
-    __slots__ = ("customer_id", "model_version", "as_of")
+    __slots__ = ("customer_id", "model_version", "as_of", "known_at")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     model_version: str
     as_of: str
-    def __init__(self, customer_id: _Optional[str] = ..., model_version: _Optional[str] = ..., as_of: _Optional[str] = ...) -> None: ...
+    known_at: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., known_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class FeatureContribution(_message.Message):
     __slots__ = ("feature", "value", "contribution")
@@ -124,7 +129,7 @@ class CustomerScore(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., pd: _Optional[float] = ..., exposure_minor: _Optional[int] = ..., expected_loss_minor: _Optional[int] = ..., loss_given_default: _Optional[float] = ..., top_features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ...) -> None: ...
 
 class GetWorklistRequest(_message.Message):
-    __slots__ = ("model_version", "as_of", "currency", "disputes", "page_size", "dunning_level_min", "promises")
+    __slots__ = ("model_version", "as_of", "currency", "disputes", "page_size", "dunning_level_min", "promises", "page_token", "known_at", "skip")
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +137,9 @@ class GetWorklistRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     DUNNING_LEVEL_MIN_FIELD_NUMBER: _ClassVar[int]
     PROMISES_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
+    SKIP_FIELD_NUMBER: _ClassVar[int]
     model_version: str
     as_of: str
     currency: str
@@ -139,7 +147,10 @@ class GetWorklistRequest(_message.Message):
     page_size: int
     dunning_level_min: int
     promises: PromiseFilter
-    def __init__(self, model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ..., disputes: _Optional[_Union[DisputeFilter, str]] = ..., page_size: _Optional[int] = ..., dunning_level_min: _Optional[int] = ..., promises: _Optional[_Union[PromiseFilter, str]] = ...) -> None: ...
+    page_token: str
+    known_at: _timestamp_pb2.Timestamp
+    skip: int
+    def __init__(self, model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., currency: _Optional[str] = ..., disputes: _Optional[_Union[DisputeFilter, str]] = ..., page_size: _Optional[int] = ..., dunning_level_min: _Optional[int] = ..., promises: _Optional[_Union[PromiseFilter, str]] = ..., page_token: _Optional[str] = ..., known_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., skip: _Optional[int] = ...) -> None: ...
 
 class WorklistRow(_message.Message):
     __slots__ = ("rank", "customer_id", "currency", "pd", "exposure_minor", "expected_loss_minor", "open_disputes", "top_features", "why", "dunning_level", "active_promise", "broken_promises")
@@ -170,14 +181,18 @@ class WorklistRow(_message.Message):
     def __init__(self, rank: _Optional[int] = ..., customer_id: _Optional[str] = ..., currency: _Optional[str] = ..., pd: _Optional[float] = ..., exposure_minor: _Optional[int] = ..., expected_loss_minor: _Optional[int] = ..., open_disputes: _Optional[int] = ..., top_features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., why: _Optional[str] = ..., dunning_level: _Optional[int] = ..., active_promise: _Optional[bool] = ..., broken_promises: _Optional[int] = ...) -> None: ...
 
 class Worklist(_message.Message):
-    __slots__ = ("model_version", "as_of", "rows")
+    __slots__ = ("model_version", "as_of", "rows", "next_page_token", "total_size")
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
     model_version: str
     as_of: str
     rows: _containers.RepeatedCompositeFieldContainer[WorklistRow]
-    def __init__(self, model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[WorklistRow, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    total_size: int
+    def __init__(self, model_version: _Optional[str] = ..., as_of: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[WorklistRow, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class CalibrateRequest(_message.Message):
     __slots__ = ("request_id", "actor", "reason", "as_of", "horizon_days", "step_days", "history_days", "holdout_share", "new_version", "register")

@@ -96,9 +96,10 @@ class RiskServiceServicer:
 
     def GetWorklist(self, request, context):
         """Customers ranked by expected loss within each currency, each row saying why; filters:
-        currency, open disputes, dunning level, promise status.
-        Errors: MALFORMED_DATE, UNKNOWN_MODEL_VERSION, UNKNOWN_CURRENCY, INVALID_ENUM,
-        INVALID_PAGE_SIZE, INVALID_RISK_PARAMETER.
+        currency, open disputes, dunning level, promise status; paged (AIP-158), as of a day and
+        as known at a time.
+        Errors: MALFORMED_DATE, INVALID_TIMESTAMP, UNKNOWN_MODEL_VERSION, UNKNOWN_CURRENCY,
+        INVALID_ENUM, INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, INVALID_RISK_PARAMETER.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

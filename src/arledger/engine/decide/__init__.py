@@ -8,7 +8,7 @@ same decision state. A handler validates everything before it writes its first e
 a refused command leaves the group as it was; the entries of an accepted one reach the
 decision book through the compiled apply (`flush`), the same function the read state's fold
 uses. Handlers live one module per concern: customers, invoices, cash, credit, disputes,
-collections, bad_debt, risk.
+collections, bad_debt, risk, notes.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from typing import Any
 from arledger.domain import validate as V
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.decide import (bad_debt, cash, collections, credit, customers, disputes,
-                                    invoices, risk)
+                                    invoices, notes, risk)
 from arledger.engine.decide.context import Ctx, DecisionState, Outcome, flush
 from arledger.engine.records import Recs
 from arledger.v1 import commands_pb2 as pb
 
 HANDLERS: dict[str, Callable[[Ctx, Any], None]] = {}
-for _m in (customers, invoices, cash, credit, disputes, collections, bad_debt, risk):
+for _m in (customers, invoices, cash, credit, disputes, collections, bad_debt, risk, notes):
     HANDLERS.update(_m.HANDLERS)
 assert set(HANDLERS) == {f.name for f in pb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
 

@@ -1,0 +1,380 @@
+"""SearchService (issue 17): list, search and get customers, invoices, payments and credit
+notes, notes and the dunning run's notices, as of a day and as known at a time.
+
+Each RPC reads `as_of` and `known_at` (settled before the read lock, as every view does),
+computes under the ledger's read lock with projections/search.py, and answers one page.
+A page token pins the view: the known segment of the first page, and the query it belongs
+to (a hash of the request without its paging fields), so pages never mix two views.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+
+import grpc
+import numpy as np
+
+from arledger.domain import validate as V
+from arledger.domain.dates import day_to_iso
+from arledger.domain.errors import error
+from arledger.domain.risk_models import DEFAULT_VERSION
+from arledger.engine import Ledger
+from arledger.projections import search as Q
+from arledger.projections import views
+from arledger.server import QueryServicer, _guard, _make_token, _position, _read_token, _ts
+from arledger.server import log_entry
+from arledger.v1 import risk_pb2 as rpb
+from arledger.v1 import search_pb2 as spb
+from arledger.v1 import search_pb2_grpc as sgrpc
+
+SERVICE = spb.DESCRIPTOR.services_by_name["SearchService"]
+ERRORS_DOC = ("INVALID_ARGUMENT (MALFORMED_DATE, MALFORMED_ID, MALFORMED_TEXT, "
+              "INVALID_TIMESTAMP, INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, INVALID_ORDER_BY, "
+              "INVALID_ENUM, INVALID_THRESHOLD, INVALID_PERIOD, UNKNOWN_CURRENCY), NOT_FOUND "
+              "(CUSTOMER_NOT_FOUND, INVOICE_NOT_FOUND, PAYMENT_NOT_FOUND, "
+              "UNKNOWN_MODEL_VERSION)")
+PAGE_DEFAULT, PAGE_MAX = 50, 1000
+_PROMISE = {spb.PROMISE_STATUS_FILTER_UNSPECIFIED: 0, spb.PROMISE_ACTIVE: 1,
+            spb.PROMISE_NONE_ACTIVE: 2, spb.PROMISE_BROKEN: 3}
+_DISPUTES = {rpb.DISPUTE_FILTER_UNSPECIFIED: 0, rpb.WITH_OPEN_DISPUTE: 1,
+             rpb.WITHOUT_OPEN_DISPUTE: 2}
+_TRI = {spb.TRISTATE_UNSPECIFIED: None, spb.YES: True, spb.NO: False}
+_INVOICE_STATUS = {spb.INVOICE_OPEN: Q.INV_OPEN, spb.INVOICE_PAID: Q.INV_PAID,
+                   spb.INVOICE_WRITTEN_OFF: Q.INV_WRITTEN_OFF, spb.INVOICE_SOLD: Q.INV_SOLD,
+                   spb.INVOICE_VOIDED: Q.INV_VOIDED}
+_PAYMENT_STATUS = {spb.PAYMENT_UNAPPLIED: Q.PAY_UNAPPLIED, spb.PAYMENT_APPLIED: Q.PAY_APPLIED,
+                   spb.PAYMENT_REVERSED: Q.PAY_REVERSED}
+
+
+def _query_key(request) -> str:  # type: ignore[no-untyped-def]
+    """What a page token belongs to: the request without its paging fields and clock."""
+    r = type(request)()
+    r.CopyFrom(request)
+    for f in ("page_token", "page_size", "skip", "known_at"):
+        if f in r.DESCRIPTOR.fields_by_name:
+            r.ClearField(f)
+    return hashlib.blake2b(r.SerializeToString(deterministic=True), digest_size=8).hexdigest()
+
+
+class _CreatedSeq:
+    """The segment that opened each customer, read once from the log and extended as it
+    grows: only a view as known before the head needs it (the state keeps no creation
+    position of a customer)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.seq = np.zeros(0, np.int32)
+        self.scanned = 0
+        self._lock = threading.Lock()
+
+    def upto(self, head_seq: int) -> np.ndarray:
+        from arledger.engine.segment import decode
+        with self._lock:
+            if self.scanned < head_seq:
+                for seq, blob in self.ledger.store.read(after_seq=self.scanned):
+                    if seq > head_seq:
+                        break
+                    c = decode(blob).tables.get("CustomerOpened")
+                    if c is not None:
+                        top = int(np.max(c["customer_ix"])) + 1
+                        if top > len(self.seq):
+                            self.seq = np.concatenate(
+                                [self.seq, np.full(top - len(self.seq), 2**31 - 1, np.int32)])
+                        self.seq[np.asarray(c["customer_ix"])] = seq
+                    self.scanned = seq
+            return self.seq
+
+
+def _tri(v: int) -> bool | None:
+    if v not in _TRI:
+        raise error("INVALID_ENUM", "on_hold / over_limit take TRISTATE_UNSPECIFIED, YES or NO")
+    return _TRI[v]
+
+
+class SearchServicer(sgrpc.SearchServiceServicer):
+    def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
+        self.ledger = ledger
+        self.q = QueryServicer(ledger, clock)  # as_of / known_at / customer readers
+        self.created = _CreatedSeq(ledger)
+
+    # ---- shared ------------------------------------------------------------------------------
+
+    def _page(self, request, S, as_of: int, known_at: int | None) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+        """(known segment, offset, page size); a token's segment and place win."""
+        size = request.page_size or PAGE_DEFAULT
+        if not 0 < size <= PAGE_MAX:
+            raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{PAGE_MAX} (0 = "
+                        f"{PAGE_DEFAULT})")
+        skip = getattr(request, "skip", 0)
+        if skip < 0:
+            raise error("INVALID_PAGE_SIZE", "skip must be >= 0")
+        ks, offset = views.known_seq_at(S, known_at), 0
+        if request.page_token:
+            tok = _read_token(request.page_token)
+            if tok.get("c") != _query_key(request) or tok.get("a") != as_of:
+                raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
+            try:
+                ks, offset = int(tok["k"]), int(tok["o"])
+            except (TypeError, ValueError):
+                raise error("INVALID_PAGE_TOKEN", "not a page token this server issued") from None
+            if not 0 <= ks <= S.head_seq or offset < 0:
+                raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
+        return ks, offset + skip, size
+
+    @staticmethod
+    def _next(request, as_of: int, ks: int, offset: int, size: int, total: int) -> str:  # type: ignore[no-untyped-def]
+        if offset + size < total:
+            return _make_token({"c": _query_key(request), "a": as_of, "k": ks,
+                                "o": offset + size})
+        return ""
+
+    def _created(self, S, ks: int) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+        return None if ks >= S.head_seq else self.created.upto(S.head_seq)
+
+    def _items(self, S, request) -> Q.ItemQuery:  # type: ignore[no-untyped-def]
+        cust = self.q._customer(S, request.customer_id) if request.customer_id else None
+        if request.currency:
+            V.currency(request.currency)
+        if request.query:
+            V.text(request.query, "query")
+
+        def day(name: str) -> int | None:
+            v = getattr(request, name, "")
+            return V.day(v, name) if v else None
+        names = request.DESCRIPTOR.fields_by_name
+        lo, hi = ("value_from", "value_to") if "value_from" in names else (
+            "issued_from", "issued_to")
+        return Q.ItemQuery(customer=cust, query=request.query, currency=request.currency,
+                           from_day=day(lo), to_day=day(hi),
+                           due_from=day("due_from") if "due_from" in names else None,
+                           due_to=day("due_to") if "due_to" in names else None,
+                           order_by=request.order_by)
+
+    # ---- lists --------------------------------------------------------------------------------
+
+    @_guard
+    def ListCustomers(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        if request.currency:
+            V.currency(request.currency)
+        if request.query:
+            V.text(request.query, "query")
+        if request.promise not in _PROMISE or request.disputes not in _DISPUTES:
+            raise error("INVALID_ENUM", "unknown promise or dispute filter")
+        version = V.ident(request.model_version, "model_version") if request.model_version \
+            else DEFAULT_VERSION
+        q = Q.CustomerQuery(
+            query=request.query, query_prefix=request.query_prefix, currency=request.currency,
+            on_hold=_tri(request.on_hold), over_limit=_tri(request.over_limit),
+            past_due_days_min=request.past_due_days_min,
+            dunning_level_min=request.dunning_level_min, promise=_PROMISE[request.promise],
+            disputes=_DISPUTES[request.disputes], include_closed=request.include_closed,
+            order_by=request.order_by, with_risk=request.with_risk, model_version=version)
+        with self.ledger.reading() as S:
+            ks, offset, size = self._page(request, S, as_of, known_at)
+            total, rows = Q.list_customers(S, as_of, ks, q, offset, size, self._created(S, ks))
+            position = _position(S, ks)
+        out = spb.ListCustomersResponse(as_of=day_to_iso(as_of), position=position,
+                                        total_size=total,
+                                        next_page_token=self._next(request, as_of, ks, offset,
+                                                                   size, total))
+        for r in rows:
+            out.customers.add(**r)
+        return out
+
+    @_guard
+    def ListInvoices(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks, offset, size = self._page(request, S, as_of, known_at)
+            q = self._items(S, request)
+            bad = [s for s in request.statuses if s not in _INVOICE_STATUS]
+            if bad:
+                raise error("INVALID_ENUM", "unknown invoice status")
+            q.statuses = tuple(_INVOICE_STATUS[s] for s in request.statuses)
+            q.disputed_only = request.disputed_only
+            total, rows = Q.list_invoices(S, as_of, ks, q, offset, size)
+            position = _position(S, ks)
+        out = spb.ListInvoicesResponse(as_of=day_to_iso(as_of), position=position,
+                                       total_size=total,
+                                       next_page_token=self._next(request, as_of, ks, offset,
+                                                                  size, total))
+        for r in rows:
+            out.invoices.add(**_invoice_fields(r))
+        return out
+
+    @_guard
+    def ListPayments(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks, offset, size = self._page(request, S, as_of, known_at)
+            q = self._items(S, request)
+            if any(s not in _PAYMENT_STATUS for s in request.statuses):
+                raise error("INVALID_ENUM", "unknown payment status")
+            q.statuses = tuple(_PAYMENT_STATUS[s] for s in request.statuses)
+            total, rows = Q.list_payments(S, as_of, ks, q, offset, size)
+            position = _position(S, ks)
+        out = spb.ListPaymentsResponse(as_of=day_to_iso(as_of), position=position,
+                                       total_size=total,
+                                       next_page_token=self._next(request, as_of, ks, offset,
+                                                                  size, total))
+        for r in rows:
+            out.payments.add(**_payment_fields(r))
+        return out
+
+    @_guard
+    def ListCreditNotes(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks, offset, size = self._page(request, S, as_of, known_at)
+            q = self._items(S, request)
+            if request.unapplied_only:
+                q.statuses = (Q.PAY_UNAPPLIED,)
+            total, rows = Q.list_credit_notes(S, as_of, ks, q, offset, size)
+            position = _position(S, ks)
+        out = spb.ListCreditNotesResponse(as_of=day_to_iso(as_of), position=position,
+                                          total_size=total,
+                                          next_page_token=self._next(request, as_of, ks,
+                                                                     offset, size, total))
+        for r in rows:
+            out.credit_notes.add(**r)
+        return out
+
+    # ---- one item -------------------------------------------------------------------------------
+
+    def _view(self, v: int) -> bool:
+        if v not in (spb.DETAIL_VIEW_UNSPECIFIED, spb.BASIC, spb.FULL):
+            raise error("INVALID_ENUM", "view is BASIC or FULL")
+        return v == spb.FULL
+
+    def _entries(self, positions: list[int], head: int) -> list:
+        """The log entries at these positions (each segment read once), in order."""
+        from arledger.engine import render
+        from arledger.engine.segment import decode
+        want = sorted(set(p for p in positions if 0 < p <= head))
+        out = []
+        S = self.ledger.state
+        by_seg: dict[int, set[int]] = {}
+        with self.ledger.reading() as S:
+            for p in want:
+                by_seg.setdefault(S.segment_of(p), set()).add(p)
+        for seq in sorted(by_seg):
+            blob = self.ledger.store.get(seq)
+            if blob is None:
+                continue
+            seg = decode(blob)
+            with self.ledger.reading() as S:
+                for e in render.entries(S, seg):
+                    if e["position"] in by_seg[seq]:
+                        out.append(log_entry(e))
+        return out
+
+    @_guard
+    def GetInvoice(self, request, context):  # type: ignore[no-untyped-def]
+        V.ident(request.invoice_id, "invoice_id")
+        full = self._view(request.view)
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks = views.known_seq_at(S, known_at)
+            d = Q.invoice_detail(S, request.invoice_id, as_of, ks)
+            position, head = _position(S, ks), S.head_position
+        out = spb.InvoiceDetail(invoice=spb.InvoiceRow(**_invoice_fields(d["invoice"])),
+                                discount_minor=d["discount_minor"],
+                                discount_until=d["discount_until"], terms_id=d["terms_id"],
+                                as_of=day_to_iso(as_of), position=position)
+        for i in d["installments"]:
+            out.installments.add(**i)
+        for a in d["allocations"]:
+            out.allocations.add(**a)
+        _history(out, d["history"])
+        if full:
+            out.entries.extend(self._entries([h["position"] for h in d["history"]], head))
+        return out
+
+    @_guard
+    def GetPayment(self, request, context):  # type: ignore[no-untyped-def]
+        V.ident(request.payment_id, "payment_id")
+        full = self._view(request.view)
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks = views.known_seq_at(S, known_at)
+            d = Q.payment_detail(S, request.payment_id, as_of, ks)
+            position, head = _position(S, ks), S.head_position
+        out = spb.PaymentDetail(payment=spb.PaymentRow(**_payment_fields(d["payment"])),
+                                as_of=day_to_iso(as_of), position=position)
+        for a in d["applied"]:
+            out.applied.add(**a)
+        for a in d["allocations"]:
+            out.allocations.add(**a)
+        _history(out, d["history"])
+        if full:
+            out.entries.extend(self._entries([h["position"] for h in d["history"]], head))
+        return out
+
+    @_guard
+    def ListNotes(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks, offset, size = self._page(request, S, as_of, known_at)
+            cust = self.q._customer(S, request.customer_id)
+            rows = Q.notes(S, cust, as_of, ks)
+        out = spb.ListNotesResponse(total_size=len(rows), next_page_token=self._next(
+            request, as_of, ks, offset, size, len(rows)))
+        for r in rows[offset:offset + size]:
+            r = dict(r)
+            out.notes.add(recorded_at=_ts(r.pop("recorded_at_us")), **r)
+        return out
+
+    @_guard
+    def ListDunningNotices(self, request, context):  # type: ignore[no-untyped-def]
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks, offset, size = self._page(request, S, as_of, known_at)
+            day, rows = Q.dunning_notices(S, as_of, ks)
+        out = spb.ListDunningNoticesResponse(
+            run_date=day_to_iso(day) if day >= 0 else "", total_size=len(rows),
+            next_page_token=self._next(request, as_of, ks, offset, size, len(rows)))
+        for n in rows[offset:offset + size]:
+            n = dict(n)
+            items = n.pop("items")
+            n.pop("level")
+            note = out.notices.add(**n)
+            for it in items:
+                note.items.add(**it)
+        return out
+
+
+_INV_STATUS_PB = {name: getattr(spb, f"INVOICE_{name}") for name in Q.INVOICE_STATUS[1:]}
+_PAY_STATUS_PB = {name: getattr(spb, f"PAYMENT_{name}") for name in Q.PAYMENT_STATUS[1:]}
+
+
+def _invoice_fields(r: dict) -> dict:
+    return dict(r, status=_INV_STATUS_PB[r["status"]])
+
+
+def _payment_fields(r: dict) -> dict:
+    return dict(r, status=_PAY_STATUS_PB[r["status"]])
+
+
+def _history(out, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    for h in rows:
+        h = dict(h)
+        out.history.add(recorded_at=_ts(h.pop("recorded_at_us")), **h)
+
+
+def add_to_server(server: grpc.Server, ledger: Ledger, clock: Callable[[], int]) -> str:
+    sgrpc.add_SearchServiceServicer_to_server(SearchServicer(ledger, clock), server)
+    return SERVICE.full_name
+
+
+__all__ = ["SERVICE", "ERRORS_DOC", "add_to_server", "SearchServicer"]
