@@ -29,6 +29,8 @@ from typing import Any
 from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import answers, render
+from arledger.engine import columnar as col
+from arledger.engine.decide import volume
 from arledger.engine.decide import Decider, DecisionState, Outcome
 from arledger.engine.partition import Partition
 from arledger.engine.records import Recs
@@ -48,6 +50,7 @@ GROUP_LINGER_BELOW = 64
 class _Submission:
     commands: Sequence[pb.Command]
     atomic: bool
+    batch: col.Batch
     future: Future = field(default_factory=Future)
 
 
@@ -255,7 +258,9 @@ class Ledger:
             raise error("EMPTY_BATCH", "a batch needs at least one command")
         if len(commands) > limits.batch_commands_max:
             raise error("BATCH_TOO_LARGE", f"at most {limits.batch_commands_max} commands per batch")
-        sub = _Submission(commands, atomic)
+        batch = col.from_commands(list(commands))  # in the caller's thread, not the writer's
+        col.canonical_hashes(batch)
+        sub = _Submission(commands, atomic, batch)
         if self.follower:
             sub.future.set_exception(error("READ_ONLY_FOLLOWER", "this server follows partition "
                                            f"{self.partition}; send commands to its writer"))
@@ -351,7 +356,7 @@ class Ledger:
                                 for c in sub.commands])
                 continue
             sp = d.savepoint()
-            outs = [d.decide(c) for c in sub.commands]
+            outs = _outcomes(sub.batch, *d.decide_batch(sub.batch))
             if sub.atomic and any(o.status == "REJECTED" for o in outs):
                 d.rollback(sp)
                 aborted = error("ATOMIC_BATCH_ABORTED", "another command of this atomic batch "
@@ -613,6 +618,19 @@ def _bad(rep: VerifyReport, seq: int, problem: str) -> VerifyReport:
 def _pending(o: Outcome, from_position: int) -> bool:
     """Accepted here, or a duplicate of a command accepted here (not yet stored)."""
     return o.status == "ACCEPTED" or (o.status == "DUPLICATE" and o.position >= from_position)
+
+
+def _outcomes(batch: col.Batch, res: volume.Results, py: dict[int, Outcome]) -> list[Outcome]:
+    """One Outcome per command of a batch: the compiled loop's, or the Python decider's."""
+    out = []
+    status, position, entries = res.status.tolist(), res.position.tolist(), res.entries.tolist()
+    for i in range(batch.n):
+        o = py.get(i)
+        if o is None:
+            o = Outcome("ACCEPTED" if status[i] == volume.ACCEPTED else "DUPLICATE",
+                        batch.request_id(i), position=position[i], entry_count=entries[i])
+        out.append(o)
+    return out
 
 
 def _rid(cmd: pb.Command) -> str:

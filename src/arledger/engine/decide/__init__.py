@@ -14,6 +14,8 @@ collections, bad_debt, risk, notes.
 from __future__ import annotations
 
 import hashlib
+
+import numpy as np
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +23,10 @@ from arledger.domain import validate as V
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.decide import (bad_debt, cash, collections, credit, customers, disputes,
                                     invoices, notes, risk)
-from arledger.engine.decide.context import Ctx, DecisionState, Outcome, flush
+from arledger.engine import apply as ap
+from arledger.engine import columnar as col
+from arledger.engine.decide import volume
+from arledger.engine.decide.context import Ctx, DecisionState, Outcome, after_apply, flush
 from arledger.engine.records import Recs
 from arledger.v1 import commands_pb2 as pb
 
@@ -44,6 +49,9 @@ class Decider:
         self.recs = Recs()
         self.first_position = 1  # of the group being decided
         self.view: Any = None
+        self.scratch = volume.scratch()
+        # Testing aid: decide every command in Python (the differential test's reference).
+        self.python_only = False
 
     def start(self, first_position: int) -> None:
         self.recs.reset()
@@ -59,6 +67,61 @@ class Decider:
     def rollback(self, sp: tuple[Any, ...]) -> None:
         self.recs.truncate(sp[0])
         self.D.rollback(sp[1])
+
+    def decide_batch(self, batch: col.Batch) -> tuple[volume.Results, dict[int, Outcome]]:
+        """Decide a batch in order: runs of the volume kinds in the compiled loop, every
+        command it leaves (another kind, something to refuse, terms, new currencies) here.
+        Returns the loop's results and, by command, the outcomes decided here."""
+        D, recs = self.D, self.recs
+        n = batch.n
+        res = volume.Results(np.zeros(n, np.uint8), np.zeros(n, np.int64), np.zeros(n, np.int64))
+        outs: dict[int, Outcome] = {}
+        col.resolve(batch, D.currencies, D.partition.owns)
+        i = 0
+        while i < n:
+            if self.python_only:
+                stop, why = i, volume.PYTHON
+            else:
+                e0 = recs.n
+                B = D.book.arrays()
+                stop = int(volume.decide(B, ap.NO_JOURNAL, recs.arr, batch.cols, self.scratch,
+                                         res, D.book.cap, D.book.ids.cap, D.terms_flag(),
+                                         D.policy_scalars(), self.first_position, i))
+                why = int(self.scratch.meta[0])
+                if recs.n > e0:
+                    after_apply(D, recs, e0, recs.n)
+            if why == volume.DONE:
+                break
+            if why == volume.GROW:
+                self._room_for(batch, stop)
+                i = stop
+                continue
+            if why != volume.PYTHON:
+                raise AssertionError(f"command {stop} of a batch: entry {-1 - why} does not "
+                                     "fit the decision book")
+            k = int(batch.cols.kind[stop])
+            o = self.decide(batch.command(stop),
+                            None if k == col.OTHER else int(batch.cols.hash[stop]))
+            if o.status == "ACCEPTED" and k != col.OTHER:
+                # a first customer in a currency: later rows may now know its index
+                col.resolve(batch, D.currencies, D.partition.owns)
+            outs[stop] = o
+            i = stop + 1
+        return res, outs
+
+    def _room_for(self, batch: col.Batch, at: int) -> None:
+        """Room in the book and the records for the rest of a batch (and then some)."""
+        left = batch.n - at
+        c = batch.cols
+        children = len(c.ln_n) + len(c.al_n) + 2 * volume.CANDIDATES_MAX
+        entries = 4 * left + 2 * children
+        self.recs.reserve(entries, 16 * entries + children,
+                          (len(c.sbuf) + 256) * 4 + 64 * entries, children + 2 * 1000)
+        rows = {"customers": left, "invoices": left, "payments": left, "credit_notes": left,
+                "allocs": children, "closures": children, "requests": left}
+        ids = {k: (left, 64 * left) for k in ("customer", "invoice", "payment",
+                                               "credit_note", "request")}
+        self.D.book.reserve(rows, ids, undo=64 * left + 24 * children)
 
     def decide(self, cmd: pb.Command, h: int | None = None) -> Outcome:
         """Decide one command; on refusal nothing of it remains."""

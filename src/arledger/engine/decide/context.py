@@ -108,6 +108,7 @@ class DecisionState:
         self.holds = holds  # customer -> why its hold was placed (for CUSTOMER_ON_HOLD)
         self.partition = Partition()
         self.head_position = 0  # the last position decided (stored or not yet)
+        self._terms_flag: np.ndarray | None = None
         self.book.logging(True)  # every change can be rolled back until it is durable
         self.policies.undo = []
         self._undo: list[tuple[Any, ...]] = []  # (list, length) / (dict, key, old)
@@ -136,7 +137,29 @@ class DecisionState:
         (n, counts, ids), pol, k = mark
         return (n - dropped[0], counts, ids), pol - dropped[1], k - dropped[2]
 
+    def terms_flag(self) -> np.ndarray:
+        """Per customer (to the customers' capacity): 1 when it has payment terms of its own
+        (its invoices then go to the Python decider, which applies terms)."""
+        cap = int(self.book.cap[0])
+        if self._terms_flag is None or len(self._terms_flag) < cap:
+            flag = np.zeros(cap, np.uint8)
+            for cust in self.policies.customer_terms:
+                flag[cust] = 1
+            self._terms_flag = flag
+        return self._terms_flag
+
+    def terms_changed(self) -> None:
+        self._terms_flag = None
+
+    def policy_scalars(self) -> np.ndarray:
+        """The credit policy as the compiled decider reads it: [over-limit action,
+        short-pay tolerance in minor units, in basis points]."""
+        pol = self.policies.credit_policy()
+        return np.array([P.OVER_LIMIT_ACTIONS.index(pol.over_limit_action),
+                         pol.short_pay_tolerance_minor, pol.short_pay_tolerance_bp], np.int64)
+
     def rollback(self, mark: tuple[Any, ...]) -> None:
+        self._terms_flag = None
         book_sp, pol, n = mark
         while len(self._undo) > n:
             u = self._undo.pop()
@@ -369,14 +392,28 @@ def flush(D: DecisionState, recs: Recs, e_from: int, first_position: int) -> Non
                            first_position, 0)
     assert bad == ap.OK, (f"entry {bad} of a decided group does not fit the decision book: "
                           f"{r.r[bad].tolist()}, counts {D.book.counts.tolist()}")
-    D.policies.fold(recs, e_from, e_to)
-    holds = np.flatnonzero(r.r[e_from:e_to, 0] == ap.HOLD_PLACED)
+    after_apply(D, recs, e_from, e_to)
+
+
+def after_apply(D: DecisionState, recs: Recs, e_from: int, e_to: int) -> None:
+    """The Python part of applying entries [e_from, e_to) to the decision state: policy
+    definitions, and why a hold was placed (for CUSTOMER_ON_HOLD's message)."""
+    r = recs.arr
+    types = r.r[e_from:e_to, 0]
+    if np.isin(types, _POLICY_TYPES).any():
+        D.policies.fold(recs, e_from, e_to)
+        D.terms_changed()
+    holds = np.flatnonzero(types == ap.HOLD_PLACED)
     for k in holds.tolist():
         e = e_from + k
         env = recs.env(e)
         D.set_hold(int(r.r[e, F0]), _hold_text(int(r.r[e, F0 + 1]), int(r.r[e, 1]), env[1],
                                                env[2]))
 
+
+_POLICY_TYPES = np.array([E.BY_NAME[n].code for n in (
+    "PaymentTermsDefined", "DunningPolicyDefined", "CreditPolicyDefined", "CustomerPoliciesSet",
+    "RiskModelRegistered")], np.int64)
 
 _CREATED_TABLE = {ap.CUSTOMER_OPENED: "customers", ap.INVOICE_ISSUED: "invoices",
                   ap.PAYMENT_RECORDED: "payments", ap.CREDIT_NOTE_ISSUED: "credit_notes",

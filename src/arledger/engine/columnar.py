@@ -1,0 +1,413 @@
+"""Commands as columns: the volume path's batches, engine side.
+
+A billing platform's stream is mostly five kinds of command: open a customer, issue an
+invoice, record a payment, issue a credit note, allocate a payment. A `Batch` holds them
+as columns (one table per kind: a row of int64 numbers and a row of string references
+into one byte buffer; invoice lines and allocations as child tables), in submission order
+(`kind`, `row`), so the compiled decider (engine/decide/volume.py) reads a whole batch
+through a few arrays. Any other command rides along at its place as a protobuf message
+(kind OTHER) and is decided by Python in order.
+
+A batch comes from the wire's columnar message (`from_wire`: raw little-endian columns,
+strings NUL-joined) or from row commands (`from_commands`: the row-wise RPCs, `arledger
+submit`). Either way every command of the five kinds gets the same canonical payload hash
+(`canonical_hashes`: XXH64 over its kind, envelope and fields in a fixed order), so a retry
+is recognised whichever form it comes in. Dates are day numbers: NO_DATE where none was
+given, BAD_DATE where a row's text was not a date (the Python decider then refuses it with
+the exact reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from arledger.domain import validate as V
+from arledger.domain.dates import DAY_MAX, DAY_MIN, day_to_iso
+from arledger.domain.errors import LedgerError
+from arledger.engine.hashing import xxh64
+from arledger.engine.jit import kernel
+from arledger.engine.text import nul_bounds
+from arledger.v1 import commands_pb2 as pb
+
+OTHER, OPEN_CUSTOMER, ISSUE_INVOICE, RECORD_PAYMENT, ISSUE_CREDIT_NOTE, ALLOCATE_PAYMENT = range(6)
+NO_DATE = -(2**63)
+BAD_DATE = -(2**63) + 1
+# Currency column: the index among the ledger's currencies (filled by `resolve`), or
+CUR_EMPTY, CUR_NEW, CUR_UNKNOWN = -3, -2, -1  # none given / valid but new / not ISO 4217
+
+ADDRESS = ("line1", "line2", "city", "region", "postal_code", "country")
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str                 # the Command oneof field
+    nums: tuple[str, ...]     # int64 columns (message fields, or derived ones in brackets)
+    strs: tuple[str, ...]     # string columns (message fields; "address.city" = nested)
+    child: str = ""           # "lines" or "allocations"
+
+
+SPECS: dict[int, KindSpec] = {
+    OPEN_CUSTOMER: KindSpec(
+        "open_customer", ("payment_terms_net_days", "credit_limit_minor", "opened_date",
+                          "[currency]", "[owned]"),
+        ("customer_id", "currency", "name", "billing_contact",
+         *(f"address.{a}" for a in ADDRESS))),
+    ISSUE_INVOICE: KindSpec(
+        "issue_invoice", ("issue_date", "due_date", "amount_minor", "[currency]",
+                          "[child_first]", "[child_count]", "terms_version"),
+        ("invoice_id", "customer_id", "po_number", "terms_id", "currency"), "lines"),
+    RECORD_PAYMENT: KindSpec(
+        "record_payment", ("amount_minor", "[currency]", "method", "value_date", "strategy",
+                           "[child_first]", "[child_count]"),
+        ("payment_id", "customer_id", "remittance_reference", "currency"), "allocations"),
+    ISSUE_CREDIT_NOTE: KindSpec(
+        "issue_credit_note", ("amount_minor", "[currency]", "issue_date"),
+        ("credit_note_id", "customer_id", "invoice_id", "reason_code", "currency")),
+    ALLOCATE_PAYMENT: KindSpec(
+        "allocate_payment", ("effective_date", "strategy", "[child_first]", "[child_count]"),
+        ("payment_id",), "allocations"),
+}
+KIND_OF = {s.name: k for k, s in SPECS.items()}
+# Column numbers, for compiled code: <KIND>_<COLUMN> (numbers) and <KIND>_S_<COLUMN> (strings).
+for _k, _s in SPECS.items():
+    _p = {OPEN_CUSTOMER: "OC", ISSUE_INVOICE: "II", RECORD_PAYMENT: "RP",
+          ISSUE_CREDIT_NOTE: "CN", ALLOCATE_PAYMENT: "AP"}[_k]
+    for _i, _n in enumerate(_s.nums):
+        globals()[f"{_p}_{_n.strip('[]').upper()}"] = _i
+    for _i, _n in enumerate(_s.strs):
+        globals()[f"{_p}_S_{_n.replace('address.', 'address_').upper()}"] = _i
+# Child tables: lines (quantity, unit price; description) and allocations (amount; invoice).
+LINE_NUMS, LINE_STRS = ("quantity", "unit_price_minor"), ("description",)
+ALLOC_NUMS, ALLOC_STRS = ("amount_minor",), ("invoice_id",)
+_DATE_FIELDS = {"opened_date", "issue_date", "due_date", "value_date", "effective_date"}
+
+
+class Cols(NamedTuple):
+    """A batch as compiled code reads it (string refs are (start, end) into `sbuf`)."""
+
+    kind: np.ndarray   # int64 per command
+    row: np.ndarray    # int64 per command: its row in its kind's tables
+    env: np.ndarray    # int64 (n, 3, 2): request_id, actor, reason
+    hash: np.ndarray   # uint64 per command: canonical payload hash (OTHER: 0)
+    oc_n: np.ndarray
+    oc_s: np.ndarray
+    ii_n: np.ndarray
+    ii_s: np.ndarray
+    rp_n: np.ndarray
+    rp_s: np.ndarray
+    cn_n: np.ndarray
+    cn_s: np.ndarray
+    ap_n: np.ndarray
+    ap_s: np.ndarray
+    ln_n: np.ndarray   # (lines, 2): quantity, unit price
+    ln_s: np.ndarray   # (lines, 1, 2): description
+    al_n: np.ndarray   # (allocations, 1): amount
+    al_s: np.ndarray   # (allocations, 1, 2): invoice id
+    sbuf: np.ndarray   # uint8: every string's bytes
+
+
+@dataclass
+class Batch:
+    """Commands in submission order, as columns (see the module docstring)."""
+
+    cols: Cols
+    others: list[pb.Command] = field(default_factory=list)   # kind OTHER, by row
+    rows: list[pb.Command] | None = None  # the row messages, when it came from them
+
+    @property
+    def n(self) -> int:
+        return len(self.cols.kind)
+
+    def command(self, i: int) -> pb.Command:
+        """Command i as a protobuf message (for the Python decider)."""
+        if self.rows is not None:
+            return self.rows[i]
+        k = int(self.cols.kind[i])
+        if k == OTHER:
+            return self.others[int(self.cols.row[i])]
+        return _to_command(self, i, k)
+
+    def request_id(self, i: int) -> str:
+        return self._text(self.cols.env[i, 0])
+
+    def _text(self, ref: np.ndarray) -> str:
+        return self.cols.sbuf[int(ref[0]):int(ref[1])].tobytes().decode(errors="replace")
+
+
+# ---- building a batch ------------------------------------------------------------------------
+
+class _Strings:
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def add(self, text: str) -> tuple[int, int]:
+        b = text.encode()
+        s = len(self.buf)
+        self.buf += b
+        return s, s + len(b)
+
+
+_DAY_CACHE: dict[str, int] = {}
+
+
+def _day(text: str) -> int:
+    if not text:
+        return NO_DATE
+    d = _DAY_CACHE.get(text)
+    if d is None:
+        try:
+            d = V.day(text, "date")
+        except LedgerError:
+            d = BAD_DATE
+        if len(_DAY_CACHE) < 1_000_000:
+            _DAY_CACHE[text] = d
+    return d
+
+
+def _get(msg: Any, name: str) -> Any:
+    if name.startswith("address."):
+        return getattr(msg.address, name[8:])
+    return getattr(msg, name)
+
+
+def from_commands(commands: list[pb.Command]) -> Batch:
+    """A batch of row commands (kept, for the Python decider's exact refusals)."""
+    S = _Strings()
+    nums: dict[int, list[list[int]]] = {k: [] for k in SPECS}
+    strs: dict[int, list[list[tuple[int, int]]]] = {k: [] for k in SPECS}
+    ln_n: list[tuple[int, int]] = []
+    ln_s: list[tuple[int, int]] = []
+    al_n: list[int] = []
+    al_s: list[tuple[int, int]] = []
+    kinds, rows, env = [], [], []
+    others: list[pb.Command] = []
+    for cmd in commands:
+        which = cmd.WhichOneof("command")
+        k = KIND_OF.get(which, OTHER) if which else OTHER
+        if k == OTHER:
+            kinds.append(OTHER)
+            rows.append(len(others))
+            others.append(cmd)
+            msg = getattr(cmd, which) if which else None
+            env.append((S.add(msg.request_id), S.add(msg.actor), S.add(msg.reason))
+                       if msg is not None else ((0, 0),) * 3)
+            continue
+        spec = SPECS[k]
+        m = getattr(cmd, which)
+        env.append((S.add(m.request_id), S.add(m.actor), S.add(m.reason)))
+        kinds.append(k)
+        rows.append(len(nums[k]))
+        row: list[int] = []
+        for name in spec.nums:
+            if name == "[child_first]":
+                row.append(len(ln_n) if spec.child == "lines" else len(al_n))
+            elif name == "[child_count]":
+                row.append(len(getattr(m, spec.child)))
+            elif name.startswith("["):
+                row.append(0)  # derived (currency index, ownership): `resolve` fills them
+            elif name in _DATE_FIELDS:
+                row.append(_day(getattr(m, name)))
+            else:
+                row.append(int(getattr(m, name)))
+        nums[k].append(row)
+        strs[k].append([S.add(_get(m, name)) for name in spec.strs])
+        if spec.child == "lines":
+            for line in m.lines:
+                ln_n.append((line.quantity, line.unit_price_minor))
+                ln_s.append(S.add(line.description))
+        elif spec.child == "allocations":
+            for a in m.allocations:
+                al_n.append(a.amount_minor)
+                al_s.append(S.add(a.invoice_id))
+    cols = Cols(
+        np.asarray(kinds, np.int64), np.asarray(rows, np.int64),
+        np.asarray(env, np.int64).reshape(len(kinds), 3, 2), np.zeros(len(kinds), np.uint64),
+        *[a for k in SPECS for a in (
+            np.asarray(nums[k], np.int64).reshape(len(nums[k]), len(SPECS[k].nums)),
+            np.asarray(strs[k], np.int64).reshape(len(strs[k]), len(SPECS[k].strs), 2))],
+        np.asarray(ln_n, np.int64).reshape(len(ln_n), 2),
+        np.asarray(ln_s, np.int64).reshape(len(ln_s), 1, 2),
+        np.asarray(al_n, np.int64).reshape(len(al_n), 1),
+        np.asarray(al_s, np.int64).reshape(len(al_s), 1, 2),
+        np.frombuffer(bytes(S.buf), np.uint8).copy() if S.buf else np.zeros(0, np.uint8))
+    return Batch(cols, others, list(commands))
+
+
+def resolve(batch: Batch, currencies: list[str], owns: Any) -> None:
+    """Fill the derived columns against the ledger: each currency's index among the
+    ledger's currencies (or CUR_NEW / CUR_UNKNOWN / CUR_EMPTY) and whether this partition
+    owns each new customer id (`owns(id) -> bool`)."""
+    c = batch.cols
+    index = {code: i for i, code in enumerate(currencies)}
+    for n, s, col, scol in ((c.oc_n, c.oc_s, OC_CURRENCY, OC_S_CURRENCY),  # noqa: F821
+                            (c.ii_n, c.ii_s, II_CURRENCY, II_S_CURRENCY),  # noqa: F821
+                            (c.rp_n, c.rp_s, RP_CURRENCY, RP_S_CURRENCY),  # noqa: F821
+                            (c.cn_n, c.cn_s, CN_CURRENCY, CN_S_CURRENCY)):  # noqa: F821
+        if not len(n):
+            continue
+        texts = _texts(c.sbuf, s[:, scol])
+        known: dict[str, int] = {}
+        for r, code in enumerate(texts):
+            v = known.get(code)
+            if v is None:
+                v = _currency_index(code, index)
+                known[code] = v
+            n[r, col] = v
+    if len(c.oc_n):
+        ids = _texts(c.sbuf, c.oc_s[:, OC_S_CUSTOMER_ID])  # noqa: F821
+        c.oc_n[:, OC_OWNED] = [1 if owns(x) else 0 for x in ids]  # noqa: F821
+
+
+def _currency_index(code: str, index: dict[str, int]) -> int:
+    if not code:
+        return CUR_EMPTY
+    if code in index:
+        return index[code]
+    try:
+        V.currency(code)
+    except LedgerError:
+        return CUR_UNKNOWN
+    return CUR_NEW
+
+
+def _texts(sbuf: np.ndarray, refs: np.ndarray) -> list[str]:
+    raw = sbuf.tobytes()
+    return [raw[int(a):int(b)].decode(errors="replace") for a, b in refs]
+
+
+# ---- the canonical payload hash ----------------------------------------------------------------
+
+@kernel
+def _put_int(buf, p, v):  # type: ignore[no-untyped-def]
+    u = np.uint64(v)
+    for k in range(8):
+        buf[p + k] = np.uint8((u >> np.uint64(8 * k)) & np.uint64(255))
+    return p + 8
+
+
+@kernel
+def _put_str(buf, p, sbuf, a, b):  # type: ignore[no-untyped-def]
+    p = _put_int(buf, p, b - a)
+    for k in range(a, b):
+        buf[p] = sbuf[k]
+        p += 1
+    return p
+
+
+@kernel
+def _hash_row(C, i, buf, nums, strs, child_n, child_s, first_col, count_col):  # type: ignore[no-untyped-def]
+    p = _put_int(buf, 0, C.kind[i])
+    for j in range(1, 3):  # actor, reason (the request id names the command, not its payload)
+        p = _put_str(buf, p, C.sbuf, C.env[i, j, 0], C.env[i, j, 1])
+    r = C.row[i]
+    for j in range(nums.shape[1]):
+        if j != first_col:  # where its children sit in the batch is not payload
+            p = _put_int(buf, p, nums[r, j])
+    for j in range(strs.shape[1]):
+        p = _put_str(buf, p, C.sbuf, strs[r, j, 0], strs[r, j, 1])
+    if count_col >= 0:
+        for c in range(nums[r, first_col], nums[r, first_col] + nums[r, count_col]):
+            for j in range(child_n.shape[1]):
+                p = _put_int(buf, p, child_n[c, j])
+            p = _put_str(buf, p, C.sbuf, child_s[c, 0, 0], child_s[c, 0, 1])
+    return xxh64(buf, 0, p, np.uint64(0x61726C6564676572))
+
+
+@kernel
+def _canonical_hashes(C, buf):  # type: ignore[no-untyped-def]
+    for i in range(len(C.kind)):
+        k = C.kind[i]
+        if k == OPEN_CUSTOMER:
+            C.hash[i] = _hash_row(C, i, buf, C.oc_n, C.oc_s, C.ln_n, C.ln_s, -1, -1)
+        elif k == ISSUE_INVOICE:
+            C.hash[i] = _hash_row(C, i, buf, C.ii_n, C.ii_s, C.ln_n, C.ln_s, 4, 5)
+        elif k == RECORD_PAYMENT:
+            C.hash[i] = _hash_row(C, i, buf, C.rp_n, C.rp_s, C.al_n, C.al_s, 5, 6)
+        elif k == ISSUE_CREDIT_NOTE:
+            C.hash[i] = _hash_row(C, i, buf, C.cn_n, C.cn_s, C.al_n, C.al_s, -1, -1)
+        elif k == ALLOCATE_PAYMENT:
+            C.hash[i] = _hash_row(C, i, buf, C.ap_n, C.ap_s, C.al_n, C.al_s, 2, 3)
+
+
+def canonical_hashes(batch: Batch) -> None:
+    """Hash every command of the five kinds (derived columns are zero while hashing: the
+    hash is of what the caller sent). OTHER keeps 0: the Python decider hashes it."""
+    c = batch.cols
+    saved = [(n, col, n[:, col].copy()) for n, col in (
+        (c.oc_n, OC_CURRENCY), (c.oc_n, OC_OWNED), (c.ii_n, II_CURRENCY),  # noqa: F821
+        (c.rp_n, RP_CURRENCY), (c.cn_n, CN_CURRENCY))]  # noqa: F821
+    for n, col, _ in saved:
+        n[:, col] = 0
+    children = len(c.ln_n) + len(c.al_n)
+    width = max(len(SPECS[k].nums) + len(SPECS[k].strs) for k in SPECS) + 8
+    size = len(c.sbuf) + 8 * (width + 3 * children + 8)
+    _canonical_hashes(c, np.empty(max(size, 64), np.uint8))
+    for n, col, old in saved:
+        n[:, col] = old
+
+
+# ---- back to a message (the Python decider's view of a columnar command) -------------------
+
+def _iso(day: int) -> str:
+    if day == NO_DATE:
+        return ""
+    if day == BAD_DATE or not DAY_MIN <= day <= DAY_MAX:
+        return f"day {day}"  # refused as MALFORMED_DATE, naming the number sent
+    return day_to_iso(day)
+
+
+def _to_command(batch: Batch, i: int, k: int) -> pb.Command:
+    c = batch.cols
+    spec = SPECS[k]
+    r = int(c.row[i])
+    nums = {OPEN_CUSTOMER: c.oc_n, ISSUE_INVOICE: c.ii_n, RECORD_PAYMENT: c.rp_n,
+            ISSUE_CREDIT_NOTE: c.cn_n, ALLOCATE_PAYMENT: c.ap_n}[k][r]
+    strs = {OPEN_CUSTOMER: c.oc_s, ISSUE_INVOICE: c.ii_s, RECORD_PAYMENT: c.rp_s,
+            ISSUE_CREDIT_NOTE: c.cn_s, ALLOCATE_PAYMENT: c.ap_s}[k][r]
+    msg = getattr(pb.Command(), spec.name).__class__()
+    msg.request_id = batch._text(c.env[i, 0])
+    msg.actor = batch._text(c.env[i, 1])
+    msg.reason = batch._text(c.env[i, 2])
+    for j, name in enumerate(spec.strs):
+        value = batch._text(strs[j])
+        if name.startswith("address."):
+            setattr(msg.address, name[8:], value)
+        else:
+            setattr(msg, name, value)
+    first = count = 0
+    for j, name in enumerate(spec.nums):
+        v = int(nums[j])
+        if name == "[child_first]":
+            first = v
+        elif name == "[child_count]":
+            count = v
+        elif name.startswith("["):
+            continue
+        elif name in _DATE_FIELDS:
+            setattr(msg, name, _iso(v))
+        else:
+            try:
+                setattr(msg, name, v)
+            except ValueError:  # out of the field's range: refused on the nearest value
+                setattr(msg, name, -1 if v < 0 else 2**31 - 1)
+    if spec.child == "lines":
+        for q in range(first, first + count):
+            msg.lines.add(description=batch._text(c.ln_s[q, 0]), quantity=int(c.ln_n[q, 0]),
+                          unit_price_minor=int(c.ln_n[q, 1]))
+    elif spec.child == "allocations":
+        for q in range(first, first + count):
+            msg.allocations.add(invoice_id=batch._text(c.al_s[q, 0]),
+                                amount_minor=int(c.al_n[q, 0]))
+    return pb.Command(**{spec.name: msg})
+
+
+def bounds(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start/end of the n NUL-separated strings of a wire column; ValueError if not n."""
+    starts, ends = np.empty(n, np.int64), np.empty(n, np.int64)
+    buf = np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)
+    if not nul_bounds(buf, n, starts, ends):
+        raise ValueError(f"{n} strings expected")
+    return starts, ends
