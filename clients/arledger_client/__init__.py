@@ -10,6 +10,7 @@
 """
 
 from arledger_client.client import ArledgerClient
+from arledger_client.columnar import ColumnarBatch, ColumnarRejection, ColumnarResult
 from arledger_client.commands import (KINDS, Command, Commands, batched, command, commands,
                                       new_request_id)
 from arledger_client.errors import (Aborted, AlreadyExists, ArledgerError, DeadlineExceeded,
@@ -33,6 +34,8 @@ from arledger_client.search import Page, SearchClient, order_key  # noqa: F401 (
 __all__ = [
     # clients
     "ArledgerClient", "Credentials", "PartitionedClient", "partition_of", "customer_of",
+    # the volume path
+    "ColumnarBatch", "ColumnarRejection", "ColumnarResult",
     # commands for batches
     "Command", "Commands", "commands", "command", "batched", "new_request_id", "KINDS",
     # results

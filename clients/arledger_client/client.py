@@ -19,6 +19,7 @@ import grpc
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
+from arledger_client.columnar import ColumnarBatch, ColumnarResult, result_of
 from arledger_client.commands import Command, CommandMethods, Commands, _build, commands
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
@@ -107,6 +108,26 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
         rejects all. Retried like any call; the commands keep their request ids."""
         batch = cpb.Batch(commands=[_message(c) for c in commands], atomic=atomic)
         return _batch_result(self._call(self._ledger.SubmitBatch, batch, timeout_s=timeout_s))
+
+    def submit_columnar(self, batch: "ColumnarBatch", *,
+                        timeout_s: float | None = None) -> "ColumnarResult":
+        """The volume path: a ColumnarBatch (columnar.py; its built message works too) in
+        one call; its results as columns. Retried like any call (the commands keep their
+        request ids)."""
+        msg = batch.message() if isinstance(batch, ColumnarBatch) else batch
+        return result_of(self._call(self._ledger.SubmitColumnar, msg, timeout_s=timeout_s))
+
+    def stream_columnar(self, batches: Iterable["ColumnarBatch"], *,
+                        timeout_s: float | None = None) -> Iterator["ColumnarResult"]:
+        """Stream columnar batches; yields each batch's result, in order, as soon as that
+        batch is durable (so many can be in flight). Not retried: on UNAVAILABLE resend the
+        batches not yet answered, their request ids make it safe."""
+        msgs = (b.message() if isinstance(b, ColumnarBatch) else b for b in batches)
+        try:
+            for res in self._ledger.SubmitColumnarStream(msgs, timeout=timeout_s):
+                yield result_of(res)
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from None
 
     def submit_stream(self, batches: Iterable[Iterable[CommandLike]], *, atomic: bool = False,
                       timeout_s: float | None = None) -> StreamSummary:

@@ -13,6 +13,7 @@ import grpc
 from google.protobuf import json_format
 from arledger.domain.errors import error
 from arledger_client.errors import ArledgerError, from_rpc_error
+from arledger.v1 import columnar_pb2 as colpb
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
@@ -290,45 +291,52 @@ def _read_jsonl(path: str) -> Iterator[tuple[int, cpb.Command]]:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    """Stream a JSONL file of commands through SubmitBatchStream."""
+    """Stream a JSONL file of commands through the columnar path (SubmitColumnarStream):
+    the five volume kinds as columns, any other command at its place."""
     from arledger.cli import Progress
+    from arledger_client.columnar import ColumnarBatch
     if args.file == "-":
         raise error("MISSING_FIELD", "submit reads a file (it is checked whole before sending)")
     # A malformed line anywhere stops the submit before anything is sent.
     total = sum(1 for _ in _read_jsonl(args.file))
     bar = Progress(total, "submit", "commands")
-    lines: list[int] = []
+    lines: list[list[int]] = []
 
-    def batches() -> Iterator[lpb.Batch]:
-        cmds: list[cpb.Command] = []
+    def batches() -> Iterator[colpb.ColumnarBatch]:
+        b, nums = ColumnarBatch(atomic=args.atomic), []
         for n, cmd in _read_jsonl(args.file):
-            cmds.append(cmd)
-            lines.append(n)
-            if len(cmds) >= args.batch_size:
-                bar.update(len(cmds))
-                yield cpb.Batch(commands=cmds, atomic=args.atomic)
-                cmds = []
-        if cmds:
-            bar.update(len(cmds))
-            yield cpb.Batch(commands=cmds, atomic=args.atomic)
+            b.add(cmd)
+            nums.append(n)
+            if len(b) >= args.batch_size:
+                lines.append(nums)
+                yield b.message()
+                b, nums = ColumnarBatch(atomic=args.atomic), []
+        if len(b):
+            lines.append(nums)
+            yield b.message()
 
     stub = lgrpc.LedgerServiceStub(_channel(args))
+    counts = {"commands": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "last_position": 0}
+    rej = []
     try:
-        summary = stub.SubmitBatchStream(batches(), timeout=None)
+        for res in stub.SubmitColumnarStream(batches(), timeout=None):
+            n = len(res.status)
+            bar.update(n)
+            counts["commands"] += n
+            counts["accepted"] += res.accepted
+            counts["duplicates"] += res.duplicates
+            counts["rejected"] += res.rejected
+            counts["last_position"] = max(counts["last_position"], res.last_position)
+            rej += [{"line": lines[r.batch_index][r.command_index], "request_id": r.request_id,
+                     "reason": r.reason, "message": r.message} for r in res.rejections]
     except grpc.RpcError as e:
         raise _remote(e) from None
     bar.close()
-    rej = [{"line": lines[r.batch_index * args.batch_size + r.command_index],
-            "request_id": r.request_id, "reason": r.reason, "message": r.message}
-           for r in summary.rejections]
-    out = {"commands": summary.commands, "accepted": summary.accepted,
-           "duplicates": summary.duplicates, "rejected": summary.rejected,
-           "last_position": summary.last_position}
-    _emit(args, out)
+    _emit(args, counts)
     if rej:
         print(file=sys.stderr)
         _emit(args, rej)
-    return 0 if not summary.rejected else 3
+    return 0 if not counts["rejected"] else 3
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -77,6 +77,20 @@ def test_duplicates_inside_one_batch_are_answered_from_the_first_and_written_onc
     assert [e["request_id"] for e in ledger.entries(1)] == ["o", "i"]
 
 
+def test_a_retry_in_the_same_batch_as_its_original_answers_exactly_as_the_original(ledger):
+    """Both the original and its retry name the same entries: each gets every allocation
+    (a payment spread over two invoices), and so does a later retry."""
+    ledger.submit([customer(), invoice("i1", "I1", 60), invoice("i2", "I2", 70)])
+    pay = cmd("recordPayment", "p", paymentId="P", customerId="C", amountMinor=100,
+              currency="EUR", method="CARD", valueDate="2026-01-05")
+    outs = ledger.submit([pay, invoice("i3", "I3"), pay, pay])
+    (later,) = ledger.submit([pay])
+    want = [("I1", 60), ("I2", 40)]
+    assert [o.status for o in outs] == ["ACCEPTED", "ACCEPTED", "DUPLICATE", "DUPLICATE"]
+    assert [o.allocations for o in (outs[0], outs[2], outs[3], later)] == [want] * 4
+    assert outs[1].allocations == []
+
+
 def test_duplicates_are_recognised_after_a_restart(location, clock):
     led = location.open(clock=clock)
     outs = led.submit([customer(), invoice("i", "I")])

@@ -8,7 +8,6 @@ import pytest
 from arledger.cli import main
 from arledger.domain.dates import parse_day
 from arledger.domain.risk_models import DEFAULT_MODEL
-from arledger.engine import open_ledger
 from arledger.projections import risk, views
 from arledger_client import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from arledger_client.risk import RiskClient

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import grpc
 import jwt
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -19,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from arledger.engine import open_ledger
 from arledger.server import create_server
-from arledger.server.auth import ROLES, AuthSettings, Grant, hash_api_key, new_api_key
+from arledger.server.auth import ROLES, AuthSettings, Grant, hash_api_key
 from arledger.server.runtime import ServerSettings
 
 PG_DSN = __import__("os").environ.get("ARLEDGER_TEST_PG_DSN",

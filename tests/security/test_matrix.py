@@ -13,7 +13,7 @@ import pytest
 from arledger.server.auth import PERMISSIONS, PUBLIC, ROLE_PERMISSIONS, ROLES
 
 
-from security_helpers import TIMEOUT, call, served_methods
+from security_helpers import call, served_methods
 
 
 def bearer(token: str) -> list[tuple[str, str]]:

@@ -58,7 +58,6 @@ def test_sigterm_drains_in_order_and_exits_within_the_grace_even_with_stuck_stre
     proc, target, lines = serve(data)
     ch = grpc.insecure_channel(target)
     led = lgrpc.LedgerServiceStub(ch)
-    health = health_pb2_grpc.HealthStub(ch)
     led.OpenCustomer(cpb.OpenCustomerRequest(request_id="o", customer_id="ACME", name="A",
                                              currency="EUR", opened_date="2026-01-01"))
     acked: list[str] = []

@@ -146,7 +146,8 @@ def _request_type(path: str) -> Any:
     service, method = path.strip("/").split("/")
     svc = lpb.DESCRIPTOR.services_by_name[service.rsplit(".", 1)[1]]
     name = svc.methods_by_name[method].input_type.name
-    return getattr(cpb, name, None) or getattr(lpb, name)
+    from arledger.v1 import columnar_pb2 as colpb
+    return getattr(cpb, name, None) or getattr(colpb, name, None) or getattr(lpb, name)
 
 
 def fails_then(*outcomes: Any) -> Callable[..., Any]:

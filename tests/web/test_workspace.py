@@ -6,7 +6,6 @@ import re
 import time
 from html import unescape
 
-import pytest
 
 from arledger_client import ArledgerClient, SearchClient
 from arledger.web import auth

@@ -90,6 +90,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "MALFORMED_JSON": (InvalidArgument, "a line of a submit file is not a Command in protobuf's JSON mapping"),
     "EMPTY_BATCH": (InvalidArgument, "a batch with no commands"),
     "BATCH_TOO_LARGE": (InvalidArgument, "more than 10,000 commands in one batch"),
+    "MALFORMED_BATCH": (InvalidArgument, "a columnar batch whose columns do not add up (a column with another number of values than its kind has commands, an unknown kind byte, a negative child count); the message names the column"),
     "EMPTY_COMMAND": (InvalidArgument, "a batch entry with no command set"),
     "INVALID_PAGE_SIZE": (InvalidArgument, "page_size outside 0..1000"),
     "INVALID_PAGE_TOKEN": (InvalidArgument, "a page token this server did not issue for this query"),

@@ -411,3 +411,141 @@ def bounds(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
     if not nul_bounds(buf, n, starts, ends):
         raise ValueError(f"{n} strings expected")
     return starts, ends
+
+
+# ---- from the wire -------------------------------------------------------------------------------
+
+_WIRE = {  # kind -> (message field, number columns by spec name, string columns, children)
+    OPEN_CUSTOMER: ("open_customer", {"payment_terms_net_days": "payment_terms_net_days",
+                                      "credit_limit_minor": "credit_limit_minor",
+                                      "opened_date": "opened_day"},
+                    {"customer_id": "customer_id", "currency": "currency", "name": "name",
+                     "billing_contact": "billing_contact",
+                     **{f"address.{a}": f"address_{a}" for a in ADDRESS}}, None),
+    ISSUE_INVOICE: ("issue_invoice", {"issue_date": "issue_day", "due_date": "due_day",
+                                      "amount_minor": "amount_minor",
+                                      "terms_version": "terms_version"},
+                    {"invoice_id": "invoice_id", "customer_id": "customer_id",
+                     "po_number": "po_number", "terms_id": "terms_id", "currency": "currency"},
+                    ("line_count", ("line_quantity", "line_unit_price_minor"),
+                     "line_description")),
+    RECORD_PAYMENT: ("record_payment", {"amount_minor": "amount_minor", "method": "method",
+                                        "value_date": "value_day", "strategy": "strategy"},
+                     {"payment_id": "payment_id", "customer_id": "customer_id",
+                      "remittance_reference": "remittance_reference", "currency": "currency"},
+                     ("allocation_count", ("allocation_amount_minor",),
+                      "allocation_invoice_id")),
+    ISSUE_CREDIT_NOTE: ("issue_credit_note", {"amount_minor": "amount_minor",
+                                              "issue_date": "issue_day"},
+                        {"credit_note_id": "credit_note_id", "customer_id": "customer_id",
+                         "invoice_id": "invoice_id", "reason_code": "reason_code",
+                         "currency": "currency"}, None),
+    ALLOCATE_PAYMENT: ("allocate_payment", {"effective_date": "effective_day",
+                                            "strategy": "strategy"},
+                       {"payment_id": "payment_id"},
+                       ("allocation_count", ("allocation_amount_minor",),
+                        "allocation_invoice_id")),
+}
+
+
+def _malformed(what: str) -> LedgerError:
+    from arledger.domain.errors import error
+    return error("MALFORMED_BATCH", what)
+
+
+class _Parts:
+    """String columns gathered into one buffer."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def strings(self, data: bytes, n: int, what: str) -> np.ndarray:
+        """(n, 2) references of a NUL-joined column (empty bytes: n empty strings)."""
+        if not data and n != 1:
+            return np.zeros((n, 2), np.int64) + self.size
+        try:
+            s, e = bounds(data, n)
+        except ValueError:
+            raise _malformed(f"{what}: expected {n} NUL-separated strings") from None
+        out = np.stack([s, e], axis=1) + self.size
+        self.chunks.append(data)
+        self.size += len(data)
+        return out
+
+
+def _ints(data: bytes, n: int, what: str) -> np.ndarray:
+    if len(data) != 8 * n:
+        if not data:  # an empty column: every value 0 (or "not given" for a date)
+            return np.full(n, NO_DATE if what.endswith("_day") else 0, np.int64)
+        raise _malformed(f"{what}: expected {n} int64 values ({8 * n} bytes), got "
+                         f"{len(data)} bytes")
+    return np.frombuffer(data, "<i8").astype(np.int64)
+
+
+def from_wire(msg: Any) -> Batch:
+    """A batch from a ColumnarBatch message (columnar.proto); MALFORMED_BATCH when its
+    columns do not add up."""
+    kinds = np.frombuffer(msg.kinds, np.uint8).astype(np.int64)
+    n = len(kinds)
+    if n and int(kinds.max()) > ALLOCATE_PAYMENT:
+        raise _malformed("kinds: a kind byte is not 0..5")
+    parts = _Parts()
+    env = np.stack([parts.strings(msg.request_ids, n, "request_ids"),
+                    parts.strings(msg.actors, n, "actors"),
+                    parts.strings(msg.reasons, n, "reasons")], axis=1)
+    rows = np.zeros(n, np.int64)
+    counts = np.bincount(kinds, minlength=6)
+    for k in range(6):
+        m = kinds == k
+        rows[m] = np.arange(int(counts[k]))
+    if int(counts[OTHER]) != len(msg.commands):
+        raise _malformed(f"{int(counts[OTHER])} COLUMNAR_COMMAND kinds but "
+                         f"{len(msg.commands)} commands")
+    tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    kids: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"lines": [], "allocations": []}
+    kid_rows = {"lines": 0, "allocations": 0}
+    for k, (field_name, num_cols, str_cols, child) in _WIRE.items():
+        spec = SPECS[k]
+        rows_k = int(counts[k])
+        cols = getattr(msg, field_name)
+        num = np.zeros((rows_k, len(spec.nums)), np.int64)
+        for j, name in enumerate(spec.nums):
+            if name in num_cols:
+                num[:, j] = _ints(getattr(cols, num_cols[name]), rows_k,
+                                  f"{field_name}.{num_cols[name]}")
+        strs = np.zeros((rows_k, len(spec.strs), 2), np.int64)
+        for j, name in enumerate(spec.strs):
+            strs[:, j] = parts.strings(getattr(cols, str_cols[name]), rows_k,
+                                       f"{field_name}.{str_cols[name]}")
+        if child is not None:
+            count_col, child_nums, child_str = child
+            per = _ints(getattr(cols, count_col), rows_k, f"{field_name}.{count_col}")
+            if (per < 0).any():
+                raise _malformed(f"{field_name}.{count_col}: negative")
+            total = int(per.sum())
+            which = spec.child
+            num[:, spec.nums.index("[child_first]")] = \
+                kid_rows[which] + np.concatenate(([0], np.cumsum(per)[:-1])) if rows_k else 0
+            num[:, spec.nums.index("[child_count]")] = per
+            kn = np.stack([_ints(getattr(cols, c), total, f"{field_name}.{c}")
+                           for c in child_nums], axis=1).reshape(total, len(child_nums))
+            ks = parts.strings(getattr(cols, child_str), total,
+                               f"{field_name}.{child_str}").reshape(total, 1, 2)
+            kids[which].append((kn, ks))
+            kid_rows[which] += total
+        tables[k] = (num, strs)
+
+    def joined(which: str, width: int) -> tuple[np.ndarray, np.ndarray]:
+        if not kids[which]:
+            return np.zeros((0, width), np.int64), np.zeros((0, 1, 2), np.int64)
+        return (np.concatenate([a for a, _ in kids[which]]),
+                np.concatenate([b for _, b in kids[which]]))
+
+    ln_n, ln_s = joined("lines", 2)
+    al_n, al_s = joined("allocations", 1)
+    sbuf = np.frombuffer(b"".join(parts.chunks), np.uint8).copy() if parts.size \
+        else np.zeros(0, np.uint8)
+    cols = Cols(kinds, rows, env, np.zeros(n, np.uint64),
+                *[a for k in SPECS for a in tables[k]], ln_n, ln_s, al_n, al_s, sbuf)
+    return Batch(cols, list(msg.commands))

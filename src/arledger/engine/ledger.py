@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import answers, render
@@ -48,10 +50,14 @@ GROUP_LINGER_BELOW = 64
 
 @dataclass
 class _Submission:
-    commands: Sequence[pb.Command]
-    atomic: bool
     batch: col.Batch
+    atomic: bool
+    columnar: bool = False  # answer with the BatchOutcome itself (else a list of Outcome)
     future: Future = field(default_factory=Future)
+
+    def dunning_run_alone(self) -> bool:
+        return (self.batch.n == 1 and self.batch.rows is not None and
+                self.batch.rows[0].WhichOneof("command") == "run_dunning")
 
 
 @dataclass
@@ -59,7 +65,7 @@ class _Group:
     """A decided group on its way to the store thread."""
 
     subs: list[_Submission]
-    results: list[list[Outcome]]
+    results: list[answers.BatchOutcome]
     recs: Recs
     generation: int
     seq: int = 0            # 0: nothing to append (every command refused or a retry)
@@ -254,13 +260,25 @@ class Ledger:
     # ---- writes ---------------------------------------------------------------------------
 
     def submit_async(self, commands: Sequence[pb.Command], atomic: bool = False) -> Future:
+        """Decide, store durably, apply; the future's result is one Outcome per command."""
         if not commands:
             raise error("EMPTY_BATCH", "a batch needs at least one command")
         if len(commands) > limits.batch_commands_max:
             raise error("BATCH_TOO_LARGE", f"at most {limits.batch_commands_max} commands per batch")
         batch = col.from_commands(list(commands))  # in the caller's thread, not the writer's
+        return self._enqueue(batch, atomic, columnar=False)
+
+    def submit_columnar_async(self, batch: col.Batch, atomic: bool = False) -> Future:
+        """The volume path: a columnar batch; the future's result is its BatchOutcome."""
+        if not batch.n:
+            raise error("EMPTY_BATCH", "a batch needs at least one command")
+        if batch.n > limits.batch_commands_max:
+            raise error("BATCH_TOO_LARGE", f"at most {limits.batch_commands_max} commands per batch")
+        return self._enqueue(batch, atomic, columnar=True)
+
+    def _enqueue(self, batch: col.Batch, atomic: bool, columnar: bool) -> Future:
         col.canonical_hashes(batch)
-        sub = _Submission(commands, atomic, batch)
+        sub = _Submission(batch, atomic, columnar)
         if self.follower:
             sub.future.set_exception(error("READ_ONLY_FOLLOWER", "this server follows partition "
                                            f"{self.partition}; send commands to its writer"))
@@ -282,7 +300,7 @@ class Ledger:
             if sub is None:
                 break
             group = [sub]
-            n = len(sub.commands)
+            n = sub.batch.n
             linger_until = 0.0
             while n < GROUP_COMMANDS_MAX:
                 try:
@@ -306,7 +324,7 @@ class Ledger:
                     stop = True
                     break
                 group.append(nxt)
-                n += len(nxt.commands)
+                n += nxt.batch.n
             concurrent = len(group) > 1
             try:
                 self._commit(group)
@@ -330,7 +348,7 @@ class Ledger:
         vectorised pass."""
         part: list[_Submission] = []
         for sub in group:
-            if len(sub.commands) == 1 and sub.commands[0].WhichOneof("command") == "run_dunning":
+            if sub.dunning_run_alone():
                 if part:
                     self._decide_group(part)
                     part = []
@@ -349,22 +367,27 @@ class Ledger:
         mark = D.mark()
         d.start(first)
         d.view = view
-        results: list[list[Outcome]] = []
+        results: list[answers.BatchOutcome] = []
         for sub in subs:
+            n = sub.batch.n
             if self._fenced is not None:
-                results.append([Outcome("REJECTED", _rid(c), error=self._fenced)
-                                for c in sub.commands])
+                out = answers.BatchOutcome.empty(n)
+                for i in range(n):
+                    out.refuse(i, self._fenced)
+                results.append(out)
                 continue
             sp = d.savepoint()
-            outs = _outcomes(sub.batch, *d.decide_batch(sub.batch))
-            if sub.atomic and any(o.status == "REJECTED" for o in outs):
+            out = _batch_outcome(sub.batch, *d.decide_batch(sub.batch))
+            if sub.atomic and (out.status == answers.REJECTED).any():
                 d.rollback(sp)
                 aborted = error("ATOMIC_BATCH_ABORTED", "another command of this atomic batch "
                                 "was rejected; nothing was written")
                 # A duplicate of a command decided earlier in this same batch goes too.
-                outs = [Outcome("REJECTED", o.request_id, error=aborted)
-                        if _pending(o, first + sp[0][0]) else o for o in outs]
-            results.append(outs)
+                here = first + sp[0][0]
+                for i in np.flatnonzero((out.status == answers.ACCEPTED) | (
+                        (out.status == answers.DUPLICATE) & (out.position >= here))).tolist():
+                    out.refuse(i, aborted)
+            results.append(out)
         recs, d.recs = d.recs, Recs()
         g = _Group(subs, results, recs, self._generation)
         if recs.n:
@@ -458,22 +481,30 @@ class Ledger:
             if err is not None:
                 self._failed_generation = max(self._failed_generation, g.generation)
                 durable = self.state.head_position
-                for outs in g.results:
+                for out in g.results:
                     # A refusal stands (it wrote nothing) unless its group was decided
                     # against groups now lost, and so does a retry of a command stored
                     # before; nothing else of the group is acknowledged.
-                    outs[:] = [o if (o.status == "REJECTED" and not lost) or (
-                        o.status == "DUPLICATE" and o.position + o.entry_count - 1 <= durable)
-                        else Outcome("REJECTED", o.request_id, error=err) for o in outs]
+                    stands = (out.status == answers.DUPLICATE) & (
+                        out.position + out.entries - 1 <= durable)
+                    if not lost:
+                        stands |= out.status == answers.REJECTED
+                    for i in np.flatnonzero(~stands).tolist():
+                        out.refuse(i, err)
                 if bug is None:
                     self._answer(g)
-            for sub, outs in zip(g.subs, g.results):
+            for sub, out in zip(g.subs, g.results):
                 if sub.future.done():
                     continue
                 if bug is not None:
                     sub.future.set_exception(bug)
+                elif sub.columnar:
+                    if len(out.alloc_cmd):  # ids read here, where the state is not moving
+                        order = np.argsort(out.alloc_cmd, kind="stable")
+                        out.alloc_names = self.state.invoice_ids.joined(out.alloc_invoice[order])
+                    sub.future.set_result(out)
                 else:
-                    sub.future.set_result(outs)
+                    sub.future.set_result(outcomes(sub.batch, out, self.state.invoice_ids))
             self._done_q.put((g.generation, err))
 
     def _store_and_fold(self, g: _Group) -> LedgerError | None:
@@ -500,22 +531,18 @@ class Ledger:
 
     def _answer(self, g: _Group) -> None:
         """Fill every accepted or repeated command's answer from the entries it wrote (a
-        retry answers as the original did)."""
-        S = self.state
-        R = S.book.requests
-        rid = S.book.ids["request"]
-        for outs in g.results:
-            for o in outs:
-                if o.status == "REJECTED" or not o.entry_count:
-                    continue
-                ix = rid.find(o.request_id)
-                unapplied = int(R.unapplied[ix]) if ix >= 0 else 0
-                if g.seq and o.position >= g.first_position:
-                    answers.fill(o, g.recs, o.position - g.first_position, o.entry_count,
-                                 unapplied, S.invoice_ids)
-                else:
-                    recs, e0 = self._stored_records(o.position)
-                    answers.fill(o, recs, e0, o.entry_count, unapplied, S.invoice_ids)
+        retry answers as the original did): one vectorised pass for what this group wrote,
+        the stored segment for a retry of something older."""
+        for out in g.results:
+            here = (out.status != answers.REJECTED) & (out.entries > 0)
+            if g.seq:
+                mine = here & (out.position >= g.first_position)
+                rows = np.flatnonzero(mine)
+                answers.fill_from(out, rows, g.recs, out.position[rows] - g.first_position)
+                here &= ~mine
+            for i in np.flatnonzero(here).tolist():
+                recs, e0 = self._stored_records(int(out.position[i]))
+                answers.fill_one(out, i, recs, e0)
 
     def _stored_records(self, position: int) -> tuple[Recs, int]:
         """The records of the stored segment holding `position`, and its entry there."""
@@ -615,22 +642,43 @@ def _bad(rep: VerifyReport, seq: int, problem: str) -> VerifyReport:
     return rep
 
 
-def _pending(o: Outcome, from_position: int) -> bool:
-    """Accepted here, or a duplicate of a command accepted here (not yet stored)."""
-    return o.status == "ACCEPTED" or (o.status == "DUPLICATE" and o.position >= from_position)
-
-
-def _outcomes(batch: col.Batch, res: volume.Results, py: dict[int, Outcome]) -> list[Outcome]:
-    """One Outcome per command of a batch: the compiled loop's, or the Python decider's."""
-    out = []
-    status, position, entries = res.status.tolist(), res.position.tolist(), res.entries.tolist()
-    for i in range(batch.n):
-        o = py.get(i)
-        if o is None:
-            o = Outcome("ACCEPTED" if status[i] == volume.ACCEPTED else "DUPLICATE",
-                        batch.request_id(i), position=position[i], entry_count=entries[i])
-        out.append(o)
+def _batch_outcome(batch: col.Batch, res: volume.Results,
+                   py: dict[int, Outcome]) -> answers.BatchOutcome:
+    """A batch's answers: the compiled loop's columns, and the Python decider's outcomes."""
+    out = answers.BatchOutcome.empty(batch.n)
+    out.status[:] = res.status
+    out.position[:] = res.position
+    out.entries[:] = res.entries
+    out.unapplied[:] = res.unapplied
+    for i, o in py.items():
+        if o.status == "REJECTED":
+            out.refuse(i, o.error)  # type: ignore[arg-type]
+            continue
+        out.status[i] = answers.CODE[o.status]
+        out.position[i], out.entries[i] = o.position, o.entry_count
+        out.unapplied[i] = o.unapplied_minor
+        if o.detail is not None:
+            out.details[i] = o.detail
     return out
+
+
+def outcomes(batch: col.Batch, out: answers.BatchOutcome, invoice_ids: Any) -> list[Outcome]:
+    """One Outcome per command (the row RPCs' answer)."""
+    allocs = answers.allocations_of(out, invoice_ids)
+    result = []
+    status, pos, n, un, due = (a.tolist() for a in (out.status, out.position, out.entries,
+                                                     out.unapplied, out.due_day))
+    for i in range(out.n):
+        rid = batch.request_id(i) if batch.rows is None else _rid(batch.rows[i])
+        if status[i] == answers.REJECTED:
+            result.append(Outcome("REJECTED", rid, error=out.errors[i]))
+            continue
+        result.append(Outcome(answers.STATUS[status[i]], rid, position=pos[i],
+                              entry_count=n[i], allocations=allocs[i], unapplied_minor=un[i],
+                              due_day=None if due[i] == answers.NO_DATE else due[i],
+                              warnings=out.warning_lists.get(i, []),
+                              detail=out.details.get(i)))
+    return result
 
 
 def _rid(cmd: pb.Command) -> str:

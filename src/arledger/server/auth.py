@@ -72,7 +72,7 @@ PERMISSIONS: dict[str, str] = {
         "SetCustomerPolicies", "ChangeCreditLimit", "PlaceHold", "ReleaseHold",
         "ReviewDispute", "RecordPromise", "RunDunning", "WriteOffCustomer", "RecordRecovery",
         "SellReceivables", "RecallSoldReceivables", "RefundUnapplied", "AddNote",
-        "SubmitBatch", "SubmitBatchStream")},
+        "SubmitBatch", "SubmitBatchStream", "SubmitColumnar", "SubmitColumnarStream")},
     f"/{_L}/DefinePaymentTerms": POLICY,
     f"/{_L}/DefineCreditPolicy": POLICY,
     f"/{_L}/DefineDunningPolicy": POLICY,

@@ -259,7 +259,6 @@ class SearchServicer(sgrpc.SearchServiceServicer):
         from arledger.engine.segment import decode
         want = sorted(set(p for p in positions if 0 < p <= head))
         out = []
-        S = self.ledger.state
         by_seg: dict[int, set[int]] = {}
         with self.ledger.reading() as S:
             for p in want:

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from arledger.v1 import columnar_pb2 as arledger_dot_v1_dot_columnar__pb2
 from arledger.v1 import commands_pb2 as arledger_dot_v1_dot_commands__pb2
 from arledger.v1 import ledger_pb2 as arledger_dot_v1_dot_ledger__pb2
 
@@ -194,6 +195,16 @@ class LedgerServiceStub:
                 '/arledger.v1.LedgerService/SubmitBatchStream',
                 request_serializer=arledger_dot_v1_dot_commands__pb2.Batch.SerializeToString,
                 response_deserializer=arledger_dot_v1_dot_ledger__pb2.SubmitBatchStreamResponse.FromString,
+                _registered_method=True)
+        self.SubmitColumnar = channel.unary_unary(
+                '/arledger.v1.LedgerService/SubmitColumnar',
+                request_serializer=arledger_dot_v1_dot_columnar__pb2.ColumnarBatch.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_columnar__pb2.ColumnarResult.FromString,
+                _registered_method=True)
+        self.SubmitColumnarStream = channel.stream_stream(
+                '/arledger.v1.LedgerService/SubmitColumnarStream',
+                request_serializer=arledger_dot_v1_dot_columnar__pb2.ColumnarBatch.SerializeToString,
+                response_deserializer=arledger_dot_v1_dot_columnar__pb2.ColumnarResult.FromString,
                 _registered_method=True)
 
 
@@ -401,6 +412,24 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitColumnar(self, request, context):
+        """The volume path (columnar.proto): a batch as columns, its results as columns. Errors
+        (of the call; a refused command is in `rejections`): INVALID_ARGUMENT
+        MALFORMED_BATCH (columns that do not add up), EMPTY_BATCH, BATCH_TOO_LARGE;
+        PERMISSION_DENIED; UNAVAILABLE SHUTTING_DOWN, READ_ONLY_FOLLOWER.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitColumnarStream(self, request_iterator, context):
+        """A stream of columnar batches, a result per batch in order as each is durable, so a
+        billing platform keeps many batches in flight and knows what is acknowledged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -558,6 +587,16 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.SubmitBatchStream,
                     request_deserializer=arledger_dot_v1_dot_commands__pb2.Batch.FromString,
                     response_serializer=arledger_dot_v1_dot_ledger__pb2.SubmitBatchStreamResponse.SerializeToString,
+            ),
+            'SubmitColumnar': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitColumnar,
+                    request_deserializer=arledger_dot_v1_dot_columnar__pb2.ColumnarBatch.FromString,
+                    response_serializer=arledger_dot_v1_dot_columnar__pb2.ColumnarResult.SerializeToString,
+            ),
+            'SubmitColumnarStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.SubmitColumnarStream,
+                    request_deserializer=arledger_dot_v1_dot_columnar__pb2.ColumnarBatch.FromString,
+                    response_serializer=arledger_dot_v1_dot_columnar__pb2.ColumnarResult.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1402,6 +1441,60 @@ class LedgerService:
             '/arledger.v1.LedgerService/SubmitBatchStream',
             arledger_dot_v1_dot_commands__pb2.Batch.SerializeToString,
             arledger_dot_v1_dot_ledger__pb2.SubmitBatchStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitColumnar(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arledger.v1.LedgerService/SubmitColumnar',
+            arledger_dot_v1_dot_columnar__pb2.ColumnarBatch.SerializeToString,
+            arledger_dot_v1_dot_columnar__pb2.ColumnarResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitColumnarStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/arledger.v1.LedgerService/SubmitColumnarStream',
+            arledger_dot_v1_dot_columnar__pb2.ColumnarBatch.SerializeToString,
+            arledger_dot_v1_dot_columnar__pb2.ColumnarResult.FromString,
             options,
             channel_credentials,
             insecure,

@@ -33,7 +33,7 @@ from starlette.templating import Jinja2Templates
 from arledger_client import ArledgerError, NotFound, Unavailable, VerificationFailed
 from arledger.web import auth
 from arledger.web.backend import Backend, Servers
-from arledger.web.view import (Clocks, Col, Table, aging_chart, link, major, money, num, pct,
+from arledger.web.view import (Clocks, Col, aging_chart, link, major, money, num, pct,
                                server_table, table, to_minor, trend_chart, when)
 
 HERE = Path(__file__).resolve().parent

@@ -14,8 +14,6 @@ collections, bad_debt, risk, notes.
 from __future__ import annotations
 
 import hashlib
-
-import numpy as np
 from collections.abc import Callable
 from typing import Any
 
@@ -74,7 +72,7 @@ class Decider:
         Returns the loop's results and, by command, the outcomes decided here."""
         D, recs = self.D, self.recs
         n = batch.n
-        res = volume.Results(np.zeros(n, np.uint8), np.zeros(n, np.int64), np.zeros(n, np.int64))
+        res = volume.results(n)
         outs: dict[int, Outcome] = {}
         col.resolve(batch, D.currencies, D.partition.owns)
         i = 0
@@ -144,7 +142,8 @@ class Decider:
                 if prior[0] != h:
                     raise error("REQUEST_ID_REUSED", f"request id {rid!r} was used for another "
                                 "payload")
-                return Outcome("DUPLICATE", rid, position=prior[1], entry_count=prior[2])
+                return Outcome("DUPLICATE", rid, position=prior[1], entry_count=prior[2],
+                               unapplied_minor=prior[3])
             ctx = Ctx(self.D, self.recs, self.first_position)
             ctx.env = (rid, msg.actor, msg.reason, h)
             ctx.out.request_id = rid
@@ -163,6 +162,7 @@ class Decider:
             return out
         flush(self.D, self.recs, e0, self.first_position)
         out.position, out.entry_count = self.first_position + e0, n
+        out.unapplied_minor = self.D.request(rid)[3]  # type: ignore[index]
         return out
 
 

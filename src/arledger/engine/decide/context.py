@@ -246,13 +246,14 @@ class DecisionState:
         """Per invoice, what a payment closed without money (CLOSURE_* kind), net."""
         return _net(self.book.closures, self.book.payments.closure_head.item(pay), kind)
 
-    def request(self, rid: str) -> tuple[int, int, int] | None:
-        """(request hash, first position, entries) of a request id decided before."""
+    def request(self, rid: str) -> tuple[int, int, int, int] | None:
+        """(request hash, first position, entries, unapplied) of a request id decided
+        before (unapplied: what its answer reports)."""
         ix = self.book.ids["request"].find(rid)
         if ix < 0:
             return None
         R = self.book.requests
-        return R.hash.item(ix), R.position.item(ix), R.entries.item(ix)
+        return R.hash.item(ix), R.position.item(ix), R.entries.item(ix), R.unapplied.item(ix)
 
     def credit_policy(self) -> P.CreditPolicy:
         return self.policies.credit_policy()

@@ -38,7 +38,7 @@ from arledger.engine.book import (C_BALANCE, C_CLOSED, C_CREDIT_LIMIT, C_CURRENC
                                   I_OPEN_NEXT, I_REOPEN_DAY, I_VOIDED, K_CREDIT_NOTE,
                                   K_CUSTOMER, K_INVOICE, K_PAYMENT, K_REQUEST, P_CUSTOMER,
                                   P_REVERSED, P_UNAPPLIED, P_VALUE_DAY, R_ENTRIES, R_HASH,
-                                  R_POSITION, T_ALLOCS, T_CLOSURES, T_CREDIT_NOTES,
+                                  R_POSITION, R_UNAPPLIED, T_ALLOCS, T_CLOSURES, T_CREDIT_NOTES,
                                   T_CUSTOMERS, T_INVOICES, T_PAYMENTS, T_REQUESTS)
 from arledger.engine.hashing import xxh64
 from arledger.engine.ids import id_probe
@@ -111,6 +111,12 @@ class Results(NamedTuple):
     status: np.ndarray    # uint8 per command: 0 (not decided here), ACCEPTED, DUPLICATE
     position: np.ndarray  # int64
     entries: np.ndarray   # int64
+    unapplied: np.ndarray  # int64: what its request row records (the answer's figure)
+
+
+def results(n: int) -> Results:
+    return Results(np.zeros(n, np.uint8), np.zeros(n, np.int64), np.zeros(n, np.int64),
+                   np.zeros(n, np.int64))
 
 
 # ---- input checks ----------------------------------------------------------------------------
@@ -622,6 +628,7 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
             res.status[i] = DUPLICATE
             res.position[i] = g8(B, R_POSITION, req)
             res.entries[i] = g4(B, R_ENTRIES, req)
+            res.unapplied[i] = g8(B, R_UNAPPLIED, req)
             continue
         children = 0
         nbytes = 0
@@ -670,5 +677,6 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
         res.status[i] = ACCEPTED
         res.position[i] = first_position + e0
         res.entries[i] = R.m[0] - e0
+        res.unapplied[i] = g8(B, R_UNAPPLIED, B.counts[T_REQUESTS] - 1)
     Z.meta[0] = DONE
     return len(C.kind)
