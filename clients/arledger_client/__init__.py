@@ -30,6 +30,7 @@ from arledger_client.audit import AuditClient, VerificationFailed  # noqa: F401 
 from arledger_client.reports import ReportsClient  # noqa: F401 (issue 5)
 from arledger_client.risk import RiskClient  # noqa: F401 (issue 6)
 from arledger_client.search import Page, SearchClient, order_key  # noqa: F401 (issue 17)
+from arledger_client.valuation import ValuationClient  # noqa: F401 (issue 18)
 
 __all__ = [
     # clients

@@ -43,6 +43,9 @@ _LEDGER = lpb.DESCRIPTOR.services_by_name["LedgerService"]
 _RPC: dict[str, str] = {
     f.name: m.name for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields
     for m in _LEDGER.methods if m.input_type == f.message_type}
+# Command kinds another service takes (issue 18): kind -> that service's RPC.
+_VALUATION_RPC = {"define_allowance_rates": "DefineAllowanceRates",
+                  "record_fx_rate": "RecordFxRate"}
 
 
 class ArledgerClient(Connection, CommandMethods[CommandResult]):
@@ -96,7 +99,11 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
         """Send one built Command (or JSON-mapping dict) through its own RPC."""
         msg = _message(command)
         kind = msg.WhichOneof("command")
-        rpc = getattr(self._ledger, _RPC[kind])
+        if kind in _VALUATION_RPC:  # its stub made when first needed
+            from arledger.v1 import valuation_pb2_grpc as vgrpc
+            rpc = getattr(vgrpc.ValuationServiceStub(self._channel), _VALUATION_RPC[kind])
+        else:
+            rpc = getattr(self._ledger, _RPC[kind])
         return _command_result(self._call(rpc, getattr(msg, kind)))
 
     # ---- volume ------------------------------------------------------------------------

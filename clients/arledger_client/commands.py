@@ -296,11 +296,14 @@ class CommandMethods(Generic[R]):
     def issue_invoice(self, invoice_id: str, customer_id: str, issue_date: DateLike, *,
                       amount_minor: int | None = None, lines: Lines | None = None,
                       due_date: DateLike | None = None, currency: str | None = None,
-                      po_number: str = "", request_id: str | None = None, actor: str = "",
+                      po_number: str = "", terms_id: str = "", terms_version: int = 0,
+                      request_id: str | None = None, actor: str = "",
                       reason: str = "") -> R:
         """Issue an invoice. Give amount_minor, lines [(description, quantity,
         unit_price_minor)], or both (they must agree). due_date defaults to issue_date +
-        the account's net days; currency to the account's."""
+        the account's net days (or the account's terms); terms_id (and terms_version, 0 =
+        latest) issues it under payment terms instead of a due_date; currency defaults to
+        the account's."""
         return self._emit("issue_invoice", dict(locals()))
 
     def void_invoice(self, invoice_id: str, effective_date: DateLike, *, reason: str,
@@ -387,6 +390,23 @@ class CommandMethods(Generic[R]):
         """Define payment terms (a new version if terms_id exists): basis NET or
         END_OF_MONTH; installments [{"percent_bp", "days"}]; discount_bp within discount_days."""
         return self._emit("define_payment_terms", dict(locals()))
+
+    def define_allowance_rates(self, allowance_id: str, rates_bp: Sequence[int],
+                               effective_date: DateLike, *, actor: str, reason: str,
+                               bucket_edges_days: Sequence[int] = (),
+                               rounding: str | None = None,
+                               request_id: str | None = None) -> R:
+        """Allowance rates (a new version if allowance_id exists): a rate in bp per aging
+        bucket - current, up to each edge (default 30, 60, 90, 120), over the last;
+        rounding PER_BUCKET (default) or TOTAL."""
+        return self._emit("define_allowance_rates", dict(locals()))
+
+    def record_fx_rate(self, base_currency: str, quote_currency: str, rate: str,
+                       rate_date: DateLike, source: str, *, actor: str, reason: str = "",
+                       request_id: str | None = None) -> R:
+        """An exchange rate: 1 base_currency = rate (exact decimal text, e.g. "1.0834")
+        quote_currency on rate_date, from source."""
+        return self._emit("record_fx_rate", dict(locals()))
 
     def define_credit_policy(self, over_limit_action: str, effective_date: DateLike, *,
                              actor: str, reason: str, hold_days_past_due: int = 0,

@@ -33,13 +33,37 @@ def _pairs(items: list[str] | None, what: str) -> list[tuple[str, str]]:
     return out
 
 
+def _installment(text: str) -> cpb.TermsInstallment:
+    """PERCENT_BP:DAYS, or PERCENT_BP:DAYS:BASIS[:day=D][:months=M] for a line with a due-date
+    rule of its own (e.g. 7000:0:END_OF_MONTH:months=1)."""
+    parts = text.split(":")
+    if len(parts) < 2:
+        raise SystemExit(f"arledger: --installment must be PERCENT_BP:DAYS[:BASIS...], got "
+                         f"{text!r}")
+    i = cpb.TermsInstallment(percent_bp=int(parts[0]), days=int(parts[1]))
+    if len(parts) > 2:
+        i.basis = cpb.TermsBasis.Value(parts[2])
+        for opt in parts[3:]:
+            k, _, v = opt.partition("=")
+            if k not in ("day", "months"):
+                raise SystemExit(f"arledger: --installment option {opt!r}: day=D or months=M")
+            setattr(i, "day_of_month" if k == "day" else "months", int(v))
+    return i
+
+
 def _terms(args: argparse.Namespace) -> int:
     disc_bp, disc_days = (int(x) for x in (args.discount or "0:0").split(":", 1))
+    fixed, fixed_cur = 0, ""
+    if args.discount_fixed:
+        amount, cur, days = (args.discount_fixed.split(":") + ["", ""])[:3]
+        if not (amount and cur and days):
+            raise SystemExit("arledger: --discount-fixed must be AMOUNT_MINOR:CURRENCY:DAYS")
+        fixed, fixed_cur, disc_days = int(amount), cur, int(days)
     return _command(args, "DefinePaymentTerms", cpb.DefinePaymentTermsRequest(
         terms_id=args.terms_id, basis=args.basis, days=args.days, day_of_month=args.day_of_month,
-        installments=[cpb.TermsInstallment(percent_bp=int(p), days=int(d))
-                      for p, d in _pairs(args.installment, "--installment")],
-        discount_bp=disc_bp, discount_days=disc_days, effective_date=args.effective_date))
+        months=args.months, installments=[_installment(t) for t in args.installment or ()],
+        discount_bp=disc_bp, discount_days=disc_days, discount_fixed_minor=fixed,
+        discount_currency=fixed_cur, effective_date=args.effective_date))
 
 
 def _credit(args: argparse.Namespace) -> int:
@@ -215,15 +239,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     td = leaf(t, "define", "net or end-of-month terms, installments, early-payment discount "
               "(needs --actor, --reason)")
     td.add_argument("terms_id")
-    td.add_argument("--basis", choices=["NET", "END_OF_MONTH"], required=True)
-    td.add_argument("--days", type=int, required=True, help="days after issue (NET) or after "
-                    "the end of the issue month (END_OF_MONTH)")
-    td.add_argument("--day-of-month", type=int, default=0, help="END_OF_MONTH: then the next "
-                    "such day (e.g. 10)")
-    td.add_argument("--installment", action="append", metavar="PERCENT_BP:DAYS",
+    td.add_argument("--basis", choices=["NET", "END_OF_MONTH", "DAYS_THEN_END_OF_MONTH"],
+                    required=True, help="NET: issue + days; END_OF_MONTH: end of the issue "
+                    "month + days; DAYS_THEN_END_OF_MONTH: issue + days, then the end of that "
+                    "month")
+    td.add_argument("--days", type=int, required=True, help="days after issue (NET, "
+                    "DAYS_THEN_END_OF_MONTH) or after the end of the month (END_OF_MONTH)")
+    td.add_argument("--day-of-month", type=int, default=0, help="end-of-month bases: then the "
+                    "next such day (e.g. 10)")
+    td.add_argument("--months", type=int, default=0, help="END_OF_MONTH: the end of the month "
+                    "this many months after the issue month (1: end of the following month)")
+    td.add_argument("--installment", action="append", metavar="PERCENT_BP:DAYS[:BASIS...]",
                     help="repeat; basis points add up to 10000 (e.g. 5000:30 --installment "
-                    "5000:60)")
+                    "5000:60); a line's own rule: 7000:0:END_OF_MONTH:months=1, "
+                    "5000:60:DAYS_THEN_END_OF_MONTH:day=10")
     td.add_argument("--discount", metavar="BP:DAYS", help="e.g. 200:10 for 2 %% within 10 days")
+    td.add_argument("--discount-fixed", metavar="AMOUNT_MINOR:CURRENCY:DAYS",
+                    help="a fixed discount instead, e.g. 5000:EUR:10 for 50.00 EUR within 10 "
+                    "days")
 
     c = group("credit", "credit control: the credit policy, limits, holds, customer policies",
               _credit)

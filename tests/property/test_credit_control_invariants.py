@@ -26,7 +26,7 @@ from tests.unit.test_rules import cmd
 START = dt.date(2026, 1, 1)
 PERSON = dict(actor="ann", reason="property test")
 CUSTOMERS = ("C0", "C1", "C2")
-TERMS = ("NET10", "EOM15", "THIRDS", "2-10")
+TERMS = ("NET10", "EOM15", "THIRDS", "2-10", "DEOM10", "MIXED", "FIX")
 
 
 def iso(d: int) -> str:
@@ -44,6 +44,18 @@ def setup() -> list:
             {"percentBp": 3334, "days": 75}], effectiveDate=iso(0), **PERSON),
         cmd("definePaymentTerms", "t4", termsId="2-10", basis="NET", days=30, discountBp=200,
             discountDays=10, effectiveDate=iso(0), **PERSON),
+        # Issue 18: the other end-of-month reading, lines with rules of their own (which
+        # can fall due out of their defined order), a fixed discount.
+        cmd("definePaymentTerms", "t5", termsId="DEOM10", basis="DAYS_THEN_END_OF_MONTH",
+            days=10, dayOfMonth=5, effectiveDate=iso(0), **PERSON),
+        cmd("definePaymentTerms", "t6", termsId="MIXED", basis="NET", days=0, installments=[
+            {"percentBp": 3000, "days": 0},
+            {"percentBp": 4000, "days": 40},
+            {"percentBp": 3000, "days": 0, "basis": "END_OF_MONTH", "months": 1}],
+            effectiveDate=iso(0), **PERSON),
+        cmd("definePaymentTerms", "t7", termsId="FIX", basis="NET", days=20,
+            discountFixedMinor=700, discountCurrency="EUR", discountDays=8,
+            effectiveDate=iso(0), **PERSON),
         cmd("defineDunningPolicy", "dp", policyId="STD", effectiveDate=iso(0), levels=[
             {"daysPastDue": -2, "action": "REMINDER"},
             {"daysPastDue": 10, "action": "SECOND_NOTICE", "feeFixedMinor": 250, "feeBp": 100},
@@ -160,6 +172,15 @@ def check(S) -> None:  # type: ignore[no-untyped-def]
     assert (per_invoice[o.invoices] == o.invoice_open).all()
     assert ((rows.open >= 0) & (rows.open <= rows.amount)).all()
     assert ((rows.disputed >= 0) & (rows.disputed <= rows.open)).all()
+    # Installments (mixed rules too) are numbered in due order, add up to their invoice, and
+    # the invoice is due when its last one is.
+    ist = S.installments
+    for i in np.flatnonzero(inv.view("inst_n") > 0).tolist():
+        f, k = int(inv.inst_first[i]), int(inv.inst_n[i])
+        dues = ist.due_day[f:f + k]
+        assert (np.diff(dues) >= 0).all() and int(dues[-1]) == int(inv.due_day[i])
+        assert int(ist.amount[f:f + k].sum()) == int(inv.amount[i])
+        assert ist.number[f:f + k].tolist() == list(range(1, k + 1))
     # Each payment's money: applied (allocations net of reversals) + unapplied + refunded.
     refunded = np.zeros(pay.n, dtype=np.int64)
     j = S.journal

@@ -508,6 +508,20 @@ AR_REFUSALS = [
     ar("DATE_BEFORE_ORIGIN", "refundUnapplied", **{**REFUND, "refundDate": "2026-01-20"}),
     ar("PAYMENT_HAS_REFUNDS", "reversePayment", paymentId="P", effectiveDate="2026-01-25",
        reversalReason="CHARGEBACK"),
+    # Issue 18: the new terms, allowance rates and exchange rates.
+    ar("INVALID_TERMS", "definePaymentTerms", termsId="T", basis="NET", days=30,
+       discountFixedMinor=500, discountDays=10, effectiveDate="2026-01-01", **PERSON),
+    ar("INVALID_ENUM", "definePaymentTerms", termsId="T", basis="NET", days=0,
+       installments=[{"percentBp": 10000, "days": 0, "basis": 9}], effectiveDate="2026-01-01",
+       **PERSON),
+    ar("INVALID_POLICY", "defineAllowanceRates", allowanceId="A", ratesBp=[100],
+       effectiveDate="2026-01-01", **PERSON),
+    ar("INVALID_BUCKET_EDGES", "defineAllowanceRates", allowanceId="A", bucketEdgesDays=[0],
+       ratesBp=[1, 2, 3], effectiveDate="2026-01-01", **PERSON),
+    ar("INVALID_FX_RATE", "recordFxRate", baseCurrency="EUR", quoteCurrency="USD", rate="0",
+       rateDate="2026-01-01", source="ECB", actor="feed"),
+    ar("ACTOR_REQUIRED", "recordFxRate", baseCurrency="EUR", quoteCurrency="USD", rate="1.1",
+       rateDate="2026-01-01", source="ECB"),
 ]
 # Reasons of these paths tested by their own tests (they need more than one command).
 AR_REFUSED_ELSEWHERE = {"DUNNING_RUN_NOT_ALONE"}

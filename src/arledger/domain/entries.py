@@ -185,6 +185,19 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
     # The collections workspace (issue 17): a note moves no money.
     EntryType(70, "NoteAdded", (("customer_ix", I4), ("text", STR)),
               "Someone wrote a note on a customer account (the envelope's actor wrote it)."),
+    # Allowance for doubtful accounts and FX rates (issue 18): data, no money moves.
+    EntryType(80, "AllowanceRatesDefined",
+              (("allowance_ix", I4), ("allowance_id", STR), ("version", I4),
+               ("definition", STR)),
+              "Allowance rates were defined (a new version of `allowance_id`, in force from "
+              "the effective date); `definition` is the JSON of bucket edges, a rate in bp "
+              "per bucket and the rounding."),
+    EntryType(81, "FxRateRecorded",
+              (("base_currency", STR), ("quote_currency", STR), ("rate", STR),
+               ("source", STR)),
+              "An exchange rate for the effective date: 1 `base_currency` = `rate` "
+              "`quote_currency` (exact decimal text), from `source`. Recorded again for the "
+              "same pair and date, the later record is the rate from then on."),
 )
 
 BY_NAME: dict[str, EntryType] = {t.name: t for t in ENTRY_TYPES}

@@ -192,6 +192,10 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INTERNAL_ERROR": (Internal, "a bug, logged by the server under the id in metadata `error_id`; the message carries no detail"),
     # Finding things (issue 17)
     "INVALID_ORDER_BY": (InvalidArgument, "an order_by that is not one of the list's fields, optionally followed by ' desc'"),
+    # Allowance by given rates, FX rates and consolidated views (issue 18)
+    "UNKNOWN_ALLOWANCE": (NotFound, "no allowance rates with that id (or version), or none in force as of the view's day and as known at its time"),
+    "INVALID_FX_RATE": (InvalidArgument, "an exchange rate that is not a positive decimal (at most 12 digits each side of the point), or a pair of one currency with itself"),
+    "FX_RATE_NOT_FOUND": (FailedPrecondition, "a consolidated view needs a rate, on or before its as-of day and recorded by its known-at time, for every currency it converts (the message lists the pairs missing)"),
 }
 
 

@@ -34,6 +34,7 @@ assert lines_per_invoice_max * line_quantity_max * amount_minor_max < 2**127
 
 # Policies (issue 4): terms, credit, dunning.
 installments_per_terms_max = 24
+terms_months_max = 12  # "end of the month N months after the issue month"
 dunning_levels_max = 10
 interest_bp_max = 10_000  # 100 % a year
 tolerance_minor_max = 10**9

@@ -25,7 +25,7 @@ from arledger.domain.errors import error
 BP = 10_000  # basis points in 100 %
 
 # Payment-terms base rules.
-TERMS_NET, TERMS_EOM = "NET", "EOM"
+TERMS_NET, TERMS_EOM, TERMS_DAYS_EOM = "NET", "EOM", "DAYS_EOM"
 # Over-limit actions (stored by name in definitions, by number in entries).
 OVER_LIMIT_ACTIONS = ("OVER_LIMIT_ACTION_UNSPECIFIED", "REJECT", "HOLD", "WARN")
 REJECT, HOLD, WARN = 1, 2, 3
@@ -88,19 +88,56 @@ class _Stored:
 
 # ---- payment terms ----------------------------------------------------------------------
 
+def add_months_end(day: int, months: int) -> int:
+    """The last day of the month `months` after the month of `day`."""
+    d = _date(day)
+    y, m = divmod(d.month - 1 + months, 12)
+    y, m = d.year + y, m + 1
+    return _day(_dt.date(y, m, calendar.monthrange(y, m)[1]))
+
+
+def due_by(basis: str, issue_day: int, days: int, day_of_month: int = 0,
+           months: int = 0) -> int:
+    """A due date by one base rule (the two end-of-month readings differ in order):
+
+    - NET: issue + days.
+    - EOM ("end of month + N", arledger's reading since issue 4): the last day of the
+      issue month (or of the month `months` after it) + days; with `day_of_month` D, then
+      the first day D on or after that (a month without day D: its last day).
+    - DAYS_EOM ("N days end of the month [on the D]", Odoo's reading): issue + days, then
+      the last day of *that* month; with D, day D of the month after it (its last day
+      where that month is shorter).
+    """
+    if basis == TERMS_NET:
+        return issue_day + days
+    if basis == TERMS_EOM:
+        due = add_months_end(issue_day, months) + days
+        return next_day_of_month(due, day_of_month) if day_of_month else due
+    due = end_of_month(issue_day + days)
+    return next_day_of_month(due + 1, day_of_month) if day_of_month else due
+
+
 @dataclass(frozen=True)
 class Installment:
     percent_bp: int
-    days: int  # offset of its due date, by the terms' base rule
+    days: int  # offset of its due date, by its base rule
+    # Its own base rule ("" = the terms' basis, day_of_month and months).
+    basis: str = ""
+    day_of_month: int = 0
+    months: int = 0
 
 
 @dataclass(frozen=True)
 class PaymentTerms(_Stored):
-    """NET: due = issue + days. EOM: due = end of the issue month + days, then moved to the
-    next `day_of_month` if one is set ("30 days end of month, on the 10th"). Installments
-    split the amount by percentage, each due by the same rule with its own `days`; without
-    them the whole amount is due at `days`. Discount: `discount_bp` off when settled on or
-    before issue + `discount_days`."""
+    """When an invoice is due, in one or more installments, and its early-payment discount.
+
+    `basis` is NET, EOM or DAYS_EOM (`due_by`); `day_of_month` applies to both end-of-month
+    readings, `months` to EOM. Installments split the amount by percentage, each due by the
+    terms' rule with its own `days`, or by a rule of its own (`basis`, `day_of_month`,
+    `months`): "30 % at issue, 70 % at the end of the following month". Without
+    installments the whole amount is due at `days`. Discount: `discount_bp` of the amount,
+    or a fixed `discount_fixed_minor` in `discount_currency`, off when settled on or before
+    issue + `discount_days`."""
 
     basis: str = TERMS_NET
     days: int = 30
@@ -108,15 +145,28 @@ class PaymentTerms(_Stored):
     installments: tuple[Installment, ...] = ()
     discount_bp: int = 0
     discount_days: int = 0
+    months: int = 0
+    discount_fixed_minor: int = 0
+    discount_currency: str = ""
 
     def due_day(self, issue_day: int, days: int) -> int:
-        if self.basis == TERMS_NET:
-            return issue_day + days
-        due = end_of_month(issue_day) + days
-        return next_day_of_month(due, self.day_of_month) if self.day_of_month else due
+        """Due date by the terms' own rule with `days`."""
+        return due_by(self.basis, issue_day, days, self.day_of_month, self.months)
+
+    def line_rule(self, inst: Installment) -> tuple[str, int, int, int]:
+        """(basis, days, day_of_month, months) an installment is due by."""
+        if inst.basis:
+            return inst.basis, inst.days, inst.day_of_month, inst.months
+        return self.basis, inst.days, self.day_of_month, self.months
 
     def schedule(self, issue_day: int, amount_minor: int) -> list[tuple[int, int]]:
-        """(due day, amount) per installment; the last takes the rounding remainder."""
+        """(due day, amount) per installment, in due order.
+
+        Each share is `percent_bp` of the amount rounded half up; the last line *as
+        defined* takes the remainder. Lines with rules of their own can fall due in another
+        order than defined (net 45 after "end of the following month" for an invoice of the
+        20th), so the lines are then put in due order (stable: equal due dates keep their
+        defined order), which is the order money settles them in."""
         if not self.installments:
             return [(self.due_day(issue_day, self.days), amount_minor)]
         out = []
@@ -126,26 +176,43 @@ class PaymentTerms(_Stored):
                                                                            inst.percent_bp)
             part = min(part, left)
             left -= part
-            out.append((self.due_day(issue_day, inst.days), part))
+            b, d, dom, mo = self.line_rule(inst)
+            out.append((due_by(b, issue_day, d, dom, mo), part))
+        out.sort(key=lambda x: x[0])  # stable
         return out
 
     def discount(self, issue_day: int, amount_minor: int) -> tuple[int, int]:
-        """(discount available, last day it may be taken); (0, -1) without one."""
-        if not self.discount_bp:
-            return 0, -1
-        return percent_of(amount_minor, self.discount_bp), issue_day + self.discount_days
+        """(discount available, last day it may be taken); (0, -1) without one.
+
+        A fixed discount applies only to an invoice larger than it (the customer pays
+        something); on a smaller one there is none."""
+        if self.discount_bp:
+            return percent_of(amount_minor, self.discount_bp), issue_day + self.discount_days
+        if self.discount_fixed_minor and self.discount_fixed_minor < amount_minor:
+            return self.discount_fixed_minor, issue_day + self.discount_days
+        return 0, -1
 
     def describe(self) -> str:
-        """E.g. "net 30, 2 % within 10 days" or "end of month + 30, on the 10th"."""
-        def due(days: int) -> str:
-            if self.basis == TERMS_NET:
+        """E.g. "net 30, 2 % within 10 days", "end of month + 30, on the 10th." or
+        "installments 30 % net 0; 70 % end of the following month + 0"."""
+        def due(basis: str, days: int, dom: int, months: int) -> str:
+            on = f", on the {dom}." if dom else ""
+            if basis == TERMS_NET:
                 return f"net {days}"
-            return f"end of month + {days}" + (f", on the {self.day_of_month}."
-                                               if self.day_of_month else "")
-        text = due(self.days) if not self.installments else "installments " + "; ".join(
-            f"{i.percent_bp / 100:g} % {due(i.days)}" for i in self.installments)
+            if basis == TERMS_DAYS_EOM:
+                return f"{days} days then end of month" + on
+            eom = ("end of month" if not months else "end of the following month"
+                   if months == 1 else f"end of month + {months} months")
+            return f"{eom} + {days}" + on
+        text = due(self.basis, self.days, self.day_of_month, self.months) \
+            if not self.installments else "installments " + "; ".join(
+                f"{i.percent_bp / 100:g} % {due(*self.line_rule(i))}" for i in self.installments)
         if self.discount_bp:
             text += f", {self.discount_bp / 100:g} % discount within {self.discount_days} days"
+        elif self.discount_fixed_minor:
+            from arledger.domain.money import format_minor
+            text += (f", {format_minor(self.discount_fixed_minor, self.discount_currency)} "
+                     f"discount within {self.discount_days} days")
         return text
 
     @staticmethod
@@ -155,13 +222,25 @@ class PaymentTerms(_Stored):
         return PaymentTerms(**d)
 
 
+TERMS_BASES = (TERMS_NET, TERMS_EOM, TERMS_DAYS_EOM)
+
+
+def _check_rule(basis: str, days: int, dom: int, months: int, where: str) -> None:
+    if basis not in TERMS_BASES:
+        raise error("INVALID_TERMS", f"{where}basis must be NET, EOM or DAYS_EOM")
+    if not 0 <= days <= limits.net_days_max:
+        raise error("INVALID_TERMS", f"{where}days must be 0..{limits.net_days_max}")
+    if not 0 <= dom <= 31 or (dom and basis == TERMS_NET):
+        raise error("INVALID_TERMS", f"{where}day_of_month is 1..31 and only for end-of-month "
+                    "terms (EOM, DAYS_EOM)")
+    if not 0 <= months <= limits.terms_months_max or (months and basis != TERMS_EOM):
+        raise error("INVALID_TERMS", f"{where}months is 0..{limits.terms_months_max} and only "
+                    "for EOM terms")
+
+
 def check_terms(t: PaymentTerms) -> PaymentTerms:
-    if t.basis not in (TERMS_NET, TERMS_EOM):
-        raise error("INVALID_TERMS", "basis must be NET or EOM")
-    if not 0 <= t.days <= limits.net_days_max:
-        raise error("INVALID_TERMS", f"days must be 0..{limits.net_days_max}")
-    if not 0 <= t.day_of_month <= 31 or (t.day_of_month and t.basis != TERMS_EOM):
-        raise error("INVALID_TERMS", "day_of_month is 1..31 and only for EOM terms")
+    from arledger.domain.money import CURRENT
+    _check_rule(t.basis, t.days, t.day_of_month, t.months, "")
     if len(t.installments) > limits.installments_per_terms_max:
         raise error("INVALID_TERMS", f"at most {limits.installments_per_terms_max} installments")
     if t.installments:
@@ -169,15 +248,35 @@ def check_terms(t: PaymentTerms) -> PaymentTerms:
                 sum(i.percent_bp for i in t.installments) != BP:
             raise error("INVALID_TERMS", "installment percentages must be > 0 and add up to "
                         "100 % (10000 bp)")
-        offs = [i.days for i in t.installments]
-        if any(not 0 <= d <= limits.net_days_max for d in offs) or offs != sorted(set(offs)):
-            raise error("INVALID_TERMS", "installment days must be increasing, "
-                        f"0..{limits.net_days_max}")
+        for n, i in enumerate(t.installments):
+            if not i.basis and (i.day_of_month or i.months):
+                raise error("INVALID_TERMS", f"installments[{n}]: day_of_month and months "
+                            "need a basis of the installment's own")
+            _check_rule(*t.line_rule(i), f"installments[{n}]: ")
+        if not any(i.basis for i in t.installments):
+            offs = [i.days for i in t.installments]
+            if offs != sorted(set(offs)):
+                raise error("INVALID_TERMS", "installment days must be increasing, "
+                            f"0..{limits.net_days_max}")
+        else:
+            rules = [t.line_rule(i) for i in t.installments]
+            if len(set(rules)) != len(rules):
+                raise error("INVALID_TERMS", "two installments have the same due-date rule")
     if not 0 <= t.discount_bp < BP or t.discount_days < 0 or \
             (t.discount_bp and t.discount_days > limits.net_days_max):
         raise error("INVALID_TERMS", "discount is 0..9999 bp within 0..3650 days")
     if bool(t.discount_bp) != bool(t.discount_days) and t.discount_bp:
         raise error("INVALID_TERMS", "a discount needs its window in days")
+    if t.discount_fixed_minor or t.discount_currency:
+        if t.discount_bp:
+            raise error("INVALID_TERMS", "a discount is a percentage or a fixed amount, not both")
+        if not 0 < t.discount_fixed_minor <= limits.amount_minor_max:
+            raise error("INVALID_TERMS", "a fixed discount is 1..10^15 minor units")
+        if t.discount_currency not in CURRENT:
+            raise error("INVALID_TERMS", "a fixed discount names its currency (a current ISO "
+                        "4217 code)")
+        if not 0 < t.discount_days <= limits.net_days_max:
+            raise error("INVALID_TERMS", "a discount needs its window in days (1..3650)")
     return t
 
 

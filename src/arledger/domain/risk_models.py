@@ -37,7 +37,9 @@ FEATURES: tuple[str, ...] = (
 )
 
 MODEL_JSON_MAX = 16_384  # characters of a model's JSON
-SUMMARY_JSON_MAX = 4_096  # characters of a re-score's summary
+# Characters of a re-score's summary: two per-currency maps over every ISO 4217 code a
+# partition may hold (about 180 since issue 18: some 10 kB at worst).
+SUMMARY_JSON_MAX = 16_384
 KINDS = ("logistic",)
 
 # The shipped default: expert-set, not fitted (docs/risk.md explains each weight). Means are

@@ -7,7 +7,7 @@ import re
 from arledger.domain import limits
 from arledger.domain.dates import parse_day
 from arledger.domain.errors import error
-from arledger.domain.money import MINOR_UNITS
+from arledger.domain import money
 
 _ID = re.compile(r"[A-Za-z0-9._:/@-]{1,%d}" % limits.id_length_max)
 _ID_PUNCTUATION = str.maketrans("", "", "._:/@-")
@@ -48,9 +48,31 @@ def amount(value: int, field: str) -> int:
 
 
 def currency(value: str, field: str = "currency") -> str:
-    if value not in MINOR_UNITS:
-        raise error("UNKNOWN_CURRENCY", f"{field}: {value[:16]!r} is not a known ISO 4217 code")
-    return value
+    """A current ISO 4217 code with a minor unit (domain/money.py), else UNKNOWN_CURRENCY."""
+    if value in money.CURRENT:
+        return value
+    if value in money.NO_MINOR_UNIT:
+        raise error("UNKNOWN_CURRENCY", f"{field}: {value!r} has no minor unit in ISO 4217 "
+                    "(a metal, unit of account or testing code): amounts cannot be kept in it")
+    if value in money.WITHDRAWN:
+        raise error("UNKNOWN_CURRENCY", f"{field}: {value!r} is no longer a current ISO 4217 "
+                    "code (accounts opened in it before keep working)")
+    raise error("UNKNOWN_CURRENCY", f"{field}: {value[:16]!r} is not a current ISO 4217 code")
+
+
+def account_currency(value: str, account: str, what: str) -> str:
+    """The currency of money for an account: the account's own (accepted whatever ISO has
+    done since the account opened in it), else refused - UNKNOWN_CURRENCY for a code that
+    is no current ISO code, CURRENCY_MISMATCH for another currency."""
+    if value == account:
+        return value
+    currency(value)
+    raise error("CURRENCY_MISMATCH", f"{what} in {value}, account in {account}")
+
+
+def exponent(code: str) -> int:
+    """Minor-unit digits of a currency (domain/money.py)."""
+    return money.exponent(code)
 
 
 _DAYS: dict[str, int] = {}  # valid date text -> day number (few distinct dates, many commands)

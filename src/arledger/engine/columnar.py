@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from arledger.domain import money
 from arledger.domain import validate as V
 from arledger.domain.dates import DAY_MAX, DAY_MIN, day_to_iso
 from arledger.domain.errors import LedgerError
@@ -242,10 +243,11 @@ def resolve(batch: Batch, currencies: list[str], owns: Any) -> None:
     owns each new customer id (`owns(id) -> bool`)."""
     c = batch.cols
     index = {code: i for i, code in enumerate(currencies)}
-    for n, s, col, scol in ((c.oc_n, c.oc_s, OC_CURRENCY, OC_S_CURRENCY),  # noqa: F821
-                            (c.ii_n, c.ii_s, II_CURRENCY, II_S_CURRENCY),  # noqa: F821
-                            (c.rp_n, c.rp_s, RP_CURRENCY, RP_S_CURRENCY),  # noqa: F821
-                            (c.cn_n, c.cn_s, CN_CURRENCY, CN_S_CURRENCY)):  # noqa: F821
+    for n, s, col, scol, opening in (
+            (c.oc_n, c.oc_s, OC_CURRENCY, OC_S_CURRENCY, True),  # noqa: F821
+            (c.ii_n, c.ii_s, II_CURRENCY, II_S_CURRENCY, False),  # noqa: F821
+            (c.rp_n, c.rp_s, RP_CURRENCY, RP_S_CURRENCY, False),  # noqa: F821
+            (c.cn_n, c.cn_s, CN_CURRENCY, CN_S_CURRENCY, False)):  # noqa: F821
         if not len(n):
             continue
         texts = _texts(c.sbuf, s[:, scol])
@@ -253,7 +255,7 @@ def resolve(batch: Batch, currencies: list[str], owns: Any) -> None:
         for r, code in enumerate(texts):
             v = known.get(code)
             if v is None:
-                v = _currency_index(code, index)
+                v = _currency_index(code, index, opening)
                 known[code] = v
             n[r, col] = v
     if len(c.oc_n):
@@ -261,10 +263,16 @@ def resolve(batch: Batch, currencies: list[str], owns: Any) -> None:
         c.oc_n[:, OC_OWNED] = [1 if owns(x) else 0 for x in ids]  # noqa: F821
 
 
-def _currency_index(code: str, index: dict[str, int]) -> int:
+def _currency_index(code: str, index: dict[str, int], opening: bool) -> int:
+    """An account opens only in a current ISO code; money for an existing account may be
+    in the account's own currency whatever ISO did since (V.currency, V.account_currency):
+    a code the ledger holds but ISO withdrew stops the loop for an opening (Python words
+    the refusal) and is matched against the account's currency otherwise."""
     if not code:
         return CUR_EMPTY
     if code in index:
+        if opening and code not in money.CURRENT:
+            return CUR_UNKNOWN
         return index[code]
     try:
         V.currency(code)

@@ -17,12 +17,14 @@ import numpy as np
 
 from arledger.domain import entries as E
 from arledger.domain import policies as P
+from arledger.domain import valuation as VA
 from arledger.engine.records import F0, TYPE, Recs, string_slot
 
 _T = {t.name: t.code for t in E.ENTRY_TYPES}
 KINDS = np.array([_T[n] for n in ("PaymentTermsDefined", "DunningPolicyDefined",
                                   "CreditPolicyDefined", "CustomerPoliciesSet",
-                                  "RiskModelRegistered")], dtype=np.int64)
+                                  "RiskModelRegistered", "AllowanceRatesDefined")],
+                 dtype=np.int64)
 
 
 class PolicyState:
@@ -41,6 +43,10 @@ class PolicyState:
         self.risk_model_versions: list[str] = []
         self.risk_model_ix: dict[str, int] = {}
         self.risk_model_json: list[str] = []
+        # Allowance rates (issue 18): one index per version, like terms.
+        self.allowances: list[VA.AllowanceRates] = []
+        self.allowance_ids: list[str] = []
+        self.allowance_versions: dict[str, list[int]] = {}
         self.undo: list[Callable[[], None]] | None = None  # inverses, while logging
 
     # ---- changes (each logs its inverse) ---------------------------------------------------
@@ -97,6 +103,11 @@ class PolicyState:
                     self._put(self.customer_terms, cust, terms)
                 if dunning:
                     self._put(self.customer_dunning, cust, dunning)
+            elif t == _T["AllowanceRatesDefined"]:
+                self._define(self.allowances, self.allowance_ids, self.allowance_versions,
+                             recs.text(e, string_slot("AllowanceRatesDefined", "allowance_id")),
+                             VA.AllowanceRates.from_json(recs.text(e, string_slot(
+                                 "AllowanceRatesDefined", "definition"))))
             else:  # RiskModelRegistered
                 version = recs.text(e, string_slot("RiskModelRegistered", "model_version"))
                 self._put(self.risk_model_ix, version, len(self.risk_model_versions))
@@ -131,4 +142,5 @@ class PolicyState:
                      self.credit_policies, sorted(self.terms_versions.items()),
                      sorted(self.dunning_versions.items()), sorted(self.customer_terms.items()),
                      sorted(self.customer_dunning.items()), self.risk_model_versions,
-                     self.risk_model_json))
+                     self.risk_model_json, self.allowances, self.allowance_ids,
+                     sorted(self.allowance_versions.items())))

@@ -158,6 +158,16 @@ class State:
         self.notes = Columns({"customer": "<i4", "day": "<i4", "seq": "<i4", "pos": "<i8"})
         self.note_texts = TextColumn()
         self.note_actors = TextColumn()
+        # Issue 18. Allowance rate versions (index = the version's index in
+        # policies.allowances): effective day, the segment and position that recorded it.
+        self.allowance_records = Columns({"day": "<i4", "seq": "<i4", "pos": "<i8"})
+        # Exchange rates: rate date, segment, position, base and quote (indexes into
+        # fx_codes); the exact rate text and the source.
+        self.fx_rates = Columns({"day": "<i4", "seq": "<i4", "pos": "<i8", "base": "<i2",
+                                 "quote": "<i2"})
+        self.fx_codes: list[str] = []
+        self.fx_rate_text: list[str] = []
+        self.fx_sources: list[str] = []
         self.head_position = 0
         self.head_seq = 0
         self.head_hash = GENESIS_HASH
@@ -203,6 +213,14 @@ class State:
         except ValueError:
             self.currencies.append(code)
             return len(self.currencies) - 1
+
+    def fx_code(self, code: str) -> int:
+        """Index of a currency among those exchange rates name (added on first sight)."""
+        try:
+            return self.fx_codes.index(code)
+        except ValueError:
+            self.fx_codes.append(code)
+            return len(self.fx_codes) - 1
 
     # ---- the fold -------------------------------------------------------------------------
 
@@ -333,6 +351,19 @@ class State:
             self.rescore_digests.extend(f"{v}:{d}" for v, d in zip(c["model_version"],
                                                                      c["score_digest"]))
             self.rescore_summaries.extend(c["summary_json"])
+        c = t.get("AllowanceRatesDefined")
+        if c is not None:
+            e = np.asarray(c["_e"], np.int64)
+            self.allowance_records.append(len(e), day=eff[e], seq=seg.seq,
+                                          pos=seg.first_position + e)
+        c = t.get("FxRateRecorded")
+        if c is not None:
+            e = np.asarray(c["_e"], np.int64)
+            self.fx_rates.append(len(e), day=eff[e], seq=seg.seq, pos=seg.first_position + e,
+                                 base=[self.fx_code(x) for x in c["base_currency"]],
+                                 quote=[self.fx_code(x) for x in c["quote_currency"]])
+            self.fx_rate_text.extend(c["rate"])
+            self.fx_sources.extend(c["source"])
 
     def _fold_promises(self, t: dict, eff: np.ndarray, seg: Segment) -> None:
         c = t.get("PromiseMade")
@@ -461,7 +492,8 @@ class State:
             h.update(part)
         for cols in (self.journal, self.segments, self.master_changes, self.rescores,
                      self.installments, self.promises, self.promise_installments,
-                     self.promise_invoices, self.dunning_steps, self.recoveries, self.notes):
+                     self.promise_invoices, self.dunning_steps, self.recoveries, self.notes,
+                     self.allowance_records, self.fx_rates):
             for name in sorted(cols.spec):
                 h.update(cols.view(name).tobytes())
         for text in (self.po_numbers, self.dispute_reasons, self.sale_agencies,
@@ -471,6 +503,7 @@ class State:
             h.update(b"\x01")
         h.update("\x00".join(self.currencies + self.rescore_digests +
                              self.rescore_summaries).encode())
+        h.update("\x00".join(self.fx_codes + self.fx_rate_text + self.fx_sources).encode())
         h.update(self.policies.digest_repr().encode())
         h.update(repr((sorted(self.invoice_terms.items()), sorted(self.credit_events.items()),
                        sorted(self.customer_promises.items()))).encode())

@@ -399,8 +399,8 @@ def rescore(S: State, model: Model, as_of: int, known_seq: int | None = None) ->
     ncur = max(len(S.currencies), 1)
     el_c = _sum_int(cur, el, ncur)
     ex_c = _sum_int(cur, pf.exposure[cust], ncur)
-    # Every currency with exposure or expected loss (at most the 52 currencies arledger
-    # knows: about 3 kB of JSON at worst, within SUMMARY_JSON_MAX).
+    # Every currency with exposure or expected loss (at most every ISO 4217 code: about
+    # 10 kB of JSON at worst, within SUMMARY_JSON_MAX).
     top_cur = sorted(np.flatnonzero(ex_c | el_c).tolist(), key=lambda c: -int(el_c[c]))
     summary = {"customers": int(len(cust)),
                "mean_pd": round(float(pd.astype(np.float64).mean()), 6) if len(cust) else 0.0,

@@ -511,7 +511,7 @@ def _add_more_services(server: grpc.Server, ledger: Ledger,
 # Names of further service modules (arledger.server.<name>). Each has
 # `add_to_server(server, ledger, clock) -> full service name`, `SERVICE` (the service's
 # descriptor) and `ERRORS_DOC` (the reasons its RPCs can return, for docs/reference.md).
-_SERVICE_MODULES: tuple[str, ...] = ("reports", "audit", "risk", "search")
+_SERVICE_MODULES: tuple[str, ...] = ("reports", "audit", "risk", "search", "valuation")
 
 
 def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,

@@ -46,15 +46,16 @@ RISK_READ = "risk.read"           # scores, worklist, provision matrix, models
 RISK_RESCORE = "risk.rescore"     # RescorePortfolio (records a re-score)
 RISK_CALIBRATE = "risk.calibrate"  # Calibrate
 RISK_MODELS = "risk.models"       # RegisterModel (and Calibrate with register)
+FX_RECORD = "fx.record"           # RecordFxRate: exchange rates (a feed, or a person)
 REFLECTION = "server.reflection"  # gRPC server reflection
 PUBLIC = ""                       # health checks: no credentials needed
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "writer": frozenset({COMMAND}),
+    "writer": frozenset({COMMAND, FX_RECORD}),
     "reader": frozenset({READ, REPORT, RISK_READ}),
     "auditor": frozenset({READ, REPORT, RISK_READ, LOG, AUDIT, AUDIT_KEY}),
     "risk": frozenset({RISK_READ, RISK_RESCORE, RISK_CALIBRATE, RISK_MODELS}),
-    "admin": frozenset({POLICY, AUDIT_SIGN, AUDIT_KEY, REFLECTION}),
+    "admin": frozenset({POLICY, FX_RECORD, AUDIT_SIGN, AUDIT_KEY, REFLECTION}),
 }
 ROLES = tuple(ROLE_PERMISSIONS)
 ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
@@ -62,6 +63,7 @@ ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 _L, _Q, _G = "arledger.v1.LedgerService", "arledger.v1.QueryService", "arledger.v1.LogService"
 _RE, _A, _R = "arledger.v1.ReportService", "arledger.v1.AuditService", "arledger.v1.RiskService"
 _S = "arledger.v1.SearchService"
+_V = "arledger.v1.ValuationService"
 
 #: Full method name -> the permission it needs. THE table: nothing else grants access.
 PERMISSIONS: dict[str, str] = {
@@ -95,6 +97,10 @@ PERMISSIONS: dict[str, str] = {
     f"/{_R}/RegisterModel": RISK_MODELS,
     **{f"/{_R}/{m}": RISK_READ for m in ("GetScore", "GetWorklist", "GetProvisionMatrix",
                                           "ListModels")},
+    f"/{_V}/DefineAllowanceRates": POLICY,
+    f"/{_V}/RecordFxRate": FX_RECORD,
+    **{f"/{_V}/{m}": REPORT for m in ("GetAllowance", "ListFxRates", "GetConsolidatedAging",
+                                       "GetConsolidatedKpis", "GetConsolidatedExposure")},
     **{f"/grpc.health.v1.Health/{m}": PUBLIC for m in ("Check", "Watch", "List")},
     **{f"/grpc.reflection.{v}.ServerReflection/ServerReflectionInfo": REFLECTION
        for v in ("v1alpha", "v1")},
@@ -106,7 +112,8 @@ def _command_permissions() -> dict[str, str]:
     same message, and for the kinds only other services submit, theirs."""
     ledger = lpb.DESCRIPTOR.services_by_name["LedgerService"]
     by_input = {m.input_type.full_name: PERMISSIONS[f"/{_L}/{m.name}"] for m in ledger.methods}
-    out = {"register_risk_model": RISK_MODELS, "record_portfolio_rescore": RISK_RESCORE}
+    out = {"register_risk_model": RISK_MODELS, "record_portfolio_rescore": RISK_RESCORE,
+           "define_allowance_rates": POLICY, "record_fx_rate": FX_RECORD}
     for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields:
         out.setdefault(f.name, by_input.get(f.message_type.full_name, ""))
     missing = [k for k, v in out.items() if not v]

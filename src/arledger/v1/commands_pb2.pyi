@@ -47,6 +47,7 @@ class TermsBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TERMS_BASIS_UNSPECIFIED: _ClassVar[TermsBasis]
     NET: _ClassVar[TermsBasis]
     END_OF_MONTH: _ClassVar[TermsBasis]
+    DAYS_THEN_END_OF_MONTH: _ClassVar[TermsBasis]
 
 class OverLimitAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -63,6 +64,12 @@ class DunningAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FINAL_NOTICE: _ClassVar[DunningAction]
     HOLD_ACCOUNT: _ClassVar[DunningAction]
     HAND_TO_AGENCY: _ClassVar[DunningAction]
+
+class AllowanceRounding(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALLOWANCE_ROUNDING_UNSPECIFIED: _ClassVar[AllowanceRounding]
+    PER_BUCKET: _ClassVar[AllowanceRounding]
+    TOTAL: _ClassVar[AllowanceRounding]
 PAYMENT_METHOD_UNSPECIFIED: PaymentMethod
 BANK_TRANSFER: PaymentMethod
 CHEQUE: PaymentMethod
@@ -89,6 +96,7 @@ DISPUTE_PARTIALLY_UPHELD: DisputeOutcome
 TERMS_BASIS_UNSPECIFIED: TermsBasis
 NET: TermsBasis
 END_OF_MONTH: TermsBasis
+DAYS_THEN_END_OF_MONTH: TermsBasis
 OVER_LIMIT_ACTION_UNSPECIFIED: OverLimitAction
 REJECT: OverLimitAction
 HOLD: OverLimitAction
@@ -99,6 +107,9 @@ SECOND_NOTICE: DunningAction
 FINAL_NOTICE: DunningAction
 HOLD_ACCOUNT: DunningAction
 HAND_TO_AGENCY: DunningAction
+ALLOWANCE_ROUNDING_UNSPECIFIED: AllowanceRounding
+PER_BUCKET: AllowanceRounding
+TOTAL: AllowanceRounding
 
 class Address(_message.Message):
     __slots__ = ("line1", "line2", "city", "region", "postal_code", "country")
@@ -403,15 +414,21 @@ class WriteOffInvoiceRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., invoice_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., effective_date: _Optional[str] = ...) -> None: ...
 
 class TermsInstallment(_message.Message):
-    __slots__ = ("percent_bp", "days")
+    __slots__ = ("percent_bp", "days", "basis", "day_of_month", "months")
     PERCENT_BP_FIELD_NUMBER: _ClassVar[int]
     DAYS_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    DAY_OF_MONTH_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
     percent_bp: int
     days: int
-    def __init__(self, percent_bp: _Optional[int] = ..., days: _Optional[int] = ...) -> None: ...
+    basis: TermsBasis
+    day_of_month: int
+    months: int
+    def __init__(self, percent_bp: _Optional[int] = ..., days: _Optional[int] = ..., basis: _Optional[_Union[TermsBasis, str]] = ..., day_of_month: _Optional[int] = ..., months: _Optional[int] = ...) -> None: ...
 
 class DefinePaymentTermsRequest(_message.Message):
-    __slots__ = ("request_id", "actor", "reason", "terms_id", "basis", "days", "day_of_month", "installments", "discount_bp", "discount_days", "effective_date")
+    __slots__ = ("request_id", "actor", "reason", "terms_id", "basis", "days", "day_of_month", "installments", "discount_bp", "discount_days", "effective_date", "months", "discount_fixed_minor", "discount_currency")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -423,6 +440,9 @@ class DefinePaymentTermsRequest(_message.Message):
     DISCOUNT_BP_FIELD_NUMBER: _ClassVar[int]
     DISCOUNT_DAYS_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_FIXED_MINOR_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_CURRENCY_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     actor: str
     reason: str
@@ -434,7 +454,10 @@ class DefinePaymentTermsRequest(_message.Message):
     discount_bp: int
     discount_days: int
     effective_date: str
-    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., terms_id: _Optional[str] = ..., basis: _Optional[_Union[TermsBasis, str]] = ..., days: _Optional[int] = ..., day_of_month: _Optional[int] = ..., installments: _Optional[_Iterable[_Union[TermsInstallment, _Mapping]]] = ..., discount_bp: _Optional[int] = ..., discount_days: _Optional[int] = ..., effective_date: _Optional[str] = ...) -> None: ...
+    months: int
+    discount_fixed_minor: int
+    discount_currency: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., terms_id: _Optional[str] = ..., basis: _Optional[_Union[TermsBasis, str]] = ..., days: _Optional[int] = ..., day_of_month: _Optional[int] = ..., installments: _Optional[_Iterable[_Union[TermsInstallment, _Mapping]]] = ..., discount_bp: _Optional[int] = ..., discount_days: _Optional[int] = ..., effective_date: _Optional[str] = ..., months: _Optional[int] = ..., discount_fixed_minor: _Optional[int] = ..., discount_currency: _Optional[str] = ...) -> None: ...
 
 class DefineCreditPolicyRequest(_message.Message):
     __slots__ = ("request_id", "actor", "reason", "over_limit_action", "hold_days_past_due", "short_pay_tolerance_minor", "short_pay_tolerance_bp", "effective_date")
@@ -707,7 +730,7 @@ class RefundUnappliedRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., refund_id: _Optional[str] = ..., payment_id: _Optional[str] = ..., credit_note_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., refund_date: _Optional[str] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("open_customer", "update_customer", "close_customer", "issue_invoice", "void_invoice", "record_payment", "allocate_payment", "reverse_payment", "issue_credit_note", "allocate_credit_note", "open_dispute", "resolve_dispute", "write_off_invoice", "define_payment_terms", "define_credit_policy", "set_customer_policies", "change_credit_limit", "place_hold", "release_hold", "review_dispute", "record_promise", "define_dunning_policy", "run_dunning", "write_off_customer", "record_recovery", "sell_receivables", "recall_sold_receivables", "refund_unapplied", "register_risk_model", "record_portfolio_rescore", "add_note")
+    __slots__ = ("open_customer", "update_customer", "close_customer", "issue_invoice", "void_invoice", "record_payment", "allocate_payment", "reverse_payment", "issue_credit_note", "allocate_credit_note", "open_dispute", "resolve_dispute", "write_off_invoice", "define_payment_terms", "define_credit_policy", "set_customer_policies", "change_credit_limit", "place_hold", "release_hold", "review_dispute", "record_promise", "define_dunning_policy", "run_dunning", "write_off_customer", "record_recovery", "sell_receivables", "recall_sold_receivables", "refund_unapplied", "register_risk_model", "record_portfolio_rescore", "add_note", "define_allowance_rates", "record_fx_rate")
     OPEN_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     UPDATE_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     CLOSE_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
@@ -739,6 +762,8 @@ class Command(_message.Message):
     REGISTER_RISK_MODEL_FIELD_NUMBER: _ClassVar[int]
     RECORD_PORTFOLIO_RESCORE_FIELD_NUMBER: _ClassVar[int]
     ADD_NOTE_FIELD_NUMBER: _ClassVar[int]
+    DEFINE_ALLOWANCE_RATES_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FX_RATE_FIELD_NUMBER: _ClassVar[int]
     open_customer: OpenCustomerRequest
     update_customer: UpdateCustomerRequest
     close_customer: CloseCustomerRequest
@@ -770,7 +795,9 @@ class Command(_message.Message):
     register_risk_model: RegisterRiskModelRequest
     record_portfolio_rescore: RecordPortfolioRescoreRequest
     add_note: AddNoteRequest
-    def __init__(self, open_customer: _Optional[_Union[OpenCustomerRequest, _Mapping]] = ..., update_customer: _Optional[_Union[UpdateCustomerRequest, _Mapping]] = ..., close_customer: _Optional[_Union[CloseCustomerRequest, _Mapping]] = ..., issue_invoice: _Optional[_Union[IssueInvoiceRequest, _Mapping]] = ..., void_invoice: _Optional[_Union[VoidInvoiceRequest, _Mapping]] = ..., record_payment: _Optional[_Union[RecordPaymentRequest, _Mapping]] = ..., allocate_payment: _Optional[_Union[AllocatePaymentRequest, _Mapping]] = ..., reverse_payment: _Optional[_Union[ReversePaymentRequest, _Mapping]] = ..., issue_credit_note: _Optional[_Union[IssueCreditNoteRequest, _Mapping]] = ..., allocate_credit_note: _Optional[_Union[AllocateCreditNoteRequest, _Mapping]] = ..., open_dispute: _Optional[_Union[OpenDisputeRequest, _Mapping]] = ..., resolve_dispute: _Optional[_Union[ResolveDisputeRequest, _Mapping]] = ..., write_off_invoice: _Optional[_Union[WriteOffInvoiceRequest, _Mapping]] = ..., define_payment_terms: _Optional[_Union[DefinePaymentTermsRequest, _Mapping]] = ..., define_credit_policy: _Optional[_Union[DefineCreditPolicyRequest, _Mapping]] = ..., set_customer_policies: _Optional[_Union[SetCustomerPoliciesRequest, _Mapping]] = ..., change_credit_limit: _Optional[_Union[ChangeCreditLimitRequest, _Mapping]] = ..., place_hold: _Optional[_Union[PlaceHoldRequest, _Mapping]] = ..., release_hold: _Optional[_Union[ReleaseHoldRequest, _Mapping]] = ..., review_dispute: _Optional[_Union[ReviewDisputeRequest, _Mapping]] = ..., record_promise: _Optional[_Union[RecordPromiseRequest, _Mapping]] = ..., define_dunning_policy: _Optional[_Union[DefineDunningPolicyRequest, _Mapping]] = ..., run_dunning: _Optional[_Union[RunDunningRequest, _Mapping]] = ..., write_off_customer: _Optional[_Union[WriteOffCustomerRequest, _Mapping]] = ..., record_recovery: _Optional[_Union[RecordRecoveryRequest, _Mapping]] = ..., sell_receivables: _Optional[_Union[SellReceivablesRequest, _Mapping]] = ..., recall_sold_receivables: _Optional[_Union[RecallSoldReceivablesRequest, _Mapping]] = ..., refund_unapplied: _Optional[_Union[RefundUnappliedRequest, _Mapping]] = ..., register_risk_model: _Optional[_Union[RegisterRiskModelRequest, _Mapping]] = ..., record_portfolio_rescore: _Optional[_Union[RecordPortfolioRescoreRequest, _Mapping]] = ..., add_note: _Optional[_Union[AddNoteRequest, _Mapping]] = ...) -> None: ...
+    define_allowance_rates: DefineAllowanceRatesRequest
+    record_fx_rate: RecordFxRateRequest
+    def __init__(self, open_customer: _Optional[_Union[OpenCustomerRequest, _Mapping]] = ..., update_customer: _Optional[_Union[UpdateCustomerRequest, _Mapping]] = ..., close_customer: _Optional[_Union[CloseCustomerRequest, _Mapping]] = ..., issue_invoice: _Optional[_Union[IssueInvoiceRequest, _Mapping]] = ..., void_invoice: _Optional[_Union[VoidInvoiceRequest, _Mapping]] = ..., record_payment: _Optional[_Union[RecordPaymentRequest, _Mapping]] = ..., allocate_payment: _Optional[_Union[AllocatePaymentRequest, _Mapping]] = ..., reverse_payment: _Optional[_Union[ReversePaymentRequest, _Mapping]] = ..., issue_credit_note: _Optional[_Union[IssueCreditNoteRequest, _Mapping]] = ..., allocate_credit_note: _Optional[_Union[AllocateCreditNoteRequest, _Mapping]] = ..., open_dispute: _Optional[_Union[OpenDisputeRequest, _Mapping]] = ..., resolve_dispute: _Optional[_Union[ResolveDisputeRequest, _Mapping]] = ..., write_off_invoice: _Optional[_Union[WriteOffInvoiceRequest, _Mapping]] = ..., define_payment_terms: _Optional[_Union[DefinePaymentTermsRequest, _Mapping]] = ..., define_credit_policy: _Optional[_Union[DefineCreditPolicyRequest, _Mapping]] = ..., set_customer_policies: _Optional[_Union[SetCustomerPoliciesRequest, _Mapping]] = ..., change_credit_limit: _Optional[_Union[ChangeCreditLimitRequest, _Mapping]] = ..., place_hold: _Optional[_Union[PlaceHoldRequest, _Mapping]] = ..., release_hold: _Optional[_Union[ReleaseHoldRequest, _Mapping]] = ..., review_dispute: _Optional[_Union[ReviewDisputeRequest, _Mapping]] = ..., record_promise: _Optional[_Union[RecordPromiseRequest, _Mapping]] = ..., define_dunning_policy: _Optional[_Union[DefineDunningPolicyRequest, _Mapping]] = ..., run_dunning: _Optional[_Union[RunDunningRequest, _Mapping]] = ..., write_off_customer: _Optional[_Union[WriteOffCustomerRequest, _Mapping]] = ..., record_recovery: _Optional[_Union[RecordRecoveryRequest, _Mapping]] = ..., sell_receivables: _Optional[_Union[SellReceivablesRequest, _Mapping]] = ..., recall_sold_receivables: _Optional[_Union[RecallSoldReceivablesRequest, _Mapping]] = ..., refund_unapplied: _Optional[_Union[RefundUnappliedRequest, _Mapping]] = ..., register_risk_model: _Optional[_Union[RegisterRiskModelRequest, _Mapping]] = ..., record_portfolio_rescore: _Optional[_Union[RecordPortfolioRescoreRequest, _Mapping]] = ..., add_note: _Optional[_Union[AddNoteRequest, _Mapping]] = ..., define_allowance_rates: _Optional[_Union[DefineAllowanceRatesRequest, _Mapping]] = ..., record_fx_rate: _Optional[_Union[RecordFxRateRequest, _Mapping]] = ...) -> None: ...
 
 class Batch(_message.Message):
     __slots__ = ("commands", "atomic")
@@ -833,3 +860,43 @@ class AddNoteRequest(_message.Message):
     text: str
     effective_date: str
     def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., customer_id: _Optional[str] = ..., text: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class DefineAllowanceRatesRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "allowance_id", "bucket_edges_days", "rates_bp", "rounding", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ALLOWANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_EDGES_DAYS_FIELD_NUMBER: _ClassVar[int]
+    RATES_BP_FIELD_NUMBER: _ClassVar[int]
+    ROUNDING_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    allowance_id: str
+    bucket_edges_days: _containers.RepeatedScalarFieldContainer[int]
+    rates_bp: _containers.RepeatedScalarFieldContainer[int]
+    rounding: AllowanceRounding
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., allowance_id: _Optional[str] = ..., bucket_edges_days: _Optional[_Iterable[int]] = ..., rates_bp: _Optional[_Iterable[int]] = ..., rounding: _Optional[_Union[AllowanceRounding, str]] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class RecordFxRateRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "base_currency", "quote_currency", "rate", "rate_date", "source")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    BASE_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    RATE_DATE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    base_currency: str
+    quote_currency: str
+    rate: str
+    rate_date: str
+    source: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., base_currency: _Optional[str] = ..., quote_currency: _Optional[str] = ..., rate: _Optional[str] = ..., rate_date: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...

@@ -20,7 +20,7 @@ from typing import Any
 from arledger.domain import validate as V
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.decide import (bad_debt, cash, collections, credit, customers, disputes,
-                                    invoices, notes, risk)
+                                    invoices, notes, risk, valuation)
 from arledger.engine import apply as ap
 from arledger.engine import columnar as col
 from arledger.engine.decide import volume
@@ -29,7 +29,8 @@ from arledger.engine.records import Recs
 from arledger.v1 import commands_pb2 as pb
 
 HANDLERS: dict[str, Callable[[Ctx, Any], None]] = {}
-for _m in (customers, invoices, cash, credit, disputes, collections, bad_debt, risk, notes):
+for _m in (customers, invoices, cash, credit, disputes, collections, bad_debt, risk, notes,
+           valuation):
     HANDLERS.update(_m.HANDLERS)
 assert set(HANDLERS) == {f.name for f in pb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
 

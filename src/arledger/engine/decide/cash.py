@@ -28,9 +28,7 @@ Plan = list[tuple[int, int, str | None, int, int]]
 
 def money_received(m: Any, c: Customer, what: str) -> int:
     """Currency (the account's), amount and method of money received; the amount."""
-    V.currency(m.currency)
-    if m.currency != c.currency:
-        raise error("CURRENCY_MISMATCH", f"{what} in {m.currency}, account in {c.currency}")
+    V.account_currency(m.currency, c.currency, what)
     amount = V.amount(m.amount_minor, "amount_minor")
     if m.method not in METHODS:
         raise error("INVALID_ENUM", "method is required (BANK_TRANSFER, CHEQUE, CARD, ...)")
@@ -214,9 +212,7 @@ def credit_note(ctx: Ctx, cnid: str, cust: int, amount: int, day: int, reason_co
 def issue_credit_note(ctx: Ctx, m: pb.IssueCreditNoteRequest) -> None:
     cnid = V.ident(m.credit_note_id, "credit_note_id")
     c = live_customer(ctx, m.customer_id)
-    V.currency(m.currency)
-    if m.currency != c.currency:
-        raise error("CURRENCY_MISMATCH", f"credit note in {m.currency}, account in {c.currency}")
+    V.account_currency(m.currency, c.currency, "credit note")
     amount = V.amount(m.amount_minor, "amount_minor")
     day = V.day(m.issue_date, "issue_date")
     if day < c.opened_day:
@@ -265,7 +261,11 @@ def refund_unapplied(ctx: Ctx, m: pb.RefundUnappliedRequest) -> None:
         p = D.payment(ctx.must("payment", m.payment_id, "payment_id"))
         if p.reversed:
             raise error("PAYMENT_REVERSED", f"payment {m.payment_id!r} was reversed")
-        src, unapplied, origin = p.ix, p.unapplied, max(p.value_day, p.alloc_day)
+        # Only the money's own date, as for a credit note (issue 18): the refund takes at
+        # most what is unapplied now, after every allocation whatever its date, and
+        # allocations and refunds only ever lower a payment's unapplied cash (a payment
+        # with refunds cannot be reversed), so no as-of view of it goes below zero.
+        src, unapplied, origin = p.ix, p.unapplied, p.value_day
     else:
         n = D.credit_note(ctx.must("credit_note", m.credit_note_id, "credit_note_id"))
         src, unapplied, origin = n.ix, n.unapplied, n.issue_day

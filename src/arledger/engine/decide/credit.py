@@ -10,10 +10,11 @@ from arledger.domain import validate as V
 from arledger.domain.errors import error
 from arledger.engine.decide.context import Ctx
 from arledger.engine.decide.customers import live_customer
-from arledger.engine.decide.invoices import policy
+from arledger.engine.decide.invoices import policy, terms_currency
 from arledger.v1 import commands_pb2 as pb
 
-_BASES = {pb.NET: P.TERMS_NET, pb.END_OF_MONTH: P.TERMS_EOM}
+_BASES = {pb.NET: P.TERMS_NET, pb.END_OF_MONTH: P.TERMS_EOM,
+          pb.DAYS_THEN_END_OF_MONTH: P.TERMS_DAYS_EOM}
 _CUSTOMER_STRATEGIES = frozenset({pb.OLDEST_DUE_FIRST, pb.NEWEST_DUE_FIRST, pb.LEAVE_UNAPPLIED,
                                   pb.FEES_INTEREST_PRINCIPAL})
 
@@ -30,11 +31,21 @@ def define_payment_terms(ctx: Ctx, m: pb.DefinePaymentTermsRequest) -> None:
     V.person(m.actor, m.reason, "defining payment terms")
     tid = V.ident(m.terms_id, "terms_id")
     if m.basis not in _BASES:
-        raise error("INVALID_ENUM", "basis is required (NET or END_OF_MONTH)")
+        raise error("INVALID_ENUM", "basis is required (NET, END_OF_MONTH or "
+                    "DAYS_THEN_END_OF_MONTH)")
+    lines = []
+    for n, i in enumerate(m.installments):
+        if i.basis and i.basis not in _BASES:
+            raise error("INVALID_ENUM", f"installments[{n}].basis is not a terms basis")
+        lines.append(P.Installment(i.percent_bp, i.days, _BASES.get(i.basis, ""),
+                                   i.day_of_month, i.months))
+    if m.discount_currency:
+        V.currency(m.discount_currency, "discount_currency")
     terms = P.check_terms(P.PaymentTerms(
         basis=_BASES[m.basis], days=m.days, day_of_month=m.day_of_month,
-        installments=tuple(P.Installment(i.percent_bp, i.days) for i in m.installments),
-        discount_bp=m.discount_bp, discount_days=m.discount_days))
+        installments=tuple(lines), discount_bp=m.discount_bp, discount_days=m.discount_days,
+        months=m.months, discount_fixed_minor=m.discount_fixed_minor,
+        discount_currency=m.discount_currency))
     day = V.day(m.effective_date, "effective_date")
     ix, version = _version(ctx, "terms", tid)
     ctx.entry("PaymentTermsDefined", day, terms_ix=ix, terms_id=tid, version=version,
@@ -76,8 +87,9 @@ def set_customer_policies(ctx: Ctx, m: pb.SetCustomerPoliciesRequest) -> None:
     V.person(m.actor, m.reason, "a change of a customer's policies")
     c = live_customer(ctx, m.customer_id)
     if m.payment_terms_id:
-        policy(ctx, "terms", V.ident(m.payment_terms_id, "payment_terms_id"), 0,
-               "payment_terms_id")
+        _, _, terms = policy(ctx, "terms", V.ident(m.payment_terms_id, "payment_terms_id"), 0,
+                             "payment_terms_id")
+        terms_currency(terms, c.currency, m.payment_terms_id)
     if m.dunning_policy_id:
         policy(ctx, "dunning", V.ident(m.dunning_policy_id, "dunning_policy_id"), 0,
                "dunning_policy_id")

@@ -66,7 +66,15 @@ def invoice_terms(ctx: Ctx, m: pb.IssueInvoiceRequest, cust: int, issue: int,
         if not tid:
             return None
     ix, _, terms = policy(ctx, "terms", tid, m.terms_version, "terms_id")
+    terms_currency(terms, ctx.D.customer(cust).currency, tid)
     return ix, terms.schedule(issue, amount), terms.discount(issue, amount)
+
+
+def terms_currency(terms: P.PaymentTerms, currency: str, tid: str) -> None:
+    """Terms with a fixed discount apply only to accounts in the discount's currency."""
+    if terms.discount_fixed_minor and terms.discount_currency != currency:
+        raise error("CURRENCY_MISMATCH", f"terms {tid!r} give a fixed discount in "
+                    f"{terms.discount_currency}; the account is in {currency}")
 
 
 def credit_check(ctx: Ctx, c: Customer, amount: int) -> tuple[int, int, int] | None:
@@ -89,9 +97,7 @@ def issue_invoice(ctx: Ctx, m: pb.IssueInvoiceRequest) -> None:
     iid = V.ident(m.invoice_id, "invoice_id")
     c = live_customer(ctx, m.customer_id)
     if m.currency:
-        V.currency(m.currency)
-        if m.currency != c.currency:
-            raise error("CURRENCY_MISMATCH", f"invoice in {m.currency}, account in {c.currency}")
+        V.account_currency(m.currency, c.currency, "invoice")
     V.text(m.po_number, "po_number")
     issue = V.day(m.issue_date, "issue_date")
     if issue < c.opened_day:

@@ -1,0 +1,215 @@
+"""ValuationService: allowance rates and exchange rates (commands), the allowance by given
+rates, and consolidated views in a reporting currency (issue 18), over
+projections/valuation.py.
+
+The two commands go through the ledger like any other (permission per command, the actor
+is the principal); the views are computed under the read lock, as of a day, as known at
+a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import grpc
+
+from arledger.domain import validate as V
+from arledger.domain.dates import day_to_iso
+from arledger.domain.errors import error
+from arledger.engine import Ledger
+from arledger.engine.decide.valuation import ROUNDING, fx_currency
+from arledger.projections import valuation as VP
+from arledger.projections import views
+from arledger.server import QueryServicer, _guard, _make_token, _read_token, _result, auth
+from arledger.server.reports import ReportServicer, _query_key
+from arledger.v1 import commands_pb2 as cpb
+from arledger.v1 import ledger_pb2 as lpb
+from arledger.v1 import reports_pb2 as rpb
+from arledger.v1 import valuation_pb2 as vpb
+from arledger.v1 import valuation_pb2_grpc as vgrpc
+
+SERVICE = vpb.DESCRIPTOR.services_by_name["ValuationService"]
+ERRORS_DOC = ("INVALID_ARGUMENT (INVALID_BUCKET_EDGES, INVALID_POLICY, INVALID_FX_RATE, "
+              "INVALID_ENUM, UNKNOWN_CURRENCY, MALFORMED_ID, MALFORMED_DATE, MALFORMED_TEXT, "
+              "MISSING_FIELD, INVALID_TIMESTAMP, INVALID_PERIOD, INVALID_PAGE_SIZE, "
+              "INVALID_PAGE_TOKEN, ACTOR_REQUIRED, REASON_REQUIRED), NOT_FOUND "
+              "(UNKNOWN_ALLOWANCE, CUSTOMER_NOT_FOUND), FAILED_PRECONDITION "
+              "(FX_RATE_NOT_FOUND, READ_ONLY_FOLLOWER), ALREADY_EXISTS (REQUEST_ID_REUSED)")
+FX_PAGE_DEFAULT, FX_PAGE_MAX = 1000, 10_000
+_CEI = {0: "total", rpb.CEI_TOTAL: "total", rpb.CEI_MONTHLY_AVERAGE: "monthly_average"}
+
+
+def _fx(r: dict) -> vpb.FxRate:
+    ts = r["recorded_at_us"]
+    out = vpb.FxRate(base_currency=r["base_currency"], quote_currency=r["quote_currency"],
+                     rate=r["rate"], rate_date=day_to_iso(r["rate_day"]), source=r["source"],
+                     position=r["position"])
+    out.recorded_at.seconds, out.recorded_at.nanos = ts // 1_000_000, (ts % 1_000_000) * 1000
+    return out
+
+
+def _conversion(cv: dict | None) -> vpb.ConversionRate | None:
+    if cv is None:
+        return None
+    out = vpb.ConversionRate(currency=cv["currency"], inverted=cv["inverted"])
+    if cv["rate"] is not None:
+        out.rate.CopyFrom(_fx(cv["rate"]))
+    return out
+
+
+def _reporting(request) -> str:  # type: ignore[no-untyped-def]
+    if not request.reporting_currency:
+        raise error("MISSING_FIELD", "reporting_currency is required")
+    return fx_currency(request.reporting_currency, "reporting_currency")
+
+
+class ValuationServicer(vgrpc.ValuationServiceServicer):
+    def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
+        self.ledger = ledger
+        self.q = QueryServicer(ledger, clock)
+
+    def _submit(self, cmd: cpb.Command) -> lpb.CommandResult:
+        auth.authorize_commands(auth.current(), (cmd,))  # permission per command, actor
+        (o,) = self.ledger.submit([cmd])
+        if o.status == "REJECTED":
+            raise o.error
+        return _result(o)
+
+    @_guard
+    def DefineAllowanceRates(self, request, context):  # type: ignore[no-untyped-def]
+        return self._submit(cpb.Command(define_allowance_rates=request))
+
+    @_guard
+    def RecordFxRate(self, request, context):  # type: ignore[no-untyped-def]
+        return self._submit(cpb.Command(record_fx_rate=request))
+
+    @_guard
+    def GetAllowance(self, request, context):  # type: ignore[no-untyped-def]
+        aid = V.ident(request.allowance_id, "allowance_id")
+        as_of = self.q._as_of(request.as_of)
+        if request.rounding not in ROUNDING:
+            raise error("INVALID_ENUM", "rounding is PER_BUCKET or TOTAL")
+        rounding = ROUNDING[request.rounding] if request.rounding else ""
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks = views.known_seq_at(S, known_at)
+            cust, cur = ReportServicer._filters(self, S, request)  # type: ignore[arg-type]
+            a = VP.allowance(S, aid, as_of, ks, version=request.version, rounding=rounding,
+                             currency=cur, customer=cust)
+        out = vpb.Allowance(as_of=day_to_iso(as_of), position=a["position"],
+                            allowance_id=aid, version=a["version"],
+                            effective_date=day_to_iso(a["effective_day"]),
+                            defined_position=a["defined_position"], rounding=a["rounding"],
+                            bucket_labels=a["bucket_labels"], rates_bp=a["rates_bp"])
+        for r in a["rows"]:
+            out.rows.add(**r)
+        return out
+
+    @_guard
+    def ListFxRates(self, request, context):  # type: ignore[no-untyped-def]
+        size = request.page_size or FX_PAGE_DEFAULT
+        if not 0 < size <= FX_PAGE_MAX:
+            raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{FX_PAGE_MAX}")
+        codes = tuple(fx_currency(c, f) for c, f in ((request.base_currency, "base_currency"),
+                                                      (request.quote_currency, "quote_currency"))
+                      if c)
+        lo = V.day(request.from_date, "from_date") if request.from_date else None
+        hi = V.day(request.to_date, "to_date") if request.to_date else None
+        if lo is not None and hi is not None and hi < lo:
+            raise error("INVALID_PERIOD", "to_date is before from_date")
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks, offset = views.known_seq_at(S, known_at), 0
+            if request.page_token:
+                tok = _read_token(request.page_token)
+                if tok.get("c") != _query_key(request):
+                    raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
+                try:
+                    ks, offset = int(tok["k"]), int(tok["o"])
+                except (KeyError, TypeError, ValueError):
+                    raise error("INVALID_PAGE_TOKEN", "not a page token this server "
+                                "issued") from None
+                if not 0 <= ks <= S.head_seq or offset < 0:
+                    raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
+            idx = VP.fx_rates(S, ks, currencies=codes, from_day=lo, to_day=hi)
+            page = [VP.fx_record(S, int(k)) for k in idx[offset:offset + size].tolist()]
+            out = vpb.ListFxRatesResponse(rates=[_fx(r) for r in page],
+                                          position=views.known_position(S, ks))
+            if offset + size < len(idx):
+                out.next_page_token = _make_token({"c": _query_key(request), "k": ks,
+                                                   "o": offset + size})
+        return out
+
+    @_guard
+    def GetConsolidatedAging(self, request, context):  # type: ignore[no-untyped-def]
+        rep = _reporting(request)
+        as_of = self.q._as_of(request.as_of)
+        edges, by_issue, basis = ReportServicer._aging_args(request)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks = views.known_seq_at(S, known_at)
+            a = VP.consolidated_aging(S, rep, as_of, ks, edges, by_issue)
+        out = vpb.ConsolidatedAging(
+            reporting_currency=rep, as_of=day_to_iso(as_of), position=a["position"],
+            basis=basis, bucket_labels=a["bucket_labels"], buckets_minor=a["buckets_minor"],
+            unapplied_minor=a["unapplied_minor"], disputed_minor=a["disputed_minor"],
+            balance_minor=a["balance_minor"])
+        for r in a["rows"]:
+            row = out.rows.add(**{k: v for k, v in r.items() if k != "conversion"})
+            row.conversion.CopyFrom(_conversion(r["conversion"]))
+        return out
+
+    @_guard
+    def GetConsolidatedKpis(self, request, context):  # type: ignore[no-untyped-def]
+        rep = _reporting(request)
+        if not request.period_from:
+            raise error("MISSING_FIELD", "period_from is required")
+        to_day = self.q._as_of(request.period_to)
+        from_day = V.day(request.period_from, "period_from")
+        variant = _CEI.get(request.cei_variant)
+        if variant is None:
+            raise error("INVALID_ENUM", "cei_variant must be CEI_TOTAL or CEI_MONTHLY_AVERAGE")
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks = views.known_seq_at(S, known_at)
+            k = VP.consolidated_kpis(S, rep, from_day, to_day, ks, variant, request.cei_months)
+        kp = {f: v for f, v in k["kpis"].items() if v is not None and
+              f not in ("from_day", "to_day")}
+        out = vpb.ConsolidatedKpis(
+            reporting_currency=rep, position=k["position"],
+            kpis=rpb.KpiRow(period_from=day_to_iso(from_day), period_to=day_to_iso(to_day),
+                            scope="period", position=k["position"], **kp))
+        for cv in k["conversions"]:
+            out.conversions.append(_conversion(cv))
+        return out
+
+    @_guard
+    def GetConsolidatedExposure(self, request, context):  # type: ignore[no-untyped-def]
+        rep = _reporting(request)
+        as_of = self.q._as_of(request.as_of)
+        known_at = self.q._known_at(request)
+        with self.ledger.reading() as S:
+            ks = views.known_seq_at(S, known_at)
+            x = VP.consolidated_exposure(S, rep, as_of, ks)
+        out = vpb.ConsolidatedExposure(reporting_currency=rep, as_of=day_to_iso(as_of),
+                                       position=x["position"])
+
+        def fill(msg: vpb.ExposureRow, r: dict) -> None:
+            for f, v in r.items():
+                if f == "conversion":
+                    if v is not None:
+                        msg.conversion.CopyFrom(_conversion(v))
+                else:
+                    setattr(msg, f, v)
+        for r in x["rows"]:
+            fill(out.rows.add(), r)
+        fill(out.total, x["total"])
+        return out
+
+
+def add_to_server(server: grpc.Server, ledger: Ledger, clock: Callable[[], int]) -> str:
+    vgrpc.add_ValuationServiceServicer_to_server(ValuationServicer(ledger, clock), server)
+    return SERVICE.full_name
+
+
+__all__ = ["SERVICE", "ERRORS_DOC", "add_to_server", "ValuationServicer"]
