@@ -250,14 +250,9 @@ def resolve(batch: Batch, currencies: list[str], owns: Any) -> None:
             (c.cn_n, c.cn_s, CN_CURRENCY, CN_S_CURRENCY, False)):  # noqa: F821
         if not len(n):
             continue
-        texts = _texts(c.sbuf, s[:, scol])
-        known: dict[str, int] = {}
-        for r, code in enumerate(texts):
-            v = known.get(code)
-            if v is None:
-                v = _currency_index(code, index, opening)
-                known[code] = v
-            n[r, col] = v
+        codes, which = _distinct_texts(c.sbuf, s[:, scol])
+        n[:, col] = np.array([_currency_index(code, index, opening) for code in codes],
+                             np.int64)[which]
     if len(c.oc_n):
         ids = _texts(c.sbuf, c.oc_s[:, OC_S_CUSTOMER_ID])  # noqa: F821
         c.oc_n[:, OC_OWNED] = [1 if owns(x) else 0 for x in ids]  # noqa: F821
@@ -279,6 +274,26 @@ def _currency_index(code: str, index: dict[str, int], opening: bool) -> int:
     except LedgerError:
         return CUR_UNKNOWN
     return CUR_NEW
+
+
+def _distinct_texts(sbuf: np.ndarray, refs: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The distinct texts of a column of (start, end) refs and, per row, which of them it
+    is; each distinct text decoded once (a column of currency codes has a handful)."""
+    a, b = refs[:, 0].astype(np.int64), refs[:, 1].astype(np.int64)
+    length = b - a
+    if len(a) and length.max() <= 7:  # short: each text packed into one 64-bit key
+        key = length.astype(np.uint64)
+        for k in range(7):
+            byte = np.where(k < length, sbuf[np.minimum(a + k, max(len(sbuf) - 1, 0))], 0) \
+                if len(sbuf) else np.zeros(len(a), np.uint8)
+            key = (key << np.uint64(8)) | byte.astype(np.uint64)
+        _, first, which = np.unique(key, return_index=True, return_inverse=True)
+        raw = sbuf.tobytes()
+        return [raw[int(a[i]):int(b[i])].decode(errors="replace") for i in first], which
+    texts = _texts(sbuf, refs)
+    distinct = sorted(set(texts))
+    at = {t: i for i, t in enumerate(distinct)}
+    return distinct, np.array([at[t] for t in texts], np.int64)
 
 
 def _texts(sbuf: np.ndarray, refs: np.ndarray) -> list[str]:

@@ -204,22 +204,31 @@ class IdSet:
 
     def reserve(self, kind: str, ids: int, nbytes: int) -> bool:
         """Room for `ids` more ids of `kind`, `nbytes` bytes in all; True if laid out again."""
-        k = self.kinds.index(kind)
-        n, used = int(self.meta[k, 0]), int(self.meta[k, 1])
-        cap = self.cap[k]
-        grow = False
-        if n + ids > cap[0]:
-            cap[0] = max(n + ids, 2 * cap[0])
-            grow = True
-        if used + nbytes > cap[2]:
-            cap[2] = max(used + nbytes, 2 * cap[2])
-            grow = True
-        while 2 * (n + ids) > cap[1]:
-            cap[1] *= 2
-            grow = True
-        if grow:
-            self._layout(self.arrays())
-        return grow
+        return self.reserve_many({kind: (ids, nbytes)})
+
+    def reserve_many(self, wanted: dict[str, tuple[int, int]]) -> bool:
+        """Room for more ids of several kinds, {kind: (ids, bytes)}, in one layout at most;
+        True if laid out again. A layout copies every kind, so when one must grow, every
+        kind more than half full grows with it."""
+        need = np.zeros((len(self.kinds), 2), np.int64)
+        need[:, 0], need[:, 1] = self.meta[:, 0], self.meta[:, 1]
+        for kind, (ids, nbytes) in wanted.items():
+            k = self.kinds.index(kind)
+            need[k, 0] += ids
+            need[k, 1] += nbytes
+        cap = self.cap
+        if not ((need[:, 0] > cap[:, 0]) | (need[:, 1] > cap[:, 2])
+                | (2 * need[:, 0] > cap[:, 1])).any():
+            return False
+        for k in range(len(self.kinds)):
+            if 2 * need[k, 0] > cap[k, 0]:
+                cap[k, 0] = max(need[k, 0], 2 * cap[k, 0])
+            if 2 * need[k, 1] > cap[k, 2]:
+                cap[k, 2] = max(need[k, 1], 2 * cap[k, 2])
+            while 2 * max(need[k, 0], cap[k, 0]) > cap[k, 1]:  # grows when the rows do
+                cap[k, 1] *= 2
+        self._layout(self.arrays())
+        return True
 
     def counts(self) -> tuple[int, ...]:
         return tuple(int(x) for x in self.meta[:, COUNT])

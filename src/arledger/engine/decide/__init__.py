@@ -99,9 +99,10 @@ class Decider:
                 raise AssertionError(f"command {stop} of a batch: entry {-1 - why} does not "
                                      "fit the decision book")
             k = int(batch.cols.kind[stop])
+            known = len(D.currencies)
             o = self.decide(batch.command(stop),
                             None if k == col.OTHER else int(batch.cols.hash[stop]))
-            if o.status == "ACCEPTED" and k != col.OTHER:
+            if len(D.currencies) != known:
                 # a first customer in a currency: later rows may now know its index
                 col.resolve(batch, D.currencies, D.partition.owns)
             outs[stop] = o
