@@ -523,8 +523,9 @@ AR_REFUSALS = [
     ar("ACTOR_REQUIRED", "recordFxRate", baseCurrency="EUR", quoteCurrency="USD", rate="1.1",
        rateDate="2026-01-01", source="ECB"),
 ]
-# Reasons of these paths tested by their own tests (they need more than one command).
-AR_REFUSED_ELSEWHERE = {"DUNNING_RUN_NOT_ALONE"}
+# Exercised in their own tests: DUNNING_RUN_NOT_ALONE below, CURRENCY_TOTAL_EXCEEDED at the
+# real cap in tests/api/test_money_caps.py (compiled loop and Python alike).
+AR_REFUSED_ELSEWHERE = {"DUNNING_RUN_NOT_ALONE", "CURRENCY_TOTAL_EXCEEDED"}
 
 
 @pytest.mark.parametrize("kind,fields,reason", AR_REFUSALS)

@@ -72,6 +72,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INVALID_ENUM": (InvalidArgument, "an enum value is unspecified or unknown where one is required"),
     "AMOUNT_NOT_POSITIVE": (InvalidArgument, "an amount that must be > 0 is zero or negative"),
     "AMOUNT_TOO_LARGE": (InvalidArgument, "an amount exceeds 10^15 minor units"),
+    "CURRENCY_TOTAL_EXCEEDED": (FailedPrecondition, "the amounts recorded in a currency would pass 10^18 minor units (limits.currency_gross_minor_max)"),
     "UNKNOWN_CURRENCY": (InvalidArgument, "not an ISO 4217 code arledger knows"),
     "CURRENCY_MISMATCH": (InvalidArgument, "the currency differs from the account's"),
     "LINES_AMOUNT_MISMATCH": (InvalidArgument, "amount_minor differs from the sum of the lines"),

@@ -4,6 +4,12 @@
 # and far below 2**63 so sums of many amounts cannot overflow int64.
 amount_minor_max = 10**15
 credit_limit_minor_max = 10**15
+# Per currency, every amount ever recorded into the ledger (invoices and charges, payments,
+# credit notes, recoveries, and the amounts of disputes, promises and sales, which can
+# repeat over the same money) stays within this: then no balance, no total and no sum of
+# flows a report or the risk model takes over any period - each a sum or difference of
+# at most a few such amounts per unit - can pass int64 (2**63 ~ 9.2 * 10**18).
+currency_gross_minor_max = 10**18
 
 id_length_max = 64
 text_length_max = 256
@@ -26,6 +32,7 @@ date_year_max = 2200
 # Every amount is exact as a JSON number (the log's Struct fields are doubles), and
 # the sums inside one command (allocations, lines) cannot overflow int64.
 assert amount_minor_max < 2**53
+assert 8 * currency_gross_minor_max < 2**63
 assert amount_minor_max * allocations_per_command_max < 2**63
 assert allocations_per_command_max <= batch_commands_max
 assert segment_entries_max >= 2 * batch_commands_max

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from arledger.domain import entries as E
+from arledger.domain import limits
 from arledger.engine import book as bk
 from arledger.engine.book import (A_AMOUNT, A_INVOICE, A_NEXT, A_PAYMENT, C_BALANCE,
                                   C_CLOSED, C_CN_HEAD, C_CN_TAIL, C_CREDIT_LIMIT,
@@ -38,8 +39,8 @@ from arledger.engine.book import (A_AMOUNT, A_INVOICE, A_NEXT, A_PAYMENT, C_BALA
                                   P_CLOSURE_HEAD, P_CUSTOMER, P_NEXT, P_REVERSED,
                                   P_UNAPPLIED, P_VALUE_DAY, R_ENTRIES, R_HASH, R_POSITION, R_UNAPPLIED,
                                   S_DAY, S_PRICE_BP, T_ALLOCS, T_CLOSURES, T_CREDIT_NOTES,
-                                  T_CUSTOMERS, T_DISPUTES, T_INVOICES, T_PAYMENTS,
-                                  T_REQUESTS, T_SALES, Y_RECEIVABLE, Y_UNAPPLIED, Z_AMOUNT,
+                                  T_CURRENCIES, T_CUSTOMERS, T_DISPUTES, T_INVOICES, T_PAYMENTS,
+                                  T_REQUESTS, T_SALES, Y_GROSS, Y_RECEIVABLE, Y_UNAPPLIED, Z_AMOUNT,
                                   Z_INVOICE, Z_KIND, Z_NEXT, Z_PAYMENT)
 from arledger.engine.hashing import xxh64
 from arledger.engine.ids import id_add, id_probe
@@ -52,6 +53,7 @@ J_INVOICE, J_CASH, J_CREDIT, J_DISPUTED = 0, 1, 2, 3
 # Where a CustomerOpened record carries its currency's index (a derived value, not a stored
 # column: the decider sets it, the fold fills it from the currency code).
 CURRENCY_SLOT = F0 + 7
+GROSS_MAX = limits.currency_gross_minor_max
 
 _T = {t.name: t.code for t in E.ENTRY_TYPES}
 CUSTOMER_OPENED, CUSTOMER_UPDATED, CUSTOMER_CLOSED = (_T["CustomerOpened"],
@@ -674,11 +676,44 @@ def _apply_one(B, J, r, s, a, c, e, seq, pos):  # type: ignore[no-untyped-def]
         ok = _other_entry(B, r, s, a, e, t, day)
     if not ok:
         return False
+    cur = gross_currency(B, r, e)
+    if cur >= 0:
+        w8(B, Y_GROSS, cur, g8(B, Y_GROSS, cur) + r[e, F0 + (1 if t == BAD_DEBT_RECOVERED else 2)])
     for k in range(r[e, CHILD0], r[e, CHILD0] + r[e, NCHILD]):
         if c[k, C_TABLE] == CT_ALLOCATION:
             if not _allocation(B, J, c, k, day, seq, t, pos):
                 return False
     return True
+
+
+@kernel
+def gross_currency(B, r, e):  # type: ignore[no-untyped-def]
+    """The currency whose gross total entry e (once applied) adds its amount to, or -1:
+    money recorded (invoices, payments, credit notes, recoveries) and the amounts that can
+    repeat over the same money (disputes, promises, sales). The amount is field 2, field 1
+    for a recovery."""
+    t = r[e, TYPE]
+    f = F0
+    if (t == INVOICE_ISSUED or t == PAYMENT_RECORDED or t == CREDIT_NOTE_ISSUED
+            or t == PROMISE_MADE):
+        cust = r[e, f + 1]
+    elif t == BAD_DEBT_RECOVERED:
+        cust = r[e, f]
+    elif t == DISPUTE_OPENED or t == INVOICE_SOLD:
+        cust = np.int64(g4(B, I_CUSTOMER, r[e, f + 1] if t == DISPUTE_OPENED else r[e, f]))
+    else:
+        return -1
+    return np.int64(g2(B, C_CURRENCY, cust))
+
+
+@kernel
+def over_gross(B):  # type: ignore[no-untyped-def]
+    """True when a currency's gross total passed the cap (limits.currency_gross_minor_max)."""
+    p = B.base[Y_GROSS]
+    for k in range(p, p + B.counts[T_CURRENCIES]):
+        if B.f8[k] > GROSS_MAX:
+            return True
+    return False
 
 
 @kernel

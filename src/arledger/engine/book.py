@@ -160,6 +160,7 @@ TABLES: dict[str, tuple[str, tuple[Col, ...]]] = {
     "currencies": ("Y", (
         _c("receivable", I8, "open invoices of every customer in it"),
         _c("unapplied", I8, "unapplied cash and credit of every customer in it"),
+        _c("gross", I8, "every amount ever recorded in it (limits.currency_gross_minor_max)"),
     )),
 }
 TABLE_CODE = {name: k for k, name in enumerate(TABLES)}

@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.decide import (bad_debt, cash, collections, credit, customers, disputes,
@@ -162,7 +163,15 @@ class Decider:
         if n == 0:  # a run that found nothing to do records nothing (not even its id)
             assert which == "run_dunning", which
             return out
+        before = self.D.mark()
         flush(self.D, self.recs, e0, self.first_position)
+        if ap.over_gross(self.D.book.arrays()):
+            self.D.rollback(before)
+            self.recs.truncate(mark)
+            return Outcome("REJECTED", rid, error=error(
+                "CURRENCY_TOTAL_EXCEEDED", "this would carry the amounts recorded in the "
+                f"account's currency past {limits.currency_gross_minor_max:,} minor units "
+                "(limits.currency_gross_minor_max; each partition counts its own)"))
         out.position, out.entry_count = self.first_position + e0, n
         out.unapplied_minor = self.D.request(rid)[3]  # type: ignore[index]
         return out

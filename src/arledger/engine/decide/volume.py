@@ -39,7 +39,7 @@ from arledger.engine.book import (C_BALANCE, C_CLOSED, C_CREDIT_LIMIT, C_CURRENC
                                   K_CUSTOMER, K_INVOICE, K_PAYMENT, K_REQUEST, P_CUSTOMER,
                                   P_REVERSED, P_UNAPPLIED, P_VALUE_DAY, R_ENTRIES, R_HASH,
                                   R_POSITION, R_UNAPPLIED, T_ALLOCS, T_CLOSURES, T_CREDIT_NOTES,
-                                  T_CUSTOMERS, T_INVOICES, T_PAYMENTS, T_REQUESTS)
+                                  T_CUSTOMERS, T_INVOICES, T_PAYMENTS, T_REQUESTS, Y_GROSS)
 from arledger.engine.hashing import xxh64
 from arledger.engine.ids import id_probe
 from arledger.engine.jit import inline, kernel
@@ -606,6 +606,20 @@ def _envelope_ok(C, i):  # type: ignore[no-untyped-def]
 
 
 @kernel
+def _within_gross(B, R, e0, e1):  # type: ignore[no-untyped-def]
+    """Whether the entries e0..e1 of one command (one customer, so one currency) keep its
+    currency's gross total within the cap (else Python refuses the command)."""
+    cur = -1
+    add = 0
+    for e in range(e0, e1):
+        c = ap.gross_currency(B, R.r, e)
+        if c >= 0:
+            cur = c
+            add += R.r[e, F0 + (1 if R.r[e, 0] == ap.BAD_DEBT_RECOVERED else 2)]
+    return cur < 0 or g8(B, Y_GROSS, cur) + add <= ap.GROSS_MAX
+
+
+@kernel
 def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_from):  # type: ignore[no-untyped-def]
     """Decide commands i_from.. of a batch into records R (applied to book B at once);
     returns the command it stopped at, why in Z.meta[0] (DONE, PYTHON or GROW). `J` is
@@ -664,6 +678,8 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
             ok = _issue_credit_note(B, R, C, i, r)
         else:
             ok = _allocate_payment(B, R, C, Z, i, r, pol)
+        if ok:
+            ok = _within_gross(B, R, e0, R.m[0])
         if not ok:
             # nothing written, or a partial record to drop: Python decides (and words) it
             R.m[0] = e0
