@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/readme_table.py
 
-Reads results.json (SQLite ingest/replay), results-postgres.json, results-partitions(-postgres).json,
+Reads results.json and results-volume.json (SQLite ingest/replay), results-postgres.json, results-partitions(-postgres).json,
 results-unary-commands.json, results-unary-commands-postgres.json and
 results-memory-footprint.json, and the figures of issues 4-7 (results-dunning.json,
 results-reports.json, results-risk.json, results-verify.json, results-search.json), whichever exist, and replaces the text between the README's
@@ -38,20 +38,36 @@ def _runs(xs: list) -> str:
 def render() -> str:
     rows = []
     machines = {}
-    for name, label in (("results.json", "SQLite"), ("results-postgres.json", "PostgreSQL")):
+    for name, label in (("results.json", "SQLite"), ("results-volume.json", "SQLite"),
+                        ("results-postgres.json", "PostgreSQL")):
         r = _load(name)
         if not r:
             continue
         machines[r["machine"]["cpu"] + " / " + r["when"][:10]] = r["machine"]
-        tgt_ingest = "300,000" if label == "SQLite" else "100,000"
-        rows.append(f"| {label} ({_tag(r)}): ingest through `SubmitBatchStream`, durable, views updated "
-                    f"(events/s) | {r['ingest_events_per_s']:,} (runs {_runs(r['ingest_runs_events_per_s'])}) "
-                    f"| {r['bare_grpc_events_per_s']:,} bare gRPC stream of the same bytes "
-                    f"| {r['ingest_ratio']:.3f} | {tgt_ingest} |")
-        rows.append(f"| {label} ({_tag(r)}): full replay into the views, fresh process (events/s) "
+        pg = label == "PostgreSQL"
+        what = ("the portfolio's invoices, payments and credit notes only"
+                if r.get("stream") == "volume" else "the whole portfolio, every command kind")
+        if "columnar_events_per_s" in r:
+            rows.append(f"| {label} ({_tag(r)}): ingest through `SubmitColumnarStream`, {what}, "
+                        f"durable, views updated (events/s) | {r['columnar_events_per_s']:,} "
+                        f"(runs {_runs(r['columnar_runs_events_per_s'])}) "
+                        f"| {r['bare_columnar_events_per_s']:,} bare gRPC stream of the same bytes "
+                        f"| {r['columnar_ratio']:.3f} | {'150,000' if pg else '300,000'} |")
+        if "ingest_events_per_s" in r:
+            rows.append(f"| {label} ({_tag(r)}): ingest through `SubmitBatchStream` (rows), {what}, "
+                        f"durable, views updated (events/s) | {r['ingest_events_per_s']:,} "
+                        f"(runs {_runs(r['ingest_runs_events_per_s'])}) "
+                        f"| {r['bare_grpc_events_per_s']:,} bare gRPC stream of the same bytes "
+                        f"| {r['ingest_ratio']:.3f} | 100,000 |")
+        rows.append(f"| {label} ({_tag(r)}): full replay of {r['entries']:,} entries into the "
+                    f"views, fresh process (events/s) "
                     f"| {r['replay_events_per_s']:,} (runs {_runs(r['replay_runs_events_per_s'])}) "
                     f"| {r['bare_store_read_events_per_s']:,} bare read of the same segments "
-                    f"| {r['replay_ratio']:.2f} | 2,000,000 |")
+                    f"| {r['replay_ratio']:.2f} | {'1,000,000' if pg else '2,000,000'} |")
+        if "cold_start_compile_s" in r:
+            rows.append(f"| {label} ({_tag(r)}): first start on a new machine, kernels compiled "
+                        f"into an empty cache (s) | {r['cold_start_compile_s']} "
+                        f"| {r['cached_start_s']} from the cache | — | — |")
     for name, label in (("results-partitions.json", "SQLite"),
                         ("results-partitions-postgres.json", "PostgreSQL")):
         pt = _load(name)
@@ -88,13 +104,17 @@ def render() -> str:
                     f"{m['numpy_bytes_per_invoice']:,} | — | reported |")
     where = "; ".join(f"{k} ({v['cores']} cores, {v['memory_gib']} GiB, Python {v['python']}, "
                       f"grpcio {v['grpcio']}, SQLite {v['sqlite']})" for k, v in machines.items())
-    return (f"Measured on {where}. Synthetic portfolio of 20,000 customers (468,570 entries) "
-            "sent in batches of 2,000 by a client process; medians of 3 ingests and 5 replays, "
-            "every run listed (this VM's timings vary by 10-40 %). Reproduce with "
-            "`.venv/bin/python bench/ingest_replay.py [--store postgresql://...]`, "
+    notes = "".join(f" On {_tag(r)}: {r['note']}." for r in (
+        _load(n) for n in ("results.json", "results-volume.json", "results-postgres.json"))
+        if r and r.get("note"))
+    return (f"Measured on {where}. Synthetic portfolio of 20,000 customers (src/arledger/"
+            "synthetic.py) sent by a client process in its own process, in `ColumnarBatch`es of "
+            "5,000 or `Batch`es of 2,000 commands; medians of 3 ingests and 5 replays, every run "
+            f"listed (this VM's timings vary by 10-40 %).{notes} Reproduce with "
+            "`.venv/bin/python bench/ingest_replay.py [--stream volume] [--store postgresql://...]`, "
             "`bench/partitions.py`, `bench/unary_commands.py [--store ...]`, `bench/memory_footprint.py`, "
             "then `bench/readme_table.py`.\n\n"
-            "| figure | arledger | raw ceiling (same run) | ratio | target (issue 3) |\n"
+            "| figure | arledger | raw ceiling (same run) | ratio | target (issues 3, 14) |\n"
             "|---|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n")
 
 

@@ -328,8 +328,9 @@ class Book:
         grow = False
         need = self.counts.copy()
         for name, extra in (rows or {}).items():
-            need[TABLE_CODE[name]] += extra
-            if need[TABLE_CODE[name]] > self.cap[TABLE_CODE[name]]:
+            code = TABLE_CODE[name]
+            need[code] += extra
+            if need[code] > self.cap[code]:
                 grow = True
         if grow:
             # Every layout copies every column, so grow together: each table that asks for

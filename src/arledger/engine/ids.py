@@ -210,6 +210,14 @@ class IdSet:
         """Room for more ids of several kinds, {kind: (ids, bytes)}, in one layout at most;
         True if laid out again. A layout copies every kind, so when one must grow, every
         kind more than half full grows with it."""
+        meta, cap = self.meta, self.cap
+        for kind, (ids, nbytes) in wanted.items():  # the common case, in plain ints
+            k = self.kinds.index(kind)
+            n = int(meta[k, 0]) + ids
+            if n > cap[k, 0] or int(meta[k, 1]) + nbytes > cap[k, 2] or 2 * n > cap[k, 1]:
+                break
+        else:
+            return False
         need = np.zeros((len(self.kinds), 2), np.int64)
         need[:, 0], need[:, 1] = self.meta[:, 0], self.meta[:, 1]
         for kind, (ids, nbytes) in wanted.items():

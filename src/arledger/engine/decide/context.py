@@ -401,11 +401,16 @@ def after_apply(D: DecisionState, recs: Recs, e_from: int, e_to: int) -> None:
     definitions, and why a hold was placed (for CUSTOMER_ON_HOLD's message)."""
     r = recs.arr
     types = r.r[e_from:e_to, 0]
-    if np.isin(types, _POLICY_TYPES).any():
+    if e_to - e_from <= 16:  # one command's entries: a set lookup costs less than isin
+        policy = not _POLICY_SET.isdisjoint(types.tolist())
+        holds_ = [k for k, t in enumerate(types.tolist()) if t == ap.HOLD_PLACED]
+    else:
+        policy = bool(np.isin(types, _POLICY_TYPES).any())
+        holds_ = np.flatnonzero(types == ap.HOLD_PLACED).tolist()
+    if policy:
         D.policies.fold(recs, e_from, e_to)
         D.terms_changed()
-    holds = np.flatnonzero(types == ap.HOLD_PLACED)
-    for k in holds.tolist():
+    for k in holds_:
         e = e_from + k
         env = recs.env(e)
         D.set_hold(int(r.r[e, F0]), _hold_text(int(r.r[e, F0 + 1]), int(r.r[e, 1]), env[1],
@@ -415,6 +420,7 @@ def after_apply(D: DecisionState, recs: Recs, e_from: int, e_to: int) -> None:
 _POLICY_TYPES = np.array([E.BY_NAME[n].code for n in (
     "PaymentTermsDefined", "DunningPolicyDefined", "CreditPolicyDefined", "CustomerPoliciesSet",
     "RiskModelRegistered")], np.int64)
+_POLICY_SET = frozenset(_POLICY_TYPES.tolist())
 
 _CREATED_TABLE = {ap.CUSTOMER_OPENED: "customers", ap.INVOICE_ISSUED: "invoices",
                   ap.PAYMENT_RECORDED: "payments", ap.CREDIT_NOTE_ISSUED: "credit_notes",
@@ -429,15 +435,20 @@ _ID_KIND = {ap.CUSTOMER_OPENED: "customer", ap.INVOICE_ISSUED: "invoice",
 def reserve_for(book: Book, recs: Recs, e_from: int, e_to: int) -> None:
     """Room in a book for what entries [e_from, e_to) can add (rows, ids, undo records)."""
     r = recs.arr.r
-    types = r[e_from:e_to, 0]
-    counts = np.bincount(types, minlength=256)
     n = e_to - e_from
-    kids = int(r[e_from:e_to, 5].sum())
-    rows = {table: int(counts[t]) for t, table in _CREATED_TABLE.items() if counts[t]}
+    if n <= 16:  # one command's entries (the Python decider's case): plain ints
+        types = r[e_from:e_to, 0].tolist()
+        counts = {t: types.count(t) for t in set(types)}
+        kids = sum(r[e_from:e_to, 5].tolist())
+    else:
+        counts = {t: c for t, c in enumerate(np.bincount(r[e_from:e_to, 0]).tolist()) if c}
+        kids = int(r[e_from:e_to, 5].sum())
+    rows = {table: counts[t] for t, table in _CREATED_TABLE.items() if t in counts}
     rows["requests"] = n
     rows["allocs"] = kids
-    rows["closures"] = int(counts[ap.DISCOUNT_TAKEN] + counts[ap.SMALL_BALANCE_WRITTEN_OFF])
+    rows["closures"] = (counts.get(ap.DISCOUNT_TAKEN, 0)
+                        + counts.get(ap.SMALL_BALANCE_WRITTEN_OFF, 0))
     nbytes = int(recs.arr.m[2])  # every string of the group: more than any id column needs
-    ids = {kind: (int(counts[t]), nbytes) for t, kind in _ID_KIND.items() if counts[t]}
+    ids = {kind: (counts[t], nbytes) for t, kind in _ID_KIND.items() if t in counts}
     ids["request"] = (n, nbytes)
     book.reserve(rows, ids, undo=40 * n + 24 * kids)
