@@ -1,6 +1,6 @@
 """Memory of the served state: bytes per customer and per open invoice.
 
-    .venv/bin/python bench/memory_footprint.py [--customers 1000000] [--invoices 10000000]
+    .venv/bin/python bench/memory_footprint.py [--customers 1000000] [--invoices 10000000] [--replay]
 
 In a fresh process: open a ledger on a temporary SQLite directory, then open the customers
 and issue the invoices through `Ledger.submit` (the engine's real path: decided, stored,
@@ -9,7 +9,10 @@ ledger opens, after the customers and after the invoices, each after a full GC; 
 divided by what was added. Every invoice stays open (nothing is paid), and each carries
 what the ledger keeps for it: its id in the id map, its columns, its journal row, its request
 id in the idempotency map and its log position. numpy column bytes (capacity, which grows
-by doubling) are reported beside RSS. Results: bench/results-memory-footprint.json.
+by doubling) are reported beside RSS: RSS also holds the writer's decision book, a second
+copy of the book's core columns. With --replay the log is then replayed in a fresh process
+(bench/_replay_child.py; its digest must equal the live one): replay speed at this size.
+Results: bench/results-memory-footprint.json.
 """
 
 from __future__ import annotations
@@ -40,7 +43,11 @@ def rss() -> int:
 
 
 def numpy_bytes(S) -> int:  # type: ignore[no-untyped-def]
-    total = 0
+    """numpy capacity of the read state: its book's flat columns and id tables, and every
+    other column set it keeps (journal, segments, ...)."""
+    B = S.book
+    total = sum(a.nbytes for a in B.flat.values())
+    total += sum(a.nbytes for a in (B.ids.slots, B.ids.hashes, B.ids.starts, B.ids.arena))
     for v in vars(S).values():
         cols = getattr(v, "_cols", None)
         if isinstance(cols, dict):
@@ -53,9 +60,12 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--invoices", type=int, default=10_000_000)
     ap.add_argument("--batch", type=int, default=8000)
+    ap.add_argument("--replay", action="store_true",
+                    help="then replay the log in a fresh process: replay speed at this size")
     args = ap.parse_args()
     N, M = args.customers, args.invoices
-    ledger = open_ledger(tempfile.mkdtemp(prefix="arledger-mem-"))
+    data = tempfile.mkdtemp(prefix="arledger-mem-")
+    ledger = open_ledger(data)
     r0, n0 = rss(), numpy_bytes(ledger.state)
     t0 = time.perf_counter()
     for a in range(0, N, args.batch):
@@ -84,7 +94,17 @@ def main() -> None:
            "numpy_bytes_per_invoice": round((n2 - n1) / M),
            "rss_bytes": {"opened": r0, "customers": r1, "invoices": r2},
            "build_seconds": {"customers": round(t1 - t0, 1), "invoices": round(t2 - t1, 1)}}
+    digest = ledger.state.digest()
+    entries = ledger.state.head_position
     ledger.close()
+    if args.replay:
+        import subprocess
+        out = subprocess.run([sys.executable, str(HERE / "_replay_child.py"), data],
+                             check=True, capture_output=True, text=True)
+        rep = json.loads(out.stdout)
+        assert rep["digest"] == digest, "replay differs from the live state"
+        res["replay"] = {"entries": entries, "seconds": round(rep["seconds"], 1),
+                         "events_per_s": round(rep["entries"] / rep["seconds"])}
     (HERE / "results-memory-footprint.json").write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps(res, indent=2))
 

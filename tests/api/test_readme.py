@@ -28,6 +28,19 @@ def test_every_readme_command_runs_against_a_real_server(served, capsys):
     assert "ok" in out and "True" in out
 
 
+def test_the_readmes_python_runs_against_a_real_server(served, capsys):
+    """Each ```python block of "Using it", in order, with the server's address put in."""
+    text = (ROOT / "README.md").read_text()
+    usage = text[text.index("## Using it"):text.index("## Finding things")]
+    blocks = re.findall(r"```python\n(.*?)```", usage, re.S)
+    assert len(blocks) >= 2
+    for code in blocks:
+        exec(compile(code.replace("127.0.0.1:50051", served.target), "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    # the columnar example: 500 customers opened, then 28 days of 5,000 invoices and a payment
+    assert out[-29:] == ["500 0 []"] + ["5001 0 []"] * 28
+
+
 def test_the_reference_doc_is_generated_from_the_code():
     import io
 
