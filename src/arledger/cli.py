@@ -210,6 +210,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (ConfigError, InsecureFile, InsecureListen, ValueError, OSError) as e:
         raise SystemExit(f"arledger: {e}") from None
     follower = args.command == "follow"
+    from arledger.engine.warmup import warm
+    log.info("making the engine's compiled kernels ready (a first start on a new machine "
+             "compiles them: a minute or more)")
+    log.info(f"kernels ready in {warm():.1f} s")
     where = store_location(args)
     shown = where.resolve() if isinstance(where, Path) else where.split("@")[-1]
     log.info(f"opening {shown} partition {args.partition}"
