@@ -12,6 +12,7 @@ from grpc_status import rpc_status
 from arledger import cli, synthetic
 from arledger.domain.dates import day_to_iso
 from arledger.projections import reports as R
+from arledger.projections import views
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
@@ -53,7 +54,7 @@ def test_customer_aging_pages_add_up_to_the_whole_report_and_the_token_pins_the_
     whole = list(stub.GetCustomerAging(rpb.CustomerAgingRequest(as_of=AS_OF)))
     rows = [r for c in whole for r in c.rows]
     with ledger.reading() as S:
-        a = R.customer_aging(S, day(AS_OF), S.head_seq)
+        a = views.customer_aging(S, day(AS_OF), S.head_seq)
         assert [r.customer_id for r in rows] == [S.customer_ids[i] for i in a.customers]
         assert [list(r.buckets_minor) for r in rows] == a.buckets.tolist()
         assert [r.balance_minor for r in rows] == a.balance.tolist()
@@ -192,7 +193,7 @@ def test_cli_report_commands_table_json_csv_and_plots(loaded, tmp_path, capsys):
                             "--by", "customer"]) == 0
     js = json.loads(capsys.readouterr().out)
     with ledger.reading() as S:
-        a = R.customer_aging(S, day(AS_OF), S.head_seq)
+        a = views.customer_aging(S, day(AS_OF), S.head_seq)
     assert [r["balance_minor"] for r in js["rows"]] == a.balance.tolist()
     assert cli.main(base + ["--format", "csv", "report", "aging", "--as-of", AS_OF,
                             "--bucket", "unapplied"]) == 0
@@ -240,7 +241,7 @@ def test_sdk_follows_pages_and_reads_every_report(loaded):
     assert paged["rows"] == whole["rows"] and len(whole["rows"]) == whole["total_rows"]
     with ledger.reading() as S:
         ks = S.head_seq
-        a = R.customer_aging(S, day(AS_OF), ks)
+        a = views.customer_aging(S, day(AS_OF), ks)
         want_items = R.aging_items(S, day(AS_OF), ks, bucket="over 120")
         want_st = R.statement(S, S.customer_ix["C000004"], day("2026-01-01"), day(AS_OF), ks)
         want_k = R.kpis(S, day("2026-01-01"), day(AS_OF), ks, cei_variant="monthly_average")

@@ -57,14 +57,14 @@ def test_aging_buckets_follow_the_first_edge_at_or_above_the_days(aging_ledger, 
     for k, d in enumerate(DAYS_PAST_DUE):
         want[expected_bucket(d, edges)] += 1000 + k
     with aging_ledger.reading() as S:
-        a = R.customer_aging(S, as_of, S.head_seq, edges)
+        a = views.customer_aging(S, as_of, S.head_seq, edges)
         assert a.buckets.tolist() == [want]
         assert a.unapplied.tolist() == [-777] and a.disputed.tolist() == [50]
         assert a.balance.tolist() == [sum(want) - 777]
         assert a.count.tolist() == [len(DAYS_PAST_DUE)]
         # The per-currency totals and the existing GetAging view say the same.
-        row = views.aging(S, None, as_of, S.head_seq, edges)["rows"][0]
-        assert row["buckets_minor"] == want and row["balance_minor"] == sum(want) - 777
+        row = views.aging(S, None, as_of, S.head_seq, edges).rows[0]
+        assert row.buckets_minor == want and row.balance_minor == sum(want) - 777
     if edges == (30, 60, 90, 120):
         # The published default buckets, as domain.md draws the boundaries.
         assert [sorted(d for d in DAYS_PAST_DUE if expected_bucket(d, edges) == b)
@@ -100,7 +100,7 @@ def test_invoice_date_basis_ages_from_the_issue_date(aging_ledger):
         issue = as_of - dt.timedelta(days=max(d, 10) if d < 0 else d)
         want[expected_bucket((as_of - issue).days, (30, 60, 90, 120))] += 1000 + k
     with aging_ledger.reading() as S:
-        a = R.customer_aging(S, day(AS_OF), S.head_seq, basis_invoice_date=True)
+        a = views.customer_aging(S, day(AS_OF), S.head_seq, basis_invoice_date=True)
         assert a.buckets.tolist() == [want]
 
 

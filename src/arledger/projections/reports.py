@@ -2,10 +2,9 @@
 
 Every report takes the two clocks: `as_of` (effective day; for period reports the
 period's last day) and `known_seq` (the last segment recorded at or before `known_at`,
-see `views.known_seq_at`). Open amounts are `views.open_amounts` (for the portfolio
-answered from the nearest checkpoint by `open_amounts` below, tested equal), expanded
-into installments by `collections.installment_rows`, with the invoice columns (`due_day`,
-`issue_day`, `customer`), so whatever those views count as open carries through. Flows in a period (credit sales, write-offs,
+see `views.known_seq_at`). Open amounts and their installment rows are the engine's
+(`engine/amounts.py`), and aging is `views.customer_aging`, so whatever those count as
+open carries through. Flows in a period (credit sales, write-offs,
 disputes, statement lines) are masked sums over the state's movement journal. Every
 portfolio path is numpy over the columns: no Python loop per customer or item.
 Callers hold `Ledger.reading()`.
@@ -22,120 +21,32 @@ import numpy as np
 
 from arledger.domain import entries as E
 from arledger.domain.errors import error
+from arledger.engine.amounts import open_amounts, open_rows
+from arledger.engine.promises import (PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT,
+                                      promise_status)
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
-from arledger.projections.collections import (PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT,
-                                              installment_rows, promise_status)
+from arledger.projections.views import customer_aging, limits_as_of
 
-# Entry type codes this module reads from the journal's `etype` (domain/entries.py).
-T_INVOICE_ISSUED, T_INVOICE_VOIDED, T_WRITTEN_OFF = 4, 5, 13
-T_DISPUTE_OPENED, T_DISPUTE_RESOLVED = 11, 12
-T_SMALL_BALANCE_WRITTEN_OFF = 29
+# Entry type codes this module reads from the journal's `etype`.
+_T = {t.name: t.code for t in E.ENTRY_TYPES}
+T_INVOICE_ISSUED, T_INVOICE_VOIDED = _T["InvoiceIssued"], _T["InvoiceVoided"]
+T_WRITTEN_OFF, T_SMALL_BALANCE_WRITTEN_OFF = _T["InvoiceWrittenOff"], _T["SmallBalanceWrittenOff"]
+T_DISPUTE_OPENED, T_DISPUTE_RESOLVED = _T["DisputeOpened"], _T["DisputeResolved"]
 # How a journal row moves the customer's balance (open invoices - unapplied cash - credit).
 _BALANCE_SIGN = np.array([1, -1, -1, 0], dtype=np.int64)  # by kind J_INVOICE..J_DISPUTED
 # Which journal kind names an entry's document on a statement line.
-_PRIMARY_KIND = {4: J_INVOICE, 5: J_INVOICE, 13: J_INVOICE, 6: J_CASH, 7: J_CASH, 8: J_CASH,
-                 9: J_CREDIT, 10: J_CREDIT, 11: J_DISPUTED, 12: J_DISPUTED, 28: J_INVOICE,
-                 29: J_INVOICE, 32: J_INVOICE, 33: J_INVOICE}
+_PRIMARY_KIND = {_T[name]: kind for kind, names in (
+    (J_INVOICE, ("InvoiceIssued", "InvoiceVoided", "InvoiceWrittenOff", "DiscountTaken",
+                 "SmallBalanceWrittenOff", "InvoiceSold", "InvoiceRecalled")),
+    (J_CASH, ("PaymentRecorded", "PaymentAllocated", "PaymentReversed")),
+    (J_CREDIT, ("CreditNoteIssued", "CreditNoteAllocated")),
+    (J_DISPUTED, ("DisputeOpened", "DisputeResolved"))) for name in names}
 
 EXCEPTION_KINDS = ("OVER_LIMIT", "PAST_DUE", "BROKEN_PROMISE", "OLD_UNAPPLIED", "LONG_DISPUTE",
                    "MASTER_DATA_CHANGED")
 CEI_VARIANTS = ("total", "monthly_average")
 COUNTBACK_MONTHS = 120  # how far back countback DSO looks for sales
-
-
-def bucket_of(days: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
-    """Bucket index per row: 0 = current (days <= 0), then the first edge >= days, then over.
-
-    One `searchsorted` against (0, *edges): a row belongs to the first bucket whose upper
-    edge is >= its days (domain.md), so `side="left"`.
-    """
-    return np.searchsorted(np.asarray((0,) + tuple(edges), dtype=np.int64), days, side="left")
-
-
-def _gather(col: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """col[idx]; when idx is every row the column itself, so a portfolio with everything
-    open skips a copy per column. open_amounts returns unique ascending indexes, so
-    n of them running from 0 to n-1 are 0..n-1."""
-    n = len(col)
-    if len(idx) == n and n and idx[0] == 0 and idx[-1] == n - 1:
-        return col
-    return col[idx]
-
-
-def open_amounts(S: State, as_of: int, known_seq: int, customer: int | None, *,
-                 max_share: float = 0.5) -> views.OpenAmounts:
-    """`views.open_amounts`, answered for the portfolio from the nearest checkpoint.
-
-    At the head, the live columns indexed once (`_live_open_amounts`).
-    The live columns are the running sums of the whole journal, so the portfolio as of
-    `as_of` as known at `known_seq` is also the live amounts minus the journal rows the
-    view leaves out: every row recorded after `known_seq` (the journal's tail, since it is
-    appended segment by segment) and the earlier rows effective after `as_of`. When those
-    are fewer than `max_share` of the journal (a recent view: as known an hour ago, as of
-    last week) this sums only them instead of the whole history; otherwise, and for one
-    customer, views.open_amounts answers. tests/reports/test_properties.py checks both
-    ways agree on random histories.
-    """
-    if customer is not None:
-        return views.open_amounts(S, as_of, known_seq, customer)
-    if views._is_live(S, as_of, known_seq):
-        return _live_open_amounts(S)
-    j = S.journal
-    tail = int(np.searchsorted(j.view("seq"), known_seq, side="right"))
-    late = np.flatnonzero(j.view("day")[:tail] > as_of)
-    if len(late) + j.n - tail > max_share * j.n:
-        return views.open_amounts(S, as_of, known_seq, customer)
-    rows = np.concatenate([late, np.arange(tail, j.n)])
-    kind, item, delta = j.view("kind")[rows], j.view("item")[rows], j.view("delta")[rows]
-
-    def minus(col: np.ndarray, k: int) -> np.ndarray:
-        out = col.copy()
-        m = kind == k
-        np.subtract.at(out, item[m], delta[m])  # exact int64
-        return out
-    all_open = minus(S.invoices.view("open"), J_INVOICE)
-    all_disp = minus(S.invoices.view("disputed"), J_DISPUTED)
-    all_pay = minus(S.payments.view("unapplied"), J_CASH)
-    all_cn = minus(S.credit_notes.view("unapplied"), J_CREDIT)
-    # From here exactly as views.open_amounts builds its result from the summed columns.
-    inv = np.flatnonzero(all_open)
-    inv_open, disputed = all_open[inv], all_disp[inv]
-    pay = np.flatnonzero(all_pay)
-    cn = np.flatnonzero(all_cn)
-    disputed = np.clip(disputed, 0, np.maximum(inv_open, 0))
-    return views.OpenAmounts(inv, inv_open, disputed, pay, all_pay[pay], cn, all_cn[cn])
-
-
-def _live_open_amounts(S: State) -> views.OpenAmounts:
-    """views.open_amounts of the whole portfolio at the head (its live columns indexed
-    once). The property test checks it equals the journal's answer."""
-    return views._live_portfolio(S)
-
-
-@dataclass
-class _Rows:
-    """Open receivable rows as aging counts them: one per installment (an invoice
-    without installments is one row), as views.aging does."""
-
-    invoice: np.ndarray
-    number: np.ndarray      # installment number (1 for an invoice without installments)
-    due_day: np.ndarray
-    open: np.ndarray
-    disputed: np.ndarray
-
-
-def _open_rows(S: State, o: views.OpenAmounts) -> _Rows:
-    if S.installments.n == 0:
-        # No invoice has installments: each open invoice is its row (what installment_rows
-        # would return, without its per-row gathers over a 10-million-row portfolio).
-        return _Rows(o.invoices, np.broadcast_to(np.int32(1), (len(o.invoices),)),
-                     _gather(S.invoices.view("due_day"), o.invoices), o.invoice_open,
-                     o.invoice_disputed)
-    r = installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
-    keep = r.open != 0
-    return _Rows(r.invoice[keep], r.number[keep], r.due_day[keep], r.open[keep],
-                 r.disputed[keep])
 
 
 def _period(from_day: int, to_day: int) -> None:
@@ -144,75 +55,6 @@ def _period(from_day: int, to_day: int) -> None:
 
 
 # ---- aging per customer, and drill-down ---------------------------------------------------
-
-@dataclass
-class CustomerAging:
-    """Per-customer aging: row k is customer `customers[k]`; buckets + unapplied = balance."""
-
-    labels: list[str]
-    customers: np.ndarray   # customer indexes, ascending
-    currency: np.ndarray    # currency code index per row
-    buckets: np.ndarray     # (rows, len(labels)) minor units
-    unapplied: np.ndarray   # unapplied cash and credit, negative
-    disputed: np.ndarray    # disputed part of the buckets (also counted in them)
-    balance: np.ndarray
-    count: np.ndarray       # open invoices
-
-
-def customer_aging(S: State, as_of: int, known_seq: int,
-                   edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
-                   basis_invoice_date: bool = False, customer: int | None = None,
-                   currency: int | None = None) -> CustomerAging:
-    """Aging of every customer with anything open (or of one), as of a day, as known at a
-    segment. Customers with nothing open and nothing unapplied are left out."""
-    o = open_amounts(S, as_of, known_seq, customer)
-    inv = S.invoices
-    r = _open_rows(S, o)
-    ref = _gather(inv.view("issue_day"), r.invoice) if basis_invoice_date else r.due_day
-    b = bucket_of(np.subtract(as_of, ref, dtype=np.int64), edges)
-    cust = _gather(inv.view("customer"), r.invoice).astype(np.int64)
-    nb = len(edges) + 2
-    nc = S.customers.n
-    grid = np.zeros(nc * nb, dtype=np.int64)
-    np.add.at(grid, cust * nb + b, r.open)
-    grid = grid.reshape(nc, nb)
-    disputed = np.zeros(nc, dtype=np.int64)
-    np.add.at(disputed, cust, r.disputed)
-    # Open invoices (not installments), as views.aging counts them.
-    count = (np.bincount(cust, minlength=nc) if r.invoice is o.invoices else
-             np.bincount(inv.customer[o.invoices], minlength=nc))
-    unapplied = np.zeros(nc, dtype=np.int64)
-    np.add.at(unapplied, S.payments.customer[o.payments], -o.payment_unapplied)
-    np.add.at(unapplied, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
-    present = (count > 0) | (unapplied != 0)
-    if customer is not None:
-        present = np.zeros(nc, dtype=bool)
-        present[customer] = True
-    cur = S.customers.view("currency")
-    if currency is not None:
-        present &= cur == currency
-    rows = np.flatnonzero(present)
-    g = _gather(grid, rows)
-    u = _gather(unapplied, rows)
-    return CustomerAging(views.bucket_labels(edges), rows, _gather(cur, rows), g, u,
-                         _gather(disputed, rows), g.sum(axis=1) + u, _gather(count, rows))
-
-
-def currency_totals(a: CustomerAging, ncur: int) -> dict[int, dict]:
-    """Per-currency totals of a per-customer aging (sums of its rows)."""
-    cur = a.currency.astype(np.int64)
-    nb = a.buckets.shape[1]
-    grid = np.zeros((ncur, nb), dtype=np.int64)
-    np.add.at(grid, cur, a.buckets)
-    out = {}
-    for c in np.unique(cur).tolist():
-        m = cur == c
-        out[c] = {"buckets_minor": grid[c].tolist(), "unapplied_minor": int(a.unapplied[m].sum()),
-                  "disputed_minor": int(a.disputed[m].sum()),
-                  "balance_minor": int(a.balance[m].sum()), "customers": int(m.sum()),
-                  "open_item_count": int(a.count[m].sum())}
-    return out
-
 
 def aging_items(S: State, as_of: int, known_seq: int,
                 edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
@@ -241,12 +83,12 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
     cur = S.customers.view("currency")
     groups = []  # (kind, ordered positions into that group's arrays, builder)
     if bucket != "unapplied":
-        r = _open_rows(S, o)
+        r = open_rows(S, o)
         ref = inv.issue_day[r.invoice] if basis_invoice_date else r.due_day
         days = as_of - ref.astype(np.int64)
         keep = np.ones(len(days), dtype=bool)
         if bucket:
-            keep &= bucket_of(days, edges) == labels.index(bucket)
+            keep &= views.bucket_of(days, edges) == labels.index(bucket)
         if currency is not None:
             keep &= cur[inv.customer[r.invoice]] == currency
         sel = np.flatnonzero(keep)
@@ -304,7 +146,7 @@ def _journal_mask(S: State, known_seq: int) -> np.ndarray:
 
 
 def _balance_at(S: State, customer: int, day: int, known_seq: int) -> int:
-    o = views.open_amounts(S, day, known_seq, customer)
+    o = open_amounts(S, day, known_seq, customer)
     return int(o.invoice_open.sum() - o.payment_unapplied.sum() - o.credit_unapplied.sum())
 
 
@@ -426,7 +268,7 @@ def _month_start(month: int) -> int:
 
 def _receivables(S: State, day: int, known_seq: int, customer: int | None) -> tuple:
     """Per currency: open invoice receivables, the part not past due, the part over 90 days."""
-    r = _open_rows(S, open_amounts(S, day, known_seq, customer))
+    r = open_rows(S, open_amounts(S, day, known_seq, customer))
     ncur = max(len(S.currencies), 1)
     cur = S.customers.currency[S.invoices.customer[r.invoice]].astype(np.int64)
     dpd = day - r.due_day.astype(np.int64)
@@ -454,7 +296,8 @@ def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None) -> 
     voided = np.zeros(S.invoices.n, dtype=bool)
     voided[j.view("item")[base & (et == T_INVOICE_VOIDED)]] = True
     # Fee and interest charges (issue 4) are receivables but not sales.
-    iss = iss[~voided[j.view("item")[iss]] & (S.invoices.kind[j.view("item")[iss]] == 0)]
+    iss = iss[~voided[j.view("item")[iss]] &
+              (S.invoices.kind[j.view("item")[iss]] == E.KIND_PRINCIPAL)]
     cur = S.customers.currency[j.view("customer")[iss]].astype(np.int64)
     return day[iss].astype(np.int64), cur, j.view("delta")[iss]
 
@@ -617,33 +460,6 @@ def monthly_periods(from_day: int, to_day: int) -> list[tuple[int, int]]:
 
 # ---- exceptions (the weekly AR review) ----------------------------------------------------
 
-def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
-    """Every customer's credit limit in force as of a day, as known at a segment: the
-    change effective last by then among those recorded by then (issue 4 keeps them, with
-    old and new values, in `S.credit_events`), else the limit before the first change,
-    else the limit the account has now (it never changed)."""
-    lim = S.customers.view("credit_limit").copy()
-    ev = [(c, e[1], e[2], e[5], e[6]) for c, evs in S.credit_events.items() for e in evs
-          if e[0] == "LIMIT"]  # sparse: only customers whose limit ever changed
-    if not ev:
-        return lim
-    cust, day, pos, old, new = (np.asarray(x, dtype=np.int64) for x in zip(*ev))
-    known_pos = views.known_position(S, known_seq)
-    order = np.lexsort((pos, cust))  # each customer's changes in log order
-    first = order[np.append(True, cust[order][1:] != cust[order][:-1])]
-    lim[cust[first]] = old[first]            # before any change: the first recorded's old
-    # In force on as_of: the change effective last on or before it (ties: recorded last),
-    # among those recorded by known_seq; a back-dated change recorded later counts from
-    # its effective date, not from when it was recorded.
-    order = np.lexsort((pos, day, cust))
-    cust, day, pos, new = cust[order], day[order], pos[order], new[order]
-    idx = np.flatnonzero((day <= as_of) & (pos <= known_pos))
-    last = idx[np.append(cust[idx][1:] != cust[idx][:-1], True)] if len(idx) else idx
-    lim[cust[last]] = new[last]
-    return lim
-
-
-
 def exceptions(S: State, as_of: int, known_seq: int, **kw) -> list[dict]:  # type: ignore[no-untyped-def]
     """Every row of `exceptions_page` (same arguments, no paging)."""
     return exceptions_page(S, as_of, known_seq, **kw)[1]
@@ -695,7 +511,7 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
         add("OVER_LIMIT", over, lambda k: "", bal[over] - lim[over], np.zeros(len(over)),
             lambda k: f"balance {b_l[k]} over limit {l_l[k]}", bal[over] - lim[over])
     if "PAST_DUE" in want:
-        r = _open_rows(S, o)
+        r = open_rows(S, o)
         dpd = as_of - r.due_day.astype(np.int64)
         m = dpd > past_due_days
         cust = S.invoices.customer[r.invoice[m]].astype(np.int64)

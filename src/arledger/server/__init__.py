@@ -23,6 +23,7 @@ from arledger.domain.dates import date_to_day, day_to_iso
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import Ledger, Outcome, system_clock_us
 from arledger.projections import views
+from arledger.projections.account import Account, account
 from arledger.server import auth, tokens
 from arledger.engine import columnar
 from arledger.v1 import columnar_pb2 as colpb
@@ -361,7 +362,13 @@ class QueryServicer(lgrpc.QueryServiceServicer):
             b = views.balance(S, ix, as_of, ks)
             return lpb.Balance(customer_id=request.customer_id,
                                currency=S.currencies[S.customers.currency[ix]],
-                               as_of=day_to_iso(as_of), position=_position(S, ks), **b)
+                               as_of=day_to_iso(as_of), position=_position(S, ks),
+                               open_minor=b.open_minor, overdue_minor=b.overdue_minor,
+                               unapplied_cash_minor=b.unapplied_cash_minor,
+                               unapplied_credit_minor=b.unapplied_credit_minor,
+                               disputed_minor=b.disputed_minor, balance_minor=b.balance_minor,
+                               credit_limit_minor=b.credit_limit_minor,
+                               headroom_minor=b.headroom_minor)
 
     @_guard
     def ListOpenItems(self, request, context):  # type: ignore[no-untyped-def]
@@ -387,10 +394,10 @@ class QueryServicer(lgrpc.QueryServiceServicer):
         page = items[offset:offset + size]
         resp = lpb.ListOpenItemsResponse()
         for it in page:
-            resp.items.add(kind=it["kind"], item_id=it["item_id"],
-                           issue_date=day_to_iso(it["issue_day"]), due_date=day_to_iso(it["due_day"]),
-                           amount_minor=it["amount_minor"], open_minor=it["open_minor"],
-                           disputed_minor=it["disputed_minor"], days_past_due=it["days_past_due"])
+            resp.items.add(kind=it.kind, item_id=it.item_id, issue_date=day_to_iso(it.issue_day),
+                           due_date=day_to_iso(it.due_day), amount_minor=it.amount_minor,
+                           open_minor=it.open_minor, disputed_minor=it.disputed_minor,
+                           days_past_due=it.days_past_due)
         if offset + size < len(items):
             resp.next_page_token = _make_token({"c": request.customer_id, "a": as_of, "k": ks,
                                                 "o": offset + size})
@@ -409,21 +416,69 @@ class QueryServicer(lgrpc.QueryServiceServicer):
             ks = views.known_seq_at(S, known_at)
             rep = views.aging(S, ix, as_of, ks, edges, basis == lpb.INVOICE_DATE)
             position = _position(S, ks)
-        out = lpb.AgingReport(as_of=day_to_iso(as_of), basis=basis,
-                              bucket_labels=rep["bucket_labels"], position=position)
-        for r in rep["rows"]:
-            out.rows.add(**r)
+        out = lpb.AgingReport(as_of=day_to_iso(as_of), basis=basis, bucket_labels=rep.labels,
+                              position=position)
+        for r in rep.rows:
+            out.rows.add(currency=r.currency, buckets_minor=r.buckets_minor,
+                         unapplied_minor=r.unapplied_minor, disputed_minor=r.disputed_minor,
+                         balance_minor=r.balance_minor, open_item_count=r.open_item_count)
         return out
 
 
     @_guard
     def GetAccount(self, request, context):  # type: ignore[no-untyped-def]
-        from arledger.projections.collections import account
         as_of = self._as_of(request.as_of)
         known_at = self._known_at(request)
         with self.ledger.reading() as S:
             ix = self._customer(S, request.customer_id)
-            return lpb.Account(**account(S, ix, as_of, views.known_seq_at(S, known_at)))
+            a = account(S, ix, as_of, views.known_seq_at(S, known_at))
+        return account_message(a)
+
+
+def _iso(day: int) -> str:
+    return day_to_iso(day) if day else ""
+
+
+def account_message(a: Account) -> lpb.Account:
+    """The wire form of projections/account.Account (days become ISO dates)."""
+    out = lpb.Account(
+        customer_id=a.customer_id, currency=a.currency, as_of=day_to_iso(a.as_of),
+        over_limit_action=a.over_limit_action, allocation_strategy=a.allocation_strategy,
+        dunning_policy_id=a.dunning_policy_id, credit_limit_minor=a.credit_limit_minor,
+        exposure_minor=a.exposure_minor, on_hold=a.on_hold,
+        written_off_minor=a.written_off_minor, recovered_minor=a.recovered_minor,
+        sold_minor=a.sold_minor)
+    if a.terms is not None:
+        out.terms.CopyFrom(lpb.TermsVersion(terms_id=a.terms.terms_id, version=a.terms.version,
+                                            definition_json=a.terms.definition_json))
+    for h in a.holds:
+        out.holds.add(date=day_to_iso(h.day), event=h.event, source=h.source, actor=h.actor,
+                      reason=h.reason)
+    for lc in a.limit_changes:
+        out.limit_changes.add(date=day_to_iso(lc.day), old_limit_minor=lc.old_limit_minor,
+                              new_limit_minor=lc.new_limit_minor, actor=lc.actor,
+                              reason=lc.reason)
+    for c in a.credit_checks:
+        out.credit_checks.add(date=day_to_iso(c.day), invoice_id=c.invoice_id, action=c.action,
+                              exposure_before_minor=c.exposure_before_minor,
+                              invoice_minor=c.invoice_minor, limit_minor=c.limit_minor)
+    for d in a.disputes:
+        out.disputes.add(dispute_id=d.dispute_id, invoice_id=d.invoice_id,
+                         amount_minor=d.amount_minor, reason_code=d.reason_code,
+                         opened_date=day_to_iso(d.opened_day), state=d.state,
+                         resolved_date=_iso(d.resolved_day))
+    for p in a.promises:
+        pv = out.promises.add(promise_id=p.promise_id, made_date=day_to_iso(p.made_day),
+                              invoice_ids=p.invoice_ids, status=p.status,
+                              promised_minor=p.promised_minor, paid_minor=p.paid_minor)
+        for due, amount in p.installments:
+            pv.installments.add(due_date=day_to_iso(due), amount_minor=amount)
+    for st in a.dunning:
+        out.dunning.add(date=day_to_iso(st.day), invoice_id=st.invoice_id,
+                        installment=st.installment, level=st.level, action=st.action,
+                        policy_id=st.policy_id, policy_version=st.policy_version,
+                        fee_minor=st.fee_minor, interest_minor=st.interest_minor)
+    return out
 
 
 _position = views.known_position  # the log position a view as known at a segment reports

@@ -122,19 +122,22 @@ class ReportServicer(rgrpc.ReportServiceServicer):
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
             cust, cur = self._filters(S, request)
-            a = R.customer_aging(S, as_of, ks, edges, by_issue, customer=cust, currency=cur)
-            totals = R.currency_totals(a, max(len(S.currencies), 1))
+            a = views.customer_aging(S, as_of, ks, edges, by_issue, customer=cust,
+                                     currency=cur)
+            totals = views.currency_totals(S, a)
             total = len(a.customers)
             sel = slice(offset, offset + size if size else total)
             ids = [S.customer_ids[i] for i in a.customers[sel].tolist()]
             curs = [S.currencies[c] for c in a.currency[sel].tolist()]
-            names = {c: S.currencies[c] for c in totals}
             position = _position(S, ks)
         head = rpb.CustomerAgingChunk(as_of=day_to_iso(as_of), basis=basis,
                                       bucket_labels=a.labels, position=position,
                                       total_rows=total)
-        for c in sorted(totals, key=names.get):
-            head.totals.add(currency=names[c], **totals[c])
+        for t in totals:
+            head.totals.add(currency=t.currency, buckets_minor=t.buckets_minor,
+                            unapplied_minor=t.unapplied_minor, disputed_minor=t.disputed_minor,
+                            balance_minor=t.balance_minor, customers=t.customers,
+                            open_item_count=t.open_item_count)
         b, u, d, bal, n = (a.buckets[sel].tolist(), a.unapplied[sel].tolist(),
                            a.disputed[sel].tolist(), a.balance[sel].tolist(), a.count[sel].tolist())
         chunks = [head]
