@@ -12,7 +12,7 @@ import numpy as np
 from arledger.domain import entries as E
 from arledger.domain import policies as P
 from arledger.engine.amounts import known_position
-from arledger.engine.state import State
+from arledger.engine.state import J_INVOICE, Columns, State
 from arledger.projections import views
 from arledger.engine.promises import PROMISE_STATUS, promise_status
 
@@ -113,26 +113,22 @@ class Account:
 
 
 def account(S: State, ix: int, as_of: int, known_seq: int) -> Account:
-    """A customer's credit-control picture as of `as_of`, as known at segment `known_seq`."""
+    """A customer's credit-control picture as of `as_of`, as known at segment `known_seq`:
+    every figure counts only entries effective by `as_of` and recorded by `known_seq`
+    (definitions of terms and credit policy: recorded by `known_seq`)."""
     known_pos = known_position(S, known_seq)
     cu = S.customers
-    terms = None
-    tid = S.customer_terms.get(ix, "")
-    if tid:
-        v = S.terms_versions[tid]
-        terms = Terms(tid, len(v), S.terms[v[-1]].to_json())
-    pol = S.credit_policies[-1] if S.credit_policies else P.DEFAULT_CREDIT_POLICY
-    own = int(cu.over_limit[ix])
-    over_limit = P.OVER_LIMIT_ACTIONS[own] if own else f"{pol.over_limit_action} (policy)"
-    strat = int(cu.strategy[ix])
-    strategy = E.ENUMS["allocation_strategy"][strat] if strat else "OLDEST_DUE_FIRST (default)"
+    tid, own, strat, dunning_id = "", 0, 0, ""  # the customer's own policies, as they stood
     holds, limits_, checks = [], [], []
     on_hold = False
     for ev in S.credit_events.get(ix, ()):
         kind, day, pos, actor, reason = ev[:5]
         if day > as_of or pos > known_pos:
             continue
-        if kind in ("HOLD_PLACED", "HOLD_RELEASED"):
+        if kind == "POLICIES":  # empty / 0 fields leave a policy unchanged
+            tid, own, strat, dunning_id = (ev[5] or tid, ev[6] or own, ev[7] or strat,
+                                           ev[8] or dunning_id)
+        elif kind in ("HOLD_PLACED", "HOLD_RELEASED"):
             on_hold = kind == "HOLD_PLACED"
             holds.append(HoldEvent(day, kind[5:],
                                    E.ENUMS["hold_source"][ev[5]] if ev[5] else "", actor, reason))
@@ -141,31 +137,66 @@ def account(S: State, ix: int, as_of: int, known_seq: int) -> Account:
         elif kind == "CREDIT_CHECK":
             checks.append(CreditCheck(day, S.invoice_ids[ev[5]], P.OVER_LIMIT_ACTIONS[ev[6]],
                                       ev[7], ev[8], ev[9]))
+    pol = _known(S.credit_policies, S.credit_policy_positions, known_pos)
+    pol = pol if pol is not None else P.DEFAULT_CREDIT_POLICY
+    over_limit = P.OVER_LIMIT_ACTIONS[own] if own else f"{pol.over_limit_action} (policy)"
+    strategy = E.ENUMS["allocation_strategy"][strat] if strat else "OLDEST_DUE_FIRST (default)"
     rc = S.recoveries
     recovered = (rc.view("customer") == ix) & (rc.view("day") <= as_of) & (
         rc.view("seq") <= known_seq)
+    written_off, sold = _bad_debt(S, ix, as_of, known_seq)
     return Account(
         customer_id=S.customer_ids[ix], currency=S.currencies[cu.currency[ix]], as_of=as_of,
-        terms=terms, over_limit_action=over_limit, allocation_strategy=strategy,
-        dunning_policy_id=S.customer_dunning.get(ix, ""),
-        credit_limit_minor=_limit_as_of(S, ix, limits_),
+        terms=_terms(S, tid, known_pos), over_limit_action=over_limit,
+        allocation_strategy=strategy, dunning_policy_id=dunning_id,
+        credit_limit_minor=views.limit_as_of(S, ix, as_of, known_seq),
         exposure_minor=views.balance(S, ix, as_of, known_seq).balance_minor,
         on_hold=on_hold, holds=holds, limit_changes=limits_, credit_checks=checks,
-        disputes=_disputes(S, ix, as_of), promises=_promises(S, ix, as_of, known_seq),
-        dunning=_dunning(S, ix, as_of, known_pos),
-        written_off_minor=int(cu.written_off[ix]),
-        recovered_minor=int(rc.view("amount")[recovered].sum()), sold_minor=int(cu.sold[ix]))
+        disputes=_disputes(S, ix, as_of, known_seq), promises=_promises(S, ix, as_of, known_seq),
+        dunning=_dunning(S, ix, as_of, known_pos), written_off_minor=written_off,
+        recovered_minor=int(rc.view("amount")[recovered].sum()), sold_minor=sold)
 
 
-def _disputes(S: State, ix: int, as_of: int) -> list[DisputeView]:
-    d = S.disputes
+def _known(versions: list, positions: Columns, known_pos: int):  # type: ignore[no-untyped-def]
+    """The last of some versions recorded by `known_pos` (None: none was)."""
+    n = int(np.searchsorted(positions.view("pos"), known_pos, side="right"))
+    return versions[n - 1] if n else None
+
+
+def _terms(S: State, tid: str, known_pos: int) -> Terms | None:
+    """The customer's terms as they were defined by `known_pos` (its latest version then)."""
+    if not tid:
+        return None
+    pos = S.terms_positions.pos
+    known = [v for v in S.terms_versions[tid] if pos[v] <= known_pos]
+    return Terms(tid, len(known), S.terms[known[-1]].to_json())
+
+
+_T = {t.name: t.code for t in E.ENTRY_TYPES}
+
+
+def _bad_debt(S: State, ix: int, as_of: int, known_seq: int) -> tuple[int, int]:
+    """(written off, sold net of recalls) of a customer, from its journal rows."""
+    j = S.journal
+    m = (j.view("customer") == ix) & (j.view("kind") == J_INVOICE) & (
+        j.view("day") <= as_of) & (j.view("seq") <= known_seq)
+    et, delta = j.view("etype")[m], j.view("delta")[m]
+    written_off = -int(delta[et == _T["InvoiceWrittenOff"]].sum())
+    sold = -int(delta[(et == _T["InvoiceSold"]) | (et == _T["InvoiceRecalled"])].sum())
+    return written_off, sold
+
+
+def _disputes(S: State, ix: int, as_of: int, known_seq: int) -> list[DisputeView]:
+    d, seqs = S.disputes, S.dispute_seqs
     mine = np.flatnonzero((S.invoices.customer[d.view("invoice")] == ix) &
-                          (d.view("opened_day") <= as_of))
+                          (d.view("opened_day") <= as_of) & (seqs.view("opened") <= known_seq))
     out = []
     for k in mine.tolist():
-        resolved = not d.open[k] and d.resolved_day[k] <= as_of
+        resolved = (not d.open[k] and d.resolved_day[k] <= as_of
+                    and 0 < seqs.resolved[k] <= known_seq)
+        reviewed = 0 < d.review_day[k] <= as_of and 0 < seqs.review[k] <= known_seq
         state = _OUTCOMES[int(d.outcome[k])] if resolved else \
-            ("UNDER_REVIEW" if 0 < d.review_day[k] <= as_of else "OPEN")
+            ("UNDER_REVIEW" if reviewed else "OPEN")
         out.append(DisputeView(S.dispute_ids[k], S.invoice_ids[int(d.invoice[k])],
                                int(d.amount[k]), S.dispute_reasons[k], int(d.opened_day[k]),
                                state, int(d.resolved_day[k]) if resolved else 0))
@@ -203,12 +234,3 @@ def _dunning(S: State, ix: int, as_of: int, known_pos: int) -> list[DunningStep]
             pid, S.dunning_versions[pid].index(pol) + 1, int(ds.fee[r]),
             int(ds.interest[r])))
     return out
-
-
-def _limit_as_of(S: State, ix: int, changes: list[LimitChange]) -> int:
-    """The limit in force as of the view: the last change shown, else the opening limit
-    (the first change's old value, or today's limit when it never changed)."""
-    if changes:  # effective last (ties: recorded last), as views.limits_as_of decides
-        return int(max(enumerate(changes), key=lambda kc: (kc[1].day, kc[0]))[1].new_limit_minor)
-    first = next((ev for ev in S.credit_events.get(ix, ()) if ev[0] == "LIMIT"), None)
-    return int(first[5]) if first else int(S.customers.credit_limit[ix])

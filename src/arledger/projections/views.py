@@ -52,6 +52,17 @@ def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
     return lim
 
 
+def limit_as_of(S: State, customer: int, as_of: int, known_seq: int) -> int:
+    """One customer's credit limit in force as of a day, as known at a segment (what
+    `limits_as_of` answers for every customer, from that customer's few events)."""
+    known_pos = known_position(S, known_seq)
+    changes = [e for e in S.credit_events.get(customer, ()) if e[0] == "LIMIT"]
+    shown = [e for e in changes if e[1] <= as_of and e[2] <= known_pos]
+    if shown:  # effective last (ties: recorded last)
+        return int(max(shown, key=lambda e: (e[1], e[2]))[6])
+    return int(changes[0][5]) if changes else int(S.customers.credit_limit[customer])
+
+
 # ---- balance and open items -------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -75,7 +86,7 @@ def balance(S: State, customer: int, as_of: int, known_seq: int) -> Balance:
     cash = int(o.payment_unapplied.sum())
     credit = int(o.credit_unapplied.sum())
     bal = open_ - cash - credit
-    limit = int(S.customers.credit_limit[customer])
+    limit = limit_as_of(S, customer, as_of, known_seq)
     return Balance(open_, int(rows.open[rows.due_day < as_of].sum()), cash, credit,
                    int(o.invoice_disputed.sum()), bal, limit, limit - bal)
 
@@ -243,4 +254,4 @@ def aging(S: State, customer: int | None, as_of: int, known_seq: int,
 __all__ = ["Aging", "AgingTotals", "Balance", "CustomerAging", "DEFAULT_EDGES_DAYS",
            "OpenAmounts", "OpenItem", "aging", "balance", "bucket_labels", "bucket_of",
            "check_edges", "currency_totals", "customer_aging", "is_live", "known_position",
-           "known_seq_at", "limits_as_of", "open_amounts", "open_items"]
+           "known_seq_at", "limit_as_of", "limits_as_of", "open_amounts", "open_items"]
