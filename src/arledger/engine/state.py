@@ -148,9 +148,10 @@ class State:
                                       "open": "<i8", "fee": "<i8", "interest": "<i8",
                                       "pos": "<i8", "fee_inv": "<i8", "int_inv": "<i8"})
         # Portfolio risk: every recorded re-score (the scores themselves are derived data,
-        # recomputable from these).
+        # recomputable from these); `pos`: the entry's log position (a retried re-score
+        # request finds what it recorded).
         self.rescores = Columns({"as_of_day": "<i4", "known_position": "<i8",
-                                 "customer_count": "<i8", "model": "<i4"})
+                                 "customer_count": "<i8", "model": "<i4", "pos": "<i8"})
         self.rescore_digests: list[str] = []
         self.rescore_summaries: list[str] = []
         # Notes on customers (NoteAdded): customer, effective day, segment, log position;
@@ -354,7 +355,8 @@ class State:
             self.rescores.append(len(c["_e"]), as_of_day=c["as_of_day"],
                                  known_position=c["known_position"],
                                  customer_count=c["customer_count"],
-                                 model=[ix.get(v, -1) for v in c["model_version"]])
+                                 model=[ix.get(v, -1) for v in c["model_version"]],
+                                 pos=seg.first_position + np.asarray(c["_e"], np.int64))
             self.rescore_digests.extend(f"{v}:{d}" for v, d in zip(c["model_version"],
                                                                      c["score_digest"]))
             self.rescore_summaries.extend(c["summary_json"])

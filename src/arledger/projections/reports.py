@@ -15,7 +15,6 @@ integer minor units, per currency; ratios are floats (`None` when the denominato
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 

@@ -26,7 +26,7 @@ from arledger.domain import entries as E
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
 from arledger.domain.risk_models import BUILTIN, FEATURES, parse_model
-from arledger.engine.state import J_CASH, J_INVOICE, State
+from arledger.engine.state import J_CASH, J_INVOICE, State, request_of
 from arledger.engine.amounts import installment_rows, known_position, open_amounts
 from arledger.engine.promises import PROMISE_ACTIVE, PROMISE_BROKEN, promise_status
 from arledger.projections import views
@@ -357,6 +357,42 @@ def expected_loss(model: Model, pd: np.ndarray, exposure: np.ndarray) -> np.ndar
     return el.astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Contribution:
+    feature: str
+    value: float
+    contribution: float     # to the log-odds
+
+
+@dataclass(frozen=True)
+class CustomerScore:
+    """One customer's score and why: every feature's contribution, and the top three."""
+
+    currency: str
+    pd: float
+    exposure_minor: int
+    expected_loss_minor: int
+    loss_given_default: float
+    features: list[Contribution]      # in the model's order
+    top_features: list[Contribution]  # the three raising the log-odds most, largest first
+
+
+def customer_score(S: State, model: Model, as_of: int, known_seq: int,
+                   ix: int) -> CustomerScore:
+    """Score one customer as of a day, as known at a segment, with its explanation."""
+    pf = features(S, as_of, known_seq)
+    one = np.asarray([ix])
+    pd = float(score(model, np.ascontiguousarray(pf.X[:, one]))[0])
+    exposure = int(pf.exposure[ix])
+    el = int(expected_loss(model, np.asarray([pd], np.float32), np.asarray([exposure]))[0])
+    c = contributions(model, pf.X, one)[0]
+    feats = [Contribution(f, float(pf.X[model.rows[k], ix]), float(c[k]))
+             for k, f in enumerate(model.features)]
+    top = sorted(feats, key=lambda t: -t.contribution)[:3]
+    return CustomerScore(S.currencies[S.customers.currency[ix]], pd, exposure, el, model.lgd,
+                         feats, top)
+
+
 # ---- re-score ---------------------------------------------------------------------------------
 
 @dataclass
@@ -405,6 +441,26 @@ def rescore(S: State, model: Model, as_of: int, known_seq: int | None = None) ->
                "expected_loss_minor": {S.currencies[c]: int(el_c[c]) for c in top_cur},
                "exposure_minor": {S.currencies[c]: int(ex_c[c]) for c in top_cur}}
     return Rescore(model, pf, cust, pd, el, digest, summary)
+
+
+def recorded_rescore(S: State, request_id: str, version: str, as_of: int,
+                     digest: str) -> int | None:
+    """Re-score idempotency: when `request_id` already recorded a re-score that scored
+    the same (model version, as_of, score digest: nothing moved since but entries that
+    change no figure, like the re-score itself), the known position recorded then, which
+    a retry carries so the ledger answers DUPLICATE rather than REQUEST_ID_REUSED; else
+    None (a first request, or one that now scores differently)."""
+    prior = request_of(S, request_id)
+    if prior is None:
+        return None
+    rs = S.rescores
+    k = np.flatnonzero(rs.view("pos") == prior[1])
+    if not len(k):
+        return None  # the request id recorded something else
+    k0 = int(k[0])
+    if S.rescore_digests[k0] != f"{version}:{digest}" or int(rs.as_of_day[k0]) != as_of:
+        return None
+    return int(rs.known_position[k0])
 
 
 # ---- worklist ---------------------------------------------------------------------------------
