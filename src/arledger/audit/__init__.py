@@ -66,13 +66,10 @@ from arledger.audit.keys import (
     sign_digest,
 )
 from arledger.audit.nodes import (
-    _NODE,
     RUN_CACHE,
     SEGMENT_CACHE,
     MerkleLog,
     SegmentNode,
-    _load_nodes,
-    _nodes_header,
     node_cache_path,
 )
 from arledger.audit.tree import (
@@ -94,4 +91,14 @@ from arledger.audit.tree import (
 )
 from arledger.audit.verify import AuditReport, check_log
 
-__all__ = ['consistency_proof', 'EMPTY_LOG', 'EMPTY_ROOT', 'inclusion_path', 'leaf_hash', 'log_tree_levels', 'log_tree_root', 'node_hash', 'prefix_root', 'roots_of_runs', 'RUN', 'segment_leaf', 'sum_node', 'tree_levels', 'tree_root', 'canonical_bytes', 'entry_leaves', 'entry_lines', 'entry_records', 'line_leaves', 'slice_segment', '_load_nodes', 'MerkleLog', '_NODE', 'node_cache_path', '_nodes_header', 'RUN_CACHE', 'SEGMENT_CACHE', 'SegmentNode', 'check_digest', 'default_key_file', 'DIGEST_DOMAIN', 'DIGEST_FIELDS', 'digest_message', 'KEY_FILE_NAME', 'key_id', 'load_or_create_key', 'load_public_key', 'public_pem', 'sign_digest', 'Signer', 'AuditReport', 'check_log', 'check_filter', 'ExportFilter', 'select_entries', 'statement_positions']
+__all__ = [
+    "consistency_proof", "EMPTY_LOG", "EMPTY_ROOT", "inclusion_path", "leaf_hash",
+    "log_tree_levels", "log_tree_root", "node_hash", "prefix_root", "roots_of_runs",
+    "RUN", "segment_leaf", "sum_node", "tree_levels", "tree_root", "canonical_bytes",
+    "entry_leaves", "entry_lines", "entry_records", "line_leaves", "slice_segment",
+    "MerkleLog", "node_cache_path", "RUN_CACHE", "SEGMENT_CACHE", "SegmentNode",
+    "check_digest", "default_key_file", "DIGEST_DOMAIN", "DIGEST_FIELDS",
+    "digest_message", "KEY_FILE_NAME", "key_id", "load_or_create_key", "load_public_key",
+    "public_pem", "sign_digest", "Signer", "AuditReport", "check_log", "check_filter",
+    "ExportFilter", "select_entries", "statement_positions",
+]

@@ -41,7 +41,7 @@ class AuditReport:
     merkle_root: str = ""
     digests_checked: int = 0
 
-    def fail(self, seq: int, position: int, problem: str) -> "AuditReport":
+    def fail(self, seq: int, position: int, problem: str) -> AuditReport:
         self.ok = False
         self.first_bad_segment = seq
         self.first_bad_position = position or 0

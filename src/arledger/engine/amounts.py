@@ -184,7 +184,7 @@ class Rows:
         theirs = getattr(S.installments, name)[np.maximum(self.inst, 0)]
         return np.where(self.inst >= 0, theirs, own)
 
-    def at(self, keep: np.ndarray) -> "Rows":
+    def at(self, keep: np.ndarray) -> Rows:
         return Rows(self.invoice[keep], self.number[keep], self.due_day[keep], self.open[keep],
                     self.disputed[keep], None if self.inst is None else self.inst[keep])
 
@@ -200,23 +200,23 @@ def installment_rows(S: State, inv: np.ndarray, inv_open: np.ndarray,
                      inv_disputed: np.ndarray) -> Rows:
     """Expand invoices into their installments' open parts (waterfall in due order); every
     installment is a row, paid ones too."""
-    I = S.invoices
+    invs = S.invoices
     inv = np.asarray(inv, dtype=np.int64)
-    n = I.inst_n[inv].astype(np.int64)
+    n = invs.inst_n[inv].astype(np.int64)
     single = n == 0
     s_inv = inv[single]
     if single.all():
-        return Rows(s_inv, np.ones(len(s_inv), np.int32), I.due_day[s_inv], inv_open[single],
+        return Rows(s_inv, np.ones(len(s_inv), np.int32), invs.due_day[s_inv], inv_open[single],
                     inv_disputed[single], None)
-    parts = [Rows(s_inv, np.ones(len(s_inv), np.int32), I.due_day[s_inv], inv_open[single],
+    parts = [Rows(s_inv, np.ones(len(s_inv), np.int32), invs.due_day[s_inv], inv_open[single],
                   inv_disputed[single], np.full(len(s_inv), -1, np.int64))]
     m_inv, m_open, m_disp, reps = inv[~single], inv_open[~single], inv_disputed[~single], n[~single]
     group = np.repeat(np.arange(len(m_inv)), reps)
     starts = np.concatenate(([0], np.cumsum(reps)[:-1]))
-    rows = np.repeat(I.inst_first[m_inv], reps) + (np.arange(len(group)) - starts[group])
+    rows = np.repeat(invs.inst_first[m_inv], reps) + (np.arange(len(group)) - starts[group])
     ist = S.installments
     amount = ist.amount[rows]
-    applied = (I.amount[m_inv] - m_open)[group]
+    applied = (invs.amount[m_inv] - m_open)[group]
     cum = group_cumsum(amount, starts, group)
     open_ = np.clip(cum - applied, 0, amount)
     open_before = group_cumsum(open_, starts, group) - open_

@@ -59,7 +59,8 @@ def promise_status(S: State, as_of: int, known_seq: int | None = None) -> Promis
 
     def paid(cust: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         c = cust.astype(np.int64) << _DAY_BITS
-        return cs[np.searchsorted(keys, c + hi, "right")] - cs[np.searchsorted(keys, c + lo, "left")]
+        return (cs[np.searchsorted(keys, c + hi, "right")]
+                - cs[np.searchsorted(keys, c + lo, "left")])
 
     cust, made = P.view("customer"), P.view("made_day")
     first, cnt = P.view("inst_first"), P.view("inst_n").astype(np.int64)

@@ -190,7 +190,7 @@ class State:
         raise AttributeError(name)
 
     @property
-    def requests(self) -> "RequestIndex":
+    def requests(self) -> RequestIndex:
         """Request id -> the first log position its command wrote."""
         return RequestIndex(self.book)
 
@@ -605,7 +605,7 @@ class RequestIndex:
         return len(self._ids)
 
 
-def request_of(S: "State", rid: str) -> tuple[int, int, int] | None:
+def request_of(S: State, rid: str) -> tuple[int, int, int] | None:
     """(request hash, first position, entry count) of a stored request id, or None."""
     ix = S.book.ids["request"].find(rid)
     if ix < 0:

@@ -12,9 +12,9 @@ import numpy as np
 from arledger.domain import entries as E
 from arledger.domain import policies as P
 from arledger.engine.amounts import known_position
+from arledger.engine.promises import PROMISE_STATUS, promise_status
 from arledger.engine.state import J_INVOICE, Columns, State
 from arledger.projections import views
-from arledger.engine.promises import PROMISE_STATUS, promise_status
 
 _OUTCOMES = ("OPEN", "UPHELD", "REJECTED", "PARTIALLY_UPHELD")
 

@@ -15,14 +15,12 @@ integer minor units, per currency; ratios are floats (`None` when the denominato
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from arledger.domain import entries as E
 from arledger.domain.errors import error
 from arledger.engine.amounts import open_amounts, open_rows
-from arledger.engine.promises import (PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT,
-                                      promise_status)
+from arledger.engine.promises import PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT, promise_status
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
 from arledger.projections.views import customer_aging, limits_as_of
@@ -222,7 +220,8 @@ def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
     rr = np.flatnonzero((kind == J_DISPUTED) & (et == T_DISPUTE_RESOLVED))
     n = len(ro)
     assert n == S.disputes.n
-    out = {"open_day": j.view("day")[ro].astype(np.int64), "open_seq": j.view("seq")[ro].astype(np.int64),
+    out = {"open_day": j.view("day")[ro].astype(np.int64),
+           "open_seq": j.view("seq")[ro].astype(np.int64),
            "resolved_day": np.full(n, -1, dtype=np.int64),
            "resolved_seq": np.full(n, -1, dtype=np.int64)}
     if len(rr) == 0:
@@ -355,8 +354,8 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
     n_avg = cei_months or (m_to - m_from + 1)
     # Sales per currency and month, newest month first, for countback (up to 10 years back).
     back_days = [to_day - _month_start(m_to) + 1] + [
-        _month_start(mo + 1) - _month_start(mo) for mo in range(m_to - 1, m_to - COUNTBACK_MONTHS, -1)
-        if _month_start(mo) >= 0]
+        _month_start(mo + 1) - _month_start(mo)
+        for mo in range(m_to - 1, m_to - COUNTBACK_MONTHS, -1) if _month_start(mo) >= 0]
     back = np.zeros((ncur, len(back_days)), dtype=np.int64)
     off = m_to - smonth
     mb = off < len(back_days)
@@ -401,7 +400,8 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
     opened = known_open & (dl["open_day"] >= from_day) & (dl["open_day"] <= to_day)
     res_known = known_open & (dl["resolved_seq"] >= 0) & (dl["resolved_seq"] <= known_seq)
     resolved = res_known & (dl["resolved_day"] >= from_day) & (dl["resolved_day"] <= to_day)
-    open_end = known_open & (dl["open_day"] <= to_day) & ~(res_known & (dl["resolved_day"] <= to_day))
+    open_end = known_open & (dl["open_day"] <= to_day) & ~(
+        res_known & (dl["resolved_day"] <= to_day))
     out = []
     present = set(np.flatnonzero(ar_end | ar_begin | sales | wo_amt | recovered |
                                  p_judged).tolist())
@@ -477,9 +477,9 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
     credit unapplied for more than `unapplied_days`. LONG_DISPUTE: open for more than
     `dispute_days`. MASTER_DATA_CHANGED: changes effective in [changes_from_day, as_of]
     (default: the 7 days ending as_of). BROKEN_PROMISE: a promise or plan with an
-    installment not paid by its date, as known at the segment. Returns (rows in all, rows offset..offset+limit;
-    limit 0 = all): each kind is selected and ordered with numpy, and only the page
-    becomes dicts."""
+    installment not paid by its date, as known at the segment. Returns (rows in all, rows
+    offset..offset+limit; limit 0 = all): each kind is selected and ordered with numpy, and
+    only the page becomes dicts."""
     for k in kinds:
         if k not in EXCEPTION_KINDS:
             raise error("INVALID_ENUM", f"exception kinds are {EXCEPTION_KINDS}")

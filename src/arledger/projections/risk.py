@@ -26,9 +26,9 @@ from arledger.domain import entries as E
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
 from arledger.domain.risk_models import BUILTIN, FEATURES, parse_model
-from arledger.engine.state import J_CASH, J_INVOICE, State, request_of
 from arledger.engine.amounts import installment_rows, known_position, open_amounts
 from arledger.engine.promises import PROMISE_ACTIVE, PROMISE_BROKEN, promise_status
+from arledger.engine.state import J_CASH, J_INVOICE, State, request_of
 from arledger.projections import views
 from arledger.projections.views import limits_as_of
 
@@ -250,7 +250,7 @@ class Model:
     lgd: float
 
     @classmethod
-    def from_json(cls, text: str, version: str | None = None) -> "Model":
+    def from_json(cls, text: str, version: str | None = None) -> Model:
         d = parse_model(text, version)
         return cls(str(d.get("version", version or "")), d,
                    np.asarray([FEATURE_INDEX[f] for f in d["features"]], dtype=np.int64),
@@ -683,7 +683,7 @@ class _Installments:
     cum: np.ndarray
     total: np.ndarray     # the invoice's amount
 
-    def at(self, m: np.ndarray) -> "_Installments":
+    def at(self, m: np.ndarray) -> _Installments:
         return _Installments(*(getattr(self, f)[m] for f in self.__dataclass_fields__))
 
     def open_part(self, invoice_open: np.ndarray) -> np.ndarray:
@@ -714,7 +714,8 @@ def training_set(S: State, as_of: int, horizon: int, step: int, history: int
     (X float64 samples x FEATURES, y, customer, snapshot day). Customers already in default
     at a snapshot, or not yet opened, are left out of it."""
     last = as_of - horizon
-    first = max(last - history, int(S.customers.view("opened_day").min()) if S.customers.n else last)
+    first = max(last - history,
+                int(S.customers.view("opened_day").min()) if S.customers.n else last)
     xs, ys, cs, ds = [], [], [], []
     for snap in range(last, first - 1, -step):  # a few snapshots, each vectorised
         pf = features(S, snap)

@@ -35,10 +35,15 @@ from arledger.domain import entries as E
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
 from arledger.domain.money import format_minor
+from arledger.engine.amounts import (
+    installment_rows,
+    is_live,
+    known_position,
+    open_amounts,
+    open_rows,
+)
 from arledger.engine.ids import IdTable
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
-from arledger.engine.amounts import (installment_rows, is_live, known_position, open_amounts,
-                                     open_rows)
 from arledger.projections.views import limits_as_of
 
 # ---- state access (ids and maps): the only functions that read them ------------------------
@@ -193,7 +198,7 @@ def parse_order(text: str, fields: tuple[str, ...], default: str) -> tuple[str, 
 # ---- caches: a few views per state -----------------------------------------------------------
 
 _lock = threading.RLock()
-_caches: "weakref.WeakKeyDictionary[State, dict]" = weakref.WeakKeyDictionary()
+_caches: weakref.WeakKeyDictionary[State, dict] = weakref.WeakKeyDictionary()
 VIEWS_KEPT = 4
 
 
@@ -807,16 +812,16 @@ def list_invoices(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
 
 
 def invoice_row(S: State, i: int, t: ItemTable, as_of: int) -> dict:
-    I = S.invoices
-    c = int(I.customer[i])
+    invs = S.invoices
+    c = int(invs.customer[i])
     return {"invoice_id": _invoice_ids(S)[i], "customer_id": _customer_id(S, c),
             "currency": S.currencies[S.customers.currency[c]], "po_number": _po_number(S, i),
-            "issue_date": day_to_iso(int(I.issue_day[i])),
-            "due_date": day_to_iso(int(I.due_day[i])), "amount_minor": int(I.amount[i]),
+            "issue_date": day_to_iso(int(invs.issue_day[i])),
+            "due_date": day_to_iso(int(invs.due_day[i])), "amount_minor": int(invs.amount[i]),
             "open_minor": int(t.open[i]), "disputed_minor": int(t.disputed[i]),
             "status": INVOICE_STATUS[int(t.status[i])],
-            "days_past_due": as_of - int(I.due_day[i]), "kind": _CHARGE[int(I.kind[i])],
-            "installments": max(int(I.inst_n[i]), 1)}
+            "days_past_due": as_of - int(invs.due_day[i]), "kind": _CHARGE[int(invs.kind[i])],
+            "installments": max(int(invs.inst_n[i]), 1)}
 
 
 def list_payments(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
@@ -917,7 +922,7 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
     t = ItemTable(np.ones(1, bool), np.asarray([open_]), np.asarray([disputed]),
                   np.asarray([status]))
     row = invoice_row(S, ix, _One(ix, t), as_of)
-    I = S.invoices
+    invs = S.invoices
     ir = installment_rows(S, np.asarray([ix]), np.asarray([open_], np.int64),
                           np.asarray([disputed], np.int64))
     ir_amount = ir.column(S, "amount")
@@ -962,7 +967,7 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
     for r in st.tolist():
         _, _, action, _ = _dunning_level(S, int(ds.policy[r]), int(ds.level[r]))
         pos = int(ds.pos[r])
-        cur = S.currencies[S.customers.currency[int(I.customer[ix])]]
+        cur = S.currencies[S.customers.currency[int(invs.customer[ix])]]
         extra = "".join(f", {w} {format_minor(int(v), cur)}" for w, v in (
             ("fee", ds.fee[r]), ("interest", ds.interest[r])) if v)
         history.append({"position": pos, "entry_type": "DunningStepTaken",
@@ -982,9 +987,9 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
     live = is_live(S, as_of, ks)
     return {"invoice": row, "installments": installments, "allocations": allocations,
             "history": history,
-            "discount_minor": int(I.disc[ix]) if live and I.disc_until[ix] >= as_of else 0,
-            "discount_until": day_to_iso(int(I.disc_until[ix]))
-            if live and I.disc[ix] and I.disc_until[ix] >= as_of else "",
+            "discount_minor": int(invs.disc[ix]) if live and invs.disc_until[ix] >= as_of else 0,
+            "discount_until": day_to_iso(int(invs.disc_until[ix]))
+            if live and invs.disc[ix] and invs.disc_until[ix] >= as_of else "",
             "terms_id": _invoice_terms(S, ix)}
 
 

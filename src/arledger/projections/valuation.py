@@ -217,7 +217,8 @@ def consolidated_exposure(S: State, reporting: str, as_of: int, known_seq: int) 
     lim = views.limits_as_of(S, as_of, known_seq)[a.customers]
     recv = a.buckets.sum(axis=1)
     fig = {"receivables_minor": recv, "unapplied_minor": a.unapplied, "balance_minor": a.balance,
-           "exposure_minor": np.maximum(a.balance, 0), "past_due_minor": a.buckets[:, 1:].sum(axis=1),
+           "exposure_minor": np.maximum(a.balance, 0),
+           "past_due_minor": a.buckets[:, 1:].sum(axis=1),
            "disputed_minor": a.disputed, "credit_limit_minor": np.where(lim > 0, lim, 0),
            "over_limit_minor": np.where(lim > 0, np.maximum(a.balance - lim, 0), 0)}
     cur = a.currency.astype(np.int64)

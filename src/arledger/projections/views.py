@@ -16,8 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from arledger.domain.errors import error
-from arledger.engine.amounts import (OpenAmounts, _gather, is_live, known_position,
-                                     known_seq_at, open_amounts, open_rows)
+from arledger.engine.amounts import (
+    OpenAmounts,
+    _gather,
+    is_live,
+    known_position,
+    known_seq_at,
+    open_amounts,
+    open_rows,
+)
 from arledger.engine.state import State
 
 DEFAULT_EDGES_DAYS = (30, 60, 90, 120)

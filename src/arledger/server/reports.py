@@ -17,8 +17,15 @@ from arledger.domain.errors import error
 from arledger.engine import Ledger
 from arledger.projections import reports as R
 from arledger.projections import views
-from arledger.server.requests import (Clocks, aging_args, customer, filters, next_token, page,
-                                      streamed)
+from arledger.server.requests import (
+    Clocks,
+    aging_args,
+    customer,
+    filters,
+    next_token,
+    page,
+    streamed,
+)
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
 

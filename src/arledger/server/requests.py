@@ -123,7 +123,7 @@ class Clocks:
         """The day a request names, or the server's today."""
         if text:
             return V.day(text, "as_of")
-        return date_to_day(dt.datetime.fromtimestamp(self.clock() / 1e6, dt.timezone.utc).date())
+        return date_to_day(dt.datetime.fromtimestamp(self.clock() / 1e6, dt.UTC).date())
 
     def known_at(self, request: Any) -> int | None:
         """The request's known_at (µs), final: a time later than the server's clock is

@@ -19,8 +19,7 @@ from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
 from arledger.domain.risk_models import BUILTIN, DEFAULT_VERSION
 from arledger.engine import Ledger
-from arledger.projections import risk
-from arledger.projections import views
+from arledger.projections import risk, views
 from arledger.server import auth
 from arledger.server.requests import Clocks, abort, customer, guard, next_token, page
 from arledger.v1 import commands_pb2 as cpb
@@ -93,7 +92,8 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                                          summary_json=summary_json)
             if not request.dry_run:  # it records an entry: who, why, and which request
                 _mutating(request, "recording a re-score")
-                o = self._submit(cpb.Command(record_portfolio_rescore=cpb.RecordPortfolioRescoreRequest(
+                rec = cpb.RecordPortfolioRescoreRequest
+                o = self._submit(cpb.Command(record_portfolio_rescore=rec(
                     request_id=rid,
                     actor=request.actor, reason=request.reason, model_version=version,
                     as_of=day_to_iso(as_of), known_position=known_position,

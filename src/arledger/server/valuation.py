@@ -21,8 +21,15 @@ from arledger.engine.decide.valuation import ROUNDING, fx_currency
 from arledger.projections import valuation as VP
 from arledger.projections import views
 from arledger.server import auth
-from arledger.server.requests import (Clocks, aging_args, command_result, filters, guard,
-                                      next_token, page)
+from arledger.server.requests import (
+    Clocks,
+    aging_args,
+    command_result,
+    filters,
+    guard,
+    next_token,
+    page,
+)
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import reports_pb2 as rpb

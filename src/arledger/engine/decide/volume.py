@@ -31,20 +31,66 @@ from arledger.engine import apply as ap
 from arledger.engine import columnar as col
 from arledger.engine import records as rc
 from arledger.engine.apply import g1, g2, g4, g8
-from arledger.engine.book import (C_BALANCE, C_CLOSED, C_CREDIT_LIMIT, C_CURRENCY,
-                                  C_NET_DAYS, C_ON_HOLD, C_OPEN_HEAD, C_OPENED_DAY,
-                                  C_OVER_LIMIT, C_STRATEGY, I_AMOUNT, I_CUSTOMER, I_DISC,
-                                  I_DISC_UNTIL, I_DUE_DAY, I_ISSUE_DAY, I_KIND, I_OPEN,
-                                  I_OPEN_NEXT, I_REOPEN_DAY, I_VOIDED, K_CREDIT_NOTE,
-                                  K_CUSTOMER, K_INVOICE, K_PAYMENT, K_REQUEST, P_CUSTOMER,
-                                  P_REVERSED, P_UNAPPLIED, P_VALUE_DAY, R_ENTRIES, R_HASH,
-                                  R_POSITION, R_UNAPPLIED, T_ALLOCS, T_CLOSURES, T_CREDIT_NOTES,
-                                  T_CUSTOMERS, T_INVOICES, T_PAYMENTS, T_REQUESTS)
+from arledger.engine.book import (
+    C_BALANCE,
+    C_CLOSED,
+    C_CREDIT_LIMIT,
+    C_CURRENCY,
+    C_NET_DAYS,
+    C_ON_HOLD,
+    C_OPEN_HEAD,
+    C_OPENED_DAY,
+    C_OVER_LIMIT,
+    C_STRATEGY,
+    I_AMOUNT,
+    I_CUSTOMER,
+    I_DISC,
+    I_DISC_UNTIL,
+    I_DUE_DAY,
+    I_ISSUE_DAY,
+    I_KIND,
+    I_OPEN,
+    I_OPEN_NEXT,
+    I_REOPEN_DAY,
+    I_VOIDED,
+    K_CREDIT_NOTE,
+    K_CUSTOMER,
+    K_INVOICE,
+    K_PAYMENT,
+    K_REQUEST,
+    P_CUSTOMER,
+    P_REVERSED,
+    P_UNAPPLIED,
+    P_VALUE_DAY,
+    R_ENTRIES,
+    R_HASH,
+    R_POSITION,
+    R_UNAPPLIED,
+    T_ALLOCS,
+    T_CLOSURES,
+    T_CREDIT_NOTES,
+    T_CUSTOMERS,
+    T_INVOICES,
+    T_PAYMENTS,
+    T_REQUESTS,
+)
 from arledger.engine.hashing import xxh64
 from arledger.engine.ids import id_probe
 from arledger.engine.jit import inline, kernel
-from arledger.engine.records import (C_PARENT, C_STR, C_TABLE, CHILD0, CT_ALLOCATION, DAY, F0,
-                                     G0, HASH, NCHILD, STR0, TYPE)
+from arledger.engine.records import (
+    C_PARENT,
+    C_STR,
+    C_TABLE,
+    CHILD0,
+    CT_ALLOCATION,
+    DAY,
+    F0,
+    G0,
+    HASH,
+    NCHILD,
+    STR0,
+    TYPE,
+)
 
 # Why the loop stopped (meta[0]).
 DONE, PYTHON, GROW = 0, 1, 2
