@@ -35,7 +35,7 @@ def test_aging_counts_each_installment_in_its_own_bucket(sqlite_ledger):
         assert views.aging(S, None, as_of, S.head_seq).rows[0].buckets_minor == \
             a.buckets[0].tolist()
         (item,) = R.aging_items(S, as_of, S.head_seq, bucket="31-60")
-        assert (item["item_id"], item["installment"], item["open_minor"], item["days"]) == (
+        assert (item.item_id, item.installment, item.open_minor, item.days) == (
             "INV-1", 1, 3_000, 43)
         assert R.kpis(S, day("2026-03-01"), as_of, S.head_seq)[0]["current_end_minor"] == 0
         st = R.statement(S, 0, day("2026-01-01"), as_of, S.head_seq)
@@ -49,7 +49,7 @@ def test_over_limit_uses_the_limit_in_force_as_of_and_as_known(sqlite_ledger):
         k = S.head_seq
 
         def over(as_of: str, ks: int) -> list:
-            return [(r["customer_id"], r["amount_minor"]) for r in
+            return [(r.customer_id, r.amount_minor) for r in
                     R.exceptions(S, day(as_of), ks, kinds=("OVER_LIMIT",))]
         before = {d: over(d, k) for d in ("2026-03-15", "2026-03-25")}
     assert before == {"2026-03-15": [("X", 3_000)], "2026-03-25": [("X", 3_000)]}

@@ -111,7 +111,7 @@ def test_drill_down_statement_kpis_exceptions_equal_the_projections(loaded):
         months = R.monthly_periods(day("2026-04-01"), day(AS_OF))
         want_ex = R.exceptions(S, day(AS_OF), ks, dispute_days=5)
     assert [(i.item_id, i.open_minor, i.days) for i in items] == [
-        (w["item_id"], w["open_minor"], w["days"]) for w in want_items]
+        (w.item_id, w.open_minor, w.days) for w in want_items]
     assert st[0].opening_balance_minor == want_st["opening_balance_minor"]
     assert st[0].closing_balance_minor == want_st["closing_balance_minor"]
     assert [(ln.position, ln.balance_minor) for c in st for ln in c.lines] == [
@@ -122,7 +122,7 @@ def test_drill_down_statement_kpis_exceptions_equal_the_projections(loaded):
     assert len(kp) == len(period) * (1 + len(months))
     assert not period[0].HasField("promises_kept_rate")  # absent, never a made-up 0
     assert [(r.kind, r.customer_id, r.item_id, r.amount_minor) for r in ex] == [
-        (w["kind"], w["customer_id"], w["item_id"], w["amount_minor"]) for w in want_ex]
+        (w.kind, w.customer_id, w.item_id, w.amount_minor) for w in want_ex]
     assert {r.kind for r in ex} >= {"OVER_LIMIT", "OLD_UNAPPLIED"}
 
 
@@ -247,8 +247,8 @@ def test_sdk_follows_pages_and_reads_every_report(loaded):
         want_k = R.kpis(S, day("2026-01-01"), day(AS_OF), ks, cei_variant="monthly_average")
         want_ex = R.exceptions(S, day(AS_OF), ks, kinds=("OLD_UNAPPLIED",), unapplied_days=10)
     assert [r["balance_minor"] for r in whole["rows"]] == a.balance.tolist()
-    assert [i["item_id"] for i in items] == [w["item_id"] for w in want_items]
+    assert [i["item_id"] for i in items] == [w.item_id for w in want_items]
     assert [ln["balance_minor"] for ln in st["lines"]] == [
         w["balance_minor"] for w in want_st["lines"]]
     assert [r["cei"] for r in k if r["scope"] == "period"] == [w["cei"] for w in want_k]
-    assert [r["item_id"] for r in ex] == [w["item_id"] for w in want_ex]
+    assert [r["item_id"] for r in ex] == [w.item_id for w in want_ex]

@@ -40,7 +40,6 @@ LONG_FUNCTIONS = {
     "src/arledger/engine/records.py:Recs.from_tables": 84,
     "src/arledger/engine/state.py:State.__init__": 83,
     "src/arledger/engine/state.py:State._fold_view": 88,
-    "src/arledger/projections/reports.py:aging_items_page": 71,
     "src/arledger/projections/reports.py:kpis": 117,
     "src/arledger/projections/reports.py:exceptions_page": 100,
     "src/arledger/projections/risk.py:features": 73,

@@ -15,6 +15,8 @@ integer minor units, per currency; ratios are floats (`None` when the denominato
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from arledger.domain import entries as E
@@ -53,10 +55,28 @@ def _period(from_day: int, to_day: int) -> None:
 
 # ---- aging per customer, and drill-down ---------------------------------------------------
 
+@dataclass(frozen=True)
+class AgingItem:
+    """One item behind an aging cell: an invoice installment's open part, or unapplied
+    cash or credit (open_minor negative)."""
+
+    kind: str               # views.KIND_INVOICE, KIND_PAYMENT or KIND_CREDIT_NOTE
+    item_id: str
+    installment: int        # 1-based; 0 for an invoice without installments and for money
+    customer_id: str
+    currency: str
+    issue_day: int          # value day of a payment
+    due_day: int
+    amount_minor: int
+    open_minor: int
+    disputed_minor: int
+    days: int               # as_of - due day (or issue day on the invoice-date basis)
+
+
 def aging_items(S: State, as_of: int, known_seq: int,
                 edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
                 basis_invoice_date: bool = False, bucket: str = "",
-                customer: int | None = None, currency: int | None = None) -> list[dict]:
+                customer: int | None = None, currency: int | None = None) -> list[AgingItem]:
     """Drill-down: the items behind one aging cell (a bucket label, "unapplied", or "" for
     every open item), oldest first; invoices then unapplied payments and credit notes."""
     return aging_items_page(S, as_of, known_seq, edges, basis_invoice_date, bucket, customer,
@@ -67,11 +87,11 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
                      edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
                      basis_invoice_date: bool = False, bucket: str = "",
                      customer: int | None = None, currency: int | None = None,
-                     offset: int = 0, limit: int = 0) -> tuple[int, list[dict]]:
+                     offset: int = 0, limit: int = 0) -> tuple[int, list[AgingItem]]:
     """(how many items the cell has, items offset..offset+limit of them; limit 0 = all).
 
-    The cell is selected and ordered with numpy; only the page becomes dicts, so a page
-    of a 10-million-item drill-down costs one sort, not 10 million dicts."""
+    The cell is selected and ordered with numpy; only the page becomes objects, so a page
+    of a 10-million-item drill-down costs one sort, not 10 million objects."""
     labels = views.bucket_labels(edges)
     if bucket and bucket != "unapplied" and bucket not in labels:
         raise error("INVALID_BUCKET", f"bucket must be one of {labels + ['unapplied']}")
@@ -91,15 +111,14 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
         sel = np.flatnonzero(keep)
         order = sel[np.lexsort((r.number[sel], r.invoice[sel], -days[sel]))]
 
-        def invoice_item(k: int, r=r, days=days) -> dict:  # type: ignore[no-untyped-def]
+        def invoice_item(k: int, r=r, days=days) -> AgingItem:  # type: ignore[no-untyped-def]
             i = int(r.invoice[k])
             c = int(inv.customer[i])
-            return {"kind": views.KIND_INVOICE, "item_id": S.invoice_ids[i],
-                    "installment": int(r.number[k]) if inv.inst_n[i] else 0,
-                    "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
-                    "issue_day": int(inv.issue_day[i]), "due_day": int(r.due_day[k]),
-                    "amount_minor": int(inv.amount[i]), "open_minor": int(r.open[k]),
-                    "disputed_minor": int(r.disputed[k]), "days": int(days[k])}
+            return AgingItem(views.KIND_INVOICE, S.invoice_ids[i],
+                             int(r.number[k]) if inv.inst_n[i] else 0, S.customer_ids[c],
+                             S.currencies[cur[c]], int(inv.issue_day[i]), int(r.due_day[k]),
+                             int(inv.amount[i]), int(r.open[k]), int(r.disputed[k]),
+                             int(days[k]))
         groups.append((order, invoice_item))
     if bucket in ("", "unapplied"):
         for kind, ids, cols, day_col, idx, amounts in (
@@ -115,18 +134,16 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
             order = order[keep[order]]
 
             def unapplied_item(k: int, kind=kind, ids=ids, cols=cols, idx=idx, d=d,  # type: ignore[no-untyped-def]
-                               amounts=amounts) -> dict:
+                               amounts=amounts) -> AgingItem:
                 i = int(idx[k])
                 c = int(cols.customer[i])
-                return {"kind": kind, "item_id": ids[i], "installment": 0,
-                        "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
-                        "issue_day": int(d[k]), "due_day": int(d[k]),
-                        "amount_minor": int(cols.amount[i]), "open_minor": -int(amounts[k]),
-                        "disputed_minor": 0, "days": as_of - int(d[k])}
+                return AgingItem(kind, ids[i], 0, S.customer_ids[c], S.currencies[cur[c]],
+                                 int(d[k]), int(d[k]), int(cols.amount[i]), -int(amounts[k]),
+                                 0, as_of - int(d[k]))
             groups.append((order, unapplied_item))
     total = sum(len(g) for g, _ in groups)
     stop = total if not limit else min(total, offset + limit)
-    items: list[dict] = []
+    items: list[AgingItem] = []
     start = 0  # where the current group starts in the whole list
     for order, build in groups:
         lo, hi = max(offset - start, 0), min(stop - start, len(order))
@@ -459,7 +476,18 @@ def monthly_periods(from_day: int, to_day: int) -> list[tuple[int, int]]:
 
 # ---- exceptions (the weekly AR review) ----------------------------------------------------
 
-def exceptions(S: State, as_of: int, known_seq: int, **kw) -> list[dict]:  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class ExceptionRow:
+    kind: str               # one of EXCEPTION_KINDS
+    customer_id: str
+    currency: str
+    item_id: str            # the promise, payment, credit note or dispute ("" for accounts)
+    amount_minor: int
+    days: int
+    detail: str
+
+
+def exceptions(S: State, as_of: int, known_seq: int, **kw) -> list[ExceptionRow]:  # type: ignore[no-untyped-def]
     """Every row of `exceptions_page` (same arguments, no paging)."""
     return exceptions_page(S, as_of, known_seq, **kw)[1]
 
@@ -468,7 +496,7 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
                     min_past_due_minor: int = 1, unapplied_days: int = 30,
                     dispute_days: int = 30, changes_from_day: int | None = None,
                     kinds: tuple[str, ...] = (), offset: int = 0,
-                    limit: int = 0) -> tuple[int, list[dict]]:
+                    limit: int = 0) -> tuple[int, list[ExceptionRow]]:
     """The weekly review's exception list as of a day, as known at a segment.
 
     OVER_LIMIT: balance above the credit limit in force as of the view. PAST_DUE: open
@@ -479,7 +507,7 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
     (default: the 7 days ending as_of). BROKEN_PROMISE: a promise or plan with an
     installment not paid by its date, as known at the segment. Returns (rows in all, rows
     offset..offset+limit; limit 0 = all): each kind is selected and ordered with numpy, and
-    only the page becomes dicts."""
+    only the page becomes objects."""
     for k in kinds:
         if k not in EXCEPTION_KINDS:
             raise error("INVALID_ENUM", f"exception kinds are {EXCEPTION_KINDS}")
@@ -567,12 +595,12 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
 
 
 def _materialise(groups: list[tuple], offset: int, limit: int, cids: list[str],
-                 curs: list[str], ccur: np.ndarray) -> tuple[int, list[dict]]:
-    """(rows in all, the dicts of rows offset..offset+limit) of exception groups. A
+                 curs: list[str], ccur: np.ndarray) -> tuple[int, list[ExceptionRow]]:
+    """(rows in all, the rows offset..offset+limit) of exception groups. A
     function of its own: the groups' closures read names of exceptions_page's scope."""
     total = sum(len(g[1]) for g in groups)
     stop = total if not limit else min(total, offset + limit)
-    rows: list[dict] = []
+    rows: list[ExceptionRow] = []
     start = 0
     for kind, order, cust, item, amount, days, detail in groups:
         lo, hi = max(offset - start, 0), min(stop - start, len(order))
@@ -584,7 +612,5 @@ def _materialise(groups: list[tuple], offset: int, limit: int, cids: list[str],
         cur_names = [curs[x] for x in ccur[cs].tolist()]
         for k, c, cu, a, dd in zip(page.tolist(), cs.tolist(), cur_names,
                                    amount[page].tolist(), days[page].tolist()):
-            rows.append({"kind": kind, "customer_id": cids[c], "currency": cu,
-                         "item_id": item(k), "amount_minor": a, "days": dd,
-                         "detail": detail(k)})
+            rows.append(ExceptionRow(kind, cids[c], cu, item(k), a, dd, detail(k)))
     return total, rows

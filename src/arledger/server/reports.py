@@ -104,13 +104,11 @@ class ReportServicer(rgrpc.ReportServiceServicer):
         for it in items:
             if len(chunks[-1].items) >= CHUNK_ROWS:
                 chunks.append(rpb.AgingItemsChunk())
-            chunks[-1].items.add(kind=it["kind"], item_id=it["item_id"],
-                                 customer_id=it["customer_id"], currency=it["currency"],
-                                 issue_date=day_to_iso(it["issue_day"]),
-                                 due_date=day_to_iso(it["due_day"]),
-                                 amount_minor=it["amount_minor"], open_minor=it["open_minor"],
-                                 disputed_minor=it["disputed_minor"], days=it["days"],
-                                 installment=it["installment"])
+            chunks[-1].items.add(kind=it.kind, item_id=it.item_id, customer_id=it.customer_id,
+                                 currency=it.currency, issue_date=day_to_iso(it.issue_day),
+                                 due_date=day_to_iso(it.due_day), amount_minor=it.amount_minor,
+                                 open_minor=it.open_minor, disputed_minor=it.disputed_minor,
+                                 days=it.days, installment=it.installment)
         chunks[-1].next_page_token = next_token(request, as_of, ks, offset, size, total)
         return chunks
 
@@ -207,7 +205,9 @@ class ReportServicer(rgrpc.ReportServiceServicer):
         for r in rows:
             if len(chunks[-1].rows) >= CHUNK_ROWS:
                 chunks.append(rpb.ExceptionsChunk())
-            chunks[-1].rows.add(**r)
+            chunks[-1].rows.add(kind=r.kind, customer_id=r.customer_id, currency=r.currency,
+                                item_id=r.item_id, amount_minor=r.amount_minor, days=r.days,
+                                detail=r.detail)
         chunks[-1].next_page_token = next_token(request, as_of, ks, offset, size, total)
         return chunks
 
