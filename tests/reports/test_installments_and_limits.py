@@ -39,7 +39,7 @@ def test_aging_counts_each_installment_in_its_own_bucket(sqlite_ledger):
             "INV-1", 1, 3_000, 43)
         assert R.kpis(S, day("2026-03-01"), as_of, S.head_seq)[0]["current_end_minor"] == 0
         st = R.statement(S, 0, day("2026-01-01"), as_of, S.head_seq)
-        assert st["aging"]["buckets_minor"] == [0, 5_000, 3_000, 0, 0, 0]
+        assert st.aging.rows[0].buckets_minor == [0, 5_000, 3_000, 0, 0, 0]
 
 
 def test_over_limit_uses_the_limit_in_force_as_of_and_as_known(sqlite_ledger):
@@ -80,5 +80,5 @@ def test_fee_charges_are_receivables_but_not_credit_sales(sqlite_ledger):
         st = R.statement(S, 0, day("2026-01-01"), day("2026-03-31"), S.head_seq)
     assert k["credit_sales_minor"] == 100_000
     assert k["receivables_end_minor"] == 100_500
-    assert st["closing_balance_minor"] == 100_500
-    assert [ln["debit_minor"] for ln in st["lines"] if ln["debit_minor"]] == [100_000, 500]
+    assert st.closing_balance_minor == 100_500
+    assert [ln.debit_minor for ln in st.lines if ln.debit_minor] == [100_000, 500]

@@ -163,13 +163,13 @@ def check_sums(S, as_of: int, ks: int) -> None:  # type: ignore[no-untyped-def]
             assert int(a.disputed[k]) == b.disputed_minor
             assert int(a.unapplied[k]) == -(b.unapplied_cash_minor + b.unapplied_credit_minor)
         s = R.statement(S, c, as_of - 30, as_of, ks)
-        assert s["opening_balance_minor"] == views.balance(S, c, as_of - 31, ks).balance_minor
-        assert s["closing_balance_minor"] == b.balance_minor == s["aging"]["balance_minor"]
-        running = s["opening_balance_minor"]
-        for line in s["lines"]:
-            running += line["debit_minor"] - line["credit_minor"]
-            assert line["balance_minor"] == running
-        assert running == s["closing_balance_minor"]
+        assert s.opening_balance_minor == views.balance(S, c, as_of - 31, ks).balance_minor
+        assert s.closing_balance_minor == b.balance_minor == s.aging.rows[0].balance_minor
+        running = s.opening_balance_minor
+        for line in s.lines:
+            running += line.debit_minor - line.credit_minor
+            assert line.balance_minor == running
+        assert running == s.closing_balance_minor
     # Per-currency totals equal the existing portfolio aging view.
     totals = views.currency_totals(S, a)
     rows = {r.currency: r for r in views.aging(S, None, as_of, ks).rows}

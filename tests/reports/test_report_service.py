@@ -112,10 +112,10 @@ def test_drill_down_statement_kpis_exceptions_equal_the_projections(loaded):
         want_ex = R.exceptions(S, day(AS_OF), ks, dispute_days=5)
     assert [(i.item_id, i.open_minor, i.days) for i in items] == [
         (w.item_id, w.open_minor, w.days) for w in want_items]
-    assert st[0].opening_balance_minor == want_st["opening_balance_minor"]
-    assert st[0].closing_balance_minor == want_st["closing_balance_minor"]
+    assert st[0].opening_balance_minor == want_st.opening_balance_minor
+    assert st[0].closing_balance_minor == want_st.closing_balance_minor
     assert [(ln.position, ln.balance_minor) for c in st for ln in c.lines] == [
-        (w["position"], w["balance_minor"]) for w in want_st["lines"]]
+        (w.position, w.balance_minor) for w in want_st.lines]
     period = [r for r in kp if r.scope == "period"]
     assert [(r.currency, r.dso_simple, r.cei, r.credit_sales_minor) for r in period] == [
         (w["currency"], w["dso_simple"], w["cei"], w["credit_sales_minor"]) for w in want_kp]
@@ -249,6 +249,6 @@ def test_sdk_follows_pages_and_reads_every_report(loaded):
     assert [r["balance_minor"] for r in whole["rows"]] == a.balance.tolist()
     assert [i["item_id"] for i in items] == [w.item_id for w in want_items]
     assert [ln["balance_minor"] for ln in st["lines"]] == [
-        w["balance_minor"] for w in want_st["lines"]]
+        w.balance_minor for w in want_st.lines]
     assert [r["cei"] for r in k if r["scope"] == "period"] == [w["cei"] for w in want_k]
     assert [r["item_id"] for r in ex] == [w.item_id for w in want_ex]

@@ -25,7 +25,7 @@ from arledger.engine.amounts import open_amounts, open_rows
 from arledger.engine.promises import PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT, promise_status
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
-from arledger.projections.views import customer_aging, limits_as_of
+from arledger.projections.views import limits_as_of
 
 # Entry type codes this module reads from the journal's `etype`.
 _T = {t.name: t.code for t in E.ENTRY_TYPES}
@@ -164,9 +164,35 @@ def _balance_at(S: State, customer: int, day: int, known_seq: int) -> int:
     return int(o.invoice_open.sum() - o.payment_unapplied.sum() - o.credit_unapplied.sum())
 
 
+@dataclass(frozen=True)
+class StatementLine:
+    day: int                # effective day
+    position: int           # the entry's log position
+    type: str               # the entry type's name
+    document_id: str        # the invoice, payment or credit note it is about
+    debit_minor: int
+    credit_minor: int
+    disputed_delta_minor: int
+    balance_minor: int      # running balance after the line
+
+
+@dataclass(frozen=True)
+class Statement:
+    """closing = opening + the lines = the aging footer's balance as of to_day."""
+
+    customer_id: str
+    currency: str
+    from_day: int
+    to_day: int
+    opening_balance_minor: int
+    lines: list[StatementLine]
+    closing_balance_minor: int
+    aging: views.Aging      # the customer's aging as of to_day (one row)
+
+
 def statement(S: State, customer: int, from_day: int, to_day: int, known_seq: int,
               edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
-              basis_invoice_date: bool = False) -> dict:
+              basis_invoice_date: bool = False) -> Statement:
     """A customer's statement for [from_day, to_day] as known at `known_seq`.
 
     One line per ledger entry effective in the period (by effective day, then log
@@ -204,20 +230,14 @@ def statement(S: State, customer: int, from_day: int, to_day: int, known_seq: in
         r = int(doc_row[k])
         t = int(etype[r])
         eff = int(effect[k])
-        lines.append({"day": int(dday[r]), "position": int(upos[k]),
-                      "type": E.BY_CODE[t].name if t in E.BY_CODE else str(t),
-                      "document_id": ids[int(kind[r])][int(item[r])],
-                      "debit_minor": max(eff, 0), "credit_minor": max(-eff, 0),
-                      "disputed_delta_minor": int(dispute[k]), "balance_minor": int(running[n])})
+        lines.append(StatementLine(int(dday[r]), int(upos[k]),
+                                   E.BY_CODE[t].name if t in E.BY_CODE else str(t),
+                                   ids[int(kind[r])][int(item[r])], max(eff, 0), max(-eff, 0),
+                                   int(dispute[k]), int(running[n])))
     closing = opening + int(effect.sum())
-    ag = customer_aging(S, to_day, known_seq, edges, basis_invoice_date, customer=customer)
-    footer = {"bucket_labels": ag.labels, "buckets_minor": ag.buckets[0].tolist(),
-              "unapplied_minor": int(ag.unapplied[0]), "disputed_minor": int(ag.disputed[0]),
-              "balance_minor": int(ag.balance[0])}
-    return {"customer_id": S.customer_ids[customer],
-            "currency": S.currencies[S.customers.currency[customer]],
-            "from_day": from_day, "to_day": to_day, "opening_balance_minor": opening,
-            "lines": lines, "closing_balance_minor": closing, "aging": footer}
+    return Statement(S.customer_ids[customer], S.currencies[S.customers.currency[customer]],
+                     from_day, to_day, opening, lines, closing,
+                     views.aging(S, customer, to_day, known_seq, edges, basis_invoice_date))
 
 
 # ---- disputes as of a day, as known at a segment ------------------------------------------

@@ -127,26 +127,25 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             cust = customer(S, request.customer_id)
             st = R.statement(S, cust, from_day, to_day, ks, edges, by_issue)
             position = views.known_position(S, ks)
-        lines = st["lines"]
-        ag = st["aging"]
+        lines = st.lines
+        (ag,) = st.aging.rows
         chunks = [rpb.StatementChunk(
-            customer_id=st["customer_id"], currency=st["currency"],
+            customer_id=st.customer_id, currency=st.currency,
             period_from=day_to_iso(from_day), period_to=day_to_iso(to_day),
-            opening_balance_minor=st["opening_balance_minor"],
-            closing_balance_minor=st["closing_balance_minor"], bucket_labels=ag["bucket_labels"],
-            aging_buckets_minor=ag["buckets_minor"], aging_unapplied_minor=ag["unapplied_minor"],
-            aging_disputed_minor=ag["disputed_minor"], position=position,
+            opening_balance_minor=st.opening_balance_minor,
+            closing_balance_minor=st.closing_balance_minor, bucket_labels=st.aging.labels,
+            aging_buckets_minor=ag.buckets_minor, aging_unapplied_minor=ag.unapplied_minor,
+            aging_disputed_minor=ag.disputed_minor, position=position,
             total_lines=len(lines))]
         for ln in self._window(lines, offset, size):
             if len(chunks[-1].lines) >= CHUNK_ROWS:
                 chunks.append(rpb.StatementChunk())
-            chunks[-1].lines.add(effective_date=day_to_iso(ln["day"]), position=ln["position"],
-                                 type=ln["type"], document_id=ln["document_id"],
-                                 debit_minor=ln["debit_minor"], credit_minor=ln["credit_minor"],
-                                 disputed_delta_minor=ln["disputed_delta_minor"],
-                                 balance_minor=ln["balance_minor"])
-        chunks[-1].next_page_token = next_token(request, to_day, ks, offset, size,
-                                                      len(lines))
+            chunks[-1].lines.add(effective_date=day_to_iso(ln.day), position=ln.position,
+                                 type=ln.type, document_id=ln.document_id,
+                                 debit_minor=ln.debit_minor, credit_minor=ln.credit_minor,
+                                 disputed_delta_minor=ln.disputed_delta_minor,
+                                 balance_minor=ln.balance_minor)
+        chunks[-1].next_page_token = next_token(request, to_day, ks, offset, size, len(lines))
         return chunks
 
     @streamed
