@@ -13,7 +13,6 @@ import sys
 import time
 
 import grpc
-
 from _stream_client import batches
 
 

@@ -91,17 +91,14 @@ def main() -> None:
     args = ap.parse_args()
     from arledger.engine.dunning import plan_run
     from arledger.domain import policies as P
-    from arledger.projections import collections as C
-    from arledger.projections import views
+    from arledger.engine import amounts as A
     with tempfile.TemporaryDirectory() as tmp:
         led = open_ledger(tmp)
         t0 = time.perf_counter()
         build(led, args.customers, args.invoices)
         build_s = time.perf_counter() - t0
         with led.reading() as S:
-            o = views.open_amounts(S, 10**6, S.head_seq, None)
-            rows = len(C.installment_rows(S, o.invoices, o.invoice_open,
-                                          o.invoice_disputed).invoice)
+            rows = len(A.open_rows(S, A.open_amounts(S, 10**6, S.head_seq, None)).invoice)
         first_s, first = run(led, "2026-05-31", "run-1")
         runs, total_s, steps = 1, first_s, len(first.detail.steps)
         more = first.detail.more

@@ -1,6 +1,7 @@
 """Memory of the served state: bytes per customer and per open invoice.
 
-    .venv/bin/python bench/memory_footprint.py [--customers 1000000] [--invoices 10000000] [--replay]
+    .venv/bin/python bench/memory_footprint.py [--customers 1000000] \
+        [--invoices 10000000] [--replay]
 
 In a fresh process: open a ledger on a temporary SQLite directory, then open the customers
 and issue the invoices through `Ledger.submit` (the engine's real path: decided, stored,
@@ -28,10 +29,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
+from ingest_replay import machine  # noqa: E402
+
 from arledger.engine import open_ledger  # noqa: E402
 from arledger.v1 import commands_pb2 as pb  # noqa: E402
-
-from ingest_replay import machine  # noqa: E402
 
 
 def rss() -> int:

@@ -9,26 +9,63 @@
         print(client.submit_batch(batch).accepted)
 """
 
+from arledger_client.audit import AuditClient, VerificationFailed  # noqa: F401 (issue 7)
 from arledger_client.client import ArledgerClient
 from arledger_client.columnar import ColumnarBatch, ColumnarRejection, ColumnarResult
-from arledger_client.commands import (KINDS, Command, Commands, batched, command, commands,
-                                      new_request_id)
-from arledger_client.errors import (Aborted, AlreadyExists, ArledgerError, DeadlineExceeded,
-                                    FailedPrecondition, InvalidArgument, NotFound,
-                                    PermissionDenied, ResourceExhausted, Unauthenticated,
-                                    Unavailable, from_rpc_error, from_status, make_error)
+from arledger_client.commands import (
+                                      KINDS,
+                                      Command,
+                                      Commands,
+                                      batched,
+                                      command,
+                                      commands,
+                                      new_request_id,
+)
 from arledger_client.credentials import Credentials  # noqa: F401 (issue 16)
-from arledger_client.models import (AgingBasis, AgingReport, AgingRow, Allocation,
-                                    AllocationStrategy, Balance, BatchResult, CommandResult,
-                                    Customer, DateLike, DisputeOutcome, DunningRun,
-                                    InvoiceLine, LogEntry,
-                                    LogHead, OpenItem, OpenItemsPage, PaymentMethod,
-                                    ReversalReason, Rejection, StreamSummary, VerifyResult)
-from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries
-from arledger_client.routing import PartitionedClient, customer_of, partition_of
-from arledger_client.audit import AuditClient, VerificationFailed  # noqa: F401 (issue 7)
+from arledger_client.errors import (
+                                      Aborted,
+                                      AlreadyExists,
+                                      ArledgerError,
+                                      DeadlineExceeded,
+                                      FailedPrecondition,
+                                      InvalidArgument,
+                                      NotFound,
+                                      PermissionDenied,
+                                      ResourceExhausted,
+                                      Unauthenticated,
+                                      Unavailable,
+                                      from_rpc_error,
+                                      from_status,
+                                      make_error,
+)
+from arledger_client.models import (
+                                      AgingBasis,
+                                      AgingReport,
+                                      AgingRow,
+                                      Allocation,
+                                      AllocationStrategy,
+                                      Balance,
+                                      BatchResult,
+                                      CommandResult,
+                                      Customer,
+                                      DateLike,
+                                      DisputeOutcome,
+                                      DunningRun,
+                                      InvoiceLine,
+                                      LogEntry,
+                                      LogHead,
+                                      OpenItem,
+                                      OpenItemsPage,
+                                      PaymentMethod,
+                                      Rejection,
+                                      ReversalReason,
+                                      StreamSummary,
+                                      VerifyResult,
+)
 from arledger_client.reports import ReportsClient  # noqa: F401 (issue 5)
+from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries
 from arledger_client.risk import RiskClient  # noqa: F401 (issue 6)
+from arledger_client.routing import PartitionedClient, customer_of, partition_of
 from arledger_client.search import Page, SearchClient, order_key  # noqa: F401 (issue 17)
 from arledger_client.valuation import ValuationClient  # noqa: F401 (issue 18)
 

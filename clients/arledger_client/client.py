@@ -24,14 +24,38 @@ from arledger_client.commands import Command, CommandMethods, Commands, _build, 
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.errors import ArledgerError, InvalidArgument, from_rpc_error
-from arledger_client.models import (DunningRun, _message_data,  # noqa: I001
-                                    AgingBasis, AgingReport, AgingRow, Allocation, Balance,
-                                    BatchResult, CommandResult, Customer, DateLike, LogEntry,
-                                    LogHead, OpenItem, OpenItemsPage, Rejection, StreamSummary,
-                                    VerifyResult, _aging_report, _balance, _batch_result,
-                                    _command_result, _customer, _iso, _log_entry, _log_head,
-                                    _open_items_page, _stream_summary, _timestamp,
-                                    _verify_result)
+from arledger_client.models import (  # noqa: I001
+    AgingBasis,
+    AgingReport,
+    AgingRow,
+    Allocation,
+    Balance,
+    BatchResult,
+    CommandResult,
+    Customer,
+    DateLike,
+    DunningRun,
+    LogEntry,
+    LogHead,
+    OpenItem,
+    OpenItemsPage,
+    Rejection,
+    StreamSummary,
+    VerifyResult,
+    _aging_report,
+    _balance,
+    _batch_result,
+    _command_result,
+    _customer,
+    _iso,
+    _log_entry,
+    _log_head,
+    _message_data,
+    _open_items_page,
+    _stream_summary,
+    _timestamp,
+    _verify_result,
+)
 from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries, is_retryable
 
 T = TypeVar("T")
@@ -116,16 +140,16 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
         batch = cpb.Batch(commands=[_message(c) for c in commands], atomic=atomic)
         return _batch_result(self._call(self._ledger.SubmitBatch, batch, timeout_s=timeout_s))
 
-    def submit_columnar(self, batch: "ColumnarBatch", *,
-                        timeout_s: float | None = None) -> "ColumnarResult":
+    def submit_columnar(self, batch: ColumnarBatch, *,
+                        timeout_s: float | None = None) -> ColumnarResult:
         """The volume path: a ColumnarBatch (columnar.py; its built message works too) in
         one call; its results as columns. Retried like any call (the commands keep their
         request ids)."""
         msg = batch.message() if isinstance(batch, ColumnarBatch) else batch
         return result_of(self._call(self._ledger.SubmitColumnar, msg, timeout_s=timeout_s))
 
-    def stream_columnar(self, batches: Iterable["ColumnarBatch"], *,
-                        timeout_s: float | None = None) -> Iterator["ColumnarResult"]:
+    def stream_columnar(self, batches: Iterable[ColumnarBatch], *,
+                        timeout_s: float | None = None) -> Iterator[ColumnarResult]:
         """Stream columnar batches; yields each batch's result, in order, as soon as that
         batch is durable (so many can be in flight). Not retried: on UNAVAILABLE resend the
         batches not yet answered, their request ids make it safe."""

@@ -22,8 +22,16 @@ from google.protobuf import json_format
 
 from arledger.v1 import commands_pb2 as cpb
 from arledger_client.errors import InvalidArgument
-from arledger_client.models import (Allocation, AllocationStrategy, DateLike, DisputeOutcome,
-                                    InvoiceLine, PaymentMethod, ReversalReason, _iso)
+from arledger_client.models import (
+    Allocation,
+    AllocationStrategy,
+    DateLike,
+    DisputeOutcome,
+    InvoiceLine,
+    PaymentMethod,
+    ReversalReason,
+    _iso,
+)
 
 R = TypeVar("R")
 

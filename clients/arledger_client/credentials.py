@@ -62,7 +62,7 @@ class Credentials:
              token: str | None = None, token_file: str | None = None,
              server_name: str | None = None, tls: bool | None = None,
              config_file: str | os.PathLike | None = None,
-             env: Mapping[str, str] | None = None) -> "Credentials":
+             env: Mapping[str, str] | None = None) -> Credentials:
         """Arguments first, then the environment, then the config file (see the module)."""
         env = os.environ if env is None else env
         conf, base = _config(config_file or env.get("ARLEDGER_CLIENT_CONFIG") or None)

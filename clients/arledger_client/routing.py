@@ -248,7 +248,7 @@ class PartitionedClient:
         for c in self.clients:
             c.close()
 
-    def __enter__(self) -> "PartitionedClient":
+    def __enter__(self) -> PartitionedClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

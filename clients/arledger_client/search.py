@@ -77,7 +77,7 @@ class _Rev:
     def __init__(self, v: Any) -> None:
         self.v = v
 
-    def __lt__(self, other: "_Rev") -> bool:
+    def __lt__(self, other: _Rev) -> bool:
         return other.v < self.v
 
     def __eq__(self, other: object) -> bool:

@@ -31,8 +31,14 @@ from arledger.v1 import valuation_pb2 as vpb
 from arledger.v1 import valuation_pb2_grpc as vgrpc
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
-from arledger_client.models import (CommandResult, DateLike, _command_result, _iso,
-                                    _message_data, _timestamp)
+from arledger_client.models import (
+    CommandResult,
+    DateLike,
+    _command_result,
+    _iso,
+    _message_data,
+    _timestamp,
+)
 from arledger_client.retry import call_with_retries
 
 _ROUNDING = {"": 0, "PER_BUCKET": cpb.PER_BUCKET, "TOTAL": cpb.TOTAL}

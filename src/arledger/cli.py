@@ -188,28 +188,12 @@ def store_location(args: argparse.Namespace) -> str | Path:
     return Path(args.data_dir)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Run a writer (serve) or a follower (follow) until SIGTERM/SIGINT, then stop within
-    the grace: health NOT_SERVING first, new calls refused, calls in flight finished,
-    stuck ones cancelled; the process exits even if a handler never returns."""
-    import logging
-
-    from arledger import audit as A
-    from arledger import observability
-    from arledger.config import ConfigError, server_settings
+def _open_for_serving(args: argparse.Namespace, follower: bool,
+                      log) -> tuple:  # type: ignore[no-untyped-def]
+    """The compiled kernels made ready (compiled on a first start on this machine, else
+    loaded), then the partition's log opened and replayed with a progress bar; returns the
+    ledger and where it is (for the log)."""
     from arledger.engine import open_ledger
-    from arledger.server import create_server
-    from arledger.server.files import InsecureFile, check_private
-    from arledger.server.runtime import InsecureListen, check_listen
-
-    observability.setup_logging(args.log_format, args.log_level)
-    log = logging.getLogger("arledger.server")
-    try:
-        settings = server_settings(args, getattr(args, "config_data", None))
-        check_listen(args.listen, settings)  # before anything is opened
-    except (ConfigError, InsecureFile, InsecureListen, ValueError, OSError) as e:
-        raise SystemExit(f"arledger: {e}") from None
-    follower = args.command == "follow"
     from arledger.engine.warmup import warm
     log.info("making the engine's compiled kernels ready (a first start on a new machine "
              "compiles them: a minute or more)")
@@ -231,6 +215,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
                             else {"group_linger_us": args.group_linger_us}))
     if bar:
         bar[0].close()
+    return ledger, shown
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run a writer (serve) or a follower (follow) until SIGTERM/SIGINT, then stop within
+    the grace: health NOT_SERVING first, new calls refused, calls in flight finished,
+    stuck ones cancelled; the process exits even if a handler never returns."""
+    import logging
+
+    from arledger import audit as A
+    from arledger import observability
+    from arledger.config import ConfigError, server_settings
+    from arledger.server import create_server
+    from arledger.server.files import InsecureFile, check_private
+    from arledger.server.runtime import InsecureListen, check_listen
+
+    observability.setup_logging(args.log_format, args.log_level)
+    log = logging.getLogger("arledger.server")
+    try:
+        settings = server_settings(args, getattr(args, "config_data", None))
+        check_listen(args.listen, settings)  # before anything is opened
+    except (ConfigError, InsecureFile, InsecureListen, ValueError, OSError) as e:
+        raise SystemExit(f"arledger: {e}") from None
+    follower = args.command == "follow"
+    ledger, shown = _open_for_serving(args, follower, log)
     exit_code = [0]
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before "serving" is said

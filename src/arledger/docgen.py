@@ -54,12 +54,10 @@ def render(out: io.TextIOBase) -> None:
       "to the code._\n\n")
     w("## RPCs\n\nPackage `arledger.v1`. Every error carries `google.rpc.ErrorInfo` with domain "
       "`arledger` and one of the reasons listed below.\n\n")
-    import importlib
     from arledger import server
     services = [(svc, _RPC_ERRORS[svc.name])
                 for svc in ledger_pb2.DESCRIPTOR.services_by_name.values()]
-    for name in server._SERVICE_MODULES:  # each has SERVICE (descriptor) and ERRORS_DOC
-        mod = importlib.import_module(f"arledger.server.{name}")
+    for mod in server.SERVICE_MODULES:  # each has SERVICE (descriptor) and ERRORS_DOC
         services.append((mod.SERVICE, mod.ERRORS_DOC))
     for svc, errors_doc in services:
         w(f"### {svc.name}\n\nErrors: {errors_doc}.\n\n| RPC | request | response |\n"

@@ -48,4 +48,5 @@ def test_the_reference_doc_is_generated_from_the_code():
     buf = io.StringIO()
     docgen.render(buf)
     committed = (ROOT / "docs" / "reference.md").read_text()
-    assert buf.getvalue() == committed, "run: .venv/bin/python -m arledger.docgen > docs/reference.md"
+    assert buf.getvalue() == committed, \
+        "run: .venv/bin/python -m arledger.docgen > docs/reference.md"

@@ -12,16 +12,17 @@ from concurrent import futures
 
 import grpc
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from audit_helpers import scenario
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_audit_cli import run
 
 from arledger import audit as A
 from arledger import cli_audit, synthetic
+from arledger.audit import nodes as audit_nodes
 from arledger.engine import open_ledger
 from arledger.v1 import audit_pb2 as apb
 from arledger.v1 import audit_pb2_grpc as agrpc
@@ -253,7 +254,7 @@ def test_an_old_node_cache_is_rebuilt_never_trusted(served, tmp_path):
     cache = A.node_cache_path(key_file, served.ledger.store.stream)
     assert cache.read_bytes().startswith(b"arledger-merkle-nodes-v3\n")
     # a file of the first format (no header) with the right length but made-up nodes
-    nodes = A._load_nodes(cache, served.ledger.store.stream)
+    nodes = audit_nodes._load_nodes(cache, served.ledger.store.stream)
     assert len(nodes) == good["segment"]
     cache.write_bytes(struct.pack("<QQI32s32s", 1, 1, 300, b"\x01" * 32, b"\x02" * 32))
     served.start()
@@ -263,18 +264,19 @@ def test_an_old_node_cache_is_rebuilt_never_trusted(served, tmp_path):
     # the nodes of this log (right hashes, wrong roots) under another log's header, or
     # headerless as the first format was, or under the v2 header (nodes without run
     # roots, made for the tree before the sum tree): never adopted
-    wrong = b"".join(A._NODE.pack(n.seq, n.first_position, n.count, bytes.fromhex(n.hash),
-                                  b"\x07" * 32, 1) + b"\x07" * 32 for n in nodes)
+    pack = audit_nodes._NODE.pack
+    wrong = b"".join(pack(n.seq, n.first_position, n.count, bytes.fromhex(n.hash),
+                          b"\x07" * 32, 1) + b"\x07" * 32 for n in nodes)
     # this log's nodes whose run roots do not rebuild their entries roots
-    runs_off = b"".join(A._NODE.pack(n.seq, n.first_position, n.count, bytes.fromhex(n.hash),
-                                     n.entries_root, 1) + b"\x08" * 32 for n in nodes)
+    runs_off = b"".join(pack(n.seq, n.first_position, n.count, bytes.fromhex(n.hash),
+                             n.entries_root, 1) + b"\x08" * 32 for n in nodes)
     v2 = b"".join(struct.pack("<QQI32s32s", n.seq, n.first_position, n.count,
                               bytes.fromhex(n.hash), n.entries_root) for n in nodes)
     other = "x" * len(served.ledger.store.stream)
     name = served.ledger.store.stream.encode()
     v2_head = b"arledger-merkle-nodes-v2\n" + struct.pack("<H", len(name)) + name
-    for content in (A._nodes_header(other) + wrong, wrong, v2_head + v2,
-                    A._nodes_header(served.ledger.store.stream) + runs_off):
+    for content in (audit_nodes._nodes_header(other) + wrong, wrong, v2_head + v2,
+                    audit_nodes._nodes_header(served.ledger.store.stream) + runs_off):
         served.stop()
         cache.write_bytes(content)
         served.start()

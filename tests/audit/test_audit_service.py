@@ -109,8 +109,9 @@ def test_a_restart_takes_the_saved_merkle_nodes_without_rendering_the_log(served
 
     def no_rendering(*a):  # type: ignore[no-untyped-def]
         raise AssertionError("rendered the log again")
+    from arledger.audit import nodes  # where MerkleLog renders entries from
     with monkeypatch.context() as m:
-        m.setattr(A, "entry_lines", no_rendering)
+        m.setattr(nodes, "entry_lines", no_rendering)
         after = client(served, pem).signed_digest()
     assert after["merkle_root"] == before["merkle_root"]
     # a truncated cache file is only a shorter cache

@@ -42,11 +42,11 @@ def test_the_ledger_accepts_every_generated_command_and_the_mix_is_realistic(led
     with ledger.reading() as S:
         as_of = S.max_effective_day
         late = sum(1 for c in range(S.customers.n)
-                   if views.balance(S, c, as_of, S.head_seq)["overdue_minor"] > 0)
+                   if views.balance(S, c, as_of, S.head_seq).overdue_minor > 0)
         # Most customers are current; a real minority is overdue (late, partial, defaulting).
         assert 0.05 * S.customers.n < late < 0.6 * S.customers.n
         rep = views.aging(S, None, as_of, S.head_seq)
-        assert {r["currency"] for r in rep["rows"]} == {"EUR", "USD", "GBP"}
-        for r in rep["rows"]:
-            assert r["buckets_minor"][0] > sum(r["buckets_minor"][1:])  # mostly current
-            assert r["buckets_minor"][-1] > 0  # and some very old debt
+        assert {r.currency for r in rep.rows} == {"EUR", "USD", "GBP"}
+        for r in rep.rows:
+            assert r.buckets_minor[0] > sum(r.buckets_minor[1:])  # mostly current
+            assert r.buckets_minor[-1] > 0  # and some very old debt

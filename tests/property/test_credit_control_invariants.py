@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arledger.engine import open_ledger
-from arledger.projections import collections as C
+from arledger.engine import amounts
 from arledger.projections import views
 from tests.unit.test_rules import cmd
 
@@ -159,18 +159,18 @@ def check(S) -> None:  # type: ignore[no-untyped-def]
     assert (S.credit_notes.view("unapplied") >= 0).all()
     for ix in range(S.customers.n):
         b = views.balance(S, ix, 10**6, head)
-        assert b["balance_minor"] == int(S.customers.balance[ix])
+        assert b.balance_minor == int(S.customers.balance[ix])
         for as_of in (0, 20, 45, 90, 200):
             b = views.balance(S, ix, as_of, head)
-            (row,) = views.aging(S, ix, as_of, head)["rows"]
-            assert sum(row["buckets_minor"]) + row["unapplied_minor"] == b["balance_minor"]
-            assert row["balance_minor"] == b["balance_minor"]
+            (row,) = views.aging(S, ix, as_of, head).rows
+            assert sum(row.buckets_minor) + row.unapplied_minor == b.balance_minor
+            assert row.balance_minor == b.balance_minor
     o = views.open_amounts(S, 10**6, head, None)
-    rows = C.installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
+    rows = amounts.installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
     per_invoice = np.zeros(inv.n, dtype=np.int64)
     np.add.at(per_invoice, rows.invoice, rows.open)
     assert (per_invoice[o.invoices] == o.invoice_open).all()
-    assert ((rows.open >= 0) & (rows.open <= rows.amount)).all()
+    assert ((rows.open >= 0) & (rows.open <= rows.column(S, "amount"))).all()
     assert ((rows.disputed >= 0) & (rows.disputed <= rows.open)).all()
     # Installments (mixed rules too) are numbered in due order, add up to their invoice, and
     # the invoice is due when its last one is.

@@ -613,13 +613,13 @@ def check_views(S, model: Model, known: int) -> None:
                 got = views.balance(S, ix, day, known)
                 for key in ("open_minor", "overdue_minor", "unapplied_cash_minor",
                             "unapplied_credit_minor", "disputed_minor", "balance_minor"):
-                    assert got[key] == want[key], (c, as_of, known, key, got, want)
-                (row,) = views.aging(S, ix, day, known, edges)["rows"]
-                assert row["buckets_minor"] == want["buckets"], (c, as_of, known, edges)
-                assert row["disputed_minor"] == want["disputed_minor"]
-                assert sum(row["buckets_minor"]) + row["unapplied_minor"] == \
-                    row["balance_minor"] == want["balance_minor"]
-                items = {(i["kind"], i["item_id"]): i["open_minor"]
+                    assert getattr(got, key) == want[key], (c, as_of, known, key, got, want)
+                (row,) = views.aging(S, ix, day, known, edges).rows
+                assert row.buckets_minor == want["buckets"], (c, as_of, known, edges)
+                assert row.disputed_minor == want["disputed_minor"]
+                assert sum(row.buckets_minor) + row.unapplied_minor == \
+                    row.balance_minor == want["balance_minor"]
+                items = {(i.kind, i.item_id): i.open_minor
                          for i in views.open_items(S, ix, day, known)}
                 assert items == want["items"], (c, as_of, known)
                 t = totals.setdefault(cu["cur"], [[0] * (len(edges) + 2), 0, 0, 0])
@@ -630,9 +630,8 @@ def check_views(S, model: Model, known: int) -> None:
             # The portfolio report: one row per currency with anything open or unapplied.
             want_rows = {cur: (b, u, d) for cur, (b, u, d, n) in totals.items()
                          if n or u or any(b)}
-            got_rows = {r["currency"]: (r["buckets_minor"], r["unapplied_minor"],
-                                        r["disputed_minor"])
-                        for r in views.aging(S, None, day, known, edges)["rows"]}
+            got_rows = {r.currency: (r.buckets_minor, r.unapplied_minor, r.disputed_minor)
+                        for r in views.aging(S, None, day, known, edges).rows}
             assert got_rows == want_rows, (as_of, known, edges)
 
 

@@ -31,7 +31,8 @@ def submit_ok(ledger, *commands) -> None:  # type: ignore[no-untyped-def]
 def snapshot(S, as_of: int, known_seq: int, edges=(30, 60, 90, 120)) -> dict:  # type: ignore[no-untyped-def]
     """Every report of arledger.projections.reports as plain data, for comparisons."""
     from arledger.projections import reports as R
-    a = R.customer_aging(S, as_of, known_seq, edges)
+    from arledger.projections import views
+    a = views.customer_aging(S, as_of, known_seq, edges)
     out = {"aging": {k: getattr(a, k).tolist() for k in
                      ("customers", "currency", "buckets", "unapplied", "disputed", "balance",
                       "count")},

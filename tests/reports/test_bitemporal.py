@@ -68,8 +68,8 @@ def test_reports_as_known_at_k_never_change_after_k(location, clock):
         assert now["aging"] != before["aging"]
         assert now["kpis"] != before["kpis"]
         assert now["exceptions"] != before["exceptions"]
-        assert [len(s["lines"]) for s in now["statements"]] > [
-            len(s["lines"]) for s in before["statements"]]
+        assert [len(s.lines) for s in now["statements"]] > [
+            len(s.lines) for s in before["statements"]]
         # Between K and now, every intermediate known segment is its own stable view too.
         mid = {ks: snapshot(S, AS_OF, ks) for ks in range(k, S.head_seq + 1)}
     led.close()

@@ -29,17 +29,17 @@ def test_aging_counts_each_installment_in_its_own_bucket(sqlite_ledger):
     # Installment 1 (5,000, due Jan 31) has the 2,000 paid: 3,000 open, 43 days past due;
     # installment 2 (5,000, due Mar 2) is 13 days past due.
     with led.reading() as S:
-        a = R.customer_aging(S, as_of, S.head_seq)
+        a = views.customer_aging(S, as_of, S.head_seq)
         assert a.buckets.tolist() == [[0, 5_000, 3_000, 0, 0, 0]]
         assert a.count.tolist() == [1] and a.balance.tolist() == [8_000]
-        assert views.aging(S, None, as_of, S.head_seq)["rows"][0]["buckets_minor"] == \
+        assert views.aging(S, None, as_of, S.head_seq).rows[0].buckets_minor == \
             a.buckets[0].tolist()
         (item,) = R.aging_items(S, as_of, S.head_seq, bucket="31-60")
-        assert (item["item_id"], item["installment"], item["open_minor"], item["days"]) == (
+        assert (item.item_id, item.installment, item.open_minor, item.days) == (
             "INV-1", 1, 3_000, 43)
         assert R.kpis(S, day("2026-03-01"), as_of, S.head_seq)[0]["current_end_minor"] == 0
         st = R.statement(S, 0, day("2026-01-01"), as_of, S.head_seq)
-        assert st["aging"]["buckets_minor"] == [0, 5_000, 3_000, 0, 0, 0]
+        assert st.aging.rows[0].buckets_minor == [0, 5_000, 3_000, 0, 0, 0]
 
 
 def test_over_limit_uses_the_limit_in_force_as_of_and_as_known(sqlite_ledger):
@@ -49,7 +49,7 @@ def test_over_limit_uses_the_limit_in_force_as_of_and_as_known(sqlite_ledger):
         k = S.head_seq
 
         def over(as_of: str, ks: int) -> list:
-            return [(r["customer_id"], r["amount_minor"]) for r in
+            return [(r.customer_id, r.amount_minor) for r in
                     R.exceptions(S, day(as_of), ks, kinds=("OVER_LIMIT",))]
         before = {d: over(d, k) for d in ("2026-03-15", "2026-03-25")}
     assert before == {"2026-03-15": [("X", 3_000)], "2026-03-25": [("X", 3_000)]}
@@ -59,8 +59,8 @@ def test_over_limit_uses_the_limit_in_force_as_of_and_as_known(sqlite_ledger):
         assert {d: over(d, k) for d in before} == before            # as known at K
         assert over("2026-03-15", S.head_seq) == [("X", 3_000)]     # before it took effect
         assert over("2026-03-25", S.head_seq) == []                 # after: 8,000 < 20,000
-        assert list(R.limits_as_of(S, day("2026-03-25"), S.head_seq)) == [20_000]
-        assert list(R.limits_as_of(S, day("2026-03-25"), k)) == [5_000]
+        assert list(views.limits_as_of(S, day("2026-03-25"), S.head_seq)) == [20_000]
+        assert list(views.limits_as_of(S, day("2026-03-25"), k)) == [5_000]
 
 
 def test_fee_charges_are_receivables_but_not_credit_sales(sqlite_ledger):
@@ -80,5 +80,5 @@ def test_fee_charges_are_receivables_but_not_credit_sales(sqlite_ledger):
         st = R.statement(S, 0, day("2026-01-01"), day("2026-03-31"), S.head_seq)
     assert k["credit_sales_minor"] == 100_000
     assert k["receivables_end_minor"] == 100_500
-    assert st["closing_balance_minor"] == 100_500
-    assert [ln["debit_minor"] for ln in st["lines"] if ln["debit_minor"]] == [100_000, 500]
+    assert st.closing_balance_minor == 100_500
+    assert [ln.debit_minor for ln in st.lines if ln.debit_minor] == [100_000, 500]

@@ -12,6 +12,7 @@ from grpc_status import rpc_status
 from arledger import cli, synthetic
 from arledger.domain.dates import day_to_iso
 from arledger.projections import reports as R
+from arledger.projections import views
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
@@ -53,7 +54,7 @@ def test_customer_aging_pages_add_up_to_the_whole_report_and_the_token_pins_the_
     whole = list(stub.GetCustomerAging(rpb.CustomerAgingRequest(as_of=AS_OF)))
     rows = [r for c in whole for r in c.rows]
     with ledger.reading() as S:
-        a = R.customer_aging(S, day(AS_OF), S.head_seq)
+        a = views.customer_aging(S, day(AS_OF), S.head_seq)
         assert [r.customer_id for r in rows] == [S.customer_ids[i] for i in a.customers]
         assert [list(r.buckets_minor) for r in rows] == a.buckets.tolist()
         assert [r.balance_minor for r in rows] == a.balance.tolist()
@@ -110,18 +111,18 @@ def test_drill_down_statement_kpis_exceptions_equal_the_projections(loaded):
         months = R.monthly_periods(day("2026-04-01"), day(AS_OF))
         want_ex = R.exceptions(S, day(AS_OF), ks, dispute_days=5)
     assert [(i.item_id, i.open_minor, i.days) for i in items] == [
-        (w["item_id"], w["open_minor"], w["days"]) for w in want_items]
-    assert st[0].opening_balance_minor == want_st["opening_balance_minor"]
-    assert st[0].closing_balance_minor == want_st["closing_balance_minor"]
+        (w.item_id, w.open_minor, w.days) for w in want_items]
+    assert st[0].opening_balance_minor == want_st.opening_balance_minor
+    assert st[0].closing_balance_minor == want_st.closing_balance_minor
     assert [(ln.position, ln.balance_minor) for c in st for ln in c.lines] == [
-        (w["position"], w["balance_minor"]) for w in want_st["lines"]]
+        (w.position, w.balance_minor) for w in want_st.lines]
     period = [r for r in kp if r.scope == "period"]
     assert [(r.currency, r.dso_simple, r.cei, r.credit_sales_minor) for r in period] == [
         (w["currency"], w["dso_simple"], w["cei"], w["credit_sales_minor"]) for w in want_kp]
     assert len(kp) == len(period) * (1 + len(months))
     assert not period[0].HasField("promises_kept_rate")  # absent, never a made-up 0
     assert [(r.kind, r.customer_id, r.item_id, r.amount_minor) for r in ex] == [
-        (w["kind"], w["customer_id"], w["item_id"], w["amount_minor"]) for w in want_ex]
+        (w.kind, w.customer_id, w.item_id, w.amount_minor) for w in want_ex]
     assert {r.kind for r in ex} >= {"OVER_LIMIT", "OLD_UNAPPLIED"}
 
 
@@ -192,7 +193,7 @@ def test_cli_report_commands_table_json_csv_and_plots(loaded, tmp_path, capsys):
                             "--by", "customer"]) == 0
     js = json.loads(capsys.readouterr().out)
     with ledger.reading() as S:
-        a = R.customer_aging(S, day(AS_OF), S.head_seq)
+        a = views.customer_aging(S, day(AS_OF), S.head_seq)
     assert [r["balance_minor"] for r in js["rows"]] == a.balance.tolist()
     assert cli.main(base + ["--format", "csv", "report", "aging", "--as-of", AS_OF,
                             "--bucket", "unapplied"]) == 0
@@ -240,14 +241,14 @@ def test_sdk_follows_pages_and_reads_every_report(loaded):
     assert paged["rows"] == whole["rows"] and len(whole["rows"]) == whole["total_rows"]
     with ledger.reading() as S:
         ks = S.head_seq
-        a = R.customer_aging(S, day(AS_OF), ks)
+        a = views.customer_aging(S, day(AS_OF), ks)
         want_items = R.aging_items(S, day(AS_OF), ks, bucket="over 120")
         want_st = R.statement(S, S.customer_ix["C000004"], day("2026-01-01"), day(AS_OF), ks)
         want_k = R.kpis(S, day("2026-01-01"), day(AS_OF), ks, cei_variant="monthly_average")
         want_ex = R.exceptions(S, day(AS_OF), ks, kinds=("OLD_UNAPPLIED",), unapplied_days=10)
     assert [r["balance_minor"] for r in whole["rows"]] == a.balance.tolist()
-    assert [i["item_id"] for i in items] == [w["item_id"] for w in want_items]
+    assert [i["item_id"] for i in items] == [w.item_id for w in want_items]
     assert [ln["balance_minor"] for ln in st["lines"]] == [
-        w["balance_minor"] for w in want_st["lines"]]
+        w.balance_minor for w in want_st.lines]
     assert [r["cei"] for r in k if r["scope"] == "period"] == [w["cei"] for w in want_k]
-    assert [r["item_id"] for r in ex] == [w["item_id"] for w in want_ex]
+    assert [r["item_id"] for r in ex] == [w.item_id for w in want_ex]

@@ -57,14 +57,14 @@ def test_aging_buckets_follow_the_first_edge_at_or_above_the_days(aging_ledger, 
     for k, d in enumerate(DAYS_PAST_DUE):
         want[expected_bucket(d, edges)] += 1000 + k
     with aging_ledger.reading() as S:
-        a = R.customer_aging(S, as_of, S.head_seq, edges)
+        a = views.customer_aging(S, as_of, S.head_seq, edges)
         assert a.buckets.tolist() == [want]
         assert a.unapplied.tolist() == [-777] and a.disputed.tolist() == [50]
         assert a.balance.tolist() == [sum(want) - 777]
         assert a.count.tolist() == [len(DAYS_PAST_DUE)]
         # The per-currency totals and the existing GetAging view say the same.
-        row = views.aging(S, None, as_of, S.head_seq, edges)["rows"][0]
-        assert row["buckets_minor"] == want and row["balance_minor"] == sum(want) - 777
+        row = views.aging(S, None, as_of, S.head_seq, edges).rows[0]
+        assert row.buckets_minor == want and row.balance_minor == sum(want) - 777
     if edges == (30, 60, 90, 120):
         # The published default buckets, as domain.md draws the boundaries.
         assert [sorted(d for d in DAYS_PAST_DUE if expected_bucket(d, edges) == b)
@@ -78,12 +78,12 @@ def test_drill_down_lists_exactly_the_items_of_a_bucket(aging_ledger):
         for b, label in enumerate(labels):
             items = R.aging_items(S, as_of, S.head_seq, bucket=label)
             want = {f"I{d}" for d in DAYS_PAST_DUE if expected_bucket(d, (30, 60, 90, 120)) == b}
-            assert {i["item_id"] for i in items} == want
-            assert [i["days"] for i in items] == sorted((i["days"] for i in items), reverse=True)
+            assert {i.item_id for i in items} == want
+            assert [i.days for i in items] == sorted((i.days for i in items), reverse=True)
         un = R.aging_items(S, as_of, S.head_seq, bucket="unapplied")
-        assert [(i["item_id"], i["open_minor"], i["days"]) for i in un] == [("P", -777, 29)]
+        assert [(i.item_id, i.open_minor, i.days) for i in un] == [("P", -777, 29)]
         cell = R.aging_items(S, as_of, S.head_seq, bucket="61-90")
-        assert [(i["item_id"], i["disputed_minor"]) for i in cell] == [("I90", 0), ("I61", 50)]
+        assert [(i.item_id, i.disputed_minor) for i in cell] == [("I90", 0), ("I61", 50)]
         everything = R.aging_items(S, as_of, S.head_seq)
         assert len(everything) == len(DAYS_PAST_DUE) + 1
         # A page is that slice of the whole list (invoices, then unapplied items).
@@ -100,7 +100,7 @@ def test_invoice_date_basis_ages_from_the_issue_date(aging_ledger):
         issue = as_of - dt.timedelta(days=max(d, 10) if d < 0 else d)
         want[expected_bucket((as_of - issue).days, (30, 60, 90, 120))] += 1000 + k
     with aging_ledger.reading() as S:
-        a = R.customer_aging(S, day(AS_OF), S.head_seq, basis_invoice_date=True)
+        a = views.customer_aging(S, day(AS_OF), S.head_seq, basis_invoice_date=True)
         assert a.buckets.tolist() == [want]
 
 
@@ -265,8 +265,8 @@ def test_promises_kept_rate_recoveries_and_broken_promises_with_both_clocks(ledg
     assert (now["promises_judged"], now["promises_kept_rate"]) == (3, pytest.approx(200 / 3))
     assert (then["promises_judged"], then["promises_kept_rate"]) == (3, pytest.approx(100 / 3))
     assert now["recoveries_minor"] == then["recoveries_minor"] == 250
-    assert [(e["item_id"], e["amount_minor"], e["days"]) for e in ex_now] == [("PB", 200, 16)]
-    assert [(e["item_id"], e["amount_minor"]) for e in ex_then] == [("PC", 1_000), ("PB", 200)]
+    assert [(e.item_id, e.amount_minor, e.days) for e in ex_now] == [("PB", 200, 16)]
+    assert [(e.item_id, e.amount_minor) for e in ex_then] == [("PC", 1_000), ("PB", 200)]
 
 
 def test_countback_is_null_without_sales_and_no_limit_is_never_over_limit(ledger):

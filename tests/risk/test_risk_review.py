@@ -13,7 +13,7 @@ from google.protobuf import json_format
 
 from arledger.domain.dates import parse_day
 from arledger.engine import open_ledger
-from arledger.projections import reports as R
+from arledger.projections import views
 from arledger.projections import risk
 from arledger.v1 import commands_pb2 as pb
 
@@ -84,7 +84,7 @@ def test_past_due_features_and_default_work_per_installment(led):
                 amountMinor=90_000, termsId="THIRDS"))
     as_of = day("2026-05-15")  # installment 1 (due Jan 31) 104 days past due, 2 (May 1) 14
     with led.reading() as S:
-        aging = R.customer_aging(S, as_of, S.head_seq)
+        aging = views.customer_aging(S, as_of, S.head_seq)
         assert aging.buckets.tolist() == [[29_700, 29_700, 0, 0, 30_600, 0]]
         pf = risk.features(S, as_of)
         assert pf.feature("share_past_due")[0] == pytest.approx(60_300 / 90_000, rel=1e-6)

@@ -10,7 +10,8 @@ import pytest
 
 from arledger.domain import policies as P
 from arledger.domain.errors import REASONS
-from arledger.projections import collections as C
+from arledger.engine import promises as C
+from arledger.projections.account import CreditCheck, LimitChange, account
 from arledger.projections import views
 from tests.unit.test_rules import accept, cmd, customer, day, invoice, payment, run
 
@@ -122,11 +123,11 @@ def test_an_invoice_stores_its_terms_and_each_installment_ages_on_its_own(ledger
     (o,) = run(ledger, payment("p", "P1", 40_000, "2026-02-15"))  # pays installment 1 and some of 2
     assert o.allocations == [("I1", 40_000)]
     with ledger.reading() as S:
-        a = views.aging(S, S.customer_ix["C"], day("2026-04-15"), S.head_seq)["rows"][0]
+        a = views.aging(S, S.customer_ix["C"], day("2026-04-15"), S.head_seq).rows[0]
     # Installments 29,997 / 29,997 / 30,006 due 31 Jan, 2 Mar, 1 Apr; 40,000 paid settles the
     # first and 10,003 of the second. As of 15 Apr: 19,994 is 44 days late, 30,006 14 days.
-    assert a["buckets_minor"] == [0, 30_006, 19_994, 0, 0, 0]
-    assert a["balance_minor"] == 50_000
+    assert a.buckets_minor == [0, 30_006, 19_994, 0, 0, 0]
+    assert a.balance_minor == 50_000
 
 
 def test_two_ten_net_thirty_discount_within_the_window_settles_the_invoice(ledger):
@@ -153,11 +154,11 @@ def test_oldest_first_takes_the_discount_when_the_cash_covers_the_discounted_amo
     (o,) = run(ledger, payment("p", "P", 60_000, "2026-03-05"))
     assert o.allocations == [("A", 49_000)] and o.unapplied_minor == 11_000
     assert open_of(ledger, "A") == 0
-    assert bal(ledger, "C")["balance_minor"] == -11_000
+    assert bal(ledger, "C").balance_minor == -11_000
     # The reversal undoes the discount with the money: all 50,000 is open again.
     accept(ledger, cmd("reversePayment", "r", paymentId="P", effectiveDate="2026-03-20",
                        reversalReason="RETURNED_CHEQUE"))
-    assert open_of(ledger, "A") == 50_000 and bal(ledger, "C")["balance_minor"] == 50_000
+    assert open_of(ledger, "A") == 50_000 and bal(ledger, "C").balance_minor == 50_000
 
 
 def test_fees_then_interest_then_principal_when_the_customer_asks_for_it(ledger):
@@ -218,10 +219,10 @@ def test_over_the_limit_under_hold_accepts_records_the_decision_and_holds_the_ac
     (o,) = run(ledger, invoice("i3", "I3", 1, "2026-01-04"))
     assert o.error.reason == "CUSTOMER_ON_HOLD" and "credit limit" in o.error.message
     with ledger.reading() as S:
-        acct = C.account(S, S.customer_ix["C"], day("2026-01-05"), S.head_seq)
-    assert acct["on_hold"] and acct["credit_checks"] == [{
-        "date": "2026-01-03", "invoice_id": "I2", "action": "HOLD",
-        "exposure_before_minor": 8_000, "invoice_minor": 3_000, "limit_minor": 10_000}]
+        acct = account(S, S.customer_ix["C"], day("2026-01-05"), S.head_seq)
+    assert acct.on_hold and acct.credit_checks == [CreditCheck(
+        day=day("2026-01-03"), invoice_id="I2", action="HOLD", exposure_before_minor=8_000,
+        invoice_minor=3_000, limit_minor=10_000)]
     accept(ledger, cmd("releaseHold", "rh", customerId="C", effectiveDate="2026-01-06", **PERSON))
     # Still over the limit: the next invoice holds the account again.
     (o,) = run(ledger, invoice("i4", "I4", 1, "2026-01-07"))
@@ -249,14 +250,14 @@ def test_limit_changes_and_manual_holds_are_credit_decisions_kept_in_history(led
     assert o.error.reason == "CUSTOMER_ON_HOLD" and "cheque bounced" in o.error.message
     with ledger.reading() as S:
         ix = S.customer_ix["C"]
-        jan = C.account(S, ix, day("2026-01-31"), S.head_seq)
-        feb = C.account(S, ix, day("2026-02-28"), S.head_seq)
-    assert jan["credit_limit_minor"] == 10_000 and not jan["on_hold"]
-    assert feb["credit_limit_minor"] == 20_000 and feb["on_hold"]
-    assert feb["limit_changes"] == [{"date": "2026-02-01", "old_limit_minor": 10_000,
-                                     "new_limit_minor": 20_000, "actor": "cfo",
-                                     "reason": "annual review"}]
-    assert feb["holds"][0]["source"] == "MANUAL" and feb["holds"][0]["actor"] == "ann"
+        jan = account(S, ix, day("2026-01-31"), S.head_seq)
+        feb = account(S, ix, day("2026-02-28"), S.head_seq)
+    assert jan.credit_limit_minor == 10_000 and not jan.on_hold
+    assert feb.credit_limit_minor == 20_000 and feb.on_hold
+    assert feb.limit_changes == [LimitChange(day=day("2026-02-01"), old_limit_minor=10_000,
+                                             new_limit_minor=20_000, actor="cfo",
+                                             reason="annual review")]
+    assert feb.holds[0].source == "MANUAL" and feb.holds[0].actor == "ann"
 
 
 # ---- dunning -----------------------------------------------------------------------------
@@ -277,12 +278,12 @@ def test_a_dunning_timeline_levels_fees_interest_hold_and_a_second_run_records_n
                              ("I", 1, 3, 0, P.simple_interest(100_000, 800, 30, 365)),
                              ("I", 1, 4, 0, 0)]
     with ledger.reading() as S:
-        acct = C.account(S, S.customer_ix["C"], day("2026-04-01"), S.head_seq)
-    assert acct["on_hold"] and acct["holds"][0]["source"] == "DUNNING"
+        acct = account(S, S.customer_ix["C"], day("2026-04-01"), S.head_seq)
+    assert acct.on_hold and acct.holds[0].source == "DUNNING"
     # Fee and interest are owed like invoices: 100,000 + 500 + 658.
-    assert bal(ledger, "C")["balance_minor"] == 101_158
-    assert [d["action"] for d in acct["dunning"]] == ["REMINDER", "SECOND_NOTICE",
-                                                     "FINAL_NOTICE", "HOLD_ACCOUNT"]
+    assert bal(ledger, "C").balance_minor == 101_158
+    assert [d.action for d in acct.dunning] == ["REMINDER", "SECOND_NOTICE",
+                                         "FINAL_NOTICE", "HOLD_ACCOUNT"]
 
 
 def test_a_late_first_run_takes_the_level_reached_disputes_and_promises_are_skipped(ledger):
@@ -340,7 +341,7 @@ def test_a_policy_change_never_changes_the_past_and_a_replay_reproduces_it(locat
     led.close()
     again = location.open(clock=clock)               # replay of the whole log
     assert steps(again) == expected and again.state.digest() == digest
-    assert bal(again, "C")["balance_minor"] == 102_500
+    assert bal(again, "C").balance_minor == 102_500
 
 
 # ---- bad debt, refunds --------------------------------------------------------------------
@@ -352,7 +353,7 @@ def test_write_off_a_customer_recover_later_and_sell_to_an_agency_with_a_recall(
            invoice("i4", "I4", 10_000, "2026-01-01", cid="D"))
     (o,) = run(ledger, cmd("writeOffCustomer", "w", customerId="C", effectiveDate="2026-06-30",
                            **PERSON))
-    assert o.entry_count == 2 and bal(ledger, "C")["balance_minor"] == 0
+    assert o.entry_count == 2 and bal(ledger, "C").balance_minor == 0
     (o,) = run(ledger, cmd("recordRecovery", "r0", recoveryId="R0", customerId="C",
                            amountMinor=15_001, currency="EUR", method="BANK_TRANSFER",
                            valueDate="2026-08-01", **PERSON))
@@ -363,18 +364,18 @@ def test_write_off_a_customer_recover_later_and_sell_to_an_agency_with_a_recall(
     (o,) = run(ledger, cmd("sellReceivables", "s", saleId="S1", agency="Acme Collect",
                            invoiceIds=["I3", "I4"], priceBp=6_200, saleDate="2026-07-01",
                            **PERSON))
-    assert o.status == "ACCEPTED" and bal(ledger, "D")["balance_minor"] == 0
+    assert o.status == "ACCEPTED" and bal(ledger, "D").balance_minor == 0
     with ledger.reading() as S:
         s = S.sales
         assert (int(s.face[0]), int(s.price[0])) == (50_000, 31_000)  # 62 %: loss 19,000
     accept(ledger, cmd("recallSoldReceivables", "rc", saleId="S1", invoiceIds=["I4"],
                        recallDate="2026-08-01", **PERSON))
-    assert bal(ledger, "D")["balance_minor"] == 10_000
+    assert bal(ledger, "D").balance_minor == 10_000
     with ledger.reading() as S:
-        acct = C.account(S, S.customer_ix["D"], day("2026-09-01"), S.head_seq)
-        assert acct["sold_minor"] == 40_000
-        acct = C.account(S, S.customer_ix["C"], day("2026-09-01"), S.head_seq)
-        assert (acct["written_off_minor"], acct["recovered_minor"]) == (15_000, 4_000)
+        acct = account(S, S.customer_ix["D"], day("2026-09-01"), S.head_seq)
+        assert acct.sold_minor == 40_000
+        acct = account(S, S.customer_ix["C"], day("2026-09-01"), S.head_seq)
+        assert (acct.written_off_minor, acct.recovered_minor) == (15_000, 4_000)
     (o,) = run(ledger, cmd("recallSoldReceivables", "rc2", saleId="S1", invoiceIds=["I4"],
                            recallDate="2026-08-02", **PERSON))
     assert o.error.reason == "NOT_SOLD_IN_SALE"
@@ -383,11 +384,11 @@ def test_write_off_a_customer_recover_later_and_sell_to_an_agency_with_a_recall(
 def test_unapplied_cash_and_credit_can_be_refunded(ledger):
     accept(ledger, customer("c", "C"), invoice("i", "I", 1_000, "2026-01-01"),
            payment("p", "P", 1_500, "2026-01-10"))
-    assert bal(ledger, "C")["balance_minor"] == -500
+    assert bal(ledger, "C").balance_minor == -500
     (o,) = run(ledger, cmd("refundUnapplied", "rf", refundId="RF", paymentId="P",
                            amountMinor=500, method="BANK_TRANSFER", refundDate="2026-01-12",
                            **PERSON))
-    assert o.unapplied_minor == 0 and bal(ledger, "C")["balance_minor"] == 0
+    assert o.unapplied_minor == 0 and bal(ledger, "C").balance_minor == 0
 
 
 # ---- every refusal of these commands, with its reason, writing nothing ---------------------
@@ -625,7 +626,6 @@ def test_promise_status_has_both_clocks_and_a_later_reversal_does_not_unkeep_it(
 
 
 def test_a_back_dated_limit_change_counts_from_its_effective_date(ledger):
-    from arledger.projections import reports as R
     accept(ledger, cmd("openCustomer", "c", customerId="C", name="C", currency="EUR",
                        paymentTermsNetDays=30, creditLimitMinor=1_000, openedDate="2026-01-01"),
            cmd("changeCreditLimit", "l1", customerId="C", newLimitMinor=5_000,
@@ -634,8 +634,8 @@ def test_a_back_dated_limit_change_counts_from_its_effective_date(ledger):
                effectiveDate="2026-02-01", **PERSON))    # recorded later, dated earlier
     with ledger.reading() as S:
         ix = S.customer_ix["C"]
-        by_day = [(d, int(R.limits_as_of(S, day(d), S.head_seq)[ix]),
-                   C.account(S, ix, day(d), S.head_seq)["credit_limit_minor"])
+        by_day = [(d, int(views.limits_as_of(S, day(d), S.head_seq)[ix]),
+                   account(S, ix, day(d), S.head_seq).credit_limit_minor)
                   for d in ("2026-01-15", "2026-02-15", "2026-03-15")]
     assert by_day == [("2026-01-15", 1_000, 1_000), ("2026-02-15", 3_000, 3_000),
                       ("2026-03-15", 5_000, 5_000)]

@@ -62,7 +62,7 @@ def balance(ledger, cid, as_of, known_seq=None):
 
 def open_items(ledger, cid, as_of):
     with ledger.reading() as S:
-        return {(i["kind"], i["item_id"]): i["open_minor"]
+        return {(i.kind, i.item_id): i.open_minor
                 for i in views.open_items(S, S.customer_ix[cid], day(as_of), S.head_seq)}
 
 
@@ -419,10 +419,10 @@ def test_a_partial_payment_leaves_the_remainder_open_and_overdue(ledger):
     three_invoices(ledger)
     accept(ledger, payment("p", "P", 400, "2026-02-01", allocations=[to("I1", 400)]))
     b = balance(ledger, "C", "2026-02-10")
-    assert (b["open_minor"], b["overdue_minor"], b["balance_minor"]) == (1400, 600, 1400)
+    assert (b.open_minor, b.overdue_minor, b.balance_minor) == (1400, 600, 1400)
     assert open_items(ledger, "C", "2026-02-10")[("INVOICE", "I1")] == 600
     b = balance(ledger, "C", "2026-02-09")  # the due day itself is not overdue yet
-    assert b["overdue_minor"] == 0
+    assert b.overdue_minor == 0
 
 
 def test_an_overpayment_becomes_unapplied_cash_and_is_allocated_later(ledger):
@@ -430,14 +430,14 @@ def test_an_overpayment_becomes_unapplied_cash_and_is_allocated_later(ledger):
     (o,) = accept(ledger, payment("p", "P", 150, "2026-01-15"))
     assert (o.allocations, o.unapplied_minor) == ([("I", 100)], 50)
     b = balance(ledger, "C", "2026-01-15")
-    assert (b["open_minor"], b["unapplied_cash_minor"], b["balance_minor"]) == (0, 50, -50)
+    assert (b.open_minor, b.unapplied_cash_minor, b.balance_minor) == (0, 50, -50)
     (o,) = accept(ledger, invoice("j", "J", 80, "2026-02-01"),
                   cmd("allocatePayment", "a", paymentId="P", effectiveDate="2026-02-03"))[1:]
     assert (o.allocations, o.unapplied_minor) == ([("J", 50)], 0)
     assert open_items(ledger, "C", "2026-02-03") == {("INVOICE", "J"): 30}
     # As of the day before the allocation, the cash was still unapplied and J fully open.
     assert open_items(ledger, "C", "2026-02-02") == {("INVOICE", "J"): 80, ("PAYMENT", "P"): -50}
-    assert balance(ledger, "C", "2026-02-02")["balance_minor"] == 30
+    assert balance(ledger, "C", "2026-02-02").balance_minor == 30
 
 
 def test_a_reversal_reopens_exactly_what_the_payment_had_settled(ledger):
@@ -451,7 +451,7 @@ def test_a_reversal_reopens_exactly_what_the_payment_had_settled(ledger):
         ("INVOICE", "I1"): 1000, ("INVOICE", "I3"): 300, ("INVOICE", "I2"): 400}
     assert open_items(ledger, "C", "2026-02-28") == {("INVOICE", "I2"): 400}  # before: settled
     b = balance(ledger, "C", "2026-03-01")
-    assert (b["unapplied_cash_minor"], b["balance_minor"]) == (0, 1700)
+    assert (b.unapplied_cash_minor, b.balance_minor) == (0, 1700)
 
 
 def test_reversing_a_payment_with_unapplied_cash_removes_the_cash(ledger):
@@ -460,8 +460,8 @@ def test_reversing_a_payment_with_unapplied_cash_removes_the_cash(ledger):
     (o,) = accept(ledger, cmd("reversePayment", "r", paymentId="P", effectiveDate="2026-02-21",
                               reversalReason="CHARGEBACK"))
     b = balance(ledger, "C", "2026-02-21")
-    assert (b["open_minor"], b["unapplied_cash_minor"], b["balance_minor"]) == (1800, 0, 1800)
-    assert balance(ledger, "C", "2026-02-20")["balance_minor"] == -200
+    assert (b.open_minor, b.unapplied_cash_minor, b.balance_minor) == (1800, 0, 1800)
+    assert balance(ledger, "C", "2026-02-20").balance_minor == -200
 
 
 def test_an_upheld_dispute_issues_a_credit_note_applied_to_the_invoice(ledger):
@@ -469,7 +469,7 @@ def test_an_upheld_dispute_issues_a_credit_note_applied_to_the_invoice(ledger):
     accept(ledger, cmd("openDispute", "d", disputeId="D", invoiceId="I1", amountMinor=300,
                        reasonCode="DAMAGED_GOODS", openedDate="2026-01-15"))
     b = balance(ledger, "C", "2026-01-20")
-    assert (b["open_minor"], b["disputed_minor"]) == (1800, 300)
+    assert (b.open_minor, b.disputed_minor) == (1800, 300)
     (o,) = accept(ledger, cmd("resolveDispute", "r", disputeId="D", outcome="DISPUTE_UPHELD",
                               creditNoteId="CN-D", resolvedDate="2026-01-25", actor="ann",
                               reason="photos"))
@@ -477,9 +477,9 @@ def test_an_upheld_dispute_issues_a_credit_note_applied_to_the_invoice(ledger):
     entries = list(ledger.entries(o.position, 2))
     assert [e["type"] for e in entries] == ["DisputeResolved", "CreditNoteIssued"]
     b = balance(ledger, "C", "2026-01-25")
-    assert (b["open_minor"], b["disputed_minor"], b["unapplied_credit_minor"]) == (1500, 0, 0)
+    assert (b.open_minor, b.disputed_minor, b.unapplied_credit_minor) == (1500, 0, 0)
     assert open_items(ledger, "C", "2026-01-25")[("INVOICE", "I1")] == 700
-    assert balance(ledger, "C", "2026-01-24")["disputed_minor"] == 300  # as of before
+    assert balance(ledger, "C", "2026-01-24").disputed_minor == 300  # as of before
 
 
 def test_partial_and_rejected_dispute_outcomes(ledger):
@@ -499,7 +499,7 @@ def test_partial_and_rejected_dispute_outcomes(ledger):
     assert (partial.entry_count, partial.allocations) == (2, [("I1", 120)])
     assert (rejected.entry_count, rejected.allocations) == (1, [])
     b = balance(ledger, "C", "2026-01-25")
-    assert (b["open_minor"], b["disputed_minor"]) == (1800 - 120, 0)
+    assert (b.open_minor, b.disputed_minor) == (1800 - 120, 0)
 
 
 def test_a_credit_note_without_an_invoice_is_account_credit_until_allocated(ledger):
@@ -507,7 +507,7 @@ def test_a_credit_note_without_an_invoice_is_account_credit_until_allocated(ledg
     (o,) = accept(ledger, cmd("issueCreditNote", "n", creditNoteId="N", customerId="C",
                               amountMinor=1200, currency="EUR", issueDate="2026-01-21"))
     assert (o.allocations, o.unapplied_minor) == ([], 1200)
-    assert balance(ledger, "C", "2026-01-21")["unapplied_credit_minor"] == 1200
+    assert balance(ledger, "C", "2026-01-21").unapplied_credit_minor == 1200
     (o,) = accept(ledger, cmd("allocateCreditNote", "a", creditNoteId="N",
                               effectiveDate="2026-01-22"))
     assert (o.allocations, o.unapplied_minor) == ([("I1", 1000), ("I3", 200)], 0)
@@ -518,7 +518,7 @@ def test_a_write_off_of_zero_writes_off_all_that_is_open(ledger):
     (o,) = accept(ledger, cmd("writeOffInvoice", "w", invoiceId="I3", effectiveDate="2026-06-01",
                               **WO))
     assert open_items(ledger, "C", "2026-06-01").get(("INVOICE", "I3")) is None
-    assert balance(ledger, "C", "2026-05-31")["open_minor"] == 1800
+    assert balance(ledger, "C", "2026-05-31").open_minor == 1800
 
 
 def test_a_voided_invoice_leaves_the_balance_and_takes_no_money(ledger):
@@ -527,8 +527,8 @@ def test_a_voided_invoice_leaves_the_balance_and_takes_no_money(ledger):
                            reason="duplicate"),
                payment("p", "P", 10, "2026-02-01", allocations=[to("I3", 10)]))
     assert outs[0].status == "ACCEPTED" and outs[1].error.reason == "INVOICE_VOIDED"
-    assert balance(ledger, "C", "2026-01-21")["open_minor"] == 1500
-    assert balance(ledger, "C", "2026-01-20")["open_minor"] == 1800
+    assert balance(ledger, "C", "2026-01-21").open_minor == 1500
+    assert balance(ledger, "C", "2026-01-20").open_minor == 1800
 
 
 def test_a_settled_account_can_be_closed_and_then_takes_nothing_new(ledger):
@@ -552,12 +552,12 @@ def test_aging_bucket_edges_follow_the_domain_page(ledger):
     with ledger.reading() as S:
         rep = views.aging(S, 0, day(as_of), S.head_seq)
         bal = views.balance(S, 0, day(as_of), S.head_seq)
-    assert rep["bucket_labels"] == ["current", "1-30", "31-60", "61-90", "91-120", "over 120"]
-    (row,) = rep["rows"]
-    assert row["buckets_minor"] == [1, 10 + 100, 1000, 0, 10_000, 100_000]
-    assert row["unapplied_minor"] == -10
-    assert sum(row["buckets_minor"]) + row["unapplied_minor"] == row["balance_minor"] == \
-        bal["balance_minor"] == 111_111 - 10
+    assert rep.labels == ["current", "1-30", "31-60", "61-90", "91-120", "over 120"]
+    (row,) = rep.rows
+    assert row.buckets_minor == [1, 10 + 100, 1000, 0, 10_000, 100_000]
+    assert row.unapplied_minor == -10
+    assert sum(row.buckets_minor) + row.unapplied_minor == row.balance_minor == \
+        bal.balance_minor == 111_111 - 10
 
 
 def test_custom_bucket_edges_and_invoice_date_basis(ledger):
@@ -565,11 +565,11 @@ def test_custom_bucket_edges_and_invoice_date_basis(ledger):
            invoice("a", "A", 1, "2026-01-01", dueDate="2026-01-31"),
            invoice("b", "B", 10, "2026-01-20", dueDate="2026-01-20"))
     with ledger.reading() as S:
-        (due,) = views.aging(S, 0, day("2026-02-07"), S.head_seq, (7, 14))["rows"]
+        (due,) = views.aging(S, 0, day("2026-02-07"), S.head_seq, (7, 14)).rows
         (issued,) = views.aging(S, 0, day("2026-02-07"), S.head_seq, (7, 14),
-                                basis_invoice_date=True)["rows"]
-    assert due["buckets_minor"] == [0, 1, 0, 10]      # 7 days -> 1-7, 18 days -> over 14
-    assert issued["buckets_minor"] == [0, 0, 0, 11]   # 37 and 18 days since issue
+                                basis_invoice_date=True).rows
+    assert due.buckets_minor == [0, 1, 0, 10]      # 7 days -> 1-7, 18 days -> over 14
+    assert issued.buckets_minor == [0, 0, 0, 11]   # 37 and 18 days since issue
 
 
 def test_a_back_dated_allocation_cannot_over_allocate_an_invoice_as_of_its_date(ledger):
@@ -590,4 +590,4 @@ def test_a_back_dated_allocation_cannot_over_allocate_an_invoice_as_of_its_date(
     (o,) = run(ledger, payment("p4", "P4", 100, "2026-02-19", allocations=[to("I", 100)]))
     assert o.status == "ACCEPTED"
     for as_of in ("2026-01-20", "2026-01-30", "2026-02-19", "2026-03-01"):
-        assert balance(ledger, "C", as_of)["open_minor"] >= 0
+        assert balance(ledger, "C", as_of).open_minor >= 0

@@ -42,10 +42,10 @@ def test_customer_rows_equal_balance_and_aging(S):
             ix = S.customer_ix[r["customer_id"]]
             b = views.balance(S, ix, as_of, ks)
             assert (r["balance_minor"], r["open_minor"], r["overdue_minor"],
-                    r["disputed_minor"]) == (b["balance_minor"], b["open_minor"],
-                                             b["overdue_minor"], b["disputed_minor"])
-            assert r["unapplied_minor"] == b["unapplied_cash_minor"] + b["unapplied_credit_minor"]
-            items = [i for i in views.open_items(S, ix, as_of, ks) if i["kind"] == "INVOICE"]
+                    r["disputed_minor"]) == (b.balance_minor, b.open_minor, b.overdue_minor,
+                                             b.disputed_minor)
+            assert r["unapplied_minor"] == b.unapplied_cash_minor + b.unapplied_credit_minor
+            items = [i for i in views.open_items(S, ix, as_of, ks) if i.kind == "INVOICE"]
             assert r["open_invoices"] == len(items)
         Q._caches.clear()
 

@@ -137,11 +137,11 @@ def test_mixed_basis_terms_through_the_ledger_age_each_installment_on_its_own(le
                effectiveDate="2026-01-01", **PERSON),
            invoice("i", "I1", 100_000, "2026-01-20", termsId="30-70"))
     with ledger.reading() as S:
-        a = views.aging(S, S.customer_ix["C"], day("2026-03-05"), S.head_seq)["rows"][0]
+        a = views.aging(S, S.customer_ix["C"], day("2026-03-05"), S.head_seq).rows[0]
         inv = S.invoice_ix["I1"]
         assert int(S.invoices.due_day[inv]) == day("2026-02-28")
     # 30,000 due 20 Jan is 44 days late; 70,000 due 28 Feb is 5 days late.
-    assert a["buckets_minor"] == [0, 70_000, 30_000, 0, 0, 0]
+    assert a.buckets_minor == [0, 70_000, 30_000, 0, 0, 0]
 
 
 # ---- fixed early-payment discount -------------------------------------------------------------
@@ -274,7 +274,7 @@ def test_an_account_opened_before_iso_withdrew_its_currency_still_takes_money(
     with ledger.reading() as S:
         assert S.customer_ids.find("B2") < 0
         b = views.balance(S, S.customer_ids.find("B"), day("2026-01-31"), S.head_seq)
-        assert (b["open_minor"], b["balance_minor"]) == (300, 250)
+        assert (b.open_minor, b.balance_minor) == (300, 250)
 
 
 # ---- the two edges ------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def test_an_upheld_dispute_before_a_reopening_leaves_account_credit_an_explicit_
     with ledger.reading() as S:
         c = S.customer_ix["C"]
         assert int(S.credit_notes.unapplied[S.credit_note_ix["CN1"]]) == 300  # account credit
-        assert views.balance(S, c, day("2026-01-31"), S.head_seq)["balance_minor"] == 700
+        assert views.balance(S, c, day("2026-01-31"), S.head_seq).balance_minor == 700
         for d in range(day("2026-01-01"), day("2026-02-01")):
             o = views.open_amounts(S, d, S.head_seq, c)
             assert (o.invoice_open >= 0).all()

@@ -216,7 +216,7 @@ class PaymentTerms(_Stored):
         return text
 
     @staticmethod
-    def from_json(text: str) -> "PaymentTerms":
+    def from_json(text: str) -> PaymentTerms:
         d = json.loads(text)
         d["installments"] = tuple(Installment(**i) for i in d["installments"])
         return PaymentTerms(**d)
@@ -303,7 +303,7 @@ class CreditPolicy(_Stored):
                    percent_of(amount_minor, self.short_pay_tolerance_bp))
 
     @staticmethod
-    def from_json(text: str) -> "CreditPolicy":
+    def from_json(text: str) -> CreditPolicy:
         return CreditPolicy(**json.loads(text))
 
 
@@ -340,7 +340,7 @@ class DunningPolicy(_Stored):
     day_count: int = 365
 
     @staticmethod
-    def from_json(text: str) -> "DunningPolicy":
+    def from_json(text: str) -> DunningPolicy:
         d = json.loads(text)
         d["levels"] = tuple(DunningLevel(**lv) for lv in d["levels"])
         return DunningPolicy(**d)
@@ -358,7 +358,8 @@ def check_dunning_policy(p: DunningPolicy) -> DunningPolicy:
             raise error("INVALID_POLICY", f"levels[{n}].action must be one of "
                         f"{', '.join(DUNNING_ACTIONS[1:])}")
         if not 0 <= lv.fee_fixed_minor <= limits.amount_minor_max or \
-                not 0 <= lv.fee_bp <= BP or not 0 <= lv.interest_bp_per_year <= limits.interest_bp_max:
+                not 0 <= lv.fee_bp <= BP or \
+                not 0 <= lv.interest_bp_per_year <= limits.interest_bp_max:
             raise error("INVALID_POLICY", f"levels[{n}]: fee 0..10^15, fee_bp 0..10000, "
                         f"interest 0..{limits.interest_bp_max} bp a year")
         if len(lv.text_key) > limits.id_length_max:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-from arledger.domain import limits
+from arledger.domain import limits, money
 from arledger.domain.dates import parse_day
 from arledger.domain.errors import error
-from arledger.domain import money
 
-_ID = re.compile(r"[A-Za-z0-9._:/@-]{1,%d}" % limits.id_length_max)
+_ID = re.compile(rf"[A-Za-z0-9._:/@-]{{1,{limits.id_length_max}}}")
 _ID_PUNCTUATION = str.maketrans("", "", "._:/@-")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

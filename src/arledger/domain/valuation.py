@@ -46,7 +46,7 @@ class AllowanceRates:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
 
     @staticmethod
-    def from_json(text: str) -> "AllowanceRates":
+    def from_json(text: str) -> AllowanceRates:
         d = json.loads(text)
         return AllowanceRates(tuple(d["edges"]), tuple(d["rates_bp"]), d["rounding"])
 

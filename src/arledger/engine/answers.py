@@ -21,8 +21,17 @@ import numpy as np
 from arledger.domain.errors import LedgerError
 from arledger.engine import apply as ap
 from arledger.engine.ids import IdTable
-from arledger.engine.records import (C_PARENT, C_TABLE, CHILD0, CT_ALLOCATION, F0, G0, NCHILD,
-                                     TYPE, Recs)
+from arledger.engine.records import (
+    C_PARENT,
+    C_TABLE,
+    CHILD0,
+    CT_ALLOCATION,
+    F0,
+    G0,
+    NCHILD,
+    TYPE,
+    Recs,
+)
 
 ACCEPTED, DUPLICATE, REJECTED = 1, 2, 3
 STATUS = {ACCEPTED: "ACCEPTED", DUPLICATE: "DUPLICATE", REJECTED: "REJECTED"}
@@ -53,7 +62,7 @@ class BatchOutcome:
     details: dict[int, Any] = field(default_factory=dict)
 
     @classmethod
-    def empty(cls, n: int) -> "BatchOutcome":
+    def empty(cls, n: int) -> BatchOutcome:
         return cls(np.zeros(n, np.uint8), np.zeros(n, np.int64), np.zeros(n, np.int64),
                    np.zeros(n, np.int64), np.full(n, NO_DATE, np.int64), np.zeros(n, np.uint8))
 

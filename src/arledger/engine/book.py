@@ -222,7 +222,7 @@ class Table:
     its row count (in the book's shared `counts`, which compiled code appends to) and
     `view(name)`, the filled part of a column."""
 
-    def __init__(self, book: "Book", name: str) -> None:
+    def __init__(self, book: Book, name: str) -> None:
         self.name = name
         self._book = book
         self._code = TABLE_CODE[name]
@@ -387,7 +387,7 @@ class Book:
 
     # ---- copies and identity --------------------------------------------------------------
 
-    def copy_core(self) -> "Book":
+    def copy_core(self) -> Book:
         """The decision book: this book's core columns, ids and counts, copied."""
         b = Book.__new__(Book)
         b.core_only = True

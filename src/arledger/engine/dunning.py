@@ -23,6 +23,8 @@ from arledger.domain import entries as E
 from arledger.domain import limits
 from arledger.domain import policies as P
 from arledger.domain.errors import error
+from arledger.engine.amounts import open_amounts, open_rows
+from arledger.engine.promises import PROMISE_ACTIVE, PROMISE_BROKEN, promise_status
 from arledger.engine.state import DUN_BASE, State
 
 
@@ -54,24 +56,21 @@ class Run:
 
 def plan_run(S: State, day: int, default: tuple[int, int, P.DunningPolicy] | None,
              credit: P.CreditPolicy) -> Run:
-    from arledger.projections import collections as C
-    from arledger.projections import views
     if default is None and not S.customer_dunning:
         raise error("UNKNOWN_POLICY", "no dunning policy applies: give default_policy_id or set "
                     "customers' dunning policies")
     run = Run(day)
     # Promises first: the ones broken as of today are recorded, and stop pausing dunning.
-    pr = C.promise_status(S, day)
-    for p in np.flatnonzero((pr.status == C.PROMISE_BROKEN) & (S.promises.view("broken") == 0)):
+    pr = promise_status(S, day)
+    for p in np.flatnonzero((pr.status == PROMISE_BROKEN) & (S.promises.view("broken") == 0)):
         run.broken_promises.append((int(p), int(pr.broken_installment[p]), int(pr.shortfall[p])))
-    active = np.flatnonzero(pr.status == C.PROMISE_ACTIVE)
+    active = np.flatnonzero(pr.status == PROMISE_ACTIVE)
     whole = active[S.promises.inv_n[active] == 0]
     paused_customers = np.unique(S.promises.customer[whole])
     covered = S.promise_invoices.view("invoice")[
         np.isin(S.promise_invoices.view("promise"), active[S.promises.inv_n[active] > 0])]
 
-    o = views.open_amounts(S, day, S.head_seq, None)
-    rows = C.installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
+    rows = open_rows(S, open_amounts(S, day, S.head_seq, None))
     inv = rows.invoice
     cust = S.invoices.customer[inv]
     countable = rows.open - rows.disputed
@@ -96,16 +95,17 @@ def plan_run(S: State, day: int, default: tuple[int, int, P.DunningPolicy] | Non
         level[m] = np.searchsorted(edges, dpd[m], side="right")
         reached = level[m] > 0
         mark[np.flatnonzero(m)[reached]] = DUN_BASE + edges[level[m][reached] - 1]
-    take = np.flatnonzero(keep & (level > 0) & (mark > rows.dun_mark))
+    take = np.flatnonzero(keep & (level > 0) & (mark > rows.column(S, "dun_mark")))
     order = np.lexsort((rows.number[take], inv[take], cust[take]))
     # A run is one command: steps beyond its limit wait for the next run (same date).
     cap = limits.dunning_steps_per_run_max
     run.more = len(take) > cap
+    int_day = rows.column(S, "int_day")
     for k in take[order[:cap]].tolist():
         policy = S.dunning_policies[int(pol[k])]
         lv = policy.levels[int(level[k]) - 1]
         base = int(countable[k])
-        since = max(int(rows.due_day[k]), int(rows.int_day[k]))
+        since = max(int(rows.due_day[k]), int(int_day[k]))
         run.steps.append(Step(
             customer=int(cust[k]), invoice=int(inv[k]), installment=int(rows.number[k]),
             level=int(level[k]), policy=int(pol[k]), dpd=int(dpd[k]),

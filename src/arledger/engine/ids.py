@@ -49,24 +49,24 @@ def _slot_of(h, mask):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def id_probe(I, kind, buf, s, e, h):  # type: ignore[no-untyped-def]
+def id_probe(tab, kind, buf, s, e, h):  # type: ignore[no-untyped-def]
     """Index of the id buf[s:e] (hash h) of `kind`, or -1."""
-    sb, size, rb, ab = I.base[kind, 0], I.base[kind, 1], I.base[kind, 2], I.base[kind, 3]
+    sb, size, rb, ab = tab.base[kind, 0], tab.base[kind, 1], tab.base[kind, 2], tab.base[kind, 3]
     mask = size - 1
     hi = h >> _SHIFT
     i = _slot_of(h, mask)
     n = e - s
     while True:
-        v = I.slots[sb + i]
+        v = tab.slots[sb + i]
         if v == _EMPTY:
             return -1
         if (v >> _SHIFT) == hi:
             ix = np.int64(v & _LOW) - 1
-            a = ab + I.starts[rb + ix]
-            if ab + I.starts[rb + ix + 1] - a == n:
+            a = ab + tab.starts[rb + ix]
+            if ab + tab.starts[rb + ix + 1] - a == n:
                 same = True
                 for k in range(n):
-                    if I.arena[a + k] != buf[s + k]:
+                    if tab.arena[a + k] != buf[s + k]:
                         same = False
                         break
                 if same:
@@ -84,36 +84,36 @@ def _place(slots, sb, size, ix, h):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def id_add(I, kind, buf, s, e, h):  # type: ignore[no-untyped-def]
+def id_add(tab, kind, buf, s, e, h):  # type: ignore[no-untyped-def]
     """Append the id buf[s:e] (hash h, not present) to `kind`; its index. Room was
     reserved (IdSet.reserve)."""
-    rb, ab = I.base[kind, 2], I.base[kind, 3]
-    ix = I.meta[kind, 0]
-    a = I.meta[kind, 1]
+    rb, ab = tab.base[kind, 2], tab.base[kind, 3]
+    ix = tab.meta[kind, 0]
+    a = tab.meta[kind, 1]
     n = e - s
     for k in range(n):
-        I.arena[ab + a + k] = buf[s + k]
-    I.starts[rb + ix + 1] = a + n
-    I.hashes[rb + ix] = h
-    _place(I.slots, I.base[kind, 0], I.base[kind, 1], ix, h)
-    I.meta[kind, 0] = ix + 1
-    I.meta[kind, 1] = a + n
+        tab.arena[ab + a + k] = buf[s + k]
+    tab.starts[rb + ix + 1] = a + n
+    tab.hashes[rb + ix] = h
+    _place(tab.slots, tab.base[kind, 0], tab.base[kind, 1], ix, h)
+    tab.meta[kind, 0] = ix + 1
+    tab.meta[kind, 1] = a + n
     return ix
 
 
 @kernel
-def id_find_many(I, kind, buf, s, e, out_ix, h):  # type: ignore[no-untyped-def]
+def id_find_many(tab, kind, buf, s, e, out_ix, h):  # type: ignore[no-untyped-def]
     """Hash every id first (into h), then probe them all (the table reads overlap)."""
     for i in range(len(s)):
         h[i] = xxh64(buf, s[i], e[i], np.uint64(0))
     for i in range(len(s)):
-        out_ix[i] = id_probe(I, kind, buf, s[i], e[i], h[i])
+        out_ix[i] = id_probe(tab, kind, buf, s[i], e[i], h[i])
 
 
 @kernel
-def _add_many(I, kind, buf, s, e):  # type: ignore[no-untyped-def]
+def _add_many(tab, kind, buf, s, e):  # type: ignore[no-untyped-def]
     for i in range(len(s)):
-        id_add(I, kind, buf, s[i], e[i], xxh64(buf, s[i], e[i], np.uint64(0)))
+        id_add(tab, kind, buf, s[i], e[i], xxh64(buf, s[i], e[i], np.uint64(0)))
 
 
 @kernel
@@ -123,19 +123,19 @@ def _rehash(slots, sb, size, hashes, rb, n):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _unplace_last(I, kind, keep):  # type: ignore[no-untyped-def]
+def _unplace_last(tab, kind, keep):  # type: ignore[no-untyped-def]
     """Remove indexes >= keep of `kind`, newest first."""
-    sb, size, rb = I.base[kind, 0], I.base[kind, 1], I.base[kind, 2]
+    sb, size, rb = tab.base[kind, 0], tab.base[kind, 1], tab.base[kind, 2]
     mask = size - 1
-    for ix in range(I.meta[kind, 0] - 1, keep - 1, -1):
-        h = I.hashes[rb + ix]
+    for ix in range(tab.meta[kind, 0] - 1, keep - 1, -1):
+        h = tab.hashes[rb + ix]
         i = _slot_of(h, mask)
         want = ((h >> _SHIFT) << _SHIFT) | np.uint64(ix + 1)
-        while I.slots[sb + i] != want:
+        while tab.slots[sb + i] != want:
             i = (i + 1) & mask
-        I.slots[sb + i] = _EMPTY
-    I.meta[kind, 0] = keep
-    I.meta[kind, 1] = I.starts[rb + keep]
+        tab.slots[sb + i] = _EMPTY
+    tab.meta[kind, 0] = keep
+    tab.meta[kind, 1] = tab.starts[rb + keep]
 
 
 @kernel
@@ -169,7 +169,7 @@ class IdSet:
         self._layout(None)
         self.tables = {name: IdTable(self, i) for i, name in enumerate(kinds)}
 
-    def __getitem__(self, kind: str) -> "IdTable":
+    def __getitem__(self, kind: str) -> IdTable:
         return self.tables[kind]
 
     def _layout(self, old: IdArrays | None) -> None:
@@ -242,12 +242,12 @@ class IdSet:
         return tuple(int(x) for x in self.meta[:, COUNT])
 
     def truncate(self, counts: tuple[int, ...]) -> None:
-        I = self.arrays()
+        tab = self.arrays()
         for k, n in enumerate(counts):
             if n < self.meta[k, COUNT]:
-                _unplace_last(I, k, n)
+                _unplace_last(tab, k, n)
 
-    def copy(self) -> "IdSet":
+    def copy(self) -> IdSet:
         c = IdSet.__new__(IdSet)
         c.kinds = self.kinds
         c.cap, c.base, c.meta = self.cap.copy(), self.base.copy(), self.meta.copy()

@@ -32,12 +32,18 @@ from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import answers, render
 from arledger.engine import columnar as col
-from arledger.engine.decide import volume
-from arledger.engine.decide import Decider, DecisionState, Outcome
+from arledger.engine.decide import Decider, DecisionState, Outcome, volume
 from arledger.engine.partition import Partition
 from arledger.engine.records import Recs
-from arledger.engine.segment import (GENESIS_HASH, Segment, SegmentFormatError, decode,
-                                     decode_header, digest, encode)
+from arledger.engine.segment import (
+    GENESIS_HASH,
+    Segment,
+    SegmentFormatError,
+    decode,
+    decode_header,
+    digest,
+    encode,
+)
 from arledger.engine.state import State
 from arledger.engine.store import SegmentStore
 from arledger.v1 import commands_pb2 as pb
@@ -151,7 +157,8 @@ class Ledger:
                 try:
                     seg = decode(blob)
                 except SegmentFormatError as e:
-                    raise error("LOG_CORRUPT", f"segment {seq}: {e}; run `arledger verify`") from None
+                    raise error("LOG_CORRUPT",
+                                f"segment {seq}: {e}; run `arledger verify`") from None
                 problem = self._check(seq, seg)
                 if problem:
                     raise error("LOG_CORRUPT", f"segment {seq}: {problem}; run `arledger verify`")
@@ -218,7 +225,7 @@ class Ledger:
             return f"first position {seg.first_position}, expected {S.head_position + 1}"
         return ""
 
-    def start(self) -> "Ledger":
+    def start(self) -> Ledger:
         if not self.follower:
             self._level_with_state()
             self._storer.start()
@@ -251,7 +258,7 @@ class Ledger:
                 os.close(self._lock_fd)
                 self._lock_fd = None
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -264,7 +271,8 @@ class Ledger:
         if not commands:
             raise error("EMPTY_BATCH", "a batch needs at least one command")
         if len(commands) > limits.batch_commands_max:
-            raise error("BATCH_TOO_LARGE", f"at most {limits.batch_commands_max} commands per batch")
+            raise error("BATCH_TOO_LARGE",
+                        f"at most {limits.batch_commands_max} commands per batch")
         batch = col.from_commands(list(commands))  # in the caller's thread, not the writer's
         return self._enqueue(batch, atomic, columnar=False)
 
@@ -273,7 +281,8 @@ class Ledger:
         if not batch.n:
             raise error("EMPTY_BATCH", "a batch needs at least one command")
         if batch.n > limits.batch_commands_max:
-            raise error("BATCH_TOO_LARGE", f"at most {limits.batch_commands_max} commands per batch")
+            raise error("BATCH_TOO_LARGE",
+                        f"at most {limits.batch_commands_max} commands per batch")
         return self._enqueue(batch, atomic, columnar=True)
 
     def _enqueue(self, batch: col.Batch, atomic: bool, columnar: bool) -> Future:

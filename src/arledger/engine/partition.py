@@ -33,7 +33,7 @@ class Partition:
     count: int = 1
 
     @classmethod
-    def parse(cls, spec: "str | Partition") -> "Partition":
+    def parse(cls, spec: str | Partition) -> Partition:
         if isinstance(spec, Partition):
             return spec
         m = _SPEC.fullmatch(spec) if isinstance(spec, str) else None

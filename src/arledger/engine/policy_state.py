@@ -132,7 +132,7 @@ class PolicyState:
     def credit_policy(self) -> P.CreditPolicy:
         return self.credit_policies[-1] if self.credit_policies else P.DEFAULT_CREDIT_POLICY
 
-    def copy(self) -> "PolicyState":
+    def copy(self) -> PolicyState:
         c = copy.deepcopy(self)
         c.undo = None
         return c

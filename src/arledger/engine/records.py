@@ -259,7 +259,7 @@ class Recs:
         return out
 
     @classmethod
-    def from_tables(cls, tables: dict[str, dict[str, Any]]) -> "Recs":
+    def from_tables(cls, tables: dict[str, dict[str, Any]]) -> Recs:
         """Records of a decoded segment (string bytes copied once per column)."""
         env = tables[E.ENVELOPE]
         types = np.asarray(env["type"], dtype=np.int64)

@@ -150,7 +150,8 @@ def decode(blob: bytes, *, check_body: bool = True) -> Segment:
                     # A copy: aligned and writable (compiled code reads these).
                     col = np.frombuffer(raw, dtype=np.dtype(dtype)).copy()
                 if len(col) != rows:
-                    raise SegmentFormatError(f"{tname}.{cname}: {len(col)} rows, header says {rows}")
+                    raise SegmentFormatError(
+                        f"{tname}.{cname}: {len(col)} rows, header says {rows}")
                 cols[cname] = col
             tables[tname] = cols
         if off != len(blob):

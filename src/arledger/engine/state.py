@@ -148,9 +148,10 @@ class State:
                                       "open": "<i8", "fee": "<i8", "interest": "<i8",
                                       "pos": "<i8", "fee_inv": "<i8", "int_inv": "<i8"})
         # Portfolio risk: every recorded re-score (the scores themselves are derived data,
-        # recomputable from these).
+        # recomputable from these); `pos`: the entry's log position (a retried re-score
+        # request finds what it recorded).
         self.rescores = Columns({"as_of_day": "<i4", "known_position": "<i8",
-                                 "customer_count": "<i8", "model": "<i4"})
+                                 "customer_count": "<i8", "model": "<i4", "pos": "<i8"})
         self.rescore_digests: list[str] = []
         self.rescore_summaries: list[str] = []
         # Notes on customers (NoteAdded): customer, effective day, segment, log position;
@@ -168,6 +169,12 @@ class State:
         self.fx_codes: list[str] = []
         self.fx_rate_text: list[str] = []
         self.fx_sources: list[str] = []
+        # What the account view needs to be read as known at a past segment: the segment
+        # that recorded each dispute's opening, review and resolution (0: not yet), and
+        # the log position of each terms version and credit policy version.
+        self.dispute_seqs = Columns({"opened": "<i4", "review": "<i4", "resolved": "<i4"})
+        self.terms_positions = Columns({"pos": "<i8"})
+        self.credit_policy_positions = Columns({"pos": "<i8"})
         self.head_position = 0
         self.head_seq = 0
         self.head_hash = GENESIS_HASH
@@ -183,7 +190,7 @@ class State:
         raise AttributeError(name)
 
     @property
-    def requests(self) -> "RequestIndex":
+    def requests(self) -> RequestIndex:
         """Request id -> the first log position its command wrote."""
         return RequestIndex(self.book)
 
@@ -304,6 +311,7 @@ class State:
         c = t.get("InvoiceIssued")
         if c is not None:
             self.po_numbers.extend(c["po_number"])
+        self._fold_known(t, seg)
         c = t.get("DisputeOpened")
         if c is not None:
             self.dispute_reasons.extend(c["reason_code"])
@@ -347,7 +355,8 @@ class State:
             self.rescores.append(len(c["_e"]), as_of_day=c["as_of_day"],
                                  known_position=c["known_position"],
                                  customer_count=c["customer_count"],
-                                 model=[ix.get(v, -1) for v in c["model_version"]])
+                                 model=[ix.get(v, -1) for v in c["model_version"]],
+                                 pos=seg.first_position + np.asarray(c["_e"], np.int64))
             self.rescore_digests.extend(f"{v}:{d}" for v, d in zip(c["model_version"],
                                                                      c["score_digest"]))
             self.rescore_summaries.extend(c["summary_json"])
@@ -364,6 +373,26 @@ class State:
                                  quote=[self.fx_code(x) for x in c["quote_currency"]])
             self.fx_rate_text.extend(c["rate"])
             self.fx_sources.extend(c["source"])
+
+    def _fold_known(self, t: dict, seg: Segment) -> None:
+        """When disputes moved and policy versions were defined (views as known at K)."""
+        c = t.get("DisputeOpened")
+        if c is not None:
+            self.dispute_seqs.append(len(c["_e"]), opened=seg.seq)
+            assert self.dispute_seqs.n == self.disputes.n
+        c = t.get("DisputeReviewStarted")
+        if c is not None:
+            self.dispute_seqs.review[np.asarray(c["dispute_ix"], np.int64)] = seg.seq
+        c = t.get("DisputeResolved")
+        if c is not None:
+            self.dispute_seqs.resolved[np.asarray(c["dispute_ix"], np.int64)] = seg.seq
+        for name, cols in (("PaymentTermsDefined", self.terms_positions),
+                           ("CreditPolicyDefined", self.credit_policy_positions)):
+            c = t.get(name)
+            if c is not None:
+                cols.append(len(c["_e"]), pos=seg.first_position + np.asarray(c["_e"], np.int64))
+        assert self.terms_positions.n == len(self.policies.terms)
+        assert self.credit_policy_positions.n == len(self.policies.credit_policies)
 
     def _fold_promises(self, t: dict, eff: np.ndarray, seg: Segment) -> None:
         c = t.get("PromiseMade")
@@ -493,7 +522,8 @@ class State:
         for cols in (self.journal, self.segments, self.master_changes, self.rescores,
                      self.installments, self.promises, self.promise_installments,
                      self.promise_invoices, self.dunning_steps, self.recoveries, self.notes,
-                     self.allowance_records, self.fx_rates):
+                     self.allowance_records, self.fx_rates, self.dispute_seqs,
+                     self.terms_positions, self.credit_policy_positions):
             for name in sorted(cols.spec):
                 h.update(cols.view(name).tobytes())
         for text in (self.po_numbers, self.dispute_reasons, self.sale_agencies,
@@ -575,7 +605,7 @@ class RequestIndex:
         return len(self._ids)
 
 
-def request_of(S: "State", rid: str) -> tuple[int, int, int] | None:
+def request_of(S: State, rid: str) -> tuple[int, int, int] | None:
     """(request hash, first position, entry count) of a stored request id, or None."""
     ix = S.book.ids["request"].find(rid)
     if ix < 0:

@@ -37,8 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
-from eventsourcing.sqlite import (SQLiteApplicationRecorder, SQLiteConnectionPool,
-                                  SQLiteDatastore)
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnectionPool, SQLiteDatastore
 
 from arledger.domain.errors import LedgerError, error
 from arledger.engine.partition import Partition
@@ -112,7 +111,7 @@ class SegmentStore:
                     self._idle.notify_all()
 
     @classmethod
-    def sqlite(cls, path: Path, partition: str = "p0") -> "SegmentStore":
+    def sqlite(cls, path: Path, partition: str = "p0") -> SegmentStore:
         # Created 0600 (SQLite gives its -wal and -shm files the database file's mode).
         if not Path(path).exists():
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
@@ -126,7 +125,7 @@ class SegmentStore:
 
     @classmethod
     def postgres(cls, dsn: str, partition: Partition | str = "0/1", *,
-                 namespace: str = "arledger", writer: bool = True) -> "PostgresSegmentStore":
+                 namespace: str = "arledger", writer: bool = True) -> PostgresSegmentStore:
         return PostgresSegmentStore(dsn, Partition.parse(partition), namespace=namespace,
                                     writer=writer)
 

@@ -56,7 +56,7 @@ class StrColumn(Sequence):
         self._list: list[str] | None = None
 
     @classmethod
-    def of(cls, values: Sequence[str]) -> "StrColumn":
+    def of(cls, values: Sequence[str]) -> StrColumn:
         col = cls("\x00".join(values).encode(), len(values))
         col._list = list(values)
         return col
@@ -180,7 +180,7 @@ class TextColumn:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def copy(self) -> "TextColumn":
+    def copy(self) -> TextColumn:
         c = TextColumn()
         c.arena, c.used = self.arena.copy(), self.used
         c.start, c.length, c.n = self.start.copy(), self.length.copy(), self.n

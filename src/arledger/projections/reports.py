@@ -2,10 +2,9 @@
 
 Every report takes the two clocks: `as_of` (effective day; for period reports the
 period's last day) and `known_seq` (the last segment recorded at or before `known_at`,
-see `views.known_seq_at`). Open amounts are `views.open_amounts` (for the portfolio
-answered from the nearest checkpoint by `open_amounts` below, tested equal), expanded
-into installments by `collections.installment_rows`, with the invoice columns (`due_day`,
-`issue_day`, `customer`), so whatever those views count as open carries through. Flows in a period (credit sales, write-offs,
+see `views.known_seq_at`). Open amounts and their installment rows are the engine's
+(`engine/amounts.py`), and aging is `views.customer_aging`, so whatever those count as
+open carries through. Flows in a period (credit sales, write-offs,
 disputes, statement lines) are masked sums over the state's movement journal. Every
 portfolio path is numpy over the columns: no Python loop per customer or item.
 Callers hold `Ledger.reading()`.
@@ -22,120 +21,31 @@ import numpy as np
 
 from arledger.domain import entries as E
 from arledger.domain.errors import error
+from arledger.engine.amounts import open_amounts, open_rows
+from arledger.engine.promises import PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT, promise_status
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
-from arledger.projections.collections import (PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT,
-                                              installment_rows, promise_status)
+from arledger.projections.views import limits_as_of
 
-# Entry type codes this module reads from the journal's `etype` (domain/entries.py).
-T_INVOICE_ISSUED, T_INVOICE_VOIDED, T_WRITTEN_OFF = 4, 5, 13
-T_DISPUTE_OPENED, T_DISPUTE_RESOLVED = 11, 12
-T_SMALL_BALANCE_WRITTEN_OFF = 29
+# Entry type codes this module reads from the journal's `etype`.
+_T = {t.name: t.code for t in E.ENTRY_TYPES}
+T_INVOICE_ISSUED, T_INVOICE_VOIDED = _T["InvoiceIssued"], _T["InvoiceVoided"]
+T_WRITTEN_OFF, T_SMALL_BALANCE_WRITTEN_OFF = _T["InvoiceWrittenOff"], _T["SmallBalanceWrittenOff"]
+T_DISPUTE_OPENED, T_DISPUTE_RESOLVED = _T["DisputeOpened"], _T["DisputeResolved"]
 # How a journal row moves the customer's balance (open invoices - unapplied cash - credit).
 _BALANCE_SIGN = np.array([1, -1, -1, 0], dtype=np.int64)  # by kind J_INVOICE..J_DISPUTED
 # Which journal kind names an entry's document on a statement line.
-_PRIMARY_KIND = {4: J_INVOICE, 5: J_INVOICE, 13: J_INVOICE, 6: J_CASH, 7: J_CASH, 8: J_CASH,
-                 9: J_CREDIT, 10: J_CREDIT, 11: J_DISPUTED, 12: J_DISPUTED, 28: J_INVOICE,
-                 29: J_INVOICE, 32: J_INVOICE, 33: J_INVOICE}
+_PRIMARY_KIND = {_T[name]: kind for kind, names in (
+    (J_INVOICE, ("InvoiceIssued", "InvoiceVoided", "InvoiceWrittenOff", "DiscountTaken",
+                 "SmallBalanceWrittenOff", "InvoiceSold", "InvoiceRecalled")),
+    (J_CASH, ("PaymentRecorded", "PaymentAllocated", "PaymentReversed")),
+    (J_CREDIT, ("CreditNoteIssued", "CreditNoteAllocated")),
+    (J_DISPUTED, ("DisputeOpened", "DisputeResolved"))) for name in names}
 
 EXCEPTION_KINDS = ("OVER_LIMIT", "PAST_DUE", "BROKEN_PROMISE", "OLD_UNAPPLIED", "LONG_DISPUTE",
                    "MASTER_DATA_CHANGED")
 CEI_VARIANTS = ("total", "monthly_average")
 COUNTBACK_MONTHS = 120  # how far back countback DSO looks for sales
-
-
-def bucket_of(days: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
-    """Bucket index per row: 0 = current (days <= 0), then the first edge >= days, then over.
-
-    One `searchsorted` against (0, *edges): a row belongs to the first bucket whose upper
-    edge is >= its days (domain.md), so `side="left"`.
-    """
-    return np.searchsorted(np.asarray((0,) + tuple(edges), dtype=np.int64), days, side="left")
-
-
-def _gather(col: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """col[idx]; when idx is every row the column itself, so a portfolio with everything
-    open skips a copy per column. open_amounts returns unique ascending indexes, so
-    n of them running from 0 to n-1 are 0..n-1."""
-    n = len(col)
-    if len(idx) == n and n and idx[0] == 0 and idx[-1] == n - 1:
-        return col
-    return col[idx]
-
-
-def open_amounts(S: State, as_of: int, known_seq: int, customer: int | None, *,
-                 max_share: float = 0.5) -> views.OpenAmounts:
-    """`views.open_amounts`, answered for the portfolio from the nearest checkpoint.
-
-    At the head, the live columns indexed once (`_live_open_amounts`).
-    The live columns are the running sums of the whole journal, so the portfolio as of
-    `as_of` as known at `known_seq` is also the live amounts minus the journal rows the
-    view leaves out: every row recorded after `known_seq` (the journal's tail, since it is
-    appended segment by segment) and the earlier rows effective after `as_of`. When those
-    are fewer than `max_share` of the journal (a recent view: as known an hour ago, as of
-    last week) this sums only them instead of the whole history; otherwise, and for one
-    customer, views.open_amounts answers. tests/reports/test_properties.py checks both
-    ways agree on random histories.
-    """
-    if customer is not None:
-        return views.open_amounts(S, as_of, known_seq, customer)
-    if views._is_live(S, as_of, known_seq):
-        return _live_open_amounts(S)
-    j = S.journal
-    tail = int(np.searchsorted(j.view("seq"), known_seq, side="right"))
-    late = np.flatnonzero(j.view("day")[:tail] > as_of)
-    if len(late) + j.n - tail > max_share * j.n:
-        return views.open_amounts(S, as_of, known_seq, customer)
-    rows = np.concatenate([late, np.arange(tail, j.n)])
-    kind, item, delta = j.view("kind")[rows], j.view("item")[rows], j.view("delta")[rows]
-
-    def minus(col: np.ndarray, k: int) -> np.ndarray:
-        out = col.copy()
-        m = kind == k
-        np.subtract.at(out, item[m], delta[m])  # exact int64
-        return out
-    all_open = minus(S.invoices.view("open"), J_INVOICE)
-    all_disp = minus(S.invoices.view("disputed"), J_DISPUTED)
-    all_pay = minus(S.payments.view("unapplied"), J_CASH)
-    all_cn = minus(S.credit_notes.view("unapplied"), J_CREDIT)
-    # From here exactly as views.open_amounts builds its result from the summed columns.
-    inv = np.flatnonzero(all_open)
-    inv_open, disputed = all_open[inv], all_disp[inv]
-    pay = np.flatnonzero(all_pay)
-    cn = np.flatnonzero(all_cn)
-    disputed = np.clip(disputed, 0, np.maximum(inv_open, 0))
-    return views.OpenAmounts(inv, inv_open, disputed, pay, all_pay[pay], cn, all_cn[cn])
-
-
-def _live_open_amounts(S: State) -> views.OpenAmounts:
-    """views.open_amounts of the whole portfolio at the head (its live columns indexed
-    once). The property test checks it equals the journal's answer."""
-    return views._live_portfolio(S)
-
-
-@dataclass
-class _Rows:
-    """Open receivable rows as aging counts them: one per installment (an invoice
-    without installments is one row), as views.aging does."""
-
-    invoice: np.ndarray
-    number: np.ndarray      # installment number (1 for an invoice without installments)
-    due_day: np.ndarray
-    open: np.ndarray
-    disputed: np.ndarray
-
-
-def _open_rows(S: State, o: views.OpenAmounts) -> _Rows:
-    if S.installments.n == 0:
-        # No invoice has installments: each open invoice is its row (what installment_rows
-        # would return, without its per-row gathers over a 10-million-row portfolio).
-        return _Rows(o.invoices, np.broadcast_to(np.int32(1), (len(o.invoices),)),
-                     _gather(S.invoices.view("due_day"), o.invoices), o.invoice_open,
-                     o.invoice_disputed)
-    r = installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
-    keep = r.open != 0
-    return _Rows(r.invoice[keep], r.number[keep], r.due_day[keep], r.open[keep],
-                 r.disputed[keep])
 
 
 def _period(from_day: int, to_day: int) -> None:
@@ -145,79 +55,28 @@ def _period(from_day: int, to_day: int) -> None:
 
 # ---- aging per customer, and drill-down ---------------------------------------------------
 
-@dataclass
-class CustomerAging:
-    """Per-customer aging: row k is customer `customers[k]`; buckets + unapplied = balance."""
+@dataclass(frozen=True)
+class AgingItem:
+    """One item behind an aging cell: an invoice installment's open part, or unapplied
+    cash or credit (open_minor negative)."""
 
-    labels: list[str]
-    customers: np.ndarray   # customer indexes, ascending
-    currency: np.ndarray    # currency code index per row
-    buckets: np.ndarray     # (rows, len(labels)) minor units
-    unapplied: np.ndarray   # unapplied cash and credit, negative
-    disputed: np.ndarray    # disputed part of the buckets (also counted in them)
-    balance: np.ndarray
-    count: np.ndarray       # open invoices
-
-
-def customer_aging(S: State, as_of: int, known_seq: int,
-                   edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
-                   basis_invoice_date: bool = False, customer: int | None = None,
-                   currency: int | None = None) -> CustomerAging:
-    """Aging of every customer with anything open (or of one), as of a day, as known at a
-    segment. Customers with nothing open and nothing unapplied are left out."""
-    o = open_amounts(S, as_of, known_seq, customer)
-    inv = S.invoices
-    r = _open_rows(S, o)
-    ref = _gather(inv.view("issue_day"), r.invoice) if basis_invoice_date else r.due_day
-    b = bucket_of(np.subtract(as_of, ref, dtype=np.int64), edges)
-    cust = _gather(inv.view("customer"), r.invoice).astype(np.int64)
-    nb = len(edges) + 2
-    nc = S.customers.n
-    grid = np.zeros(nc * nb, dtype=np.int64)
-    np.add.at(grid, cust * nb + b, r.open)
-    grid = grid.reshape(nc, nb)
-    disputed = np.zeros(nc, dtype=np.int64)
-    np.add.at(disputed, cust, r.disputed)
-    # Open invoices (not installments), as views.aging counts them.
-    count = (np.bincount(cust, minlength=nc) if r.invoice is o.invoices else
-             np.bincount(inv.customer[o.invoices], minlength=nc))
-    unapplied = np.zeros(nc, dtype=np.int64)
-    np.add.at(unapplied, S.payments.customer[o.payments], -o.payment_unapplied)
-    np.add.at(unapplied, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
-    present = (count > 0) | (unapplied != 0)
-    if customer is not None:
-        present = np.zeros(nc, dtype=bool)
-        present[customer] = True
-    cur = S.customers.view("currency")
-    if currency is not None:
-        present &= cur == currency
-    rows = np.flatnonzero(present)
-    g = _gather(grid, rows)
-    u = _gather(unapplied, rows)
-    return CustomerAging(views.bucket_labels(edges), rows, _gather(cur, rows), g, u,
-                         _gather(disputed, rows), g.sum(axis=1) + u, _gather(count, rows))
-
-
-def currency_totals(a: CustomerAging, ncur: int) -> dict[int, dict]:
-    """Per-currency totals of a per-customer aging (sums of its rows)."""
-    cur = a.currency.astype(np.int64)
-    nb = a.buckets.shape[1]
-    grid = np.zeros((ncur, nb), dtype=np.int64)
-    np.add.at(grid, cur, a.buckets)
-    out = {}
-    for c in np.unique(cur).tolist():
-        m = cur == c
-        out[c] = {"buckets_minor": grid[c].tolist(), "unapplied_minor": int(a.unapplied[m].sum()),
-                  "disputed_minor": int(a.disputed[m].sum()),
-                  "balance_minor": int(a.balance[m].sum()), "customers": int(m.sum()),
-                  "open_item_count": int(a.count[m].sum())}
-    return out
+    kind: str               # views.KIND_INVOICE, KIND_PAYMENT or KIND_CREDIT_NOTE
+    item_id: str
+    installment: int        # 1-based; 0 for an invoice without installments and for money
+    customer_id: str
+    currency: str
+    issue_day: int          # value day of a payment
+    due_day: int
+    amount_minor: int
+    open_minor: int
+    disputed_minor: int
+    days: int               # as_of - due day (or issue day on the invoice-date basis)
 
 
 def aging_items(S: State, as_of: int, known_seq: int,
                 edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
                 basis_invoice_date: bool = False, bucket: str = "",
-                customer: int | None = None, currency: int | None = None) -> list[dict]:
+                customer: int | None = None, currency: int | None = None) -> list[AgingItem]:
     """Drill-down: the items behind one aging cell (a bucket label, "unapplied", or "" for
     every open item), oldest first; invoices then unapplied payments and credit notes."""
     return aging_items_page(S, as_of, known_seq, edges, basis_invoice_date, bucket, customer,
@@ -228,11 +87,11 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
                      edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
                      basis_invoice_date: bool = False, bucket: str = "",
                      customer: int | None = None, currency: int | None = None,
-                     offset: int = 0, limit: int = 0) -> tuple[int, list[dict]]:
+                     offset: int = 0, limit: int = 0) -> tuple[int, list[AgingItem]]:
     """(how many items the cell has, items offset..offset+limit of them; limit 0 = all).
 
-    The cell is selected and ordered with numpy; only the page becomes dicts, so a page
-    of a 10-million-item drill-down costs one sort, not 10 million dicts."""
+    The cell is selected and ordered with numpy; only the page becomes objects, so a page
+    of a 10-million-item drill-down costs one sort, not 10 million objects."""
     labels = views.bucket_labels(edges)
     if bucket and bucket != "unapplied" and bucket not in labels:
         raise error("INVALID_BUCKET", f"bucket must be one of {labels + ['unapplied']}")
@@ -241,26 +100,25 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
     cur = S.customers.view("currency")
     groups = []  # (kind, ordered positions into that group's arrays, builder)
     if bucket != "unapplied":
-        r = _open_rows(S, o)
+        r = open_rows(S, o)
         ref = inv.issue_day[r.invoice] if basis_invoice_date else r.due_day
         days = as_of - ref.astype(np.int64)
         keep = np.ones(len(days), dtype=bool)
         if bucket:
-            keep &= bucket_of(days, edges) == labels.index(bucket)
+            keep &= views.bucket_of(days, edges) == labels.index(bucket)
         if currency is not None:
             keep &= cur[inv.customer[r.invoice]] == currency
         sel = np.flatnonzero(keep)
         order = sel[np.lexsort((r.number[sel], r.invoice[sel], -days[sel]))]
 
-        def invoice_item(k: int, r=r, days=days) -> dict:  # type: ignore[no-untyped-def]
+        def invoice_item(k: int, r=r, days=days) -> AgingItem:  # type: ignore[no-untyped-def]
             i = int(r.invoice[k])
             c = int(inv.customer[i])
-            return {"kind": views.KIND_INVOICE, "item_id": S.invoice_ids[i],
-                    "installment": int(r.number[k]) if inv.inst_n[i] else 0,
-                    "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
-                    "issue_day": int(inv.issue_day[i]), "due_day": int(r.due_day[k]),
-                    "amount_minor": int(inv.amount[i]), "open_minor": int(r.open[k]),
-                    "disputed_minor": int(r.disputed[k]), "days": int(days[k])}
+            return AgingItem(views.KIND_INVOICE, S.invoice_ids[i],
+                             int(r.number[k]) if inv.inst_n[i] else 0, S.customer_ids[c],
+                             S.currencies[cur[c]], int(inv.issue_day[i]), int(r.due_day[k]),
+                             int(inv.amount[i]), int(r.open[k]), int(r.disputed[k]),
+                             int(days[k]))
         groups.append((order, invoice_item))
     if bucket in ("", "unapplied"):
         for kind, ids, cols, day_col, idx, amounts in (
@@ -276,18 +134,16 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
             order = order[keep[order]]
 
             def unapplied_item(k: int, kind=kind, ids=ids, cols=cols, idx=idx, d=d,  # type: ignore[no-untyped-def]
-                               amounts=amounts) -> dict:
+                               amounts=amounts) -> AgingItem:
                 i = int(idx[k])
                 c = int(cols.customer[i])
-                return {"kind": kind, "item_id": ids[i], "installment": 0,
-                        "customer_id": S.customer_ids[c], "currency": S.currencies[cur[c]],
-                        "issue_day": int(d[k]), "due_day": int(d[k]),
-                        "amount_minor": int(cols.amount[i]), "open_minor": -int(amounts[k]),
-                        "disputed_minor": 0, "days": as_of - int(d[k])}
+                return AgingItem(kind, ids[i], 0, S.customer_ids[c], S.currencies[cur[c]],
+                                 int(d[k]), int(d[k]), int(cols.amount[i]), -int(amounts[k]),
+                                 0, as_of - int(d[k]))
             groups.append((order, unapplied_item))
     total = sum(len(g) for g, _ in groups)
     stop = total if not limit else min(total, offset + limit)
-    items: list[dict] = []
+    items: list[AgingItem] = []
     start = 0  # where the current group starts in the whole list
     for order, build in groups:
         lo, hi = max(offset - start, 0), min(stop - start, len(order))
@@ -304,13 +160,39 @@ def _journal_mask(S: State, known_seq: int) -> np.ndarray:
 
 
 def _balance_at(S: State, customer: int, day: int, known_seq: int) -> int:
-    o = views.open_amounts(S, day, known_seq, customer)
+    o = open_amounts(S, day, known_seq, customer)
     return int(o.invoice_open.sum() - o.payment_unapplied.sum() - o.credit_unapplied.sum())
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    day: int                # effective day
+    position: int           # the entry's log position
+    type: str               # the entry type's name
+    document_id: str        # the invoice, payment or credit note it is about
+    debit_minor: int
+    credit_minor: int
+    disputed_delta_minor: int
+    balance_minor: int      # running balance after the line
+
+
+@dataclass(frozen=True)
+class Statement:
+    """closing = opening + the lines = the aging footer's balance as of to_day."""
+
+    customer_id: str
+    currency: str
+    from_day: int
+    to_day: int
+    opening_balance_minor: int
+    lines: list[StatementLine]
+    closing_balance_minor: int
+    aging: views.Aging      # the customer's aging as of to_day (one row)
 
 
 def statement(S: State, customer: int, from_day: int, to_day: int, known_seq: int,
               edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
-              basis_invoice_date: bool = False) -> dict:
+              basis_invoice_date: bool = False) -> Statement:
     """A customer's statement for [from_day, to_day] as known at `known_seq`.
 
     One line per ledger entry effective in the period (by effective day, then log
@@ -348,20 +230,14 @@ def statement(S: State, customer: int, from_day: int, to_day: int, known_seq: in
         r = int(doc_row[k])
         t = int(etype[r])
         eff = int(effect[k])
-        lines.append({"day": int(dday[r]), "position": int(upos[k]),
-                      "type": E.BY_CODE[t].name if t in E.BY_CODE else str(t),
-                      "document_id": ids[int(kind[r])][int(item[r])],
-                      "debit_minor": max(eff, 0), "credit_minor": max(-eff, 0),
-                      "disputed_delta_minor": int(dispute[k]), "balance_minor": int(running[n])})
+        lines.append(StatementLine(int(dday[r]), int(upos[k]),
+                                   E.BY_CODE[t].name if t in E.BY_CODE else str(t),
+                                   ids[int(kind[r])][int(item[r])], max(eff, 0), max(-eff, 0),
+                                   int(dispute[k]), int(running[n])))
     closing = opening + int(effect.sum())
-    ag = customer_aging(S, to_day, known_seq, edges, basis_invoice_date, customer=customer)
-    footer = {"bucket_labels": ag.labels, "buckets_minor": ag.buckets[0].tolist(),
-              "unapplied_minor": int(ag.unapplied[0]), "disputed_minor": int(ag.disputed[0]),
-              "balance_minor": int(ag.balance[0])}
-    return {"customer_id": S.customer_ids[customer],
-            "currency": S.currencies[S.customers.currency[customer]],
-            "from_day": from_day, "to_day": to_day, "opening_balance_minor": opening,
-            "lines": lines, "closing_balance_minor": closing, "aging": footer}
+    return Statement(S.customer_ids[customer], S.currencies[S.customers.currency[customer]],
+                     from_day, to_day, opening, lines, closing,
+                     views.aging(S, customer, to_day, known_seq, edges, basis_invoice_date))
 
 
 # ---- disputes as of a day, as known at a segment ------------------------------------------
@@ -381,7 +257,8 @@ def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
     rr = np.flatnonzero((kind == J_DISPUTED) & (et == T_DISPUTE_RESOLVED))
     n = len(ro)
     assert n == S.disputes.n
-    out = {"open_day": j.view("day")[ro].astype(np.int64), "open_seq": j.view("seq")[ro].astype(np.int64),
+    out = {"open_day": j.view("day")[ro].astype(np.int64),
+           "open_seq": j.view("seq")[ro].astype(np.int64),
            "resolved_day": np.full(n, -1, dtype=np.int64),
            "resolved_seq": np.full(n, -1, dtype=np.int64)}
     if len(rr) == 0:
@@ -426,7 +303,7 @@ def _month_start(month: int) -> int:
 
 def _receivables(S: State, day: int, known_seq: int, customer: int | None) -> tuple:
     """Per currency: open invoice receivables, the part not past due, the part over 90 days."""
-    r = _open_rows(S, open_amounts(S, day, known_seq, customer))
+    r = open_rows(S, open_amounts(S, day, known_seq, customer))
     ncur = max(len(S.currencies), 1)
     cur = S.customers.currency[S.invoices.customer[r.invoice]].astype(np.int64)
     dpd = day - r.due_day.astype(np.int64)
@@ -454,7 +331,8 @@ def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None) -> 
     voided = np.zeros(S.invoices.n, dtype=bool)
     voided[j.view("item")[base & (et == T_INVOICE_VOIDED)]] = True
     # Fee and interest charges (issue 4) are receivables but not sales.
-    iss = iss[~voided[j.view("item")[iss]] & (S.invoices.kind[j.view("item")[iss]] == 0)]
+    iss = iss[~voided[j.view("item")[iss]] &
+              (S.invoices.kind[j.view("item")[iss]] == E.KIND_PRINCIPAL)]
     cur = S.customers.currency[j.view("customer")[iss]].astype(np.int64)
     return day[iss].astype(np.int64), cur, j.view("delta")[iss]
 
@@ -513,8 +391,8 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
     n_avg = cei_months or (m_to - m_from + 1)
     # Sales per currency and month, newest month first, for countback (up to 10 years back).
     back_days = [to_day - _month_start(m_to) + 1] + [
-        _month_start(mo + 1) - _month_start(mo) for mo in range(m_to - 1, m_to - COUNTBACK_MONTHS, -1)
-        if _month_start(mo) >= 0]
+        _month_start(mo + 1) - _month_start(mo)
+        for mo in range(m_to - 1, m_to - COUNTBACK_MONTHS, -1) if _month_start(mo) >= 0]
     back = np.zeros((ncur, len(back_days)), dtype=np.int64)
     off = m_to - smonth
     mb = off < len(back_days)
@@ -559,7 +437,8 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
     opened = known_open & (dl["open_day"] >= from_day) & (dl["open_day"] <= to_day)
     res_known = known_open & (dl["resolved_seq"] >= 0) & (dl["resolved_seq"] <= known_seq)
     resolved = res_known & (dl["resolved_day"] >= from_day) & (dl["resolved_day"] <= to_day)
-    open_end = known_open & (dl["open_day"] <= to_day) & ~(res_known & (dl["resolved_day"] <= to_day))
+    open_end = known_open & (dl["open_day"] <= to_day) & ~(
+        res_known & (dl["resolved_day"] <= to_day))
     out = []
     present = set(np.flatnonzero(ar_end | ar_begin | sales | wo_amt | recovered |
                                  p_judged).tolist())
@@ -617,34 +496,18 @@ def monthly_periods(from_day: int, to_day: int) -> list[tuple[int, int]]:
 
 # ---- exceptions (the weekly AR review) ----------------------------------------------------
 
-def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
-    """Every customer's credit limit in force as of a day, as known at a segment: the
-    change effective last by then among those recorded by then (issue 4 keeps them, with
-    old and new values, in `S.credit_events`), else the limit before the first change,
-    else the limit the account has now (it never changed)."""
-    lim = S.customers.view("credit_limit").copy()
-    ev = [(c, e[1], e[2], e[5], e[6]) for c, evs in S.credit_events.items() for e in evs
-          if e[0] == "LIMIT"]  # sparse: only customers whose limit ever changed
-    if not ev:
-        return lim
-    cust, day, pos, old, new = (np.asarray(x, dtype=np.int64) for x in zip(*ev))
-    known_pos = views.known_position(S, known_seq)
-    order = np.lexsort((pos, cust))  # each customer's changes in log order
-    first = order[np.append(True, cust[order][1:] != cust[order][:-1])]
-    lim[cust[first]] = old[first]            # before any change: the first recorded's old
-    # In force on as_of: the change effective last on or before it (ties: recorded last),
-    # among those recorded by known_seq; a back-dated change recorded later counts from
-    # its effective date, not from when it was recorded.
-    order = np.lexsort((pos, day, cust))
-    cust, day, pos, new = cust[order], day[order], pos[order], new[order]
-    idx = np.flatnonzero((day <= as_of) & (pos <= known_pos))
-    last = idx[np.append(cust[idx][1:] != cust[idx][:-1], True)] if len(idx) else idx
-    lim[cust[last]] = new[last]
-    return lim
+@dataclass(frozen=True)
+class ExceptionRow:
+    kind: str               # one of EXCEPTION_KINDS
+    customer_id: str
+    currency: str
+    item_id: str            # the promise, payment, credit note or dispute ("" for accounts)
+    amount_minor: int
+    days: int
+    detail: str
 
 
-
-def exceptions(S: State, as_of: int, known_seq: int, **kw) -> list[dict]:  # type: ignore[no-untyped-def]
+def exceptions(S: State, as_of: int, known_seq: int, **kw) -> list[ExceptionRow]:  # type: ignore[no-untyped-def]
     """Every row of `exceptions_page` (same arguments, no paging)."""
     return exceptions_page(S, as_of, known_seq, **kw)[1]
 
@@ -653,7 +516,7 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
                     min_past_due_minor: int = 1, unapplied_days: int = 30,
                     dispute_days: int = 30, changes_from_day: int | None = None,
                     kinds: tuple[str, ...] = (), offset: int = 0,
-                    limit: int = 0) -> tuple[int, list[dict]]:
+                    limit: int = 0) -> tuple[int, list[ExceptionRow]]:
     """The weekly review's exception list as of a day, as known at a segment.
 
     OVER_LIMIT: balance above the credit limit in force as of the view. PAST_DUE: open
@@ -662,9 +525,9 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
     credit unapplied for more than `unapplied_days`. LONG_DISPUTE: open for more than
     `dispute_days`. MASTER_DATA_CHANGED: changes effective in [changes_from_day, as_of]
     (default: the 7 days ending as_of). BROKEN_PROMISE: a promise or plan with an
-    installment not paid by its date, as known at the segment. Returns (rows in all, rows offset..offset+limit;
-    limit 0 = all): each kind is selected and ordered with numpy, and only the page
-    becomes dicts."""
+    installment not paid by its date, as known at the segment. Returns (rows in all, rows
+    offset..offset+limit; limit 0 = all): each kind is selected and ordered with numpy, and
+    only the page becomes objects."""
     for k in kinds:
         if k not in EXCEPTION_KINDS:
             raise error("INVALID_ENUM", f"exception kinds are {EXCEPTION_KINDS}")
@@ -695,7 +558,7 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
         add("OVER_LIMIT", over, lambda k: "", bal[over] - lim[over], np.zeros(len(over)),
             lambda k: f"balance {b_l[k]} over limit {l_l[k]}", bal[over] - lim[over])
     if "PAST_DUE" in want:
-        r = _open_rows(S, o)
+        r = open_rows(S, o)
         dpd = as_of - r.due_day.astype(np.int64)
         m = dpd > past_due_days
         cust = S.invoices.customer[r.invoice[m]].astype(np.int64)
@@ -752,12 +615,12 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
 
 
 def _materialise(groups: list[tuple], offset: int, limit: int, cids: list[str],
-                 curs: list[str], ccur: np.ndarray) -> tuple[int, list[dict]]:
-    """(rows in all, the dicts of rows offset..offset+limit) of exception groups. A
+                 curs: list[str], ccur: np.ndarray) -> tuple[int, list[ExceptionRow]]:
+    """(rows in all, the rows offset..offset+limit) of exception groups. A
     function of its own: the groups' closures read names of exceptions_page's scope."""
     total = sum(len(g[1]) for g in groups)
     stop = total if not limit else min(total, offset + limit)
-    rows: list[dict] = []
+    rows: list[ExceptionRow] = []
     start = 0
     for kind, order, cust, item, amount, days, detail in groups:
         lo, hi = max(offset - start, 0), min(stop - start, len(order))
@@ -769,7 +632,5 @@ def _materialise(groups: list[tuple], offset: int, limit: int, cids: list[str],
         cur_names = [curs[x] for x in ccur[cs].tolist()]
         for k, c, cu, a, dd in zip(page.tolist(), cs.tolist(), cur_names,
                                    amount[page].tolist(), days[page].tolist()):
-            rows.append({"kind": kind, "customer_id": cids[c], "currency": cu,
-                         "item_id": item(k), "amount_minor": a, "days": dd,
-                         "detail": detail(k)})
+            rows.append(ExceptionRow(kind, cids[c], cu, item(k), a, dd, detail(k)))
     return total, rows

@@ -26,10 +26,11 @@ from arledger.domain import entries as E
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
 from arledger.domain.risk_models import BUILTIN, FEATURES, parse_model
-from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
+from arledger.engine.amounts import installment_rows, known_position, open_amounts
+from arledger.engine.promises import PROMISE_ACTIVE, PROMISE_BROKEN, promise_status
+from arledger.engine.state import J_CASH, J_INVOICE, State, request_of
 from arledger.projections import views
-from arledger.projections.collections import installment_rows
-from arledger.projections.reports import limits_as_of
+from arledger.projections.views import limits_as_of
 
 F32 = np.float32
 LAST_SETTLED_N = 6        # avg_days_late / late_trend look at this many settled invoices
@@ -86,17 +87,13 @@ def _journal_pass(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]
     """One pass over the journal rows effective by `as_of` and known by `known_seq`, in
     chunks of rows (so the transient memory is per invoice and per customer, not per row):
 
-    per invoice: open amount, disputed part (capped by what is open), the last day a row moved
-    it, and whether it was issued / voided / written off; per customer: exact balance (open
-    invoices - unapplied cash - unapplied credit), payment reversals and write-offs in the
-    year up to `as_of`.
+    per invoice: the last day a row moved it, and whether it was issued / voided / written
+    off; per customer: payment reversals and write-offs in the year up to `as_of`. (Open
+    amounts, disputed parts and balances are the engine's `open_amounts`, as everywhere.)
     """
     ni, n = S.invoices.n, S.customers.n
-    open_ = np.zeros(ni, dtype=np.int64)
-    disputed = np.zeros(ni, dtype=np.int64)
     last_day = np.full(ni, np.iinfo(np.int32).min, dtype=np.int32)
     flags = np.zeros(ni, dtype=np.uint8)  # 1 issued, 2 voided, 4 written off
-    balance = np.zeros(n, dtype=np.int64)
     reversals = np.zeros(n, dtype=np.int64)
     write_offs = np.zeros(n, dtype=np.int64)
     j = S.journal
@@ -104,19 +101,13 @@ def _journal_pass(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]
         hi = min(lo + JOURNAL_CHUNK, j.n)
         day = j.day[lo:hi]
         m = (day <= as_of) & (j.seq[lo:hi] <= known_seq)
-        kind, item, cust = j.kind[lo:hi][m], j.item[lo:hi][m], j.customer[lo:hi][m]
+        kind, cust = j.kind[lo:hi][m], j.customer[lo:hi][m]
         day, delta, etype = day[m], j.delta[lo:hi][m], j.etype[lo:hi][m]
         inv = kind == J_INVOICE
-        it, et, ic = item[inv], etype[inv], cust[inv]
-        np.add.at(open_, it, delta[inv])
+        it, et, ic = j.item[lo:hi][m][inv], etype[inv], cust[inv]
         np.maximum.at(last_day, it, day[inv])
         for bit, code in ((1, _ISSUED), (2, _VOIDED), (4, _WRITTEN_OFF)):
             flags[it[et == code]] |= bit
-        dsp = kind == J_DISPUTED
-        np.add.at(disputed, item[dsp], delta[dsp])
-        np.add.at(balance, ic, delta[inv])
-        held = (kind == J_CASH) | (kind == J_CREDIT)
-        np.subtract.at(balance, cust[held], delta[held])
         recent = day > as_of - YEAR_DAYS
         # A reversal writes the payment's own J_CASH row (delta < 0) and one row per
         # allocation it undoes (delta > 0), all with its entry type: count the first only.
@@ -124,8 +115,15 @@ def _journal_pass(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]
         reversals += np.bincount(cust[rv], minlength=n)
         wo = recent[inv] & (et == _WRITTEN_OFF)
         write_offs += np.bincount(ic[wo], minlength=n)
-    # A dispute can outlive part of what it contested (paid or credited meanwhile).
-    np.clip(disputed, 0, np.maximum(open_, 0), out=disputed)
+    o = open_amounts(S, as_of, known_seq, None)
+    open_ = np.zeros(ni, dtype=np.int64)
+    open_[o.invoices] = o.invoice_open
+    disputed = np.zeros(ni, dtype=np.int64)
+    disputed[o.invoices] = o.invoice_disputed
+    balance = np.zeros(n, dtype=np.int64)
+    np.add.at(balance, S.invoices.customer[o.invoices], o.invoice_open)
+    np.subtract.at(balance, S.payments.customer[o.payments], o.payment_unapplied)
+    np.subtract.at(balance, S.credit_notes.customer[o.credit_notes], o.credit_unapplied)
     return {"open": open_, "disputed": disputed, "last_day": last_day,
             "issued": (flags & 1) > 0, "voided": (flags & 2) > 0,
             "written_off": (flags & 4) > 0, "balance": balance, "reversals": reversals,
@@ -218,8 +216,6 @@ def _collections(S: State, as_of: int, known_seq: int, n: int, open_i: np.ndarra
     level = np.zeros(n, dtype=np.int16)
     P = getattr(S, "promises", None)
     if P is not None and P.n:
-        from arledger.projections.collections import (PROMISE_ACTIVE, PROMISE_BROKEN,
-                                                      promise_status)
         ps = promise_status(S, as_of, known_seq)
         known = ps.known  # made by as_of and recorded by the known segment
         cust = P.view("customer").astype(np.int64)
@@ -227,7 +223,7 @@ def _collections(S: State, as_of: int, known_seq: int, n: int, open_i: np.ndarra
         active[cust[known & (ps.status == PROMISE_ACTIVE)]] = True
     D = getattr(S, "dunning_steps", None)
     if D is not None and D.n:
-        m = (D.view("day") <= as_of) & (D.view("pos") <= views.known_position(S, known_seq))
+        m = (D.view("day") <= as_of) & (D.view("pos") <= known_position(S, known_seq))
         inv = D.view("invoice")[m]
         still = open_i[inv] > 0
         np.maximum.at(level, cust_of[inv[still]], D.view("level")[m][still].astype(np.int16))
@@ -254,7 +250,7 @@ class Model:
     lgd: float
 
     @classmethod
-    def from_json(cls, text: str, version: str | None = None) -> "Model":
+    def from_json(cls, text: str, version: str | None = None) -> Model:
         d = parse_model(text, version)
         return cls(str(d.get("version", version or "")), d,
                    np.asarray([FEATURE_INDEX[f] for f in d["features"]], dtype=np.int64),
@@ -361,6 +357,42 @@ def expected_loss(model: Model, pd: np.ndarray, exposure: np.ndarray) -> np.ndar
     return el.astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Contribution:
+    feature: str
+    value: float
+    contribution: float     # to the log-odds
+
+
+@dataclass(frozen=True)
+class CustomerScore:
+    """One customer's score and why: every feature's contribution, and the top three."""
+
+    currency: str
+    pd: float
+    exposure_minor: int
+    expected_loss_minor: int
+    loss_given_default: float
+    features: list[Contribution]      # in the model's order
+    top_features: list[Contribution]  # the three raising the log-odds most, largest first
+
+
+def customer_score(S: State, model: Model, as_of: int, known_seq: int,
+                   ix: int) -> CustomerScore:
+    """Score one customer as of a day, as known at a segment, with its explanation."""
+    pf = features(S, as_of, known_seq)
+    one = np.asarray([ix])
+    pd = float(score(model, np.ascontiguousarray(pf.X[:, one]))[0])
+    exposure = int(pf.exposure[ix])
+    el = int(expected_loss(model, np.asarray([pd], np.float32), np.asarray([exposure]))[0])
+    c = contributions(model, pf.X, one)[0]
+    feats = [Contribution(f, float(pf.X[model.rows[k], ix]), float(c[k]))
+             for k, f in enumerate(model.features)]
+    top = sorted(feats, key=lambda t: -t.contribution)[:3]
+    return CustomerScore(S.currencies[S.customers.currency[ix]], pd, exposure, el, model.lgd,
+                         feats, top)
+
+
 # ---- re-score ---------------------------------------------------------------------------------
 
 @dataclass
@@ -409,6 +441,26 @@ def rescore(S: State, model: Model, as_of: int, known_seq: int | None = None) ->
                "expected_loss_minor": {S.currencies[c]: int(el_c[c]) for c in top_cur},
                "exposure_minor": {S.currencies[c]: int(ex_c[c]) for c in top_cur}}
     return Rescore(model, pf, cust, pd, el, digest, summary)
+
+
+def recorded_rescore(S: State, request_id: str, version: str, as_of: int,
+                     digest: str) -> int | None:
+    """Re-score idempotency: when `request_id` already recorded a re-score that scored
+    the same (model version, as_of, score digest: nothing moved since but entries that
+    change no figure, like the re-score itself), the known position recorded then, which
+    a retry carries so the ledger answers DUPLICATE rather than REQUEST_ID_REUSED; else
+    None (a first request, or one that now scores differently)."""
+    prior = request_of(S, request_id)
+    if prior is None:
+        return None
+    rs = S.rescores
+    k = np.flatnonzero(rs.view("pos") == prior[1])
+    if not len(k):
+        return None  # the request id recorded something else
+    k0 = int(k[0])
+    if S.rescore_digests[k0] != f"{version}:{digest}" or int(rs.as_of_day[k0]) != as_of:
+        return None
+    return int(rs.known_position[k0])
 
 
 # ---- worklist ---------------------------------------------------------------------------------
@@ -631,7 +683,7 @@ class _Installments:
     cum: np.ndarray
     total: np.ndarray     # the invoice's amount
 
-    def at(self, m: np.ndarray) -> "_Installments":
+    def at(self, m: np.ndarray) -> _Installments:
         return _Installments(*(getattr(self, f)[m] for f in self.__dataclass_fields__))
 
     def open_part(self, invoice_open: np.ndarray) -> np.ndarray:
@@ -645,7 +697,7 @@ def _all_installments(S: State, invoices: np.ndarray) -> _Installments:
     installment's amount), with each row's running total within its invoice."""
     inv = np.asarray(invoices, dtype=np.int64)
     r = installment_rows(S, inv, S.invoices.amount[inv], np.zeros(len(inv), np.int64))
-    a = r.amount.astype(np.int64)
+    a = r.column(S, "amount").astype(np.int64)
     # Rows of one invoice are consecutive, in installment (due) order.
     start = np.ones(len(a), dtype=bool)
     start[1:] = r.invoice[1:] != r.invoice[:-1]
@@ -662,7 +714,8 @@ def training_set(S: State, as_of: int, horizon: int, step: int, history: int
     (X float64 samples x FEATURES, y, customer, snapshot day). Customers already in default
     at a snapshot, or not yet opened, are left out of it."""
     last = as_of - horizon
-    first = max(last - history, int(S.customers.view("opened_day").min()) if S.customers.n else last)
+    first = max(last - history,
+                int(S.customers.view("opened_day").min()) if S.customers.n else last)
     xs, ys, cs, ds = [], [], [], []
     for snap in range(last, first - 1, -step):  # a few snapshots, each vectorised
         pf = features(S, snap)
@@ -849,20 +902,20 @@ def provision_matrix(S: State, as_of: int, *, edges: tuple[int, ...] = views.DEF
     rows_inv = rows.invoice
     ag = views.aging(S, None, as_of, ks, edges)
     out = []
-    for r in ag["rows"]:
-        c = S.currencies.index(r["currency"])
+    for r in ag.rows:
+        c = S.currencies.index(r.currency)
         ecl, rates = [], []
-        for b, amount in enumerate(r["buckets_minor"]):
+        for b, amount in enumerate(r.buckets_minor):
             e, lo = int(entered[c, b]), int(lost[c, b])
             rates.append(float(Fraction(lo, e)) if e else None)
             a = max(int(amount), 0)
             ecl.append((2 * a * lo + e) // (2 * e) if e else 0)  # half up, exact integers
-        out.append({"currency": r["currency"],
+        out.append({"currency": r.currency,
                      "entered_minor": [int(v) for v in entered[c]],
                      "never_paid_minor": [int(v) for v in lost[c]],
-                     "loss_rate": rates, "open_minor": [int(v) for v in r["buckets_minor"]],
-                     "ecl_minor": ecl, "total_open_minor": int(sum(r["buckets_minor"])),
+                     "loss_rate": rates, "open_minor": [int(v) for v in r.buckets_minor],
+                     "ecl_minor": ecl, "total_open_minor": int(sum(r.buckets_minor)),
                      "total_ecl_minor": int(sum(ecl))})
-    return {"as_of": as_of, "bucket_labels": ag["bucket_labels"], "maturity_days": maturity,
+    return {"as_of": as_of, "bucket_labels": ag.labels, "maturity_days": maturity,
             "history_days": history, "cohort_invoices": int(len(np.unique(rows_inv))),
             "cohort_installments": int(len(rows_inv)), "rows": out}

@@ -35,11 +35,16 @@ from arledger.domain import entries as E
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
 from arledger.domain.money import format_minor
+from arledger.engine.amounts import (
+    installment_rows,
+    is_live,
+    known_position,
+    open_amounts,
+    open_rows,
+)
 from arledger.engine.ids import IdTable
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
-from arledger.projections import reports as R
-from arledger.projections import views
-from arledger.projections.collections import installment_rows
+from arledger.projections.views import limits_as_of
 
 # ---- state access (ids and maps): the only functions that read them ------------------------
 
@@ -193,7 +198,7 @@ def parse_order(text: str, fields: tuple[str, ...], default: str) -> tuple[str, 
 # ---- caches: a few views per state -----------------------------------------------------------
 
 _lock = threading.RLock()
-_caches: "weakref.WeakKeyDictionary[State, dict]" = weakref.WeakKeyDictionary()
+_caches: weakref.WeakKeyDictionary[State, dict] = weakref.WeakKeyDictionary()
 VIEWS_KEPT = 4
 
 
@@ -453,27 +458,27 @@ def _customer_table(S: State, as_of: int, ks: int, created: np.ndarray | None) -
     from arledger.projections.risk import _collections
     n = S.customers.n
     cu = S.customers
-    o = R.open_amounts(S, as_of, ks, None)
+    o = open_amounts(S, as_of, ks, None)
     inv_c = S.invoices.customer[o.invoices]
     open_ = _sum_by(inv_c, o.invoice_open, n)
     disputed = _sum_by(inv_c, o.invoice_disputed, n)
     unapplied = (_sum_by(S.payments.customer[o.payments], o.payment_unapplied, n)
                  + _sum_by(S.credit_notes.customer[o.credit_notes], o.credit_unapplied, n))
     balance = open_ - unapplied
-    rows = R._open_rows(S, o)
+    rows = open_rows(S, o)
     dpd = as_of - np.asarray(rows.due_day, np.int64)
     past = (dpd > 0) & (rows.open > 0)
     rc = S.invoices.customer[rows.invoice[past]]
     overdue = _sum_by(rc, rows.open[past], n)
     oldest = np.zeros(n, np.int64)
     np.maximum.at(oldest, rc, dpd[past])
-    limit = R.limits_as_of(S, as_of, ks)
-    if views._is_live(S, as_of, ks):
+    limit = limits_as_of(S, as_of, ks)
+    if is_live(S, as_of, ks):
         on_hold = cu.view("on_hold").astype(bool)
     else:
         on_hold = np.zeros(n, bool)
         c, d, p, placed = _hold_events(S)
-        m = (d <= as_of) & (p <= views.known_position(S, ks))
+        m = (d <= as_of) & (p <= known_position(S, ks))
         c, d, p, placed = c[m], d[m], p[m], placed[m]
         # The last event in force per customer: effective last, ties recorded last.
         order = np.lexsort((p, d, c))
@@ -658,7 +663,7 @@ def invoice_table(S: State, as_of: int, ks: int) -> ItemTable:
 
 def _invoice_table(S: State, as_of: int, ks: int) -> ItemTable:
     n = S.invoices.n
-    o = R.open_amounts(S, as_of, ks, None)
+    o = open_amounts(S, as_of, ks, None)
     open_ = np.zeros(n, np.int64)
     open_[o.invoices] = o.invoice_open
     disputed = np.zeros(n, np.int64)
@@ -689,7 +694,7 @@ def credit_note_table(S: State, as_of: int, ks: int) -> ItemTable:
 
 
 def _cash_table(S: State, as_of: int, ks: int, kind: int) -> ItemTable:
-    o = R.open_amounts(S, as_of, ks, None)
+    o = open_amounts(S, as_of, ks, None)
     if kind == J_CASH:
         n, idx, un, created = S.payments.n, o.payments, o.payment_unapplied, _T["PaymentRecorded"]
     else:
@@ -807,16 +812,16 @@ def list_invoices(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
 
 
 def invoice_row(S: State, i: int, t: ItemTable, as_of: int) -> dict:
-    I = S.invoices
-    c = int(I.customer[i])
+    invs = S.invoices
+    c = int(invs.customer[i])
     return {"invoice_id": _invoice_ids(S)[i], "customer_id": _customer_id(S, c),
             "currency": S.currencies[S.customers.currency[c]], "po_number": _po_number(S, i),
-            "issue_date": day_to_iso(int(I.issue_day[i])),
-            "due_date": day_to_iso(int(I.due_day[i])), "amount_minor": int(I.amount[i]),
+            "issue_date": day_to_iso(int(invs.issue_day[i])),
+            "due_date": day_to_iso(int(invs.due_day[i])), "amount_minor": int(invs.amount[i]),
             "open_minor": int(t.open[i]), "disputed_minor": int(t.disputed[i]),
             "status": INVOICE_STATUS[int(t.status[i])],
-            "days_past_due": as_of - int(I.due_day[i]), "kind": _CHARGE[int(I.kind[i])],
-            "installments": max(int(I.inst_n[i]), 1)}
+            "days_past_due": as_of - int(invs.due_day[i]), "kind": _CHARGE[int(invs.kind[i])],
+            "installments": max(int(invs.inst_n[i]), 1)}
 
 
 def list_payments(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
@@ -917,11 +922,12 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
     t = ItemTable(np.ones(1, bool), np.asarray([open_]), np.asarray([disputed]),
                   np.asarray([status]))
     row = invoice_row(S, ix, _One(ix, t), as_of)
-    I = S.invoices
+    invs = S.invoices
     ir = installment_rows(S, np.asarray([ix]), np.asarray([open_], np.int64),
                           np.asarray([disputed], np.int64))
+    ir_amount = ir.column(S, "amount")
     installments = [{"number": int(ir.number[k]), "due_date": day_to_iso(int(ir.due_day[k])),
-                     "amount_minor": int(ir.amount[k]), "open_minor": int(ir.open[k]),
+                     "amount_minor": int(ir_amount[k]), "open_minor": int(ir.open[k]),
                      "disputed_minor": int(ir.disputed[k]),
                      "days_past_due": as_of - int(ir.due_day[k])} for k in range(len(ir.number))]
     allocations, history = [], []
@@ -955,13 +961,13 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
                         "disputed_delta_minor": d if k == J_DISPUTED else 0,
                         "balance_after_minor": bal, "detail": detail})
     ds = S.dunning_steps
-    known_pos = views.known_position(S, ks)
+    known_pos = known_position(S, ks)
     st = np.flatnonzero((ds.view("invoice") == ix) & (ds.view("day") <= as_of)
                         & (ds.view("pos") <= known_pos))
     for r in st.tolist():
         _, _, action, _ = _dunning_level(S, int(ds.policy[r]), int(ds.level[r]))
         pos = int(ds.pos[r])
-        cur = S.currencies[S.customers.currency[int(I.customer[ix])]]
+        cur = S.currencies[S.customers.currency[int(invs.customer[ix])]]
         extra = "".join(f", {w} {format_minor(int(v), cur)}" for w, v in (
             ("fee", ds.fee[r]), ("interest", ds.interest[r])) if v)
         history.append({"position": pos, "entry_type": "DunningStepTaken",
@@ -978,12 +984,12 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
         if h["balance_after_minor"] is None:
             h["balance_after_minor"] = last
         last = h["balance_after_minor"]
-    live = views._is_live(S, as_of, ks)
+    live = is_live(S, as_of, ks)
     return {"invoice": row, "installments": installments, "allocations": allocations,
             "history": history,
-            "discount_minor": int(I.disc[ix]) if live and I.disc_until[ix] >= as_of else 0,
-            "discount_until": day_to_iso(int(I.disc_until[ix]))
-            if live and I.disc[ix] and I.disc_until[ix] >= as_of else "",
+            "discount_minor": int(invs.disc[ix]) if live and invs.disc_until[ix] >= as_of else 0,
+            "discount_until": day_to_iso(int(invs.disc_until[ix]))
+            if live and invs.disc[ix] and invs.disc_until[ix] >= as_of else "",
             "terms_id": _invoice_terms(S, ix)}
 
 
@@ -1076,7 +1082,7 @@ def dunning_notices(S: State, as_of: int, ks: int) -> tuple[int, list[dict]]:
     """(the day of the last dunning run on or before as_of as known at the segment (-1:
     none), its notices: one per customer, as RunDunning returned them)."""
     ds = S.dunning_steps
-    m = (ds.view("day") <= as_of) & (ds.view("pos") <= views.known_position(S, ks))
+    m = (ds.view("day") <= as_of) & (ds.view("pos") <= known_position(S, ks))
     if not m.any():
         return -1, []
     day = int(ds.view("day")[m].max())

@@ -78,15 +78,14 @@ def allowance(S: State, allowance_id: str, as_of: int, known_seq: int, *, versio
     ix, number = allowance_version(S, allowance_id, version, as_of, known_seq)
     rates = S.policies.allowances[ix]
     rounding = rounding or rates.rounding
-    a = R.customer_aging(S, as_of, known_seq, rates.edges, False, customer=customer,
-                         currency=currency)
-    totals = R.currency_totals(a, max(len(S.currencies), 1))
+    a = views.customer_aging(S, as_of, known_seq, rates.edges, False, customer=customer,
+                             currency=currency)
     rows = []
-    for c in sorted(totals, key=lambda c: S.currencies[c]):
-        buckets = totals[c]["buckets_minor"]
+    for t in views.currency_totals(S, a):
+        buckets = t.buckets_minor
         per, total = rates.allowance(buckets, rounding)
         exact = Fraction(sum(b * r for b, r in zip(buckets, rates.rates_bp)), BP)
-        rows.append({"currency": S.currencies[c], "open_minor": buckets, "allowance_minor": per,
+        rows.append({"currency": t.currency, "open_minor": buckets, "allowance_minor": per,
                      "total_open_minor": sum(buckets), "total_allowance_minor": total,
                      "exact_total_minor": _exact_text(exact)})
     rec = S.allowance_records
@@ -179,22 +178,21 @@ def consolidated_aging(S: State, reporting: str, as_of: int, known_seq: int,
     """Every currency's aging totals, converted bucket by bucket, and their sums. In each
     row and in the total, buckets + unapplied = balance (the balance is the sum of the
     converted parts, not a conversion of its own)."""
-    a = R.customer_aging(S, as_of, known_seq, edges, basis_invoice_date)
-    totals = R.currency_totals(a, max(len(S.currencies), 1))
-    names = {c: S.currencies[c] for c in totals}
-    cvs = conversions(S, sorted(names.values()), reporting, as_of, known_seq)
+    totals = views.currency_totals(S, views.customer_aging(S, as_of, known_seq, edges,
+                                                           basis_invoice_date))
+    cvs = conversions(S, [t.currency for t in totals], reporting, as_of, known_seq)
     nb = len(edges) + 2
     tot = {"buckets_minor": [0] * nb, "unapplied_minor": 0, "disputed_minor": 0,
            "balance_minor": 0}
     rows = []
-    for c in sorted(totals, key=names.get):
-        t, cv = totals[c], cvs[names[c]]
-        rb = [convert(cv, b, reporting) for b in t["buckets_minor"]]
-        ru = convert(cv, t["unapplied_minor"], reporting)
-        rd = convert(cv, t["disputed_minor"], reporting)
-        rows.append({"currency": names[c], "conversion": cv,
-                     "buckets_minor": t["buckets_minor"], "unapplied_minor": t["unapplied_minor"],
-                     "disputed_minor": t["disputed_minor"], "balance_minor": t["balance_minor"],
+    for t in totals:
+        cv = cvs[t.currency]
+        rb = [convert(cv, b, reporting) for b in t.buckets_minor]
+        ru = convert(cv, t.unapplied_minor, reporting)
+        rd = convert(cv, t.disputed_minor, reporting)
+        rows.append({"currency": t.currency, "conversion": cv,
+                     "buckets_minor": t.buckets_minor, "unapplied_minor": t.unapplied_minor,
+                     "disputed_minor": t.disputed_minor, "balance_minor": t.balance_minor,
                      "reporting_buckets_minor": rb, "reporting_unapplied_minor": ru,
                      "reporting_disputed_minor": rd, "reporting_balance_minor": sum(rb) + ru})
         tot["buckets_minor"] = [x + y for x, y in zip(tot["buckets_minor"], rb)]
@@ -214,12 +212,13 @@ def consolidated_exposure(S: State, reporting: str, as_of: int, known_seq: int) 
     """Per currency, of the customers with anything open or unapplied: receivables (open
     invoices, gross), unapplied (negative), balance, exposure (the sum of positive
     balances), past due, disputed, the credit limits in force as of the view
-    (reports.limits_as_of) and how far balances exceed them; converted and summed."""
-    a = R.customer_aging(S, as_of, known_seq)
-    lim = R.limits_as_of(S, as_of, known_seq)[a.customers]
+    (views.limits_as_of) and how far balances exceed them; converted and summed."""
+    a = views.customer_aging(S, as_of, known_seq)
+    lim = views.limits_as_of(S, as_of, known_seq)[a.customers]
     recv = a.buckets.sum(axis=1)
     fig = {"receivables_minor": recv, "unapplied_minor": a.unapplied, "balance_minor": a.balance,
-           "exposure_minor": np.maximum(a.balance, 0), "past_due_minor": a.buckets[:, 1:].sum(axis=1),
+           "exposure_minor": np.maximum(a.balance, 0),
+           "past_due_minor": a.buckets[:, 1:].sum(axis=1),
            "disputed_minor": a.disputed, "credit_limit_minor": np.where(lim > 0, lim, 0),
            "over_limit_minor": np.where(lim > 0, np.maximum(a.balance - lim, 0), 0)}
     cur = a.currency.astype(np.int64)

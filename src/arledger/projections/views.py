@@ -1,9 +1,12 @@
-"""Balances, open items and aging, vectorised over the state's columns.
+"""Balances, open items and aging, vectorised over the state's columns: the one aging
+every caller uses (GetAging, the report service, statements, provision, allowance,
+valuation).
 
-Every view takes two clocks: `as_of` (effective day) and `known_seq` (the last
-segment recorded at or before `known_at`). When both are at the head the live
-running sums answer; otherwise the movement journal is masked and summed, so
-a past view never re-reads the store. Callers hold `Ledger.reading()`.
+Every view takes two clocks: `as_of` (effective day) and `known_seq` (the last segment
+recorded at or before `known_at`, `known_seq_at`). Open amounts and their rows come
+from engine/amounts.py (live sums at the head, masked journal sums otherwise), so a past
+view never re-reads the store. Results are typed; the server alone builds messages.
+Callers hold `Ledger.reading()`.
 """
 
 from __future__ import annotations
@@ -13,122 +16,101 @@ from dataclasses import dataclass
 import numpy as np
 
 from arledger.domain.errors import error
-from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
-from arledger.projections.collections import installment_rows
+from arledger.engine.amounts import (
+    OpenAmounts,
+    _gather,
+    is_live,
+    known_position,
+    known_seq_at,
+    open_amounts,
+    open_rows,
+)
+from arledger.engine.state import State
 
 DEFAULT_EDGES_DAYS = (30, 60, 90, 120)
 KIND_INVOICE, KIND_PAYMENT, KIND_CREDIT_NOTE = "INVOICE", "PAYMENT", "CREDIT_NOTE"
 
 
-@dataclass
-class OpenAmounts:
-    """Non-zero open amounts of one customer (or all), as of a day, as known at a segment."""
+# ---- limits in force ---------------------------------------------------------------------------
 
-    invoices: np.ndarray        # invoice indexes
-    invoice_open: np.ndarray    # open minor units (> 0; < 0 only if over-credited)
-    invoice_disputed: np.ndarray  # disputed part, 0..open
-    payments: np.ndarray
-    payment_unapplied: np.ndarray
-    credit_notes: np.ndarray
-    credit_unapplied: np.ndarray
-
-
-def known_seq_at(S: State, known_at_us: int | None) -> int:
-    """The last segment recorded at or before `known_at_us` (head when None)."""
-    if known_at_us is None:
-        return S.head_seq
-    rec = S.segments.view("recorded_at_us")
-    return int(np.searchsorted(rec, known_at_us, side="right"))
-
-
-def known_position(S: State, known_seq: int) -> int:
-    """The last log position of segment `known_seq` (0 before the first segment): what a
-    view as known at that segment includes, and what it reports as its position."""
-    if known_seq <= 0:
-        return 0
-    return int(S.segments.first_position[known_seq - 1] + S.segments.count[known_seq - 1] - 1)
-
-
-def _is_live(S: State, as_of: int, known_seq: int) -> bool:
-    return known_seq >= S.head_seq and as_of >= S.max_effective_day
+def limits_as_of(S: State, as_of: int, known_seq: int) -> np.ndarray:
+    """Every customer's credit limit in force as of a day, as known at a segment: the
+    change effective last by then among those recorded by then (kept, with old and new
+    values, in `S.credit_events`), else the limit before the first change, else the limit
+    the account has now (it never changed)."""
+    lim = S.customers.view("credit_limit").copy()
+    ev = [(c, e[1], e[2], e[5], e[6]) for c, evs in S.credit_events.items() for e in evs
+          if e[0] == "LIMIT"]  # sparse: only customers whose limit ever changed
+    if not ev:
+        return lim
+    cust, day, pos, old, new = (np.asarray(x, dtype=np.int64) for x in zip(*ev))
+    known_pos = known_position(S, known_seq)
+    order = np.lexsort((pos, cust))  # each customer's changes in log order
+    first = order[np.append(True, cust[order][1:] != cust[order][:-1])]
+    lim[cust[first]] = old[first]            # before any change: the first recorded's old
+    # In force on as_of: the change effective last on or before it (ties: recorded last),
+    # among those recorded by known_seq; a back-dated change recorded later counts from
+    # its effective date, not from when it was recorded.
+    order = np.lexsort((pos, day, cust))
+    cust, day, pos, new = cust[order], day[order], pos[order], new[order]
+    idx = np.flatnonzero((day <= as_of) & (pos <= known_pos))
+    last = idx[np.append(cust[idx][1:] != cust[idx][:-1], True)] if len(idx) else idx
+    lim[cust[last]] = new[last]
+    return lim
 
 
-def _live_portfolio(S: State) -> OpenAmounts:
-    """The whole portfolio at the head: the live columns indexed once, at their non-zero
-    rows (no gather at all when every row is open)."""
-    out = []
-    for col in (S.invoices.view("open"), S.payments.view("unapplied"),
-                S.credit_notes.view("unapplied")):
-        if np.count_nonzero(col) == len(col):
-            out.append((np.arange(len(col)), col.copy()))
-        else:
-            ix = np.flatnonzero(col)
-            out.append((ix, col[ix]))
-    (inv, op), (pay, pu), (cn, cu) = out
-    disputed = S.invoices.view("disputed")
-    disputed = disputed.copy() if len(inv) == len(disputed) else disputed[inv]
-    # A dispute can outlive part of what it contested (paid or credited meanwhile).
-    return OpenAmounts(inv, op, np.clip(disputed, 0, np.maximum(op, 0)), pay, pu, cn, cu)
+def limit_as_of(S: State, customer: int, as_of: int, known_seq: int) -> int:
+    """One customer's credit limit in force as of a day, as known at a segment (what
+    `limits_as_of` answers for every customer, from that customer's few events)."""
+    known_pos = known_position(S, known_seq)
+    changes = [e for e in S.credit_events.get(customer, ()) if e[0] == "LIMIT"]
+    shown = [e for e in changes if e[1] <= as_of and e[2] <= known_pos]
+    if shown:  # effective last (ties: recorded last)
+        return int(max(shown, key=lambda e: (e[1], e[2]))[6])
+    return int(changes[0][5]) if changes else int(S.customers.credit_limit[customer])
 
 
-def open_amounts(S: State, as_of: int, known_seq: int, customer: int | None) -> OpenAmounts:
-    if _is_live(S, as_of, known_seq):
-        if customer is None:
-            return _live_portfolio(S)
-        inv = S.invoices_of(customer)
-        pay = S.payments_of(customer)
-        cn = S.credit_notes_of(customer)
-        inv_open = S.invoices.open[inv]
-        disputed = S.invoices.disputed[inv]
-        pay_un = S.payments.unapplied[pay]
-        cn_un = S.credit_notes.unapplied[cn]
-    else:
-        j = S.journal
-        m = (j.view("day") <= as_of) & (j.view("seq") <= known_seq)
-        if customer is not None:
-            m &= j.view("customer") == customer
-        kind, item, delta = j.view("kind")[m], j.view("item")[m], j.view("delta")[m]
+# ---- balance and open items -------------------------------------------------------------------
 
-        def sums(k: int, n: int) -> np.ndarray:
-            out = np.zeros(n, dtype=np.int64)
-            mk = kind == k
-            np.add.at(out, item[mk], delta[mk])  # exact int64 (bincount would go via float)
-            return out
-        all_open = sums(J_INVOICE, S.invoices.n)
-        all_disp = sums(J_DISPUTED, S.invoices.n)
-        all_pay = sums(J_CASH, S.payments.n)
-        all_cn = sums(J_CREDIT, S.credit_notes.n)
-        inv = np.flatnonzero(all_open | all_disp)
-        inv_open, disputed = all_open[inv], all_disp[inv]
-        pay = np.flatnonzero(all_pay)
-        pay_un = all_pay[pay]
-        cn = np.flatnonzero(all_cn)
-        cn_un = all_cn[cn]
-    keep = inv_open != 0
-    keep_p = pay_un != 0
-    keep_c = cn_un != 0
-    inv_open, inv, disputed = inv_open[keep], inv[keep], disputed[keep]
-    # A dispute can outlive part of what it contested (paid or credited meanwhile).
-    disputed = np.clip(disputed, 0, np.maximum(inv_open, 0))
-    return OpenAmounts(inv, inv_open, disputed, pay[keep_p], pay_un[keep_p], cn[keep_c],
-                       cn_un[keep_c])
+@dataclass(frozen=True)
+class Balance:
+    """A customer's balance = open invoices - unapplied cash - unapplied credit."""
+
+    open_minor: int
+    overdue_minor: int          # open installments due before as_of
+    unapplied_cash_minor: int
+    unapplied_credit_minor: int
+    disputed_minor: int         # open disputed part (capped by what is still open)
+    balance_minor: int
+    credit_limit_minor: int     # in force as of the view
+    headroom_minor: int         # limit - balance
 
 
-def balance(S: State, customer: int, as_of: int, known_seq: int) -> dict:
+def balance(S: State, customer: int, as_of: int, known_seq: int) -> Balance:
     o = open_amounts(S, as_of, known_seq, customer)
-    rows = installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
+    rows = open_rows(S, o)
     open_ = int(o.invoice_open.sum())
     cash = int(o.payment_unapplied.sum())
     credit = int(o.credit_unapplied.sum())
     bal = open_ - cash - credit
-    limit = int(S.customers.credit_limit[customer])
-    return {"open_minor": open_, "overdue_minor": int(rows.open[rows.due_day < as_of].sum()),
-            "unapplied_cash_minor": cash, "unapplied_credit_minor": credit,
-            "disputed_minor": int(o.invoice_disputed.sum()), "balance_minor": bal,
-            "credit_limit_minor": limit, "headroom_minor": limit - bal}
+    limit = limit_as_of(S, customer, as_of, known_seq)
+    return Balance(open_, int(rows.open[rows.due_day < as_of].sum()), cash, credit,
+                   int(o.invoice_disputed.sum()), bal, limit, limit - bal)
 
 
-def open_items(S: State, customer: int, as_of: int, known_seq: int) -> list[dict]:
+@dataclass(frozen=True)
+class OpenItem:
+    kind: str                   # KIND_INVOICE, KIND_PAYMENT or KIND_CREDIT_NOTE
+    item_id: str
+    issue_day: int              # value day of a payment
+    due_day: int
+    amount_minor: int
+    open_minor: int             # negative for unapplied cash and credit
+    disputed_minor: int
+    days_past_due: int
+
+
+def open_items(S: State, customer: int, as_of: int, known_seq: int) -> list[OpenItem]:
     """Open invoices (oldest due first), then unapplied payments and credit notes."""
     o = open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
@@ -136,11 +118,10 @@ def open_items(S: State, customer: int, as_of: int, known_seq: int) -> list[dict
     items = []
     for k in order.tolist():
         ix = int(o.invoices[k])
-        items.append({"kind": KIND_INVOICE, "item_id": S.invoice_ids[ix],
-                      "issue_day": int(inv.issue_day[ix]), "due_day": int(inv.due_day[ix]),
-                      "amount_minor": int(inv.amount[ix]), "open_minor": int(o.invoice_open[k]),
-                      "disputed_minor": int(o.invoice_disputed[k]),
-                      "days_past_due": as_of - int(inv.due_day[ix])})
+        items.append(OpenItem(KIND_INVOICE, S.invoice_ids[ix], int(inv.issue_day[ix]),
+                              int(inv.due_day[ix]), int(inv.amount[ix]),
+                              int(o.invoice_open[k]), int(o.invoice_disputed[k]),
+                              as_of - int(inv.due_day[ix])))
     for kind, ids, cols, day_col, idx, amounts in (
             (KIND_PAYMENT, S.payment_ids, S.payments, "value_day", o.payments,
              o.payment_unapplied),
@@ -148,11 +129,11 @@ def open_items(S: State, customer: int, as_of: int, known_seq: int) -> list[dict
              o.credit_unapplied)):
         for ix, amt in zip(idx.tolist(), amounts.tolist()):
             d = int(getattr(cols, day_col)[ix])
-            items.append({"kind": kind, "item_id": ids[ix], "issue_day": d, "due_day": d,
-                          "amount_minor": int(cols.amount[ix]), "open_minor": -amt,
-                          "disputed_minor": 0, "days_past_due": 0})
+            items.append(OpenItem(kind, ids[ix], d, d, int(cols.amount[ix]), -amt, 0, 0))
     return items
 
+
+# ---- aging ----------------------------------------------------------------------------------
 
 def bucket_labels(edges: tuple[int, ...]) -> list[str]:
     labels = ["current"]
@@ -173,42 +154,111 @@ def check_edges(edges: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(edges)
 
 
-def aging(S: State, customer: int | None, as_of: int, known_seq: int,
-          edges: tuple[int, ...] = DEFAULT_EDGES_DAYS, basis_invoice_date: bool = False) -> dict:
-    """Aging per currency: buckets + unapplied (negative) = balance, for each row."""
+def bucket_of(days: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
+    """Bucket index per row: 0 = current (days <= 0), then the first edge >= days, then over.
+
+    One `searchsorted` against (0, *edges): a row belongs to the first bucket whose upper
+    edge is >= its days (domain.md), so `side="left"`.
+    """
+    return np.searchsorted(np.asarray((0,) + tuple(edges), dtype=np.int64), days, side="left")
+
+
+@dataclass
+class CustomerAging:
+    """Per-customer aging: row k is customer `customers[k]`; buckets + unapplied = balance."""
+
+    labels: list[str]
+    customers: np.ndarray   # customer indexes, ascending
+    currency: np.ndarray    # currency code index per row
+    buckets: np.ndarray     # (rows, len(labels)) minor units
+    unapplied: np.ndarray   # unapplied cash and credit, negative
+    disputed: np.ndarray    # disputed part of the buckets (also counted in them)
+    balance: np.ndarray
+    count: np.ndarray       # open invoices
+
+
+def customer_aging(S: State, as_of: int, known_seq: int,
+                   edges: tuple[int, ...] = DEFAULT_EDGES_DAYS,
+                   basis_invoice_date: bool = False, customer: int | None = None,
+                   currency: int | None = None) -> CustomerAging:
+    """Aging of every customer with anything open (or of one), as of a day, as known at a
+    segment: due-date basis (or invoice-date), one row per installment's open part.
+    Customers with nothing open and nothing unapplied are left out."""
     o = open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
-    # One row per installment (an invoice without installments is one row).
-    rows = installment_rows(S, o.invoices, o.invoice_open, o.invoice_disputed)
-    ref = inv.issue_day[rows.invoice] if basis_invoice_date else rows.due_day
-    days = as_of - ref.astype(np.int64)
-    edges_a = np.asarray(edges, dtype=np.int64)
-    bucket = np.where(days <= 0, 0, np.searchsorted(edges_a, days, side="left") + 1)
-    nb = len(edges) + 1 + 1
-    cur_of = S.customers.currency
-    ncur = max(len(S.currencies), 1)
-    row_cur = cur_of[inv.customer[rows.invoice]].astype(np.int64)
-    grid = np.zeros(ncur * nb, dtype=np.int64)
-    np.add.at(grid, row_cur * nb + bucket, rows.open)
-    grid = grid.reshape(ncur, nb)
-    disputed = np.zeros(ncur, dtype=np.int64)
-    np.add.at(disputed, row_cur, rows.disputed)
-    count = np.bincount(cur_of[inv.customer[o.invoices]].astype(np.int64), minlength=ncur)
-    unapplied = np.zeros(ncur, dtype=np.int64)
-    np.add.at(unapplied, cur_of[S.payments.customer[o.payments]].astype(np.int64),
-              -o.payment_unapplied)
-    np.add.at(unapplied, cur_of[S.credit_notes.customer[o.credit_notes]].astype(np.int64),
-              -o.credit_unapplied)
+    r = open_rows(S, o)
+    ref = _gather(inv.view("issue_day"), r.invoice) if basis_invoice_date else r.due_day
+    b = bucket_of(np.subtract(as_of, ref, dtype=np.int64), edges)
+    cust = _gather(inv.view("customer"), r.invoice).astype(np.int64)
+    nb = len(edges) + 2
+    nc = S.customers.n
+    grid = np.zeros(nc * nb, dtype=np.int64)
+    np.add.at(grid, cust * nb + b, r.open)
+    grid = grid.reshape(nc, nb)
+    disputed = np.zeros(nc, dtype=np.int64)
+    np.add.at(disputed, cust, r.disputed)
+    # Open invoices (not installments).
+    count = (np.bincount(cust, minlength=nc) if r.invoice is o.invoices else
+             np.bincount(inv.customer[o.invoices], minlength=nc))
+    unapplied = np.zeros(nc, dtype=np.int64)
+    np.add.at(unapplied, S.payments.customer[o.payments], -o.payment_unapplied)
+    np.add.at(unapplied, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
+    present = (count > 0) | (unapplied != 0)
     if customer is not None:
-        present = [int(cur_of[customer])]
-    else:
-        present = [c for c in range(len(S.currencies))
-                   if count[c] or unapplied[c] or grid[c].any()]
-    rows = []
-    for c in sorted(present, key=lambda c: S.currencies[c]):
-        b = grid[c].tolist()
-        rows.append({"currency": S.currencies[c], "buckets_minor": b,
-                     "unapplied_minor": int(unapplied[c]), "disputed_minor": int(disputed[c]),
-                     "balance_minor": int(sum(b) + unapplied[c]),
-                     "open_item_count": int(count[c])})
-    return {"bucket_labels": bucket_labels(edges), "rows": rows}
+        present = np.zeros(nc, dtype=bool)
+        present[customer] = True
+    cur = S.customers.view("currency")
+    if currency is not None:
+        present &= cur == currency
+    rows = np.flatnonzero(present)
+    g = _gather(grid, rows)
+    u = _gather(unapplied, rows)
+    return CustomerAging(bucket_labels(edges), rows, _gather(cur, rows), g, u,
+                         _gather(disputed, rows), g.sum(axis=1) + u, _gather(count, rows))
+
+
+@dataclass(frozen=True)
+class AgingTotals:
+    """One currency's aging: buckets + unapplied (negative) = balance."""
+
+    currency: str
+    buckets_minor: list[int]
+    unapplied_minor: int
+    disputed_minor: int         # also counted in the buckets
+    balance_minor: int
+    open_item_count: int        # open invoices
+    customers: int
+
+
+def currency_totals(S: State, a: CustomerAging) -> list[AgingTotals]:
+    """Per-currency totals of a per-customer aging (sums of its rows), by currency code."""
+    cur = a.currency.astype(np.int64)
+    grid = np.zeros((max(len(S.currencies), 1), a.buckets.shape[1]), dtype=np.int64)
+    np.add.at(grid, cur, a.buckets)
+    out = []
+    for c in sorted(np.unique(cur).tolist(), key=lambda c: S.currencies[c]):
+        m = cur == c
+        out.append(AgingTotals(S.currencies[c], grid[c].tolist(), int(a.unapplied[m].sum()),
+                               int(a.disputed[m].sum()), int(a.balance[m].sum()),
+                               int(a.count[m].sum()), int(m.sum())))
+    return out
+
+
+@dataclass(frozen=True)
+class Aging:
+    labels: list[str]
+    rows: list[AgingTotals]     # one per currency, by code
+
+
+def aging(S: State, customer: int | None, as_of: int, known_seq: int,
+          edges: tuple[int, ...] = DEFAULT_EDGES_DAYS, basis_invoice_date: bool = False
+          ) -> Aging:
+    """Aging per currency of one customer or the portfolio: the totals of customer_aging."""
+    a = customer_aging(S, as_of, known_seq, edges, basis_invoice_date, customer=customer)
+    return Aging(a.labels, currency_totals(S, a))
+
+
+__all__ = ["Aging", "AgingTotals", "Balance", "CustomerAging", "DEFAULT_EDGES_DAYS",
+           "OpenAmounts", "OpenItem", "aging", "balance", "bucket_labels", "bucket_of",
+           "check_edges", "currency_totals", "customer_aging", "is_live", "known_position",
+           "known_seq_at", "limit_as_of", "limits_as_of", "open_amounts", "open_items"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -11,20 +10,24 @@ from typing import TYPE_CHECKING
 
 import grpc
 import numpy as np
-from google.protobuf import struct_pb2, timestamp_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from grpc_status import rpc_status
 
 from arledger.domain import limits
-from arledger.domain import validate as V
-from arledger.domain.dates import date_to_day, day_to_iso
+from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
-from arledger.engine import Ledger, Outcome, system_clock_us
+from arledger.engine import Ledger, system_clock_us
 from arledger.projections import views
-from arledger.server import auth, tokens
+from arledger.projections.account import Account, account
 from arledger.engine import columnar
+from arledger.server import audit as audit_service
+from arledger.server import auth, tokens
+from arledger.server import reports as report_service
+from arledger.server import risk as risk_service
+from arledger.server import search as search_service
+from arledger.server import valuation as valuation_service
+from arledger.server.requests import (Clocks, abort, command_result, customer, guard,
+                                      log_entry, next_token, page, to_status, ts)
 from arledger.v1 import columnar_pb2 as colpb
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
@@ -33,64 +36,10 @@ from arledger.v1 import ledger_pb2_grpc as lgrpc
 if TYPE_CHECKING:
     from arledger.server.runtime import ServerSettings
 
-ERROR_DOMAIN = "arledger"
 # Requests per stream batch kept in flight so decoding overlaps the writer.
 STREAM_INFLIGHT_MAX = 16
 _COMMAND_FIELD = {f.message_type.name: f.name
                   for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
-_STATUS = {"ACCEPTED": lpb.ACCEPTED, "DUPLICATE": lpb.DUPLICATE, "REJECTED": lpb.REJECTED}
-
-
-def to_status(err: LedgerError) -> grpc.Status:
-    """The one place a domain error becomes a gRPC status (+ google.rpc.ErrorInfo).
-
-    Message and metadata are cut to a size: they often quote the caller's input, and a
-    trailer past the client's metadata limit (16 KiB) would break its connection."""
-    info = error_details_pb2.ErrorInfo(
-        reason=err.reason, domain=ERROR_DOMAIN,
-        metadata={k[:64]: v[:256] for k, v in list(err.metadata.items())[:16]})
-    message = err.message if len(err.message) <= 1024 else err.message[:1000] + " ...(cut)"
-    st = status_pb2.Status(code=getattr(code_pb2, err.code), message=message)
-    st.details.add().Pack(info)
-    return rpc_status.to_status(st)
-
-
-def _abort(context: grpc.ServicerContext, err: LedgerError) -> None:
-    # Drop the traceback first: a handler frame holding the error (an Outcome's, raised
-    # again) makes a cycle error -> traceback -> frame -> error that keeps the call, and
-    # its HTTP/2 stream, alive until the cyclic GC runs (rarely, under tune_gc): 128 such
-    # refusals on one connection used to leave it refusing every new call.
-    err.__traceback__ = None
-    context.abort_with_status(to_status(err))
-
-
-def _result(o: Outcome) -> lpb.CommandResult:
-    r = lpb.CommandResult(status=_STATUS[o.status], request_id=o.request_id,
-                          position=o.position, entry_count=o.entry_count,
-                          unapplied_minor=o.unapplied_minor)
-    if o.error is not None:
-        r.reason, r.code, r.message = o.error.reason, o.error.code, o.error.message
-    for inv, amt in o.allocations:
-        r.allocations.add(invoice_id=inv, amount_minor=amt)
-    if o.due_day is not None:
-        r.due_date = day_to_iso(o.due_day)
-    r.warnings.extend(o.warnings)
-    return r
-
-
-def _guard(fn: Callable) -> Callable:
-    """Map LedgerError raised by a handler to its status; nothing else leaks."""
-    def wrapper(self, request, context):  # type: ignore[no-untyped-def]
-        try:
-            return fn(self, request, context)
-        except LedgerError as e:
-            _abort(context, e)
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
-def _ts(us: int) -> timestamp_pb2.Timestamp:
-    return timestamp_pb2.Timestamp(seconds=us // 1_000_000, nanos=(us % 1_000_000) * 1000)
 
 
 class LedgerServicer(lgrpc.LedgerServiceServicer):
@@ -104,12 +53,12 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             auth.authorize_commands(auth.current(), (cmd,))  # the actor is the principal
             (o,) = self.ledger.submit([cmd])
         except LedgerError as e:
-            _abort(context, e)
+            abort(context, e)
         if self.metrics is not None:
             self.metrics.observe_commands((cmd,), (o,))
         if o.status == "REJECTED":
-            _abort(context, o.error)
-        return _result(o)
+            abort(context, o.error)
+        return command_result(o)
 
     OpenCustomer = UpdateCustomer = CloseCustomer = IssueInvoice = VoidInvoice = _one
     RecordPayment = AllocatePayment = ReversePayment = IssueCreditNote = _one
@@ -120,7 +69,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     RefundUnapplied = _one
     AddNote = _one  # issue 17
 
-    @_guard
+    @guard
     def RunDunning(self, request, context):  # type: ignore[no-untyped-def]
         from arledger.engine.dunning import notices
         cmd = cpb.Command(run_dunning=request)
@@ -128,7 +77,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
         (o,) = self.ledger.submit([cmd])
         if o.status == "REJECTED":
             raise o.error
-        res = lpb.DunningRunResult(result=_result(o), as_of=request.as_of_date)
+        res = lpb.DunningRunResult(result=command_result(o), as_of=request.as_of_date)
         with self.ledger.reading() as S:
             for n in notices(S, o.position, o.entry_count):
                 items = n.pop("items")
@@ -145,13 +94,13 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             res.more = run.more
         return res
 
-    @_guard
+    @guard
     def SubmitBatch(self, request, context):  # type: ignore[no-untyped-def]
         auth.authorize_commands(auth.current(), request.commands, "SubmitBatch")
         outs = self.ledger.submit(request.commands, atomic=request.atomic)
         if self.metrics is not None:
             self.metrics.observe_commands(request.commands, outs)
-        res = lpb.BatchResult(results=[_result(o) for o in outs])
+        res = lpb.BatchResult(results=[command_result(o) for o in outs])
         for o in outs:
             if o.status == "ACCEPTED":
                 res.accepted += 1
@@ -161,7 +110,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
                 res.rejected += 1
         return res
 
-    @_guard
+    @guard
     def SubmitBatchStream(self, request_iterator, context):  # type: ignore[no-untyped-def]
         summary = lpb.SubmitBatchStreamResponse()
         inflight: list[tuple[int, futures.Future, object]] = []
@@ -225,7 +174,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             auth.authorize_commands(principal, msg.commands, method)
         return columnar.from_wire(msg)
 
-    @_guard
+    @guard
     def SubmitColumnar(self, request, context):  # type: ignore[no-untyped-def]
         batch = self._columnar(request, "SubmitColumnar")
         out = self.ledger.submit_columnar_async(batch, request.atomic).result()
@@ -266,12 +215,12 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             bi, batch, fut, err = item
             if err is not None:
                 if isinstance(err, LedgerError):
-                    _abort(context, err)
+                    abort(context, err)
                 return
             try:
                 out = fut.result()
             except LedgerError as e:
-                _abort(context, e)
+                abort(context, e)
                 return
             finally:
                 room.release()
@@ -305,40 +254,12 @@ def columnar_result(batch, out, batch_index: int = 0):  # type: ignore[no-untype
 class QueryServicer(lgrpc.QueryServiceServicer):
     def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
         self.ledger = ledger
-        self.clock = clock
+        self.clocks = Clocks(ledger, clock)
 
-    def _as_of(self, text: str) -> int:
-        if text:
-            return V.day(text, "as_of")
-        return date_to_day(dt.datetime.fromtimestamp(self.clock() / 1e6, dt.timezone.utc).date())
-
-    def _known_at(self, request) -> int | None:  # type: ignore[no-untyped-def]
-        """The request's known_at (µs), final: a time later than the server's clock is
-        answered as of now, and a segment recorded by then but still being stored is
-        waited for, so an answer as known at K never changes afterwards. Call it before
-        taking the read lock."""
-        if not request.HasField("known_at"):
-            return None
-        ts = request.known_at
-        if ts.seconds < 0 or not 0 <= ts.nanos < 1_000_000_000:
-            raise error("INVALID_TIMESTAMP", "known_at must be a valid time after 1970")
-        now = max(self.clock(), self.ledger.state.head_recorded_at_us)
-        known = min(ts.seconds * 1_000_000 + ts.nanos // 1000, now)
-        self.ledger.settle(known)
-        return known
-
-    @staticmethod
-    def _customer(S, customer_id: str) -> int:  # type: ignore[no-untyped-def]
-        V.ident(customer_id, "customer_id")
-        ix = S.customer_ix.get(customer_id)
-        if ix is None:
-            raise error("CUSTOMER_NOT_FOUND", f"no customer {customer_id!r}")
-        return ix
-
-    @_guard
+    @guard
     def GetCustomer(self, request, context):  # type: ignore[no-untyped-def]
         with self.ledger.reading() as S:
-            ix = self._customer(S, request.customer_id)
+            ix = customer(S, request.customer_id)
             m = S.master[ix]
             c = S.customers
             return lpb.Customer(
@@ -351,99 +272,121 @@ class QueryServicer(lgrpc.QueryServiceServicer):
                 status="CLOSED" if c.closed[ix] else "OPEN",
                 opened_date=day_to_iso(int(c.opened_day[ix])))
 
-    @_guard
+    @guard
     def GetBalance(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self._as_of(request.as_of)
-        known_at = self._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
-            ix = self._customer(S, request.customer_id)
+            ix = customer(S, request.customer_id)
             ks = views.known_seq_at(S, known_at)
             b = views.balance(S, ix, as_of, ks)
             return lpb.Balance(customer_id=request.customer_id,
                                currency=S.currencies[S.customers.currency[ix]],
-                               as_of=day_to_iso(as_of), position=_position(S, ks), **b)
+                               as_of=day_to_iso(as_of), position=views.known_position(S, ks),
+                               open_minor=b.open_minor, overdue_minor=b.overdue_minor,
+                               unapplied_cash_minor=b.unapplied_cash_minor,
+                               unapplied_credit_minor=b.unapplied_credit_minor,
+                               disputed_minor=b.disputed_minor, balance_minor=b.balance_minor,
+                               credit_limit_minor=b.credit_limit_minor,
+                               headroom_minor=b.headroom_minor)
 
-    @_guard
+    @guard
     def ListOpenItems(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self._as_of(request.as_of)
-        known_at = self._known_at(request)
-        size = request.page_size or limits.page_size_default
-        if not 0 < size <= limits.page_size_max:
-            raise error("INVALID_PAGE_SIZE", f"page_size must be 1..{limits.page_size_max}")
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
-            ix = self._customer(S, request.customer_id)
-            ks = views.known_seq_at(S, known_at)
-            offset = 0
-            if request.page_token:
-                # The token pins the view (as known at segment ks), so pages stay consistent
-                # while new entries arrive.
-                tok = _read_token(request.page_token)
-                if tok.get("c") != request.customer_id or tok.get("a") != as_of:
-                    raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
-                ks, offset = int(tok["k"]), int(tok["o"])
-                if ks > S.head_seq:
-                    raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
+            ix = customer(S, request.customer_id)
+            # The token pins the view (as known at segment ks), so pages stay consistent
+            # while new entries arrive.
+            ks, offset, size = page(request, S, as_of, known_at,
+                                    default=limits.page_size_default,
+                                    maximum=limits.page_size_max)
             items = views.open_items(S, ix, as_of, ks)
-        page = items[offset:offset + size]
         resp = lpb.ListOpenItemsResponse()
-        for it in page:
-            resp.items.add(kind=it["kind"], item_id=it["item_id"],
-                           issue_date=day_to_iso(it["issue_day"]), due_date=day_to_iso(it["due_day"]),
-                           amount_minor=it["amount_minor"], open_minor=it["open_minor"],
-                           disputed_minor=it["disputed_minor"], days_past_due=it["days_past_due"])
-        if offset + size < len(items):
-            resp.next_page_token = _make_token({"c": request.customer_id, "a": as_of, "k": ks,
-                                                "o": offset + size})
+        for it in items[offset:offset + size]:
+            resp.items.add(kind=it.kind, item_id=it.item_id, issue_date=day_to_iso(it.issue_day),
+                           due_date=day_to_iso(it.due_day), amount_minor=it.amount_minor,
+                           open_minor=it.open_minor, disputed_minor=it.disputed_minor,
+                           days_past_due=it.days_past_due)
+        resp.next_page_token = next_token(request, as_of, ks, offset, size, len(items))
         return resp
 
-    @_guard
+    @guard
     def GetAging(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self._as_of(request.as_of)
-        known_at = self._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         edges = views.check_edges(tuple(request.bucket_edges_days))
         basis = request.basis or lpb.DUE_DATE
         if basis not in (lpb.DUE_DATE, lpb.INVOICE_DATE):
             raise error("INVALID_ENUM", "basis must be DUE_DATE or INVOICE_DATE")
         with self.ledger.reading() as S:
-            ix = self._customer(S, request.customer_id) if request.customer_id else None
+            ix = customer(S, request.customer_id) if request.customer_id else None
             ks = views.known_seq_at(S, known_at)
             rep = views.aging(S, ix, as_of, ks, edges, basis == lpb.INVOICE_DATE)
-            position = _position(S, ks)
-        out = lpb.AgingReport(as_of=day_to_iso(as_of), basis=basis,
-                              bucket_labels=rep["bucket_labels"], position=position)
-        for r in rep["rows"]:
-            out.rows.add(**r)
+            position = views.known_position(S, ks)
+        out = lpb.AgingReport(as_of=day_to_iso(as_of), basis=basis, bucket_labels=rep.labels,
+                              position=position)
+        for r in rep.rows:
+            out.rows.add(currency=r.currency, buckets_minor=r.buckets_minor,
+                         unapplied_minor=r.unapplied_minor, disputed_minor=r.disputed_minor,
+                         balance_minor=r.balance_minor, open_item_count=r.open_item_count)
         return out
 
 
-    @_guard
+    @guard
     def GetAccount(self, request, context):  # type: ignore[no-untyped-def]
-        from arledger.projections.collections import account
-        as_of = self._as_of(request.as_of)
-        known_at = self._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
-            ix = self._customer(S, request.customer_id)
-            return lpb.Account(**account(S, ix, as_of, views.known_seq_at(S, known_at)))
+            ix = customer(S, request.customer_id)
+            a = account(S, ix, as_of, views.known_seq_at(S, known_at))
+        return account_message(a)
 
 
-_position = views.known_position  # the log position a view as known at a segment reports
+def _iso(day: int) -> str:
+    return day_to_iso(day) if day else ""
 
 
-def _make_token(d: dict) -> str:
-    return tokens.make(d)  # opaque and HMAC-protected (server/tokens.py)
-
-
-def _read_token(tok: str) -> dict:
-    return tokens.read(tok)
-
-
-def log_entry(e: dict) -> lpb.LogEntry:
-    fields = struct_pb2.Struct()
-    fields.update(e["fields"])
-    return lpb.LogEntry(position=e["position"], segment=e["segment"], type=e["type"],
-                        effective_date=e["effective_date"], recorded_at=_ts(e["recorded_at_us"]),
-                        request_id=e["request_id"], actor=e["actor"], reason=e["reason"],
-                        fields=fields)
+def account_message(a: Account) -> lpb.Account:
+    """The wire form of projections/account.Account (days become ISO dates)."""
+    out = lpb.Account(
+        customer_id=a.customer_id, currency=a.currency, as_of=day_to_iso(a.as_of),
+        over_limit_action=a.over_limit_action, allocation_strategy=a.allocation_strategy,
+        dunning_policy_id=a.dunning_policy_id, credit_limit_minor=a.credit_limit_minor,
+        exposure_minor=a.exposure_minor, on_hold=a.on_hold,
+        written_off_minor=a.written_off_minor, recovered_minor=a.recovered_minor,
+        sold_minor=a.sold_minor)
+    if a.terms is not None:
+        out.terms.CopyFrom(lpb.TermsVersion(terms_id=a.terms.terms_id, version=a.terms.version,
+                                            definition_json=a.terms.definition_json))
+    for h in a.holds:
+        out.holds.add(date=day_to_iso(h.day), event=h.event, source=h.source, actor=h.actor,
+                      reason=h.reason)
+    for lc in a.limit_changes:
+        out.limit_changes.add(date=day_to_iso(lc.day), old_limit_minor=lc.old_limit_minor,
+                              new_limit_minor=lc.new_limit_minor, actor=lc.actor,
+                              reason=lc.reason)
+    for c in a.credit_checks:
+        out.credit_checks.add(date=day_to_iso(c.day), invoice_id=c.invoice_id, action=c.action,
+                              exposure_before_minor=c.exposure_before_minor,
+                              invoice_minor=c.invoice_minor, limit_minor=c.limit_minor)
+    for d in a.disputes:
+        out.disputes.add(dispute_id=d.dispute_id, invoice_id=d.invoice_id,
+                         amount_minor=d.amount_minor, reason_code=d.reason_code,
+                         opened_date=day_to_iso(d.opened_day), state=d.state,
+                         resolved_date=_iso(d.resolved_day))
+    for p in a.promises:
+        pv = out.promises.add(promise_id=p.promise_id, made_date=day_to_iso(p.made_day),
+                              invoice_ids=p.invoice_ids, status=p.status,
+                              promised_minor=p.promised_minor, paid_minor=p.paid_minor)
+        for due, amount in p.installments:
+            pv.installments.add(due_date=day_to_iso(due), amount_minor=amount)
+    for st in a.dunning:
+        out.dunning.add(date=day_to_iso(st.day), invoice_id=st.invoice_id,
+                        installment=st.installment, level=st.level, action=st.action,
+                        policy_id=st.policy_id, policy_version=st.policy_version,
+                        fee_minor=st.fee_minor, interest_minor=st.interest_minor)
+    return out
 
 
 class LogServicer(lgrpc.LogServiceServicer):
@@ -455,15 +398,15 @@ class LogServicer(lgrpc.LogServiceServicer):
             for e in self.ledger.entries(request.from_position or 1, request.limit):
                 yield log_entry(e)
         except LedgerError as err:
-            _abort(context, err)
+            abort(context, err)
 
-    @_guard
+    @guard
     def GetLogHead(self, request, context):  # type: ignore[no-untyped-def]
         led = self.ledger
         behind, age_ms = led.lag()  # asks the store: outside the lock the follower folds under
         with led.reading() as S:
             return lpb.LogHead(position=S.head_position, segment=S.head_seq,
-                               head_hash=S.head_hash, recorded_at=_ts(S.head_recorded_at_us),
+                               head_hash=S.head_hash, recorded_at=ts(S.head_recorded_at_us),
                                state_digest=S.digest() if request.with_state_digest else "",
                                role="follower" if led.follower else "writer",
                                partition=str(led.partition),
@@ -471,7 +414,7 @@ class LogServicer(lgrpc.LogServiceServicer):
                                lag_segments=behind, lag_ms=age_ms,
                                follow_error=led.follow_error)
 
-    @_guard
+    @guard
     def VerifyLog(self, request, context):  # type: ignore[no-untyped-def]
         r = self.ledger.verify()
         return lpb.VerifyLogResponse(ok=r.ok, segments_checked=r.segments_checked,
@@ -497,21 +440,11 @@ SERVICE_NAMES = tuple(lpb.DESCRIPTOR.services_by_name[s].full_name
                       for s in ("LedgerService", "QueryService", "LogService"))
 
 
-def _add_more_services(server: grpc.Server, ledger: Ledger,
-                       clock: Callable[[], int]) -> tuple[str, ...]:
-    """Register the services that live in their own modules (one per concern); returns
-    their full names for health and reflection. Each module has
-    `add_to_server(server, ledger, clock) -> full service name`."""
-    import importlib  # imported here: those modules import this one
-    return tuple(importlib.import_module(f"arledger.server.{name}").add_to_server(server, ledger,
-                                                                                 clock)
-                 for name in _SERVICE_MODULES)
-
-
-# Names of further service modules (arledger.server.<name>). Each has
+# The services that live in their own modules (one per concern). Each module has
 # `add_to_server(server, ledger, clock) -> full service name`, `SERVICE` (the service's
 # descriptor) and `ERRORS_DOC` (the reasons its RPCs can return, for docs/reference.md).
-_SERVICE_MODULES: tuple[str, ...] = ("reports", "audit", "risk", "search", "valuation")
+SERVICE_MODULES = (report_service, audit_service, risk_service, search_service,
+                   valuation_service)
 
 
 def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
@@ -555,7 +488,8 @@ def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
     lgrpc.add_LedgerServiceServicer_to_server(LedgerServicer(ledger, s.metrics), server)
     lgrpc.add_QueryServiceServicer_to_server(QueryServicer(ledger, clock), server)
     lgrpc.add_LogServiceServicer_to_server(LogServicer(ledger), server)
-    names = SERVICE_NAMES + _add_more_services(server, ledger, clock)
+    names = SERVICE_NAMES + tuple(m.add_to_server(server, ledger, clock)
+                                  for m in SERVICE_MODULES)
     hs = health_servicer()
     health_pb2_grpc.add_HealthServicer_to_server(hs, server)
     for name in ("",) + names:

@@ -17,9 +17,9 @@ import grpc
 
 from arledger import audit as A
 from arledger.domain import validate as V
-from arledger.domain.errors import LedgerError, error
+from arledger.domain.errors import error
 from arledger.engine import Ledger
-from arledger.server import _abort, _guard
+from arledger.server.requests import guard, streamed
 from arledger.v1 import audit_pb2 as apb
 from arledger.v1 import audit_pb2_grpc as agrpc
 
@@ -51,17 +51,6 @@ def proof_to_pb(p: dict) -> apb.InclusionProof:
         index_in_segment=p["index_in_segment"], segment_entries=p["segment_entries"],
         entry_path=p["entry_path"], segment_index=p["segment_index"],
         tree_segments=p["tree_segments"], segment_path=nodes_to_pb(p["segment_path"]))
-
-
-def _streamed(fn: Callable) -> Callable:
-    """Errors found before the first message become a status; later ones abort the stream."""
-    def wrapper(self, request, context):  # type: ignore[no-untyped-def]
-        try:
-            yield from fn(self, request, context)
-        except LedgerError as e:
-            _abort(context, e)
-    wrapper.__name__ = fn.__name__
-    return wrapper
 
 
 class AuditServicer(agrpc.AuditServiceServicer):
@@ -97,16 +86,16 @@ class AuditServicer(agrpc.AuditServiceServicer):
             raise error("INVALID_SEGMENT", "segment must be >= 0")
         return n
 
-    @_guard
+    @guard
     def GetSignedDigest(self, request, context):  # type: ignore[no-untyped-def]
         return digest_to_pb(self.signer.digest(self._segment(request.segment)))
 
-    @_guard
+    @guard
     def GetPublicKey(self, request, context):  # type: ignore[no-untyped-def]
         return apb.PublicKey(pem=A.public_pem(self.key), key_id=A.key_id(self.public_key),
                              algorithm="Ed25519")
 
-    @_guard
+    @guard
     def VerifyRange(self, request, context):  # type: ignore[no-untyped-def]
         if not request.HasField("from"):
             raise error("DIGEST_INVALID", "`from` needs a digest saved earlier")
@@ -151,7 +140,7 @@ class AuditServicer(agrpc.AuditServiceServicer):
             A.sum_node)))
         return resp
 
-    @_guard
+    @guard
     def GetInclusionProof(self, request, context):  # type: ignore[no-untyped-def]
         positions = list(request.positions)
         if request.customer_id:
@@ -200,11 +189,11 @@ class AuditServicer(agrpc.AuditServiceServicer):
         for line in A.select_entries(self.ledger.state, segs, f):
             yield apb.ExportItem(entry_json=line)
 
-    @_streamed
+    @streamed
     def ExportLog(self, request, context):  # type: ignore[no-untyped-def]
         yield from self._export(self._filter(request))
 
-    @_streamed
+    @streamed
     def GetHistory(self, request, context):  # type: ignore[no-untyped-def]
         if bool(request.invoice_id) == bool(request.customer_id):
             raise error("INVALID_FILTER", "give exactly one of invoice_id and customer_id")

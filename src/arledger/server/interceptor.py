@@ -156,7 +156,7 @@ class Interceptor(grpc.ServerInterceptor):
                 return run(stream)
             except LedgerError as e:
                 rec.reason = e.reason
-                e.__traceback__ = None  # no cycle holding the call (see server._abort)
+                e.__traceback__ = None  # no cycle holding the call (see server/requests.abort)
                 context.abort_with_status(_status(e))
             except Exception as e:  # noqa: BLE001
                 raise self._unexpected(e, context, rec) from None
@@ -232,7 +232,7 @@ class Interceptor(grpc.ServerInterceptor):
                     stream.working()
             except LedgerError as e:
                 rec.reason = e.reason
-                e.__traceback__ = None  # no cycle holding the call (see server._abort)
+                e.__traceback__ = None  # no cycle holding the call (see server/requests.abort)
                 context.abort_with_status(_status(e))
             except GeneratorExit:
                 raise
@@ -336,7 +336,7 @@ def _requests(it: Iterator, stream: Any, context: Any) -> Iterator:
 
 
 def _status(err: LedgerError) -> grpc.Status:
-    from arledger.server import to_status
+    from arledger.server.requests import to_status
     return to_status(err)
 
 

@@ -7,19 +7,25 @@ token pins the view (the segment it was known at), so later pages agree with the
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import grpc
 
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
-from arledger.domain.errors import LedgerError, error
+from arledger.domain.errors import error
 from arledger.engine import Ledger
 from arledger.projections import reports as R
 from arledger.projections import views
-from arledger.server import QueryServicer, _abort, _make_token, _position, _read_token
-from arledger.v1 import ledger_pb2 as lpb
+from arledger.server.requests import (
+    Clocks,
+    aging_args,
+    customer,
+    filters,
+    next_token,
+    page,
+    streamed,
+)
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
 
@@ -32,109 +38,45 @@ CHUNK_ROWS = 1000          # rows per streamed message
 PAGE_SIZE_MAX = 100_000    # rows per page (0 = no paging: the whole report, streamed)
 
 
-def _streamed(fn: Callable) -> Callable:
-    """Build the chunks eagerly (errors become a status before anything is sent), then
-    stream them."""
-    def wrapper(self, request, context):  # type: ignore[no-untyped-def]
-        try:
-            chunks = fn(self, request, context)
-        except LedgerError as e:
-            _abort(context, e)
-            return
-        yield from chunks
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
-def _query_key(request) -> str:  # type: ignore[no-untyped-def]
-    """What a page token must belong to: the request without its paging fields."""
-    r = type(request)()
-    r.CopyFrom(request)
-    r.ClearField("page_token")
-    r.ClearField("page_size")
-    r.ClearField("known_at")  # the token pins the segment instead
-    return hashlib.blake2b(r.SerializeToString(deterministic=True), digest_size=8).hexdigest()
-
-
 class ReportServicer(rgrpc.ReportServiceServicer):
     def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
         self.ledger = ledger
-        self.q = QueryServicer(ledger, clock)  # its as_of / known_at / customer readers
+        self.clocks = Clocks(ledger, clock)
 
-    # ---- shared readers -------------------------------------------------------------------
-
-    def _page(self, request, S, as_of: int, known_at: int | None):  # type: ignore[no-untyped-def]
-        """(known segment, offset, page size) of a request; the token's segment wins.
-        `known_at`: the request's, read (and settled) before the read lock was taken."""
-        size = request.page_size
-        if not 0 <= size <= PAGE_SIZE_MAX:
-            raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{PAGE_SIZE_MAX} (0 = all)")
-        ks = views.known_seq_at(S, known_at)
-        offset = 0
-        if request.page_token:
-            tok = _read_token(request.page_token)
-            if tok.get("c") != _query_key(request) or tok.get("a") != as_of:
-                raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
-            try:
-                ks, offset = int(tok["k"]), int(tok["o"])
-            except (TypeError, ValueError):
-                raise error("INVALID_PAGE_TOKEN", "not a page token this server issued") from None
-            if not 0 <= ks <= S.head_seq or offset < 0:
-                raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
-        return ks, offset, size
-
-    @staticmethod
-    def _next_token(request, as_of: int, ks: int, offset: int, size: int,  # type: ignore[no-untyped-def]
-                    total: int) -> str:
-        if size and offset + size < total:
-            return _make_token({"c": _query_key(request), "a": as_of, "k": ks,
-                                "o": offset + size})
-        return ""
+    def _page(self, request, S, as_of: int, known_at: int | None) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+        """(known segment, offset, page size); page_size 0 is the whole report, streamed."""
+        return page(request, S, as_of, known_at, default=0, maximum=PAGE_SIZE_MAX)
 
     @staticmethod
     def _window(rows: list | range, offset: int, size: int) -> list:
         return list(rows[offset:offset + size] if size else rows[offset:])
 
-    @staticmethod
-    def _aging_args(request) -> tuple[tuple[int, ...], bool, int]:  # type: ignore[no-untyped-def]
-        edges = views.check_edges(tuple(request.bucket_edges_days))
-        basis = request.basis or lpb.DUE_DATE
-        if basis not in (lpb.DUE_DATE, lpb.INVOICE_DATE):
-            raise error("INVALID_ENUM", "basis must be DUE_DATE or INVOICE_DATE")
-        return edges, basis == lpb.INVOICE_DATE, basis
-
-    def _filters(self, S, request) -> tuple[int | None, int | None]:  # type: ignore[no-untyped-def]
-        cust = self.q._customer(S, request.customer_id) if request.customer_id else None
-        cur = None
-        if request.currency:
-            code = V.currency(request.currency)
-            # A currency no customer uses selects nothing (index past the known ones).
-            cur = S.currencies.index(code) if code in S.currencies else len(S.currencies) + 1
-        return cust, cur
-
     # ---- RPCs -----------------------------------------------------------------------------
 
-    @_streamed
+    @streamed
     def GetCustomerAging(self, request, context) -> list:  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
-        edges, by_issue, basis = self._aging_args(request)
-        known_at = self.q._known_at(request)  # settled before the lock
+        as_of = self.clocks.as_of(request.as_of)
+        edges, by_issue, basis = aging_args(request)
+        known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
-            cust, cur = self._filters(S, request)
-            a = R.customer_aging(S, as_of, ks, edges, by_issue, customer=cust, currency=cur)
-            totals = R.currency_totals(a, max(len(S.currencies), 1))
+            cust, cur = filters(S, request)
+            a = views.customer_aging(S, as_of, ks, edges, by_issue, customer=cust,
+                                     currency=cur)
+            totals = views.currency_totals(S, a)
             total = len(a.customers)
             sel = slice(offset, offset + size if size else total)
             ids = [S.customer_ids[i] for i in a.customers[sel].tolist()]
             curs = [S.currencies[c] for c in a.currency[sel].tolist()]
-            names = {c: S.currencies[c] for c in totals}
-            position = _position(S, ks)
+            position = views.known_position(S, ks)
         head = rpb.CustomerAgingChunk(as_of=day_to_iso(as_of), basis=basis,
                                       bucket_labels=a.labels, position=position,
                                       total_rows=total)
-        for c in sorted(totals, key=names.get):
-            head.totals.add(currency=names[c], **totals[c])
+        for t in totals:
+            head.totals.add(currency=t.currency, buckets_minor=t.buckets_minor,
+                            unapplied_minor=t.unapplied_minor, disputed_minor=t.disputed_minor,
+                            balance_minor=t.balance_minor, customers=t.customers,
+                            open_item_count=t.open_item_count)
         b, u, d, bal, n = (a.buckets[sel].tolist(), a.unapplied[sel].tolist(),
                            a.disputed[sel].tolist(), a.balance[sel].tolist(), a.count[sel].tolist())
         chunks = [head]
@@ -144,90 +86,87 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             chunks[-1].rows.add(customer_id=ids[k], currency=curs[k], buckets_minor=b[k],
                                 unapplied_minor=u[k], disputed_minor=d[k], balance_minor=bal[k],
                                 open_item_count=n[k])
-        chunks[-1].next_page_token = self._next_token(request, as_of, ks, offset, size, total)
+        chunks[-1].next_page_token = next_token(request, as_of, ks, offset, size, total)
         return chunks
 
-    @_streamed
+    @streamed
     def GetAgingItems(self, request, context) -> list:  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
-        edges, by_issue, _ = self._aging_args(request)
-        known_at = self.q._known_at(request)  # settled before the lock
+        as_of = self.clocks.as_of(request.as_of)
+        edges, by_issue, _ = aging_args(request)
+        known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
-            cust, cur = self._filters(S, request)
-            total, page = R.aging_items_page(S, as_of, ks, edges, by_issue, request.bucket,
+            cust, cur = filters(S, request)
+            total, items = R.aging_items_page(S, as_of, ks, edges, by_issue, request.bucket,
                                              cust, cur, offset, size)
-            position = _position(S, ks)
+            position = views.known_position(S, ks)
         chunks = [rpb.AgingItemsChunk(position=position, total_items=total)]
-        for it in page:
+        for it in items:
             if len(chunks[-1].items) >= CHUNK_ROWS:
                 chunks.append(rpb.AgingItemsChunk())
-            chunks[-1].items.add(kind=it["kind"], item_id=it["item_id"],
-                                 customer_id=it["customer_id"], currency=it["currency"],
-                                 issue_date=day_to_iso(it["issue_day"]),
-                                 due_date=day_to_iso(it["due_day"]),
-                                 amount_minor=it["amount_minor"], open_minor=it["open_minor"],
-                                 disputed_minor=it["disputed_minor"], days=it["days"],
-                                 installment=it["installment"])
-        chunks[-1].next_page_token = self._next_token(request, as_of, ks, offset, size, total)
+            chunks[-1].items.add(kind=it.kind, item_id=it.item_id, customer_id=it.customer_id,
+                                 currency=it.currency, issue_date=day_to_iso(it.issue_day),
+                                 due_date=day_to_iso(it.due_day), amount_minor=it.amount_minor,
+                                 open_minor=it.open_minor, disputed_minor=it.disputed_minor,
+                                 days=it.days, installment=it.installment)
+        chunks[-1].next_page_token = next_token(request, as_of, ks, offset, size, total)
         return chunks
 
-    @_streamed
+    @streamed
     def GetStatement(self, request, context) -> list:  # type: ignore[no-untyped-def]
         if not request.customer_id:
             raise error("MISSING_FIELD", "customer_id is required")
         if not request.period_from:
             raise error("MISSING_FIELD", "period_from is required")
-        to_day = self.q._as_of(request.period_to)
+        to_day = self.clocks.as_of(request.period_to)
         from_day = V.day(request.period_from, "period_from")
-        edges, by_issue, _ = self._aging_args(request)
-        known_at = self.q._known_at(request)  # settled before the lock
+        edges, by_issue, _ = aging_args(request)
+        known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, to_day, known_at)
-            cust = self.q._customer(S, request.customer_id)
+            cust = customer(S, request.customer_id)
             st = R.statement(S, cust, from_day, to_day, ks, edges, by_issue)
-            position = _position(S, ks)
-        lines = st["lines"]
-        ag = st["aging"]
+            position = views.known_position(S, ks)
+        lines = st.lines
+        (ag,) = st.aging.rows
         chunks = [rpb.StatementChunk(
-            customer_id=st["customer_id"], currency=st["currency"],
+            customer_id=st.customer_id, currency=st.currency,
             period_from=day_to_iso(from_day), period_to=day_to_iso(to_day),
-            opening_balance_minor=st["opening_balance_minor"],
-            closing_balance_minor=st["closing_balance_minor"], bucket_labels=ag["bucket_labels"],
-            aging_buckets_minor=ag["buckets_minor"], aging_unapplied_minor=ag["unapplied_minor"],
-            aging_disputed_minor=ag["disputed_minor"], position=position,
+            opening_balance_minor=st.opening_balance_minor,
+            closing_balance_minor=st.closing_balance_minor, bucket_labels=st.aging.labels,
+            aging_buckets_minor=ag.buckets_minor, aging_unapplied_minor=ag.unapplied_minor,
+            aging_disputed_minor=ag.disputed_minor, position=position,
             total_lines=len(lines))]
         for ln in self._window(lines, offset, size):
             if len(chunks[-1].lines) >= CHUNK_ROWS:
                 chunks.append(rpb.StatementChunk())
-            chunks[-1].lines.add(effective_date=day_to_iso(ln["day"]), position=ln["position"],
-                                 type=ln["type"], document_id=ln["document_id"],
-                                 debit_minor=ln["debit_minor"], credit_minor=ln["credit_minor"],
-                                 disputed_delta_minor=ln["disputed_delta_minor"],
-                                 balance_minor=ln["balance_minor"])
-        chunks[-1].next_page_token = self._next_token(request, to_day, ks, offset, size,
-                                                      len(lines))
+            chunks[-1].lines.add(effective_date=day_to_iso(ln.day), position=ln.position,
+                                 type=ln.type, document_id=ln.document_id,
+                                 debit_minor=ln.debit_minor, credit_minor=ln.credit_minor,
+                                 disputed_delta_minor=ln.disputed_delta_minor,
+                                 balance_minor=ln.balance_minor)
+        chunks[-1].next_page_token = next_token(request, to_day, ks, offset, size, len(lines))
         return chunks
 
-    @_streamed
+    @streamed
     def GetKpis(self, request, context) -> list:  # type: ignore[no-untyped-def]
         if not request.period_from:
             raise error("MISSING_FIELD", "period_from is required")
-        to_day = self.q._as_of(request.period_to)
+        to_day = self.clocks.as_of(request.period_to)
         from_day = V.day(request.period_from, "period_from")
         variant = {0: "total", rpb.CEI_TOTAL: "total",
                    rpb.CEI_MONTHLY_AVERAGE: "monthly_average"}.get(request.cei_variant)
         if variant is None:
             raise error("INVALID_ENUM", "cei_variant must be CEI_TOTAL or CEI_MONTHLY_AVERAGE")
-        known_at = self.q._known_at(request)  # settled before the lock
+        known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
             ks = views.known_seq_at(S, known_at)
-            cust = self.q._customer(S, request.customer_id) if request.customer_id else None
+            cust = customer(S, request.customer_id) if request.customer_id else None
             code = V.currency(request.currency) if request.currency else ""
             periods = [("period", from_day, to_day)]
             if request.monthly:
                 periods += [("month", a, b) for a, b in R.monthly_periods(from_day, to_day)]
-            position = _position(S, ks)
+            position = views.known_position(S, ks)
         rows = []
         for scope, a, b in periods:
             # The lock is taken per period so the writer folds in between; every period
@@ -244,14 +183,14 @@ class ReportServicer(rgrpc.ReportServiceServicer):
                                   position=position, **k))
         return out
 
-    @_streamed
+    @streamed
     def GetExceptions(self, request, context) -> list:  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
+        as_of = self.clocks.as_of(request.as_of)
         changes_from = V.day(request.changes_from, "changes_from") if request.changes_from else None
 
         def opt(field: str, default: int) -> int:
             return getattr(request, field) if request.HasField(field) else default
-        known_at = self.q._known_at(request)  # settled before the lock
+        known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
             total, rows = R.exceptions_page(
@@ -260,13 +199,15 @@ class ReportServicer(rgrpc.ReportServiceServicer):
                 unapplied_days=opt("unapplied_days", 30), dispute_days=opt("dispute_days", 30),
                 changes_from_day=changes_from, kinds=tuple(request.kinds), offset=offset,
                 limit=size)
-            position = _position(S, ks)
+            position = views.known_position(S, ks)
         chunks = [rpb.ExceptionsChunk(position=position, total_rows=total)]
         for r in rows:
             if len(chunks[-1].rows) >= CHUNK_ROWS:
                 chunks.append(rpb.ExceptionsChunk())
-            chunks[-1].rows.add(**r)
-        chunks[-1].next_page_token = self._next_token(request, as_of, ks, offset, size, total)
+            chunks[-1].rows.add(kind=r.kind, customer_id=r.customer_id, currency=r.currency,
+                                item_id=r.item_id, amount_minor=r.amount_minor, days=r.days,
+                                detail=r.detail)
+        chunks[-1].next_page_token = next_token(request, as_of, ks, offset, size, total)
         return chunks
 
 

@@ -13,18 +13,15 @@ import math
 from collections.abc import Callable
 
 import grpc
-import numpy as np
 
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
 from arledger.domain.risk_models import BUILTIN, DEFAULT_VERSION
-from arledger.engine.state import request_of
 from arledger.engine import Ledger
-from arledger.projections import risk
-from arledger.projections import views
-from arledger.server import QueryServicer, _abort, _guard, _make_token, _read_token, auth
-from arledger.server.search import _query_key
+from arledger.projections import risk, views
+from arledger.server import auth
+from arledger.server.requests import Clocks, abort, customer, guard, next_token, page
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import risk_pb2 as rpb
 from arledger.v1 import risk_pb2_grpc as rgrpc
@@ -56,7 +53,7 @@ def _contrib(items: list[dict]) -> list[rpb.FeatureContribution]:
 class RiskServicer(rgrpc.RiskServiceServicer):
     def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
         self.ledger = ledger
-        self._q = QueryServicer(ledger, clock)  # as_of defaults and customer lookups
+        self.clocks = Clocks(ledger, clock)
 
     def _version(self, v: str) -> str:
         return V.ident(v, "model_version") if v else DEFAULT_VERSION
@@ -73,13 +70,16 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             chunk = request.chunk_size or CHUNK_DEFAULT
             if not 0 < chunk <= CHUNK_MAX:
                 raise error("INVALID_RISK_PARAMETER", f"chunk_size must be 1..{CHUNK_MAX}")
-            as_of = self._q._as_of(request.as_of)
+            as_of = self.clocks.as_of(request.as_of)
             version = self._version(request.model_version)
             rid = request.request_id
             with self.ledger.reading() as S:
                 r = risk.rescore(S, risk.model_of(S, version), as_of)
                 known_position = S.head_position
-                prior = request_of(S, rid) if not request.dry_run else None
+                if not request.dry_run:  # a retry carries what the first one recorded
+                    recorded = risk.recorded_rescore(S, rid, version, as_of, r.digest)
+                    if recorded is not None:
+                        known_position = recorded
                 ids = S.customer_ids
                 cur_names = S.currencies
                 codes = r.portfolio.currency[r.customers]
@@ -90,18 +90,10 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                                          customer_count=len(r.customers),
                                          score_digest=r.digest, known_position=known_position,
                                          summary_json=summary_json)
-            if prior is not None:
-                # A retry: when it scores the same (nothing moved since but entries that change
-                # no figure, like the re-score itself), it is the recorded re-score; carry the
-                # position recorded then, so the ledger answers DUPLICATE, not REQUEST_ID_REUSED.
-                f = self.ledger.entry_at(prior[1])["fields"]
-                if (f.get("score_digest"), f.get("model_version"), f.get("as_of_date")) == (
-                        r.digest, version, day_to_iso(as_of)):
-                    known_position = int(f["known_position"])
-                    summary.known_position = known_position
             if not request.dry_run:  # it records an entry: who, why, and which request
                 _mutating(request, "recording a re-score")
-                o = self._submit(cpb.Command(record_portfolio_rescore=cpb.RecordPortfolioRescoreRequest(
+                rec = cpb.RecordPortfolioRescoreRequest
+                o = self._submit(cpb.Command(record_portfolio_rescore=rec(
                     request_id=rid,
                     actor=request.actor, reason=request.reason, model_version=version,
                     as_of=day_to_iso(as_of), known_position=known_position,
@@ -109,7 +101,7 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                     summary_json=summary_json)))
                 summary.position = o.position
         except LedgerError as e:
-            _abort(context, e)
+            abort(context, e)
             return
         yield rpb.RescoreChunk(summary=summary)
         cust = r.customers
@@ -121,38 +113,31 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                                    exposure_minor=r.portfolio.exposure[part].tolist(),
                                    expected_loss_minor=r.expected_loss[lo:lo + chunk].tolist())
 
-    @_guard
+    @guard
     def GetScore(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self._q._as_of(request.as_of)
+        as_of = self.clocks.as_of(request.as_of)
         version = self._version(request.model_version)
-        known_at = self._q._known_at(request)  # settled before the lock
+        known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ix = self._q._customer(S, request.customer_id)
+            ix = customer(S, request.customer_id)
             model = risk.model_of(S, version)
-            pf = risk.features(S, as_of, views.known_seq_at(S, known_at))
-            one = np.asarray([ix])
-            pd = float(risk.score(model, np.ascontiguousarray(pf.X[:, one]))[0])
-            exposure = int(pf.exposure[ix])
-            el = int(risk.expected_loss(model, np.asarray([pd], np.float32),
-                                        np.asarray([exposure]))[0])
-            c = risk.contributions(model, pf.X, one)[0]
-            feats = [{"feature": f, "value": float(pf.X[model.rows[k], ix]),
-                      "contribution": float(c[k])} for k, f in enumerate(model.features)]
-            currency = S.currencies[S.customers.currency[ix]]
-        top = sorted(feats, key=lambda t: -t["contribution"])[:3]
-        return rpb.CustomerScore(customer_id=request.customer_id, currency=currency,
-                                 model_version=version, as_of=day_to_iso(as_of), pd=pd,
-                                 exposure_minor=exposure, expected_loss_minor=el,
-                                 loss_given_default=model.lgd, top_features=_contrib(top),
-                                 features=_contrib(feats))
+            s = risk.customer_score(S, model, as_of, views.known_seq_at(S, known_at), ix)
 
-    @_guard
+        def contrib(items: list[risk.Contribution]) -> list[rpb.FeatureContribution]:
+            return [rpb.FeatureContribution(feature=t.feature, value=t.value,
+                                            contribution=t.contribution) for t in items]
+        return rpb.CustomerScore(customer_id=request.customer_id, currency=s.currency,
+                                 model_version=version, as_of=day_to_iso(as_of), pd=s.pd,
+                                 exposure_minor=s.exposure_minor,
+                                 expected_loss_minor=s.expected_loss_minor,
+                                 loss_given_default=s.loss_given_default,
+                                 top_features=contrib(s.top_features),
+                                 features=contrib(s.features))
+
+    @guard
     def GetWorklist(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self._q._as_of(request.as_of)
+        as_of = self.clocks.as_of(request.as_of)
         version = self._version(request.model_version)
-        size = request.page_size or WORKLIST_DEFAULT
-        if not 0 < size <= WORKLIST_MAX:
-            raise error("INVALID_PAGE_SIZE", f"page_size must be 1..{WORKLIST_MAX}")
         if request.currency:
             V.currency(request.currency)
         disputes = {rpb.DISPUTE_FILTER_UNSPECIFIED: risk.DISPUTES_ANY,
@@ -166,31 +151,16 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             raise error("INVALID_ENUM", "unknown dispute or promise filter")
         if not 0 <= request.dunning_level_min <= 1000:
             raise error("INVALID_RISK_PARAMETER", "dunning_level_min must be 0..1000")
-        known_at = self._q._known_at(request)  # settled before the lock
+        known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ks, offset = views.known_seq_at(S, known_at), 0
-            if request.page_token:  # the token pins the view (its known segment)
-                tok = _read_token(request.page_token)
-                if tok.get("c") != _query_key(request) or tok.get("a") != as_of:
-                    raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
-                try:
-                    ks, offset = int(tok["k"]), int(tok["o"])
-                except (TypeError, ValueError):
-                    raise error("INVALID_PAGE_TOKEN", "not a page token this server "
-                                "issued") from None
-                if not 0 <= ks <= S.head_seq or offset < 0:
-                    raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
-            if request.skip < 0:
-                raise error("INVALID_PAGE_SIZE", "skip must be >= 0")
-            offset += request.skip
+            ks, offset, size = page(request, S, as_of, known_at, default=WORKLIST_DEFAULT,
+                                    maximum=WORKLIST_MAX)
             total, rows = risk.worklist_page(
                 S, risk.model_of(S, version), as_of, currency=request.currency,
                 disputes=disputes, dunning_min=request.dunning_level_min, promises=promises,
                 limit=size, offset=offset, known_seq=ks)
         out = rpb.Worklist(model_version=version, as_of=day_to_iso(as_of), total_size=total)
-        if offset + size < total:
-            out.next_page_token = _make_token({"c": _query_key(request), "a": as_of, "k": ks,
-                                               "o": offset + size})
+        out.next_page_token = next_token(request, as_of, ks, offset, size, total)
         for r in rows:
             out.rows.add(rank=r["rank"], customer_id=r["customer_id"], currency=r["currency"],
                          pd=r["pd"], exposure_minor=r["exposure_minor"],
@@ -201,9 +171,9 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                          broken_promises=r["broken_promises"])
         return out
 
-    @_guard
+    @guard
     def Calibrate(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self._q._as_of(request.as_of)
+        as_of = self.clocks.as_of(request.as_of)
         version = ""
         if request.register:
             _mutating(request, "registering a risk model")
@@ -236,9 +206,9 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             out.registered, out.position = True, o.position
         return out
 
-    @_guard
+    @guard
     def GetProvisionMatrix(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self._q._as_of(request.as_of)
+        as_of = self.clocks.as_of(request.as_of)
         edges = tuple(request.bucket_edges_days) or risk.views.DEFAULT_EDGES_DAYS
         with self.ledger.reading() as S:
             pm = risk.provision_matrix(S, as_of, edges=edges,
@@ -257,7 +227,7 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                          total_ecl_minor=r["total_ecl_minor"])
         return out
 
-    @_guard
+    @guard
     def RegisterModel(self, request, context):  # type: ignore[no-untyped-def]
         try:
             version = json.loads(request.model_json).get("version", "")
@@ -266,14 +236,14 @@ class RiskServicer(rgrpc.RiskServiceServicer):
         if not isinstance(version, str) or not version:
             raise error("INVALID_RISK_MODEL", "the model JSON needs a \"version\"")
         _mutating(request, "registering a risk model")
-        day = request.effective_date or day_to_iso(self._q._as_of(""))
+        day = request.effective_date or day_to_iso(self.clocks.as_of(""))
         o = self._submit(cpb.Command(register_risk_model=cpb.RegisterRiskModelRequest(
             request_id=request.request_id, actor=request.actor,
             reason=request.reason, model_version=version, model_json=request.model_json,
             effective_date=day)))
         return rpb.RegisterModelResponse(model_version=version, position=o.position)
 
-    @_guard
+    @guard
     def ListModels(self, request, context):  # type: ignore[no-untyped-def]
         out = rpb.ListModelsResponse()
         for v, text in BUILTIN.items():

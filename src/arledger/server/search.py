@@ -9,7 +9,6 @@ to (a hash of the request without its paging fields), so pages never mix two vie
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 
@@ -23,8 +22,7 @@ from arledger.domain.risk_models import DEFAULT_VERSION
 from arledger.engine import Ledger
 from arledger.projections import search as Q
 from arledger.projections import views
-from arledger.server import QueryServicer, _guard, _make_token, _position, _read_token, _ts
-from arledger.server import log_entry
+from arledger.server.requests import Clocks, customer, guard, log_entry, next_token, page, ts
 from arledger.v1 import risk_pb2 as rpb
 from arledger.v1 import search_pb2 as spb
 from arledger.v1 import search_pb2_grpc as sgrpc
@@ -46,16 +44,6 @@ _INVOICE_STATUS = {spb.INVOICE_OPEN: Q.INV_OPEN, spb.INVOICE_PAID: Q.INV_PAID,
                    spb.INVOICE_VOIDED: Q.INV_VOIDED}
 _PAYMENT_STATUS = {spb.PAYMENT_UNAPPLIED: Q.PAY_UNAPPLIED, spb.PAYMENT_APPLIED: Q.PAY_APPLIED,
                    spb.PAYMENT_REVERSED: Q.PAY_REVERSED}
-
-
-def _query_key(request) -> str:  # type: ignore[no-untyped-def]
-    """What a page token belongs to: the request without its paging fields and clock."""
-    r = type(request)()
-    r.CopyFrom(request)
-    for f in ("page_token", "page_size", "skip", "known_at"):
-        if f in r.DESCRIPTOR.fields_by_name:
-            r.ClearField(f)
-    return hashlib.blake2b(r.SerializeToString(deterministic=True), digest_size=8).hexdigest()
 
 
 class _CreatedSeq:
@@ -96,45 +84,20 @@ def _tri(v: int) -> bool | None:
 class SearchServicer(sgrpc.SearchServiceServicer):
     def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
         self.ledger = ledger
-        self.q = QueryServicer(ledger, clock)  # as_of / known_at / customer readers
+        self.clocks = Clocks(ledger, clock)
         self.created = _CreatedSeq(ledger)
 
     # ---- shared ------------------------------------------------------------------------------
 
     def _page(self, request, S, as_of: int, known_at: int | None) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
         """(known segment, offset, page size); a token's segment and place win."""
-        size = request.page_size or PAGE_DEFAULT
-        if not 0 < size <= PAGE_MAX:
-            raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{PAGE_MAX} (0 = "
-                        f"{PAGE_DEFAULT})")
-        skip = getattr(request, "skip", 0)
-        if skip < 0:
-            raise error("INVALID_PAGE_SIZE", "skip must be >= 0")
-        ks, offset = views.known_seq_at(S, known_at), 0
-        if request.page_token:
-            tok = _read_token(request.page_token)
-            if tok.get("c") != _query_key(request) or tok.get("a") != as_of:
-                raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
-            try:
-                ks, offset = int(tok["k"]), int(tok["o"])
-            except (TypeError, ValueError):
-                raise error("INVALID_PAGE_TOKEN", "not a page token this server issued") from None
-            if not 0 <= ks <= S.head_seq or offset < 0:
-                raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
-        return ks, offset + skip, size
-
-    @staticmethod
-    def _next(request, as_of: int, ks: int, offset: int, size: int, total: int) -> str:  # type: ignore[no-untyped-def]
-        if offset + size < total:
-            return _make_token({"c": _query_key(request), "a": as_of, "k": ks,
-                                "o": offset + size})
-        return ""
+        return page(request, S, as_of, known_at, default=PAGE_DEFAULT, maximum=PAGE_MAX)
 
     def _created(self, S, ks: int) -> np.ndarray | None:  # type: ignore[no-untyped-def]
         return None if ks >= S.head_seq else self.created.upto(S.head_seq)
 
     def _items(self, S, request) -> Q.ItemQuery:  # type: ignore[no-untyped-def]
-        cust = self.q._customer(S, request.customer_id) if request.customer_id else None
+        cust = customer(S, request.customer_id) if request.customer_id else None
         if request.currency:
             V.currency(request.currency)
         if request.query:
@@ -154,10 +117,10 @@ class SearchServicer(sgrpc.SearchServiceServicer):
 
     # ---- lists --------------------------------------------------------------------------------
 
-    @_guard
+    @guard
     def ListCustomers(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         if request.currency:
             V.currency(request.currency)
         if request.query:
@@ -176,19 +139,19 @@ class SearchServicer(sgrpc.SearchServiceServicer):
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
             total, rows = Q.list_customers(S, as_of, ks, q, offset, size, self._created(S, ks))
-            position = _position(S, ks)
+            position = views.known_position(S, ks)
         out = spb.ListCustomersResponse(as_of=day_to_iso(as_of), position=position,
                                         total_size=total,
-                                        next_page_token=self._next(request, as_of, ks, offset,
+                                        next_page_token=next_token(request, as_of, ks, offset,
                                                                    size, total))
         for r in rows:
             out.customers.add(**r)
         return out
 
-    @_guard
+    @guard
     def ListInvoices(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
             q = self._items(S, request)
@@ -198,19 +161,19 @@ class SearchServicer(sgrpc.SearchServiceServicer):
             q.statuses = tuple(_INVOICE_STATUS[s] for s in request.statuses)
             q.disputed_only = request.disputed_only
             total, rows = Q.list_invoices(S, as_of, ks, q, offset, size)
-            position = _position(S, ks)
+            position = views.known_position(S, ks)
         out = spb.ListInvoicesResponse(as_of=day_to_iso(as_of), position=position,
                                        total_size=total,
-                                       next_page_token=self._next(request, as_of, ks, offset,
+                                       next_page_token=next_token(request, as_of, ks, offset,
                                                                   size, total))
         for r in rows:
             out.invoices.add(**_invoice_fields(r))
         return out
 
-    @_guard
+    @guard
     def ListPayments(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
             q = self._items(S, request)
@@ -218,29 +181,29 @@ class SearchServicer(sgrpc.SearchServiceServicer):
                 raise error("INVALID_ENUM", "unknown payment status")
             q.statuses = tuple(_PAYMENT_STATUS[s] for s in request.statuses)
             total, rows = Q.list_payments(S, as_of, ks, q, offset, size)
-            position = _position(S, ks)
+            position = views.known_position(S, ks)
         out = spb.ListPaymentsResponse(as_of=day_to_iso(as_of), position=position,
                                        total_size=total,
-                                       next_page_token=self._next(request, as_of, ks, offset,
+                                       next_page_token=next_token(request, as_of, ks, offset,
                                                                   size, total))
         for r in rows:
             out.payments.add(**_payment_fields(r))
         return out
 
-    @_guard
+    @guard
     def ListCreditNotes(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
             q = self._items(S, request)
             if request.unapplied_only:
                 q.statuses = (Q.PAY_UNAPPLIED,)
             total, rows = Q.list_credit_notes(S, as_of, ks, q, offset, size)
-            position = _position(S, ks)
+            position = views.known_position(S, ks)
         out = spb.ListCreditNotesResponse(as_of=day_to_iso(as_of), position=position,
                                           total_size=total,
-                                          next_page_token=self._next(request, as_of, ks,
+                                          next_page_token=next_token(request, as_of, ks,
                                                                      offset, size, total))
         for r in rows:
             out.credit_notes.add(**r)
@@ -274,16 +237,16 @@ class SearchServicer(sgrpc.SearchServiceServicer):
                         out.append(log_entry(e))
         return out
 
-    @_guard
+    @guard
     def GetInvoice(self, request, context):  # type: ignore[no-untyped-def]
         V.ident(request.invoice_id, "invoice_id")
         full = self._view(request.view)
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks = views.known_seq_at(S, known_at)
             d = Q.invoice_detail(S, request.invoice_id, as_of, ks)
-            position, head = _position(S, ks), S.head_position
+            position, head = views.known_position(S, ks), S.head_position
         out = spb.InvoiceDetail(invoice=spb.InvoiceRow(**_invoice_fields(d["invoice"])),
                                 discount_minor=d["discount_minor"],
                                 discount_until=d["discount_until"], terms_id=d["terms_id"],
@@ -297,16 +260,16 @@ class SearchServicer(sgrpc.SearchServiceServicer):
             out.entries.extend(self._entries([h["position"] for h in d["history"]], head))
         return out
 
-    @_guard
+    @guard
     def GetPayment(self, request, context):  # type: ignore[no-untyped-def]
         V.ident(request.payment_id, "payment_id")
         full = self._view(request.view)
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks = views.known_seq_at(S, known_at)
             d = Q.payment_detail(S, request.payment_id, as_of, ks)
-            position, head = _position(S, ks), S.head_position
+            position, head = views.known_position(S, ks), S.head_position
         out = spb.PaymentDetail(payment=spb.PaymentRow(**_payment_fields(d["payment"])),
                                 as_of=day_to_iso(as_of), position=position)
         for a in d["applied"]:
@@ -318,31 +281,31 @@ class SearchServicer(sgrpc.SearchServiceServicer):
             out.entries.extend(self._entries([h["position"] for h in d["history"]], head))
         return out
 
-    @_guard
+    @guard
     def ListNotes(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
-            cust = self.q._customer(S, request.customer_id)
+            cust = customer(S, request.customer_id)
             rows = Q.notes(S, cust, as_of, ks)
-        out = spb.ListNotesResponse(total_size=len(rows), next_page_token=self._next(
+        out = spb.ListNotesResponse(total_size=len(rows), next_page_token=next_token(
             request, as_of, ks, offset, size, len(rows)))
         for r in rows[offset:offset + size]:
             r = dict(r)
-            out.notes.add(recorded_at=_ts(r.pop("recorded_at_us")), **r)
+            out.notes.add(recorded_at=ts(r.pop("recorded_at_us")), **r)
         return out
 
-    @_guard
+    @guard
     def ListDunningNotices(self, request, context):  # type: ignore[no-untyped-def]
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks, offset, size = self._page(request, S, as_of, known_at)
             day, rows = Q.dunning_notices(S, as_of, ks)
         out = spb.ListDunningNoticesResponse(
             run_date=day_to_iso(day) if day >= 0 else "", total_size=len(rows),
-            next_page_token=self._next(request, as_of, ks, offset, size, len(rows)))
+            next_page_token=next_token(request, as_of, ks, offset, size, len(rows)))
         for n in rows[offset:offset + size]:
             n = dict(n)
             items = n.pop("items")
@@ -368,7 +331,7 @@ def _payment_fields(r: dict) -> dict:
 def _history(out, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
     for h in rows:
         h = dict(h)
-        out.history.add(recorded_at=_ts(h.pop("recorded_at_us")), **h)
+        out.history.add(recorded_at=ts(h.pop("recorded_at_us")), **h)
 
 
 def add_to_server(server: grpc.Server, ledger: Ledger, clock: Callable[[], int]) -> str:

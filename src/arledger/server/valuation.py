@@ -20,8 +20,16 @@ from arledger.engine import Ledger
 from arledger.engine.decide.valuation import ROUNDING, fx_currency
 from arledger.projections import valuation as VP
 from arledger.projections import views
-from arledger.server import QueryServicer, _guard, _make_token, _read_token, _result, auth
-from arledger.server.reports import ReportServicer, _query_key
+from arledger.server import auth
+from arledger.server.requests import (
+    Clocks,
+    aging_args,
+    command_result,
+    filters,
+    guard,
+    next_token,
+    page,
+)
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import reports_pb2 as rpb
@@ -66,34 +74,34 @@ def _reporting(request) -> str:  # type: ignore[no-untyped-def]
 class ValuationServicer(vgrpc.ValuationServiceServicer):
     def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
         self.ledger = ledger
-        self.q = QueryServicer(ledger, clock)
+        self.clocks = Clocks(ledger, clock)
 
     def _submit(self, cmd: cpb.Command) -> lpb.CommandResult:
         auth.authorize_commands(auth.current(), (cmd,))  # permission per command, actor
         (o,) = self.ledger.submit([cmd])
         if o.status == "REJECTED":
             raise o.error
-        return _result(o)
+        return command_result(o)
 
-    @_guard
+    @guard
     def DefineAllowanceRates(self, request, context):  # type: ignore[no-untyped-def]
         return self._submit(cpb.Command(define_allowance_rates=request))
 
-    @_guard
+    @guard
     def RecordFxRate(self, request, context):  # type: ignore[no-untyped-def]
         return self._submit(cpb.Command(record_fx_rate=request))
 
-    @_guard
+    @guard
     def GetAllowance(self, request, context):  # type: ignore[no-untyped-def]
         aid = V.ident(request.allowance_id, "allowance_id")
-        as_of = self.q._as_of(request.as_of)
+        as_of = self.clocks.as_of(request.as_of)
         if request.rounding not in ROUNDING:
             raise error("INVALID_ENUM", "rounding is PER_BUCKET or TOTAL")
         rounding = ROUNDING[request.rounding] if request.rounding else ""
-        known_at = self.q._known_at(request)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks = views.known_seq_at(S, known_at)
-            cust, cur = ReportServicer._filters(self, S, request)  # type: ignore[arg-type]
+            cust, cur = filters(S, request)
             a = VP.allowance(S, aid, as_of, ks, version=request.version, rounding=rounding,
                              currency=cur, customer=cust)
         out = vpb.Allowance(as_of=day_to_iso(as_of), position=a["position"],
@@ -105,11 +113,8 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
             out.rows.add(**r)
         return out
 
-    @_guard
+    @guard
     def ListFxRates(self, request, context):  # type: ignore[no-untyped-def]
-        size = request.page_size or FX_PAGE_DEFAULT
-        if not 0 < size <= FX_PAGE_MAX:
-            raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{FX_PAGE_MAX}")
         codes = tuple(fx_currency(c, f) for c, f in ((request.base_currency, "base_currency"),
                                                       (request.quote_currency, "quote_currency"))
                       if c)
@@ -117,35 +122,24 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
         hi = V.day(request.to_date, "to_date") if request.to_date else None
         if lo is not None and hi is not None and hi < lo:
             raise error("INVALID_PERIOD", "to_date is before from_date")
-        known_at = self.q._known_at(request)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
-            ks, offset = views.known_seq_at(S, known_at), 0
-            if request.page_token:
-                tok = _read_token(request.page_token)
-                if tok.get("c") != _query_key(request):
-                    raise error("INVALID_PAGE_TOKEN", "the token belongs to another query")
-                try:
-                    ks, offset = int(tok["k"]), int(tok["o"])
-                except (KeyError, TypeError, ValueError):
-                    raise error("INVALID_PAGE_TOKEN", "not a page token this server "
-                                "issued") from None
-                if not 0 <= ks <= S.head_seq or offset < 0:
-                    raise error("INVALID_PAGE_TOKEN", "not a page token this server issued")
+            ks, offset, size = page(request, S, None, known_at, default=FX_PAGE_DEFAULT,
+                                    maximum=FX_PAGE_MAX)
             idx = VP.fx_rates(S, ks, currencies=codes, from_day=lo, to_day=hi)
-            page = [VP.fx_record(S, int(k)) for k in idx[offset:offset + size].tolist()]
-            out = vpb.ListFxRatesResponse(rates=[_fx(r) for r in page],
-                                          position=views.known_position(S, ks))
-            if offset + size < len(idx):
-                out.next_page_token = _make_token({"c": _query_key(request), "k": ks,
-                                                   "o": offset + size})
+            rates = [VP.fx_record(S, int(k)) for k in idx[offset:offset + size].tolist()]
+            out = vpb.ListFxRatesResponse(rates=[_fx(r) for r in rates],
+                                          position=views.known_position(S, ks),
+                                          next_page_token=next_token(request, None, ks, offset,
+                                                                     size, len(idx)))
         return out
 
-    @_guard
+    @guard
     def GetConsolidatedAging(self, request, context):  # type: ignore[no-untyped-def]
         rep = _reporting(request)
-        as_of = self.q._as_of(request.as_of)
-        edges, by_issue, basis = ReportServicer._aging_args(request)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        edges, by_issue, basis = aging_args(request)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks = views.known_seq_at(S, known_at)
             a = VP.consolidated_aging(S, rep, as_of, ks, edges, by_issue)
@@ -159,17 +153,17 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
             row.conversion.CopyFrom(_conversion(r["conversion"]))
         return out
 
-    @_guard
+    @guard
     def GetConsolidatedKpis(self, request, context):  # type: ignore[no-untyped-def]
         rep = _reporting(request)
         if not request.period_from:
             raise error("MISSING_FIELD", "period_from is required")
-        to_day = self.q._as_of(request.period_to)
+        to_day = self.clocks.as_of(request.period_to)
         from_day = V.day(request.period_from, "period_from")
         variant = _CEI.get(request.cei_variant)
         if variant is None:
             raise error("INVALID_ENUM", "cei_variant must be CEI_TOTAL or CEI_MONTHLY_AVERAGE")
-        known_at = self.q._known_at(request)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks = views.known_seq_at(S, known_at)
             k = VP.consolidated_kpis(S, rep, from_day, to_day, ks, variant, request.cei_months)
@@ -183,11 +177,11 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
             out.conversions.append(_conversion(cv))
         return out
 
-    @_guard
+    @guard
     def GetConsolidatedExposure(self, request, context):  # type: ignore[no-untyped-def]
         rep = _reporting(request)
-        as_of = self.q._as_of(request.as_of)
-        known_at = self.q._known_at(request)
+        as_of = self.clocks.as_of(request.as_of)
+        known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
             ks = views.known_seq_at(S, known_at)
             x = VP.consolidated_exposure(S, rep, as_of, ks)

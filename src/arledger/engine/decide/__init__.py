@@ -20,11 +20,21 @@ from typing import Any
 from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.errors import LedgerError, error
-from arledger.engine.decide import (bad_debt, cash, collections, credit, customers, disputes,
-                                    invoices, notes, risk, valuation)
 from arledger.engine import apply as ap
 from arledger.engine import columnar as col
-from arledger.engine.decide import volume
+from arledger.engine.decide import (
+    bad_debt,
+    cash,
+    collections,
+    credit,
+    customers,
+    disputes,
+    invoices,
+    notes,
+    risk,
+    valuation,
+    volume,
+)
 from arledger.engine.decide.context import Ctx, DecisionState, Outcome, after_apply, flush
 from arledger.engine.records import Recs
 from arledger.v1 import commands_pb2 as pb

@@ -50,7 +50,8 @@ def plan(ctx: Ctx, cust: int, available: int, day: int, strategy: int, given: An
         if not given:
             raise error("MISSING_FIELD", "EXPLICIT needs allocations")
         if len(given) > limits.allocations_per_command_max:
-            raise error("TOO_MANY_ITEMS", f"at most {limits.allocations_per_command_max} allocations")
+            raise error("TOO_MANY_ITEMS",
+                        f"at most {limits.allocations_per_command_max} allocations")
         out: Plan = []
         seen: set[int] = set()
         total = 0

@@ -114,7 +114,7 @@ class DecisionState:
         self._undo: list[tuple[Any, ...]] = []  # (list, length) / (dict, key, old)
 
     @classmethod
-    def of(cls, view: Any) -> "DecisionState":
+    def of(cls, view: Any) -> DecisionState:
         """A decision state equal to a read state (at open, and after a drain)."""
         holds = {}
         for cust, events in view.credit_events.items():

@@ -7,8 +7,8 @@ its source. Neither is decided against any balance: the reports read them (both 
 from __future__ import annotations
 
 from arledger.domain import money
-from arledger.domain import valuation as VA
 from arledger.domain import validate as V
+from arledger.domain import valuation as VA
 from arledger.domain.errors import error
 from arledger.engine.decide.context import Ctx
 from arledger.v1 import commands_pb2 as pb

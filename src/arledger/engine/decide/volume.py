@@ -31,20 +31,67 @@ from arledger.engine import apply as ap
 from arledger.engine import columnar as col
 from arledger.engine import records as rc
 from arledger.engine.apply import g1, g2, g4, g8
-from arledger.engine.book import (C_BALANCE, C_CLOSED, C_CREDIT_LIMIT, C_CURRENCY,
-                                  C_NET_DAYS, C_ON_HOLD, C_OPEN_HEAD, C_OPENED_DAY,
-                                  C_OVER_LIMIT, C_STRATEGY, I_AMOUNT, I_CUSTOMER, I_DISC,
-                                  I_DISC_UNTIL, I_DUE_DAY, I_ISSUE_DAY, I_KIND, I_OPEN,
-                                  I_OPEN_NEXT, I_REOPEN_DAY, I_VOIDED, K_CREDIT_NOTE,
-                                  K_CUSTOMER, K_INVOICE, K_PAYMENT, K_REQUEST, P_CUSTOMER,
-                                  P_REVERSED, P_UNAPPLIED, P_VALUE_DAY, R_ENTRIES, R_HASH,
-                                  R_POSITION, R_UNAPPLIED, T_ALLOCS, T_CLOSURES, T_CREDIT_NOTES,
-                                  T_CUSTOMERS, T_INVOICES, T_PAYMENTS, T_REQUESTS, Y_GROSS)
+from arledger.engine.book import (
+    C_BALANCE,
+    C_CLOSED,
+    C_CREDIT_LIMIT,
+    C_CURRENCY,
+    C_NET_DAYS,
+    C_ON_HOLD,
+    C_OPEN_HEAD,
+    C_OPENED_DAY,
+    C_OVER_LIMIT,
+    C_STRATEGY,
+    I_AMOUNT,
+    I_CUSTOMER,
+    I_DISC,
+    I_DISC_UNTIL,
+    I_DUE_DAY,
+    I_ISSUE_DAY,
+    I_KIND,
+    I_OPEN,
+    I_OPEN_NEXT,
+    I_REOPEN_DAY,
+    I_VOIDED,
+    K_CREDIT_NOTE,
+    K_CUSTOMER,
+    K_INVOICE,
+    K_PAYMENT,
+    K_REQUEST,
+    P_CUSTOMER,
+    P_REVERSED,
+    P_UNAPPLIED,
+    P_VALUE_DAY,
+    R_ENTRIES,
+    R_HASH,
+    R_POSITION,
+    R_UNAPPLIED,
+    T_ALLOCS,
+    T_CLOSURES,
+    T_CREDIT_NOTES,
+    T_CUSTOMERS,
+    T_INVOICES,
+    T_PAYMENTS,
+    T_REQUESTS,
+    Y_GROSS,
+)
 from arledger.engine.hashing import xxh64
 from arledger.engine.ids import id_probe
 from arledger.engine.jit import inline, kernel
-from arledger.engine.records import (C_PARENT, C_STR, C_TABLE, CHILD0, CT_ALLOCATION, DAY, F0,
-                                     G0, HASH, NCHILD, STR0, TYPE)
+from arledger.engine.records import (
+    C_PARENT,
+    C_STR,
+    C_TABLE,
+    CHILD0,
+    CT_ALLOCATION,
+    DAY,
+    F0,
+    G0,
+    HASH,
+    NCHILD,
+    STR0,
+    TYPE,
+)
 
 # Why the loop stopped (meta[0]).
 DONE, PYTHON, GROW = 0, 1, 2
@@ -644,9 +691,7 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
             res.entries[i] = g4(B, R_ENTRIES, req)
             res.unapplied[i] = g8(B, R_UNAPPLIED, req)
             continue
-        children = 0
-        nbytes = 0
-        table = -1
+        children, nbytes, table = 0, 0, -1
         if k == col.ISSUE_INVOICE:
             table = T_INVOICES
             children = C.ii_n[r, 5]
@@ -678,8 +723,7 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
             ok = _issue_credit_note(B, R, C, i, r)
         else:
             ok = _allocate_payment(B, R, C, Z, i, r, pol)
-        if ok:
-            ok = _within_gross(B, R, e0, R.m[0])
+        ok = ok and _within_gross(B, R, e0, R.m[0])
         if not ok:
             # nothing written, or a partial record to drop: Python decides (and words) it
             R.m[0] = e0
