@@ -22,6 +22,15 @@ T0_US = 1_790_000_000_000_000  # 2026-09-21, an arbitrary fixed start of recorde
 PG_DSN = os.environ.get("ARLEDGER_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def kernels_ready():
+    """The compiled kernels made ready once, before any test, as `arledger serve` does
+    before it listens: on a clean machine (CI) they compile here, not inside the first
+    test that happens to call one under a gRPC deadline."""
+    from arledger.engine.warmup import warm
+    warm()
+
+
 @pytest.fixture
 def clock():
     ticks = itertools.count(T0_US, 1_000)
