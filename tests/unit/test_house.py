@@ -35,7 +35,6 @@ LONG_FUNCTIONS = {
     "src/arledger/cli_valuation.py:register": 71,
     "src/arledger/engine/decide/cash.py:plan": 76,
     "src/arledger/engine/decide/volume.py:_plan": 81,
-    "src/arledger/engine/decide/volume.py:decide": 74,
     "src/arledger/engine/dunning.py:plan_run": 93,
     "src/arledger/engine/records.py:Recs.from_tables": 84,
     "src/arledger/engine/state.py:State.__init__": 83,

@@ -357,7 +357,7 @@ def _canonical_hashes(C, buf):  # type: ignore[no-untyped-def]
 
 def canonical_hashes(batch: Batch) -> None:
     """Hash every command of the five kinds (derived columns are zero while hashing: the
-    hash is of what the caller sent). OTHER keeps 0: the Python decider hashes it."""
+    hash is of what the caller sent). Other kinds keep 0: the Python decider hashes them."""
     c = batch.cols
     saved = [(n, col, n[:, col].copy()) for n, col in (
         (c.oc_n, OC_CURRENCY), (c.oc_n, OC_OWNED), (c.ii_n, II_CURRENCY),  # noqa: F821
@@ -370,6 +370,14 @@ def canonical_hashes(batch: Batch) -> None:
     _canonical_hashes(c, np.empty(max(size, 64), np.uint8))
     for n, col, old in saved:
         n[:, col] = old
+    # A command of the five kinds sent whole among `commands` (a client may) hashes as if
+    # it came as columns, so that its retry, sent either way, is recognised.
+    for i in np.flatnonzero(c.kind == OTHER).tolist():
+        cmd = batch.command(i)
+        if cmd.WhichOneof("command") in KIND_OF:
+            one = from_commands([cmd])
+            canonical_hashes(one)
+            c.hash[i] = one.cols.hash[0]
 
 
 # ---- back to a message (the Python decider's view of a columnar command) -------------------
@@ -487,6 +495,11 @@ class _Parts:
         """(n, 2) references of a NUL-joined column (empty bytes: n empty strings)."""
         if not data and n != 1:
             return np.zeros((n, 2), np.int64) + self.size
+        if not data.isascii():  # the row path's strings are UTF-8 by protobuf's rules
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise _malformed(f"{what}: not UTF-8 (byte {e.start})") from None
         try:
             s, e = bounds(data, n)
         except ValueError:
@@ -504,6 +517,22 @@ def _ints(data: bytes, n: int, what: str) -> np.ndarray:
         raise _malformed(f"{what}: expected {n} int64 values ({8 * n} bytes), got "
                          f"{len(data)} bytes")
     return np.frombuffer(data, "<i8").astype(np.int64)
+
+
+def _child_counts(cols: Any, field_name: str, count_col: str, first_child_col: str,
+                  rows: int) -> tuple[np.ndarray, int]:
+    """Each row's child count, and their total: summed in Python ints (an int64 sum of
+    hostile counts wraps around) and held to the child rows the message carries, so that
+    no count points past them."""
+    per = _ints(getattr(cols, count_col), rows, f"{field_name}.{count_col}")
+    if (per < 0).any():
+        raise _malformed(f"{field_name}.{count_col}: negative")
+    total = sum(per.tolist())
+    carried = len(getattr(cols, first_child_col)) // 8
+    if total != carried:
+        raise _malformed(f"{field_name}.{count_col}: the counts add up to {total} but "
+                         f"{carried} child rows were sent")
+    return per, total
 
 
 def from_wire(msg: Any) -> Batch:
@@ -543,10 +572,7 @@ def from_wire(msg: Any) -> Batch:
                                        f"{field_name}.{str_cols[name]}")
         if child is not None:
             count_col, child_nums, child_str = child
-            per = _ints(getattr(cols, count_col), rows_k, f"{field_name}.{count_col}")
-            if (per < 0).any():
-                raise _malformed(f"{field_name}.{count_col}: negative")
-            total = int(per.sum())
+            per, total = _child_counts(cols, field_name, count_col, child_nums[0], rows_k)
             which = spec.child
             num[:, spec.nums.index("[child_first]")] = \
                 kid_rows[which] + np.concatenate(([0], np.cumsum(per)[:-1])) if rows_k else 0

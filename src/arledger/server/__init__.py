@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -32,6 +33,8 @@ from arledger.v1 import columnar_pb2 as colpb
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
+
+log = logging.getLogger("arledger.server")
 
 if TYPE_CHECKING:
     from arledger.server.runtime import ServerSettings
@@ -197,6 +200,12 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
                         fut = self.ledger.submit_columnar_async(batch, msg.atomic)
                     except LedgerError as e:
                         pending.put((bi, None, None, e))
+                        return
+                    except Exception:  # noqa: BLE001 - never end the stream as if all was well
+                        log.exception("a columnar batch could not be taken")
+                        pending.put((bi, None, None, error(
+                            "INTERNAL_ERROR", f"batch {bi} could not be taken; nothing of "
+                            "it was written")))
                         return
                     pending.put((bi, batch, fut, None))
             except Exception as e:  # noqa: BLE001 - the client went away: end the stream

@@ -87,7 +87,7 @@ class Decider:
         res = volume.results(n)
         outs: dict[int, Outcome] = {}
         col.resolve(batch, D.currencies, D.partition.owns)
-        i = 0
+        i, grew_at = 0, -1
         while i < n:
             if self.python_only:
                 stop, why = i, volume.PYTHON
@@ -103,16 +103,18 @@ class Decider:
             if why == volume.DONE:
                 break
             if why == volume.GROW:
-                self._room_for(batch, stop)
-                i = stop
+                if stop == grew_at:  # room was made for this very command: a bug, not a loop
+                    raise AssertionError(f"command {stop} of a batch still has no room")
+                self._room_for(batch, stop, *(int(x) for x in self.scratch.meta[1:4]))
+                grew_at = i = stop
                 continue
             if why != volume.PYTHON:
                 raise AssertionError(f"command {stop} of a batch: entry {-1 - why} does not "
                                      "fit the decision book")
             k = int(batch.cols.kind[stop])
             known = len(D.currencies)
-            o = self.decide(batch.command(stop),
-                            None if k == col.OTHER else int(batch.cols.hash[stop]))
+            h = int(batch.cols.hash[stop])  # 0: another kind, which Python hashes itself
+            o = self.decide(batch.command(stop), h if h or k != col.OTHER else None)
             if len(D.currencies) != known:
                 # a first customer in a currency: later rows may now know its index
                 col.resolve(batch, D.currencies, D.partition.owns)
@@ -120,19 +122,22 @@ class Decider:
             i = stop + 1
         return res, outs
 
-    def _room_for(self, batch: col.Batch, at: int) -> None:
-        """Room in the book and the records for the rest of a batch (and then some)."""
+    def _room_for(self, batch: col.Batch, at: int, kids: int, nbytes: int, undo: int) -> None:
+        """Room in the book and the records for the rest of a batch (and then some), and at
+        least what the command at `at` asked for (`kids` child rows, `nbytes` string
+        bytes, `undo` undo records: what the loop's `_room` found missing)."""
         left = batch.n - at
         c = batch.cols
-        children = len(c.ln_n) + len(c.al_n) + 2 * volume.CANDIDATES_MAX
+        children = len(c.ln_n) + len(c.al_n) + 2 * volume.CANDIDATES_MAX + kids
         entries = 4 * left + 2 * children
         self.recs.reserve(entries, 16 * entries + children,
-                          (len(c.sbuf) + 256) * 4 + 64 * entries, children + 2 * 1000)
+                          (len(c.sbuf) + 256) * 4 + 64 * entries + nbytes,
+                          children + 2 * volume.LINES_MAX)
         rows = {"customers": left, "invoices": left, "payments": left, "credit_notes": left,
                 "allocs": children, "closures": children, "requests": left}
         ids = {k: (left, 64 * left) for k in ("customer", "invoice", "payment",
                                                "credit_note", "request")}
-        self.D.book.reserve(rows, ids, undo=64 * left + 24 * children)
+        self.D.book.reserve(rows, ids, undo=64 * left + 24 * children + undo)
 
     def decide(self, cmd: pb.Command, h: int | None = None) -> Outcome:
         """Decide one command; on refusal nothing of it remains."""

@@ -652,6 +652,44 @@ def _envelope_ok(C, i):  # type: ignore[no-untyped-def]
     return True
 
 
+@inline
+def _bytes(refs, a, b):  # type: ignore[no-untyped-def]
+    """Bytes of the strings referenced by rows a..b of a (rows, columns, 2) table."""
+    n = 0
+    for x in range(a, b):
+        for j in range(refs.shape[1]):
+            n += refs[x, j, 1] - refs[x, j, 0]
+    return n
+
+
+@kernel
+def _needs(C, i, k, r):  # type: ignore[no-untyped-def]
+    """What command i (kind k, row r of its table) may write: the table it adds a row to
+    (-1: none), its child rows (allocation or closure candidates: the lines or allocations
+    it carries, CANDIDATES_MAX for a strategy) and a bound of the string bytes of its
+    records (every entry repeats the envelope; its own texts, its lines' descriptions and
+    its allocations' invoice ids are counted as sent)."""
+    table, children, own = -1, 0, 0
+    if k == col.ISSUE_INVOICE:
+        table, children = T_INVOICES, C.ii_n[r, 5]
+        own = _bytes(C.ii_s, r, r + 1) + _bytes(C.ln_s, C.ii_n[r, 4], C.ii_n[r, 4] + children)
+    elif k == col.RECORD_PAYMENT:
+        table = T_PAYMENTS
+        children = C.rp_n[r, 6] if C.rp_n[r, 6] else CANDIDATES_MAX
+        own = _bytes(C.rp_s, r, r + 1) + _bytes(C.al_s, C.rp_n[r, 5], C.rp_n[r, 5] + C.rp_n[r, 6])
+    elif k == col.ALLOCATE_PAYMENT:
+        children = C.ap_n[r, 3] if C.ap_n[r, 3] else CANDIDATES_MAX
+        own = _bytes(C.ap_s, r, r + 1) + _bytes(C.al_s, C.ap_n[r, 2], C.ap_n[r, 2] + C.ap_n[r, 3])
+    elif k == col.OPEN_CUSTOMER:
+        table, own = T_CUSTOMERS, _bytes(C.oc_s, r, r + 1)
+    else:
+        table, children, own = T_CREDIT_NOTES, 1, _bytes(C.cn_s, r, r + 1)
+    env = 0
+    for j in range(3):
+        env += C.env[i, j, 1] - C.env[i, j, 0]
+    return table, children, (env + 2 * ID_MAX) * (2 * children + 4) + 2 * own + 4096
+
+
 @kernel
 def _within_gross(B, R, e0, e1):  # type: ignore[no-untyped-def]
     """Whether the entries e0..e1 of one command (one customer, so one currency) keep its
@@ -691,25 +729,13 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
             res.entries[i] = g4(B, R_ENTRIES, req)
             res.unapplied[i] = g8(B, R_UNAPPLIED, req)
             continue
-        children, nbytes, table = 0, 0, -1
-        if k == col.ISSUE_INVOICE:
-            table = T_INVOICES
-            children = C.ii_n[r, 5]
-        elif k == col.RECORD_PAYMENT:
-            table = T_PAYMENTS
-            children = C.rp_n[r, 6] if C.rp_n[r, 6] else CANDIDATES_MAX
-        elif k == col.ALLOCATE_PAYMENT:
-            children = C.ap_n[r, 3] if C.ap_n[r, 3] else CANDIDATES_MAX
-        elif k == col.OPEN_CUSTOMER:
-            table = T_CUSTOMERS
-        else:
-            table = T_CREDIT_NOTES
-            children = 1
-        for j in range(3):
-            nbytes += C.env[i, j, 1] - C.env[i, j, 0]
-        nbytes = (nbytes + 64) * (2 * children + 4) + 2048
+        table, children, nbytes = _needs(C, i, k, r)
+        if children > CANDIDATES_MAX:  # more lines or allocations than a command may carry
+            Z.meta[0] = PYTHON
+            return i
         if not _room(B, R, tcap, icap, table, children, nbytes, 64 + 24 * children):
             Z.meta[0] = GROW
+            Z.meta[1], Z.meta[2], Z.meta[3] = children, nbytes, 64 + 24 * children
             return i
         e0 = R.m[0]
         marks = (R.m[1], R.m[2], R.m[3])
