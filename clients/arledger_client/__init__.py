@@ -19,7 +19,8 @@ from arledger_client.errors import (Aborted, AlreadyExists, ArledgerError, Deadl
                                     Unavailable, from_rpc_error, from_status, make_error)
 from arledger_client.credentials import Credentials  # noqa: F401 (issue 16)
 from arledger_client.models import (AgingBasis, AgingReport, AgingRow, Allocation,
-                                    AllocationStrategy, Balance, BatchResult, CommandResult,
+                                    AllocationStrategy, Balance, BatchResult, Caller,
+                                    CommandResult,
                                     Customer, DateLike, DisputeOutcome, DunningRun,
                                     InvoiceLine, LogEntry,
                                     LogHead, OpenItem, OpenItemsPage, PaymentMethod,
@@ -40,7 +41,7 @@ __all__ = [
     # commands for batches
     "Command", "Commands", "commands", "command", "batched", "new_request_id", "KINDS",
     # results
-    "AgingReport", "AgingRow", "Allocation", "Balance", "BatchResult", "CommandResult",
+    "AgingReport", "AgingRow", "Allocation", "Balance", "BatchResult", "Caller", "CommandResult",
     "Customer", "InvoiceLine", "LogEntry", "LogHead", "OpenItem", "OpenItemsPage", "Rejection",
     "StreamSummary", "VerifyResult", "DunningRun",
     # argument types

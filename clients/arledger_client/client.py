@@ -26,8 +26,8 @@ from arledger_client.credentials import Credentials
 from arledger_client.errors import ArledgerError, InvalidArgument, from_rpc_error
 from arledger_client.models import (DunningRun, _message_data,  # noqa: I001
                                     AgingBasis, AgingReport, AgingRow, Allocation, Balance,
-                                    BatchResult, CommandResult, Customer, DateLike, LogEntry,
-                                    LogHead, OpenItem, OpenItemsPage, Rejection, StreamSummary,
+                                    BatchResult, Caller, CommandResult, Customer, DateLike,
+                                    LogEntry, LogHead, OpenItem, OpenItemsPage, Rejection, StreamSummary,
                                     VerifyResult, _aging_report, _balance, _batch_result,
                                     _command_result, _customer, _iso, _log_entry, _log_head,
                                     _open_items_page, _stream_summary, _timestamp,
@@ -259,6 +259,12 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
         return _log_head(self._call(self._log.GetLogHead,
                                     lpb.GetLogHeadRequest(with_state_digest=with_state_digest)))
 
+    def whoami(self) -> Caller:
+        """Who the server takes this client's credentials for, and what it may do (its
+        principal, roles and permissions; see `Caller`). Needs the reader's permission
+        (it is GetLogHead's answer)."""
+        return self.get_log_head().caller
+
     def verify_log(self) -> VerifyResult:
         """Recompute the hash chain over the stored segments on the server."""
         return _verify_result(self._call(self._log.VerifyLog, lpb.VerifyLogRequest()))
@@ -275,6 +281,6 @@ def _message(c: CommandLike) -> cpb.Command:
 __all__ = [
     "ArledgerClient", "ArledgerError", "Command", "Commands", "commands", "call_with_retries",
     "RETRYABLE_CODES", "AgingReport", "AgingRow", "Allocation", "Balance", "BatchResult",
-    "CommandResult", "Customer", "LogEntry", "LogHead", "OpenItem", "OpenItemsPage",
-    "Rejection", "StreamSummary", "VerifyResult",
+    "Caller", "CommandResult", "Customer", "LogEntry", "LogHead", "OpenItem",
+    "OpenItemsPage", "Rejection", "StreamSummary", "VerifyResult",
 ]

@@ -89,6 +89,15 @@ def _guard(fn: Callable) -> Callable:
     return wrapper
 
 
+def _caller(p: auth.Principal) -> dict:
+    """The LogHead fields that tell a caller who the server took it for and what it may
+    do: its name, roles and permissions; with authentication off, no name and "*"."""
+    if p.via == "none":
+        return {"principal": "", "principal_roles": [], "principal_permissions": ["*"]}
+    return {"principal": p.name, "principal_roles": sorted(p.roles),
+            "principal_permissions": sorted(p.permissions)}
+
+
 def _ts(us: int) -> timestamp_pb2.Timestamp:
     return timestamp_pb2.Timestamp(seconds=us // 1_000_000, nanos=(us % 1_000_000) * 1000)
 
@@ -469,7 +478,7 @@ class LogServicer(lgrpc.LogServiceServicer):
                                partition=str(led.partition),
                                store_segment=max(led.store_head_seq, S.head_seq),
                                lag_segments=behind, lag_ms=age_ms,
-                               follow_error=led.follow_error)
+                               follow_error=led.follow_error, **_caller(auth.current()))
 
     @_guard
     def VerifyLog(self, request, context):  # type: ignore[no-untyped-def]
