@@ -186,6 +186,25 @@ def test_an_auditor_sees_proofs_and_the_log_but_no_action(secured, idp, facts):
         assert "an auditor's to read" in c.get(f"/customers/{cid}").text
 
 
+def test_the_portal_acts_under_its_credentials_principal(secured, idp, facts):
+    led, target = secured
+    cid = facts["a"]
+    app = create_app(make_config(target, portal_token=idp.token("portal-web", "writer",
+                                                                 "reader")))
+    path = app.state.workspace.portal.path_for(cid)
+    with TestClient(app) as c:
+        page = c.get(path)
+        assert page.status_code == 200 and facts["a_inv"] in page.text
+        since = _head(led)
+        r = c.post(f"{path}/dispute", data={"csrf": csrf_of(page.text),
+                                            "invoice_id": facts["a_inv"], "amount": "1.00",
+                                            "reason_code": "QUALITY", "text": "one box short"},
+                   follow_redirects=True)
+        assert "is recorded" in r.text, _flashes(r.text)
+        assert [(e["type"], e["actor"]) for e in _entries_after(led, since)] == [
+            ("DisputeOpened", f"portal-web/portal:{cid}")]
+
+
 def test_a_login_the_server_refuses(secured, idp):
     with _client(secured[1]) as c:
         r = login_with(c, idp.token("rick", "risk"))
