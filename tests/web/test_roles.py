@@ -8,6 +8,8 @@ The server here is a second one on the demo ledger, with JWTs and an API key, pl
 loopback (which the server allows); entries are read from the ledger itself."""
 
 import re
+import sys
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -19,6 +21,9 @@ from arledger.web import auth
 from arledger.web.app import create_app
 
 from conftest import WEB_NOW, csrf_of, login_with, make_config
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "security"))
+from security_helpers import CA, write_private  # noqa: E402  (the security tests' PKI)
 
 ACTION_FORM = '<form method="post" action="/customers/'
 
@@ -242,3 +247,33 @@ def test_the_mapping_follows_the_servers_table():
     assert auth.from_server(server_auth.ROLE_PERMISSIONS["writer"]) == frozenset()
     assert auth.WRITE not in auth.from_server(reader | server_auth.ROLE_PERMISSIONS["admin"])
     assert auth.from_server({"*"}) == auth.ALL_PERMISSIONS
+
+
+def test_over_tls_and_never_a_token_in_plaintext(demo, idp, tmp_path):
+    """The workspace reaches a TLS server with a CA (as `arledger web --ca-file`), and
+    refuses to send a credential in plaintext beyond loopback."""
+    from arledger.server import create_server
+    ca = CA.make()
+    cert, key = ca.issue("localhost", server=True)
+    (tmp_path / "server.pem").write_bytes(cert)
+    settings = idp.settings()
+    settings.tls_cert = tmp_path / "server.pem"
+    settings.tls_key = write_private(tmp_path / "server.key", key)
+    server, port = create_server(demo[0], "127.0.0.1:0", settings=settings)
+    server.start()
+    try:
+        target = f"localhost:{port}"
+        with _client(target, credentials=Credentials(ca_pem=ca.pem)) as c:
+            assert login_with(c, idp.token("rita", "reader")).status_code == 303
+            html = c.get("/customers").text
+            assert "rita" in html and "read-only" in html and "Customers" in html
+        with _client(target) as c:  # plaintext to a TLS server: no answer
+            r = login_with(c, idp.token("rita", "reader"))
+            assert r.status_code == 401 and "cannot be reached" in r.text
+    finally:
+        server.stop(0)
+    with _client("192.0.2.1:50051") as c:  # TEST-NET: never reached
+        r = login_with(c, idp.token("rita", "reader"))
+        assert r.status_code == 400 and "will not send your credential" in r.text
+    with pytest.raises(ValueError, match="plaintext"):
+        create_app(make_config("192.0.2.1:50051", portal_token="t"))

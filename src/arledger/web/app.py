@@ -50,15 +50,21 @@ class Config:
     read_only: bool = False
     public_key_pem: str | None = None
     portal_max_age_s: int = 30 * 86400
-    # The credential the portal's calls carry (issue 16: a principal with a portal role).
+    # The credential the portal's calls carry (a principal with writer and reader roles).
     portal_token: str = ""
+    # TLS to the servers (a CA; a client certificate for mTLS); None: plaintext.
+    credentials: Any = None
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 
 
 class App:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.servers = Servers(config.targets, config.public_key_pem)
+        self.servers = Servers(config.targets, config.public_key_pem, config.credentials)
+        if config.portal_token and self.servers.plaintext_beyond_loopback():
+            raise ValueError("the portal's credential would cross the network in plaintext "
+                             "to " + ", ".join(self.servers.plaintext_beyond_loopback())
+                             + ": give a CA (--ca-file) for TLS")
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.globals.update(link=link, money=money, pct=pct, num=num, when=when, major=major,
@@ -130,6 +136,10 @@ class App:
         if len(name) > 64 or not name.isprintable():
             return self.render(request, "login.html", status=400, nxt=nxt,
                                error="Enter your name (at most 64 characters).")
+        if token and self.servers.plaintext_beyond_loopback():
+            return self.render(request, "login.html", status=400, nxt=nxt, error=(
+                "This workspace talks to its servers in plaintext: it will not send your "
+                "credential over the network (start it with --ca-file for TLS)."))
         try:
             heads = await run_in_threadpool(lambda: self.servers.backend(token).heads())
         except ArledgerError as e:
