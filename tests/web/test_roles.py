@@ -22,7 +22,7 @@ from arledger.web.app import create_app
 
 from conftest import WEB_NOW, csrf_of, login_with, make_config
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "security"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "security"))
 from security_helpers import CA, write_private  # noqa: E402  (the security tests' PKI)
 
 ACTION_FORM = '<form method="post" action="/customers/'
