@@ -46,7 +46,8 @@ from arledger_client.models import (
                                       AllocationStrategy,
                                       Balance,
                                       BatchResult,
-                                      CommandResult,
+                                      Caller,
+    CommandResult,
                                       Customer,
                                       DateLike,
                                       DisputeOutcome,
@@ -77,7 +78,7 @@ __all__ = [
     # commands for batches
     "Command", "Commands", "commands", "command", "batched", "new_request_id", "KINDS",
     # results
-    "AgingReport", "AgingRow", "Allocation", "Balance", "BatchResult", "CommandResult",
+    "AgingReport", "AgingRow", "Allocation", "Balance", "BatchResult", "Caller", "CommandResult",
     "Customer", "InvoiceLine", "LogEntry", "LogHead", "OpenItem", "OpenItemsPage", "Rejection",
     "StreamSummary", "VerifyResult", "DunningRun",
     # argument types

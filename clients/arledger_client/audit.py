@@ -536,6 +536,14 @@ class AuditClient(Connection):
 
         A statement's lines are each proven to be in the log, of that customer, at distinct
         positions; that the server left none out is not something inclusion proofs show."""
+        return self.prove_with_digest(positions, digest, customer_id=customer_id,
+                                      as_of=as_of)[1]
+
+    def prove_with_digest(self, positions: Iterable[int] = (),
+                          digest: Mapping[str, Any] | None = None, *, customer_id: str = "",
+                          as_of: str = "") -> tuple[dict, list[dict]]:
+        """`prove`, and the signed digest the proofs came under (verified): what a caller
+        without the admin's GetSignedDigest (an auditor) shows as the proofs' evidence."""
         key = self._key()
         given = verify_digest(digest, key, self.log) if digest is not None else None
         asked = list(positions)
@@ -551,8 +559,8 @@ class AuditClient(Connection):
                                       "merkle_root")):
             raise VerificationFailed("the proofs come under another digest than the one "
                                      "given", segment=given["segment"])
-        return verify_proofs(resp.proofs, got, positions=asked, customer_id=customer_id,
-                             as_of=as_of)
+        return got, verify_proofs(resp.proofs, got, positions=asked, customer_id=customer_id,
+                                  as_of=as_of)
 
     def prove_records(self, records: Sequence[Mapping[str, Any]],
                       digest: Mapping[str, Any]) -> int:

@@ -31,6 +31,7 @@ from arledger_client.models import (  # noqa: I001
     Allocation,
     Balance,
     BatchResult,
+    Caller,
     CommandResult,
     Customer,
     DateLike,
@@ -283,6 +284,12 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
         return _log_head(self._call(self._log.GetLogHead,
                                     lpb.GetLogHeadRequest(with_state_digest=with_state_digest)))
 
+    def whoami(self) -> Caller:
+        """Who the server takes this client's credentials for, and what it may do (its
+        principal, roles and permissions; see `Caller`). Needs the reader's permission
+        (it is GetLogHead's answer)."""
+        return self.get_log_head().caller
+
     def verify_log(self) -> VerifyResult:
         """Recompute the hash chain over the stored segments on the server."""
         return _verify_result(self._call(self._log.VerifyLog, lpb.VerifyLogRequest()))
@@ -299,6 +306,6 @@ def _message(c: CommandLike) -> cpb.Command:
 __all__ = [
     "ArledgerClient", "ArledgerError", "Command", "Commands", "commands", "call_with_retries",
     "RETRYABLE_CODES", "AgingReport", "AgingRow", "Allocation", "Balance", "BatchResult",
-    "CommandResult", "Customer", "LogEntry", "LogHead", "OpenItem", "OpenItemsPage",
-    "Rejection", "StreamSummary", "VerifyResult",
+    "Caller", "CommandResult", "Customer", "LogEntry", "LogHead", "OpenItem",
+    "OpenItemsPage", "Rejection", "StreamSummary", "VerifyResult",
 ]

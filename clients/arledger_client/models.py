@@ -223,9 +223,34 @@ class LogEntry:
 
 
 @dataclass(frozen=True)
+class Caller:
+    """Who the server took the caller for, and what it may do (from GetLogHead).
+
+    `name` is the authenticated principal ("" when the server has no authentication: then
+    every call is allowed and `permissions` is {"*"}); `roles` its roles (writer, reader,
+    auditor, risk, admin); `permissions` the names of the server's permission table its
+    roles give ("ledger.read", "ledger.command", "report.read", "audit.read", "risk.read",
+    ...; docs/reference.md lists which RPC needs which)."""
+
+    name: str = ""
+    roles: frozenset[str] = frozenset()
+    permissions: frozenset[str] = frozenset({"*"})
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the server authenticates calls (a principal has a non-empty name)."""
+        return bool(self.name)
+
+    def may(self, permission: str) -> bool:
+        """Whether the server lets this caller use what needs `permission`."""
+        return "*" in self.permissions or permission in self.permissions
+
+
+@dataclass(frozen=True)
 class LogHead:
     """The chain head; state_digest is "" unless asked for. A follower reports how far
-    behind the store it is (lag_segments, lag_ms); a writer reports 0 for both."""
+    behind the store it is (lag_segments, lag_ms); a writer reports 0 for both. `caller`
+    is who asked, as the server authenticated it, and what it may do."""
 
     position: int
     segment: int
@@ -238,6 +263,7 @@ class LogHead:
     lag_segments: int = 0
     lag_ms: int = 0
     follow_error: str = ""
+    caller: Caller = field(default_factory=Caller)
 
 
 @dataclass(frozen=True)
@@ -387,7 +413,14 @@ def _log_entry(e: Any) -> LogEntry:
 def _log_head(h: Any) -> LogHead:
     return LogHead(h.position, h.segment, h.head_hash, _datetime(h.recorded_at), h.state_digest,
                    h.role, h.partition, h.store_segment, h.lag_segments, h.lag_ms,
-                   h.follow_error)
+                   h.follow_error, _caller(h))
+
+
+def _caller(h: Any) -> Caller:
+    if not h.principal:  # no authentication (or a server from before it reported callers)
+        return Caller()
+    return Caller(h.principal, frozenset(h.principal_roles),
+                  frozenset(h.principal_permissions))
 
 
 def _verify_result(r: Any) -> VerifyResult:

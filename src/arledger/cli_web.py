@@ -38,7 +38,20 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Config(targets=targets, secret=load_secret(args.secret_file),
                   read_only=args.read_only, public_key_pem=pem,
                   portal_max_age_s=args.portal_days * 86400,
-                  portal_token=os.environ.get("ARLEDGER_PORTAL_TOKEN", ""))
+                  portal_token=os.environ.get("ARLEDGER_PORTAL_TOKEN", ""),
+                  credentials=_tls(args))
+
+
+def _tls(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """TLS to the servers from the client credential options (--ca-file, --client-cert,
+    --client-key, --server-name, --client-config and their environment): every user's
+    calls go over it. A token among them is not used: each user logs in with their own."""
+    from arledger_client import Credentials
+    return Credentials.load(ca=getattr(args, "ca_file", None),
+                            cert=getattr(args, "client_cert", None),
+                            key=getattr(args, "client_key", None),
+                            server_name=getattr(args, "server_name", None),
+                            config_file=getattr(args, "client_config", None) or None)
 
 
 def cmd_web(args: argparse.Namespace) -> int:

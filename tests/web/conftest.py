@@ -88,3 +88,64 @@ class WebServer:
         self.server.should_exit = True
         self.thread.join(10)
         self.sock.close()
+
+
+# ---- the same ledger behind a server with authentication (issue 16) ------------------------
+
+ISSUER, AUDIENCE = "https://idp.web-test", "arledger-web-test"
+
+
+class Idp:
+    """An identity provider of the tests: a signing key whose public half the server
+    trusts, and the JWTs it issues; one API key too (a writer's, for a service)."""
+
+    def __init__(self, tmp) -> None:  # type: ignore[no-untyped-def]
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        from arledger.server.auth import new_api_key
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.public = tmp / "idp.pub"
+        self.public.write_bytes(self.key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        self.api_key = new_api_key()
+
+    def token(self, sub: str, *roles: str) -> str:
+        import jwt
+        now = int(time.time())
+        return jwt.encode({"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now,
+                           "exp": now + 3600, "roles": list(roles)}, self.key,
+                          algorithm="ES256")
+
+    def settings(self):  # type: ignore[no-untyped-def]
+        from arledger.server.auth import AuthSettings, Grant, hash_api_key, load_jwt_key
+        from arledger.server.runtime import ServerSettings
+        key, algs = load_jwt_key(self.public)
+        return ServerSettings(auth=AuthSettings(
+            jwt_key=key, jwt_algorithms=algs, jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
+            api_keys={hash_api_key(self.api_key): (
+                "svc-desk", Grant(frozenset({"writer", "reader"})))}))
+
+
+@pytest.fixture(scope="module")
+def idp(tmp_path_factory):
+    return Idp(tmp_path_factory.mktemp("idp"))
+
+
+@pytest.fixture(scope="module")
+def secured(demo, idp):
+    """A second server on the demo ledger, with authentication on (JWTs and an API key;
+    plaintext on loopback, which the server allows): (ledger, target)."""
+    server, port = create_server(demo[0], "127.0.0.1:0", settings=idp.settings())
+    server.start()
+    try:
+        yield demo[0], f"127.0.0.1:{port}"
+    finally:
+        server.stop(0)
+
+
+def login_with(client, token: str, name: str = ""):  # type: ignore[no-untyped-def]
+    """Log in with a credential (and a name, or none); the response of the POST."""
+    page = client.get("/login")
+    return client.post("/login?next=/", data={"csrf": csrf_of(page.text), "user": name,
+                                              "token": token}, follow_redirects=False)

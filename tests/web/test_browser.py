@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from arledger_client import ArledgerClient, SearchClient
-
-from conftest import WEB_NOW, WebServer, make_config
+from tests.web.conftest import WEB_NOW, WebServer, make_config
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("ARLEDGER_CHROMIUM", "/usr/bin/chromium")
@@ -252,3 +251,81 @@ def test_a_portal_link_cannot_reach_another_customer(chromium, web, demo, facts,
     assert _entries_after(demo[1], since) == []
     _shot(page, shots, "15-portal-other-customer-refused")
     ctx.close()
+
+
+# ---- with authentication on the server (issue 16) ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def secured_web(secured):
+    s = WebServer(make_config(secured[1]))
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def _token_page(chromium, url: str, token: str):  # type: ignore[no-untyped-def]
+    """Logged in with a credential only: the server names the user."""
+    ctx = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    page.goto(url + "/login")
+    page.fill("#token", token)
+    page.keyboard.press("Enter")
+    page.wait_for_url(url + "/")
+    return page
+
+
+def test_roles_from_the_server_decide_the_buttons(chromium, secured_web, secured, idp, facts,
+                                                  shots):
+    led = secured[0]
+    cid = facts["a"]["customer_id"]
+    # A reader: no action anywhere, and a form forged in the browser is refused.
+    page = _token_page(chromium, secured_web.url, idp.token("rita", "reader"))
+    assert "rita (reader)" in page.locator("header").inner_text()
+    assert "read-only" in page.locator("header").inner_text()
+    for path in (f"/customers/{cid}", "/worklist"):
+        page.goto(secured_web.url + path)
+        assert page.locator("main form[method=post]").count() == 0, path
+        assert page.locator("details.act").count() == 0, path
+        assert page.get_by_role("button", name=re.compile("promise|hold|note|dispute|portal",
+                                                          re.I)).count() == 0
+    _shot(page, shots, "16-reader-customer")
+    page.goto(f"{secured_web.url}/customers/{cid}")
+    since = led.state.head_position
+    page.evaluate("([cid]) => { const f = document.createElement('form'); f.method = 'post';"
+                  " f.action = '/customers/' + cid + '/note';"
+                  " for (const [k, v] of [['csrf', document.querySelector('input[name=csrf]')"
+                  ".value], ['text', 'forged'], ['back', location.pathname]]) {"
+                  " const i = document.createElement('input'); i.type = 'hidden'; i.name = k;"
+                  " i.value = v; f.appendChild(i); } document.body.appendChild(f); f.submit(); }",
+                  [cid])
+    page.wait_for_url(re.compile(rf".*/customers/{cid}$"))
+    flash = page.locator(".flash").first.inner_text()
+    assert flash.startswith("Not done") and "rita (reader) may not act on accounts" in flash
+    assert list(led.entries(since + 1)) == []
+    _shot(page, shots, "17-reader-forged-note-refused")
+    page.context.close()
+    # A writer: the buttons, and what they record is the principal's.
+    page = _token_page(chromium, secured_web.url, idp.token("wanda", "writer", "reader"))
+    page.goto(f"{secured_web.url}/customers/{cid}")
+    assert page.locator("details.act").count() == 1
+    form = page.locator("form[action$='/note']")
+    form.locator("textarea[name=text]").fill("spoke to accounts payable")
+    since = led.state.head_position
+    form.locator("button").click()
+    page.wait_for_load_state()
+    assert "Note added" in page.locator(".flash").first.inner_text()
+    (e,) = led.entries(since + 1)
+    assert (e["type"], e["actor"]) == ("NoteAdded", "wanda")
+    assert "spoke to accounts payable" in page.locator("#notes").inner_text()
+    _shot(page, shots, "18-writer-note")
+    page.context.close()
+    # An auditor: proofs verified, no action.
+    page = _token_page(chromium, secured_web.url, idp.token("otto", "auditor"))
+    page.goto(f"{secured_web.url}/invoices/{facts['a_inv']['invoice_id']}")
+    assert "Verified in the log" in page.locator(".proof").inner_text()
+    _shot(page, shots, "19-auditor-invoice")
+    page.goto(f"{secured_web.url}/customers/{cid}")
+    assert page.locator("main form[method=post]").count() == 0
+    assert page.locator("details.act").count() == 0
+    page.context.close()

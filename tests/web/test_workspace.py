@@ -6,11 +6,9 @@ import re
 import time
 from html import unescape
 
-
-from arledger_client import ArledgerClient, SearchClient
 from arledger.web import auth
-
-from conftest import WEB_NOW, csrf_of, login, make_config
+from arledger_client import ArledgerClient, SearchClient
+from tests.web.conftest import WEB_NOW, csrf_of, login, make_config
 
 PAST = "2026-06-30"
 
@@ -171,6 +169,22 @@ def test_permissions_follow_the_server_and_the_flag():
     assert auth.WRITE not in auth.permissions([Head("writer"), Head("follower")])
     assert auth.permissions([Head("writer")], read_only=True) == auth.ALL_PERMISSIONS - {
         auth.WRITE}
+    # With the caller the server names (issue 16): its permissions, less writes on a follower.
+    from arledger_client import Caller
+
+    class Named(Head):
+        def __init__(self, role: str, partition: str, *perms: str) -> None:
+            super().__init__(role)
+            self.partition = partition
+            self.caller = Caller("wanda", frozenset({"writer", "reader"}), frozenset(perms))
+    both = ("ledger.read", "ledger.command", "report.read", "risk.read")
+    assert auth.permissions([Named("writer", "0/2", *both)]) == {auth.READ, auth.WRITE,
+                                                                 auth.RISK}
+    heads = [Named("writer", "0/2", *both), Named("follower", "1/2", *both)]
+    assert auth.permissions(heads) == {auth.READ, auth.RISK}
+    assert "partition 1/2 is a read-only follower" in auth.refusal(heads, auth.WRITE)
+    assert auth.refusal(heads, auth.READ) == ""
+    assert "may not check proofs" in auth.refusal(heads, auth.AUDIT)
 
 
 def test_statement_downloads(client, demo):

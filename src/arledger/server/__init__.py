@@ -45,6 +45,15 @@ _COMMAND_FIELD = {f.message_type.name: f.name
                   for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
 
 
+def _caller(p: auth.Principal) -> dict:
+    """The LogHead fields that tell a caller who the server took it for and what it may
+    do: its name, roles and permissions; with authentication off, no name and "*"."""
+    if p.via == "none":
+        return {"principal": "", "principal_roles": [], "principal_permissions": ["*"]}
+    return {"principal": p.name, "principal_roles": sorted(p.roles),
+            "principal_permissions": sorted(p.permissions)}
+
+
 class LedgerServicer(lgrpc.LedgerServiceServicer):
     def __init__(self, ledger: Ledger, metrics=None) -> None:  # type: ignore[no-untyped-def]
         self.ledger = ledger
@@ -421,7 +430,7 @@ class LogServicer(lgrpc.LogServiceServicer):
                                partition=str(led.partition),
                                store_segment=max(led.store_head_seq, S.head_seq),
                                lag_segments=behind, lag_ms=age_ms,
-                               follow_error=led.follow_error)
+                               follow_error=led.follow_error, **_caller(auth.current()))
 
     @guard
     def VerifyLog(self, request, context):  # type: ignore[no-untyped-def]

@@ -534,7 +534,7 @@ class GetLogHeadRequest(_message.Message):
     def __init__(self, with_state_digest: _Optional[bool] = ...) -> None: ...
 
 class LogHead(_message.Message):
-    __slots__ = ("position", "segment", "head_hash", "recorded_at", "state_digest", "role", "partition", "store_segment", "lag_segments", "lag_ms", "follow_error")
+    __slots__ = ("position", "segment", "head_hash", "recorded_at", "state_digest", "role", "partition", "store_segment", "lag_segments", "lag_ms", "follow_error", "principal", "principal_roles", "principal_permissions")
     POSITION_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_FIELD_NUMBER: _ClassVar[int]
     HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
@@ -546,6 +546,9 @@ class LogHead(_message.Message):
     LAG_SEGMENTS_FIELD_NUMBER: _ClassVar[int]
     LAG_MS_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_ERROR_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_ROLES_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
     position: int
     segment: int
     head_hash: str
@@ -557,7 +560,10 @@ class LogHead(_message.Message):
     lag_segments: int
     lag_ms: int
     follow_error: str
-    def __init__(self, position: _Optional[int] = ..., segment: _Optional[int] = ..., head_hash: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_digest: _Optional[str] = ..., role: _Optional[str] = ..., partition: _Optional[str] = ..., store_segment: _Optional[int] = ..., lag_segments: _Optional[int] = ..., lag_ms: _Optional[int] = ..., follow_error: _Optional[str] = ...) -> None: ...
+    principal: str
+    principal_roles: _containers.RepeatedScalarFieldContainer[str]
+    principal_permissions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, position: _Optional[int] = ..., segment: _Optional[int] = ..., head_hash: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_digest: _Optional[str] = ..., role: _Optional[str] = ..., partition: _Optional[str] = ..., store_segment: _Optional[int] = ..., lag_segments: _Optional[int] = ..., lag_ms: _Optional[int] = ..., follow_error: _Optional[str] = ..., principal: _Optional[str] = ..., principal_roles: _Optional[_Iterable[str]] = ..., principal_permissions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class VerifyLogRequest(_message.Message):
     __slots__ = ()

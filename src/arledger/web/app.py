@@ -50,15 +50,21 @@ class Config:
     read_only: bool = False
     public_key_pem: str | None = None
     portal_max_age_s: int = 30 * 86400
-    # The credential the portal's calls carry (issue 16: a principal with a portal role).
+    # The credential the portal's calls carry (a principal with writer and reader roles).
     portal_token: str = ""
+    # TLS to the servers (a CA; a client certificate for mTLS); None: plaintext.
+    credentials: Any = None
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 
 
 class App:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.servers = Servers(config.targets, config.public_key_pem)
+        self.servers = Servers(config.targets, config.public_key_pem, config.credentials)
+        if config.portal_token and self.servers.plaintext_beyond_loopback():
+            raise ValueError("the portal's credential would cross the network in plaintext "
+                             "to " + ", ".join(self.servers.plaintext_beyond_loopback())
+                             + ": give a CA (--ca-file) for TLS")
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.globals.update(link=link, money=money, pct=pct, num=num, when=when, major=major,
@@ -110,6 +116,12 @@ class App:
     def perms(self, b: Backend) -> frozenset[str]:
         return auth.permissions(b.heads(), read_only=self.config.read_only)
 
+    def refused(self, request: Request, permission: str, why: str) -> HTMLResponse:
+        """The page shown instead of one the user's permissions do not reach."""
+        return self.render(request, "error.html", 403, title="Not allowed",
+                           message=f"You may not open this page: {why}.",
+                           reason="PERMISSION_DENIED")
+
     # ---- login ----------------------------------------------------------------------------------
 
     async def login(self, request: Request) -> Response:
@@ -121,18 +133,37 @@ class App:
         data = await self.form(request)
         name = data.get("user", "").strip()
         token = data.get("token", "").strip()
-        if not name or len(name) > 64 or not name.isprintable():
+        if len(name) > 64 or not name.isprintable():
             return self.render(request, "login.html", status=400, nxt=nxt,
                                error="Enter your name (at most 64 characters).")
+        if token and self.servers.plaintext_beyond_loopback():
+            return self.render(request, "login.html", status=400, nxt=nxt, error=(
+                "This workspace talks to its servers in plaintext: it will not send your "
+                "credential over the network (start it with --ca-file for TLS)."))
         try:
             heads = await run_in_threadpool(lambda: self.servers.backend(token).heads())
         except ArledgerError as e:
-            msg = ("The server does not accept this credential." if auth.login_refused(e)
+            msg = (f"The server does not accept this credential ({e.reason})."
+                   if getattr(e, "code", "") == "UNAUTHENTICATED" else
+                   "This credential may not read the ledger: it needs a reader's or an "
+                   "auditor's role on the server." if auth.login_refused(e)
                    else f"The server cannot be reached ({e.reason}).")
             return self.render(request, "login.html", status=401, nxt=nxt, error=msg)
+        principal, roles = auth.principal(heads)
+        if principal:
+            # The server knows who this is: that name is the actor of what they do.
+            if name and name != principal:
+                return self.render(request, "login.html", status=401, nxt=nxt, error=(
+                    f"This credential is {principal}'s: enter that name, or leave the "
+                    "name empty."))
+            name = principal
+        elif not name:
+            return self.render(request, "login.html", status=400, nxt=nxt,
+                               error="Enter your name (at most 64 characters).")
         request.session.clear()
         request.session["user"] = {"name": name, "token": token,
-                                   "role": heads[0].role if heads else ""}
+                                   "role": heads[0].role if heads else "",
+                                   "principal": principal, "roles": list(roles)}
         self.csrf(request)
         return RedirectResponse(nxt, 303)
 
@@ -307,12 +338,19 @@ class App:
 
         def load() -> dict:
             b = self.backend(request)
+            heads = b.heads()
+            why = auth.refusal(heads, auth.RISK, read_only=self.config.read_only)
+            if why:
+                return {"refused": why}
             page = b.worklist_page(as_of=c.day, known_at=c.known_datetime,
                                    currency=f["currency"], disputes=f["disputes"],
                                    promises=f["promises"], dunning_level_min=dmin,
                                    page_size=25, page_token=token)
-            return {"page": page, "perms": self.perms(b)}
+            return {"page": page, "perms": auth.permissions(heads,
+                                                            read_only=self.config.read_only)}
         data = await run_in_threadpool(load)
+        if "refused" in data:
+            return self.refused(request, auth.RISK, data["refused"])
         page = data["page"]
         rows = []
         for r in page["rows"]:
@@ -481,6 +519,8 @@ class App:
         score = p.risk.score(cid, **kw) if auth.RISK in perms else None
         entries = []
         try:
+            if auth.AUDIT not in perms:  # GetHistory reads the log: an auditor's permission
+                raise PermissionError
             digest, records = p.audit.history(customer_id=cid, unverified=True)
             known_us = int(c.known_datetime.timestamp() * 1e6) if c.known_datetime else None
             for r in records:
@@ -492,7 +532,7 @@ class App:
                                 "recorded": when(r.get("recorded_at_us")),
                                 "actor": r.get("actor", ""), "reason": r.get("reason", ""),
                                 "summary": _summary(r, info.currency)})
-        except ArledgerError:
+        except (ArledgerError, PermissionError):
             digest = None
         notes = [dict(n, recorded=when(n.get("recorded_at"))) for n in
                  p.search.list_notes(cid, page_size=1000, **kw).items]
@@ -570,8 +610,9 @@ class App:
 
     def _act(self, request: Request, cid: str, what: str, data: dict, actor: str) -> str:
         b = self.backend(request)
-        if auth.WRITE not in self.perms(b):
-            raise ValueError("you may not act on accounts here (read-only)")
+        why = auth.refusal(b.heads(), auth.WRITE, read_only=self.config.read_only)
+        if why:  # refused here, before any command is sent (the server would refuse it too)
+            raise ValueError(f"you may not act on accounts here: {why}")
         p = b.of(cid)
         cur = p.ledger.get_customer(cid).currency
         day = self.today().isoformat()  # actions take effect today (today's view only)
@@ -711,8 +752,8 @@ class App:
         if auth.AUDIT in perms and by_pos:
             try:
                 audit = b.audit_for(p)
-                digest = audit.signed_digest()
-                proven = audit.prove(sorted(by_pos), digest)
+                # The digest the proofs come with (GetSignedDigest is the admin's alone).
+                digest, proven = audit.prove_with_digest(sorted(by_pos))
                 proof = {"checked": True, "ok": True, "digest": digest,
                          "positions": {r["position"] for r in proven}}
             except (VerificationFailed, ArledgerError) as e:

@@ -1,19 +1,23 @@
-"""The workspace's login and roles: one seam, so the server's principals and roles (issue
-16) plug in here and nowhere else.
+"""The workspace's login and roles: the one place that knows about principals.
 
-- A user logs in with a name and a credential (a bearer token). The workspace keeps both in
-  its signed session cookie and sends the token to the server on every call as gRPC
-  metadata `authorization: Bearer <token>` (`bearer_channel`): the server decides, the
-  workspace only follows.
-- `permissions(...)` says what the user may do, and decides which buttons show. It asks
-  the server (`_server_permissions`): today's server has no authentication, so every call is
-  allowed, except writes on a read-only follower (its GetLogHead says role "follower"); the
-  workspace's own `--read-only` flag takes writes away for everyone. When issue 16 lands,
-  `_server_permissions` maps the principal's roles (writer, reader, auditor, risk, admin) to
-  these permission names, and a login the server refuses (UNAUTHENTICATED) fails here.
+- A user logs in with a credential (a bearer token: a JWT or an API key) and, optionally,
+  a name. The workspace keeps both in its signed session cookie and sends the token to the
+  server on every call as gRPC metadata `authorization: Bearer <token>` (`bearer_channel`):
+  the server decides, the workspace only follows. A login the server refuses
+  (UNAUTHENTICATED, or PERMISSION_DENIED: the principal may not read) fails.
+- The server says who the token stands for and what it may do: GetLogHead's `principal`,
+  `principal_roles` and `principal_permissions` (the SDK's `LogHead.caller`). A server
+  without authentication names nobody and allows everything ("*").
+- `permissions(heads, read_only=...)` says what the user may do in the workspace, and so
+  which buttons and pages show: each workspace permission needs the server permissions of
+  every call behind it (`SERVER_NEEDS`), on every server the workspace talks to; a follower
+  takes no writes; the workspace's own `--read-only` flag takes writes away for everyone.
+  `refusal(...)` says why an action is not allowed, for the message shown when a form is
+  posted anyway (the workspace refuses it before any call; the server would too).
 
 Permission names: "read" (every page), "write" (promise, dispute, hold, note, portal
-link), "audit" (inclusion proofs on invoice and payment pages), "risk" (scores, worklist).
+link), "audit" (inclusion proofs on invoice and payment pages, the log entries of a
+customer), "risk" (scores, worklist).
 """
 
 from __future__ import annotations
@@ -26,13 +30,27 @@ import grpc
 
 READ, WRITE, AUDIT, RISK = "read", "write", "audit", "risk"
 ALL_PERMISSIONS = frozenset({READ, WRITE, AUDIT, RISK})
-# How issue 16's roles map to the workspace's permissions (used once the server names them).
+# What each workspace permission needs of the server's permission table (server/auth.py;
+# docs/reference.md#permissions): the permissions of every call the workspace makes for it.
+# Pages read the ledger and the reports; actions read the customer and the invoice before
+# the command; proofs need the public key (trusted on first use) and GetInclusionProof.
+SERVER_NEEDS: dict[str, frozenset[str]] = {
+    READ: frozenset({"ledger.read", "report.read"}),
+    WRITE: frozenset({"ledger.read", "ledger.command"}),
+    AUDIT: frozenset({"ledger.read", "audit.read", "audit.key"}),
+    RISK: frozenset({"ledger.read", "risk.read"}),
+}
+# What each of the server's roles (docs/deployment.md) gives here when held with a reader's
+# role, which every workspace user needs (an auditor's includes it): SERVER_NEEDS applied to
+# the server's role table (a test checks it against server/auth.py). The workspace follows
+# the permissions the server reports, not this table; it says what to give a person.
+# Admin holds no command or read permission, so it adds nothing here.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "reader": frozenset({READ}),
-    "auditor": frozenset({READ, AUDIT}),
+    "reader": frozenset({READ, RISK}),
+    "auditor": frozenset({READ, AUDIT, RISK}),
     "risk": frozenset({READ, RISK}),
     "writer": frozenset({READ, WRITE, RISK}),
-    "admin": ALL_PERMISSIONS,
+    "admin": frozenset({READ, RISK}),
 }
 
 
@@ -76,13 +94,27 @@ def bearer_channel(channel: grpc.Channel, token: str) -> grpc.Channel:
     return grpc.intercept_channel(channel, _Bearer(token))
 
 
+def from_server(server_permissions: Iterable[str]) -> frozenset[str]:
+    """The workspace permissions that the server permissions (names of its table, "*" for
+    all) give."""
+    have = frozenset(server_permissions)
+    if "*" in have:
+        return ALL_PERMISSIONS
+    return frozenset(p for p, needs in SERVER_NEEDS.items() if needs <= have)
+
+
+def _caller(head: Any) -> Any:
+    return getattr(head, "caller", None)
+
+
 def _server_permissions(head: Any) -> frozenset[str]:
-    """What the server lets this principal do. Today: no authentication on the server, so
-    everything, but a follower takes no writes. (Issue 16: map the principal's roles with
-    ROLE_PERMISSIONS here.)"""
+    """What the server that answered `head` lets this principal do here: its permissions
+    mapped with SERVER_NEEDS, less WRITE on a follower."""
+    caller = _caller(head)
+    out = from_server(caller.permissions) if caller is not None else ALL_PERMISSIONS
     if getattr(head, "role", "") == "follower":
-        return ALL_PERMISSIONS - {WRITE}
-    return ALL_PERMISSIONS
+        out -= {WRITE}
+    return out
 
 
 def permissions(heads: Iterable[Any], *, read_only: bool = False) -> frozenset[str]:
@@ -97,11 +129,47 @@ def permissions(heads: Iterable[Any], *, read_only: bool = False) -> frozenset[s
     return out
 
 
+_WHAT = {READ: "read the ledger", WRITE: "act on accounts", AUDIT: "check proofs in the log",
+         RISK: "see risk scores"}
+
+
+def refusal(heads: Iterable[Any], permission: str, *, read_only: bool = False) -> str:
+    """Why the user may not do what needs `permission` ("" when they may): the
+    workspace is read-only, a server is a follower, or the principal's roles do not give
+    the server permissions it needs (named, with the principal's roles)."""
+    if permission == WRITE and read_only:
+        return "this workspace is read-only"
+    for h in heads:
+        if permission == WRITE and getattr(h, "role", "") == "follower":
+            return (f"the server of partition {getattr(h, 'partition', '?')} is a read-only "
+                    "follower")
+        caller = _caller(h)
+        if caller is None or "*" in caller.permissions:
+            continue
+        missing = sorted(SERVER_NEEDS[permission] - frozenset(caller.permissions))
+        if missing:
+            roles = ", ".join(sorted(caller.roles)) or "no role"
+            return (f"{caller.name} ({roles}) may not {_WHAT[permission]}: the server "
+                    f"gives {', '.join(missing)} to other roles")
+    return ""
+
+
+def principal(heads: Iterable[Any]) -> tuple[str, tuple[str, ...]]:
+    """(the principal's name, its roles) as the first server that authenticates names
+    them; ("", ()) when no server authenticates."""
+    for h in heads:
+        caller = _caller(h)
+        if caller is not None and caller.name:
+            return caller.name, tuple(sorted(caller.roles))
+    return "", ()
+
+
 def login_refused(err: Exception) -> bool:
     """Whether a call made with the credential at login says it is not accepted."""
     reason = getattr(err, "code", "")
     return reason in ("UNAUTHENTICATED", "PERMISSION_DENIED")
 
 
-__all__ = ["READ", "WRITE", "AUDIT", "RISK", "ALL_PERMISSIONS", "ROLE_PERMISSIONS",
-           "bearer_channel", "permissions", "login_refused"]
+__all__ = ["READ", "WRITE", "AUDIT", "RISK", "ALL_PERMISSIONS", "SERVER_NEEDS",
+           "ROLE_PERMISSIONS", "bearer_channel", "from_server", "permissions", "refusal",
+           "principal", "login_refused"]

@@ -5,16 +5,24 @@ followers alike."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-import grpc
-
-from arledger_client import (ArledgerClient, AuditClient, PartitionedClient, ReportsClient,
-                             RiskClient, SearchClient, partition_of)
-from arledger_client.connection import MAX_MESSAGE_BYTES
 from arledger.web.auth import bearer_channel
+from arledger_client import (
+    ArledgerClient,
+    AuditClient,
+    Credentials,
+    PartitionedClient,
+    ReportsClient,
+    RiskClient,
+    SearchClient,
+    partition_of,
+)
+from arledger_client.connection import MAX_MESSAGE_BYTES
+from arledger_client.credentials import is_loopback
 
 
 @dataclass
@@ -27,19 +35,31 @@ class Partition:
 
 
 class Servers:
-    """Base channels, one per target, made once and shared by every user's calls."""
+    """Base channels, one per target, made once and shared by every user's calls: TLS when
+    `credentials` say so (a CA, a client certificate for mTLS; their token, if any, is never
+    used: each user brings their own), else plaintext."""
 
-    def __init__(self, targets: list[str], public_key_pem: str | None = None) -> None:
+    def __init__(self, targets: list[str], public_key_pem: str | None = None,
+                 credentials: Credentials | None = None) -> None:
         if not targets:
             raise ValueError("the workspace needs at least one server target")
         self.targets = targets
-        self.channels = [grpc.insecure_channel(t, options=[
+        creds = dataclasses.replace(credentials or Credentials(), token=None)
+        self.secure = creds.secure
+        self.channels = [creds.channel(t, options=[
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]) for t in targets]
         self.public_key_pem = public_key_pem
         self._lock = threading.Lock()
 
-    def backend(self, token: str = "") -> "Backend":
+    def plaintext_beyond_loopback(self) -> list[str]:
+        """The targets a token would cross the network to in plaintext (none with TLS)."""
+        return [] if self.secure else [t for t in self.targets if not is_loopback(t)]
+
+    def backend(self, token: str = "") -> Backend:
+        if token and self.plaintext_beyond_loopback():
+            raise ValueError("refusing to send a credential in plaintext to "
+                             + ", ".join(self.plaintext_beyond_loopback()))
         return Backend(self, token)
 
     def trusted_key(self, audit: AuditClient) -> str:

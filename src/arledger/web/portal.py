@@ -6,7 +6,9 @@ actions (dispute an invoice, promise to pay), behind a signed, expiring link.
   refused after `portal_max_age_s`. A changed character, another secret or an expired
   link is refused (404, no detail). The customer id comes only from the token: nothing in a
   URL or a form names a customer, so no other customer's data can be asked for.
-- Every action is a ledger command whose actor is `portal:<customer_id>`. A form names an
+- Every action is a ledger command whose actor is `portal:<customer_id>` (on a server with
+  authentication, under the principal of the portal's credential:
+  `<principal>/portal:<customer_id>`, as the server requires). A form names an
   invoice; it is checked to be one of the token's customer's own open invoices before any
   command is sent.
 """
@@ -25,6 +27,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from arledger_client import ArledgerError
+from arledger.web import auth
 from arledger.web.view import Col, money, table, to_minor, when
 
 if TYPE_CHECKING:
@@ -172,9 +175,13 @@ class Portal:
         return RedirectResponse(f"/portal/{token}", 303)
 
     def _act(self, cid: str, what: str, data: dict[str, Any]) -> str:
-        p = self._backend().of(cid)
+        b = self._backend()
+        p = b.of(cid)
         cur = p.ledger.get_customer(cid).currency
-        actor = f"portal:{cid}"
+        # On a server with authentication the actor must be the portal credential's
+        # principal or under it: "<principal>/portal:<customer_id>".
+        principal = auth.principal([p.ledger.get_log_head()])[0]
+        actor = f"{principal}/portal:{cid}" if principal else f"portal:{cid}"
         today = self._today()
         if what == "dispute":
             iid = data.get("invoice_id", "")
