@@ -132,3 +132,20 @@ def test_every_store_url_setting_reaches_every_connection(pg_namespace):
     finally:
         follower.close()
         led.close()
+
+
+def test_a_closed_writer_gives_its_lease_back_before_close_returns():
+    # Closing only the lease connection left the server to notice the disconnect in its
+    # own time: a writer opened right after (a restart; a test reopening the ledger under
+    # load) sometimes found the partition still locked (PARTITION_LOCKED).
+    ns = "lease_" + uuid.uuid4().hex[:10]
+    held = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND ((classid::bigint << 32) | objid::bigint) = %s")
+    with psycopg.connect(PG_DSN, autocommit=True) as watcher:
+        for _ in range(10):
+            led = open_ledger(PG_DSN, namespace=ns)
+            key = led.store._lease_key()
+            assert watcher.execute(held, (key,)).fetchone()[0] == 1  # the query sees it held
+            led.close()
+            assert watcher.execute(held, (key,)).fetchone()[0] == 0
+        watcher.execute(f'DROP TABLE IF EXISTS "{ns}_p0"')

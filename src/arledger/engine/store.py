@@ -363,6 +363,14 @@ class PostgresSegmentStore(SegmentStore):
     def close_lease(self) -> None:
         self._lease_stop.set()
         self.lease_held = False
+        if self._lease is not None:
+            # Give the lock back on the session itself: closing the connection alone leaves
+            # the server to notice the disconnect in its own time, and a writer opened right
+            # after (a restart) found the partition still locked.
+            try:
+                self._lease.execute("SELECT pg_advisory_unlock(%s)", (self._lease_key(),))
+            except Exception:  # noqa: BLE001 - a lost session holds nothing to give back
+                pass
         for c in (self._lease, self._listener):
             if c is not None:
                 try:
