@@ -57,7 +57,8 @@ class _Submission:
 
     def dunning_run_alone(self) -> bool:
         return (self.batch.n == 1 and self.batch.rows is not None and
-                self.batch.rows[0].WhichOneof("command") == "run_dunning")
+                self.batch.rows[0].WhichOneof("command") in ("run_dunning",
+                                                              "match_bank_lines"))
 
 
 @dataclass

@@ -26,6 +26,7 @@ from arledger.domain import entries as E
 from arledger.domain import policies as P
 from arledger.engine import apply as ap
 from arledger.engine.apply import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE  # noqa: F401
+from arledger.engine.bank_state import BankState
 from arledger.engine.book import Book
 from arledger.engine.ids import IdIndex
 from arledger.engine.policy_state import PolicyState
@@ -128,6 +129,7 @@ class State:
         self.segments = Columns({"first_position": "<i8", "count": "<i4",
                                  "recorded_at_us": "<i8"})
         self.policies = PolicyState()
+        self.bank = BankState()  # bank statements and cash application (issue 19)
         self.invoice_terms: dict[int, int] = {}
         # Per customer, in log order: (kind, day, position, actor, reason, *figures) of
         # holds, limit changes and credit checks (few per customer; the account view).
@@ -284,6 +286,7 @@ class State:
         env = t[E.ENVELOPE]
         eff = np.asarray(env["effective_day"], dtype=np.int32)
         self.policies.fold(recs)
+        self.bank.fold(recs, seg.first_position)
         c = t.get("CustomerOpened")
         if c is not None:
             for f in MASTER_FIELDS:
@@ -505,6 +508,7 @@ class State:
                              self.rescore_summaries).encode())
         h.update("\x00".join(self.fx_codes + self.fx_rate_text + self.fx_sources).encode())
         h.update(self.policies.digest_repr().encode())
+        h.update(self.bank.digest_repr().encode())
         h.update(repr((sorted(self.invoice_terms.items()), sorted(self.credit_events.items()),
                        sorted(self.customer_promises.items()))).encode())
         h.update(f"{self.head_position}:{self.head_seq}:{self.head_hash}".encode())
