@@ -31,6 +31,7 @@ from arledger_client.reports import ReportsClient  # noqa: F401 (issue 5)
 from arledger_client.risk import RiskClient  # noqa: F401 (issue 6)
 from arledger_client.search import Page, SearchClient, order_key  # noqa: F401 (issue 17)
 from arledger_client.valuation import ValuationClient  # noqa: F401 (issue 18)
+from arledger_client.bank import BankClient  # noqa: F401 (issue 19)
 
 __all__ = [
     # clients

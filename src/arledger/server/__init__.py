@@ -511,7 +511,8 @@ def _add_more_services(server: grpc.Server, ledger: Ledger,
 # Names of further service modules (arledger.server.<name>). Each has
 # `add_to_server(server, ledger, clock) -> full service name`, `SERVICE` (the service's
 # descriptor) and `ERRORS_DOC` (the reasons its RPCs can return, for docs/reference.md).
-_SERVICE_MODULES: tuple[str, ...] = ("reports", "audit", "risk", "search", "valuation")
+_SERVICE_MODULES: tuple[str, ...] = ("reports", "audit", "risk", "search", "valuation",
+                                     "bank")
 
 
 def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,

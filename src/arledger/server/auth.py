@@ -109,8 +109,8 @@ PERMISSIONS: dict[str, str] = {
                                        "GetConsolidatedKpis", "GetConsolidatedExposure")},
     f"/{_B}/ImportStatement": BANK_IMPORT,
     f"/{_B}/MatchLines": BANK_IMPORT,
-    f"/{_B}/ResolveLine": BANK_APPLY,
-    f"/{_B}/DefineMatchRules": POLICY,
+    f"/{_B}/ResolveBankLine": BANK_APPLY,
+    f"/{_B}/DefineBankMatchRules": POLICY,
     **{f"/{_B}/{m}": BANK_READ for m in ("ListLines", "GetLine", "GetMatchRules")},
     **{f"/grpc.health.v1.Health/{m}": PUBLIC for m in ("Check", "Watch", "List")},
     **{f"/grpc.reflection.{v}.ServerReflection/ServerReflectionInfo": REFLECTION

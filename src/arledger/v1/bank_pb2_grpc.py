@@ -56,13 +56,13 @@ class BankServiceStub:
                 request_serializer=arledger_dot_v1_dot_bank__pb2.GetLineRequest.SerializeToString,
                 response_deserializer=arledger_dot_v1_dot_bank__pb2.BankLine.FromString,
                 _registered_method=True)
-        self.ResolveLine = channel.unary_unary(
-                '/arledger.v1.BankService/ResolveLine',
+        self.ResolveBankLine = channel.unary_unary(
+                '/arledger.v1.BankService/ResolveBankLine',
                 request_serializer=arledger_dot_v1_dot_commands__pb2.ResolveBankLineRequest.SerializeToString,
                 response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
                 _registered_method=True)
-        self.DefineMatchRules = channel.unary_unary(
-                '/arledger.v1.BankService/DefineMatchRules',
+        self.DefineBankMatchRules = channel.unary_unary(
+                '/arledger.v1.BankService/DefineBankMatchRules',
                 request_serializer=arledger_dot_v1_dot_commands__pb2.DefineBankMatchRulesRequest.SerializeToString,
                 response_deserializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
                 _registered_method=True)
@@ -110,7 +110,7 @@ class BankServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ResolveLine(self, request, context):
+    def ResolveBankLine(self, request, context):
         """A person's decision on a new or queued line (accept a candidate, pick invoices, assign
         a customer, leave unapplied, dismiss). Permission bank.apply.
         Errors: BANK_LINE_NOT_FOUND, BANK_LINE_ALREADY_APPLIED, BANK_LINE_DISMISSED,
@@ -123,7 +123,7 @@ class BankServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def DefineMatchRules(self, request, context):
+    def DefineBankMatchRules(self, request, context):
         """A new version of the matching rules. Permission ledger.policy.
         Errors: INVALID_MATCH_RULES, MALFORMED_DATE, ACTOR_REQUIRED, REASON_REQUIRED,
         REQUEST_ID_REUSED, READ_ONLY_FOLLOWER.
@@ -162,13 +162,13 @@ def add_BankServiceServicer_to_server(servicer, server):
                     request_deserializer=arledger_dot_v1_dot_bank__pb2.GetLineRequest.FromString,
                     response_serializer=arledger_dot_v1_dot_bank__pb2.BankLine.SerializeToString,
             ),
-            'ResolveLine': grpc.unary_unary_rpc_method_handler(
-                    servicer.ResolveLine,
+            'ResolveBankLine': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveBankLine,
                     request_deserializer=arledger_dot_v1_dot_commands__pb2.ResolveBankLineRequest.FromString,
                     response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
             ),
-            'DefineMatchRules': grpc.unary_unary_rpc_method_handler(
-                    servicer.DefineMatchRules,
+            'DefineBankMatchRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.DefineBankMatchRules,
                     request_deserializer=arledger_dot_v1_dot_commands__pb2.DefineBankMatchRulesRequest.FromString,
                     response_serializer=arledger_dot_v1_dot_ledger__pb2.CommandResult.SerializeToString,
             ),
@@ -297,7 +297,7 @@ class BankService:
             _registered_method=True)
 
     @staticmethod
-    def ResolveLine(request,
+    def ResolveBankLine(request,
             target,
             options=(),
             channel_credentials=None,
@@ -310,7 +310,7 @@ class BankService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/arledger.v1.BankService/ResolveLine',
+            '/arledger.v1.BankService/ResolveBankLine',
             arledger_dot_v1_dot_commands__pb2.ResolveBankLineRequest.SerializeToString,
             arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
             options,
@@ -324,7 +324,7 @@ class BankService:
             _registered_method=True)
 
     @staticmethod
-    def DefineMatchRules(request,
+    def DefineBankMatchRules(request,
             target,
             options=(),
             channel_credentials=None,
@@ -337,7 +337,7 @@ class BankService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/arledger.v1.BankService/DefineMatchRules',
+            '/arledger.v1.BankService/DefineBankMatchRules',
             arledger_dot_v1_dot_commands__pb2.DefineBankMatchRulesRequest.SerializeToString,
             arledger_dot_v1_dot_ledger__pb2.CommandResult.FromString,
             options,

@@ -44,9 +44,12 @@ def _label(value: str, field: str) -> str:
     return value
 
 
-def import_bank_statement(ctx: Ctx, m: pb.ImportBankStatementRequest) -> None:
-    account = _label(m.account, "account")
-    sid = _label(m.statement_id, "statement_id")
+def check_import(m: pb.ImportBankStatementRequest) -> list[tuple]:
+    """Every check of an import command that needs no state (the server runs it on every
+    command of a file before it submits the first): its lines as (number, booking day,
+    value day, amount, currency, texts)."""
+    _label(m.account, "account")
+    _label(m.statement_id, "statement_id")
     if m.format not in _FORMATS:
         raise error("INVALID_ENUM", f"format is one of {', '.join(BK.FORMATS)}")
     if not _SHA.fullmatch(m.file_sha256):
@@ -56,8 +59,6 @@ def import_bank_statement(ctx: Ctx, m: pb.ImportBankStatementRequest) -> None:
     if len(m.lines) > limits.bank_lines_per_command_max:
         raise error("TOO_MANY_ITEMS", f"at most {limits.bank_lines_per_command_max} lines a "
                     "command")
-    bank = ctx.D.bank
-    st = bank.statement_ix.get((account, sid), -1)
     rows = []
     numbers: set[int] = set()
     for ln in m.lines:
@@ -80,9 +81,17 @@ def import_bank_statement(ctx: Ctx, m: pb.ImportBankStatementRequest) -> None:
             if err.reason == "BAD_STATEMENT_LINE" and "line" in err.metadata:
                 raise
             raise error("BAD_STATEMENT_LINE", f"line {n}: {err.message}", line=str(n)) from None
-        if st >= 0 and (st, n) in bank.line_key:
-            continue  # recorded before
         rows.append((n, booking, value, amt, cur, texts))
+    return rows
+
+
+def import_bank_statement(ctx: Ctx, m: pb.ImportBankStatementRequest) -> None:
+    rows = check_import(m)
+    bank = ctx.D.bank
+    account, sid = m.account, m.statement_id
+    st = bank.statement_ix.get((account, sid), -1)
+    if st >= 0:
+        rows = [r for r in rows if (st, r[0]) not in bank.line_key]  # recorded before
     if not rows:
         return  # everything known: nothing new to record
     first_day = min(r[1] for r in rows)

@@ -1,0 +1,256 @@
+"""BankService: import bank statements, run the matcher, list lines and the exceptions
+queue, and a person's decisions (issue 19), over engine/decide/bank.py.
+
+Every write is a ledger command (the actor is the principal; the matcher's runs record
+"<principal>/matcher:rules-v<N>", or "matcher:rules-v<N>" without authentication). An
+import parses the whole file and checks every import command before it submits the first,
+so a bad file records nothing; its commands' request ids derive from the file's SHA-256,
+so a retried call, or the same file again, records nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import grpc
+
+from arledger.bank import formats
+from arledger.domain import bank as BK
+from arledger.domain import limits
+from arledger.domain import validate as V
+from arledger.domain.dates import day_to_iso
+from arledger.domain.errors import error
+from arledger.engine import Ledger
+from arledger.engine.decide.bank import check_import
+from arledger.server import _guard, _result, auth
+from arledger.v1 import bank_pb2 as bpb
+from arledger.v1 import bank_pb2_grpc as bgrpc
+from arledger.v1 import commands_pb2 as cpb
+
+SERVICE = bpb.DESCRIPTOR.services_by_name["BankService"]
+ERRORS_DOC = ("INVALID_ARGUMENT (BAD_STATEMENT_FILE, BAD_STATEMENT_LINE, "
+              "INVALID_COLUMN_MAPPING, INVALID_MATCH_RULES, NO_SUCH_CANDIDATE, INVALID_ENUM, "
+              "MALFORMED_ID, MALFORMED_TEXT, MISSING_FIELD, UNKNOWN_CURRENCY, "
+              "CURRENCY_MISMATCH, DUPLICATE_ALLOCATION, DATE_BEFORE_ORIGIN, TOO_MANY_ITEMS, "
+              "ALLOCATIONS_NOT_ALLOWED, ACTOR_REQUIRED, REASON_REQUIRED, INVALID_PAGE_SIZE, "
+              "INVALID_PAGE_TOKEN), NOT_FOUND (BANK_LINE_NOT_FOUND, CUSTOMER_NOT_FOUND, "
+              "INVOICE_NOT_FOUND), FAILED_PRECONDITION (BANK_LINE_ALREADY_APPLIED, "
+              "BANK_LINE_DISMISSED, BANK_LINE_NOT_A_RECEIPT, ALLOCATION_EXCEEDS_OPEN, "
+              "ALLOCATION_EXCEEDS_AMOUNT, INVOICE_OF_OTHER_CUSTOMER, CUSTOMER_CLOSED, "
+              "READ_ONLY_FOLLOWER), ALREADY_EXISTS (REQUEST_ID_REUSED, PAYMENT_EXISTS)")
+PAGE_DEFAULT, PAGE_MAX = 100, 1000
+_STATUS = {v: k for k, v in BK.STATUS_NAMES.items()}
+_BY = ("", "MATCHER", "CONFIRMED", "ASSIGNED", "LEFT_UNAPPLIED")
+
+
+def _alloc(pairs: list) -> list[cpb.Allocation]:
+    return [cpb.Allocation(invoice_id=i, amount_minor=a) for i, a in pairs]
+
+
+def line_message(S, ix: int, full: bool = True) -> bpb.BankLine:  # type: ignore[no-untyped-def]
+    """A line as the API shows it (candidates and reasons when `full`)."""
+    b = S.bank
+    t = b.text[ix]
+    acct, sid = b.statements[b.stmt[ix]][:2]
+    st = b.status[ix]
+    out = bpb.BankLine(
+        line_id=t[0], account=acct, statement_id=sid, line_number=b.number[ix],
+        booking_date=day_to_iso(b.booking_day[ix]), value_date=day_to_iso(b.value_day[ix]),
+        amount_minor=b.amount[ix], currency=t[1], counterparty_name=t[2],
+        counterparty_account=t[3], remittance=t[4], end_to_end_id=t[5], bank_reference=t[6],
+        status=BK.STATUS_NAMES[st], score_bp=b.score[ix], rules_version=b.rules_used[ix],
+        decided_by=_BY[b.decided_by[ix]], actor=b.actor[ix], position=b.position[ix],
+        decided_position=b.decided_at[ix])
+    if st == BK.APPLIED:
+        out.customer_id = S.customer_ids.name(b.customer[ix])
+        out.payment_id = S.payment_ids.name(b.payment[ix])
+    if not full:
+        return out
+    if st == BK.QUEUED:
+        cands = json.loads(b.detail[ix])
+        if isinstance(cands, dict):
+            out.reasons.append(cands["note"])
+            cands = cands["candidates"]
+        for k, c in enumerate(cands, 1):
+            out.candidates.add(rank=k, customer_id=c["customer"], score_bp=c["score"],
+                               allocations=_alloc(c["alloc"]),
+                               discounts=_alloc(c["discount"]),
+                               write_offs=_alloc(c["write_off"]),
+                               unapplied_minor=c["unapplied"], reasons=c["reasons"])
+    elif st == BK.APPLIED:
+        out.reasons.extend(json.loads(b.detail[ix]))
+    elif st == BK.DISMISSED:
+        out.reasons.append(b.detail[ix])
+    return out
+
+
+class BankServicer(bgrpc.BankServiceServicer):
+    def __init__(self, ledger: Ledger, clock: Callable[[], int]) -> None:
+        self.ledger = ledger
+        self.clock = clock
+
+    def _submit_one(self, cmd: cpb.Command):  # type: ignore[no-untyped-def]
+        (o,) = self.ledger.submit([cmd])
+        if o.status == "REJECTED":
+            raise o.error
+        return o
+
+    @_guard
+    def ImportStatement(self, request, context):  # type: ignore[no-untyped-def]
+        mapping = {f.name: getattr(request.csv_mapping, f.name)
+                   for f in bpb.CsvMapping.DESCRIPTOR.fields}
+        stmts = formats.parse(request.content, request.format, mapping, request.account,
+                              request.statement_id)
+        sha = formats.sha256(request.content)
+        prefix = request.request_id or f"bank-import-{sha[:40]}"
+        V.ident(prefix, "request_id")
+        cmds = []
+        for k, s in enumerate(stmts):
+            for c0 in range(0, len(s.lines), limits.bank_lines_per_command_max):
+                part = s.lines[c0:c0 + limits.bank_lines_per_command_max]
+                m = cpb.ImportBankStatementRequest(
+                    request_id=f"{prefix}:{k}:{c0}"[:limits.id_length_max],
+                    actor=request.actor, reason="bank statement import", account=s.account,
+                    statement_id=s.statement_id, format=s.format, file_sha256=sha)
+                for ln in part:
+                    m.lines.add(line_number=ln.line_number,
+                                booking_date=day_to_iso(ln.booking_day),
+                                value_date=day_to_iso(ln.value_day),
+                                amount_minor=ln.amount_minor, currency=ln.currency,
+                                counterparty_name=ln.counterparty_name,
+                                counterparty_account=ln.counterparty_account,
+                                remittance=ln.remittance, end_to_end_id=ln.end_to_end_id,
+                                bank_reference=ln.bank_reference)
+                cmds.append(cpb.Command(import_bank_statement=m))
+        for c in cmds:  # every check before the first write
+            check_import(c.import_bank_statement)
+        auth.authorize_commands(auth.current(), cmds)
+        with self.ledger.reading() as S:
+            before = S.bank.n
+        for c in cmds:
+            self._submit_one(c)
+        out = bpb.ImportStatementResponse(statements=len(stmts), file_sha256=sha,
+                                          lines_in_file=sum(len(s.lines) for s in stmts))
+        with self.ledger.reading() as S:
+            b = S.bank
+            ids = []
+            for s in stmts:
+                st = b.statement_ix.get((s.account, s.statement_id), -1)
+                for ln in s.lines:
+                    ix = b.line_key.get((st, ln.line_number), -1)
+                    if ix >= 0:
+                        ids.append(b.text[ix][0])
+            out.lines_recorded = b.n - before
+            out.line_ids.extend(ids)
+        out.lines_known_before = out.lines_in_file - out.lines_recorded
+        if not request.skip_match:
+            out.match.CopyFrom(self._match(request.actor))
+        return out
+
+    def _match(self, actor: str) -> bpb.MatchSummary:
+        with self.ledger.reading() as S:
+            version = S.bank.current_rules()[0]
+            todo = [i for i in range(S.bank.n) if S.bank.status[i] == BK.NEW]
+        name = f"matcher:rules-v{version}"
+        p = auth.current()
+        if p.via != "none":
+            name = f"{p.name}/{name}"
+        elif actor:
+            name = f"{actor}/{name}"
+        out = bpb.MatchSummary(rules_version=version)
+        start = 0
+        while start < len(todo):
+            with self.ledger.reading() as S:
+                n_lines = S.bank.n
+            rid = f"bank-match-{n_lines}-{todo[start]}"
+            cmd = cpb.Command(match_bank_lines=cpb.MatchBankLinesRequest(
+                request_id=rid, actor=name, reason="automatic cash application"))
+            o = self._submit_one(cmd)
+            out.position = max(out.position, o.position)
+            with self.ledger.reading() as S:
+                while start < len(todo) and S.bank.status[todo[start]] != BK.NEW:
+                    start += 1
+                if o.entry_count == 0:
+                    break
+        with self.ledger.reading() as S:
+            for i in todo:
+                st = S.bank.status[i]
+                if st != BK.NEW:
+                    out.decided += 1
+                    if st == BK.APPLIED and S.bank.decided_by[i] == BK.BY_MATCHER:
+                        out.applied += 1
+                    elif st == BK.QUEUED:
+                        out.queued += 1
+        return out
+
+    @_guard
+    def MatchLines(self, request, context):  # type: ignore[no-untyped-def]
+        if request.actor:
+            V.text(request.actor, "actor")
+        return self._match(request.actor)
+
+    @_guard
+    def ListLines(self, request, context):  # type: ignore[no-untyped-def]
+        size = request.page_size or PAGE_DEFAULT
+        if not 0 < size <= PAGE_MAX:
+            raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{PAGE_MAX}")
+        want = 0
+        if request.status:
+            if request.status not in _STATUS:
+                raise error("INVALID_ENUM", "status is one of "
+                            f"{', '.join(BK.STATUS_NAMES.values())}")
+            want = _STATUS[request.status]
+        start = 0
+        if request.page_token:
+            if not request.page_token.isdigit() or len(request.page_token) > 12:
+                raise error("INVALID_PAGE_TOKEN", "not a page token of this list")
+            start = int(request.page_token)
+        out = bpb.ListLinesResponse()
+        with self.ledger.reading() as S:
+            b = S.bank
+            rows = [i for i in range(b.n) if not want or b.status[i] == want]
+            out.total = len(rows)
+            page = [i for i in rows if i >= start][:size + 1]
+            for i in page[:size]:
+                out.lines.append(line_message(S, i, full=want == BK.QUEUED))
+            if len(page) > size:
+                out.next_page_token = str(page[size])
+        return out
+
+    @_guard
+    def GetLine(self, request, context):  # type: ignore[no-untyped-def]
+        if not request.line_id:
+            raise error("MISSING_FIELD", "line_id is required")
+        with self.ledger.reading() as S:
+            ix = S.bank.line_ix.get(request.line_id, -1)
+            if ix < 0:
+                V.ident(request.line_id, "line_id")
+                raise error("BANK_LINE_NOT_FOUND", f"no bank line {request.line_id!r}")
+            return line_message(S, ix)
+
+    @_guard
+    def ResolveBankLine(self, request, context):  # type: ignore[no-untyped-def]
+        cmd = cpb.Command(resolve_bank_line=request)
+        auth.authorize_commands(auth.current(), (cmd,))
+        return _result(self._submit_one(cmd))
+
+    @_guard
+    def DefineBankMatchRules(self, request, context):  # type: ignore[no-untyped-def]
+        cmd = cpb.Command(define_bank_match_rules=request)
+        auth.authorize_commands(auth.current(), (cmd,))
+        return _result(self._submit_one(cmd))
+
+    @_guard
+    def GetMatchRules(self, request, context):  # type: ignore[no-untyped-def]
+        with self.ledger.reading() as S:
+            v, r = S.bank.current_rules()
+        return bpb.MatchRules(version=v, definition_json=r.to_json())
+
+
+def add_to_server(server: grpc.Server, ledger: Ledger, clock: Callable[[], int]) -> str:
+    bgrpc.add_BankServiceServicer_to_server(BankServicer(ledger, clock), server)
+    return SERVICE.full_name
+
+
+__all__ = ["SERVICE", "ERRORS_DOC", "add_to_server", "BankServicer", "line_message"]
