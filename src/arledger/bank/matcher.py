@@ -61,8 +61,8 @@ FIT_EXACT = 10_000
 FIT_DISCOUNT = 9_900
 FIT_SHORT_TOLERATED = 9_700
 FIT_SINGLE_AMOUNT = 9_800
-FIT_ALL_OPEN = 9_600
-FIT_COMBINATION = 9_400
+FIT_ALL_OPEN = 9_800
+FIT_COMBINATION = 9_700
 FIT_SINGLE_SHORT = 9_500
 FIT_OVERPAID = 9_300
 FIT_PARTIAL = 9_200
@@ -452,6 +452,16 @@ class Matcher:
                     c = int(b.inv_cust[hit])
                     if all(hit != q for q, _ in by_cust.get(c, [])):
                         by_cust.setdefault(c, []).append((hit, "FUZZY_REFERENCE"))
+        # Short numbers ("INV 731") are too weak to look up among every open item, but
+        # name an item safely among the items of a customer the line already points at.
+        nums = {BK.digits_key(t) for t in BK.reference_tokens(ln.remittance) if t.isdigit()}
+        nums.discard("")
+        if nums:
+            for c in set(by_cust) | set(ids):
+                have = {p for p, _ in by_cust.get(c, [])}
+                for p in b.items_of(c).tolist():
+                    if p not in have and BK.digits_key(b.inv_ids[p]) in nums:
+                        by_cust.setdefault(c, []).append((p, "REFERENCE_DIGITS"))
         out: list[Candidate] = []
         cur = ln.currency
         for c, found in by_cust.items():

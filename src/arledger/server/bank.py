@@ -15,14 +15,12 @@ from collections.abc import Callable
 
 import grpc
 
-from arledger.bank import formats
+from arledger.bank import formats, ops
 from arledger.domain import bank as BK
-from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
 from arledger.engine import Ledger
-from arledger.engine.decide.bank import check_import
 from arledger.server import _guard, _result, auth
 from arledger.v1 import bank_pb2 as bpb
 from arledger.v1 import bank_pb2_grpc as bgrpc
@@ -91,10 +89,7 @@ class BankServicer(bgrpc.BankServiceServicer):
         self.clock = clock
 
     def _submit_one(self, cmd: cpb.Command):  # type: ignore[no-untyped-def]
-        (o,) = self.ledger.submit([cmd])
-        if o.status == "REJECTED":
-            raise o.error
-        return o
+        return ops.submit_one(self.ledger, cmd)
 
     @_guard
     def ImportStatement(self, request, context):  # type: ignore[no-untyped-def]
@@ -105,84 +100,33 @@ class BankServicer(bgrpc.BankServiceServicer):
         sha = formats.sha256(request.content)
         prefix = request.request_id or f"bank-import-{sha[:40]}"
         V.ident(prefix, "request_id")
-        cmds = []
-        for k, s in enumerate(stmts):
-            for c0 in range(0, len(s.lines), limits.bank_lines_per_command_max):
-                part = s.lines[c0:c0 + limits.bank_lines_per_command_max]
-                m = cpb.ImportBankStatementRequest(
-                    request_id=f"{prefix}:{k}:{c0}"[:limits.id_length_max],
-                    actor=request.actor, reason="bank statement import", account=s.account,
-                    statement_id=s.statement_id, format=s.format, file_sha256=sha)
-                for ln in part:
-                    m.lines.add(line_number=ln.line_number,
-                                booking_date=day_to_iso(ln.booking_day),
-                                value_date=day_to_iso(ln.value_day),
-                                amount_minor=ln.amount_minor, currency=ln.currency,
-                                counterparty_name=ln.counterparty_name,
-                                counterparty_account=ln.counterparty_account,
-                                remittance=ln.remittance, end_to_end_id=ln.end_to_end_id,
-                                bank_reference=ln.bank_reference)
-                cmds.append(cpb.Command(import_bank_statement=m))
-        for c in cmds:  # every check before the first write
-            check_import(c.import_bank_statement)
+        if request.actor:
+            V.text(request.actor, "actor")
+        cmds = ops.import_commands(stmts, sha, prefix, request.actor)
         auth.authorize_commands(auth.current(), cmds)
-        with self.ledger.reading() as S:
-            before = S.bank.n
-        for c in cmds:
-            self._submit_one(c)
+        recorded = ops.import_statements(self.ledger, cmds)
         out = bpb.ImportStatementResponse(statements=len(stmts), file_sha256=sha,
-                                          lines_in_file=sum(len(s.lines) for s in stmts))
+                                          lines_in_file=sum(len(s.lines) for s in stmts),
+                                          lines_recorded=recorded)
+        out.lines_known_before = out.lines_in_file - recorded
         with self.ledger.reading() as S:
             b = S.bank
-            ids = []
             for s in stmts:
                 st = b.statement_ix.get((s.account, s.statement_id), -1)
                 for ln in s.lines:
                     ix = b.line_key.get((st, ln.line_number), -1)
                     if ix >= 0:
-                        ids.append(b.text[ix][0])
-            out.lines_recorded = b.n - before
-            out.line_ids.extend(ids)
-        out.lines_known_before = out.lines_in_file - out.lines_recorded
+                        out.line_ids.append(b.text[ix][0])
         if not request.skip_match:
             out.match.CopyFrom(self._match(request.actor))
         return out
 
     def _match(self, actor: str) -> bpb.MatchSummary:
-        with self.ledger.reading() as S:
-            version = S.bank.current_rules()[0]
-            todo = [i for i in range(S.bank.n) if S.bank.status[i] == BK.NEW]
-        name = f"matcher:rules-v{version}"
         p = auth.current()
-        if p.via != "none":
-            name = f"{p.name}/{name}"
-        elif actor:
-            name = f"{actor}/{name}"
-        out = bpb.MatchSummary(rules_version=version)
-        start = 0
-        while start < len(todo):
-            with self.ledger.reading() as S:
-                n_lines = S.bank.n
-            rid = f"bank-match-{n_lines}-{todo[start]}"
-            cmd = cpb.Command(match_bank_lines=cpb.MatchBankLinesRequest(
-                request_id=rid, actor=name, reason="automatic cash application"))
-            o = self._submit_one(cmd)
-            out.position = max(out.position, o.position)
-            with self.ledger.reading() as S:
-                while start < len(todo) and S.bank.status[todo[start]] != BK.NEW:
-                    start += 1
-                if o.entry_count == 0:
-                    break
-        with self.ledger.reading() as S:
-            for i in todo:
-                st = S.bank.status[i]
-                if st != BK.NEW:
-                    out.decided += 1
-                    if st == BK.APPLIED and S.bank.decided_by[i] == BK.BY_MATCHER:
-                        out.applied += 1
-                    elif st == BK.QUEUED:
-                        out.queued += 1
-        return out
+        principal = p.name if p.via != "none" else actor
+        m = ops.match_all(self.ledger, principal)
+        return bpb.MatchSummary(decided=m.decided, applied=m.applied, queued=m.queued,
+                                rules_version=m.rules_version, position=m.position)
 
     @_guard
     def MatchLines(self, request, context):  # type: ignore[no-untyped-def]
