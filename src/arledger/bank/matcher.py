@@ -21,7 +21,8 @@ The rules, in order (docs/bank.md has the scores):
    bounded combination of items (the oldest `combination_items_max`, up to
    `combination_size_max` of them), one item short by at most the tolerance.
 5. FUZZY_REFERENCE: a number one typo away from an open invoice's number (a digit changed
-   or two swapped, or rapidfuzz's Levenshtein distance within the customer's invoices).
+   or two swapped; within an identified customer's invoices rapidfuzz's OSA distance, in
+   which a swap of two neighbours is one edit).
 6. AMOUNT_ONLY: no customer identified; open items anywhere of exactly the amount (never
    applied automatically: identity scores 3,000 at most).
 
@@ -40,7 +41,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from arledger.domain import bank as BK
 from arledger.domain import limits
@@ -441,7 +442,7 @@ class Matcher:
                     its = b.items_of(c)
                     if len(its):
                         names = [BK.ref_key(b.inv_ids[int(p)]) for p in its]
-                        m = process.extractOne(tok, names, scorer=Levenshtein.distance,
+                        m = process.extractOne(tok, names, scorer=OSA.distance,
                                                score_cutoff=self.r.fuzzy_reference_distance_max)
                         if m is not None and m[1] > 0:
                             hit = int(its[m[2]])
