@@ -214,14 +214,37 @@ class Matcher:
         self.b = book
         self.r = rules
         self.taken: dict[int, int] = {}
+        # Counterparties learned from lines this run applied (the state learns them from
+        # the same entries, so a run split in several gives the same decisions).
+        self.acct_more: dict[str, dict[int, int]] = {}
+        self.name_more: dict[str, dict[int, int]] = {}
+
+    def _learned(self, base: dict[str, dict[int, int]], more: dict[str, dict[int, int]],
+                 key: str) -> tuple[int, int]:
+        """(customer, lines) when every applied line of `key` went to one customer."""
+        d = dict(base.get(key) or {})
+        for c, k in (more.get(key) or {}).items():
+            d[c] = d.get(c, 0) + k
+        if len(d) != 1:
+            return -1, 0
+        return next(iter(d.items()))
+
+    def learn(self, ln: "LineInput", cust: int) -> None:
+        for more, key in ((self.acct_more, BK.account_key(ln.account)),
+                          (self.name_more, BK.name_key(ln.name))):
+            if key:
+                d = more.setdefault(key, {})
+                d[cust] = d.get(cust, 0) + 1
 
     def left(self, p: int) -> int:
         return int(self.b.inv_open[p]) - self.taken.get(p, 0)
 
-    def commit(self, d: Decision) -> None:
+    def commit(self, d: Decision, ln: "LineInput") -> None:
+        """What an applied decision changes for the lines after it."""
         if d.auto and d.best is not None:
             for p, a, disc, w in d.best.plan:
                 self.taken[p] = self.taken.get(p, 0) + a + disc + w
+            self.learn(ln, d.best.cust)
 
     def decide(self, ln: LineInput) -> Decision:
         cands = self.candidates(ln)
@@ -294,16 +317,14 @@ class Matcher:
         b, out = self.b, {}
         acct = BK.account_key(ln.account)
         if acct:
-            d = b.by_account.get(acct)
-            if d and len(d) == 1:
-                c, k = next(iter(d.items()))
+            c, k = self._learned(b.by_account, self.acct_more, acct)
+            if c >= 0:
                 out.setdefault(c, []).append((ID_ACCOUNT, f"COUNTERPARTY_ACCOUNT {ln.account} "
                                               f"applied to this customer {k} time(s) before"))
         key = BK.name_key(ln.name)
         if key:
-            d = b.by_name_learned.get(key)
-            if d and len(d) == 1:
-                c, k = next(iter(d.items()))
+            c, k = self._learned(b.by_name_learned, self.name_more, key)
+            if c >= 0:
                 out.setdefault(c, []).append((ID_NAME_LEARNED, f"COUNTERPARTY_NAME {ln.name!r}"
                                               f" applied to this customer {k} time(s) before"))
             exact = b.names.get(key)
@@ -521,6 +542,6 @@ def match_lines(book: OpenBook, rules: BK.MatchRules, lines: Sequence[LineInput]
     out = []
     for ln in lines:
         d = m.decide(ln)
-        m.commit(d)
+        m.commit(d, ln)
         out.append(d)
     return out

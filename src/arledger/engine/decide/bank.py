@@ -145,7 +145,7 @@ def match_bank_lines(ctx: Ctx, m: pb.MatchBankLinesRequest) -> None:
         d = matcher.decide(ln)
         why = _cannot_apply(ctx, bank, ix, d)
         if d.auto and not why:
-            matcher.commit(d)
+            matcher.commit(d, ln)
             c = d.best
             assert c is not None
             plan_ = [(int(book.inv_ix[p]), a, disc, w) for p, a, disc, w in c.plan]
