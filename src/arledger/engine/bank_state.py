@@ -186,6 +186,33 @@ class BankState:
 _MISSING = object()
 
 
+class LineIds:
+    """Line ids by index (what the log renders `line_ix` as)."""
+
+    def __init__(self, bank: BankState) -> None:
+        self.bank = bank
+
+    def __getitem__(self, ix: int) -> str:
+        return self.bank.text[ix][0]
+
+    def __len__(self) -> int:
+        return self.bank.n
+
+
+class StatementIds:
+    """Statements by index as "<account>/<statement id>" (`statement_ix` in the log)."""
+
+    def __init__(self, bank: BankState) -> None:
+        self.bank = bank
+
+    def __getitem__(self, ix: int) -> str:
+        acct, sid = self.bank.statements[ix][:2]
+        return f"{acct}/{sid}"
+
+    def __len__(self) -> int:
+        return len(self.bank.statements)
+
+
 def undo_one(u: tuple[Any, ...]) -> None:
     """Undo one record of the decision state's undo list (the formats `_append`/`_set`
     write, which are also the decision state's own)."""

@@ -26,7 +26,7 @@ from arledger.domain import entries as E
 from arledger.domain import policies as P
 from arledger.engine import apply as ap
 from arledger.engine.apply import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE  # noqa: F401
-from arledger.engine.bank_state import BankState
+from arledger.engine.bank_state import BankState, LineIds, StatementIds
 from arledger.engine.book import Book
 from arledger.engine.ids import IdIndex
 from arledger.engine.policy_state import PolicyState
@@ -130,6 +130,7 @@ class State:
                                  "recorded_at_us": "<i8"})
         self.policies = PolicyState()
         self.bank = BankState()  # bank statements and cash application (issue 19)
+        self.line_ids, self.statement_ids = LineIds(self.bank), StatementIds(self.bank)
         self.invoice_terms: dict[int, int] = {}
         # Per customer, in log order: (kind, day, position, actor, reason, *figures) of
         # holds, limit changes and credit checks (few per customer; the account view).
