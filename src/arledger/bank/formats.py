@@ -297,7 +297,7 @@ def parse_bai2(content: bytes) -> list[BK.Statement]:
     rows = text.splitlines()
     det = [k + 1 for k, r in enumerate(rows) if r.startswith("16,")]
     k = 0
-    file_id = _text(getattr(f.header, "file_identification_number", ""))
+    file_id = _text(getattr(f.header, "file_id", ""))
     for g in f.children:
         as_of = g.header.as_of_date
         gcur = g.header.currency or "USD"

@@ -108,6 +108,7 @@ class OpenBook:
     cust_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cust_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     amt_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    amt_sorted: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def index(self) -> "OpenBook":
         n = len(self.inv_ids)
@@ -134,6 +135,7 @@ class OpenBook:
             np.zeros(len(self.cust_ids), np.int64)
         self.cust_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self.amt_order = np.lexsort((np.arange(n), self.inv_open))
+        self.amt_sorted = self.inv_open[self.amt_order]
         return self
 
     def items_of(self, cust: int) -> np.ndarray:
@@ -516,8 +518,8 @@ class Matcher:
             out.append(Candidate(c, ident * fit // BP, plan, unapplied,
                                  [w for _, w in sigs] + [why]))
         if not out:  # rule 6: the amount alone
-            lo = np.searchsorted(b.inv_open[b.amt_order], amount, side="left")
-            hi = np.searchsorted(b.inv_open[b.amt_order], amount, side="right")
+            lo = int(np.searchsorted(b.amt_sorted, amount, side="left"))
+            hi = int(np.searchsorted(b.amt_sorted, amount, side="right"))
             hits = [int(p) for p in b.amt_order[lo:min(hi, lo + 50)]
                     if b.cust_currency[int(b.inv_cust[p])] == cur and b.inv_issue[p] <= day
                     and self.left(int(p)) == amount]

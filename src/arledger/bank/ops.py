@@ -6,7 +6,8 @@ takes, shared with the benchmark and the tests (no gRPC here).
   every one before the first is submitted, so a bad file records nothing.
 - `import_statements` submits them, one at a time (each is decided alone: a statement's
   lines are one segment of their own).
-- `match_all` submits match runs (each at most 5,000 lines) until no line is new.
+- `match_all` submits match runs (each at most 30,000 lines, fewer when its entries
+  would pass a command's 65,535) until no line is new.
 """
 
 from __future__ import annotations
