@@ -214,6 +214,7 @@ def main() -> None:
     args = ap.parse_args()
     res = scale(args) if args.scale else quality(args)
     res["machine"] = machine()
+    res["when"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     res["load_average"] = os.getloadavg()
     res["note"] = ("2-core machine shared with other engineers' builds and tests: other work "
                    "was running during this measurement")
