@@ -11,8 +11,8 @@ from typing import Any
 
 import grpc
 
-from arledger_client import (ArledgerClient, AuditClient, PartitionedClient, ReportsClient,
-                             RiskClient, SearchClient, partition_of)
+from arledger_client import (ArledgerClient, AuditClient, BankClient, PartitionedClient,
+                             ReportsClient, RiskClient, SearchClient, partition_of)
 from arledger_client.connection import MAX_MESSAGE_BYTES
 from arledger.web.auth import bearer_channel
 
@@ -24,6 +24,7 @@ class Partition:
     reports: ReportsClient
     risk: RiskClient
     audit: AuditClient
+    bank: BankClient  # statements and the exceptions queue (issue 19)
 
 
 class Servers:
@@ -63,7 +64,7 @@ class Backend:
         chans = [bearer_channel(ch, token) for ch in servers.channels]
         self.parts = [Partition(ArledgerClient(t, channel=ch), SearchClient(t, channel=ch),
                                 ReportsClient(t, channel=ch), RiskClient(t, channel=ch),
-                                AuditClient(t, channel=ch))
+                                AuditClient(t, channel=ch), BankClient(t, channel=ch))
                       for t, ch in zip(servers.targets, chans)]
         self.routing = PartitionedClient(servers.targets, channels=chans) \
             if len(chans) > 1 else None
