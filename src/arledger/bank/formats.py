@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -31,6 +32,9 @@ from arledger.domain.errors import LedgerError, error
 from arledger.domain.money import MINOR_UNITS
 
 _EPOCH = dt.date(1970, 1, 1)
+# mt-940 logs every tag that fails its regex at ERROR, with the regex: a client's bad file
+# would fill the server's log. The refusal (BAD_STATEMENT_FILE, naming the line) says it.
+logging.getLogger("mt940").setLevel(logging.CRITICAL)
 
 
 def sha256(content: bytes) -> str:
@@ -279,7 +283,6 @@ def _line_of(rows: list[str], s: int, e: int, exc: Exception) -> int:
 
 def parse_bai2(content: bytes) -> list[BK.Statement]:
     from bai2 import bai2
-    from bai2.constants import TypeCodeTransaction
     _check_size(content)
     text = _decode(content)
     try:
@@ -293,6 +296,14 @@ def parse_bai2(content: bytes) -> list[BK.Statement]:
                 break
         raise _bad(line, f"BAI2 does not parse: {msg.splitlines()[0][:160] if msg else exc!r}"
                    ) from None
+    try:
+        return _finish(_bai2_statements(f, text))
+    except (AttributeError, TypeError, ValueError) as exc:  # a record the library left empty
+        raise _bad(0, f"BAI2 record incomplete: {exc}") from None
+
+
+def _bai2_statements(f: Any, text: str) -> list[BK.Statement]:
+    from bai2.constants import TypeCodeTransaction
     out = []
     rows = text.splitlines()
     det = [k + 1 for k, r in enumerate(rows) if r.startswith("16,")]
@@ -321,7 +332,7 @@ def parse_bai2(content: bytes) -> list[BK.Statement]:
                     "", _text(t.bank_reference)))
             sid = f"{file_id or 'BAI2'}:{as_of.isoformat()}"
             out.append(BK.Statement(account, sid, "BAI2", tuple(lines), cur))
-    return _finish(out)
+    return out
 
 
 # ---- CSV ------------------------------------------------------------------------------------

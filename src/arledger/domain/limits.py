@@ -61,7 +61,7 @@ assert 2 * allocations_per_command_max + 2 <= command_entries_max
 # next line's entries (at most 2 + 2 * `bank_invoices_per_line_max`: the payment, a discount
 # and a small write-off per invoice, the decision) could pass a command's entry count; the
 # rest waits for the next run.
-bank_file_bytes_max = 64 * 1024 * 1024
+bank_file_bytes_max = 60 * 1024 * 1024  # below the 64 MiB message limit of the API
 bank_lines_per_file_max = 200_000
 bank_lines_per_command_max = 10_000
 bank_lines_per_match_max = 30_000
