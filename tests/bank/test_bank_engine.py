@@ -96,6 +96,11 @@ def test_refused_commands_and_bad_files_write_nothing(location, clock):
         request_id="r", actor="ann", reason="x", line_id="BL-1",
         action=pb.BANK_LINE_DISMISS))])
     assert o.error.reason == "BANK_LINE_NOT_FOUND"
+    match = C(match_bank_lines=pb.MatchBankLinesRequest(request_id="m"))
+    outs = led.submit([match, C(resolve_bank_line=pb.ResolveBankLineRequest(
+        request_id="r2", actor="ann", reason="x", line_id="BL-1",
+        action=pb.BANK_LINE_DISMISS))])
+    assert outs[0].error.reason == "BANK_MATCH_NOT_ALONE"
     bad = camt053(ROWS).replace(b"<CdtDbtInd>CRDT</CdtDbtInd>", b"<CdtDbtInd>X</CdtDbtInd>", 1)
     try:
         formats.parse(bad, "CAMT053")

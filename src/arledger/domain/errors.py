@@ -205,6 +205,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "BANK_LINE_ALREADY_APPLIED": (FailedPrecondition, "the line was applied already (automatically or by a person); reverse its payment to redo it"),
     "BANK_LINE_DISMISSED": (FailedPrecondition, "the line was dismissed as not a customer receipt"),
     "BANK_LINE_NOT_A_RECEIPT": (FailedPrecondition, "the line is a debit (money out): there is nothing to apply"),
+    "BANK_MATCH_NOT_ALONE": (FailedPrecondition, "a match run submitted in a batch with other commands; submit it on its own"),
     "NO_SUCH_CANDIDATE": (InvalidArgument, "a candidate rank the line's queue entry does not have"),
 }
 

@@ -125,7 +125,9 @@ def line_input(bank: Any, ix: int) -> M.LineInput:
 
 def match_bank_lines(ctx: Ctx, m: pb.MatchBankLinesRequest) -> None:
     S = ctx.view
-    assert S is not None, "a match run is decided alone, against the committed state"
+    if S is None or ctx.recs.n:
+        raise error("BANK_MATCH_NOT_ALONE", "a match run is submitted on its own (MatchLines, "
+                    "or a batch of one): it is decided against the committed state")
     bank = ctx.D.bank
     limit = m.limit or limits.bank_lines_per_match_max
     if not 0 < limit <= limits.bank_lines_per_match_max:
