@@ -48,7 +48,11 @@ def _import(args: argparse.Namespace) -> int:
         content = path.read_bytes()
     except OSError as e:
         raise SystemExit(f"arledger: cannot read {args.file}: {e.strerror}") from None
-    req = bpb.ImportStatementRequest(format=args.format_.upper().replace(".", ""),
+    fmt = args.format_ or _FORMAT_OF.get(path.suffix.lower(), "")
+    if not fmt:
+        raise SystemExit(f"arledger: say --format (camt053, mt940, bai2, csv): "
+                         f"{path.suffix or 'no extension'} does not tell")
+    req = bpb.ImportStatementRequest(format=fmt.upper().replace(".", ""),
                                      content=content, account=args.account or "",
                                      statement_id=args.statement_id or "",
                                      skip_match=args.no_match, actor=args.actor)
@@ -63,6 +67,11 @@ def _import(args: argparse.Namespace) -> int:
         out.pop("line_ids", None)
     _emit(args, out)
     return 0
+
+
+_FORMAT_OF = {".xml": "CAMT053", ".camt": "CAMT053", ".053": "CAMT053", ".sta": "MT940",
+              ".mt940": "MT940", ".940": "MT940", ".bai": "BAI2", ".bai2": "BAI2",
+              ".csv": "CSV"}
 
 
 def _row(args: argparse.Namespace, ln: Any) -> dict:
@@ -143,9 +152,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     i = ps.add_parser("import", help="import a statement file (and run the matcher)")
     i.add_argument("file")
-    i.add_argument("--format", dest="format_", required=True,
+    i.add_argument("--format", dest="format_", default="",
                    choices=["camt053", "camt.053", "mt940", "bai2", "csv", "CAMT053",
-                            "MT940", "BAI2", "CSV"])
+                            "MT940", "BAI2", "CSV"],
+                   help="default: from the extension (.xml camt053, .sta/.940 mt940, "
+                   ".bai/.bai2 bai2, .csv csv)")
     i.add_argument("--account", help="CSV: the bank account")
     i.add_argument("--statement-id", help="CSV: the statement's id")
     i.add_argument("--map", action="append", metavar="FIELD=COLUMN",

@@ -156,3 +156,10 @@ def test_the_cli_imports_a_csv_shows_the_queue_and_confirms(served, capsys, tmp_
     assert line["status"] == "APPLIED" and line["decided_by"] == "LEFT_UNAPPLIED"
     with ArledgerClient(served.target) as client:
         assert client.get_balance("NW", as_of="2026-03-01").unapplied_cash_minor == 4_200
+    x = tmp_path / "statement.xml"   # the format from the extension
+    x.write_bytes(camt053(ROWS, stmt_id="CAMT-7"))
+    assert cli.main(t + ["--format", "json", "bank", "import", str(x), "--no-match"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lines_recorded"] == 4 and "match" not in out   # --no-match
+    assert cli.main(t + ["--format", "json", "bank", "queue", "--status", "NEW"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3     # the debit is not NEW
