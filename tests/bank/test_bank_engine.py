@@ -111,6 +111,25 @@ def test_refused_commands_and_bad_files_write_nothing(location, clock):
     assert led.state.head_position == head
 
 
+def test_a_dismissed_line_takes_no_other_decision(location, clock):
+    led = location.open(clock=clock)
+    _setup(led)
+    _import(led, camt053(ROWS), "CAMT053")
+
+    def resolve(rid, action, **kw):
+        (o,) = led.submit([C(resolve_bank_line=pb.ResolveBankLineRequest(
+            request_id=rid, actor="ann", reason="interest from the bank", line_id="BL-4",
+            action=action, **kw))])
+        return o
+    assert resolve("d1", pb.BANK_LINE_DISMISS).status == "ACCEPTED"
+    head = led.state.head_position
+    assert resolve("d1", pb.BANK_LINE_DISMISS).status == "DUPLICATE"   # a retry
+    o = resolve("d2", pb.BANK_LINE_ASSIGN_CUSTOMER, customer_id="GR")
+    assert o.error.reason == "BANK_LINE_DISMISSED" and led.state.head_position == head
+    with led.reading() as S:
+        assert S.bank.status[3] == BK.DISMISSED and S.bank.detail[3] == "interest from the bank"
+
+
 def _queue(S):
     b = S.bank
     return [(b.text[i][0], b.status[i], b.score[i], b.detail[i], b.payment[i], b.customer[i])

@@ -216,6 +216,7 @@ class Matcher:
         self.b = book
         self.r = rules
         self.taken: dict[int, int] = {}
+        self.known_position = 0  # the log position of the state the book was built from
         # Counterparties learned from lines this run applied (the state learns them from
         # the same entries, so a run split in several gives the same decisions).
         self.acct_more: dict[str, dict[int, int]] = {}

@@ -132,8 +132,14 @@ def account_key(account: str) -> str:
     return "".join(fold_text(account).split())
 
 
+_ASCII_NON_ALNUM = {c: None for c in range(128) if not chr(c).isalnum()}
+_ASCII_NON_DIGIT = {c: None for c in range(128) if not chr(c).isdigit()}
+
+
 def ref_key(ref: str) -> str:
     """A reference without separators ("inv-0001 23" -> "INV000123")."""
+    if ref.isascii():  # the common case (indexing a million invoice numbers), same result
+        return ref.upper().translate(_ASCII_NON_ALNUM)
     return "".join(fold_text(ref).split())
 
 
@@ -165,8 +171,9 @@ def reference_tokens(text: str) -> list[str]:
 def digits_key(ref: str) -> str:
     """The digits of a reference without leading zeros ("INV-00001043" -> "1043"), or ""
     when it has no digits; how payers often shorten an invoice number."""
-    d = "".join(ch for ch in ref if ch.isdigit()).lstrip("0")
-    return d
+    if ref.isascii():
+        return ref.translate(_ASCII_NON_DIGIT).lstrip("0")
+    return "".join(ch for ch in ref if ch.isdigit()).lstrip("0")
 
 
 def bank_text(value: str, what: str, line: int) -> str:

@@ -28,6 +28,7 @@ from arledger.domain.errors import LedgerError, error
 from arledger.engine.decide.cash import apply_plan, plan
 from arledger.engine.decide.context import Ctx
 from arledger.engine.decide.customers import live_customer
+from arledger.engine.state import request_of
 from arledger.v1 import commands_pb2 as pb
 
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -136,9 +137,15 @@ def match_bank_lines(ctx: Ctx, m: pb.MatchBankLinesRequest) -> None:
     if not todo:
         return
     version, rules = bank.current_rules()
-    book = M.open_book(S)
-    known = S.head_position
-    matcher = M.Matcher(book, rules)
+    matcher = _matcher_after_last_run(S, version)
+    if matcher is None:
+        matcher = M.Matcher(M.open_book(S), rules)
+        matcher.known_position = S.head_position
+    book = matcher.b
+    # The position whose state the matcher's index was built from: a run that continues
+    # the previous one's matcher names the same position (re-deciding both runs' lines in
+    # one pass on that state gives these decisions).
+    known = matcher.known_position
     budget = limits.command_entries_max
     for ix in todo:
         if budget < _ENTRIES_PER_LINE_MAX:
@@ -161,6 +168,29 @@ def match_bank_lines(ctx: Ctx, m: pb.MatchBankLinesRequest) -> None:
             ctx.entry("BankLineQueued", ln.value_day, line_ix=ix, score_bp=d.score,
                       rules_version=version, known_position=known, candidates=cands)
             budget -= 1
+    # Kept for the next run (match_all submits them back to back): valid only if the state
+    # it then reads is this one plus exactly this run's entries (checked by request id).
+    S._bank_last_run = (ctx.env[0], ctx.first_position + ctx.e0, ctx.recs.n - ctx.e0,
+                        version, matcher)
+
+
+def _matcher_after_last_run(S: Any, version: int) -> M.Matcher | None:
+    """The previous run's matcher, when the state is exactly what that run read plus what
+    it wrote (its request stored at the head, nothing after it): the next lines are then
+    decided as one longer run would decide them, from the same index of open items (what
+    the run applied taken off, the counterparties it learned added). Rebuilding the index
+    of a million open items costs seconds; a statement of 100,000 lines takes several runs
+    (a command's entries are counted in 16 bits)."""
+    last = getattr(S, "_bank_last_run", None)
+    if last is None:
+        return None
+    rid, first, n, v, matcher = last
+    S._bank_last_run = None
+    got = request_of(S, rid)
+    if v != version or got is None or got[1:] != (first, n) or \
+            S.head_position != first + n - 1:
+        return None
+    return matcher
 
 
 def _cannot_apply(ctx: Ctx, bank: Any, ix: int, d: M.Decision) -> str:
