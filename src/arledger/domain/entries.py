@@ -222,12 +222,14 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
                ("reasons", STR)),
               "A line became a payment (the PaymentRecorded entry before it): applied "
               "automatically above the threshold, or by a person (`decided_by`); "
-              "`reasons` says why."),
+              "`reasons` says why; `known_position`: the state the matcher read (0 for a "
+              "person)."),
     EntryType(94, "BankLineQueued",
               (("line_ix", I8), ("score_bp", I4), ("rules_version", I4),
                ("known_position", I8), ("candidates", STR)),
               "The matcher did not reach the threshold: the line waits in the exceptions "
-              "queue with its ranked candidates (JSON)."),
+              "queue with its ranked candidates (JSON); `known_position`: the state the "
+              "matcher read."),
     EntryType(95, "BankLineDismissed", (("line_ix", I8),),
               "A person decided a line is not a customer receipt (the envelope's reason "
               "says what it is)."),
