@@ -67,7 +67,8 @@ def statement_day(spec: synthetic.PortfolioSpec) -> int:
     return (spec.start - dt.date(1970, 1, 1)).days + spec.days - 1
 
 
-def run_statement(led, stmt: BK.Statement, prefix: str) -> tuple[int, ops.MatchSummary]:  # type: ignore[no-untyped-def]
+def run_statement(led, stmt: BK.Statement,  # type: ignore[no-untyped-def]
+                  prefix: str) -> tuple[int, ops.MatchSummary]:
     cmds = ops.import_commands([stmt], "0" * 64, prefix)
     n = ops.import_statements(led, cmds)
     return n, ops.match_all(led)

@@ -8,8 +8,8 @@ and a person's decision on a line.
   candidate reaches the rules' threshold becomes a payment with explicit allocations (the
   discount taken, the small balance written off) followed by BankLineApplied with the
   score and reasons; the others get BankLineQueued with their ranked candidates. The
-  entries carry the rules version and the log position of the state the matcher read, so a replay
-  reproduces every decision.
+  entries carry the rules version and the log position of the state the matcher read, so
+  a replay reproduces every decision.
 - `resolve_bank_line` is a person's decision on a new or queued line.
 """
 
