@@ -90,6 +90,11 @@ class BankClient(Connection):
             if not token:
                 return
 
+    def count(self, status: str = "") -> int:
+        """How many lines (of a status)."""
+        return int(self._call("ListLines", bpb.ListLinesRequest(status=status,
+                                                                page_size=1)).total)
+
     def queue(self) -> list[dict[str, Any]]:
         """The exceptions queue: lines waiting for a person, with ranked candidates."""
         return list(self.lines("QUEUED"))

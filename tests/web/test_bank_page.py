@@ -30,6 +30,7 @@ def test_the_queue_page_shows_candidates_and_takes_decisions(client, demo):
     html = page.text
     assert "BL-1" in html and "BL-2" in html and a["customer_id"] in html
     assert "END_TO_END_ID" in html and "2 waiting" in html
+    assert "NEW 0, QUEUED 2, APPLIED 0, DISMISSED 0, DEBIT 0" in html
     ids = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
     for inp in re.findall(r'<(?:input|select|textarea)\b[^>]*>', html):
         if 'type="hidden"' in inp or 'type="submit"' in inp:

@@ -621,9 +621,8 @@ class App:
             b = self.backend(request)
             parts = []
             for k, p in enumerate(b.parts):
-                counts = {st: 0 for st in ("NEW", "QUEUED", "APPLIED", "DISMISSED", "DEBIT")}
-                for ln in p.bank.lines(page_size=1000):
-                    counts[ln["status"]] += 1
+                counts = {st: p.bank.count(st)
+                          for st in ("NEW", "QUEUED", "APPLIED", "DISMISSED", "DEBIT")}
                 parts.append({"index": k, "queue": p.bank.queue(), "counts": counts})
             return {"parts": parts, "perms": self.perms(b), "many": b.count > 1}
         data = await run_in_threadpool(load)
