@@ -203,3 +203,42 @@ def test_replay_rebuilds_the_queue_and_reproduces_every_automatic_decision(locat
                     assert S.bank.status[i] == BK.QUEUED and S.bank.score[i] == d.score
                     assert S.bank.detail[i] == M.candidates_json(book, d.candidates)
 
+
+
+def test_back_to_back_runs_continue_one_matcher_and_decide_as_one_run(location, clock):
+    led = location.open(clock=clock)
+    _setup(led)
+    rows = [Pay("1190.00", "Acme GmbH", "DE01ACME", "INV-1043"),     # teaches DE01ACME
+            Pay("500.00", "A. Payer", "DE01ACME", ""),               # then the account says ACME
+            Pay("777.00", "x", "NL01", "2001"),
+            Pay("777.00", "x", "NL01", "2001"),                       # paid twice: now closed
+            Pay("123.00", "y", "", ""),
+            Pay("400.00", "Granite", "", "INV-3001")]
+    _import(led, camt053(rows), "CAMT053")
+    outs = []
+    for k in range(3):   # three runs of two lines, back to back
+        (o,) = led.submit([C(match_bank_lines=pb.MatchBankLinesRequest(
+            request_id=f"run-{k}", actor="matcher:rules-v0", limit=2))])
+        assert o.status == "ACCEPTED"
+        outs.append(o)
+    with led.reading() as S:
+        decided = [(S.bank.status[i], S.bank.score[i], S.bank.detail[i]) for i in range(6)]
+    positions = {int(led.entry_at(led.state.bank.decided_at[i])["fields"]["known_position"])
+                 for i in range(6)}
+    assert len(positions) == 1          # one matcher, built once, named by every run
+    (known,) = positions
+    assert known < outs[0].position
+    S_k = _state_at(led, known)
+    book = M.open_book(S_k)
+    with led.reading() as S:
+        again = M.match_lines(book, S_k.bank.current_rules()[1],
+                              [line_input(S.bank, i) for i in range(6)])
+    assert [d.auto for d in again] == [st == BK.APPLIED for st, _, _ in decided]
+    assert [d.score for d in again] == [sc for _, sc, _ in decided]
+    assert decided[1][0] == BK.APPLIED and "COUNTERPARTY_ACCOUNT" in decided[1][2]
+    # Anything else in between: the next run builds its index again, from the new state.
+    _import(led, camt053([Pay("250.00", "z", "", "INV-1044")], stmt_id="S2"), "CAMT053")
+    ops.match_all(led)
+    with led.reading() as S:
+        last = S.bank.decided_at[S.bank.n - 1]
+    assert int(led.entry_at(last)["fields"]["known_position"]) > known
