@@ -91,6 +91,8 @@ def test_csv_with_a_column_mapping():
     ("CAMT053", camt053(ROWS).replace(b"777.10", b"7.7.7"), None),
     ("CAMT053", camt053(ROWS).replace(b"<Amt Ccy=\"EUR\">777.10",
                                       b"<Amt Ccy=\"EUR\">777.105"), None),
+    ("CAMT053", camt053(ROWS).replace(b"777.10", b"Infinity"), None),
+    ("CAMT053", camt053(ROWS).replace(b"777.10", b"1e999999"), None),
     ("CAMT053", b"<?xml version='1.0'?>\n<Document>\n<BkToCstmrStmt>\n<Stmt>", 4),
     ("MT940", mt940(ROWS).replace(b":61:2602030203C777,10", b":61:26AB03C777,10"), 9),
     ("MT940", b"no tags here\n", 1),

@@ -22,7 +22,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from arledger.domain import bank as BK
@@ -59,8 +59,10 @@ def _minor(amount: Any, currency: str, line: int) -> int:
         raise _bad_line(line, f"unknown currency {currency[:8]!r}")
     try:
         q = Decimal(str(amount).strip()) * (10 ** MINOR_UNITS[currency])
-    except (InvalidOperation, ValueError):
+    except (ArithmeticError, ValueError):  # decimal's InvalidOperation, Overflow, ...
         raise _bad_line(line, f"amount {str(amount)[:30]!r} is not a number") from None
+    if not q.is_finite():
+        raise _bad_line(line, f"amount {str(amount)[:30]!r} is not a number")
     if q != q.to_integral_value():
         raise _bad_line(line, f"amount {amount} has more decimals than {currency} has")
     v = int(q)
