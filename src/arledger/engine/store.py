@@ -363,6 +363,15 @@ class PostgresSegmentStore(SegmentStore):
 
     def close_lease(self) -> None:
         self._lease_stop.set()
+        if self.lease_held and self._lease is not None:
+            # Give the lock back before closing: PostgreSQL frees a session's advisory locks
+            # only when its backend exits, after the socket closes, so a writer reopened at
+            # once (a restart, a replay check) could otherwise find its own lease still held
+            # (PARTITION_LOCKED).
+            try:
+                self._lease.execute("SELECT pg_advisory_unlock(%s)", (self._lease_key(),))
+            except Exception:  # noqa: BLE001 - a lost session frees it anyway
+                pass
         self.lease_held = False
         for c in (self._lease, self._listener):
             if c is not None:
