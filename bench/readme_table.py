@@ -183,12 +183,34 @@ def render_features() -> str:
                     f"without gRPC's transport; target 1 ms) | {i['median_ms']:.2f} ms median, "
                     f"{i['p99_ms']:.2f} ms p99 | journal index built once: "
                     f"{s['journal_index_build_s']:.1f} s | {w} |")
+    for name, label in (("results-bank.json", "accounts learned from a history statement"),
+                        ("results-bank-cold.json", "cold start: no account learned yet")):
+        q = _load(name)
+        if q and "when" in q:
+            w = seen(q)
+            t = q["at_threshold"]
+            rows.append(f"| cash application: {q['lines']:,} generated statement lines against "
+                        f"{q['portfolio']['open_invoices']:,} open invoices ({label}), at the "
+                        f"threshold {t['threshold_bp']:,} bp (target: 90 % applied at 99.5 % "
+                        f"precision) | {t['auto_share'] * 100:.1f} % applied automatically, "
+                        f"precision {t['precision'] * 100:.2f} %, recall "
+                        f"{t['recall'] * 100:.1f} % | queued {t['queued_share'] * 100:.1f} %; "
+                        f"the ledger's decisions equal the pure matcher's: "
+                        f"{'yes' if q['ledger_agrees_with_pure_matcher'] else 'NO'} | {w} |")
+    q = _load("results-bank-scale.json")
+    if q and "when" in q:
+        w = seen(q)
+        rows.append(f"| cash application: {q['lines']:,} statement lines against "
+                    f"{q['portfolio']['open_invoices']:,} open invoices (target 60 s) "
+                    f"| {q['index_and_match_s']:.1f} s to index the open items and match every "
+                    f"line ({q['match_s']:.1f} s matching) | through the ledger (import and "
+                    f"match runs, durable): {q['ledger_import_and_match_s']:.1f} s | {w} |")
     if not rows:
         return ""
-    return ("\n| figure (issues 4-7, 17) | measured | beside it | machine / date |\n"
+    return ("\n| figure (issues 4-7, 17, 19) | measured | beside it | machine / date |\n"
             "|---|---:|---:|---|\n" + "\n".join(rows) + "\n\nReproduce with "
             "`bench/dunning_run.py`, `bench/report_aging.py`, `bench/rescore.py`, "
-            "`bench/verify_log.py`, `bench/search.py`.\n")
+            "`bench/verify_log.py`, `bench/search.py`, `bench/bank_match.py [--scale]`.\n")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@
 """
 
 from arledger_client.audit import AuditClient, VerificationFailed  # noqa: F401 (issue 7)
+from arledger_client.bank import BankClient  # noqa: F401 (issue 19)
 from arledger_client.client import ArledgerClient
 from arledger_client.columnar import ColumnarBatch, ColumnarRejection, ColumnarResult
 from arledger_client.commands import (
@@ -47,7 +48,7 @@ from arledger_client.models import (
                                       Balance,
                                       BatchResult,
                                       Caller,
-    CommandResult,
+                                      CommandResult,
                                       Customer,
                                       DateLike,
                                       DisputeOutcome,

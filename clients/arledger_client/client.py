@@ -71,6 +71,9 @@ _RPC: dict[str, str] = {
 # Command kinds another service takes (issue 18): kind -> that service's RPC.
 _VALUATION_RPC = {"define_allowance_rates": "DefineAllowanceRates",
                   "record_fx_rate": "RecordFxRate"}
+# BankService (issue 19) takes a person's decision on a line and the matching rules.
+_BANK_RPC = {"resolve_bank_line": "ResolveBankLine",
+             "define_bank_match_rules": "DefineBankMatchRules"}
 
 
 class ArledgerClient(Connection, CommandMethods[CommandResult]):
@@ -127,6 +130,9 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
         if kind in _VALUATION_RPC:  # its stub made when first needed
             from arledger.v1 import valuation_pb2_grpc as vgrpc
             rpc = getattr(vgrpc.ValuationServiceStub(self._channel), _VALUATION_RPC[kind])
+        elif kind in _BANK_RPC:
+            from arledger.v1 import bank_pb2_grpc as bgrpc
+            rpc = getattr(bgrpc.BankServiceStub(self._channel), _BANK_RPC[kind])
         else:
             rpc = getattr(self._ledger, _RPC[kind])
         return _command_result(self._call(rpc, getattr(msg, kind)))

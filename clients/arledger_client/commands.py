@@ -416,6 +416,24 @@ class CommandMethods(Generic[R]):
         quote_currency on rate_date, from source."""
         return self._emit("record_fx_rate", dict(locals()))
 
+    def resolve_bank_line(self, line_id: str, action: str, *, actor: str, reason: str,
+                          candidate_rank: int = 0, customer_id: str = "",
+                          allocations: Allocations | None = None,
+                          request_id: str | None = None) -> R:
+        """A person's decision on a bank statement line: action ACCEPT_CANDIDATE (with
+        candidate_rank, 1 = best), APPLY_TO_INVOICES (customer_id and allocations
+        [(invoice_id, amount_minor)]), ASSIGN_CUSTOMER, LEAVE_UNAPPLIED (customer_id) or
+        DISMISS (not a customer receipt)."""
+        if action and not action.startswith("BANK_LINE_"):
+            action = "BANK_LINE_" + action
+        return self._emit("resolve_bank_line", dict(locals()))
+
+    def define_bank_match_rules(self, definition_json: str, effective_date: DateLike, *,
+                                actor: str, reason: str, request_id: str | None = None) -> R:
+        """A new version of the bank matching rules (JSON of MatchRules fields, see
+        docs/bank.md; omitted fields take the built-in default)."""
+        return self._emit("define_bank_match_rules", dict(locals()))
+
     def define_credit_policy(self, over_limit_action: str, effective_date: DateLike, *,
                              actor: str, reason: str, hold_days_past_due: int = 0,
                              short_pay_tolerance_minor: int = 0, short_pay_tolerance_bp: int = 0,

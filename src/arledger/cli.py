@@ -425,7 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Modules with more subcommands (arledger.<name>), each with `register(subparsers)`.
 CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit", "cli_credit", "cli_risk",
-                                 "cli_auth", "cli_search", "cli_web", "cli_valuation")
+                                 "cli_auth", "cli_search", "cli_web", "cli_valuation",
+                                 "cli_bank")
 
 
 def main(argv: Iterable[str] | None = None) -> int:

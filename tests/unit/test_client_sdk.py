@@ -268,12 +268,18 @@ def test_every_kind_of_command_has_a_builder_a_client_method_and_an_rpc():
     oneof = [f.name for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields]
     assert list(KINDS) == oneof
     # RiskService (issue 6) submits these itself (RegisterModel, RescorePortfolio).
-    oneof = [k for k in oneof if k not in ("register_risk_model", "record_portfolio_rescore")]
-    assert len(oneof) == 31  # 28 + add_note (issue 17) + allowance and FX rates (issue 18)
+    # BankService (issue 19) writes statements and match runs itself (from a file).
+    oneof = [k for k in oneof if k not in ("register_risk_model", "record_portfolio_rescore",
+                                           "import_bank_statement", "match_bank_lines")]
+    # 28 + add_note (issue 17) + allowance and FX rates (issue 18) + a bank line's
+    # decision and the matching rules (issue 19)
+    assert len(oneof) == 33
     rpcs = {m.name for m in lpb.DESCRIPTOR.services_by_name["LedgerService"].methods}
     # ValuationService (issue 18) takes its two commands; the SDK sends them there.
     from arledger.v1 import valuation_pb2 as vpb
     rpcs |= {m.name for m in vpb.DESCRIPTOR.services_by_name["ValuationService"].methods}
+    from arledger.v1 import bank_pb2 as bpb
+    rpcs |= {m.name for m in bpb.DESCRIPTOR.services_by_name["BankService"].methods}
     for kind in oneof:
         assert callable(getattr(commands, kind)) and callable(getattr(ArledgerClient, kind))
         assert "".join(p.capitalize() for p in kind.split("_")) in rpcs

@@ -351,9 +351,20 @@ def test_every_reason_raised_in_the_code_is_registered_and_every_registered_one_
     assert not unused, f"registered but never raised: {sorted(unused)}"
 
 
+# Bank statements (issue 19): each refusal is exercised in tests/bank/test_bank_engine.py
+# (BAD_STATEMENT_LINE, BANK_MATCH_NOT_ALONE, BANK_LINE_NOT_FOUND, BANK_LINE_DISMISSED) and
+# tests/api/test_bank_api.py (BAD_STATEMENT_FILE, BANK_LINE_ALREADY_APPLIED,
+# BANK_LINE_NOT_A_RECEIPT, NO_SUCH_CANDIDATE).
+BANK_REFUSED_ELSEWHERE = {"BAD_STATEMENT_LINE", "BANK_MATCH_NOT_ALONE", "BANK_LINE_NOT_FOUND",
+                          "BANK_LINE_DISMISSED", "BAD_STATEMENT_FILE",
+                          "BANK_LINE_ALREADY_APPLIED", "BANK_LINE_NOT_A_RECEIPT",
+                          "NO_SUCH_CANDIDATE"}
+
+
 def test_every_reason_of_the_decide_path_is_exercised_above():
     from tests.unit.test_credit_control import AR_REFUSALS, AR_REFUSED_ELSEWHERE
-    exercised = {p.values[2] for p in REFUSALS + AR_REFUSALS} | AR_REFUSED_ELSEWHERE
+    exercised = {p.values[2] for p in REFUSALS + AR_REFUSALS} | AR_REFUSED_ELSEWHERE | \
+        BANK_REFUSED_ELSEWHERE
     decide = "".join(p.read_text() for p in sorted((SRC / "engine/decide").glob("*.py")))
     decide += "".join((SRC / f).read_text() for f in (
         "domain/validate.py", "engine/dunning.py", "domain/policies.py"))

@@ -198,6 +198,41 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
               "An exchange rate for the effective date: 1 `base_currency` = `rate` "
               "`quote_currency` (exact decimal text), from `source`. Recorded again for the "
               "same pair and date, the later record is the rate from then on."),
+    # Cash application from bank statements (issue 19). Statement lines are entries so that
+    # replay and audit see them; the matcher's and people's decisions are entries too.
+    EntryType(90, "BankStatementImported",
+              (("statement_ix", I8), ("line_count", I4), ("account", STR),
+               ("statement_id", STR), ("format", STR), ("file_sha256", STR)),
+              "A bank statement was imported (its lines follow as BankLineRecorded); "
+              "`file_sha256` is the hash of the file it came from."),
+    EntryType(91, "BankLineRecorded",
+              (("line_ix", I8), ("statement_ix", I8), ("line_number", I4),
+               ("booking_day", I4), ("value_day", I4), ("amount_minor", I8),
+               ("line_id", STR), ("currency", STR), ("counterparty_name", STR),
+               ("counterparty_account", STR), ("remittance", STR), ("end_to_end_id", STR),
+               ("bank_reference", STR)),
+              "A line of a bank statement (credits positive, debits negative); no money "
+              "moves until it is applied."),
+    EntryType(92, "BankMatchRulesDefined", (("version", I4), ("definition", STR)),
+              "A new version of the matching rules (JSON: auto-apply threshold, tolerance, "
+              "combination bounds, fuzzy cut-offs)."),
+    EntryType(93, "BankLineApplied",
+              (("line_ix", I8), ("payment_ix", I8), ("customer_ix", I4), ("score_bp", I4),
+               ("rules_version", I4), ("decided_by", U1), ("known_position", I8),
+               ("reasons", STR)),
+              "A line became a payment (the PaymentRecorded entry before it): applied "
+              "automatically above the threshold, or by a person (`decided_by`); "
+              "`reasons` says why; `known_position`: the state the matcher read (0 for a "
+              "person)."),
+    EntryType(94, "BankLineQueued",
+              (("line_ix", I8), ("score_bp", I4), ("rules_version", I4),
+               ("known_position", I8), ("candidates", STR)),
+              "The matcher did not reach the threshold: the line waits in the exceptions "
+              "queue with its ranked candidates (JSON); `known_position`: the state the "
+              "matcher read."),
+    EntryType(95, "BankLineDismissed", (("line_ix", I8),),
+              "A person decided a line is not a customer receipt (the envelope's reason "
+              "says what it is)."),
 )
 
 BY_NAME: dict[str, EntryType] = {t.name: t for t in ENTRY_TYPES}
@@ -243,4 +278,5 @@ ENUMS: dict[str, tuple[str, ...]] = {
                             "NEWEST_DUE_FIRST", "FEES_INTEREST_PRINCIPAL"),
     "hold_source": ("", "MANUAL", "OVER_LIMIT", "PAST_DUE", "DUNNING"),
     "charge_kind": ("PRINCIPAL", "FEE", "INTEREST"),
+    "decided_by": ("", "MATCHER", "CONFIRMED", "ASSIGNED", "LEFT_UNAPPLIED"),
 }

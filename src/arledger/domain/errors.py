@@ -292,6 +292,31 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
                           "a consolidated view needs a rate, on or before its as-of day and "
                           "recorded by its known-at time, for every currency it converts (the "
                           "message lists the pairs missing)"),
+    # Cash application from bank statements (issue 19)
+    "BAD_STATEMENT_FILE": (InvalidArgument,
+                           "a bank statement file that does not parse as its format (metadata "
+                           "`line` names the line of the file when known); nothing of it is "
+                           "recorded"),
+    "BAD_STATEMENT_LINE": (InvalidArgument,
+                           "a statement line with a bad amount, date, currency or text; the "
+                           "message and metadata `line` name it; nothing of the file is recorded"),
+    "INVALID_COLUMN_MAPPING": (InvalidArgument,
+                               "a CSV column mapping that names no amount or date column, or a "
+                               "column the file lacks"),
+    "INVALID_MATCH_RULES": (InvalidArgument,
+                            "matching rules that are not a JSON object of known integer fields "
+                            "within their bounds"),
+    "BANK_LINE_NOT_FOUND": (NotFound, "no bank statement line with that id"),
+    "BANK_LINE_ALREADY_APPLIED": (FailedPrecondition,
+                                  "the line was applied already (automatically or by a person); "
+                                  "reverse its payment to redo it"),
+    "BANK_LINE_DISMISSED": (FailedPrecondition, "the line was dismissed as not a customer receipt"),
+    "BANK_LINE_NOT_A_RECEIPT": (FailedPrecondition,
+                                "the line is a debit (money out): there is nothing to apply"),
+    "BANK_MATCH_NOT_ALONE": (FailedPrecondition,
+                             "a match run submitted in a batch with other commands; submit it on "
+                             "its own"),
+    "NO_SUCH_CANDIDATE": (InvalidArgument, "a candidate rank the line's queue entry does not have"),
 }
 
 

@@ -61,3 +61,20 @@ assert 5 * dunning_steps_per_run_max + dunning_holds_per_run_max + \
     dunning_broken_promises_per_run_max <= command_entries_max
 assert items_per_sale_max + 1 <= command_entries_max
 assert 2 * allocations_per_command_max + 2 <= command_entries_max
+
+# Bank statements (issue 19). A statement's lines are recorded by import commands of at most
+# `bank_lines_per_command_max` lines each (an atomic batch of them for a larger file); a
+# match run decides at most `bank_lines_per_match_max` lines, and stops earlier when the
+# next line's entries (at most 2 + 2 * `bank_invoices_per_line_max`: the payment, a discount
+# and a small write-off per invoice, the decision) could pass a command's entry count; the
+# rest waits for the next run.
+bank_file_bytes_max = 60 * 1024 * 1024  # below the 64 MiB message limit of the API
+bank_lines_per_file_max = 200_000
+bank_lines_per_command_max = 10_000
+bank_lines_per_match_max = 30_000
+bank_invoices_per_line_max = 50
+bank_text_length_max = 1_000
+bank_candidates_max = 5
+assert bank_lines_per_command_max + 1 <= command_entries_max
+assert 2 + 2 * bank_invoices_per_line_max <= command_entries_max
+assert bank_invoices_per_line_max <= allocations_per_command_max

@@ -54,6 +54,12 @@ GROUP_COMMANDS_MAX = limits.segment_entries_max // 2
 GROUP_LINGER_BELOW = 64
 
 
+# Commands a submission of one gets a group commit of its own, decided against the read
+# state: a dunning run and a bank match run (one vectorised pass each), and a bank
+# statement's lines (up to 10,000 entries: kept out of other callers' groups).
+_ALONE = frozenset({"run_dunning", "match_bank_lines", "import_bank_statement"})
+
+
 @dataclass
 class _Submission:
     batch: col.Batch
@@ -63,7 +69,7 @@ class _Submission:
 
     def dunning_run_alone(self) -> bool:
         return (self.batch.n == 1 and self.batch.rows is not None and
-                self.batch.rows[0].WhichOneof("command") == "run_dunning")
+                self.batch.rows[0].WhichOneof("command") in _ALONE)
 
 
 @dataclass

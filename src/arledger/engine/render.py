@@ -17,7 +17,8 @@ _CHANGED = ((E.CHANGED_NAME, "name"), (E.CHANGED_CONTACT, "billing_contact"),
 def _ids(S: State, thing: str) -> list[str]:
     return {"customer": S.customer_ids, "invoice": S.invoice_ids, "payment": S.payment_ids,
             "credit_note": S.credit_note_ids, "dispute": S.dispute_ids,
-            "on_invoice": S.invoice_ids, "promise": S.promise_ids, "sale": S.sale_ids}[thing]
+            "on_invoice": S.invoice_ids, "promise": S.promise_ids, "sale": S.sale_ids,
+            "line": S.line_ids, "statement": S.statement_ids}[thing]
 
 
 # Columns that name a policy version: rendered as its id and version number.

@@ -26,6 +26,7 @@ from arledger.domain import entries as E
 from arledger.domain import policies as P
 from arledger.engine import apply as ap
 from arledger.engine.apply import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE  # noqa: F401
+from arledger.engine.bank_state import BankState, LineIds, StatementIds
 from arledger.engine.book import Book
 from arledger.engine.ids import IdIndex
 from arledger.engine.policy_state import PolicyState
@@ -112,9 +113,7 @@ class State:
         self.recovery_ids, self.refund_ids = ids["recovery"], ids["refund"]
         self.currencies: list[str] = []
         self.master = Master()
-        self.po_numbers = TextColumn()
-        self.dispute_reasons = TextColumn()
-        self.sale_agencies = TextColumn()
+        self.po_numbers, self.dispute_reasons, self.sale_agencies = (TextColumn() for _ in "123")
         self.installments = Columns({"invoice": "<i8", "number": "<i4", "due_day": "<i4",
                                      "amount": "<i8", "dun_mark": "<i4", "int_day": "<i4"})
         # `etype`: the entry type that moved the amount; `pos`: that entry's log position (a
@@ -128,6 +127,8 @@ class State:
         self.segments = Columns({"first_position": "<i8", "count": "<i4",
                                  "recorded_at_us": "<i8"})
         self.policies = PolicyState()
+        self.bank = BankState()  # bank statements and cash application (issue 19)
+        self.line_ids, self.statement_ids = LineIds(self.bank), StatementIds(self.bank)
         self.invoice_terms: dict[int, int] = {}
         # Per customer, in log order: (kind, day, position, actor, reason, *figures) of
         # holds, limit changes and credit checks (few per customer; the account view).
@@ -244,6 +245,7 @@ class State:
         limits_before = self._limits_before(t)
         self._apply_core(seg, t, recs)
         self._fold_view(seg, t, recs, limits_before)
+        self.bank.fold(recs, seg.first_position)  # statements and cash application
         self.segments.append(1, first_position=seg.first_position, count=seg.count,
                              recorded_at_us=seg.recorded_at_us)
         self.head_position = seg.last_position
@@ -535,6 +537,7 @@ class State:
                              self.rescore_summaries).encode())
         h.update("\x00".join(self.fx_codes + self.fx_rate_text + self.fx_sources).encode())
         h.update(self.policies.digest_repr().encode())
+        h.update(self.bank.digest_repr().encode())
         h.update(repr((sorted(self.invoice_terms.items()), sorted(self.credit_events.items()),
                        sorted(self.customer_promises.items()))).encode())
         h.update(f"{self.head_position}:{self.head_seq}:{self.head_hash}".encode())

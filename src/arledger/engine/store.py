@@ -362,15 +362,16 @@ class PostgresSegmentStore(SegmentStore):
 
     def close_lease(self) -> None:
         self._lease_stop.set()
-        self.lease_held = False
-        if self._lease is not None:
-            # Give the lock back on the session itself: closing the connection alone leaves
-            # the server to notice the disconnect in its own time, and a writer opened right
-            # after (a restart) found the partition still locked.
+        if self.lease_held and self._lease is not None:
+            # Give the lock back before closing: PostgreSQL frees a session's advisory locks
+            # only when its backend exits, after the socket closes, so a writer reopened at
+            # once (a restart, a replay check) could otherwise find its own lease still held
+            # (PARTITION_LOCKED).
             try:
                 self._lease.execute("SELECT pg_advisory_unlock(%s)", (self._lease_key(),))
-            except Exception:  # noqa: BLE001 - a lost session holds nothing to give back
+            except Exception:  # noqa: BLE001 - a lost session frees it anyway
                 pass
+        self.lease_held = False
         for c in (self._lease, self._listener):
             if c is not None:
                 try:

@@ -22,6 +22,7 @@ from arledger.projections import views
 from arledger.projections.account import Account, account
 from arledger.engine import columnar
 from arledger.server import audit as audit_service
+from arledger.server import bank as bank_service
 from arledger.server import auth, tokens
 from arledger.server import reports as report_service
 from arledger.server import risk as risk_service
@@ -462,7 +463,7 @@ SERVICE_NAMES = tuple(lpb.DESCRIPTOR.services_by_name[s].full_name
 # `add_to_server(server, ledger, clock) -> full service name`, `SERVICE` (the service's
 # descriptor) and `ERRORS_DOC` (the reasons its RPCs can return, for docs/reference.md).
 SERVICE_MODULES = (report_service, audit_service, risk_service, search_service,
-                   valuation_service)
+                   valuation_service, bank_service)
 
 
 def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,

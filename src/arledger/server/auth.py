@@ -47,13 +47,18 @@ RISK_RESCORE = "risk.rescore"     # RescorePortfolio (records a re-score)
 RISK_CALIBRATE = "risk.calibrate"  # Calibrate
 RISK_MODELS = "risk.models"       # RegisterModel (and Calibrate with register)
 FX_RECORD = "fx.record"           # RecordFxRate: exchange rates (a feed, or a person)
+BANK_IMPORT = "bank.import"       # import statements, run the matcher (BankService)
+BANK_READ = "bank.read"           # statement lines, the exceptions queue, candidates
+BANK_APPLY = "bank.apply"         # a person's decision on a line (confirm, assign, ...)
 REFLECTION = "server.reflection"  # gRPC server reflection
 PUBLIC = ""                       # health checks: no credentials needed
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "writer": frozenset({COMMAND, FX_RECORD}),
-    "reader": frozenset({READ, REPORT, RISK_READ}),
-    "auditor": frozenset({READ, REPORT, RISK_READ, LOG, AUDIT, AUDIT_KEY}),
+    "writer": frozenset({COMMAND, FX_RECORD, BANK_IMPORT, BANK_READ, BANK_APPLY}),
+    "reader": frozenset({READ, REPORT, RISK_READ, BANK_READ}),
+    "auditor": frozenset({READ, REPORT, RISK_READ, LOG, AUDIT, AUDIT_KEY, BANK_READ}),
+    # Cash application (issue 19): works the exceptions queue; cannot import or change rules.
+    "collector": frozenset({READ, REPORT, RISK_READ, BANK_READ, BANK_APPLY}),
     "risk": frozenset({RISK_READ, RISK_RESCORE, RISK_CALIBRATE, RISK_MODELS}),
     "admin": frozenset({POLICY, FX_RECORD, AUDIT_SIGN, AUDIT_KEY, REFLECTION}),
 }
@@ -64,6 +69,7 @@ _L, _Q, _G = "arledger.v1.LedgerService", "arledger.v1.QueryService", "arledger.
 _RE, _A, _R = "arledger.v1.ReportService", "arledger.v1.AuditService", "arledger.v1.RiskService"
 _S = "arledger.v1.SearchService"
 _V = "arledger.v1.ValuationService"
+_B = "arledger.v1.BankService"
 
 #: Full method name -> the permission it needs. THE table: nothing else grants access.
 PERMISSIONS: dict[str, str] = {
@@ -101,6 +107,11 @@ PERMISSIONS: dict[str, str] = {
     f"/{_V}/RecordFxRate": FX_RECORD,
     **{f"/{_V}/{m}": REPORT for m in ("GetAllowance", "ListFxRates", "GetConsolidatedAging",
                                        "GetConsolidatedKpis", "GetConsolidatedExposure")},
+    f"/{_B}/ImportStatement": BANK_IMPORT,
+    f"/{_B}/MatchLines": BANK_IMPORT,
+    f"/{_B}/ResolveBankLine": BANK_APPLY,
+    f"/{_B}/DefineBankMatchRules": POLICY,
+    **{f"/{_B}/{m}": BANK_READ for m in ("ListLines", "GetLine", "GetMatchRules")},
     **{f"/grpc.health.v1.Health/{m}": PUBLIC for m in ("Check", "Watch", "List")},
     **{f"/grpc.reflection.{v}.ServerReflection/ServerReflectionInfo": REFLECTION
        for v in ("v1alpha", "v1")},
@@ -113,7 +124,9 @@ def _command_permissions() -> dict[str, str]:
     ledger = lpb.DESCRIPTOR.services_by_name["LedgerService"]
     by_input = {m.input_type.full_name: PERMISSIONS[f"/{_L}/{m.name}"] for m in ledger.methods}
     out = {"register_risk_model": RISK_MODELS, "record_portfolio_rescore": RISK_RESCORE,
-           "define_allowance_rates": POLICY, "record_fx_rate": FX_RECORD}
+           "define_allowance_rates": POLICY, "record_fx_rate": FX_RECORD,
+           "import_bank_statement": BANK_IMPORT, "match_bank_lines": BANK_IMPORT,
+           "resolve_bank_line": BANK_APPLY, "define_bank_match_rules": POLICY}
     for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields:
         out.setdefault(f.name, by_input.get(f.message_type.full_name, ""))
     missing = [k for k, v in out.items() if not v]

@@ -70,6 +70,15 @@ class AllowanceRounding(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ALLOWANCE_ROUNDING_UNSPECIFIED: _ClassVar[AllowanceRounding]
     PER_BUCKET: _ClassVar[AllowanceRounding]
     TOTAL: _ClassVar[AllowanceRounding]
+
+class BankLineAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BANK_LINE_ACTION_UNSPECIFIED: _ClassVar[BankLineAction]
+    BANK_LINE_ACCEPT_CANDIDATE: _ClassVar[BankLineAction]
+    BANK_LINE_APPLY_TO_INVOICES: _ClassVar[BankLineAction]
+    BANK_LINE_ASSIGN_CUSTOMER: _ClassVar[BankLineAction]
+    BANK_LINE_LEAVE_UNAPPLIED: _ClassVar[BankLineAction]
+    BANK_LINE_DISMISS: _ClassVar[BankLineAction]
 PAYMENT_METHOD_UNSPECIFIED: PaymentMethod
 BANK_TRANSFER: PaymentMethod
 CHEQUE: PaymentMethod
@@ -110,6 +119,12 @@ HAND_TO_AGENCY: DunningAction
 ALLOWANCE_ROUNDING_UNSPECIFIED: AllowanceRounding
 PER_BUCKET: AllowanceRounding
 TOTAL: AllowanceRounding
+BANK_LINE_ACTION_UNSPECIFIED: BankLineAction
+BANK_LINE_ACCEPT_CANDIDATE: BankLineAction
+BANK_LINE_APPLY_TO_INVOICES: BankLineAction
+BANK_LINE_ASSIGN_CUSTOMER: BankLineAction
+BANK_LINE_LEAVE_UNAPPLIED: BankLineAction
+BANK_LINE_DISMISS: BankLineAction
 
 class Address(_message.Message):
     __slots__ = ("line1", "line2", "city", "region", "postal_code", "country")
@@ -730,7 +745,7 @@ class RefundUnappliedRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., refund_id: _Optional[str] = ..., payment_id: _Optional[str] = ..., credit_note_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., method: _Optional[_Union[PaymentMethod, str]] = ..., refund_date: _Optional[str] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("open_customer", "update_customer", "close_customer", "issue_invoice", "void_invoice", "record_payment", "allocate_payment", "reverse_payment", "issue_credit_note", "allocate_credit_note", "open_dispute", "resolve_dispute", "write_off_invoice", "define_payment_terms", "define_credit_policy", "set_customer_policies", "change_credit_limit", "place_hold", "release_hold", "review_dispute", "record_promise", "define_dunning_policy", "run_dunning", "write_off_customer", "record_recovery", "sell_receivables", "recall_sold_receivables", "refund_unapplied", "register_risk_model", "record_portfolio_rescore", "add_note", "define_allowance_rates", "record_fx_rate")
+    __slots__ = ("open_customer", "update_customer", "close_customer", "issue_invoice", "void_invoice", "record_payment", "allocate_payment", "reverse_payment", "issue_credit_note", "allocate_credit_note", "open_dispute", "resolve_dispute", "write_off_invoice", "define_payment_terms", "define_credit_policy", "set_customer_policies", "change_credit_limit", "place_hold", "release_hold", "review_dispute", "record_promise", "define_dunning_policy", "run_dunning", "write_off_customer", "record_recovery", "sell_receivables", "recall_sold_receivables", "refund_unapplied", "register_risk_model", "record_portfolio_rescore", "add_note", "define_allowance_rates", "record_fx_rate", "import_bank_statement", "define_bank_match_rules", "match_bank_lines", "resolve_bank_line")
     OPEN_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     UPDATE_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     CLOSE_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
@@ -764,6 +779,10 @@ class Command(_message.Message):
     ADD_NOTE_FIELD_NUMBER: _ClassVar[int]
     DEFINE_ALLOWANCE_RATES_FIELD_NUMBER: _ClassVar[int]
     RECORD_FX_RATE_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_BANK_STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    DEFINE_BANK_MATCH_RULES_FIELD_NUMBER: _ClassVar[int]
+    MATCH_BANK_LINES_FIELD_NUMBER: _ClassVar[int]
+    RESOLVE_BANK_LINE_FIELD_NUMBER: _ClassVar[int]
     open_customer: OpenCustomerRequest
     update_customer: UpdateCustomerRequest
     close_customer: CloseCustomerRequest
@@ -797,7 +816,11 @@ class Command(_message.Message):
     add_note: AddNoteRequest
     define_allowance_rates: DefineAllowanceRatesRequest
     record_fx_rate: RecordFxRateRequest
-    def __init__(self, open_customer: _Optional[_Union[OpenCustomerRequest, _Mapping]] = ..., update_customer: _Optional[_Union[UpdateCustomerRequest, _Mapping]] = ..., close_customer: _Optional[_Union[CloseCustomerRequest, _Mapping]] = ..., issue_invoice: _Optional[_Union[IssueInvoiceRequest, _Mapping]] = ..., void_invoice: _Optional[_Union[VoidInvoiceRequest, _Mapping]] = ..., record_payment: _Optional[_Union[RecordPaymentRequest, _Mapping]] = ..., allocate_payment: _Optional[_Union[AllocatePaymentRequest, _Mapping]] = ..., reverse_payment: _Optional[_Union[ReversePaymentRequest, _Mapping]] = ..., issue_credit_note: _Optional[_Union[IssueCreditNoteRequest, _Mapping]] = ..., allocate_credit_note: _Optional[_Union[AllocateCreditNoteRequest, _Mapping]] = ..., open_dispute: _Optional[_Union[OpenDisputeRequest, _Mapping]] = ..., resolve_dispute: _Optional[_Union[ResolveDisputeRequest, _Mapping]] = ..., write_off_invoice: _Optional[_Union[WriteOffInvoiceRequest, _Mapping]] = ..., define_payment_terms: _Optional[_Union[DefinePaymentTermsRequest, _Mapping]] = ..., define_credit_policy: _Optional[_Union[DefineCreditPolicyRequest, _Mapping]] = ..., set_customer_policies: _Optional[_Union[SetCustomerPoliciesRequest, _Mapping]] = ..., change_credit_limit: _Optional[_Union[ChangeCreditLimitRequest, _Mapping]] = ..., place_hold: _Optional[_Union[PlaceHoldRequest, _Mapping]] = ..., release_hold: _Optional[_Union[ReleaseHoldRequest, _Mapping]] = ..., review_dispute: _Optional[_Union[ReviewDisputeRequest, _Mapping]] = ..., record_promise: _Optional[_Union[RecordPromiseRequest, _Mapping]] = ..., define_dunning_policy: _Optional[_Union[DefineDunningPolicyRequest, _Mapping]] = ..., run_dunning: _Optional[_Union[RunDunningRequest, _Mapping]] = ..., write_off_customer: _Optional[_Union[WriteOffCustomerRequest, _Mapping]] = ..., record_recovery: _Optional[_Union[RecordRecoveryRequest, _Mapping]] = ..., sell_receivables: _Optional[_Union[SellReceivablesRequest, _Mapping]] = ..., recall_sold_receivables: _Optional[_Union[RecallSoldReceivablesRequest, _Mapping]] = ..., refund_unapplied: _Optional[_Union[RefundUnappliedRequest, _Mapping]] = ..., register_risk_model: _Optional[_Union[RegisterRiskModelRequest, _Mapping]] = ..., record_portfolio_rescore: _Optional[_Union[RecordPortfolioRescoreRequest, _Mapping]] = ..., add_note: _Optional[_Union[AddNoteRequest, _Mapping]] = ..., define_allowance_rates: _Optional[_Union[DefineAllowanceRatesRequest, _Mapping]] = ..., record_fx_rate: _Optional[_Union[RecordFxRateRequest, _Mapping]] = ...) -> None: ...
+    import_bank_statement: ImportBankStatementRequest
+    define_bank_match_rules: DefineBankMatchRulesRequest
+    match_bank_lines: MatchBankLinesRequest
+    resolve_bank_line: ResolveBankLineRequest
+    def __init__(self, open_customer: _Optional[_Union[OpenCustomerRequest, _Mapping]] = ..., update_customer: _Optional[_Union[UpdateCustomerRequest, _Mapping]] = ..., close_customer: _Optional[_Union[CloseCustomerRequest, _Mapping]] = ..., issue_invoice: _Optional[_Union[IssueInvoiceRequest, _Mapping]] = ..., void_invoice: _Optional[_Union[VoidInvoiceRequest, _Mapping]] = ..., record_payment: _Optional[_Union[RecordPaymentRequest, _Mapping]] = ..., allocate_payment: _Optional[_Union[AllocatePaymentRequest, _Mapping]] = ..., reverse_payment: _Optional[_Union[ReversePaymentRequest, _Mapping]] = ..., issue_credit_note: _Optional[_Union[IssueCreditNoteRequest, _Mapping]] = ..., allocate_credit_note: _Optional[_Union[AllocateCreditNoteRequest, _Mapping]] = ..., open_dispute: _Optional[_Union[OpenDisputeRequest, _Mapping]] = ..., resolve_dispute: _Optional[_Union[ResolveDisputeRequest, _Mapping]] = ..., write_off_invoice: _Optional[_Union[WriteOffInvoiceRequest, _Mapping]] = ..., define_payment_terms: _Optional[_Union[DefinePaymentTermsRequest, _Mapping]] = ..., define_credit_policy: _Optional[_Union[DefineCreditPolicyRequest, _Mapping]] = ..., set_customer_policies: _Optional[_Union[SetCustomerPoliciesRequest, _Mapping]] = ..., change_credit_limit: _Optional[_Union[ChangeCreditLimitRequest, _Mapping]] = ..., place_hold: _Optional[_Union[PlaceHoldRequest, _Mapping]] = ..., release_hold: _Optional[_Union[ReleaseHoldRequest, _Mapping]] = ..., review_dispute: _Optional[_Union[ReviewDisputeRequest, _Mapping]] = ..., record_promise: _Optional[_Union[RecordPromiseRequest, _Mapping]] = ..., define_dunning_policy: _Optional[_Union[DefineDunningPolicyRequest, _Mapping]] = ..., run_dunning: _Optional[_Union[RunDunningRequest, _Mapping]] = ..., write_off_customer: _Optional[_Union[WriteOffCustomerRequest, _Mapping]] = ..., record_recovery: _Optional[_Union[RecordRecoveryRequest, _Mapping]] = ..., sell_receivables: _Optional[_Union[SellReceivablesRequest, _Mapping]] = ..., recall_sold_receivables: _Optional[_Union[RecallSoldReceivablesRequest, _Mapping]] = ..., refund_unapplied: _Optional[_Union[RefundUnappliedRequest, _Mapping]] = ..., register_risk_model: _Optional[_Union[RegisterRiskModelRequest, _Mapping]] = ..., record_portfolio_rescore: _Optional[_Union[RecordPortfolioRescoreRequest, _Mapping]] = ..., add_note: _Optional[_Union[AddNoteRequest, _Mapping]] = ..., define_allowance_rates: _Optional[_Union[DefineAllowanceRatesRequest, _Mapping]] = ..., record_fx_rate: _Optional[_Union[RecordFxRateRequest, _Mapping]] = ..., import_bank_statement: _Optional[_Union[ImportBankStatementRequest, _Mapping]] = ..., define_bank_match_rules: _Optional[_Union[DefineBankMatchRulesRequest, _Mapping]] = ..., match_bank_lines: _Optional[_Union[MatchBankLinesRequest, _Mapping]] = ..., resolve_bank_line: _Optional[_Union[ResolveBankLineRequest, _Mapping]] = ...) -> None: ...
 
 class Batch(_message.Message):
     __slots__ = ("commands", "atomic")
@@ -900,3 +923,93 @@ class RecordFxRateRequest(_message.Message):
     rate_date: str
     source: str
     def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., base_currency: _Optional[str] = ..., quote_currency: _Optional[str] = ..., rate: _Optional[str] = ..., rate_date: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class BankStatementLine(_message.Message):
+    __slots__ = ("line_number", "booking_date", "value_date", "amount_minor", "currency", "counterparty_name", "counterparty_account", "remittance", "end_to_end_id", "bank_reference")
+    LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BOOKING_DATE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPARTY_NAME_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPARTY_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    REMITTANCE_FIELD_NUMBER: _ClassVar[int]
+    END_TO_END_ID_FIELD_NUMBER: _ClassVar[int]
+    BANK_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    line_number: int
+    booking_date: str
+    value_date: str
+    amount_minor: int
+    currency: str
+    counterparty_name: str
+    counterparty_account: str
+    remittance: str
+    end_to_end_id: str
+    bank_reference: str
+    def __init__(self, line_number: _Optional[int] = ..., booking_date: _Optional[str] = ..., value_date: _Optional[str] = ..., amount_minor: _Optional[int] = ..., currency: _Optional[str] = ..., counterparty_name: _Optional[str] = ..., counterparty_account: _Optional[str] = ..., remittance: _Optional[str] = ..., end_to_end_id: _Optional[str] = ..., bank_reference: _Optional[str] = ...) -> None: ...
+
+class ImportBankStatementRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "account", "statement_id", "format", "file_sha256", "lines")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    FILE_SHA256_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    account: str
+    statement_id: str
+    format: str
+    file_sha256: str
+    lines: _containers.RepeatedCompositeFieldContainer[BankStatementLine]
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., account: _Optional[str] = ..., statement_id: _Optional[str] = ..., format: _Optional[str] = ..., file_sha256: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[BankStatementLine, _Mapping]]] = ...) -> None: ...
+
+class DefineBankMatchRulesRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "definition_json", "effective_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_JSON_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    definition_json: str
+    effective_date: str
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., definition_json: _Optional[str] = ..., effective_date: _Optional[str] = ...) -> None: ...
+
+class MatchBankLinesRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "limit")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    limit: int
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ResolveBankLineRequest(_message.Message):
+    __slots__ = ("request_id", "actor", "reason", "line_id", "action", "candidate_rank", "customer_id", "allocations")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LINE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_RANK_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    actor: str
+    reason: str
+    line_id: str
+    action: BankLineAction
+    candidate_rank: int
+    customer_id: str
+    allocations: _containers.RepeatedCompositeFieldContainer[Allocation]
+    def __init__(self, request_id: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., line_id: _Optional[str] = ..., action: _Optional[_Union[BankLineAction, str]] = ..., candidate_rank: _Optional[int] = ..., customer_id: _Optional[str] = ..., allocations: _Optional[_Iterable[_Union[Allocation, _Mapping]]] = ...) -> None: ...

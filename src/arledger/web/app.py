@@ -30,11 +30,24 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from arledger_client import ArledgerError, NotFound, Unavailable, VerificationFailed
 from arledger.web import auth
 from arledger.web.backend import Backend, Servers
-from arledger.web.view import (Clocks, Col, aging_chart, link, major, money, num, pct,
-                               server_table, table, to_minor, trend_chart, when)
+from arledger.web.view import (
+    Clocks,
+    Col,
+    aging_chart,
+    link,
+    major,
+    money,
+    num,
+    pct,
+    server_table,
+    table,
+    to_minor,
+    trend_chart,
+    when,
+)
+from arledger_client import ArledgerError, NotFound, Unavailable, VerificationFailed
 
 HERE = Path(__file__).resolve().parent
 REASON_CODES = ("PRICING", "QUALITY", "NOT_RECEIVED", "DAMAGED_GOODS", "DUPLICATE_BILLING",
@@ -651,6 +664,76 @@ class App:
                     f"{self.config.portal_max_age_s // 86400} days).")
         raise ValueError(f"unknown action {what!r}")
 
+    # ---- the bank exceptions queue (issue 19) ----------------------------------------------
+
+    async def bank(self, request: Request) -> Response:
+        """Statement lines waiting for a person, with their ranked candidates; actions on
+        each line (today's view only: the queue is the ledger's current state)."""
+        c = self.clocks(request)
+
+        def load() -> dict:
+            b = self.backend(request)
+            parts = []
+            for k, p in enumerate(b.parts):
+                counts = {st: p.bank.count(st)
+                          for st in ("NEW", "QUEUED", "APPLIED", "DISMISSED", "DEBIT")}
+                parts.append({"index": k, "queue": p.bank.queue(), "counts": counts})
+            return {"parts": parts, "perms": self.perms(b), "many": b.count > 1}
+        data = await run_in_threadpool(load)
+        return self.render(request, "bank.html", clocks=c, **data)
+
+    async def bank_act(self, request: Request) -> Response:
+        if self.user(request) is None:
+            return RedirectResponse("/login", 303)
+        data = await self.form(request)
+        actor = self.user(request)["name"]
+        try:
+            msg = await run_in_threadpool(self._bank_act, request, data, actor)
+            self.flash(request, msg)
+        except (ValueError, ArledgerError) as e:
+            text = e.message if isinstance(e, ArledgerError) else str(e)
+            reason = f" ({e.reason})" if isinstance(e, ArledgerError) else ""
+            self.flash(request, f"Not done: {text}{reason}", "error")
+        return RedirectResponse("/bank", 303)
+
+    def _bank_act(self, request: Request, data: dict, actor: str) -> str:
+        b = self.backend(request)
+        if auth.WRITE not in self.perms(b):
+            raise ValueError("you may not decide bank lines here (read-only)")
+        k = int(request.path_params["part"])
+        if not 0 <= k < b.count:
+            raise ValueError("no such partition")
+        bank = b.parts[k].bank
+        line = request.path_params["line_id"]
+        what = request.path_params["action"]
+        reason = data.get("reason", "").strip()
+        cust = data.get("customer_id", "").strip()
+        if what == "accept":
+            rank = int(data.get("rank") or "1")
+            bank.confirm(line, rank=rank, actor=actor, reason=reason)
+            return f"{line}: candidate {rank} applied."
+        if what == "apply":
+            cur = data.get("currency", "")
+            allocs = {}
+            for part in data.get("allocations", "").replace(";", ",").split(","):
+                if part.strip():
+                    iid, sep, amt = part.partition("=")
+                    if not sep:
+                        raise ValueError("allocations are INVOICE=AMOUNT, separated by commas")
+                    allocs[iid.strip()] = to_minor(amt, cur)
+            bank.apply_to_invoices(line, cust, allocs, actor=actor, reason=reason)
+            return f"{line}: applied to {', '.join(allocs)} of {cust}."
+        if what == "assign":
+            bank.assign_customer(line, cust, actor=actor, reason=reason)
+            return f"{line}: assigned to {cust}."
+        if what == "unapplied":
+            bank.leave_unapplied(line, cust, actor=actor, reason=reason)
+            return f"{line}: left unapplied on {cust}."
+        if what == "dismiss":
+            bank.dismiss(line, actor=actor, reason=reason)
+            return f"{line}: dismissed."
+        raise ValueError(f"unknown action {what!r}")
+
     # ---- invoices, payments -----------------------------------------------------------------------
 
     async def items(self, request: Request) -> Response:
@@ -809,6 +892,8 @@ def create_app(config: Config) -> Starlette:
         Route("/customers/{customer_id}", g(a.customer)),
         Route("/customers/{customer_id}/statement.{fmt:str}", g(a.statement_file)),
         Route("/customers/{customer_id}/{action}", a.act, methods=["POST"]),
+        Route("/bank", g(a.bank)),
+        Route("/bank/{part:int}/{line_id}/{action}", a.bank_act, methods=["POST"]),
         Route("/invoices", g(kind_of(a.items, "invoices"))),
         Route("/payments", g(kind_of(a.items, "payments"))),
         Route("/invoices/{item_id}", g(kind_of(a.item, "invoices"))),

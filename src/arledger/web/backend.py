@@ -14,6 +14,7 @@ from arledger.web.auth import bearer_channel
 from arledger_client import (
     ArledgerClient,
     AuditClient,
+    BankClient,
     Credentials,
     PartitionedClient,
     ReportsClient,
@@ -32,6 +33,7 @@ class Partition:
     reports: ReportsClient
     risk: RiskClient
     audit: AuditClient
+    bank: BankClient  # statements and the exceptions queue (issue 19)
 
 
 class Servers:
@@ -83,7 +85,7 @@ class Backend:
         chans = [bearer_channel(ch, token) for ch in servers.channels]
         self.parts = [Partition(ArledgerClient(t, channel=ch), SearchClient(t, channel=ch),
                                 ReportsClient(t, channel=ch), RiskClient(t, channel=ch),
-                                AuditClient(t, channel=ch))
+                                AuditClient(t, channel=ch), BankClient(t, channel=ch))
                       for t, ch in zip(servers.targets, chans)]
         self.routing = PartitionedClient(servers.targets, channels=chans) \
             if len(chans) > 1 else None

@@ -26,9 +26,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from arledger_client import ArledgerError
 from arledger.web import auth
 from arledger.web.view import Col, money, table, to_minor, when
+from arledger_client import ArledgerError
 
 if TYPE_CHECKING:
     from arledger.web.app import App
@@ -37,7 +37,7 @@ SALT = "arledger-portal-v1"
 
 
 class Portal:
-    def __init__(self, app: "App") -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
         self.signer = URLSafeTimedSerializer(app.config.secret, salt=SALT)
 

@@ -14,7 +14,6 @@ from markupsafe import Markup
 
 from arledger.domain.money import MINOR_UNITS, format_minor
 
-
 # ---- the two clocks ----------------------------------------------------------------------------
 
 @dataclass
@@ -27,7 +26,7 @@ class Clocks:
     today: str = ""
 
     @classmethod
-    def from_query(cls, q: Any, today: dt.date) -> "Clocks":
+    def from_query(cls, q: Any, today: dt.date) -> Clocks:
         as_of = (q.get("as_of") or "").strip()
         known = (q.get("known_at") or "").strip()
         try:

@@ -24,6 +24,7 @@ from arledger.engine import apply as ap
 from arledger.engine import columnar as col
 from arledger.engine.decide import (
     bad_debt,
+    bank,
     cash,
     collections,
     credit,
@@ -41,7 +42,7 @@ from arledger.v1 import commands_pb2 as pb
 
 HANDLERS: dict[str, Callable[[Ctx, Any], None]] = {}
 for _m in (customers, invoices, cash, credit, disputes, collections, bad_debt, risk, notes,
-           valuation):
+           valuation, bank):
     HANDLERS.update(_m.HANDLERS)
 assert set(HANDLERS) == {f.name for f in pb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
 
@@ -175,8 +176,9 @@ class Decider:
             return Outcome("REJECTED", rid, error=err.with_traceback(None))
         out = ctx.out
         n = self.recs.n - e0
-        if n == 0:  # a run that found nothing to do records nothing (not even its id)
-            assert which == "run_dunning", which
+        if n == 0:  # a run that found nothing to do records nothing (not even its id), nor
+            # does a statement whose every line is known already
+            assert which in ("run_dunning", "match_bank_lines", "import_bank_statement"), which
             return out
         before = self.D.mark()
         flush(self.D, self.recs, e0, self.first_position)

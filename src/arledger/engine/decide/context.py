@@ -24,6 +24,7 @@ from arledger.domain import entries as E
 from arledger.domain import policies as P
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import apply as ap
+from arledger.engine.bank_state import _MISSING, BankState
 from arledger.engine.book import Book
 from arledger.engine.partition import Partition, partition_of
 from arledger.engine.policy_state import PolicyState
@@ -101,7 +102,7 @@ class DecisionState:
     """The writer's state (see the module docstring)."""
 
     def __init__(self, book: Book, policies: PolicyState, currencies: list[str],
-                 holds: dict[int, str]) -> None:
+                 holds: dict[int, str], bank: BankState | None = None) -> None:
         self.book = book
         self.policies = policies
         self.currencies = currencies
@@ -112,6 +113,8 @@ class DecisionState:
         self.book.logging(True)  # every change can be rolled back until it is durable
         self.policies.undo = []
         self._undo: list[tuple[Any, ...]] = []  # (list, length) / (dict, key, old)
+        self.bank = bank if bank is not None else BankState()
+        self.bank.undo = self._undo  # bank statements log their inverses here
 
     @classmethod
     def of(cls, view: Any) -> DecisionState:
@@ -122,7 +125,8 @@ class DecisionState:
                 if ev[0] == "HOLD_PLACED":
                     holds[cust] = _hold_text(ev[5], ev[1], ev[3], ev[4])
                     break
-        D = cls(view.book.copy_core(), view.policies.copy(), list(view.currencies), holds)
+        D = cls(view.book.copy_core(), view.policies.copy(), list(view.currencies), holds,
+                view.bank.copy())
         D.head_position = view.head_position
         return D
 
@@ -259,9 +263,6 @@ class DecisionState:
         return self.policies.credit_policy()
 
 
-_MISSING = object()
-
-
 def _hold_text(source: int, day: int, actor: str, reason: str) -> str:
     from arledger.domain.dates import day_to_iso
     if source == E.HOLD_MANUAL:
@@ -394,6 +395,8 @@ def flush(D: DecisionState, recs: Recs, e_from: int, first_position: int) -> Non
     assert bad == ap.OK, (f"entry {bad} of a decided group does not fit the decision book: "
                           f"{r.r[bad].tolist()}, counts {D.book.counts.tolist()}")
     after_apply(D, recs, e_from, e_to)
+    if np.isin(r.r[e_from:e_to, 0], _BANK_TYPES).any():
+        D.bank.fold(recs, first_position, e_from, e_to)
 
 
 def after_apply(D: DecisionState, recs: Recs, e_from: int, e_to: int) -> None:
@@ -421,6 +424,10 @@ _POLICY_TYPES = np.array([E.BY_NAME[n].code for n in (
     "PaymentTermsDefined", "DunningPolicyDefined", "CreditPolicyDefined", "CustomerPoliciesSet",
     "RiskModelRegistered")], np.int64)
 _POLICY_SET = frozenset(_POLICY_TYPES.tolist())
+
+_BANK_TYPES = np.array([E.BY_NAME[n].code for n in (
+    "BankStatementImported", "BankLineRecorded", "BankMatchRulesDefined", "BankLineApplied",
+    "BankLineQueued", "BankLineDismissed")], np.int64)
 
 _CREATED_TABLE = {ap.CUSTOMER_OPENED: "customers", ap.INVOICE_ISSUED: "invoices",
                   ap.PAYMENT_RECORDED: "payments", ap.CREDIT_NOTE_ISSUED: "credit_notes",
