@@ -276,3 +276,27 @@ def test_over_tls_and_never_a_token_in_plaintext(demo, idp, tmp_path):
         assert r.status_code == 400 and "will not send your credential" in r.text
     with pytest.raises(ValueError, match="plaintext"):
         create_app(make_config("192.0.2.1:50051", portal_token="t"))
+
+
+def test_a_collector_works_the_bank_queue_but_not_the_accounts(secured, idp, facts):
+    # Issue 19's collector role (bank.read, bank.apply, reads): the workspace lets its queue
+    # decisions through to the server (which authorises them and, for a line that does not
+    # exist, says so), offers it no account action; a reader's decision stops in the
+    # workspace before any call.
+    led, target = secured
+    cid = facts["a"]
+    since = _head(led)
+    for who, role, expect in (("cora", "collector", "BANK_LINE_NOT_FOUND"),
+                              ("rita", "reader", "may not decide bank lines")):
+        with _client(target) as c:
+            assert login_with(c, idp.token(who, role)).status_code == 303
+            assert c.get("/bank").status_code == 200
+            html = c.get(f"/customers/{cid}").text
+            assert ACTION_FORM not in html and "Record promise" not in html, role
+            r = c.post("/bank/0/NO-SUCH-LINE/dismiss",
+                       data={"csrf": csrf_of(html), "reason": "not ours"},
+                       follow_redirects=True)
+            msgs = _flashes(r.text)
+            assert any(expect in m for m in msgs), (role, msgs)
+            assert not any("PERMISSION_DENIED" in m for m in msgs), (role, msgs)
+    assert _entries_after(led, since) == []

@@ -166,9 +166,9 @@ def test_permissions_follow_the_server_and_the_flag():
         def __init__(self, role: str) -> None:
             self.role = role
     assert auth.permissions([Head("writer")]) == auth.ALL_PERMISSIONS
-    assert auth.WRITE not in auth.permissions([Head("writer"), Head("follower")])
-    assert auth.permissions([Head("writer")], read_only=True) == auth.ALL_PERMISSIONS - {
-        auth.WRITE}
+    assert not auth.WRITES & auth.permissions([Head("writer"), Head("follower")])
+    assert auth.permissions([Head("writer")], read_only=True) == \
+        auth.ALL_PERMISSIONS - {auth.WRITE, auth.BANK}
     # With the caller the server names (issue 16): its permissions, less writes on a follower.
     from arledger_client import Caller
 

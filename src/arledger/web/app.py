@@ -698,8 +698,9 @@ class App:
 
     def _bank_act(self, request: Request, data: dict, actor: str) -> str:
         b = self.backend(request)
-        if auth.WRITE not in self.perms(b):
-            raise ValueError("you may not decide bank lines here (read-only)")
+        if auth.BANK not in self.perms(b):
+            raise ValueError("you may not decide bank lines here (it needs bank.apply, and "
+                             "writes: not on a follower or a read-only workspace)")
         k = int(request.path_params["part"])
         if not 0 <= k < b.count:
             raise ValueError("no such partition")

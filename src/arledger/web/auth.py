@@ -28,8 +28,9 @@ from typing import Any
 
 import grpc
 
-READ, WRITE, AUDIT, RISK = "read", "write", "audit", "risk"
-ALL_PERMISSIONS = frozenset({READ, WRITE, AUDIT, RISK})
+READ, WRITE, AUDIT, RISK, BANK = "read", "write", "audit", "risk", "bank"
+ALL_PERMISSIONS = frozenset({READ, WRITE, AUDIT, RISK, BANK})
+WRITES = frozenset({WRITE, BANK})  # what a follower or a read-only workspace does not do
 # What each workspace permission needs of the server's permission table (server/auth.py;
 # docs/reference.md#permissions): the permissions of every call the workspace makes for it.
 # Pages read the ledger and the reports; actions read the customer and the invoice before
@@ -39,6 +40,7 @@ SERVER_NEEDS: dict[str, frozenset[str]] = {
     WRITE: frozenset({"ledger.read", "ledger.command"}),
     AUDIT: frozenset({"ledger.read", "audit.read", "audit.key"}),
     RISK: frozenset({"ledger.read", "risk.read"}),
+    BANK: frozenset({"ledger.read", "bank.read", "bank.apply"}),  # the /bank queue's actions
 }
 # What each of the server's roles (docs/deployment.md) gives here when held with a reader's
 # role, which every workspace user needs (an auditor's includes it): SERVER_NEEDS applied to
@@ -49,8 +51,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "reader": frozenset({READ, RISK}),
     "auditor": frozenset({READ, AUDIT, RISK}),
     "risk": frozenset({READ, RISK}),
-    "writer": frozenset({READ, WRITE, RISK}),
+    "writer": frozenset({READ, WRITE, RISK, BANK}),
     "admin": frozenset({READ, RISK}),
+    "collector": frozenset({READ, RISK, BANK}),
 }
 
 
@@ -113,7 +116,7 @@ def _server_permissions(head: Any) -> frozenset[str]:
     caller = _caller(head)
     out = from_server(caller.permissions) if caller is not None else ALL_PERMISSIONS
     if getattr(head, "role", "") == "follower":
-        out -= {WRITE}
+        out -= WRITES
     return out
 
 
@@ -125,22 +128,22 @@ def permissions(heads: Iterable[Any], *, read_only: bool = False) -> frozenset[s
     for h in heads:
         out &= _server_permissions(h)
     if read_only:
-        out -= {WRITE}
+        out -= WRITES
     return out
 
 
 _WHAT = {READ: "read the ledger", WRITE: "act on accounts", AUDIT: "check proofs in the log",
-         RISK: "see risk scores"}
+         RISK: "see risk scores", BANK: "decide bank statement lines"}
 
 
 def refusal(heads: Iterable[Any], permission: str, *, read_only: bool = False) -> str:
     """Why the user may not do what needs `permission` ("" when they may): the
     workspace is read-only, a server is a follower, or the principal's roles do not give
     the server permissions it needs (named, with the principal's roles)."""
-    if permission == WRITE and read_only:
+    if permission in WRITES and read_only:
         return "this workspace is read-only"
     for h in heads:
-        if permission == WRITE and getattr(h, "role", "") == "follower":
+        if permission in WRITES and getattr(h, "role", "") == "follower":
             return (f"the server of partition {getattr(h, 'partition', '?')} is a read-only "
                     "follower")
         caller = _caller(h)
