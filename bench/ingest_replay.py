@@ -244,6 +244,8 @@ def main() -> None:
     pg = args.store
     out = Path(args.out or HERE / ("results-postgres.json" if pg else "results.json"))
 
+    from arledger.engine.warmup import warm
+    warm()  # kernels compiled or loaded first, as `arledger serve` does: no run pays for them
     work = Path(tempfile.mkdtemp(prefix="arledger-bench-"))
     spec = synthetic.PortfolioSpec(customers=args.customers, seed=args.seed)
     t0 = time.perf_counter()

@@ -20,6 +20,7 @@ the exact reason).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -140,17 +141,6 @@ class Batch:
 
 # ---- building a batch ------------------------------------------------------------------------
 
-class _Strings:
-    def __init__(self) -> None:
-        self.buf = bytearray()
-
-    def add(self, text: str) -> tuple[int, int]:
-        b = text.encode()
-        s = len(self.buf)
-        self.buf += b
-        return s, s + len(b)
-
-
 _DAY_CACHE: dict[str, int] = {}
 
 
@@ -168,72 +158,126 @@ def _day(text: str) -> int:
     return d
 
 
-def _get(msg: Any, name: str) -> Any:
-    if name.startswith("address."):
-        return getattr(msg.address, name[8:])
-    return getattr(msg, name)
+def _getter(names: tuple[str, ...]) -> Any:
+    """A function of a message returning the named (dotted) fields as a tuple."""
+    if not names:
+        return lambda m: ()
+    get = attrgetter(*names)
+    return (lambda m: (get(m),)) if len(names) == 1 else get
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How from_commands reads one kind: its number columns by what fills them, its
+    string fields, its children."""
+
+    width: int
+    ints: tuple[int, ...]
+    get_ints: Any
+    dates: tuple[int, ...]
+    get_dates: Any
+    get_strs: Any
+    child: str
+    first: int
+    count: int
+
+
+def _plan(spec: KindSpec) -> _Plan:
+    ints = [(j, n) for j, n in enumerate(spec.nums)
+            if not n.startswith("[") and n not in _DATE_FIELDS]
+    dates = [(j, n) for j, n in enumerate(spec.nums) if n in _DATE_FIELDS]
+    pos = {n: j for j, n in enumerate(spec.nums)}
+    return _Plan(len(spec.nums), tuple(j for j, _ in ints), _getter(tuple(n for _, n in ints)),
+                 tuple(j for j, _ in dates), _getter(tuple(n for _, n in dates)),
+                 _getter(spec.strs), spec.child, pos.get("[child_first]", -1),
+                 pos.get("[child_count]", -1))
+
+
+_PLANS = {k: _plan(s) for k, s in SPECS.items()}
+_ENV = attrgetter("request_id", "actor", "reason")
+
+
+def _assemble(texts: list[str], kinds: list[int], rows: list[int], env_i: list[int],
+              nums: dict[int, list[list[int]]], firsts: dict[int, list[int]],
+              ln_n: list[tuple[int, int]], ln_i: list[int], al_n: list[int],
+              al_i: list[int]) -> Cols:
+    """from_commands' columns: every string laid out once in one buffer, each reference
+    (start, end) found from the index of the string it names."""
+    joined = "".join(texts)
+    if joined.isascii():  # the common case: a character is a byte
+        buf = joined.encode("ascii")
+        lens = np.fromiter(map(len, texts), np.int64, len(texts))
+    else:
+        enc = [t.encode() for t in texts]
+        buf = b"".join(enc)
+        lens = np.fromiter(map(len, enc), np.int64, len(enc))
+    ends = np.cumsum(lens)
+    ref = np.stack([ends - lens, ends], axis=1)  # (strings, 2)
+
+    def refs(first: list[int], width: int) -> np.ndarray:
+        at = np.asarray(first, np.int64).reshape(-1, 1) + np.arange(width)
+        return ref[at].reshape(len(first), width, 2)
+
+    return Cols(
+        np.asarray(kinds, np.int64), np.asarray(rows, np.int64), refs(env_i, 3),
+        np.zeros(len(kinds), np.uint64),
+        *[a for k in SPECS for a in (
+            np.asarray(nums[k], np.int64).reshape(len(nums[k]), len(SPECS[k].nums)),
+            refs(firsts[k], len(SPECS[k].strs)))],
+        np.asarray(ln_n, np.int64).reshape(len(ln_n), 2), refs(ln_i, 1),
+        np.asarray(al_n, np.int64).reshape(len(al_n), 1), refs(al_i, 1),
+        np.frombuffer(buf, np.uint8).copy() if buf else np.zeros(0, np.uint8))
 
 
 def from_commands(commands: list[pb.Command]) -> Batch:
-    """A batch of row commands (kept, for the Python decider's exact refusals)."""
-    S = _Strings()
+    """A batch of row commands (kept, for the Python decider's exact refusals). Every string
+    is gathered in order and laid out in one buffer at the end; each row keeps the index of
+    its first string (the row-wise RPCs' cost is this loop: it reads each field once)."""
+    texts: list[str] = []
     nums: dict[int, list[list[int]]] = {k: [] for k in SPECS}
-    strs: dict[int, list[list[tuple[int, int]]]] = {k: [] for k in SPECS}
+    firsts: dict[int, list[int]] = {k: [] for k in SPECS}  # index of each row's first string
     ln_n: list[tuple[int, int]] = []
-    ln_s: list[tuple[int, int]] = []
     al_n: list[int] = []
-    al_s: list[tuple[int, int]] = []
-    kinds, rows, env = [], [], []
+    ln_i: list[int] = []
+    al_i: list[int] = []
+    kinds, rows, env_i = [], [], []
     others: list[pb.Command] = []
     for cmd in commands:
         which = cmd.WhichOneof("command")
         k = KIND_OF.get(which, OTHER) if which else OTHER
+        env_i.append(len(texts))
         if k == OTHER:
             kinds.append(OTHER)
             rows.append(len(others))
             others.append(cmd)
-            msg = getattr(cmd, which) if which else None
-            env.append((S.add(msg.request_id), S.add(msg.actor), S.add(msg.reason))
-                       if msg is not None else ((0, 0),) * 3)
+            texts.extend(_ENV(getattr(cmd, which)) if which else ("", "", ""))
             continue
-        spec = SPECS[k]
         m = getattr(cmd, which)
-        env.append((S.add(m.request_id), S.add(m.actor), S.add(m.reason)))
+        texts.extend(_ENV(m))
+        P = _PLANS[k]
         kinds.append(k)
         rows.append(len(nums[k]))
-        row: list[int] = []
-        for name in spec.nums:
-            if name == "[child_first]":
-                row.append(len(ln_n) if spec.child == "lines" else len(al_n))
-            elif name == "[child_count]":
-                row.append(len(getattr(m, spec.child)))
-            elif name.startswith("["):
-                row.append(0)  # derived (currency index, ownership): `resolve` fills them
-            elif name in _DATE_FIELDS:
-                row.append(_day(getattr(m, name)))
-            else:
-                row.append(int(getattr(m, name)))
-        nums[k].append(row)
-        strs[k].append([S.add(_get(m, name)) for name in spec.strs])
-        if spec.child == "lines":
+        row = [0] * P.width
+        for j, v in zip(P.ints, P.get_ints(m)):
+            row[j] = int(v)
+        for j, v in zip(P.dates, P.get_dates(m)):
+            row[j] = _day(v)
+        if P.child == "lines":
+            row[P.first], row[P.count] = len(ln_n), len(m.lines)
             for line in m.lines:
                 ln_n.append((line.quantity, line.unit_price_minor))
-                ln_s.append(S.add(line.description))
-        elif spec.child == "allocations":
-            for a in m.allocations:
-                al_n.append(a.amount_minor)
-                al_s.append(S.add(a.invoice_id))
-    cols = Cols(
-        np.asarray(kinds, np.int64), np.asarray(rows, np.int64),
-        np.asarray(env, np.int64).reshape(len(kinds), 3, 2), np.zeros(len(kinds), np.uint64),
-        *[a for k in SPECS for a in (
-            np.asarray(nums[k], np.int64).reshape(len(nums[k]), len(SPECS[k].nums)),
-            np.asarray(strs[k], np.int64).reshape(len(strs[k]), len(SPECS[k].strs), 2))],
-        np.asarray(ln_n, np.int64).reshape(len(ln_n), 2),
-        np.asarray(ln_s, np.int64).reshape(len(ln_s), 1, 2),
-        np.asarray(al_n, np.int64).reshape(len(al_n), 1),
-        np.asarray(al_s, np.int64).reshape(len(al_s), 1, 2),
-        np.frombuffer(bytes(S.buf), np.uint8).copy() if S.buf else np.zeros(0, np.uint8))
+                ln_i.append(len(texts))
+                texts.append(line.description)
+        elif P.child == "allocations":
+            row[P.first], row[P.count] = len(al_n), len(m.allocations)
+            for al in m.allocations:
+                al_n.append(al.amount_minor)
+                al_i.append(len(texts))
+                texts.append(al.invoice_id)
+        nums[k].append(row)
+        firsts[k].append(len(texts))
+        texts.extend(P.get_strs(m))
+    cols = _assemble(texts, kinds, rows, env_i, nums, firsts, ln_n, ln_i, al_n, al_i)
     return Batch(cols, others, list(commands))
 
 
