@@ -102,6 +102,11 @@ def render() -> str:
                     f"| {m['bytes_per_customer']:,} / {m['bytes_per_invoice']:,} "
                     f"| of which numpy columns: {m['numpy_bytes_per_customer']:,} / "
                     f"{m['numpy_bytes_per_invoice']:,} | — | reported |")
+        if "replay" in m:
+            rp = m["replay"]
+            rows.append(f"| SQLite ({_tag(m)}): full replay of that log, {rp['entries']:,} "
+                        f"entries, fresh process (events/s) | {rp['events_per_s']:,} "
+                        f"({rp['seconds']} s) | — | — | 2,000,000, not falling with size |")
     where = "; ".join(f"{k} ({v['cores']} cores, {v['memory_gib']} GiB, Python {v['python']}, "
                       f"grpcio {v['grpcio']}, SQLite {v['sqlite']})" for k, v in machines.items())
     notes = "".join(f" On {_tag(r)}: {r['note']}." for r in (
