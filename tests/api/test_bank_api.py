@@ -169,3 +169,26 @@ def test_the_cli_imports_a_csv_shows_the_queue_and_confirms(served, capsys, tmp_
     assert out["lines_recorded"] == 4 and "match" not in out   # --no-match
     assert cli.main(t + ["--format", "json", "bank", "queue", "--status", "NEW"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 3     # the debit is not NEW
+
+
+def test_a_line_is_never_applied_before_its_customer_opened_nor_reimported_changed(served):
+    # An accepted candidate skipped the opening-date check the other decisions make; and a
+    # statement imported again with a line changed was answered OK with the change dropped.
+    with ArledgerClient(served.target) as c, BankClient(served.target) as bank:
+        c.open_customer("LATE", "Latecomer Trading", "EUR", "2026-03-01")
+        rows = [Pay("50.00", "Latecomer Trading", "", "hello")]
+        bank.import_statement(camt053(rows, stmt_id="S-LATE"), format="CAMT053")
+        (q,) = bank.queue()
+        assert q["candidates"][0]["customer_id"] == "LATE"
+        head = served.ledger.state.head_position
+        for decide in (lambda: bank.confirm(q["line_id"], rank=1, actor="ann", reason="r"),
+                       lambda: bank.assign_customer(q["line_id"], "LATE", actor="ann",
+                                                    reason="r")):
+            with pytest.raises(ArledgerError) as e:
+                decide()
+            assert e.value.reason == "DATE_BEFORE_ORIGIN"
+        with pytest.raises(InvalidArgument) as e:
+            bank.import_statement(camt053([Pay("60.00", "Latecomer Trading", "", "hello")],
+                                          stmt_id="S-LATE"), format="CAMT053")
+        assert e.value.reason == "BAD_STATEMENT_LINE" and "other content" in e.value.message
+        assert served.ledger.state.head_position == head

@@ -118,3 +118,59 @@ def test_a_camt_file_with_an_entity_is_not_expanded():
     with pytest.raises(LedgerError) as e:
         formats.parse(bomb, "CAMT053")
     assert e.value.reason == "BAD_STATEMENT_FILE"
+
+
+# ---- what an adversarial review found (each recorded or moved money wrongly) ----------------
+
+def _batch(amounts: list[str | None], entry: str = "300.00") -> bytes:
+    """One CRDT entry of `entry` with a TxDtls per amount (None: the TxDtls has none)."""
+    xml = camt053([Pay(entry, "ACME GMBH", "", "INV-1044")], stmt_id="BATCH").decode()
+    i, j = xml.index("<TxDtls>"), xml.index("</TxDtls>") + len("</TxDtls>")
+    tx = xml[i:j]
+    parts = [tx if a is None else tx.replace(
+        "</Refs>", f"</Refs><AmtDtls><TxAmt><Amt Ccy=\"EUR\">{a}</Amt></TxAmt></AmtDtls>")
+        for a in amounts]
+    return (xml[:i] + "".join(parts) + xml[j:]).encode()
+
+
+def test_a_batch_entry_is_split_only_by_amounts_that_add_up_to_it():
+    # Three TxDtls without amounts each took the entry's whole 300.00: 900.00 recorded.
+    with pytest.raises(LedgerError) as e:
+        formats.parse(_batch([None, None, None]), "CAMT053")
+    assert e.value.reason == "BAD_STATEMENT_LINE" and "each carry an amount" in e.value.message
+    with pytest.raises(LedgerError) as e:
+        formats.parse(_batch(["100.00", "150.00"]), "CAMT053")
+    assert "add up to 25000, not to the entry's 30000" in e.value.message
+    (s,) = formats.parse(_batch(["100.00", "200.00"]), "CAMT053")
+    assert [ln.amount_minor for ln in s.lines] == [10_000, 20_000]
+
+
+@pytest.mark.parametrize("amount", ["-100.00", "+100.00", "1E2", "1_00.00", "١٠٠.٠٠"])
+def test_a_camt_amount_is_plain_digits_its_direction_the_credit_debit_mark(amount):
+    # "-100.00" beside DBIT became a receipt of 100.00 that the matcher then applied.
+    xml = camt053([Pay("100.00", "ACME GMBH", "", "INV-1043")]).replace(
+        b">100.00<", f">{amount}<".encode())
+    with pytest.raises(LedgerError) as e:
+        formats.parse(xml, "CAMT053")
+    assert e.value.reason == "BAD_STATEMENT_LINE"
+
+
+@pytest.mark.parametrize("cents", ["-500", str(10**15 + 1), "0"])
+def test_a_bai2_amount_is_positive_and_within_the_limit(cents):
+    # A signed amount turned a debit (475) into a receipt; one past int64 answered INTERNAL.
+    total = 100000 + int(cents)  # the file's control totals agree with the line
+    content = bai2([Pay("5.00", "ACME")]).replace(b"16,195,500,", f"16,195,{cents},".encode())
+    content = content.replace(b"100500,", f"{total},".encode())
+    with pytest.raises(LedgerError) as e:
+        formats.parse(content, "BAI2")
+    assert e.value.reason == "BAD_STATEMENT_LINE"
+
+
+def test_a_statement_twice_in_one_file_is_refused_not_half_dropped():
+    content = camt053(ROWS[:1], stmt_id="S").decode()
+    doc = content.replace("</BkToCstmrStmt>", content[content.index("<Stmt>"):
+                                                      content.index("</Stmt>") + 7]
+                          .replace("1690.00", "20.00") + "</BkToCstmrStmt>")
+    with pytest.raises(LedgerError) as e:
+        formats.parse(doc.encode(), "CAMT053")
+    assert e.value.reason == "BAD_STATEMENT_FILE" and "appears twice" in e.value.message

@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -53,12 +54,22 @@ def _day(d: dt.date) -> int:
     return (d - _EPOCH).days
 
 
-def _minor(amount: Any, currency: str, line: int) -> int:
-    """A decimal amount in major units -> minor units of `currency` (exact or refused)."""
+_PLAIN = re.compile(r"[0-9]+(\.[0-9]+)?")
+_SIGNED = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def _minor(amount: Any, currency: str, line: int, signed: bool = False) -> int:
+    """A decimal amount in major units -> minor units of `currency` (exact or refused).
+    Only ASCII digits with an optional point (no exponent, no separators); a sign only where
+    the format carries the direction in it (`signed`), never beside a credit/debit mark."""
     if currency not in MINOR_UNITS:
         raise _bad_line(line, f"unknown currency {currency[:8]!r}")
+    text = str(amount).strip()
+    if not (_SIGNED if signed else _PLAIN).fullmatch(text):
+        raise _bad_line(line, f"amount {text[:30]!r} is not a plain decimal"
+                        + ("" if signed else " without a sign (the entry says credit or debit)"))
     try:
-        q = Decimal(str(amount).strip()) * (10 ** MINOR_UNITS[currency])
+        q = Decimal(text) * (10 ** MINOR_UNITS[currency])
     except (ArithmeticError, ValueError):  # decimal's InvalidOperation, Overflow, ...
         raise _bad_line(line, f"amount {str(amount)[:30]!r} is not a number") from None
     if not q.is_finite():
@@ -97,7 +108,13 @@ def _finish(stmts: list[BK.Statement]) -> list[BK.Statement]:
     if total > limits.bank_lines_per_file_max:
         raise error("BAD_STATEMENT_FILE", f"more than {limits.bank_lines_per_file_max} "
                     "lines in one file", line="0")
+    seen: set[tuple[str, str]] = set()
     for s in stmts:
+        key = (s.account, s.statement_id)
+        if key in seen:  # its lines would be taken for the first one's and dropped
+            raise error("BAD_STATEMENT_FILE", f"statement {s.statement_id!r} of account "
+                        f"{s.account!r} appears twice in the file", line="0")
+        seen.add(key)
         for ln in s.lines:
             for f in ("counterparty_name", "counterparty_account", "remittance",
                       "end_to_end_id", "bank_reference"):
@@ -140,6 +157,24 @@ def _camt_date(el: Any, what: str) -> int:
         raise _bad_line(el.sourceline or 0, f"{what} {v[:20]!r} is not a date") from None
 
 
+def _tx_amounts(ntry: Any, amt_el: Any, txs: list) -> list:
+    """Each transaction's own amount element (None: it has none). A batch entry (several
+    transactions) is split only by amounts that each transaction carries and that add up
+    to the entry's; anything else would record the entry's money more than once, or lose it."""
+    own = [(_kid(t, "AmtDtls", "TxAmt", "Amt") if _kid(t, "AmtDtls", "TxAmt", "Amt")
+            is not None else _kid(t, "Amt")) if t is not None else None for t in txs]
+    if len(txs) > 1:
+        if any(a is None for a in own):
+            raise _bad_line(ntry.sourceline or 0, f"a batch entry of {len(txs)} transactions "
+                            "that do not each carry an amount")
+        parts = sum(_minor(a.text or "", a.get("Ccy", ""), a.sourceline or 0) for a in own)
+        whole = _minor(amt_el.text or "", amt_el.get("Ccy", ""), amt_el.sourceline or 0)
+        if parts != whole:
+            raise _bad_line(ntry.sourceline or 0, "the transactions of a batch entry add up "
+                            f"to {parts}, not to the entry's {whole}")
+    return own
+
+
 def parse_camt053(content: bytes) -> list[BK.Statement]:
     from lxml import etree
     _check_size(content)
@@ -178,11 +213,9 @@ def parse_camt053(content: bytes) -> list[BK.Statement]:
             val = book if val < 0 else val
             ref = _txt(ntry, "AcctSvcrRef")
             txs = [t for d in _kids(ntry, "NtryDtls") for t in _kids(d, "TxDtls")] or [None]
-            for tx in txs:
+            own = _tx_amounts(ntry, amt_el, txs)
+            for tx, a_el in zip(txs, own):
                 n += 1
-                src = _kid(tx, "AmtDtls", "TxAmt", "Amt") if tx is not None else None
-                a_el = src if src is not None else (_kid(tx, "Amt") if tx is not None and
-                                                    len(txs) > 1 else amt_el)
                 if a_el is None:
                     a_el = amt_el
                 cur = a_el.get("Ccy", "")
@@ -250,7 +283,7 @@ def parse_mt940(content: bytes) -> list[BK.Statement]:
             if amt is None or d.get("date") is None:
                 raise _bad_line(line, "a :61: line without amount or value date")
             cur = amt.currency or d.get("currency") or ""
-            minor = _minor(amt.amount, cur, line)
+            minor = _minor(amt.amount, cur, line, signed=True)
             val = _day(d["date"])
             entry = d.get("entry_date") or d["date"]
             purpose = " ".join(_text(d.get(k)) for k in ("purpose", "additional_purpose",
@@ -324,9 +357,10 @@ def _bai2_statements(f: Any, text: str) -> list[BK.Statement]:
                 sign = 1 if t.type_code.transaction == TypeCodeTransaction.credit else -1
                 if cur not in MINOR_UNITS:
                     raise _bad_line(line, f"unknown currency {cur!r}")
+                if not 0 < int(t.amount) <= limits.amount_minor_max:
+                    raise _bad_line(line, f"amount {t.amount} is zero, signed or too large "
+                                    "(the type code says credit or debit)")
                 amount = sign * int(t.amount)
-                if amount == 0:
-                    raise _bad_line(line, "amount is zero")
                 day = _day(as_of)
                 lines.append(BK.StatementLine(
                     n, day, day, amount, cur, "", "",
@@ -410,7 +444,7 @@ def parse_csv(content: bytes, mapping: Mapping[str, str], account: str,
                 return v
 
             if "amount" in col:
-                amount = _minor(num(get("amount")), cur, line)
+                amount = _minor(num(get("amount")), cur, line, signed=True)
             else:
                 cr, db = num(get("credit")), num(get("debit"))
                 if bool(cr) == bool(db):

@@ -92,6 +92,14 @@ def import_bank_statement(ctx: Ctx, m: pb.ImportBankStatementRequest) -> None:
     account, sid = m.account, m.statement_id
     st = bank.statement_ix.get((account, sid), -1)
     if st >= 0:
+        for n, booking, value, amt, cur, texts in rows:  # known lines must be the same lines
+            ix = bank.line_key.get((st, n))
+            if ix is not None and (bank.booking_day[ix], bank.value_day[ix], bank.amount[ix],
+                                   bank.text[ix][1:]) != (booking, value, amt, (cur, *texts)):
+                raise error("BAD_STATEMENT_LINE", f"line {n} of statement {sid!r} of account "
+                            f"{account!r} was imported before with other content; a "
+                            "corrected statement needs a statement id of its own",
+                            line=str(n))
         rows = [r for r in rows if (st, r[0]) not in bank.line_key]  # recorded before
     if not rows:
         return  # everything known: nothing new to record
@@ -281,8 +289,7 @@ def resolve_bank_line(ctx: Ctx, m: pb.ResolveBankLineRequest) -> None:
     version = bank.rules_used[ix]
     if m.action == pb.BANK_LINE_ACCEPT_CANDIDATE:
         cand = _candidate(bank, ix, m.candidate_rank)
-        c = live_customer(ctx, cand["customer"])
-        _currency(bank, ix, c)
+        c = _payer(ctx, bank, ix, cand["customer"])
         plan_ = []
         seen: set[int] = set()
         parts: dict[str, list[int]] = {}
@@ -307,10 +314,7 @@ def resolve_bank_line(ctx: Ctx, m: pb.ResolveBankLineRequest) -> None:
         _write_payment(ctx, bank, ix, c.ix, plan_, cand["unapplied"], cand["score"], version,
                        BK.BY_CONFIRMATION, 0, cand["reasons"] + [f"accepted: {m.reason}"])
         return
-    c = live_customer(ctx, m.customer_id)
-    _currency(bank, ix, c)
-    if day < c.opened_day:
-        raise error("DATE_BEFORE_ORIGIN", "the line's value date is before the account opened")
+    c = _payer(ctx, bank, ix, m.customer_id)
     if m.action == pb.BANK_LINE_APPLY_TO_INVOICES:
         if not m.allocations:
             raise error("MISSING_FIELD", "APPLY_TO_INVOICES needs allocations")
@@ -338,6 +342,16 @@ def resolve_bank_line(ctx: Ctx, m: pb.ResolveBankLineRequest) -> None:
     ctx.entry("BankLineApplied", day, line_ix=ix, payment_ix=pay, customer_ix=c.ix,
               score_bp=bank.score[ix], rules_version=version, decided_by=by, known_position=0,
               reasons=json.dumps([m.reason], separators=(",", ":")))
+
+
+def _payer(ctx: Ctx, bank: Any, ix: int, customer: str) -> Any:
+    """The customer a person applies line ix to: live, in the line's currency, and open on
+    the line's value date (whichever way the person decided it)."""
+    c = live_customer(ctx, customer)
+    _currency(bank, ix, c)
+    if bank.value_day[ix] < c.opened_day:
+        raise error("DATE_BEFORE_ORIGIN", "the line's value date is before the account opened")
+    return c
 
 
 def _currency(bank: Any, ix: int, c: Any) -> None:
