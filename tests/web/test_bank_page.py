@@ -20,8 +20,9 @@ def test_the_queue_page_shows_candidates_and_takes_decisions(client, demo):
         a = s.list_customers_page(as_of=WEB_NOW.date(), order_by="overdue desc",
                                   page_size=1).items[0]
     cur = a["currency"]
-    rows = [Pay("0.07", "Odd Payer", "XX01", "", a["customer_id"]),  # the customer, no item
-            Pay("1.23", "Stranger", "XX02", "interest")]
+    today = WEB_NOW.date().isoformat()  # after every demo account opened (a payment is
+    rows = [Pay("0.07", "Odd Payer", "XX01", "", a["customer_id"], date=today),  # never dated
+            Pay("1.23", "Stranger", "XX02", "interest", date=today)]      # before its account)
     with BankClient(target) as bank:
         out = bank.import_statement(camt053(rows, stmt_id="WEB-1", ccy=cur), format="CAMT053")
         assert out["match"]["queued"] == 2
