@@ -200,7 +200,7 @@ def bare_sqlite_append(blobs: list[bytes], path: Path) -> float:
     return dt
 
 
-def ingest(pg: str, work: Path, ns: str, k: int, method: str, wire: Path,
+def ingest(pg: str, work: Path, ns: str, method: str, wire: Path,
            client: str) -> tuple:
     """One ingest into a fresh store through a real server; (seconds, data, ns, entries,
     segments, digest, accepted)."""
@@ -269,11 +269,11 @@ def main() -> None:
     server.stop(0)
 
     # Each path ingests --runs times into fresh stores; the median run is reported.
-    col_runs = [ingest(pg, work, f"benchc{k}", k, "/arledger.v1.LedgerService/"
+    col_runs = [ingest(pg, work, f"benchc{k}", "/arledger.v1.LedgerService/"
                        "SubmitColumnarStream", col_wire, "_columnar_client.py")
                 for k in range(args.runs)]
     row_runs = [] if args.no_rows else [
-        ingest(pg, work, f"benchr{k}", k, "/arledger.v1.LedgerService/SubmitBatchStream",
+        ingest(pg, work, f"benchr{k}", "/arledger.v1.LedgerService/SubmitBatchStream",
                row_wire, "_stream_client.py") for k in range(args.runs)]
     ingest_s, data, ns, entries, segments, digest_live, accepted, book = \
         sorted(col_runs)[len(col_runs) // 2]

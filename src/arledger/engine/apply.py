@@ -764,9 +764,9 @@ def _apply_one(B, J, r, s, a, c, e, seq, pos):  # type: ignore[no-untyped-def]
         ok = _other_entry(B, r, s, a, e, t, day)
     if not ok:
         return False
-    cur = gross_currency(B, r, e)
+    cur, amount = gross_of(B, r, e)
     if cur >= 0:
-        w8(B, Y_GROSS, cur, g8(B, Y_GROSS, cur) + r[e, F0 + (1 if t == BAD_DEBT_RECOVERED else 2)])
+        w8(B, Y_GROSS, cur, g8(B, Y_GROSS, cur) + amount)
     for k in range(r[e, CHILD0], r[e, CHILD0] + r[e, NCHILD]):
         if c[k, C_TABLE] == CT_ALLOCATION:
             if not _allocation(B, J, c, k, day, seq, t, pos):
@@ -775,23 +775,23 @@ def _apply_one(B, J, r, s, a, c, e, seq, pos):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def gross_currency(B, r, e):  # type: ignore[no-untyped-def]
-    """The currency whose gross total entry e (once applied) adds its amount to, or -1:
-    money recorded (invoices, payments, credit notes, recoveries) and the amounts that can
-    repeat over the same money (disputes, promises, sales). The amount is field 2, field 1
-    for a recovery."""
+def gross_of(B, r, e):  # type: ignore[no-untyped-def]
+    """(currency, amount) that entry e, once applied, adds to a currency's gross total, or
+    (-1, 0): money recorded (invoices, payments, credit notes, recoveries) and the amounts
+    that can repeat over the same money (disputes, promises, sales)."""
     t = r[e, TYPE]
     f = F0
     if (t == INVOICE_ISSUED or t == PAYMENT_RECORDED or t == CREDIT_NOTE_ISSUED
             or t == PROMISE_MADE):
-        cust = r[e, f + 1]
+        cust, amount = r[e, f + 1], r[e, f + 2]
     elif t == BAD_DEBT_RECOVERED:
-        cust = r[e, f]
+        cust, amount = r[e, f], r[e, f + 1]
     elif t == DISPUTE_OPENED or t == INVOICE_SOLD:
         cust = np.int64(g4(B, I_CUSTOMER, r[e, f + 1] if t == DISPUTE_OPENED else r[e, f]))
+        amount = r[e, f + 2]
     else:
-        return -1
-    return np.int64(g2(B, C_CURRENCY, cust))
+        return np.int64(-1), np.int64(0)
+    return np.int64(g2(B, C_CURRENCY, cust)), np.int64(amount)
 
 
 @kernel

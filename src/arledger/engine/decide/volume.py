@@ -697,10 +697,10 @@ def _within_gross(B, R, e0, e1):  # type: ignore[no-untyped-def]
     cur = -1
     add = 0
     for e in range(e0, e1):
-        c = ap.gross_currency(B, R.r, e)
+        c, amount = ap.gross_of(B, R.r, e)
         if c >= 0:
             cur = c
-            add += R.r[e, F0 + (1 if R.r[e, 0] == ap.BAD_DEBT_RECOVERED else 2)]
+            add += amount
     return cur < 0 or g8(B, Y_GROSS, cur) + add <= ap.GROSS_MAX
 
 
