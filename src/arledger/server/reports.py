@@ -167,21 +167,15 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             if request.monthly:
                 periods += [("month", a, b) for a, b in R.monthly_periods(from_day, to_day)]
             position = views.known_position(S, ks)
-        rows = []
+        rows: list[tuple[str, R.Kpis]] = []
         for scope, a, b in periods:
             # The lock is taken per period so the writer folds in between; every period
             # reads the view as known at the same segment ks, so they agree.
             with self.ledger.reading() as S:
                 for r in R.kpis(S, a, b, ks, cust, variant, request.cei_months):
-                    if not code or r["currency"] == code:
+                    if not code or r.currency == code:
                         rows.append((scope, r))
-        out = []
-        for scope, r in rows:
-            k = {f: v for f, v in r.items() if v is not None and f not in ("from_day", "to_day")}
-            out.append(rpb.KpiRow(period_from=day_to_iso(r["from_day"]),
-                                  period_to=day_to_iso(r["to_day"]), scope=scope,
-                                  position=position, **k))
-        return out
+        return [kpi_row(r, scope, position) for scope, r in rows]
 
     @streamed
     def GetExceptions(self, request, context) -> list:  # type: ignore[no-untyped-def]
@@ -209,6 +203,29 @@ class ReportServicer(rgrpc.ReportServiceServicer):
                                 detail=r.detail)
         chunks[-1].next_page_token = next_token(request, as_of, ks, offset, size, total)
         return chunks
+
+
+def kpi_row(k: R.Kpis, scope: str, position: int) -> rpb.KpiRow:
+    """A period's KPIs of one currency as the wire's KpiRow; an absent ratio (None) is
+    left unset, never a made-up 0."""
+    optional = {"dso_simple": k.dso_simple_days, "dso_countback": k.dso_countback_days,
+                "best_possible_dso": k.best_possible_dso_days, "add": k.add_days,
+                "cei": k.cei_pct, "pct_current": k.current_pct, "pct_over_90": k.over_90_pct,
+                "disputes_avg_days_to_resolve": k.disputes_resolve_avg_days,
+                "disputes_open_avg_age_days": k.disputes_open_age_avg_days,
+                "promises_kept_rate": k.promises_kept_pct}
+    return rpb.KpiRow(
+        period_from=day_to_iso(k.from_day), period_to=day_to_iso(k.to_day),
+        currency=k.currency, scope=scope, position=position, days_in_period=k.period_days,
+        receivables_begin_minor=k.receivables_begin_minor,
+        receivables_end_minor=k.receivables_end_minor, current_end_minor=k.current_end_minor,
+        over_90_end_minor=k.over_90_end_minor, credit_sales_minor=k.credit_sales_minor,
+        cei_variant=k.cei_variant, cei_months=k.cei_months,
+        disputes_opened=k.disputes_opened, disputes_resolved=k.disputes_resolved,
+        disputes_open_end=k.disputes_open_end, write_offs_minor=k.write_offs_minor,
+        write_off_count=k.write_off_count, promises_judged=k.promises_judged,
+        recoveries_minor=k.recoveries_minor,
+        **{f: v for f, v in optional.items() if v is not None})
 
 
 def add_to_server(server: grpc.Server, ledger: Ledger, clock: Callable[[], int]) -> str:
