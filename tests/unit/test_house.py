@@ -39,7 +39,6 @@ LONG_FUNCTIONS = {
     "src/arledger/engine/records.py:Recs.from_tables": 84,
     "src/arledger/engine/state.py:State.__init__": 83,
     "src/arledger/engine/state.py:State._fold_view": 88,
-    "src/arledger/projections/search.py:invoice_detail": 96,
     "src/arledger/synthetic.py:_Sim.issue": 75,
     "src/arledger/web/app.py:App._portfolio": 86,
     "src/arledger/web/app.py:App.customer": 84,
