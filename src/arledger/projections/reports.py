@@ -245,7 +245,18 @@ def statement(S: State, customer: int, from_day: int, to_day: int, known_seq: in
 
 # ---- disputes as of a day, as known at a segment ------------------------------------------
 
-def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class DisputeLifecycle:
+    """Per dispute (by index), int64: the day and segment of its opening and of its
+    resolution (-1: never resolved)."""
+
+    open_day: np.ndarray
+    open_seq: np.ndarray
+    resolved_day: np.ndarray
+    resolved_seq: np.ndarray
+
+
+def dispute_lifecycle(S: State) -> DisputeLifecycle:
     """Per dispute (by index): opened (day, seq) and resolved (day, seq; -1 if never).
 
     The journal names a resolution's invoice and amount, not its dispute: the k-th
@@ -260,10 +271,9 @@ def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
     rr = np.flatnonzero((kind == J_DISPUTED) & (et == T_DISPUTE_RESOLVED))
     n = len(ro)
     assert n == S.disputes.n
-    out = {"open_day": j.view("day")[ro].astype(np.int64),
-           "open_seq": j.view("seq")[ro].astype(np.int64),
-           "resolved_day": np.full(n, -1, dtype=np.int64),
-           "resolved_seq": np.full(n, -1, dtype=np.int64)}
+    out = DisputeLifecycle(j.view("day")[ro].astype(np.int64),
+                           j.view("seq")[ro].astype(np.int64), np.full(n, -1, dtype=np.int64),
+                           np.full(n, -1, dtype=np.int64))
     if len(rr) == 0:
         return out
     inv = np.concatenate([j.view("item")[ro], j.view("item")[rr]])
@@ -284,8 +294,8 @@ def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
     k = np.flatnonzero(is_res)
     d_ix = src[o2[k - 1]]
     r_row = src[o2[k]]
-    out["resolved_day"][d_ix] = j.view("day")[r_row]
-    out["resolved_seq"][d_ix] = j.view("seq")[r_row]
+    out.resolved_day[d_ix] = j.view("day")[r_row]
+    out.resolved_seq[d_ix] = j.view("seq")[r_row]
     return out
 
 
@@ -515,14 +525,14 @@ def _disputes(S: State, from_day: int, to_day: int, known_seq: int,
     d_inv = S.disputes.view("invoice")
     d_cust = S.invoices.customer[d_inv].astype(np.int64)
     d_sel = np.ones(len(d_inv), dtype=bool) if customer is None else d_cust == customer
-    known_open = d_sel & (dl["open_seq"] <= known_seq)
-    opened = known_open & (dl["open_day"] >= from_day) & (dl["open_day"] <= to_day)
-    res_known = known_open & (dl["resolved_seq"] >= 0) & (dl["resolved_seq"] <= known_seq)
-    resolved = res_known & (dl["resolved_day"] >= from_day) & (dl["resolved_day"] <= to_day)
-    open_end = known_open & (dl["open_day"] <= to_day) & ~(
-        res_known & (dl["resolved_day"] <= to_day))
-    return _Disputes(S.customers.currency[d_cust].astype(np.int64), dl["open_day"],
-                     dl["resolved_day"], opened, resolved, open_end)
+    known_open = d_sel & (dl.open_seq <= known_seq)
+    opened = known_open & (dl.open_day >= from_day) & (dl.open_day <= to_day)
+    res_known = known_open & (dl.resolved_seq >= 0) & (dl.resolved_seq <= known_seq)
+    resolved = res_known & (dl.resolved_day >= from_day) & (dl.resolved_day <= to_day)
+    open_end = known_open & (dl.open_day <= to_day) & ~(
+        res_known & (dl.resolved_day <= to_day))
+    return _Disputes(S.customers.currency[d_cust].astype(np.int64), dl.open_day,
+                     dl.resolved_day, opened, resolved, open_end)
 
 
 def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | None = None,
@@ -717,9 +727,9 @@ def _text(text: str) -> Callable[[int], str]:
 
 def _long_disputes(S: State, as_of: int, known_seq: int, dispute_days: int) -> list[_Group]:
     dl = dispute_lifecycle(S)
-    op = _state_at(dl["open_day"], dl["open_seq"], as_of, known_seq)
-    rs = _state_at(dl["resolved_day"], dl["resolved_seq"], as_of, known_seq)
-    age = as_of - dl["open_day"]
+    op = _state_at(dl.open_day, dl.open_seq, as_of, known_seq)
+    rs = _state_at(dl.resolved_day, dl.resolved_seq, as_of, known_seq)
+    age = as_of - dl.open_day
     d = np.flatnonzero(op & ~rs & (age > dispute_days))
     dinv = S.disputes.invoice[d]
     return [_group("LONG_DISPUTE", S.invoices.customer[dinv],
