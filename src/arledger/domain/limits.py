@@ -78,3 +78,45 @@ bank_candidates_max = 5
 assert bank_lines_per_command_max + 1 <= command_entries_max
 assert 2 + 2 * bank_invoices_per_line_max <= command_entries_max
 assert bank_invoices_per_line_max <= allocations_per_command_max
+
+# The API's pages, chunks and messages. A page size of 0 in a request takes the default;
+# a larger one than the maximum is INVALID_PAGE_SIZE. The workspace asks for pages of its
+# own size, and up to the search maximum where it shows everything (a customer's items).
+grpc_message_bytes_max = 64 * 1024 * 1024  # received and sent, on the server
+stream_batches_inflight_max = 16   # batches of one SubmitBatchStream decided at once
+page_token_length_max = 2048
+search_page_size_default = 50      # SearchService lists
+search_page_size_max = 1000
+bank_page_size_default = 100       # BankService lines and queue
+bank_page_size_max = 1000
+fx_page_size_default = 1000        # ListFxRates
+fx_page_size_max = 10_000
+worklist_page_size_default = 50
+worklist_page_size_max = 1000
+report_page_size_max = 100_000     # ReportService (0: the whole report, streamed)
+report_chunk_rows = 1000           # rows per streamed ReportService message
+rescore_chunk_customers_default = 10_000  # customers per RescoreChunk
+rescore_chunk_customers_max = 100_000
+audit_positions_max = 100_000      # positions per proof request
+dunning_level_filter_max = 1000    # the worklist's dunning_level_min
+workspace_page_size = 25           # the workspace's lists
+workspace_kpi_rows = 20            # the portfolio page's KPI table
+workspace_table_rows = 15          # a table the workspace pages itself
+# What an error carries back, and what the access log keeps of a request id (both are
+# built from what the caller sent: bounded before they are echoed).
+error_message_length_max = 1024    # longer: cut, and marked so
+error_metadata_entries_max = 16    # keys up to id_length_max, values up to text_length_max
+error_quote_length_max = 80        # of an input quoted in an error message
+log_request_id_length_max = 128
+statement_pdf_cell_chars_max = 40  # a cell of the PDF statement's table
+# Secrets: HMAC keys for tokens (JWT) and page tokens.
+secret_bytes_min = 32
+assert bank_file_bytes_max < grpc_message_bytes_max
+assert search_page_size_default <= search_page_size_max
+assert bank_page_size_default <= bank_page_size_max
+assert fx_page_size_default <= fx_page_size_max
+assert worklist_page_size_default <= worklist_page_size_max
+assert rescore_chunk_customers_default <= rescore_chunk_customers_max
+assert workspace_page_size <= min(search_page_size_max, worklist_page_size_max)
+assert report_chunk_rows <= report_page_size_max
+assert error_message_length_max > error_quote_length_max

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import grpc
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
@@ -34,8 +35,6 @@ ERRORS_DOC = ("INVALID_ARGUMENT (MALFORMED_DATE, MALFORMED_ID, INVALID_TIMESTAMP
               "INVALID_BUCKET_EDGES, INVALID_BUCKET, INVALID_PERIOD, INVALID_THRESHOLD, "
               "INVALID_ENUM, INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, UNKNOWN_CURRENCY, "
               "MISSING_FIELD), NOT_FOUND (CUSTOMER_NOT_FOUND)")
-CHUNK_ROWS = 1000          # rows per streamed message
-PAGE_SIZE_MAX = 100_000    # rows per page (0 = no paging: the whole report, streamed)
 
 
 class ReportServicer(rgrpc.ReportServiceServicer):
@@ -45,7 +44,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
 
     def _page(self, request, S, as_of: int, known_at: int | None) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
         """(known segment, offset, page size); page_size 0 is the whole report, streamed."""
-        return page(request, S, as_of, known_at, default=0, maximum=PAGE_SIZE_MAX)
+        return page(request, S, as_of, known_at, default=0, maximum=limits.report_page_size_max)
 
     @staticmethod
     def _window(rows: list | range, offset: int, size: int) -> list:
@@ -81,7 +80,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
                            a.disputed[sel].tolist(), a.balance[sel].tolist(), a.count[sel].tolist())
         chunks = [head]
         for k in range(len(ids)):
-            if len(chunks[-1].rows) >= CHUNK_ROWS:
+            if len(chunks[-1].rows) >= limits.report_chunk_rows:
                 chunks.append(rpb.CustomerAgingChunk())
             chunks[-1].rows.add(customer_id=ids[k], currency=curs[k], buckets_minor=b[k],
                                 unapplied_minor=u[k], disputed_minor=d[k], balance_minor=bal[k],
@@ -102,7 +101,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             position = views.known_position(S, ks)
         chunks = [rpb.AgingItemsChunk(position=position, total_items=total)]
         for it in items:
-            if len(chunks[-1].items) >= CHUNK_ROWS:
+            if len(chunks[-1].items) >= limits.report_chunk_rows:
                 chunks.append(rpb.AgingItemsChunk())
             chunks[-1].items.add(kind=it.kind, item_id=it.item_id, customer_id=it.customer_id,
                                  currency=it.currency, issue_date=day_to_iso(it.issue_day),
@@ -138,7 +137,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             aging_disputed_minor=ag.disputed_minor, position=position,
             total_lines=len(lines))]
         for ln in self._window(lines, offset, size):
-            if len(chunks[-1].lines) >= CHUNK_ROWS:
+            if len(chunks[-1].lines) >= limits.report_chunk_rows:
                 chunks.append(rpb.StatementChunk())
             chunks[-1].lines.add(effective_date=day_to_iso(ln.day), position=ln.position,
                                  type=ln.type, document_id=ln.document_id,
@@ -196,7 +195,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             position = views.known_position(S, ks)
         chunks = [rpb.ExceptionsChunk(position=position, total_rows=total)]
         for r in rows:
-            if len(chunks[-1].rows) >= CHUNK_ROWS:
+            if len(chunks[-1].rows) >= limits.report_chunk_rows:
                 chunks.append(rpb.ExceptionsChunk())
             chunks[-1].rows.add(kind=r.kind, customer_id=r.customer_id, currency=r.currency,
                                 item_id=r.item_id, amount_minor=r.amount_minor, days=r.days,

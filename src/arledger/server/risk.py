@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import grpc
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
@@ -33,8 +34,6 @@ ERRORS_DOC = ("MALFORMED_DATE, MALFORMED_ID, CUSTOMER_NOT_FOUND, UNKNOWN_MODEL_V
               "INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, INVALID_TIMESTAMP, ACTOR_REQUIRED, "
               "REASON_REQUIRED, REQUEST_ID_REUSED, "
               "READ_ONLY_FOLLOWER (recording on a follower; RescorePortfolio takes dry_run)")
-CHUNK_DEFAULT, CHUNK_MAX = 10_000, 100_000
-WORKLIST_DEFAULT, WORKLIST_MAX = 50, 1000
 
 
 def _mutating(request, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -67,9 +66,10 @@ class RiskServicer(rgrpc.RiskServiceServicer):
 
     def RescorePortfolio(self, request, context):  # type: ignore[no-untyped-def]
         try:
-            chunk = request.chunk_size or CHUNK_DEFAULT
-            if not 0 < chunk <= CHUNK_MAX:
-                raise error("INVALID_RISK_PARAMETER", f"chunk_size must be 1..{CHUNK_MAX}")
+            chunk = request.chunk_size or limits.rescore_chunk_customers_default
+            if not 0 < chunk <= limits.rescore_chunk_customers_max:
+                raise error("INVALID_RISK_PARAMETER", "chunk_size must be "
+                            f"1..{limits.rescore_chunk_customers_max}")
             as_of = self.clocks.as_of(request.as_of)
             version = self._version(request.model_version)
             rid = request.request_id
@@ -145,12 +145,14 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                     rpb.WITH_BROKEN_PROMISE: risk.PROMISES_BROKEN}.get(request.promises)
         if disputes is None or promises is None:
             raise error("INVALID_ENUM", "unknown dispute or promise filter")
-        if not 0 <= request.dunning_level_min <= 1000:
-            raise error("INVALID_RISK_PARAMETER", "dunning_level_min must be 0..1000")
+        if not 0 <= request.dunning_level_min <= limits.dunning_level_filter_max:
+            raise error("INVALID_RISK_PARAMETER",
+                        f"dunning_level_min must be 0..{limits.dunning_level_filter_max}")
         known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ks, offset, size = page(request, S, as_of, known_at, default=WORKLIST_DEFAULT,
-                                    maximum=WORKLIST_MAX)
+            ks, offset, size = page(request, S, as_of, known_at,
+                                    default=limits.worklist_page_size_default,
+                                    maximum=limits.worklist_page_size_max)
             total, rows = risk.worklist_page(
                 S, risk.model_of(S, version), as_of, currency=request.currency,
                 disputes=disputes, dunning_min=request.dunning_level_min, promises=promises,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import grpc
 import numpy as np
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
@@ -33,7 +34,6 @@ ERRORS_DOC = ("INVALID_ARGUMENT (MALFORMED_DATE, MALFORMED_ID, MALFORMED_TEXT, "
               "INVALID_ENUM, INVALID_THRESHOLD, INVALID_PERIOD, UNKNOWN_CURRENCY), NOT_FOUND "
               "(CUSTOMER_NOT_FOUND, INVOICE_NOT_FOUND, PAYMENT_NOT_FOUND, "
               "UNKNOWN_MODEL_VERSION)")
-PAGE_DEFAULT, PAGE_MAX = 50, 1000
 _PROMISE = {spb.PROMISE_STATUS_FILTER_UNSPECIFIED: 0, spb.PROMISE_ACTIVE: 1,
             spb.PROMISE_NONE_ACTIVE: 2, spb.PROMISE_BROKEN: 3}
 _DISPUTES = {rpb.DISPUTE_FILTER_UNSPECIFIED: 0, rpb.WITH_OPEN_DISPUTE: 1,
@@ -91,7 +91,8 @@ class SearchServicer(sgrpc.SearchServiceServicer):
 
     def _page(self, request, S, as_of: int, known_at: int | None) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
         """(known segment, offset, page size); a token's segment and place win."""
-        return page(request, S, as_of, known_at, default=PAGE_DEFAULT, maximum=PAGE_MAX)
+        return page(request, S, as_of, known_at, default=limits.search_page_size_default,
+                    maximum=limits.search_page_size_max)
 
     def _created(self, S, ks: int) -> np.ndarray | None:  # type: ignore[no-untyped-def]
         return None if ks >= S.head_seq else self.created.upto(S.head_seq)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import grpc
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
@@ -45,7 +46,6 @@ ERRORS_DOC = ("INVALID_ARGUMENT (INVALID_BUCKET_EDGES, INVALID_POLICY, INVALID_F
               "INVALID_PAGE_TOKEN, ACTOR_REQUIRED, REASON_REQUIRED), NOT_FOUND "
               "(UNKNOWN_ALLOWANCE, CUSTOMER_NOT_FOUND), FAILED_PRECONDITION "
               "(FX_RATE_NOT_FOUND, READ_ONLY_FOLLOWER), ALREADY_EXISTS (REQUEST_ID_REUSED)")
-FX_PAGE_DEFAULT, FX_PAGE_MAX = 1000, 10_000
 _CEI = {0: "total", rpb.CEI_TOTAL: "total", rpb.CEI_MONTHLY_AVERAGE: "monthly_average"}
 
 
@@ -135,8 +135,8 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
             raise error("INVALID_PERIOD", "to_date is before from_date")
         known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
-            ks, offset, size = page(request, S, None, known_at, default=FX_PAGE_DEFAULT,
-                                    maximum=FX_PAGE_MAX)
+            ks, offset, size = page(request, S, None, known_at, default=limits.fx_page_size_default,
+                                    maximum=limits.fx_page_size_max)
             idx = VP.fx_rates(S, ks, currencies=codes, from_day=lo, to_day=hi)
             rates = [VP.fx_record(S, int(k)) for k in idx[offset:offset + size].tolist()]
             out = vpb.ListFxRatesResponse(rates=[_fx(r) for r in rates],
