@@ -1,6 +1,6 @@
 """Worked examples: aging buckets, DSO (simple, countback), best possible DSO, ADD, CEI
 (`total`, `monthly_average`), each computed in the test from the scenario's own figures
-with the formulas of shared docs/domain.md, and checked against the hand-worked numbers."""
+with the formulas of docs/reports.md, and checked against the hand-worked numbers."""
 
 import calendar
 import datetime as dt
@@ -22,7 +22,7 @@ def iso(d: dt.date) -> str:
 
 
 def expected_bucket(days: int, edges: tuple[int, ...]) -> int:
-    """domain.md: current is days <= 0; else the first bucket whose upper edge is >= days."""
+    """docs/design.md: current is days <= 0; else the first bucket whose upper edge is >= days."""
     if days <= 0:
         return 0
     for i, e in enumerate(edges):
@@ -67,7 +67,7 @@ def test_aging_buckets_follow_the_first_edge_at_or_above_the_days(aging_ledger, 
         row = views.aging(S, None, as_of, S.head_seq, edges).rows[0]
         assert row.buckets_minor == want and row.balance_minor == sum(want) - 777
     if edges == (30, 60, 90, 120):
-        # The published default buckets, as domain.md draws the boundaries.
+        # The published default buckets, as docs/design.md draws the boundaries.
         assert [sorted(d for d in DAYS_PAST_DUE if expected_bucket(d, edges) == b)
                 for b in range(6)] == [[-5, 0], [1, 30], [31, 60], [61, 90], [91, 120], [121]]
 

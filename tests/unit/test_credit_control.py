@@ -1,6 +1,6 @@
 """Terms, credit control, promises, dunning and bad debt (issue 4), decided by the engine.
 
-Worked examples are computed by hand from the published rules (../shared/docs/domain.md):
+Worked examples are computed by hand from the published rules (docs/collections.md):
 due-date arithmetic, early-payment discounts, simple interest, fees, allocation order and a
 dunning timeline; every refusal has its reason; a replay reproduces every decision after
 the policies changed.

@@ -11,7 +11,8 @@ names follow one convention so that rendering and docs need no per-type code:
   envelope: type, effective day, request id, actor, reason, request hash).
 
 Codes and names are never reused or renamed once released; new facts get new
-types (see docs/entries.md).
+types (docs/reference.md lists every type with its code; docs/design.md, "Segments",
+says how they are stored).
 """
 
 from __future__ import annotations

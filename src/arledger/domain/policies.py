@@ -6,7 +6,7 @@ recorded in the entry that carries the decision (an invoice's due dates and disc
 dunning step's level, fee and interest), so a replay reproduces every earlier decision
 exactly whatever was defined later; the version used is recorded beside it.
 
-Arithmetic follows ../shared/docs/domain.md: percentages in basis points (1 bp = 0.01 %),
+Arithmetic (docs/collections.md gives the rules): percentages in basis points (1 bp = 0.01 %),
 computed exactly with integers and rounded once, half up, to the minor unit, per invoice
 (installment) line; simple interest `open x rate x days / 365` (or 360).
 """

@@ -9,7 +9,7 @@ disputes, statement lines) are masked sums over the state's movement journal. Ev
 portfolio path is numpy over the columns: no Python loop per customer or item.
 Callers hold `Ledger.reading()`.
 
-KPIs are defined in shared docs/domain.md; each result names its variant. Money is
+KPIs are defined in docs/reports.md (the KPI table); each result names its variant. Money is
 integer minor units, per currency; ratios are floats (`None` when the denominator is 0).
 """
 
@@ -383,8 +383,8 @@ def countback_dso(receivables: int, month_sales: list[tuple[int, int]]) -> float
 
 @dataclass(frozen=True)
 class Kpis:
-    """One currency's KPIs of a period, as shared docs/domain.md defines them (each names
-    its variant). Money in minor units; a ratio or an average is None when its denominator
+    """One currency's KPIs of a period, as docs/reports.md defines them (each names its
+    variant). Money in minor units; a ratio or an average is None when its denominator
     is 0 (no credit sales, no receivables, nothing resolved...), never a made-up 0."""
 
     currency: str
