@@ -1,4 +1,4 @@
-"""Issue 18: the allowance for doubtful accounts by given rates, exchange rates in the log,
+"""The allowance for doubtful accounts by given rates, exchange rates in the log,
 and consolidated views in a reporting currency - worked examples on both stores, both
 clocks, and a replay that rebuilds the same state.
 

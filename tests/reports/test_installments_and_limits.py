@@ -1,5 +1,5 @@
-"""Issue 4's data in the reports: aging rows per installment (an invoice's open amount
-settles its installments in due order), drill-down to an installment, and the credit
+"""Installments, charges and credit limits in the reports: aging rows per installment (an invoice's
+open amount settles its installments in due order), drill-down to an installment, and the credit
 limit in force as of the view (a later, back-dated limit change never rewrites an
 exception list as known before it)."""
 

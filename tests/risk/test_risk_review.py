@@ -238,7 +238,7 @@ def test_a_sale_loss_rounds_the_price_half_up_per_invoice(led):
 def test_the_rescore_summary_keeps_every_currency(led):
     from arledger.domain.money import CURRENT, CURRENCY_CODES
     from arledger.domain.risk_models import SUMMARY_JSON_MAX
-    codes = sorted(CURRENT)  # every code a new account may be opened in (issue 18)
+    codes = sorted(CURRENT)  # every code a new account may be opened in
     for k, cur in enumerate(codes):
         ok(led, cmd("openCustomer", customerId=f"C{k}", name="c", currency=cur,
                     paymentTermsNetDays=30, openedDate="2025-12-01"),

@@ -35,7 +35,7 @@ LONG_FUNCTIONS = {
     "src/arledger/synthetic.py:_Sim.issue": 75,
     "src/arledger/web/app.py:App._portfolio": 86,
     "src/arledger/web/app.py:App.customer": 84,
-    # Issue 19 (bank statements) was built on a branch cut before this rule; merged as it was,
+    # Bank statements were built on a branch cut before this rule; merged as they were,
     # listed here to be split like the rest.
     "src/arledger/bank/formats.py:parse_csv": 81,
     "src/arledger/bank/generator.py:generate": 121,

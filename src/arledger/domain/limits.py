@@ -39,7 +39,7 @@ assert segment_entries_max >= 2 * batch_commands_max
 assert page_size_default <= page_size_max
 assert lines_per_invoice_max * line_quantity_max * amount_minor_max < 2**127
 
-# Policies (issue 4): terms, credit, dunning.
+# Policies: terms, credit, dunning.
 installments_per_terms_max = 24
 terms_months_max = 12  # "end of the month N months after the issue month"
 dunning_levels_max = 10
@@ -62,7 +62,7 @@ assert 5 * dunning_steps_per_run_max + dunning_holds_per_run_max + \
 assert items_per_sale_max + 1 <= command_entries_max
 assert 2 * allocations_per_command_max + 2 <= command_entries_max
 
-# Bank statements (issue 19). A statement's lines are recorded by import commands of at most
+# Bank statements. A statement's lines are recorded by import commands of at most
 # `bank_lines_per_command_max` lines each (an atomic batch of them for a larger file); a
 # match run decides at most `bank_lines_per_match_max` lines, and stops earlier when the
 # next line's entries (at most 2 + 2 * `bank_invoices_per_line_max`: the payment, a discount

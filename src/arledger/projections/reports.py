@@ -345,7 +345,7 @@ def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None
     iss = np.flatnonzero(base & (et == T_INVOICE_ISSUED))
     voided = np.zeros(S.invoices.n, dtype=bool)
     voided[j.view("item")[base & (et == T_INVOICE_VOIDED)]] = True
-    # Fee and interest charges (issue 4) are receivables but not sales.
+    # Fee and interest charges are receivables but not sales.
     iss = iss[~voided[j.view("item")[iss]] &
               (S.invoices.kind[j.view("item")[iss]] == E.KIND_PRINCIPAL)]
     cur = S.customers.currency[j.view("customer")[iss]].astype(np.int64)

@@ -57,7 +57,7 @@ class Portfolio:
     exposure: np.ndarray   # int64 minor units: max(balance, 0)
     currency: np.ndarray   # int16 currency code of the state (S.currencies)
     scored: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # opened by as_of
-    # For the worklist's filters (issue 4's collections, where they exist).
+    # For the worklist's filters (promises and dunning, where the state has them).
     active_promise: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     dunning_level: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
 
@@ -229,7 +229,7 @@ def _lateness(st: _JournalFacts, cust_of: np.ndarray, due: np.ndarray,
 
 def _collections(S: State, as_of: int, known_seq: int, n: int, open_i: np.ndarray,
                  cust_of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per customer, from promises and dunning (issue 4), both clocks applied: promises
+    """Per customer, from promises and dunning, both clocks applied: promises
     made by as_of and recorded by the known segment that are broken as of it, whether one is
     still active, and the highest dunning level taken (effective by as_of, recorded by the
     known segment) on an invoice that is still open."""

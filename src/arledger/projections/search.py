@@ -1,4 +1,4 @@
-"""Finding things (issue 17): lists of customers, invoices, payments and credit notes with
+"""Finding things: lists of customers, invoices, payments and credit notes with
 filters and an order, one invoice or payment in full, notes, and the dunning run's notices,
 each as of a day (`as_of`) and as known at a segment (`known_seq`), like every view.
 

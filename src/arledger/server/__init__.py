@@ -78,7 +78,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     PlaceHold = ReleaseHold = ReviewDispute = RecordPromise = DefineDunningPolicy = _one
     WriteOffCustomer = RecordRecovery = SellReceivables = RecallSoldReceivables = _one
     RefundUnapplied = _one
-    AddNote = _one  # issue 17
+    AddNote = _one  # a note on a customer: the collections workspace writes them
 
     @guard
     def RunDunning(self, request, context):  # type: ignore[no-untyped-def]

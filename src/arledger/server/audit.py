@@ -1,4 +1,4 @@
-"""AuditService: signed digests, inclusion and consistency proofs, export, history (issue 7).
+"""AuditService: signed digests, inclusion and consistency proofs, export, history.
 
 The Merkle tree is built lazily from the stored segments (audit.MerkleLog) on the first
 request that needs it and cached per segment; nothing here runs on the writer's path.

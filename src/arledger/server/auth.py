@@ -57,7 +57,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "writer": frozenset({COMMAND, FX_RECORD, BANK_IMPORT, BANK_READ, BANK_APPLY}),
     "reader": frozenset({READ, REPORT, RISK_READ, BANK_READ}),
     "auditor": frozenset({READ, REPORT, RISK_READ, LOG, AUDIT, AUDIT_KEY, BANK_READ}),
-    # Cash application (issue 19): works the exceptions queue; cannot import or change rules.
+    # Cash application: works the exceptions queue; cannot import or change rules.
     "collector": frozenset({READ, REPORT, RISK_READ, BANK_READ, BANK_APPLY}),
     "risk": frozenset({RISK_READ, RISK_RESCORE, RISK_CALIBRATE, RISK_MODELS}),
     "admin": frozenset({POLICY, FX_RECORD, AUDIT_SIGN, AUDIT_KEY, REFLECTION}),

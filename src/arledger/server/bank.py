@@ -1,5 +1,5 @@
 """BankService: import bank statements, run the matcher, list lines and the exceptions
-queue, and a person's decisions (issue 19), over engine/decide/bank.py.
+queue, and a person's decisions, over engine/decide/bank.py.
 
 Every write is a ledger command (the actor is the principal; the matcher's runs record
 "<principal>/matcher:rules-v<N>", or "matcher:rules-v<N>" without authentication). An

@@ -1,4 +1,4 @@
-"""ReportService: aging per customer and drill-down, statements, KPIs, exceptions (issue 5).
+"""ReportService: aging per customer and drill-down, statements, KPIs, exceptions.
 
 Each RPC computes its report under the ledger's read lock (one consistent view, as of
 `as_of`, as known at `known_at`), then streams it in chunks outside the lock. A page

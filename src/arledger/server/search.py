@@ -1,4 +1,4 @@
-"""SearchService (issue 17): list, search and get customers, invoices, payments and credit
+"""SearchService: list, search and get customers, invoices, payments and credit
 notes, notes and the dunning run's notices, as of a day and as known at a time.
 
 Each RPC reads `as_of` and `known_at` (settled before the read lock, as every view does),

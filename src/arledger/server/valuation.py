@@ -1,5 +1,5 @@
 """ValuationService: allowance rates and exchange rates (commands), the allowance by given
-rates, and consolidated views in a reporting currency (issue 18), over
+rates, and consolidated views in a reporting currency, over
 projections/valuation.py.
 
 The two commands go through the ledger like any other (permission per command, the actor

@@ -1,4 +1,4 @@
-"""The collections workspace and the customer portal (issue 17): server-rendered pages
+"""The collections workspace and the customer portal: server-rendered pages
 (Starlette + Jinja2) over the SDK.
 
 Every workspace page shows the two clocks (as of a date, as known at a time), a banner when
@@ -667,7 +667,7 @@ class App:
                     f"{self.config.portal_max_age_s // 86400} days).")
         raise ValueError(f"unknown action {what!r}")
 
-    # ---- the bank exceptions queue (issue 19) ----------------------------------------------
+    # ---- the bank exceptions queue ----------------------------------------------
 
     async def bank(self, request: Request) -> Response:
         """Statement lines waiting for a person, with their ranked candidates; actions on
