@@ -4,10 +4,11 @@
 
 Reads results.json and results-volume.json (SQLite ingest/replay), results-postgres.json, results-partitions(-postgres).json,
 results-unary-commands.json, results-unary-commands-postgres.json and
-results-memory-footprint.json, and the figures of issues 4-7 (results-dunning.json,
-results-reports.json, results-risk.json, results-verify.json, results-search.json), whichever exist, and replaces the text between the README's
+results-memory-footprint.json, and the figures of dunning, reports, risk, audit, search and bank
+matching (results-dunning.json, results-reports.json, results-risk.json, results-verify.json,
+results-search.json), whichever exist, and replaces the text between the README's
 `<!-- bench:start -->` and `<!-- bench:end -->` markers. Each figure is shown beside its raw
-ceiling from the same run and the target of issue 3.
+ceiling from the same run and its target.
 """
 
 from __future__ import annotations
@@ -119,12 +120,12 @@ def render() -> str:
             "`.venv/bin/python bench/ingest_replay.py [--stream volume] [--store postgresql://...]`, "
             "`bench/partitions.py`, `bench/unary_commands.py [--store ...]`, `bench/memory_footprint.py`, "
             "then `bench/readme_table.py`.\n\n"
-            "| figure | arledger | raw ceiling (same run) | ratio | target (issues 3, 14) |\n"
+            "| figure | arledger | raw ceiling (same run) | ratio | target |\n"
             "|---|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n")
 
 
 def render_features() -> str:
-    """The second table: figures of issues 4-7 (dunning, reports, risk, audit)."""
+    """The second table: figures of dunning, reports, risk, audit, search and bank matching."""
     rows, machines = [], {}
 
     def seen(r: dict) -> str:
@@ -212,7 +213,7 @@ def render_features() -> str:
                     f"match runs, durable): {q['ledger_import_and_match_s']:.1f} s | {w} |")
     if not rows:
         return ""
-    return ("\n| figure (issues 4-7, 17, 19) | measured | beside it | machine / date |\n"
+    return ("\n| figure | measured | beside it | machine / date |\n"
             "|---|---:|---:|---|\n" + "\n".join(rows) + "\n\nReproduce with "
             "`bench/dunning_run.py`, `bench/report_aging.py`, `bench/rescore.py`, "
             "`bench/verify_log.py`, `bench/search.py`, `bench/bank_match.py [--scale]`.\n")

@@ -225,7 +225,7 @@ def main() -> None:
            "note": "bandwidth and re-score measured in the same process, best of the runs "
                    "(single thread; the threads figures use every core for both); ratio = "
                    "re-score bytes read per second / numpy read bandwidth (best read kernel, "
-                   "max over 1 and N threads for the threaded ratio); target (issue 6) >= 0.40 "
+                   "max over 1 and N threads for the threaded ratio); target >= 0.40 "
                    "at 10M",
            "results": results, "features_from_state": state}
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")

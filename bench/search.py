@@ -1,4 +1,4 @@
-"""Benchmark: finding things (issue 17) over 1,000,000 customers and 10,000,000 invoices.
+"""Benchmark: finding things over 1,000,000 customers and 10,000,000 invoices.
 
 Targets: a filtered, ordered page of customers in <= 50 ms; an invoice by number in <= 1 ms.
 

@@ -1,6 +1,6 @@
-"""Issue 19 over gRPC on a real server (both stores): a CAMT.053 file imported through the
-SDK is matched, applied where sure and queued where not; a person works the queue through
-the SDK and `arledger bank ...`; bad input gets typed errors and writes nothing."""
+"""Cash application from bank statements over gRPC on a real server (both stores): a CAMT.053 file
+imported through the SDK is matched, applied where sure and queued where not; a person works the
+queue through the SDK and `arledger bank ...`; bad input gets typed errors and writes nothing."""
 
 import json
 import sys

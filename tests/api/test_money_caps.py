@@ -1,4 +1,4 @@
-"""Sums of money cannot wrap around int64 (issue 16): per currency, every amount recorded
+"""Sums of money cannot wrap around int64: per currency, every amount recorded
 into the ledger stays within limits.currency_gross_minor_max (10^18 minor units), so every
 balance, total and sum of flows a report or the risk model takes stays far inside 64 bits.
 The cap is reached for real here (1,000 invoices of the largest amount), on the compiled

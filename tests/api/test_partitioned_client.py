@@ -77,8 +77,8 @@ def test_policies_go_to_every_partition_and_dunning_runs_on_each(two_writers):
 
 
 def test_listings_fan_out_and_merge_in_order(two_writers):
-    """Issue 17: the routing client asks every partition and merges their pages in the
-    server's order; pages continue where each partition left off, at one view."""
+    """Listings across partitions: the routing client asks every partition and merges their pages
+    in the server's order; pages continue where each partition left off, at one view."""
     ledgers, targets = two_writers
     ids = [f"CUST-{n:02d}" for n in range(14)]
     with PartitionedClient(targets) as pc:

@@ -1,4 +1,4 @@
-"""SearchService (issue 17) over a real server, on both stores: every list and get RPC, as
+"""SearchService over a real server, on both stores: every list and get RPC, as
 known at a past time (each differs from now exactly by what was recorded since), filters,
 orders and pages, notes, and the worklist's page token."""
 

@@ -1,6 +1,6 @@
-"""Issue 18 over gRPC on a real server: the new terms through the SDK and the CLI,
-allowance rates and exchange rates through ValuationService (SDK and `arledger`), and
-money printed with each currency's decimals."""
+"""Terms both ways, allowance and exchange rates over gRPC on a real server: the new terms through
+the SDK and the CLI, allowance rates and exchange rates through ValuationService (SDK and
+`arledger`), and money printed with each currency's decimals."""
 
 import datetime as dt
 import json

@@ -1,5 +1,5 @@
 """Random mixes of terms, payments, holds, limits, promises, dunning runs, write-offs, sales
-and refunds keep the ledger consistent (issue 4).
+and refunds keep the ledger consistent.
 
 After every batch: the running balance the credit check uses equals the balance the
 journal gives; buckets plus unapplied equal the balance as of any day; installments add up
@@ -44,7 +44,7 @@ def setup() -> list:
             {"percentBp": 3334, "days": 75}], effectiveDate=iso(0), **PERSON),
         cmd("definePaymentTerms", "t4", termsId="2-10", basis="NET", days=30, discountBp=200,
             discountDays=10, effectiveDate=iso(0), **PERSON),
-        # Issue 18: the other end-of-month reading, lines with rules of their own (which
+        # Also the other end-of-month reading, lines with rules of their own (which
         # can fall due out of their defined order), a fixed discount.
         cmd("definePaymentTerms", "t5", termsId="DEOM10", basis="DAYS_THEN_END_OF_MONTH",
             days=10, dayOfMonth=5, effectiveDate=iso(0), **PERSON),

@@ -1,7 +1,7 @@
 """Random command streams through the engine and through a tiny reference model agree.
 
-The model (class Model) is written from the domain page (shared docs/domain.md) and the
-rules docs/design.md states where the domain page is silent; it uses nothing from arledger
+The model (class Model) is written from the published rules and those docs/design.md
+states where they are silent; it uses nothing from arledger
 (the engine is only driven and read, below). It keeps every money movement as (effective
 day, segment, delta) and answers balances, open items and aging as of any day and as known
 at any segment by summing. Whatever the model says, no view may ever show an invoice, a

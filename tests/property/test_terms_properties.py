@@ -1,9 +1,10 @@
-"""Payment terms against an independent reading of the calendar (issue 18).
+"""Payment terms against an independent reading of the calendar.
 
 The reference below walks the calendar a day at a time (no month arithmetic shared with
 domain/policies.py): for every basis, day of month and month offset, and for random
 installment lines with rules of their own, the due dates agree, a schedule adds up to the
-amount, is in due order, and terms without lines of their own keep issue 4's meaning.
+amount, is in due order, and terms without lines of their own keep the meaning they had
+before line rules existed.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def test_terms_without_lines_of_their_own_keep_issue_4s_schedule(issue, amount, 
     shares = [P.BP // n] * (n - 1) + [P.BP - P.BP // n * (n - 1)]
     t = P.check_terms(P.PaymentTerms(basis=basis, days=0, day_of_month=dom, installments=tuple(
         P.Installment(p, d) for p, d in zip(shares, offs))))
-    # Issue 4's rule: every line by the terms' basis, in defined order, last takes the rest.
+    # The rule before line bases: every line by the terms' basis, in defined order, last takes the
+    # rest.
     left, old = amount, []
     for k, (p, d) in enumerate(zip(shares, offs)):
         part = left if k == n - 1 else min(P.percent_of(amount, p), left)

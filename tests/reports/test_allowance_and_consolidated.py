@@ -1,4 +1,4 @@
-"""Issue 18: the allowance for doubtful accounts by given rates, exchange rates in the log,
+"""The allowance for doubtful accounts by given rates, exchange rates in the log,
 and consolidated views in a reporting currency - worked examples on both stores, both
 clocks, and a replay that rebuilds the same state.
 
@@ -45,15 +45,15 @@ def test_allowance_per_bucket_and_total_rounding_differ_by_a_unit(ledger):
     with ledger.reading() as S:
         per = VP.allowance(S, "STD", day("2026-03-20"), S.head_seq)
         tot = VP.allowance(S, "STD", day("2026-03-20"), S.head_seq, rounding="TOTAL")
-    (row,) = per["rows"]
-    assert per["bucket_labels"] == ["current", "1-30", "31-60", "over 60"]
-    assert row["open_minor"] == [1_234_550, 456_710, 0, 0]
+    (row,) = per.rows
+    assert per.bucket_labels == ["current", "1-30", "31-60", "over 60"]
+    assert row.open_minor == [1_234_550, 456_710, 0, 0]
     # 1 % of 12,345.50 = 123.455 -> 123.46; 5 % of 4,567.10 = 228.355 -> 228.36.
-    assert row["allowance_minor"] == [12_346, 22_836, 0, 0]
-    assert row["total_allowance_minor"] == 35_182 and per["rounding"] == "PER_BUCKET"
+    assert row.allowance_minor == [12_346, 22_836, 0, 0]
+    assert row.total_allowance_minor == 35_182 and per.rounding == "PER_BUCKET"
     # Exactly 351.81 in all: rounded once it is 351.81, a cent less than bucket by bucket.
-    assert row["exact_total_minor"] == "35181.0000"
-    assert tot["rows"][0]["total_allowance_minor"] == 35_181 and tot["rounding"] == "TOTAL"
+    assert row.exact_total_minor == "35181.0000"
+    assert tot.rows[0].total_allowance_minor == 35_181 and tot.rounding == "TOTAL"
 
 
 def test_allowance_rounds_to_each_currencys_minor_unit(ledger):
@@ -65,13 +65,13 @@ def test_allowance_rounds_to_each_currencys_minor_unit(ledger):
     with ledger.reading() as S:
         a = VP.allowance(S, "STD", day("2026-03-20"), S.head_seq)
         per = VP.allowance(S, "STD", day("2026-03-20"), S.head_seq, rounding="PER_BUCKET")
-    jpy, kwd = a["rows"]
+    jpy, kwd = a.rows
     # JPY has no minor unit: 1 % of 50 yen = 0.5 -> 1 yen, 5 % of 50 = 2.5 -> 3 yen; exactly
     # 3 yen in all (the version's TOTAL rounding), 4 yen bucket by bucket.
-    assert (jpy["currency"], jpy["allowance_minor"][:2]) == ("JPY", [1, 3])
-    assert jpy["total_allowance_minor"] == 3 and per["rows"][0]["total_allowance_minor"] == 4
+    assert (jpy.currency, jpy.allowance_minor[:2]) == ("JPY", [1, 3])
+    assert jpy.total_allowance_minor == 3 and per.rows[0].total_allowance_minor == 4
     # KWD has three decimals: 1 % of 12.345 KWD = 0.12345 -> 0.123 KWD (123 fils).
-    assert (kwd["currency"], kwd["total_allowance_minor"]) == ("KWD", 123)
+    assert (kwd.currency, kwd.total_allowance_minor) == ("KWD", 123)
 
 
 def test_the_rates_in_force_follow_both_clocks(ledger):
@@ -83,7 +83,7 @@ def test_the_rates_in_force_follow_both_clocks(ledger):
     accept(ledger, rates("v3", bp=(300, 700, 1400, 7000), eff="2026-03-01"))
     with ledger.reading() as S:
         def version(as_of, known):
-            return VP.allowance(S, "STD", day(as_of), seq_at(S, known))["version"]
+            return VP.allowance(S, "STD", day(as_of), seq_at(S, known)).version
         now = known_now(ledger)
         assert version("2026-03-20", k1) == 1   # before v3 was recorded
         assert version("2026-03-20", now) == 3  # the back-dated version counts from 1 March
@@ -98,7 +98,7 @@ def test_the_rates_in_force_follow_both_clocks(ledger):
             VP.allowance(S, "STD", day("2026-03-20"), seq_at(S, k1), version=3)
         assert e.value.reason == "UNKNOWN_ALLOWANCE"
         pinned = VP.allowance(S, "STD", day("2026-04-05"), S.head_seq, version=1)
-        assert pinned["version"] == 1 and pinned["rates_bp"] == [100, 500, 1000, 5000]
+        assert pinned.version == 1 and pinned.rates_bp == [100, 500, 1000, 5000]
 
 
 def test_invalid_allowance_rates_are_refused_with_their_reason(ledger):
@@ -135,19 +135,19 @@ def test_a_consolidated_aging_names_its_rates_and_a_back_dated_rate_leaves_earli
     k1 = known_now(ledger)
     with ledger.reading() as S:
         before = VP.consolidated_aging(S, "USD", day("2026-03-31"), seq_at(S, k1))
-    eur, jpy, kwd, usd = before["rows"]
-    assert eur["conversion"]["rate"]["rate"] == "1.08"
-    assert eur["conversion"]["rate"]["rate_day"] == day("2026-03-28")
+    eur, jpy, kwd, usd = before.rows
+    assert eur.conversion.rate.rate == "1.08"
+    assert eur.conversion.rate.rate_day == day("2026-03-28")
     # 12,345.50 EUR x 1.08 = 13,333.14; 4,567.10 x 1.08 = 4,932.468 -> 4,932.47; -100.00 -> -108.
-    assert eur["reporting_buckets_minor"] == [1_333_314, 0, 493_247, 0, 0, 0]
-    assert eur["reporting_unapplied_minor"] == -10_800
+    assert eur.reporting_buckets_minor == [1_333_314, 0, 493_247, 0, 0, 0]
+    assert eur.reporting_unapplied_minor == -10_800
     # USD/JPY 151.25 is divided by: 1,000,000 yen = 6,611.570... USD -> 6,611.57.
-    assert jpy["conversion"]["inverted"] and jpy["reporting_buckets_minor"][0] == 661_157
+    assert jpy.conversion.inverted and jpy.reporting_buckets_minor[0] == 661_157
     # 12.345 KWD x 3.252 = 40.14594 USD -> 40.15 (three decimals to two).
-    assert kwd["reporting_buckets_minor"][0] == 4_015
-    assert usd["conversion"]["rate"] is None and usd["reporting_buckets_minor"][0] == 100_000
-    assert before["buckets_minor"] == [1_333_314 + 661_157 + 4_015 + 100_000, 0, 493_247, 0, 0, 0]
-    assert before["balance_minor"] == sum(before["buckets_minor"]) + before["unapplied_minor"]
+    assert kwd.reporting_buckets_minor[0] == 4_015
+    assert usd.conversion.rate is None and usd.reporting_buckets_minor[0] == 100_000
+    assert before.buckets_minor == [1_333_314 + 661_157 + 4_015 + 100_000, 0, 493_247, 0, 0, 0]
+    assert before.balance_minor == sum(before.buckets_minor) + before.unapplied_minor
     # The rate for 31 March is recorded later (back-dated): the view known at k1 stays as it
     # was; the view known now uses the later rate and says so.
     accept(ledger, fx("f4", "EUR", "USD", "1.0834", "2026-03-31", source="ECB (late)"))
@@ -156,11 +156,11 @@ def test_a_consolidated_aging_names_its_rates_and_a_back_dated_rate_leaves_earli
         now = VP.consolidated_aging(S, "USD", day("2026-03-31"), S.head_seq)
         mid = VP.conversion(S, "EUR", "USD", day("2026-03-30"), S.head_seq)
     assert again == before
-    e = now["rows"][0]
-    assert (e["conversion"]["rate"]["rate"], e["conversion"]["rate"]["source"]) == (
+    e = now.rows[0]
+    assert (e.conversion.rate.rate, e.conversion.rate.source) == (
         "1.0834", "ECB (late)")
-    assert e["reporting_buckets_minor"][0] == 1_337_511             # 13,375.11 USD
-    assert mid["rate"]["rate"] == "1.08"                            # as of 30 March: not yet
+    assert e.reporting_buckets_minor[0] == 1_337_511             # 13,375.11 USD
+    assert mid.rate.rate == "1.08"                            # as of 30 March: not yet
 
 
 def test_a_currency_without_a_rate_is_named_rather_than_left_out(ledger):
@@ -181,11 +181,9 @@ def test_rates_recorded_again_for_a_day_the_later_record_wins_from_then_on(ledge
     k1 = known_now(ledger)
     accept(ledger, fx("f5", "EUR", "USD", "1.0900", "2026-03-28", source="correction"))
     with ledger.reading() as S:
-        assert VP.conversion(S, "EUR", "USD", day("2026-03-29"), seq_at(S, k1))["rate"][
-            "rate"] == "1.08"
-        assert VP.conversion(S, "EUR", "USD", day("2026-03-29"), S.head_seq)["rate"][
-            "rate"] == "1.09"
-        listed = [(r["base_currency"], r["rate"]) for r in
+        assert VP.conversion(S, "EUR", "USD", day("2026-03-29"), seq_at(S, k1)).rate.rate == "1.08"
+        assert VP.conversion(S, "EUR", "USD", day("2026-03-29"), S.head_seq).rate.rate == "1.09"
+        listed = [(r.base_currency, r.rate) for r in
                   (VP.fx_record(S, int(k)) for k in VP.fx_rates(S, S.head_seq,
                                                                 currencies=("EUR",)))]
         assert listed == [("EUR", "1.09"), ("EUR", "1.08")]
@@ -198,22 +196,22 @@ def test_consolidated_exposure_and_kpis_sum_the_converted_figures(ledger):
     with ledger.reading() as S:
         x = VP.consolidated_exposure(S, "USD", day("2026-03-31"), S.head_seq)
         k = VP.consolidated_kpis(S, "USD", day("2026-03-01"), day("2026-03-31"), S.head_seq)
-    eur = x["rows"][0]
-    assert eur["balance_minor"] == 1_234_550 + 456_710 - 10_000
-    assert eur["over_limit_minor"] == 1_681_260 - 1_000_000
-    assert eur["reporting_over_limit_minor"] == 735_761     # 6,812.60 x 1.08 = 7,357.608
-    assert eur["reporting_past_due_minor"] == 493_247
-    t = x["total"]
-    assert t["balance_minor"] == t["receivables_minor"] + t["unapplied_minor"]
-    assert t["receivables_minor"] == 1_333_314 + 493_247 + 661_157 + 4_015 + 100_000
-    kp = k["kpis"]
+    eur = x.rows[0]
+    assert eur.balance_minor == 1_234_550 + 456_710 - 10_000
+    assert eur.over_limit_minor == 1_681_260 - 1_000_000
+    assert eur.reporting_over_limit_minor == 735_761     # 6,812.60 x 1.08 = 7,357.608
+    assert eur.reporting_past_due_minor == 493_247
+    t = x.total
+    assert t.balance_minor == t.receivables_minor + t.unapplied_minor
+    assert t.receivables_minor == 1_333_314 + 493_247 + 661_157 + 4_015 + 100_000
+    kp = k.kpis
     # March: every invoice but E2 is a credit sale of the month; E2 was open at the start.
-    assert kp["credit_sales_minor"] == 1_333_314 + 661_157 + 4_015 + 100_000
-    assert kp["receivables_begin_minor"] == 493_247
-    assert kp["receivables_end_minor"] == t["receivables_minor"]
-    assert kp["dso_simple"] == pytest.approx(kp["receivables_end_minor"] * 31 /
-                                             kp["credit_sales_minor"])
-    assert [c["currency"] for c in k["conversions"]] == ["EUR", "JPY", "KWD", "USD"]
+    assert kp.credit_sales_minor == 1_333_314 + 661_157 + 4_015 + 100_000
+    assert kp.receivables_begin_minor == 493_247
+    assert kp.receivables_end_minor == t.receivables_minor
+    assert kp.dso_simple_days == pytest.approx(kp.receivables_end_minor * 31 /
+                                             kp.credit_sales_minor)
+    assert [c.currency for c in k.conversions] == ["EUR", "JPY", "KWD", "USD"]
 
 
 def test_a_replay_rebuilds_allowance_versions_and_rates_bit_for_bit(location, clock):

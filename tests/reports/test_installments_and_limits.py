@@ -1,5 +1,5 @@
-"""Issue 4's data in the reports: aging rows per installment (an invoice's open amount
-settles its installments in due order), drill-down to an installment, and the credit
+"""Installments, charges and credit limits in the reports: aging rows per installment (an invoice's
+open amount settles its installments in due order), drill-down to an installment, and the credit
 limit in force as of the view (a later, back-dated limit change never rewrites an
 exception list as known before it)."""
 
@@ -37,7 +37,7 @@ def test_aging_counts_each_installment_in_its_own_bucket(sqlite_ledger):
         (item,) = R.aging_items(S, as_of, S.head_seq, bucket="31-60")
         assert (item.item_id, item.installment, item.open_minor, item.days) == (
             "INV-1", 1, 3_000, 43)
-        assert R.kpis(S, day("2026-03-01"), as_of, S.head_seq)[0]["current_end_minor"] == 0
+        assert R.kpis(S, day("2026-03-01"), as_of, S.head_seq)[0].current_end_minor == 0
         st = R.statement(S, 0, day("2026-01-01"), as_of, S.head_seq)
         assert st.aging.rows[0].buckets_minor == [0, 5_000, 3_000, 0, 0, 0]
 
@@ -78,7 +78,7 @@ def test_fee_charges_are_receivables_but_not_credit_sales(sqlite_ledger):
         assert S.invoices.n == 2 and int(S.invoices.kind[1]) != 0  # the fee is a charge
         (k,) = R.kpis(S, day("2026-01-01"), day("2026-03-31"), S.head_seq)
         st = R.statement(S, 0, day("2026-01-01"), day("2026-03-31"), S.head_seq)
-    assert k["credit_sales_minor"] == 100_000
-    assert k["receivables_end_minor"] == 100_500
+    assert k.credit_sales_minor == 100_000
+    assert k.receivables_end_minor == 100_500
     assert st.closing_balance_minor == 100_500
     assert [ln.debit_minor for ln in st.lines if ln.debit_minor] == [100_000, 500]

@@ -118,7 +118,7 @@ def test_drill_down_statement_kpis_exceptions_equal_the_projections(loaded):
         (w.position, w.balance_minor) for w in want_st.lines]
     period = [r for r in kp if r.scope == "period"]
     assert [(r.currency, r.dso_simple, r.cei, r.credit_sales_minor) for r in period] == [
-        (w["currency"], w["dso_simple"], w["cei"], w["credit_sales_minor"]) for w in want_kp]
+        (w.currency, w.dso_simple_days, w.cei_pct, w.credit_sales_minor) for w in want_kp]
     assert len(kp) == len(period) * (1 + len(months))
     assert not period[0].HasField("promises_kept_rate")  # absent, never a made-up 0
     assert [(r.kind, r.customer_id, r.item_id, r.amount_minor) for r in ex] == [
@@ -250,5 +250,5 @@ def test_sdk_follows_pages_and_reads_every_report(loaded):
     assert [i["item_id"] for i in items] == [w.item_id for w in want_items]
     assert [ln["balance_minor"] for ln in st["lines"]] == [
         w.balance_minor for w in want_st.lines]
-    assert [r["cei"] for r in k if r["scope"] == "period"] == [w["cei"] for w in want_k]
+    assert [r["cei"] for r in k if r["scope"] == "period"] == [w.cei_pct for w in want_k]
     assert [r["item_id"] for r in ex] == [w.item_id for w in want_ex]

@@ -1,9 +1,10 @@
 """Worked examples: aging buckets, DSO (simple, countback), best possible DSO, ADD, CEI
 (`total`, `monthly_average`), each computed in the test from the scenario's own figures
-with the formulas of shared docs/domain.md, and checked against the hand-worked numbers."""
+with the formulas of docs/reports.md, and checked against the hand-worked numbers."""
 
 import calendar
 import datetime as dt
+from dataclasses import asdict
 
 import pytest
 
@@ -21,7 +22,7 @@ def iso(d: dt.date) -> str:
 
 
 def expected_bucket(days: int, edges: tuple[int, ...]) -> int:
-    """domain.md: current is days <= 0; else the first bucket whose upper edge is >= days."""
+    """docs/design.md: current is days <= 0; else the first bucket whose upper edge is >= days."""
     if days <= 0:
         return 0
     for i, e in enumerate(edges):
@@ -66,7 +67,7 @@ def test_aging_buckets_follow_the_first_edge_at_or_above_the_days(aging_ledger, 
         row = views.aging(S, None, as_of, S.head_seq, edges).rows[0]
         assert row.buckets_minor == want and row.balance_minor == sum(want) - 777
     if edges == (30, 60, 90, 120):
-        # The published default buckets, as domain.md draws the boundaries.
+        # The published default buckets, as docs/design.md draws the boundaries.
         assert [sorted(d for d in DAYS_PAST_DUE if expected_bucket(d, edges) == b)
                 for b in range(6)] == [[-5, 0], [1, 30], [31, 60], [61, 90], [91, 120], [121]]
 
@@ -188,22 +189,22 @@ def test_quarter_kpis_dso_best_possible_add_countback_and_cei_total(kpi_ledger):
     assert (dso, best, round(cei, 3), round(cb, 3)) == (54.0, 36.0, 73.913, 40.333)
     with kpi_ledger.reading() as S:
         (eur, usd) = R.kpis(S, day(first), day(last), S.head_seq)
-    assert eur["currency"] == "EUR" and eur["cei_variant"] == "total"
-    assert eur["receivables_end_minor"] == ar_end and eur["current_end_minor"] == current
-    assert eur["receivables_begin_minor"] == ar_begin and eur["credit_sales_minor"] == s
-    assert eur["dso_simple"] == pytest.approx(dso) and eur["best_possible_dso"] == pytest.approx(best)
-    assert eur["add"] == pytest.approx(dso - best)
-    assert eur["dso_countback"] == pytest.approx(cb)
-    assert eur["cei"] == pytest.approx(cei)
-    assert eur["pct_current"] == pytest.approx(current / ar_end * 100)
-    assert eur["pct_over_90"] == 0
-    assert (eur["disputes_opened"], eur["disputes_resolved"], eur["disputes_open_end"]) == (1, 1, 0)
-    assert eur["disputes_avg_days_to_resolve"] == 10
-    assert (eur["write_offs_minor"], eur["write_off_count"]) == (0, 0)
-    assert (usd["write_offs_minor"], usd["write_off_count"]) == (50_000, 1)
-    assert usd["credit_sales_minor"] == 200_000 and usd["receivables_end_minor"] == 150_000
+    assert eur.currency == "EUR" and eur.cei_variant == "total"
+    assert eur.receivables_end_minor == ar_end and eur.current_end_minor == current
+    assert eur.receivables_begin_minor == ar_begin and eur.credit_sales_minor == s
+    assert eur.dso_simple_days == pytest.approx(dso) and eur.best_possible_dso_days == pytest.approx(best)
+    assert eur.add_days == pytest.approx(dso - best)
+    assert eur.dso_countback_days == pytest.approx(cb)
+    assert eur.cei_pct == pytest.approx(cei)
+    assert eur.current_pct == pytest.approx(current / ar_end * 100)
+    assert eur.over_90_pct == 0
+    assert (eur.disputes_opened, eur.disputes_resolved, eur.disputes_open_end) == (1, 1, 0)
+    assert eur.disputes_resolve_avg_days == 10
+    assert (eur.write_offs_minor, eur.write_off_count) == (0, 0)
+    assert (usd.write_offs_minor, usd.write_off_count) == (50_000, 1)
+    assert usd.credit_sales_minor == 200_000 and usd.receivables_end_minor == 150_000
     # No promise fell due and nothing was recovered: a null rate (not 0 %) and 0 recovered.
-    assert eur["promises_kept_rate"] is None and eur["recoveries_minor"] == 0
+    assert eur.promises_kept_pct is None and eur.recoveries_minor == 0
 
 
 def test_march_cei_total_and_monthly_average_over_three_months(kpi_ledger):
@@ -220,12 +221,12 @@ def test_march_cei_total_and_monthly_average_over_three_months(kpi_ledger):
         tot = R.kpis(S, day(first), day(last), S.head_seq, cei_variant="total")[0]
         avg = R.kpis(S, day(first), day(last), S.head_seq, cei_variant="monthly_average",
                      cei_months=3)[0]
-    assert tot["cei"] == pytest.approx(cei_total) and tot["cei_variant"] == "total"
-    assert avg["cei"] == pytest.approx(cei_avg) and avg["cei_variant"] == "monthly_average"
-    assert avg["cei_months"] == 3
+    assert tot.cei_pct == pytest.approx(cei_total) and tot.cei_variant == "total"
+    assert avg.cei_pct == pytest.approx(cei_avg) and avg.cei_variant == "monthly_average"
+    assert avg.cei_months == 3
     # Only CEI depends on the variant.
-    assert {k: v for k, v in tot.items() if not k.startswith("cei")} == {
-        k: v for k, v in avg.items() if not k.startswith("cei")}
+    assert {k: v for k, v in asdict(tot).items() if not k.startswith("cei")} == {
+        k: v for k, v in asdict(avg).items() if not k.startswith("cei")}
 
 
 def test_countback_helper_passes_months_without_sales_and_runs_out():
@@ -262,9 +263,9 @@ def test_promises_kept_rate_recoveries_and_broken_promises_with_both_clocks(ledg
         (then,) = R.kpis(S, day("2026-03-01"), day("2026-03-31"), k)
         ex_now = R.exceptions(S, day("2026-03-31"), S.head_seq, kinds=("BROKEN_PROMISE",))
         ex_then = R.exceptions(S, day("2026-03-31"), k, kinds=("BROKEN_PROMISE",))
-    assert (now["promises_judged"], now["promises_kept_rate"]) == (3, pytest.approx(200 / 3))
-    assert (then["promises_judged"], then["promises_kept_rate"]) == (3, pytest.approx(100 / 3))
-    assert now["recoveries_minor"] == then["recoveries_minor"] == 250
+    assert (now.promises_judged, now.promises_kept_pct) == (3, pytest.approx(200 / 3))
+    assert (then.promises_judged, then.promises_kept_pct) == (3, pytest.approx(100 / 3))
+    assert now.recoveries_minor == then.recoveries_minor == 250
     assert [(e.item_id, e.amount_minor, e.days) for e in ex_now] == [("PB", 200, 16)]
     assert [(e.item_id, e.amount_minor) for e in ex_then] == [("PC", 1_000), ("PB", 200)]
 

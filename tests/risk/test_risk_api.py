@@ -129,7 +129,7 @@ def test_provision_and_calibration_over_grpc(risk_served):
         assert e.value.reason == "NOT_ENOUGH_HISTORY"
     with ledger.reading() as S:
         local = risk.provision_matrix(S, parse_day(AS_OF, "d"), edges=(30, 60, 90))
-    assert [r["ecl_minor"] for r in pm["rows"]] == [r["ecl_minor"] for r in local["rows"]]
+    assert [r["ecl_minor"] for r in pm["rows"]] == [r.ecl_minor for r in local.rows]
     assert pm["bucket_labels"] == ["current", "1-30", "31-60", "61-90", "over 90"]
 
 

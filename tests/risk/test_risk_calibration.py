@@ -50,9 +50,9 @@ def test_the_calibration_table_has_deciles_of_predictions_with_their_observed_ra
     pd = np.linspace(0.01, 0.5, 100)
     y = np.arange(100) % 4 == 0
     rows = risk.calibration_table(pd, y.astype(float))
-    assert len(rows) == 10 and sum(r["count"] for r in rows) == 100
-    assert rows[0]["mean_pd"] == pytest.approx(pd[:10].mean())
-    assert rows[3]["observed_rate"] == pytest.approx(y[30:40].mean())
+    assert len(rows) == 10 and sum(r.count for r in rows) == 100
+    assert rows[0].mean_pd == pytest.approx(pd[:10].mean())
+    assert rows[3].observed_rate == pytest.approx(y[30:40].mean())
 
 
 def test_a_model_fitted_on_the_ledger_history_discriminates_on_held_out_customers(make_ledger):
@@ -60,13 +60,13 @@ def test_a_model_fitted_on_the_ledger_history_discriminates_on_held_out_customer
     S = led.state
     fit = risk.calibrate(S, S.max_effective_day, horizon=90, step=30, history=270,
                          version="fit-1")
-    rep = fit["report"]
-    assert rep["defaults_train"] > 10 and rep["samples_holdout"] > 100
-    assert rep["auc_holdout"] > 0.7
+    rep = fit.report
+    assert rep.defaults_train > 10 and rep.samples_holdout > 100
+    assert rep.auc_holdout > 0.7
     # The held-out customers are none of the training ones (split by customer).
-    model = risk.Model.from_json(__import__("json").dumps(fit["model"]), "fit-1")
+    model = risk.Model.from_json(__import__("json").dumps(fit.model), "fit-1")
     assert model.features and len(model.coef) == len(model.features)
-    byc = {c["feature"]: c["coefficient"] for c in rep["coefficients"]}
+    byc = {c.feature: c.coefficient for c in rep.coefficients}
     assert byc["share_past_due"] > 0 or byc["weighted_days_past_due"] > 0
 
 

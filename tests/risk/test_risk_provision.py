@@ -82,17 +82,17 @@ def test_the_provision_matrix_reproduces_the_published_example(ledger):
     as_of = build(ledger)
     with ledger.reading() as S:
         pm = risk.provision_matrix(S, as_of, edges=(30, 60, 90), maturity=180, history=365)
-    assert pm["bucket_labels"] == ["current", "1-30", "31-60", "61-90", "over 90"]
-    (row,) = pm["rows"]
+    assert pm.bucket_labels == ["current", "1-30", "31-60", "61-90", "over 90"]
+    (row,) = pm.rows
     rates, ecl = expected()
-    assert [Fraction(lo, e) for lo, e in zip(row["never_paid_minor"], row["entered_minor"])] == rates
-    assert row["loss_rate"] == [float(r) for r in rates]
-    assert row["open_minor"] == [amount * UNIT for _, amount, _ in TODAY]
-    assert row["ecl_minor"] == ecl
+    assert [Fraction(lo, e) for lo, e in zip(row.never_paid_minor, row.entered_minor)] == rates
+    assert row.loss_rate == [float(r) for r in rates]
+    assert row.open_minor == [amount * UNIT for _, amount, _ in TODAY]
+    assert row.ecl_minor == ecl
     # ... and, in whole units, the published table.
-    assert [round(x / UNIT) for x in row["ecl_minor"]] == PUBLISHED_ECL
-    assert round(row["total_ecl_minor"] / UNIT) == PUBLISHED_TOTAL
-    assert pm["cohort_invoices"] == 1  # the voided invoice is not history
+    assert [round(x / UNIT) for x in row.ecl_minor] == PUBLISHED_ECL
+    assert round(row.total_ecl_minor / UNIT) == PUBLISHED_TOTAL
+    assert pm.cohort_invoices == 1  # the voided invoice is not history
 
 
 def test_invoices_too_young_to_have_an_outcome_are_not_history(ledger):
@@ -100,6 +100,6 @@ def test_invoices_too_young_to_have_an_outcome_are_not_history(ledger):
     with ledger.reading() as S:
         # Nothing is due 330+ days before as_of: no history, no rate, no allowance.
         pm = risk.provision_matrix(S, as_of, edges=(30, 60, 90), maturity=330, history=30)
-    (row,) = pm["rows"]
-    assert pm["cohort_invoices"] == 0
-    assert row["loss_rate"] == [None] * 5 and row["total_ecl_minor"] == 0
+    (row,) = pm.rows
+    assert pm.cohort_invoices == 0
+    assert row.loss_rate == [None] * 5 and row.total_ecl_minor == 0

@@ -142,11 +142,11 @@ def test_the_provision_matrix_equals_the_per_installment_reference(make_ledger, 
             pm = risk.provision_matrix(S, as_of, edges=EDGES, maturity=MATURITY,
                                        history=HISTORY, known_seq=ks)
             want = reference(led, as_of, ks)
-            assert pm["rows"]
-            for row in pm["rows"]:
-                entered, lost = want[row["currency"]]
-                assert row["entered_minor"] == entered, (as_of, ks, row["currency"])
-                assert row["never_paid_minor"] == lost, (as_of, ks, row["currency"])
-            seen_installments |= pm["cohort_installments"] > pm["cohort_invoices"]
+            assert pm.rows
+            for row in pm.rows:
+                entered, lost = want[row.currency]
+                assert row.entered_minor == entered, (as_of, ks, row.currency)
+                assert row.never_paid_minor == lost, (as_of, ks, row.currency)
+            seen_installments |= pm.cohort_installments > pm.cohort_invoices
             seen_loss |= any(risk._sale_losses(S, as_of, ks))
     assert seen_installments and seen_loss

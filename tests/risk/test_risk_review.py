@@ -126,18 +126,18 @@ def test_the_provision_matrix_enters_buckets_per_installment(led):
     with led.reading() as S:
         pm = risk.provision_matrix(S, day("2027-02-28"), edges=(30, 60, 90), maturity=180,
                                    history=365)
-    (row,) = pm["rows"]
-    assert pm["cohort_invoices"] == 1 and pm["cohort_installments"] == 3
+    (row,) = pm.rows
+    assert pm.cohort_invoices == 1 and pm.cohort_installments == 3
     # current: all three (90,000); 1-30: installments 1, 2 and 3; 31-60: 2 and 3;
     # 61-90: 2 (paid on day 70) and 3; over 90: 3 only.
-    assert row["entered_minor"] == [90_000, 90_000, 59_400, 59_400, 29_700]
-    assert row["never_paid_minor"] == [29_700] * 5
-    assert row["loss_rate"][4] == 1.0
+    assert row.entered_minor == [90_000, 90_000, 59_400, 59_400, 29_700]
+    assert row.never_paid_minor == [29_700] * 5
+    assert row.loss_rate[4] == 1.0
     # Today's 10,000: installment 1 (3,400, due Feb 14) 14 days past due, the rest current.
-    assert row["open_minor"] == [6_600, 3_400, 0, 0, 0]
-    assert row["ecl_minor"] == [(6_600 * 29_700 * 2 + 90_000) // 180_000,
+    assert row.open_minor == [6_600, 3_400, 0, 0, 0]
+    assert row.ecl_minor == [(6_600 * 29_700 * 2 + 90_000) // 180_000,
                                 (3_400 * 29_700 * 2 + 90_000) // 180_000, 0, 0, 0]
-    assert [Fraction(lo, e) for lo, e in zip(row["never_paid_minor"], row["entered_minor"])] \
+    assert [Fraction(lo, e) for lo, e in zip(row.never_paid_minor, row.entered_minor)] \
         == [Fraction(29_700, 90_000)] * 2 + [Fraction(1, 2)] * 2 + [Fraction(1)]
 
 
@@ -213,14 +213,14 @@ def test_the_provision_matrix_counts_the_loss_on_sale_as_never_paid(led):
         # As of a day between the sale and the recall, R's loss on sale counts too.
         mid = risk.provision_matrix(S, day("2026-08-10"), edges=(30, 60, 90), maturity=150,
                                     history=365)
-    (row,) = pm["rows"]
-    assert row["entered_minor"] == [300_000] * 5
-    assert row["never_paid_minor"] == [190_000] * 5
-    assert row["loss_rate"] == [pytest.approx(190_000 / 300_000)] * 5
-    (row,) = mid["rows"]
+    (row,) = pm.rows
+    assert row.entered_minor == [300_000] * 5
+    assert row.never_paid_minor == [190_000] * 5
+    assert row.loss_rate == [pytest.approx(190_000 / 300_000)] * 5
+    (row,) = mid.rows
     # W written off (100,000), S and R sold at a loss of 90,000 each (R's recall is later).
-    assert row["entered_minor"] == [300_000] * 5
-    assert row["never_paid_minor"] == [280_000] * 5
+    assert row.entered_minor == [300_000] * 5
+    assert row.never_paid_minor == [280_000] * 5
 
 
 def test_a_sale_loss_rounds_the_price_half_up_per_invoice(led):
@@ -238,7 +238,7 @@ def test_a_sale_loss_rounds_the_price_half_up_per_invoice(led):
 def test_the_rescore_summary_keeps_every_currency(led):
     from arledger.domain.money import CURRENT, CURRENCY_CODES
     from arledger.domain.risk_models import SUMMARY_JSON_MAX
-    codes = sorted(CURRENT)  # every code a new account may be opened in (issue 18)
+    codes = sorted(CURRENT)  # every code a new account may be opened in
     for k, cur in enumerate(codes):
         ok(led, cmd("openCustomer", customerId=f"C{k}", name="c", currency=cur,
                     paymentTermsNetDays=30, openedDate="2025-12-01"),

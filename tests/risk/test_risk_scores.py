@@ -85,7 +85,7 @@ def test_expected_loss_is_pd_times_exposure_times_lgd_and_explanations_add_up(ma
     np.testing.assert_allclose((c.sum(axis=1) + data["intercept"])[ok], logit[ok], atol=2e-3)
     tops = risk.top_features(model, r.portfolio.X, r.customers[:20], top=2)
     for k, t in enumerate(tops):
-        assert [x["contribution"] for x in t] == sorted(c[k], reverse=True)[:2]
+        assert [x.contribution for x in t] == sorted(c[k], reverse=True)[:2]
 
 
 def test_the_worklist_ranks_by_expected_loss_within_each_currency(make_ledger):
@@ -93,24 +93,24 @@ def test_the_worklist_ranks_by_expected_loss_within_each_currency(make_ledger):
     S = led.state
     model = risk.model_of(S, "default-v1")
     rows = risk.worklist(S, model, S.max_effective_day, limit=1000)
-    assert rows and {r["currency"] for r in rows} == {"EUR", "USD", "GBP"}
+    assert rows and {r.currency for r in rows} == {"EUR", "USD", "GBP"}
     for cur in ("EUR", "USD", "GBP"):
-        mine = [r for r in rows if r["currency"] == cur]
-        assert [r["rank"] for r in mine] == list(range(1, len(mine) + 1))
-        els = [r["expected_loss_minor"] for r in mine]
+        mine = [r for r in rows if r.currency == cur]
+        assert [r.rank for r in mine] == list(range(1, len(mine) + 1))
+        els = [r.expected_loss_minor for r in mine]
         assert els == sorted(els, reverse=True)
-        assert all(r["why"].startswith(f"expected loss {r['expected_loss_minor']:,} = PD")
+        assert all(r.why.startswith(f"expected loss {r.expected_loss_minor:,} = PD")
                    for r in mine)
     # Not the balance order: a smaller exposure with a higher PD can rank first.
-    eur = [r for r in rows if r["currency"] == "EUR"]
-    assert [r["exposure_minor"] for r in eur] != sorted((r["exposure_minor"] for r in eur),
+    eur = [r for r in rows if r.currency == "EUR"]
+    assert [r.exposure_minor for r in eur] != sorted((r.exposure_minor for r in eur),
                                                         reverse=True)
     only = risk.worklist(S, model, S.max_effective_day, currency="GBP",
                          disputes=risk.DISPUTES_WITHOUT, limit=1000)
-    assert only and all(r["currency"] == "GBP" and r["open_disputes"] == 0 for r in only)
-    assert [r["customer_id"] for r in only] == [r["customer_id"] for r in rows
-                                               if r["currency"] == "GBP"
-                                               and r["open_disputes"] == 0]
+    assert only and all(r.currency == "GBP" and r.open_disputes == 0 for r in only)
+    assert [r.customer_id for r in only] == [r.customer_id for r in rows
+                                               if r.currency == "GBP"
+                                               and r.open_disputes == 0]
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -138,10 +138,10 @@ def test_the_worklist_filters_by_dunning_level_and_promise_status(make_ledger):
     model = risk.model_of(S, "default-v1")
     day = S.max_effective_day  # the second dunning run's day
     every = risk.worklist(S, model, day, limit=1000)
-    for kw, keep in (({"dunning_min": 2}, lambda r: r["dunning_level"] >= 2),
-                     ({"promises": risk.PROMISES_ACTIVE}, lambda r: r["active_promise"]),
-                     ({"promises": risk.PROMISES_NONE_ACTIVE}, lambda r: not r["active_promise"]),
-                     ({"promises": risk.PROMISES_BROKEN}, lambda r: r["broken_promises"] > 0)):
+    for kw, keep in (({"dunning_min": 2}, lambda r: r.dunning_level >= 2),
+                     ({"promises": risk.PROMISES_ACTIVE}, lambda r: r.active_promise),
+                     ({"promises": risk.PROMISES_NONE_ACTIVE}, lambda r: not r.active_promise),
+                     ({"promises": risk.PROMISES_BROKEN}, lambda r: r.broken_promises > 0)):
         got = risk.worklist(S, model, day, limit=1000, **kw)
         want = [r for r in every if keep(r)]
-        assert got and [r["customer_id"] for r in got] == [r["customer_id"] for r in want], kw
+        assert got and [r.customer_id for r in got] == [r.customer_id for r in want], kw

@@ -267,15 +267,15 @@ def test_a_given_request_id_is_kept_and_an_empty_one_is_replaced_by_a_new_one():
 def test_every_kind_of_command_has_a_builder_a_client_method_and_an_rpc():
     oneof = [f.name for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields]
     assert list(KINDS) == oneof
-    # RiskService (issue 6) submits these itself (RegisterModel, RescorePortfolio).
-    # BankService (issue 19) writes statements and match runs itself (from a file).
+    # RiskService submits these itself (RegisterModel, RescorePortfolio).
+    # BankService writes statements and match runs itself (from a file).
     oneof = [k for k in oneof if k not in ("register_risk_model", "record_portfolio_rescore",
                                            "import_bank_statement", "match_bank_lines")]
-    # 28 + add_note (issue 17) + allowance and FX rates (issue 18) + a bank line's
-    # decision and the matching rules (issue 19)
+    # 28 + add_note + allowance and FX rates + a bank line's
+    # decision and the matching rules
     assert len(oneof) == 33
     rpcs = {m.name for m in lpb.DESCRIPTOR.services_by_name["LedgerService"].methods}
-    # ValuationService (issue 18) takes its two commands; the SDK sends them there.
+    # ValuationService takes its two commands; the SDK sends them there.
     from arledger.v1 import valuation_pb2 as vpb
     rpcs |= {m.name for m in vpb.DESCRIPTOR.services_by_name["ValuationService"].methods}
     from arledger.v1 import bank_pb2 as bpb

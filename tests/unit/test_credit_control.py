@@ -1,6 +1,6 @@
-"""Terms, credit control, promises, dunning and bad debt (issue 4), decided by the engine.
+"""Terms, credit control, promises, dunning and bad debt, decided by the engine.
 
-Worked examples are computed by hand from the published rules (../shared/docs/domain.md):
+Worked examples are computed by hand from the published rules (docs/collections.md):
 due-date arithmetic, early-payment discounts, simple interest, fees, allocation order and a
 dunning timeline; every refusal has its reason; a replay reproduces every decision after
 the policies changed.
@@ -509,7 +509,7 @@ AR_REFUSALS = [
     ar("DATE_BEFORE_ORIGIN", "refundUnapplied", **{**REFUND, "refundDate": "2026-01-20"}),
     ar("PAYMENT_HAS_REFUNDS", "reversePayment", paymentId="P", effectiveDate="2026-01-25",
        reversalReason="CHARGEBACK"),
-    # Issue 18: the new terms, allowance rates and exchange rates.
+    # The calendar-month terms, allowance rates and exchange rates.
     ar("INVALID_TERMS", "definePaymentTerms", termsId="T", basis="NET", days=30,
        discountFixedMinor=500, discountDays=10, effectiveDate="2026-01-01", **PERSON),
     ar("INVALID_ENUM", "definePaymentTerms", termsId="T", basis="NET", days=0,

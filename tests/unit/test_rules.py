@@ -273,7 +273,7 @@ REFUSALS = [
          **RES),
     case("CREDIT_EXCEEDS_OPEN", "issueCreditNote", **{**CN, "invoiceId": "I4",
                                                       "amountMinor": 151}),
-    # Portfolio risk (issue 6)
+    # Portfolio risk
     case("MODEL_VERSION_EXISTS", "registerRiskModel", modelVersion="default-v1",
          modelJson=DEFAULT_MODEL_JSON, effectiveDate="2026-01-25", actor="a", reason="r"),
     case("INVALID_RISK_MODEL", "registerRiskModel", modelVersion="m1", modelJson="{}",
@@ -351,7 +351,7 @@ def test_every_reason_raised_in_the_code_is_registered_and_every_registered_one_
     assert not unused, f"registered but never raised: {sorted(unused)}"
 
 
-# Bank statements (issue 19): each refusal is exercised in tests/bank/test_bank_engine.py
+# Bank statements: each refusal is exercised in tests/bank/test_bank_engine.py
 # (BAD_STATEMENT_LINE, BANK_MATCH_NOT_ALONE, BANK_LINE_NOT_FOUND, BANK_LINE_DISMISSED) and
 # tests/api/test_bank_api.py (BAD_STATEMENT_FILE, BANK_LINE_ALREADY_APPLIED,
 # BANK_LINE_NOT_A_RECEIPT, NO_SUCH_CANDIDATE).

@@ -39,14 +39,14 @@ def test_customer_rows_equal_balance_and_aging(S):
             order_by="customer_id", include_closed=True), 0, 1000)
         assert total == len(rows) > 50
         for r in rows:
-            ix = S.customer_ix[r["customer_id"]]
+            ix = S.customer_ix[r.customer_id]
             b = views.balance(S, ix, as_of, ks)
-            assert (r["balance_minor"], r["open_minor"], r["overdue_minor"],
-                    r["disputed_minor"]) == (b.balance_minor, b.open_minor, b.overdue_minor,
+            assert (r.balance_minor, r.open_minor, r.overdue_minor,
+                    r.disputed_minor) == (b.balance_minor, b.open_minor, b.overdue_minor,
                                              b.disputed_minor)
-            assert r["unapplied_minor"] == b.unapplied_cash_minor + b.unapplied_credit_minor
+            assert r.unapplied_minor == b.unapplied_cash_minor + b.unapplied_credit_minor
             items = [i for i in views.open_items(S, ix, as_of, ks) if i.kind == "INVOICE"]
-            assert r["open_invoices"] == len(items)
+            assert r.open_invoices == len(items)
         Q._caches.clear()
 
 
@@ -55,22 +55,22 @@ def test_invoice_rows_equal_their_detail(S):
         total, rows = Q.list_invoices(S, as_of, ks, Q.ItemQuery(order_by="invoice_id"), 0,
                                       100_000)
         assert total == len(rows) > 100
-        statuses = {r["status"] for r in rows}
+        statuses = {r.status for r in rows}
         assert {"OPEN", "PAID"} <= statuses
         for r in rows[::7]:
-            d = Q.invoice_detail(S, r["invoice_id"], as_of, ks)
-            assert d["invoice"] == r
-            assert sum(h["delta_minor"] for h in d["history"]) == r["open_minor"]
-            assert sum(i["open_minor"] for i in d["installments"]) == max(r["open_minor"], 0)
+            d = Q.invoice_detail(S, r.invoice_id, as_of, ks)
+            assert d.invoice == r
+            assert sum(h.delta_minor for h in d.history) == r.open_minor
+            assert sum(i.open_minor for i in d.installments) == max(r.open_minor, 0)
         _, pays = Q.list_payments(S, as_of, ks, Q.ItemQuery(), 0, 100_000)
         for p in pays[::9]:
-            d = Q.payment_detail(S, p["payment_id"], as_of, ks)
-            assert d["payment"] == p
-            applied = sum(a["amount_minor"] for a in d["applied"])
-            if p["status"] != "REVERSED":
-                refunds = -sum(h["delta_minor"] for h in d["history"]
-                               if h["entry_type"] == "UnappliedRefunded")
-                assert applied + p["unapplied_minor"] + refunds == p["amount_minor"]
+            d = Q.payment_detail(S, p.payment_id, as_of, ks)
+            assert d.payment == p
+            applied = sum(a.amount_minor for a in d.applied)
+            if p.status != "REVERSED":
+                refunds = -sum(h.delta_minor for h in d.history
+                               if h.entry_type == "UnappliedRefunded")
+                assert applied + p.unapplied_minor + refunds == p.amount_minor
 
 
 def test_text_search_equals_a_python_filter_and_pages_cut_the_full_sort(S):
@@ -83,14 +83,14 @@ def test_text_search_equals_a_python_filter_and_pages_cut_the_full_sort(S):
                                    0, 1000)
         want = sorted(c for c, n in zip(S.customer_ids, names)
                       if text.casefold() in c.casefold() or text.casefold() in n.casefold())
-        assert [r["customer_id"] for r in rows] == want, text
+        assert [r.customer_id for r in rows] == want, text
         _, rows = Q.list_customers(S, as_of, ks, Q.CustomerQuery(
             query=text, query_prefix=True, include_closed=True, order_by="customer_id"), 0,
             1000)
         want = sorted(c for c, n in zip(S.customer_ids, names)
                       if c.casefold().startswith(text.casefold())
                       or n.casefold().startswith(text.casefold()))
-        assert [r["customer_id"] for r in rows] == want, text
+        assert [r.customer_id for r in rows] == want, text
     for order in ("balance desc", "overdue", "oldest_past_due desc", "name", "name desc"):
         q = Q.CustomerQuery(order_by=order, include_closed=True)
         total, full = Q.list_customers(S, as_of, ks, q, 0, 1000)
@@ -100,14 +100,14 @@ def test_text_search_equals_a_python_filter_and_pages_cut_the_full_sort(S):
         assert pieces == full, order
         field, desc = order.split()[0], order.endswith("desc")
         if field == "name":
-            keys = [r["name"].casefold() for r in full]
+            keys = [r.name.casefold() for r in full]
             assert keys == sorted(keys, reverse=desc)
         elif field == "oldest_past_due":
-            keys = [r["oldest_past_due_days"] for r in full]
+            keys = [r.oldest_past_due_days for r in full]
             assert keys == sorted(keys, reverse=desc)
         else:
             key = {"balance": "balance_minor", "overdue": "overdue_minor"}[field]
-            keys = [(r["currency"], -r[key] if desc else r[key]) for r in full]
+            keys = [(r.currency, -getattr(r, key) if desc else getattr(r, key)) for r in full]
             assert keys == sorted(keys)
 
 

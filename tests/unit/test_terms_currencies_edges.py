@@ -1,5 +1,6 @@
-"""Issue 18: both end-of-month readings, mixed-basis installments, fixed discounts, every
-ISO 4217 currency with its own decimals, and the two edges an independent model found.
+"""Terms both ways and every currency: both end-of-month readings, mixed-basis installments, fixed
+discounts, every ISO 4217 currency with its own decimals, and the two edges an independent model
+found.
 
 Due dates are worked by hand from the calendar (2026 is not a leap year, 2028 is); every
 example names the reading it follows.
@@ -58,7 +59,7 @@ def test_end_of_the_following_month_is_eom_with_months(issued, months, expected)
 
 
 def test_existing_terms_keep_their_meaning_and_their_stored_form_still_reads():
-    # A definition stored before issue 18 (no months, no fixed discount, no line bases).
+    # A definition stored before terms had months, a fixed discount or line bases.
     old = ('{"basis":"EOM","day_of_month":10,"days":30,"discount_bp":200,"discount_days":10,'
            '"installments":[]}')
     t = P.PaymentTerms.from_json(old)

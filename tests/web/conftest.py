@@ -90,7 +90,7 @@ class WebServer:
         self.sock.close()
 
 
-# ---- the same ledger behind a server with authentication (issue 16) ------------------------
+# ---- the same ledger behind a server with authentication ------------------------
 
 ISSUER, AUDIENCE = "https://idp.web-test", "arledger-web-test"
 

@@ -1,4 +1,4 @@
-"""The exceptions queue as a page of the workspace (issue 19), over a real server: queued
+"""The exceptions queue as a page of the workspace, over a real server: queued
 lines with their candidates, every control labelled, and a person's decisions as ledger
 commands with the logged-in name as actor."""
 

@@ -1,6 +1,6 @@
 """The workspace and the portal in a real browser: Debian's chromium, headless, driven by
 Playwright for Python, against the workspace served by uvicorn over a real arledger server
-with the demo portfolio. The flows of issue 17: log in, search a customer, open it, record a
+with the demo portfolio. The workspace's flows: log in, search a customer, open it, record a
 promise from the worklist and see it on the customer page, a past as-of view that differs
 from today's, the portal's dispute flow, a read-only role with no buttons, a portal link for
 one customer that cannot reach another. Every page visited is saved as a screenshot (in
@@ -253,7 +253,7 @@ def test_a_portal_link_cannot_reach_another_customer(chromium, web, demo, facts,
     ctx.close()
 
 
-# ---- with authentication on the server (issue 16) ---------------------------------------------
+# ---- with authentication on the server ---------------------------------------------
 
 @pytest.fixture(scope="module")
 def secured_web(secured):

@@ -1,4 +1,4 @@
-"""The workspace on a server with authentication (issue 16): the server says who a credential
+"""The workspace on a server with authentication: the server says who a credential
 stands for and what it may do (GetLogHead's principal, roles and permissions; the SDK's
 `whoami`), and the workspace offers exactly that. A reader sees no action and a posted one
 is refused before any call (the server would refuse it too); a writer's actions are
@@ -279,7 +279,7 @@ def test_over_tls_and_never_a_token_in_plaintext(demo, idp, tmp_path):
 
 
 def test_a_collector_works_the_bank_queue_but_not_the_accounts(secured, idp, facts):
-    # Issue 19's collector role (bank.read, bank.apply, reads): the workspace lets its queue
+    # The collector role (bank.read, bank.apply, reads): the workspace lets its queue
     # decisions through to the server (which authorises them and, for a line that does not
     # exist, says so), offers it no account action; a reader's decision stops in the
     # workspace before any call.

@@ -169,7 +169,7 @@ def test_permissions_follow_the_server_and_the_flag():
     assert not auth.WRITES & auth.permissions([Head("writer"), Head("follower")])
     assert auth.permissions([Head("writer")], read_only=True) == \
         auth.ALL_PERMISSIONS - {auth.WRITE, auth.BANK}
-    # With the caller the server names (issue 16): its permissions, less writes on a follower.
+    # With the caller the server names: its permissions, less writes on a follower.
     from arledger_client import Caller
 
     class Named(Head):

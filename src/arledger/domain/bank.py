@@ -1,4 +1,4 @@
-"""Cash application from bank statements (issue 19): pure rules and data.
+"""Cash application from bank statements: pure rules and data.
 
 - `Statement` / `StatementLine`: what a parser (bank/formats.py) makes of a file, in the
   ledger's units (minor units, day numbers); credits are positive, debits negative.

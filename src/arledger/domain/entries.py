@@ -11,7 +11,8 @@ names follow one convention so that rendering and docs need no per-type code:
   envelope: type, effective day, request id, actor, reason, request hash).
 
 Codes and names are never reused or renamed once released; new facts get new
-types (see docs/entries.md).
+types (docs/reference.md lists every type with its code; docs/design.md, "Segments",
+says how they are stored).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
               "A dispute was resolved; when upheld (in part) a CreditNoteIssued entry follows."),
     EntryType(13, "InvoiceWrittenOff", (("invoice_ix", I8), ("amount_minor", I8)),
               "Open remainder of an invoice left the balance as bad debt."),
-    # ---- issue 4: terms, credit control, promises, dunning, bad debt --------------------
+    # ---- terms, credit control, promises, dunning, bad debt --------------------
     EntryType(14, "PaymentTermsDefined",
               (("terms_ix", I4), ("terms_id", STR), ("version", I4), ("definition", STR)),
               "Payment terms were defined (a new version of `terms_id`); `definition` is the "
@@ -174,7 +175,7 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
                ("amount_minor", I8), ("method", U1)),
               "Unapplied cash of a payment, or credit of a credit note (the other index is "
               "-1), was paid back."),
-    # Portfolio risk (issue 6): derived data, no money moves.
+    # Portfolio risk: derived data, no money moves.
     EntryType(60, "RiskModelRegistered", (("model_version", STR), ("model_json", STR)),
               "A risk model version was registered; `model_json` is the model as data."),
     EntryType(61, "PortfolioRescored",
@@ -182,10 +183,10 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
                ("customer_count", I8), ("score_digest", STR), ("summary_json", STR)),
               "The portfolio was re-scored with a model version as of a day, from the state at "
               "`known_position`; `score_digest` is the SHA-256 of the scores."),
-    # The collections workspace (issue 17): a note moves no money.
+    # The collections workspace: a note moves no money.
     EntryType(70, "NoteAdded", (("customer_ix", I4), ("text", STR)),
               "Someone wrote a note on a customer account (the envelope's actor wrote it)."),
-    # Allowance for doubtful accounts and FX rates (issue 18): data, no money moves.
+    # Allowance for doubtful accounts and FX rates: data, no money moves.
     EntryType(80, "AllowanceRatesDefined",
               (("allowance_ix", I4), ("allowance_id", STR), ("version", I4),
                ("definition", STR)),
@@ -198,7 +199,7 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
               "An exchange rate for the effective date: 1 `base_currency` = `rate` "
               "`quote_currency` (exact decimal text), from `source`. Recorded again for the "
               "same pair and date, the later record is the rate from then on."),
-    # Cash application from bank statements (issue 19). Statement lines are entries so that
+    # Cash application from bank statements. Statement lines are entries so that
     # replay and audit see them; the matcher's and people's decisions are entries too.
     EntryType(90, "BankStatementImported",
               (("statement_ix", I8), ("line_count", I4), ("account", STR),

@@ -174,7 +174,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "READ_ONLY_FOLLOWER": (FailedPrecondition,
                            "this server is a read-only follower; send commands to the partition's"
                            " writer"),
-    # Terms, credit control, promises, dunning and bad debt (issue 4).
+    # Terms, credit control, promises, dunning and bad debt.
     "INVALID_TERMS": (InvalidArgument,
                       "payment terms that do not add up (basis, days, installments summing to 100"
                       " %, discount window)"),
@@ -211,7 +211,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "REFUND_EXCEEDS_UNAPPLIED": (FailedPrecondition, "refunding more than is unapplied"),
     "REFUND_EXISTS": (AlreadyExists, "refund id already used"),
     "PAYMENT_HAS_REFUNDS": (FailedPrecondition, "reversing a payment part of which was refunded"),
-    # audit (issue 7): digests, proofs, export, history
+    # audit: digests, proofs, export, history
     "DIGEST_INVALID": (InvalidArgument, "a digest is malformed or not signed by this ledger's key"),
     "INVALID_SEGMENT": (InvalidArgument,
                         "a segment number beyond the log head (or a digest newer than the log)"),
@@ -223,14 +223,14 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "KEY_UNAVAILABLE": (FailedPrecondition,
                         "the ledger's signing key cannot be read, is not Ed25519, or is readable "
                         "by others"),
-    # Reports (issue 5)
+    # Reports
     "INVALID_PERIOD": (InvalidArgument,
                        "a report period ends before it starts, or cei_months is outside 0..120"),
     "INVALID_BUCKET": (InvalidArgument,
                        "a drill-down bucket that is not one of the report's bucket labels or "
                        "'unapplied'"),
     "INVALID_THRESHOLD": (InvalidArgument, "an exception threshold (days or amount) is negative"),
-    # Portfolio risk (issue 6)
+    # Portfolio risk
     "INVALID_RISK_MODEL": (InvalidArgument,
                            "a risk model's JSON is malformed, too long, or names unknown features"),
     "MODEL_VERSION_EXISTS": (AlreadyExists,
@@ -245,7 +245,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "NOT_ENOUGH_HISTORY": (FailedPrecondition,
                            "calibration found too few samples or no outcomes of both kinds in the"
                            " history"),
-    # Network safety (issue 16): authentication, roles, limits, shutdown
+    # Network safety: authentication, roles, limits, shutdown
     "CREDENTIALS_REQUIRED": (Unauthenticated,
                              "no credentials: the server needs a client certificate or an "
                              "`authorization: Bearer` token (JWT or API key)"),
@@ -277,11 +277,11 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
     "INTERNAL_ERROR": (Internal,
                        "a bug, logged by the server under the id in metadata `error_id`; the "
                        "message carries no detail"),
-    # Finding things (issue 17)
+    # Finding things
     "INVALID_ORDER_BY": (InvalidArgument,
                          "an order_by that is not one of the list's fields, optionally followed "
                          "by ' desc'"),
-    # Allowance by given rates, FX rates and consolidated views (issue 18)
+    # Allowance by given rates, FX rates and consolidated views
     "UNKNOWN_ALLOWANCE": (NotFound,
                           "no allowance rates with that id (or version), or none in force as of "
                           "the view's day and as known at its time"),
@@ -292,7 +292,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
                           "a consolidated view needs a rate, on or before its as-of day and "
                           "recorded by its known-at time, for every currency it converts (the "
                           "message lists the pairs missing)"),
-    # Cash application from bank statements (issue 19)
+    # Cash application from bank statements
     "BAD_STATEMENT_FILE": (InvalidArgument,
                            "a bank statement file that does not parse as its format (metadata "
                            "`line` names the line of the file when known); nothing of it is "

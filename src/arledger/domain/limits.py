@@ -39,7 +39,7 @@ assert segment_entries_max >= 2 * batch_commands_max
 assert page_size_default <= page_size_max
 assert lines_per_invoice_max * line_quantity_max * amount_minor_max < 2**127
 
-# Policies (issue 4): terms, credit, dunning.
+# Policies: terms, credit, dunning.
 installments_per_terms_max = 24
 terms_months_max = 12  # "end of the month N months after the issue month"
 dunning_levels_max = 10
@@ -62,7 +62,7 @@ assert 5 * dunning_steps_per_run_max + dunning_holds_per_run_max + \
 assert items_per_sale_max + 1 <= command_entries_max
 assert 2 * allocations_per_command_max + 2 <= command_entries_max
 
-# Bank statements (issue 19). A statement's lines are recorded by import commands of at most
+# Bank statements. A statement's lines are recorded by import commands of at most
 # `bank_lines_per_command_max` lines each (an atomic batch of them for a larger file); a
 # match run decides at most `bank_lines_per_match_max` lines, and stops earlier when the
 # next line's entries (at most 2 + 2 * `bank_invoices_per_line_max`: the payment, a discount
@@ -78,3 +78,45 @@ bank_candidates_max = 5
 assert bank_lines_per_command_max + 1 <= command_entries_max
 assert 2 + 2 * bank_invoices_per_line_max <= command_entries_max
 assert bank_invoices_per_line_max <= allocations_per_command_max
+
+# The API's pages, chunks and messages. A page size of 0 in a request takes the default;
+# a larger one than the maximum is INVALID_PAGE_SIZE. The workspace asks for pages of its
+# own size, and up to the search maximum where it shows everything (a customer's items).
+grpc_message_bytes_max = 64 * 1024 * 1024  # received and sent, on the server
+stream_batches_inflight_max = 16   # batches of one SubmitBatchStream decided at once
+page_token_length_max = 2048
+search_page_size_default = 50      # SearchService lists
+search_page_size_max = 1000
+bank_page_size_default = 100       # BankService lines and queue
+bank_page_size_max = 1000
+fx_page_size_default = 1000        # ListFxRates
+fx_page_size_max = 10_000
+worklist_page_size_default = 50
+worklist_page_size_max = 1000
+report_page_size_max = 100_000     # ReportService (0: the whole report, streamed)
+report_chunk_rows = 1000           # rows per streamed ReportService message
+rescore_chunk_customers_default = 10_000  # customers per RescoreChunk
+rescore_chunk_customers_max = 100_000
+audit_positions_max = 100_000      # positions per proof request
+dunning_level_filter_max = 1000    # the worklist's dunning_level_min
+workspace_page_size = 25           # the workspace's lists
+workspace_kpi_rows = 20            # the portfolio page's KPI table
+workspace_table_rows = 15          # a table the workspace pages itself
+# What an error carries back, and what the access log keeps of a request id (both are
+# built from what the caller sent: bounded before they are echoed).
+error_message_length_max = 1024    # longer: cut, and marked so
+error_metadata_entries_max = 16    # keys up to id_length_max, values up to text_length_max
+error_quote_length_max = 80        # of an input quoted in an error message
+log_request_id_length_max = 128
+statement_pdf_cell_chars_max = 40  # a cell of the PDF statement's table
+# Secrets: HMAC keys for tokens (JWT) and page tokens.
+secret_bytes_min = 32
+assert bank_file_bytes_max < grpc_message_bytes_max
+assert search_page_size_default <= search_page_size_max
+assert bank_page_size_default <= bank_page_size_max
+assert fx_page_size_default <= fx_page_size_max
+assert worklist_page_size_default <= worklist_page_size_max
+assert rescore_chunk_customers_default <= rescore_chunk_customers_max
+assert workspace_page_size <= min(search_page_size_max, worklist_page_size_max)
+assert report_chunk_rows <= report_page_size_max
+assert error_message_length_max > error_quote_length_max

@@ -6,7 +6,7 @@ recorded in the entry that carries the decision (an invoice's due dates and disc
 dunning step's level, fee and interest), so a replay reproduces every earlier decision
 exactly whatever was defined later; the version used is recorded beside it.
 
-Arithmetic follows ../shared/docs/domain.md: percentages in basis points (1 bp = 0.01 %),
+Arithmetic (docs/collections.md gives the rules): percentages in basis points (1 bp = 0.01 %),
 computed exactly with integers and rounded once, half up, to the minor unit, per invoice
 (installment) line; simple interest `open x rate x days / 365` (or 360).
 """
@@ -101,9 +101,10 @@ def due_by(basis: str, issue_day: int, days: int, day_of_month: int = 0,
     """A due date by one base rule (the two end-of-month readings differ in order):
 
     - NET: issue + days.
-    - EOM ("end of month + N", arledger's reading since issue 4): the last day of the
-      issue month (or of the month `months` after it) + days; with `day_of_month` D, then
-      the first day D on or after that (a month without day D: its last day).
+    - EOM ("end of month + N", arledger's reading since terms were first stored): the last
+      day of the issue month (or of the month `months` after it) + days; with
+      `day_of_month` D, then the first day D on or after that (a month without day D: its
+      last day).
     - DAYS_EOM ("N days end of the month [on the D]", Odoo's reading): issue + days, then
       the last day of *that* month; with D, day D of the month after it (its last day
       where that month is shorter).

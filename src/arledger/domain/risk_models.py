@@ -38,7 +38,8 @@ FEATURES: tuple[str, ...] = (
 
 MODEL_JSON_MAX = 16_384  # characters of a model's JSON
 # Characters of a re-score's summary: two per-currency maps over every ISO 4217 code a
-# partition may hold (about 180 since issue 18: some 10 kB at worst).
+# partition may hold (about 180, now that accounts may open in any ISO 4217 currency: some
+# 10 kB at worst).
 SUMMARY_JSON_MAX = 16_384
 KINDS = ("logistic",)
 

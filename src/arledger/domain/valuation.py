@@ -1,4 +1,4 @@
-"""Allowance for doubtful accounts by given rates, and exchange rates (issue 18): pure rules.
+"""Allowance for doubtful accounts by given rates, and exchange rates: pure rules.
 
 - Allowance rates: a rate in basis points per aging bucket (configurable edges), applied
   to the open receivables of each bucket, per currency. Rounding is named: PER_BUCKET

@@ -9,19 +9,21 @@ disputes, statement lines) are masked sums over the state's movement journal. Ev
 portfolio path is numpy over the columns: no Python loop per customer or item.
 Callers hold `Ledger.reading()`.
 
-KPIs are defined in shared docs/domain.md; each result names its variant. Money is
+KPIs are defined in docs/reports.md (the KPI table); each result names its variant. Money is
 integer minor units, per currency; ratios are floats (`None` when the denominator is 0).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from arledger.domain import entries as E
 from arledger.domain.errors import error
-from arledger.engine.amounts import open_amounts, open_rows
+from arledger.engine.amounts import OpenAmounts, open_amounts, open_rows
 from arledger.engine.promises import PROMISE_ACTIVE, PROMISE_BROKEN, PROMISE_KEPT, promise_status
 from arledger.engine.state import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE, State
 from arledger.projections import views
@@ -98,7 +100,8 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
     o = open_amounts(S, as_of, known_seq, customer)
     inv = S.invoices
     cur = S.customers.view("currency")
-    groups = []  # (kind, ordered positions into that group's arrays, builder)
+    # (ordered positions into that group's arrays, builder of item k)
+    groups: list[tuple[np.ndarray, Callable[[int], AgingItem]]] = []
     if bucket != "unapplied":
         r = open_rows(S, o)
         ref = inv.issue_day[r.invoice] if basis_invoice_date else r.due_day
@@ -242,7 +245,18 @@ def statement(S: State, customer: int, from_day: int, to_day: int, known_seq: in
 
 # ---- disputes as of a day, as known at a segment ------------------------------------------
 
-def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class DisputeLifecycle:
+    """Per dispute (by index), int64: the day and segment of its opening and of its
+    resolution (-1: never resolved)."""
+
+    open_day: np.ndarray
+    open_seq: np.ndarray
+    resolved_day: np.ndarray
+    resolved_seq: np.ndarray
+
+
+def dispute_lifecycle(S: State) -> DisputeLifecycle:
     """Per dispute (by index): opened (day, seq) and resolved (day, seq; -1 if never).
 
     The journal names a resolution's invoice and amount, not its dispute: the k-th
@@ -257,10 +271,9 @@ def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
     rr = np.flatnonzero((kind == J_DISPUTED) & (et == T_DISPUTE_RESOLVED))
     n = len(ro)
     assert n == S.disputes.n
-    out = {"open_day": j.view("day")[ro].astype(np.int64),
-           "open_seq": j.view("seq")[ro].astype(np.int64),
-           "resolved_day": np.full(n, -1, dtype=np.int64),
-           "resolved_seq": np.full(n, -1, dtype=np.int64)}
+    out = DisputeLifecycle(j.view("day")[ro].astype(np.int64),
+                           j.view("seq")[ro].astype(np.int64), np.full(n, -1, dtype=np.int64),
+                           np.full(n, -1, dtype=np.int64))
     if len(rr) == 0:
         return out
     inv = np.concatenate([j.view("item")[ro], j.view("item")[rr]])
@@ -281,8 +294,8 @@ def dispute_lifecycle(S: State) -> dict[str, np.ndarray]:
     k = np.flatnonzero(is_res)
     d_ix = src[o2[k - 1]]
     r_row = src[o2[k]]
-    out["resolved_day"][d_ix] = j.view("day")[r_row]
-    out["resolved_seq"][d_ix] = j.view("seq")[r_row]
+    out.resolved_day[d_ix] = j.view("day")[r_row]
+    out.resolved_seq[d_ix] = j.view("seq")[r_row]
     return out
 
 
@@ -301,7 +314,8 @@ def _month_start(month: int) -> int:
     return int(np.datetime64(int(month), "M").astype("datetime64[D]").astype(np.int64))
 
 
-def _receivables(S: State, day: int, known_seq: int, customer: int | None) -> tuple:
+def _receivables(S: State, day: int, known_seq: int, customer: int | None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per currency: open invoice receivables, the part not past due, the part over 90 days."""
     r = open_rows(S, open_amounts(S, day, known_seq, customer))
     ncur = max(len(S.currencies), 1)
@@ -315,10 +329,11 @@ def _receivables(S: State, day: int, known_seq: int, customer: int | None) -> tu
         else:
             np.add.at(a, cur[m], r.open[m])
         out.append(a)
-    return tuple(out)
+    return out[0], out[1], out[2]
 
 
-def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None) -> tuple:
+def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Credit sales as known: (day, currency, amount) of every invoice issued on or before
     to_day and not voided on or before it (fee and interest charges are not sales)."""
     j = S.journal
@@ -330,7 +345,7 @@ def _sales_rows(S: State, to_day: int, known_seq: int, customer: int | None) -> 
     iss = np.flatnonzero(base & (et == T_INVOICE_ISSUED))
     voided = np.zeros(S.invoices.n, dtype=bool)
     voided[j.view("item")[base & (et == T_INVOICE_VOIDED)]] = True
-    # Fee and interest charges (issue 4) are receivables but not sales.
+    # Fee and interest charges are receivables but not sales.
     iss = iss[~voided[j.view("item")[iss]] &
               (S.invoices.kind[j.view("item")[iss]] == E.KIND_PRINCIPAL)]
     cur = S.customers.currency[j.view("customer")[iss]].astype(np.int64)
@@ -366,8 +381,162 @@ def countback_dso(receivables: int, month_sales: list[tuple[int, int]]) -> float
     return None
 
 
+@dataclass(frozen=True)
+class Kpis:
+    """One currency's KPIs of a period, as docs/reports.md defines them (each names its
+    variant). Money in minor units; a ratio or an average is None when its denominator
+    is 0 (no credit sales, no receivables, nothing resolved...), never a made-up 0."""
+
+    currency: str
+    from_day: int
+    to_day: int
+    period_days: int                    # to_day - from_day + 1
+    receivables_begin_minor: int        # open invoices (gross) the day before the period
+    receivables_end_minor: int          # ... at its last day
+    current_end_minor: int              # the part of those not past due
+    over_90_end_minor: int              # the part over 90 days past due
+    credit_sales_minor: int             # invoices issued in the period, less those voided
+    dso_simple_days: float | None
+    dso_countback_days: float | None
+    best_possible_dso_days: float | None
+    add_days: float | None              # average days delinquent: DSO simple - best possible
+    cei_pct: float | None               # collection effectiveness index
+    cei_variant: str                    # one of CEI_VARIANTS
+    cei_months: int                     # months the monthly average ran over (0: total)
+    current_pct: float | None           # current / receivables at the end
+    over_90_pct: float | None
+    disputes_opened: int
+    disputes_resolved: int
+    disputes_resolve_avg_days: float | None
+    disputes_open_end: int
+    disputes_open_age_avg_days: float | None
+    write_offs_minor: int
+    write_off_count: int
+    promises_kept_pct: float | None     # of the promises whose last installment fell due
+    promises_judged: int                # in the period: how many that is
+    recoveries_minor: int
+
+
+def ratio(a: float, b: float) -> float | None:
+    """a / b, or None when b is 0 (a KPI without a denominator is absent)."""
+    return a / b if b else None
+
+
+def countback_month_days(to_day: int) -> list[int]:
+    """The days of each month countback DSO walks, newest first: the period's last month
+    cut at to_day, then whole months, up to COUNTBACK_MONTHS back (never before 1970)."""
+    m_to = int(_month(to_day))
+    return [to_day - _month_start(m_to) + 1] + [
+        _month_start(mo + 1) - _month_start(mo)
+        for mo in range(m_to - 1, m_to - COUNTBACK_MONTHS, -1) if _month_start(mo) >= 0]
+
+
+def cei_average_months(from_day: int, to_day: int, cei_months: int) -> int:
+    """How many months the monthly-average CEI runs over: `cei_months`, or (0) the
+    calendar months the period touches."""
+    return cei_months or int(_month(to_day)) - int(_month(from_day)) + 1
+
+
+def cei_average_from(to_day: int, months: int) -> int:
+    """The first day of the `months` calendar months ending with to_day's."""
+    return max(_month_start(int(_month(to_day)) - months + 1), 0)
+
+
+@dataclass(frozen=True)
+class _Sales:
+    """Credit sales per currency (index = the state's currency code)."""
+
+    in_period_minor: np.ndarray
+    by_month_minor: np.ndarray          # (currency, month) newest month first
+    month_days: list[int]               # countback_month_days
+    average_base_minor: np.ndarray      # over the monthly-average CEI's months
+
+
+def _sales(S: State, from_day: int, to_day: int, known_seq: int, customer: int | None,
+           ncur: int, average_months: int) -> _Sales:
+    sday, scur, samt = _sales_rows(S, to_day, known_seq, customer)
+    month_days = countback_month_days(to_day)
+    by_month = np.zeros((ncur, len(month_days)), dtype=np.int64)
+    back = int(_month(to_day)) - _month(sday)
+    mb = back < len(month_days)
+    np.add.at(by_month, (scur[mb], back[mb]), samt[mb])
+    return _Sales(_sum_by(scur, samt, sday >= from_day, ncur), by_month, month_days,
+                  _sum_by(scur, samt, sday >= cei_average_from(to_day, average_months), ncur))
+
+
+@dataclass(frozen=True)
+class _Flows:
+    """A period's write-offs, judged promises and recoveries per currency."""
+
+    write_offs_minor: np.ndarray
+    write_off_count: np.ndarray
+    promises_kept: np.ndarray
+    promises_judged: np.ndarray
+    recoveries_minor: np.ndarray
+
+
+def _flows(S: State, from_day: int, to_day: int, known_seq: int, customer: int | None,
+           ncur: int) -> _Flows:
+    j = S.journal
+    jd = j.view("day")
+    per = _journal_mask(S, known_seq) & (jd >= from_day) & (jd <= to_day)
+    if customer is not None:
+        per &= j.view("customer") == customer
+    et_ = j.view("etype")
+    wo = per & ((et_ == T_WRITTEN_OFF) | (et_ == T_SMALL_BALANCE_WRITTEN_OFF)) & (
+        j.view("kind") == J_INVOICE)
+    wo_cur = S.customers.currency[j.view("customer")[wo]].astype(np.int64)
+    wo_amt = np.zeros(ncur, dtype=np.int64)
+    np.add.at(wo_amt, wo_cur, -j.view("delta")[wo])
+    # Promises whose last installment fell due in the period, judged at its end.
+    ps = promise_status(S, to_day, known_seq)
+    p_cust = S.promises.view("customer").astype(np.int64)
+    p_sel = ps.known & (ps.last_due_day >= from_day) & (ps.last_due_day <= to_day)
+    if customer is not None:
+        p_sel &= p_cust == customer
+    p_cur = S.customers.currency[p_cust].astype(np.int64)
+    rc = S.recoveries
+    r_sel = (rc.view("seq") <= known_seq) & (rc.view("day") >= from_day) & (
+        rc.view("day") <= to_day)
+    if customer is not None:
+        r_sel &= rc.view("customer") == customer
+    return _Flows(wo_amt, np.bincount(wo_cur, minlength=ncur),
+                  np.bincount(p_cur[p_sel & (ps.status == PROMISE_KEPT)], minlength=ncur),
+                  np.bincount(p_cur[p_sel & (ps.status != PROMISE_ACTIVE)], minlength=ncur),
+                  _sum_by(S.customers.currency[rc.view("customer")].astype(np.int64),
+                          rc.view("amount"), r_sel, ncur))
+
+
+@dataclass(frozen=True)
+class _Disputes:
+    """Per dispute: its currency, open and resolved days, and which the period counts."""
+
+    currency: np.ndarray
+    open_day: np.ndarray
+    resolved_day: np.ndarray
+    opened: np.ndarray                  # opened in the period
+    resolved: np.ndarray                # resolved in the period
+    open_end: np.ndarray                # still open at its end
+
+
+def _disputes(S: State, from_day: int, to_day: int, known_seq: int,
+              customer: int | None) -> _Disputes:
+    dl = dispute_lifecycle(S)
+    d_inv = S.disputes.view("invoice")
+    d_cust = S.invoices.customer[d_inv].astype(np.int64)
+    d_sel = np.ones(len(d_inv), dtype=bool) if customer is None else d_cust == customer
+    known_open = d_sel & (dl.open_seq <= known_seq)
+    opened = known_open & (dl.open_day >= from_day) & (dl.open_day <= to_day)
+    res_known = known_open & (dl.resolved_seq >= 0) & (dl.resolved_seq <= known_seq)
+    resolved = res_known & (dl.resolved_day >= from_day) & (dl.resolved_day <= to_day)
+    open_end = known_open & (dl.open_day <= to_day) & ~(
+        res_known & (dl.resolved_day <= to_day))
+    return _Disputes(S.customers.currency[d_cust].astype(np.int64), dl.open_day,
+                     dl.resolved_day, opened, resolved, open_end)
+
+
 def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | None = None,
-         cei_variant: str = "total", cei_months: int = 0) -> list[dict]:
+         cei_variant: str = "total", cei_months: int = 0) -> list[Kpis]:
     """KPIs of the period [from_day, to_day] per currency, as known at `known_seq`.
 
     Receivables are open invoice amounts (gross: unapplied cash and credits are not
@@ -381,108 +550,63 @@ def kpis(S: State, from_day: int, to_day: int, known_seq: int, customer: int | N
     if not 0 <= cei_months <= 120:
         raise error("INVALID_PERIOD", "cei_months must be 0..120")
     ncur = max(len(S.currencies), 1)
-    days = to_day - from_day + 1
-    ar_end, cur_end, over90 = _receivables(S, to_day, known_seq, customer)
-    ar_begin, _, _ = _receivables(S, from_day - 1, known_seq, customer)
-    sday, scur, samt = _sales_rows(S, to_day, known_seq, customer)
-    sales = _sum_by(scur, samt, sday >= from_day, ncur)
-    smonth = _month(sday)
-    m_to, m_from = int(_month(to_day)), int(_month(from_day))
-    n_avg = cei_months or (m_to - m_from + 1)
-    # Sales per currency and month, newest month first, for countback (up to 10 years back).
-    back_days = [to_day - _month_start(m_to) + 1] + [
-        _month_start(mo + 1) - _month_start(mo)
-        for mo in range(m_to - 1, m_to - COUNTBACK_MONTHS, -1) if _month_start(mo) >= 0]
-    back = np.zeros((ncur, len(back_days)), dtype=np.int64)
-    off = m_to - smonth
-    mb = off < len(back_days)
-    np.add.at(back, (scur[mb], off[mb]), samt[mb])
-    avg_from = max(_month_start(m_to - n_avg + 1), 0)
-    avg_sales = _sum_by(scur, samt, sday >= avg_from, ncur)
-    j = S.journal
-    seq_ok = _journal_mask(S, known_seq)
-    jd = j.view("day")
-    per = seq_ok & (jd >= from_day) & (jd <= to_day)
-    if customer is not None:
-        per &= j.view("customer") == customer
-    et_ = j.view("etype")
-    wo = per & ((et_ == T_WRITTEN_OFF) | (et_ == T_SMALL_BALANCE_WRITTEN_OFF)) & (
-        j.view("kind") == J_INVOICE)
-    wo_cur = S.customers.currency[j.view("customer")[wo]].astype(np.int64)
-    wo_amt = np.zeros(ncur, dtype=np.int64)
-    np.add.at(wo_amt, wo_cur, -j.view("delta")[wo])
-    wo_n = np.bincount(wo_cur, minlength=ncur)
-    # Promises whose last installment fell due in the period, judged at its end.
-    ps = promise_status(S, to_day, known_seq)
-    p_cust = S.promises.view("customer").astype(np.int64)
-    p_sel = ps.known & (ps.last_due_day >= from_day) & (ps.last_due_day <= to_day)
-    if customer is not None:
-        p_sel &= p_cust == customer
-    p_cur = S.customers.currency[p_cust].astype(np.int64)
-    p_kept = np.bincount(p_cur[p_sel & (ps.status == PROMISE_KEPT)], minlength=ncur)
-    p_judged = np.bincount(p_cur[p_sel & (ps.status != PROMISE_ACTIVE)], minlength=ncur)
-    rc = S.recoveries
-    r_sel = (rc.view("seq") <= known_seq) & (rc.view("day") >= from_day) & (
-        rc.view("day") <= to_day)
-    if customer is not None:
-        r_sel &= rc.view("customer") == customer
-    recovered = _sum_by(S.customers.currency[rc.view("customer")].astype(np.int64),
-                        rc.view("amount"), r_sel, ncur)
-    dl = dispute_lifecycle(S)
-    d_inv = S.disputes.view("invoice")
-    d_cust = S.invoices.customer[d_inv].astype(np.int64)
-    d_cur = S.customers.currency[d_cust].astype(np.int64)
-    d_sel = np.ones(len(d_inv), dtype=bool) if customer is None else d_cust == customer
-    known_open = d_sel & (dl["open_seq"] <= known_seq)
-    opened = known_open & (dl["open_day"] >= from_day) & (dl["open_day"] <= to_day)
-    res_known = known_open & (dl["resolved_seq"] >= 0) & (dl["resolved_seq"] <= known_seq)
-    resolved = res_known & (dl["resolved_day"] >= from_day) & (dl["resolved_day"] <= to_day)
-    open_end = known_open & (dl["open_day"] <= to_day) & ~(
-        res_known & (dl["resolved_day"] <= to_day))
-    out = []
-    present = set(np.flatnonzero(ar_end | ar_begin | sales | wo_amt | recovered |
-                                 p_judged).tolist())
-    present |= set(d_cur[opened | resolved | open_end].tolist())
+    end = _receivables(S, to_day, known_seq, customer)
+    begin = _receivables(S, from_day - 1, known_seq, customer)[0]
+    n_avg = cei_average_months(from_day, to_day, cei_months)
+    sales = _sales(S, from_day, to_day, known_seq, customer, ncur, n_avg)
+    flows = _flows(S, from_day, to_day, known_seq, customer, ncur)
+    disputes = _disputes(S, from_day, to_day, known_seq, customer)
+    present = set(np.flatnonzero(end[0] | begin | sales.in_period_minor |
+                                 flows.write_offs_minor | flows.recoveries_minor |
+                                 flows.promises_judged).tolist())
+    present |= set(disputes.currency[disputes.opened | disputes.resolved |
+                                     disputes.open_end].tolist())
     if customer is not None:
         present = {int(S.customers.currency[customer])}
-    for c in sorted(present, key=lambda c: S.currencies[c]):
-        def ratio(a: float, b: float) -> float | None:
-            return a / b if b else None
-        s = int(sales[c])
-        dso = ratio(int(ar_end[c]) * days, s)
-        best = ratio(int(cur_end[c]) * days, s)
-        months = [(int(back[c, b]), back_days[b]) for b in range(len(back_days))]
-        cei_sales = s if cei_variant == "total" else int(avg_sales[c]) / n_avg
-        num = int(ar_begin[c]) + cei_sales - int(ar_end[c])
-        den = int(ar_begin[c]) + cei_sales - int(cur_end[c])
-        dres = resolved & (d_cur == c)
-        dend = open_end & (d_cur == c)
-        out.append({
-            "currency": S.currencies[c], "from_day": from_day, "to_day": to_day,
-            "days_in_period": days, "receivables_begin_minor": int(ar_begin[c]),
-            "receivables_end_minor": int(ar_end[c]), "current_end_minor": int(cur_end[c]),
-            "over_90_end_minor": int(over90[c]), "credit_sales_minor": s,
-            "dso_simple": dso, "dso_countback": countback_dso(int(ar_end[c]), months),
-            "best_possible_dso": best,
-            "add": None if dso is None or best is None else dso - best,
-            "cei": None if den == 0 else num / den * 100, "cei_variant": cei_variant,
-            "cei_months": n_avg if cei_variant == "monthly_average" else 0,
-            "pct_current": ratio(int(cur_end[c]) * 100, int(ar_end[c])),
-            "pct_over_90": ratio(int(over90[c]) * 100, int(ar_end[c])),
-            "disputes_opened": int((opened & (d_cur == c)).sum()),
-            "disputes_resolved": int(dres.sum()),
-            "disputes_avg_days_to_resolve": ratio(
-                int((dl["resolved_day"][dres] - dl["open_day"][dres]).sum()), int(dres.sum())),
-            "disputes_open_end": int(dend.sum()),
-            "disputes_open_avg_age_days": ratio(int((to_day - dl["open_day"][dend]).sum()),
-                                                int(dend.sum())),
-            "write_offs_minor": int(wo_amt[c]), "write_off_count": int(wo_n[c]),
-            # Of the promises whose last installment fell due in the period (none: null).
-            "promises_kept_rate": ratio(int(p_kept[c]) * 100, int(p_judged[c])),
-            "promises_judged": int(p_judged[c]),
-            "recoveries_minor": int(recovered[c]),
-        })
-    return out
+    return [_kpi_row(S.currencies[c], c, from_day, to_day, cei_variant, n_avg, begin, end,
+                     sales, flows, disputes)
+            for c in sorted(present, key=lambda c: S.currencies[c])]
+
+
+def _kpi_row(code: str, c: int, from_day: int, to_day: int, cei_variant: str, n_avg: int,
+             begin: np.ndarray, end: tuple[np.ndarray, np.ndarray, np.ndarray], sales: _Sales,
+             flows: _Flows, d: _Disputes) -> Kpis:
+    """Currency c's row of `kpis`, from the period's figures per currency."""
+    days = to_day - from_day + 1
+    ar_begin, ar_end, cur_end, over90 = int(begin[c]), int(end[0][c]), int(end[1][c]), \
+        int(end[2][c])
+    s = int(sales.in_period_minor[c])
+    dso = ratio(ar_end * days, s)
+    best = ratio(cur_end * days, s)
+    months = [(int(sales.by_month_minor[c, b]), sales.month_days[b])
+              for b in range(len(sales.month_days))]
+    cei_sales = s if cei_variant == "total" else int(sales.average_base_minor[c]) / n_avg
+    num = ar_begin + cei_sales - ar_end
+    den = ar_begin + cei_sales - cur_end
+    mine = d.currency == c
+    dres, dend = d.resolved & mine, d.open_end & mine
+    return Kpis(
+        currency=code, from_day=from_day, to_day=to_day, period_days=days,
+        receivables_begin_minor=ar_begin, receivables_end_minor=ar_end,
+        current_end_minor=cur_end, over_90_end_minor=over90, credit_sales_minor=s,
+        dso_simple_days=dso, dso_countback_days=countback_dso(ar_end, months),
+        best_possible_dso_days=best,
+        add_days=None if dso is None or best is None else dso - best,
+        cei_pct=None if den == 0 else num / den * 100, cei_variant=cei_variant,
+        cei_months=n_avg if cei_variant == "monthly_average" else 0,
+        current_pct=ratio(cur_end * 100, ar_end), over_90_pct=ratio(over90 * 100, ar_end),
+        disputes_opened=int((d.opened & mine).sum()), disputes_resolved=int(dres.sum()),
+        disputes_resolve_avg_days=ratio(
+            int((d.resolved_day[dres] - d.open_day[dres]).sum()), int(dres.sum())),
+        disputes_open_end=int(dend.sum()),
+        disputes_open_age_avg_days=ratio(int((to_day - d.open_day[dend]).sum()),
+                                         int(dend.sum())),
+        write_offs_minor=int(flows.write_offs_minor[c]),
+        write_off_count=int(flows.write_off_count[c]),
+        promises_kept_pct=ratio(int(flows.promises_kept[c]) * 100,
+                                int(flows.promises_judged[c])),
+        promises_judged=int(flows.promises_judged[c]),
+        recoveries_minor=int(flows.recoveries_minor[c]))
 
 
 def monthly_periods(from_day: int, to_day: int) -> list[tuple[int, int]]:
@@ -507,9 +631,128 @@ class ExceptionRow:
     detail: str
 
 
-def exceptions(S: State, as_of: int, known_seq: int, **kw) -> list[ExceptionRow]:  # type: ignore[no-untyped-def]
+def exceptions(S: State, as_of: int, known_seq: int, **kw: Any) -> list[ExceptionRow]:
     """Every row of `exceptions_page` (same arguments, no paging)."""
     return exceptions_page(S, as_of, known_seq, **kw)[1]
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One kind's exception rows, selected and ordered with numpy; `item` and `detail`
+    name row k of the group, called only for the rows of the page."""
+
+    kind: str
+    order: np.ndarray                   # rows of the group in output order
+    customer: np.ndarray                # int64 customer index per row
+    item: Callable[[int], str]
+    amount_minor: np.ndarray
+    days: np.ndarray
+    detail: Callable[[int], str]
+
+
+def _group(kind: str, cust: Any, item: Callable[[int], str], amount: Any, days: Any,
+           detail: Callable[[int], str], order_key: Any) -> _Group:
+    # Largest first (then by customer); materialised later, only for the page.
+    return _Group(kind, np.lexsort((cust, -np.asarray(order_key))),
+                  np.asarray(cust, dtype=np.int64), item, np.asarray(amount, dtype=np.int64),
+                  np.asarray(days, dtype=np.int64), detail)
+
+
+def _no_item(k: int) -> str:
+    return ""
+
+
+def _over_limit(S: State, o: OpenAmounts, as_of: int, known_seq: int) -> list[_Group]:
+    bal = np.zeros(S.customers.n, dtype=np.int64)
+    np.add.at(bal, S.invoices.customer[o.invoices], o.invoice_open)
+    np.add.at(bal, S.payments.customer[o.payments], -o.payment_unapplied)
+    np.add.at(bal, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
+    lim = limits_as_of(S, as_of, known_seq)
+    over = np.flatnonzero((lim > 0) & (bal > lim))  # a limit of 0: none is set
+    b_l, l_l = bal[over].tolist(), lim[over].tolist()
+    return [_group("OVER_LIMIT", over, _no_item, bal[over] - lim[over], np.zeros(len(over)),
+                   lambda k: f"balance {b_l[k]} over limit {l_l[k]}", bal[over] - lim[over])]
+
+
+def _past_due(S: State, o: OpenAmounts, as_of: int, past_due_days: int,
+              min_past_due_minor: int) -> list[_Group]:
+    nc = S.customers.n
+    r = open_rows(S, o)
+    dpd = as_of - r.due_day.astype(np.int64)
+    m = dpd > past_due_days
+    cust = S.invoices.customer[r.invoice[m]].astype(np.int64)
+    amt = np.zeros(nc, dtype=np.int64)
+    np.add.at(amt, cust, r.open[m])
+    oldest = np.zeros(nc, dtype=np.int64)
+    np.maximum.at(oldest, cust, dpd[m])
+    cnt = np.bincount(cust, minlength=nc)
+    hit = np.flatnonzero((cnt > 0) & (amt >= max(min_past_due_minor, 1)))
+    c_l = cnt[hit].tolist()
+    return [_group("PAST_DUE", hit, _no_item, amt[hit], oldest[hit],
+                   lambda k: f"{c_l[k]} invoices/installments over {past_due_days} days "
+                             "past due", amt[hit])]
+
+
+def _broken_promises(S: State, as_of: int, known_seq: int) -> list[_Group]:
+    ps = promise_status(S, as_of, known_seq)
+    b = np.flatnonzero(ps.known & (ps.status == PROMISE_BROKEN))
+    inst, short = ps.broken_installment[b].tolist(), ps.shortfall[b].tolist()
+    return [_group("BROKEN_PROMISE", S.promises.customer[b],
+                   lambda k: S.promise_ids[int(b[k])], ps.shortfall[b],
+                   as_of - ps.broken_due_day[b],
+                   lambda k: f"installment {inst[k]} short by {short[k]}", ps.shortfall[b])]
+
+
+def _old_unapplied(S: State, o: OpenAmounts, as_of: int, unapplied_days: int) -> list[_Group]:
+    out = []
+    for label, cols, idx, un, day_col, ids in (
+            ("cash", S.payments, o.payments, o.payment_unapplied, "value_day", S.payment_ids),
+            ("credit", S.credit_notes, o.credit_notes, o.credit_unapplied, "issue_day",
+             S.credit_note_ids)):
+        age = as_of - getattr(cols, day_col)[idx].astype(np.int64)
+        m = (age > unapplied_days) & (un > 0)
+        sel, a, u = idx[m], age[m], un[m]
+        out.append(_group("OLD_UNAPPLIED", cols.customer[sel], _id_of(ids, sel.tolist()), -u,
+                          a, _text(f"unapplied {label}"), u))
+    return out
+
+
+def _id_of(ids: Sequence[str], rows: list[int]) -> Callable[[int], str]:
+    return lambda k: ids[rows[k]]
+
+
+def _text(text: str) -> Callable[[int], str]:
+    return lambda k: text
+
+
+def _long_disputes(S: State, as_of: int, known_seq: int, dispute_days: int) -> list[_Group]:
+    dl = dispute_lifecycle(S)
+    op = _state_at(dl.open_day, dl.open_seq, as_of, known_seq)
+    rs = _state_at(dl.resolved_day, dl.resolved_seq, as_of, known_seq)
+    age = as_of - dl.open_day
+    d = np.flatnonzero(op & ~rs & (age > dispute_days))
+    dinv = S.disputes.invoice[d]
+    return [_group("LONG_DISPUTE", S.invoices.customer[dinv],
+                   lambda k: S.dispute_ids[int(d[k])], S.disputes.amount[d], age[d],
+                   lambda k: f"invoice {S.invoice_ids[int(dinv[k])]}", age[d])]
+
+
+_MASTER_FIELDS = ("name", "billing_contact", "address", "payment_terms_net_days",
+                  "credit_limit")  # by bit of a master change's `changed`
+
+
+def _master_changes(S: State, as_of: int, known_seq: int,
+                    changes_from_day: int | None) -> list[_Group]:
+    lo = as_of - 6 if changes_from_day is None else changes_from_day
+    mc = S.master_changes
+    m = np.flatnonzero((mc.view("day") >= lo) & (mc.view("day") <= as_of)
+                       & (mc.view("seq") <= known_seq))
+    ch = mc.view("changed")[m]
+    return [_group("MASTER_DATA_CHANGED", mc.view("customer")[m], _no_item, np.zeros(len(m)),
+                   as_of - mc.view("day")[m].astype(np.int64),
+                   lambda k: ",".join(n for b, n in enumerate(_MASTER_FIELDS)
+                                      if int(ch[k]) >> b & 1),
+                   -mc.view("day")[m].astype(np.int64))]
 
 
 def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int = 90,
@@ -534,103 +777,40 @@ def exceptions_page(S: State, as_of: int, known_seq: int, *, past_due_days: int 
     if min(past_due_days, unapplied_days, dispute_days, min_past_due_minor) < 0:
         raise error("INVALID_THRESHOLD", "thresholds must be >= 0")
     want = set(kinds or EXCEPTION_KINDS)
-    cids, curs = S.customer_ids, S.currencies
-    ccur = S.customers.view("currency")
-    nc = S.customers.n
-    groups: list[tuple] = []  # (kind, order, cust, item, amount, days, detail), in output order
-
-    def add(kind, cust, item, amount, days, detail, order_key):  # type: ignore[no-untyped-def]
-        # Largest first (then by customer); materialised below, only for the page.
-        order = np.lexsort((cust, -np.asarray(order_key)))
-        groups.append((kind, order, np.asarray(cust, dtype=np.int64),
-                       item, np.asarray(amount, dtype=np.int64),
-                       np.asarray(days, dtype=np.int64), detail))
-
     o = open_amounts(S, as_of, known_seq, None)
+    groups: list[_Group] = []  # in output order
     if "OVER_LIMIT" in want:
-        bal = np.zeros(nc, dtype=np.int64)
-        np.add.at(bal, S.invoices.customer[o.invoices], o.invoice_open)
-        np.add.at(bal, S.payments.customer[o.payments], -o.payment_unapplied)
-        np.add.at(bal, S.credit_notes.customer[o.credit_notes], -o.credit_unapplied)
-        lim = limits_as_of(S, as_of, known_seq)
-        over = np.flatnonzero((lim > 0) & (bal > lim))  # a limit of 0: none is set
-        b_l, l_l = bal[over].tolist(), lim[over].tolist()
-        add("OVER_LIMIT", over, lambda k: "", bal[over] - lim[over], np.zeros(len(over)),
-            lambda k: f"balance {b_l[k]} over limit {l_l[k]}", bal[over] - lim[over])
+        groups += _over_limit(S, o, as_of, known_seq)
     if "PAST_DUE" in want:
-        r = open_rows(S, o)
-        dpd = as_of - r.due_day.astype(np.int64)
-        m = dpd > past_due_days
-        cust = S.invoices.customer[r.invoice[m]].astype(np.int64)
-        amt = np.zeros(nc, dtype=np.int64)
-        np.add.at(amt, cust, r.open[m])
-        oldest = np.zeros(nc, dtype=np.int64)
-        np.maximum.at(oldest, cust, dpd[m])
-        cnt = np.bincount(cust, minlength=nc)
-        hit = np.flatnonzero((cnt > 0) & (amt >= max(min_past_due_minor, 1)))
-        c_l = cnt[hit].tolist()
-        add("PAST_DUE", hit, lambda k: "", amt[hit], oldest[hit],
-            lambda k: f"{c_l[k]} invoices/installments over {past_due_days} days past due",
-            amt[hit])
+        groups += _past_due(S, o, as_of, past_due_days, min_past_due_minor)
     if "BROKEN_PROMISE" in want:
-        ps = promise_status(S, as_of, known_seq)
-        b = np.flatnonzero(ps.known & (ps.status == PROMISE_BROKEN))
-        inst, short = ps.broken_installment[b].tolist(), ps.shortfall[b].tolist()
-        add("BROKEN_PROMISE", S.promises.customer[b], lambda k: S.promise_ids[int(b[k])],
-            ps.shortfall[b], as_of - ps.broken_due_day[b],
-            lambda k: f"installment {inst[k]} short by {short[k]}", ps.shortfall[b])
+        groups += _broken_promises(S, as_of, known_seq)
     if "OLD_UNAPPLIED" in want:
-        for label, cols, idx, un, day_col, ids in (
-                ("cash", S.payments, o.payments, o.payment_unapplied, "value_day", S.payment_ids),
-                ("credit", S.credit_notes, o.credit_notes, o.credit_unapplied, "issue_day",
-                 S.credit_note_ids)):
-            age = as_of - getattr(cols, day_col)[idx].astype(np.int64)
-            m = (age > unapplied_days) & (un > 0)
-            sel, a, u = idx[m], age[m], un[m]
-            s_l = sel.tolist()
-            add("OLD_UNAPPLIED", cols.customer[sel], lambda k, s_l=s_l, ids=ids: ids[s_l[k]],
-                -u, a, lambda k, label=label: f"unapplied {label}", u)
+        groups += _old_unapplied(S, o, as_of, unapplied_days)
     if "LONG_DISPUTE" in want:
-        dl = dispute_lifecycle(S)
-        op = _state_at(dl["open_day"], dl["open_seq"], as_of, known_seq)
-        rs = _state_at(dl["resolved_day"], dl["resolved_seq"], as_of, known_seq)
-        age = as_of - dl["open_day"]
-        d = np.flatnonzero(op & ~rs & (age > dispute_days))
-        dinv = S.disputes.invoice[d]
-        add("LONG_DISPUTE", S.invoices.customer[dinv],
-            lambda k: S.dispute_ids[int(d[k])], S.disputes.amount[d], age[d],
-            lambda k: f"invoice {S.invoice_ids[int(dinv[k])]}", age[d])
+        groups += _long_disputes(S, as_of, known_seq, dispute_days)
     if "MASTER_DATA_CHANGED" in want:
-        lo = as_of - 6 if changes_from_day is None else changes_from_day
-        mc = S.master_changes
-        m = np.flatnonzero((mc.view("day") >= lo) & (mc.view("day") <= as_of)
-                           & (mc.view("seq") <= known_seq))
-        ch = mc.view("changed")[m]
-        names = ("name", "billing_contact", "address", "payment_terms_net_days", "credit_limit")
-        add("MASTER_DATA_CHANGED", mc.view("customer")[m], lambda k: "", np.zeros(len(m)),
-            as_of - mc.view("day")[m].astype(np.int64),
-            lambda k: ",".join(n for b, n in enumerate(names) if int(ch[k]) >> b & 1),
-            -mc.view("day")[m].astype(np.int64))
-    return _materialise(groups, offset, limit, cids, curs, ccur)
+        groups += _master_changes(S, as_of, known_seq, changes_from_day)
+    return _materialise(S, groups, offset, limit)
 
 
-def _materialise(groups: list[tuple], offset: int, limit: int, cids: list[str],
-                 curs: list[str], ccur: np.ndarray) -> tuple[int, list[ExceptionRow]]:
-    """(rows in all, the rows offset..offset+limit) of exception groups. A
-    function of its own: the groups' closures read names of exceptions_page's scope."""
-    total = sum(len(g[1]) for g in groups)
+def _materialise(S: State, groups: list[_Group], offset: int,
+                 limit: int) -> tuple[int, list[ExceptionRow]]:
+    """(rows in all, the rows offset..offset+limit) of exception groups."""
+    cids, curs, ccur = S.customer_ids, S.currencies, S.customers.view("currency")
+    total = sum(len(g.order) for g in groups)
     stop = total if not limit else min(total, offset + limit)
     rows: list[ExceptionRow] = []
     start = 0
-    for kind, order, cust, item, amount, days, detail in groups:
-        lo, hi = max(offset - start, 0), min(stop - start, len(order))
-        start += len(order)
+    for g in groups:
+        lo, hi = max(offset - start, 0), min(stop - start, len(g.order))
+        start += len(g.order)
         if lo >= hi:
             continue
-        page = order[lo:hi]
-        cs = cust[page]
+        page = g.order[lo:hi]
+        cs = g.customer[page]
         cur_names = [curs[x] for x in ccur[cs].tolist()]
         for k, c, cu, a, dd in zip(page.tolist(), cs.tolist(), cur_names,
-                                   amount[page].tolist(), days[page].tolist()):
-            rows.append(ExceptionRow(kind, cids[c], cu, item(k), a, dd, detail(k)))
+                                   g.amount_minor[page].tolist(), g.days[page].tolist()):
+            rows.append(ExceptionRow(g.kind, cids[c], cu, g.item(k), a, dd, g.detail(k)))
     return total, rows

@@ -19,6 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ class Portfolio:
     exposure: np.ndarray   # int64 minor units: max(balance, 0)
     currency: np.ndarray   # int16 currency code of the state (S.currencies)
     scored: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # opened by as_of
-    # For the worklist's filters (issue 4's collections, where they exist).
+    # For the worklist's filters (promises and dunning, where the state has them).
     active_promise: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     dunning_level: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
 
@@ -83,7 +84,22 @@ def _sum_int(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 JOURNAL_CHUNK = 1 << 20  # journal rows per step of the features pass
 
 
-def _journal_pass(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class _JournalFacts:
+    """What the features read from the journal: per invoice and per customer."""
+
+    open: np.ndarray            # per invoice: open amount (int64 minor units)
+    disputed: np.ndarray        # per invoice: open disputed part
+    last_day: np.ndarray        # per invoice: the last day a row moved it
+    issued: np.ndarray          # per invoice: flags
+    voided: np.ndarray
+    written_off: np.ndarray
+    balance: np.ndarray         # per customer: open invoices - unapplied cash and credit
+    reversals: np.ndarray       # per customer: payment reversals in the year up to as_of
+    write_offs: np.ndarray      # per customer: write-offs in that year
+
+
+def _journal_pass(S: State, as_of: int, known_seq: int) -> _JournalFacts:
     """One pass over the journal rows effective by `as_of` and known by `known_seq`, in
     chunks of rows (so the transient memory is per invoice and per customer, not per row):
 
@@ -124,10 +140,8 @@ def _journal_pass(S: State, as_of: int, known_seq: int) -> dict[str, np.ndarray]
     np.add.at(balance, S.invoices.customer[o.invoices], o.invoice_open)
     np.subtract.at(balance, S.payments.customer[o.payments], o.payment_unapplied)
     np.subtract.at(balance, S.credit_notes.customer[o.credit_notes], o.credit_unapplied)
-    return {"open": open_, "disputed": disputed, "last_day": last_day,
-            "issued": (flags & 1) > 0, "voided": (flags & 2) > 0,
-            "written_off": (flags & 4) > 0, "balance": balance, "reversals": reversals,
-            "write_offs": write_offs}
+    return _JournalFacts(open_, disputed, last_day, (flags & 1) > 0, (flags & 2) > 0,
+                         (flags & 4) > 0, balance, reversals, write_offs)
 
 
 def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
@@ -139,7 +153,7 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
     inv = S.invoices
     cust_of = inv.view("customer").astype(np.int64)
     due = inv.view("due_day").astype(np.int64)
-    open_i = st["open"]
+    open_i = st.open
     # Past due per installment (like aging and PAST_DUE): an open invoice's open amount
     # settles its installments in due order, each with its own due day.
     op = np.flatnonzero(open_i > 0)
@@ -151,38 +165,17 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
     open_c = _f64_sum(r_cust, r_open, n)
     overdue_c = _f64_sum(r_cust, np.where(r_due < as_of, r_open, 0.0), n)
     wdpd_c = _f64_sum(r_cust, r_open * np.maximum(as_of - r_due, 0), n)
-    disp_c = _f64_sum(cust_of, st["disputed"], n)
-    ndisp_c = np.bincount(cust_of[st["disputed"] > 0], minlength=n)
+    disp_c = _f64_sum(cust_of, st.disputed, n)
+    ndisp_c = np.bincount(cust_of[st.disputed > 0], minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         has = open_c > 0
         share_pd = np.where(has, overdue_c / np.where(has, open_c, 1), 0.0)
         wdpd = np.where(has, wdpd_c / np.where(has, open_c, 1), 0.0)
         disp_share = np.where(has, disp_c / np.where(has, open_c, 1), 0.0)
 
-    # Settled invoices: issued, not voided, never written off, nothing open, moved after issue.
-    # The settlement day is the last day a row moved the invoice (its running sum ends at 0
-    # there; every earlier zero was reopened by a later row).
-    settled = st["issued"] & ~st["voided"] & ~st["written_off"] & (open_i == 0)
-    six = np.flatnonzero(settled)
-    late = (st["last_day"][six] - due[six]).astype(np.float64)
-    sc = cust_of[six]
-    order = np.lexsort((six, st["last_day"][six], sc))  # by customer, then settlement day
-    sc, late = sc[order], late[order]
-    cnt = np.bincount(sc, minlength=n)
-    ends = np.cumsum(cnt)
-    r = ends[sc] - 1 - np.arange(len(sc))        # 0 = the customer's latest settlement
-    k = np.minimum(cnt, LAST_SETTLED_N)
-    keep = r < k[sc]
-    avg_late = np.divide(np.bincount(sc[keep], late[keep], minlength=n), k,
-                         out=np.zeros(n), where=k > 0)
-    h = k // 2
-    newer = keep & (r < h[sc])
-    older = keep & (r >= (k - h)[sc])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        trend = np.where(h > 0, np.bincount(sc[newer], late[newer], minlength=n) / np.maximum(h, 1)
-                         - np.bincount(sc[older], late[older], minlength=n) / np.maximum(h, 1), 0.0)
+    avg_late, trend = _lateness(st, cust_of, due, n)
 
-    reversals, write_offs, balance = st["reversals"], st["write_offs"], st["balance"]
+    reversals, write_offs, balance = st.reversals, st.write_offs, st.balance
     # The limit in force as of as_of, as known at the segment (not today's).
     limit = limits_as_of(S, as_of, ks).astype(np.float64)
     util = np.clip(np.divide(balance.astype(np.float64), limit, out=np.zeros(n), where=limit > 0),
@@ -205,9 +198,38 @@ def features(S: State, as_of: int, known_seq: int | None = None) -> Portfolio:
                      active, level)
 
 
+def _lateness(st: _JournalFacts, cust_of: np.ndarray, due: np.ndarray,
+             n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer: the average days late of its last LAST_SETTLED_N settled invoices,
+    and the trend (the newer half's average minus the older half's)."""
+    # Settled invoices: issued, not voided, never written off, nothing open, moved after issue.
+    # The settlement day is the last day a row moved the invoice (its running sum ends at 0
+    # there; every earlier zero was reopened by a later row).
+    settled = st.issued & ~st.voided & ~st.written_off & (st.open == 0)
+    six = np.flatnonzero(settled)
+    late = (st.last_day[six] - due[six]).astype(np.float64)
+    sc = cust_of[six]
+    order = np.lexsort((six, st.last_day[six], sc))  # by customer, then settlement day
+    sc, late = sc[order], late[order]
+    cnt = np.bincount(sc, minlength=n)
+    ends = np.cumsum(cnt)
+    r = ends[sc] - 1 - np.arange(len(sc))        # 0 = the customer's latest settlement
+    k = np.minimum(cnt, LAST_SETTLED_N)
+    keep = r < k[sc]
+    avg_late = np.divide(np.bincount(sc[keep], late[keep], minlength=n), k,
+                         out=np.zeros(n), where=k > 0)
+    h = k // 2
+    newer = keep & (r < h[sc])
+    older = keep & (r >= (k - h)[sc])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        trend = np.where(h > 0, np.bincount(sc[newer], late[newer], minlength=n) / np.maximum(h, 1)
+                         - np.bincount(sc[older], late[older], minlength=n) / np.maximum(h, 1), 0.0)
+    return avg_late, trend
+
+
 def _collections(S: State, as_of: int, known_seq: int, n: int, open_i: np.ndarray,
                  cust_of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per customer, from promises and dunning (issue 4), both clocks applied: promises
+    """Per customer, from promises and dunning, both clocks applied: promises
     made by as_of and recorded by the known segment that are broken as of it, whether one is
     still active, and the highest dunning level taken (effective by as_of, recorded by the
     known segment) on an invoice that is still open."""
@@ -333,8 +355,15 @@ def contributions(model: Model, X: np.ndarray, customers: np.ndarray) -> np.ndar
     return model.coef * (x - model.mean) / model.scale
 
 
+@dataclass(frozen=True)
+class Contribution:
+    feature: str
+    value: float
+    contribution: float     # to the log-odds
+
+
 def top_features(model: Model, X: np.ndarray, customers: np.ndarray,
-                 top: int = 3) -> list[list[dict]]:
+                 top: int = 3) -> list[list[Contribution]]:
     """For each customer, the `top` features raising its log-odds most (largest
     contribution first), with the raw value and the contribution in log-odds."""
     c = contributions(model, X, customers)
@@ -342,8 +371,8 @@ def top_features(model: Model, X: np.ndarray, customers: np.ndarray,
     names = model.features
     out = []
     for k, cust in enumerate(customers.tolist()):
-        out.append([{"feature": names[j], "value": float(X[model.rows[j], cust]),
-                     "contribution": float(c[k, j])} for j in order[k].tolist()])
+        out.append([Contribution(names[j], float(X[model.rows[j], cust]), float(c[k, j]))
+                    for j in order[k].tolist()])
     return out
 
 
@@ -355,13 +384,6 @@ def expected_loss(model: Model, pd: np.ndarray, exposure: np.ndarray) -> np.ndar
     el += 0.5
     np.floor(el, out=el)
     return el.astype(np.int64)
-
-
-@dataclass(frozen=True)
-class Contribution:
-    feature: str
-    value: float
-    contribution: float     # to the log-odds
 
 
 @dataclass(frozen=True)
@@ -466,12 +488,30 @@ def recorded_rescore(S: State, request_id: str, version: str, as_of: int,
 # ---- worklist ---------------------------------------------------------------------------------
 
 DISPUTES_ANY, DISPUTES_WITH, DISPUTES_WITHOUT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    """A customer on the expected-loss worklist, and why it is there."""
+
+    rank: int                   # within its currency, from 1
+    customer_id: str
+    currency: str
+    pd: float
+    exposure_minor: int
+    expected_loss_minor: int
+    open_disputes: int
+    dunning_level: int
+    active_promise: bool
+    broken_promises: int
+    top_features: list[Contribution]
+    why: str
 PROMISES_ANY, PROMISES_ACTIVE, PROMISES_NONE_ACTIVE, PROMISES_BROKEN = 0, 1, 2, 3
 
 
 def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
              disputes: int = DISPUTES_ANY, dunning_min: int = 0,
-             promises: int = PROMISES_ANY, limit: int = 50, top: int = 3) -> list[dict]:
+             promises: int = PROMISES_ANY, limit: int = 50, top: int = 3) -> list[WorklistRow]:
     """Customers ranked by expected loss (pd x exposure x LGD), highest first, within each
     currency (amounts of different currencies are not compared); each row says why."""
     return worklist_page(S, model, as_of, currency=currency, disputes=disputes,
@@ -481,7 +521,8 @@ def worklist(S: State, model: Model, as_of: int, *, currency: str = "",
 def worklist_page(S: State, model: Model, as_of: int, *, currency: str = "",
                   disputes: int = DISPUTES_ANY, dunning_min: int = 0,
                   promises: int = PROMISES_ANY, limit: int = 50, top: int = 3,
-                  offset: int = 0, known_seq: int | None = None) -> tuple[int, list[dict]]:
+                  offset: int = 0, known_seq: int | None = None
+                  ) -> tuple[int, list[WorklistRow]]:
     """(rows the filters keep in all, the worklist's rows offset..offset+limit), as of a day
     and as known at a segment (default the head); ranks count from the first row."""
     pf = features(S, as_of, known_seq)
@@ -524,19 +565,18 @@ def worklist_page(S: State, model: Model, as_of: int, *, currency: str = "",
     for k, c in enumerate(sel.tolist()):
         code = S.currencies[pf.currency[c]]
         share = el[c] / cur_total[pf.currency[c]] if cur_total[pf.currency[c]] else 0.0
-        drivers = ", ".join(f"{t['feature']} {t['value']:g} ({t['contribution']:+.2f})"
-                            for t in tops[k] if t["contribution"] > 0) or "nothing above average"
-        rows.append({
-            "rank": int(rank[k]), "customer_id": S.customer_ids[c], "currency": code,
-            "pd": round(float(pd[c]), 6), "exposure_minor": int(pf.exposure[c]),
-            "expected_loss_minor": int(el[c]), "open_disputes": int(nd[c]),
-            "dunning_level": int(pf.dunning_level[c]),
-            "active_promise": bool(pf.active_promise[c]),
-            "broken_promises": int(nbp[c]),
-            "top_features": tops[k],
-            "why": (f"expected loss {int(el[c]):,} = PD {float(pd[c]):.2%} x exposure "
-                    f"{int(pf.exposure[c]):,} x LGD {model.lgd:g} ({share:.1%} of {code} "
-                    f"expected loss); drivers: {drivers}")})
+        drivers = ", ".join(f"{t.feature} {t.value:g} ({t.contribution:+.2f})"
+                            for t in tops[k] if t.contribution > 0) or "nothing above average"
+        rows.append(WorklistRow(
+            rank=int(rank[k]), customer_id=S.customer_ids[c], currency=code,
+            pd=round(float(pd[c]), 6), exposure_minor=int(pf.exposure[c]),
+            expected_loss_minor=int(el[c]), open_disputes=int(nd[c]),
+            dunning_level=int(pf.dunning_level[c]),
+            active_promise=bool(pf.active_promise[c]), broken_promises=int(nbp[c]),
+            top_features=tops[k],
+            why=(f"expected loss {int(el[c]):,} = PD {float(pd[c]):.2%} x exposure "
+                 f"{int(pf.exposure[c]):,} x LGD {model.lgd:g} ({share:.1%} of {code} "
+                 f"expected loss); drivers: {drivers}")))
     return len(idx), rows
 
 
@@ -609,7 +649,16 @@ def auc(score_: np.ndarray, y: np.ndarray) -> float:
     return float((ranks[y].sum() - npos * (npos + 1) / 2) / (npos * nneg))
 
 
-def calibration_table(pd: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dict]:
+@dataclass(frozen=True)
+class CalibrationBin:
+    pd_low: float
+    pd_high: float
+    count: int
+    mean_pd: float
+    observed_rate: float
+
+
+def calibration_table(pd: np.ndarray, y: np.ndarray, bins: int = 10) -> list[CalibrationBin]:
     """Predicted vs observed default rate by PD decile (equal-count bins)."""
     if not len(pd):
         return []
@@ -618,9 +667,8 @@ def calibration_table(pd: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dic
     for part in np.array_split(order, min(bins, len(pd))):
         if not len(part):
             continue
-        rows.append({"pd_low": float(pd[part].min()), "pd_high": float(pd[part].max()),
-                     "count": int(len(part)), "mean_pd": float(pd[part].mean()),
-                     "observed_rate": float(np.mean(y[part]))})
+        rows.append(CalibrationBin(float(pd[part].min()), float(pd[part].max()), int(len(part)),
+                                   float(pd[part].mean()), float(np.mean(y[part]))))
     return rows
 
 
@@ -738,13 +786,42 @@ def held_out(customers: np.ndarray, share: float) -> np.ndarray:
             ) < np.uint64(round(share * 1000))
 
 
+@dataclass(frozen=True)
+class Coefficient:
+    feature: str
+    coefficient: float
+    std_error: float
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    """How a fitted model does: sample counts, AUC, Brier score, the calibration table
+    on the held-out customers, and each coefficient with its standard error."""
+
+    samples_train: int
+    samples_holdout: int
+    defaults_train: int
+    defaults_holdout: int
+    snapshots: int
+    auc_train: float
+    auc_holdout: float
+    brier_holdout: float
+    calibration: list[CalibrationBin]
+    coefficients: list[Coefficient]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    model: dict[str, Any]       # the model as data (domain/risk_models.py's JSON format)
+    report: CalibrationReport
+
+
 def calibrate(S: State, as_of: int, *, horizon: int = 90, step: int = 30, history: int = 365,
-              holdout: float = 0.3, version: str = "", lgd: float = 1.0) -> dict:
+              holdout: float = 0.3, version: str = "", lgd: float = 1.0) -> Calibration:
     """Fit a logistic model on the ledger's own history (outcome: written off or over 90
     days past due within `horizon` days) and report it on a held-out part of the customers.
 
-    Returns {"model": dict (the model as data), "report": {...}}; registering it is the
-    caller's decision.
+    Registering the model is the caller's decision.
     """
     if not (1 <= horizon <= 3650 and 1 <= step <= 3650 and 0 <= history <= 36500
             and 0.0 < holdout < 1.0):
@@ -763,7 +840,7 @@ def calibrate(S: State, as_of: int, *, horizon: int = 90, step: int = 30, histor
     Z = (X[:, used] - mean[used]) / sd[used]
     beta, cov = fit_logistic(Z[tr], y[tr].astype(np.float64))
     feats = [FEATURES[i] for i in used.tolist()]
-    model = {"version": version, "kind": "logistic", "features": feats,
+    model: dict[str, Any] = {"version": version, "kind": "logistic", "features": feats,
              "mean": [float(v) for v in mean[used]], "scale": [float(v) for v in sd[used]],
              "coefficients": [float(v) for v in beta[1:]], "intercept": float(beta[0]),
              "loss_given_default": lgd,
@@ -777,21 +854,19 @@ def calibrate(S: State, as_of: int, *, horizon: int = 90, step: int = 30, histor
     p_tr = score(m, _full(X[tr]))
     p_te = score(m, _full(X[test]))
     se = np.sqrt(np.maximum(np.diag(cov), 0))
-    report = {
-        "samples_train": int(tr.sum()), "samples_holdout": int(test.sum()),
-        "defaults_train": int(y[tr].sum()), "defaults_holdout": int(y[test].sum()),
-        "snapshots": int(len(np.unique(snap))),
-        "auc_train": auc(p_tr, y[tr]), "auc_holdout": auc(p_te, y[test]),
-        "brier_holdout": float(np.mean((p_te.astype(np.float64) - y[test]) ** 2)),
-        "calibration": calibration_table(p_te.astype(np.float64), y[test].astype(np.float64)),
-        "coefficients": [{"feature": "(intercept)", "coefficient": float(beta[0]),
-                          "std_error": float(se[0])}] +
-                        [{"feature": f, "coefficient": float(b), "std_error": float(s)}
-                         for f, b, s in zip(feats, beta[1:], se[1:])],
-    }
-    model["fit"] = {"auc_holdout": report["auc_holdout"], "auc_train": report["auc_train"],
-                    "samples_train": report["samples_train"]}
-    return {"model": model, "report": report}
+    report = CalibrationReport(
+        samples_train=int(tr.sum()), samples_holdout=int(test.sum()),
+        defaults_train=int(y[tr].sum()), defaults_holdout=int(y[test].sum()),
+        snapshots=int(len(np.unique(snap))),
+        auc_train=auc(p_tr, y[tr]), auc_holdout=auc(p_te, y[test]),
+        brier_holdout=float(np.mean((p_te.astype(np.float64) - y[test]) ** 2)),
+        calibration=calibration_table(p_te.astype(np.float64), y[test].astype(np.float64)),
+        coefficients=[Coefficient("(intercept)", float(beta[0]), float(se[0]))] +
+                     [Coefficient(f, float(b), float(s))
+                      for f, b, s in zip(feats, beta[1:], se[1:])])
+    model["fit"] = {"auc_holdout": report.auc_holdout, "auc_train": report.auc_train,
+                    "samples_train": report.samples_train}
+    return Calibration(model, report)
 
 
 def _full(Xs: np.ndarray) -> np.ndarray:
@@ -842,9 +917,44 @@ def _sale_losses(S: State, as_of: int, known_seq: int) -> np.ndarray:
     np.add.at(loss, item[keep], (sign * (amt - price))[keep])
     return loss
 
+@dataclass(frozen=True)
+class ProvisionRow:
+    """One currency's provision matrix, by aging bucket."""
+
+    currency: str
+    entered_minor: list[int]            # history: open parts entering each bucket
+    never_paid_minor: list[int]         # ... and the part of those never paid
+    loss_rate: list[float | None]       # never paid / entered (None: nothing entered)
+    open_minor: list[int]               # today's buckets (aging per installment)
+    ecl_minor: list[int]                # rate x today's bucket, rounded half up
+    total_open_minor: int
+    total_ecl_minor: int
+
+
+@dataclass(frozen=True)
+class ProvisionMatrix:
+    as_of: int
+    bucket_labels: list[str]
+    maturity_days: int
+    history_days: int
+    cohort_invoices: int                # invoices with an installment in the history
+    cohort_installments: int
+    rows: list[ProvisionRow]
+
+
+@dataclass(frozen=True)
+class _Cohort:
+    """Per (currency, bucket) of the history, exact ints: what entered, what was lost."""
+
+    entered: np.ndarray                 # object arrays of Python ints
+    lost: np.ndarray
+    invoices: int
+    installments: int
+
+
 def provision_matrix(S: State, as_of: int, *, edges: tuple[int, ...] = views.DEFAULT_EDGES_DAYS,
                      maturity: int = 180, history: int = 365,
-                     known_seq: int | None = None) -> dict:
+                     known_seq: int | None = None) -> ProvisionMatrix:
     """Expected credit loss by aging bucket from the ledger's history, model-free.
 
     History: installments (an invoice without installments is one) due in
@@ -861,6 +971,28 @@ def provision_matrix(S: State, as_of: int, *, edges: tuple[int, ...] = views.DEF
         raise error("INVALID_RISK_PARAMETER", f"maturity_days must exceed the last bucket edge "
                     f"({edges[-1]}) and be at most 36500; history_days 0..36500")
     ks = S.head_seq if known_seq is None else known_seq
+    cohort = _provision_cohort(S, as_of, ks, edges, maturity, history)
+    ag = views.aging(S, None, as_of, ks, edges)
+    out = []
+    for r in ag.rows:
+        c = S.currencies.index(r.currency)
+        ecl, rates = [], []
+        for b, amount in enumerate(r.buckets_minor):
+            e, lo = int(cohort.entered[c, b]), int(cohort.lost[c, b])
+            rates.append(float(Fraction(lo, e)) if e else None)
+            a = max(int(amount), 0)
+            ecl.append((2 * a * lo + e) // (2 * e) if e else 0)  # half up, exact integers
+        out.append(ProvisionRow(r.currency, [int(v) for v in cohort.entered[c]],
+                                [int(v) for v in cohort.lost[c]], rates,
+                                [int(v) for v in r.buckets_minor], ecl,
+                                int(sum(r.buckets_minor)), int(sum(ecl))))
+    return ProvisionMatrix(as_of, ag.labels, maturity, history, cohort.invoices,
+                           cohort.installments, out)
+
+
+def _provision_cohort(S: State, as_of: int, ks: int, edges: tuple[int, ...], maturity: int,
+                      history: int) -> _Cohort:
+    """The history `provision_matrix` learns its loss rates from."""
     inv = S.invoices
     ni = inv.n
     j = S.journal
@@ -899,23 +1031,4 @@ def provision_matrix(S: State, as_of: int, *, edges: tuple[int, ...] = views.DEF
         np_b = np.minimum(np_row, at_entry)
         entered[:, b] = [int(v) for v in _sum_int(cur, at_entry, ncur)]
         lost[:, b] = [int(v) for v in _sum_int(cur, np_b, ncur)]
-    rows_inv = rows.invoice
-    ag = views.aging(S, None, as_of, ks, edges)
-    out = []
-    for r in ag.rows:
-        c = S.currencies.index(r.currency)
-        ecl, rates = [], []
-        for b, amount in enumerate(r.buckets_minor):
-            e, lo = int(entered[c, b]), int(lost[c, b])
-            rates.append(float(Fraction(lo, e)) if e else None)
-            a = max(int(amount), 0)
-            ecl.append((2 * a * lo + e) // (2 * e) if e else 0)  # half up, exact integers
-        out.append({"currency": r.currency,
-                     "entered_minor": [int(v) for v in entered[c]],
-                     "never_paid_minor": [int(v) for v in lost[c]],
-                     "loss_rate": rates, "open_minor": [int(v) for v in r.buckets_minor],
-                     "ecl_minor": ecl, "total_open_minor": int(sum(r.buckets_minor)),
-                     "total_ecl_minor": int(sum(ecl))})
-    return {"as_of": as_of, "bucket_labels": ag.labels, "maturity_days": maturity,
-            "history_days": history, "cohort_invoices": int(len(np.unique(rows_inv))),
-            "cohort_installments": int(len(rows_inv)), "rows": out}
+    return _Cohort(entered, lost, int(len(np.unique(rows.invoice))), int(len(rows.invoice)))

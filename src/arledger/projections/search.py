@@ -1,4 +1,4 @@
-"""Finding things (issue 17): lists of customers, invoices, payments and credit notes with
+"""Finding things: lists of customers, invoices, payments and credit notes with
 filters and an order, one invoice or payment in full, notes, and the dunning run's notices,
 each as of a day (`as_of`) and as known at a segment (`known_seq`), like every view.
 
@@ -8,7 +8,8 @@ How it stays fast over a million customers:
   invoice's open amount and status) are computed for the whole partition in one
   vectorised pass per view (as_of, known segment) and cached (`_cache`, a few views per
   state); a page is then a boolean filter, a partial sort (`np.argpartition` of the first
-  offset + size rows) and the page's rows turned into dicts. Page tokens pin the known
+  offset + size rows) and the page's rows turned into dataclasses (days as day numbers,
+  money in minor units), which the server alone turns into messages. Page tokens pin the known
   segment, so the pages of one listing read one cached view.
 - Text search runs over one casefolded UTF-8 buffer of every id (and customer name),
   matched with numpy (`TextIndex`), not a Python loop per row.
@@ -299,7 +300,7 @@ class TextIndex:
         return np.unique(np.concatenate([rows[lo:hi], np.asarray(tail, np.int64)]))
 
 
-def _bisect(keys: np.ndarray, x: bytes) -> int:
+def _bisect(keys: list[bytes], x: bytes) -> int:
     import bisect
     return bisect.bisect_left(keys, x)
 
@@ -324,7 +325,7 @@ def _customer_text(S: State) -> TextIndex:
                        lambda lo, hi: [(ids[i], _customer_master(S, i)[0]) for i in range(lo, hi)])
 
 
-def _id_text(S: State, name: str, ids: list[str], n: int) -> TextIndex:
+def _id_text(S: State, name: str, ids: IdTable, n: int) -> TextIndex:
     return _text_index(S, name, n, 0, lambda lo, hi: [(x,) for x in ids[lo:hi]])
 
 
@@ -374,7 +375,7 @@ class JournalIndex:
         self.rows = np.insert(self.rows, at, r)
         self.built = j.n
 
-    def rows_of(self, S: State, kind: int, items: np.ndarray) -> np.ndarray:
+    def rows_of(self, S: State, kind: int, items: np.ndarray | list[int]) -> np.ndarray:
         """Journal rows of these items of one kind, ascending."""
         self.update(S)
         keys = self.key(kind, np.asarray(items, np.int64))
@@ -408,7 +409,7 @@ def _segment_rows(S: State, seq: int) -> tuple[int, int]:
     return int(np.searchsorted(s, v, side="left")), int(np.searchsorted(s, v, side="right"))
 
 
-def _recorded_us(S: State, seq: np.ndarray) -> np.ndarray:
+def _recorded_us(S: State, seq: np.ndarray | list[int]) -> np.ndarray:
     return S.segments.view("recorded_at_us")[np.asarray(seq, np.int64) - 1]
 
 
@@ -529,9 +530,33 @@ class CustomerQuery:
     model_version: str = "default-v1"
 
 
+@dataclass(frozen=True)
+class CustomerRow:
+    customer_id: str
+    name: str
+    currency: str
+    status: str                         # OPEN or CLOSED
+    balance_minor: int                  # open invoices - unapplied cash - unapplied credit
+    open_minor: int
+    overdue_minor: int                  # open installments due before as_of
+    disputed_minor: int
+    unapplied_minor: int                # unapplied cash and credit (positive)
+    credit_limit_minor: int
+    on_hold: bool
+    over_limit: bool
+    oldest_past_due_days: int           # of the oldest open installment past due (0: none)
+    open_invoices: int
+    dunning_level: int
+    promise_status: str                 # ACTIVE, BROKEN or ""
+    open_disputes: int
+    pd: float | None = None             # with risk (with_risk, or ordering by expected loss)
+    expected_loss_minor: int | None = None
+
+
 def list_customers(S: State, as_of: int, known_seq: int, q: CustomerQuery, offset: int,
-                   limit: int, created_seq: np.ndarray | None = None) -> tuple[int, list[dict]]:
-    """(rows matching in all, the rows offset..offset+limit as dicts)."""
+                   limit: int, created_seq: np.ndarray | None = None
+                   ) -> tuple[int, list[CustomerRow]]:
+    """(rows matching in all, the rows offset..offset+limit)."""
     if min(q.past_due_days_min, q.dunning_level_min) < 0:
         raise error("INVALID_THRESHOLD", "past_due_days_min and dunning_level_min are >= 0")
     order, desc = parse_order(q.order_by, CUSTOMER_ORDERS, "balance desc")
@@ -585,19 +610,14 @@ def list_customers(S: State, as_of: int, known_seq: int, q: CustomerQuery, offse
     rows = []
     for c in page.tolist():
         name, _ = _customer_master(S, c)
-        r = {"customer_id": ids[c], "name": name, "currency": S.currencies[t.currency[c]],
-             "status": "CLOSED" if t.closed[c] else "OPEN",
-             "balance_minor": int(t.balance[c]), "open_minor": int(t.open[c]),
-             "overdue_minor": int(t.overdue[c]), "disputed_minor": int(t.disputed[c]),
-             "unapplied_minor": int(t.unapplied[c]), "credit_limit_minor": int(t.limit[c]),
-             "on_hold": bool(t.on_hold[c]), "over_limit": bool(t.over_limit[c]),
-             "oldest_past_due_days": int(t.oldest[c]), "open_invoices": int(t.open_invoices[c]),
-             "dunning_level": int(t.dunning[c]), "promise_status": _PROMISE_TEXT[t.promise[c]],
-             "open_disputes": int(t.open_disputes[c])}
-        if risk_ is not None:
-            r.update(has_risk=True, pd=round(float(risk_[0][c]), 6),
-                     expected_loss_minor=int(risk_[1][c]))
-        rows.append(r)
+        rows.append(CustomerRow(
+            ids[c], name, S.currencies[t.currency[c]], "CLOSED" if t.closed[c] else "OPEN",
+            int(t.balance[c]), int(t.open[c]), int(t.overdue[c]), int(t.disputed[c]),
+            int(t.unapplied[c]), int(t.limit[c]), bool(t.on_hold[c]), bool(t.over_limit[c]),
+            int(t.oldest[c]), int(t.open_invoices[c]), int(t.dunning[c]),
+            _PROMISE_TEXT[t.promise[c]], int(t.open_disputes[c]),
+            None if risk_ is None else round(float(risk_[0][c]), 6),
+            None if risk_ is None else int(risk_[1][c])))
     return len(sel), rows
 
 
@@ -799,8 +819,46 @@ def _item_page(S: State, sel: np.ndarray, cols: Any, t: ItemTable, order: str, d
     return _first_k(key, sel, offset + limit)[offset:]
 
 
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice_id: str
+    customer_id: str
+    currency: str
+    po_number: str
+    issue_day: int
+    due_day: int                        # the invoice's due day (its last installment's)
+    amount_minor: int
+    open_minor: int
+    disputed_minor: int
+    status: str                         # one of INVOICE_STATUS
+    days_past_due: int                  # as_of - due day (negative: not yet due)
+    kind: str                           # PRINCIPAL, FEE or INTEREST
+    installments: int
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    payment_id: str
+    customer_id: str
+    currency: str
+    value_day: int
+    amount_minor: int
+    unapplied_minor: int
+    status: str                         # one of PAYMENT_STATUS
+
+
+@dataclass(frozen=True)
+class CreditNoteRow:
+    credit_note_id: str
+    customer_id: str
+    currency: str
+    issue_day: int
+    amount_minor: int
+    unapplied_minor: int
+
+
 def list_invoices(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
-                  limit: int) -> tuple[int, list[dict]]:
+                  limit: int) -> tuple[int, list[InvoiceRow]]:
     order, desc = parse_order(q.order_by, INVOICE_ORDERS, "due_date")
     n = S.invoices.n
     t = invoice_table(S, as_of, ks)
@@ -811,21 +869,19 @@ def list_invoices(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
     return len(sel), [invoice_row(S, i, t, as_of) for i in page.tolist()]
 
 
-def invoice_row(S: State, i: int, t: ItemTable, as_of: int) -> dict:
+def invoice_row(S: State, i: int, t: ItemTable, as_of: int) -> InvoiceRow:
     invs = S.invoices
     c = int(invs.customer[i])
-    return {"invoice_id": _invoice_ids(S)[i], "customer_id": _customer_id(S, c),
-            "currency": S.currencies[S.customers.currency[c]], "po_number": _po_number(S, i),
-            "issue_date": day_to_iso(int(invs.issue_day[i])),
-            "due_date": day_to_iso(int(invs.due_day[i])), "amount_minor": int(invs.amount[i]),
-            "open_minor": int(t.open[i]), "disputed_minor": int(t.disputed[i]),
-            "status": INVOICE_STATUS[int(t.status[i])],
-            "days_past_due": as_of - int(invs.due_day[i]), "kind": _CHARGE[int(invs.kind[i])],
-            "installments": max(int(invs.inst_n[i]), 1)}
+    return InvoiceRow(_invoice_ids(S)[i], _customer_id(S, c),
+                      S.currencies[S.customers.currency[c]], _po_number(S, i),
+                      int(invs.issue_day[i]), int(invs.due_day[i]), int(invs.amount[i]),
+                      int(t.open[i]), int(t.disputed[i]), INVOICE_STATUS[int(t.status[i])],
+                      as_of - int(invs.due_day[i]), _CHARGE[int(invs.kind[i])],
+                      max(int(invs.inst_n[i]), 1))
 
 
 def list_payments(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
-                  limit: int) -> tuple[int, list[dict]]:
+                  limit: int) -> tuple[int, list[PaymentRow]]:
     order, desc = parse_order(q.order_by, PAYMENT_ORDERS, "value_date desc")
     n = S.payments.n
     t = payment_table(S, as_of, ks)
@@ -836,17 +892,16 @@ def list_payments(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
     return len(sel), [payment_row(S, p, t) for p in page.tolist()]
 
 
-def payment_row(S: State, p: int, t: ItemTable) -> dict:
+def payment_row(S: State, p: int, t: ItemTable) -> PaymentRow:
     P = S.payments
     c = int(P.customer[p])
-    return {"payment_id": _payment_ids(S)[p], "customer_id": _customer_id(S, c),
-            "currency": S.currencies[S.customers.currency[c]],
-            "value_date": day_to_iso(int(P.value_day[p])), "amount_minor": int(P.amount[p]),
-            "unapplied_minor": int(t.open[p]), "status": PAYMENT_STATUS[int(t.status[p])]}
+    return PaymentRow(_payment_ids(S)[p], _customer_id(S, c),
+                      S.currencies[S.customers.currency[c]], int(P.value_day[p]),
+                      int(P.amount[p]), int(t.open[p]), PAYMENT_STATUS[int(t.status[p])])
 
 
 def list_credit_notes(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
-                      limit: int) -> tuple[int, list[dict]]:
+                      limit: int) -> tuple[int, list[CreditNoteRow]]:
     order, desc = parse_order(q.order_by, CREDIT_NOTE_ORDERS, "issue_date desc")
     n = S.credit_notes.n
     t = credit_note_table(S, as_of, ks)
@@ -858,10 +913,9 @@ def list_credit_notes(S: State, as_of: int, ks: int, q: ItemQuery, offset: int,
     out = []
     for k in page.tolist():
         c = int(CN.customer[k])
-        out.append({"credit_note_id": ids[k], "customer_id": _customer_id(S, c),
-                    "currency": S.currencies[S.customers.currency[c]],
-                    "issue_date": day_to_iso(int(CN.issue_day[k])),
-                    "amount_minor": int(CN.amount[k]), "unapplied_minor": int(t.open[k])})
+        out.append(CreditNoteRow(ids[k], _customer_id(S, c),
+                                 S.currencies[S.customers.currency[c]], int(CN.issue_day[k]),
+                                 int(CN.amount[k]), int(t.open[k])))
     return len(sel), out
 
 
@@ -895,7 +949,56 @@ _SOURCE_TYPES = {_T[n] for n in ("PaymentRecorded", "PaymentAllocated", "Payment
                                  "CreditNoteIssued", "CreditNoteAllocated")}
 
 
-def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
+@dataclass(frozen=True)
+class InstallmentRow:
+    number: int                         # 1-based
+    due_day: int
+    amount_minor: int
+    open_minor: int
+    disputed_minor: int
+    days_past_due: int
+
+
+@dataclass(frozen=True)
+class AppliedAmount:
+    """Money applied to an invoice by a payment or credit note (negative: undone by a
+    reversal), or closed by the terms (DISCOUNT) or the small-balance policy."""
+
+    source_kind: str                    # PAYMENT, CREDIT_NOTE, DISCOUNT or SMALL_BALANCE
+    source_id: str
+    invoice_id: str
+    effective_day: int | None           # None: a net amount, of no one movement
+    amount_minor: int
+    position: int                       # 0 with a net amount
+    entry_type: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One movement of the item (or a dunning step on it)."""
+
+    position: int
+    entry_type: str
+    effective_day: int
+    recorded_at_us: int
+    delta_minor: int                    # change of the open (unapplied) amount
+    disputed_delta_minor: int
+    balance_after_minor: int            # the open (unapplied) amount after the row
+    detail: str
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    invoice: InvoiceRow
+    installments: list[InstallmentRow]
+    allocations: list[AppliedAmount]
+    history: list[HistoryRow]
+    discount_minor: int                 # early-payment discount still on offer (0: none)
+    discount_until_day: int | None      # its last day
+    terms_id: str                       # "" = net days
+
+
+def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> InvoiceDetail:
     """One invoice as of a day, as known at a segment: row, installments, allocations,
     history (journal rows and dunning steps)."""
     ix = _find_invoice(S, invoice_id)
@@ -913,28 +1016,51 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
     open_ = int(j.delta[inv_rows].sum())
     disp_raw = int(j.delta[rows[kind == J_DISPUTED]].sum())
     disputed = min(max(disp_raw, 0), max(open_, 0))
-    flags = set(etype[kind == J_INVOICE].tolist())
-    sold = int(j.delta[inv_rows][np.isin(etype[kind == J_INVOICE],
-                                         (_T["InvoiceSold"], _T["InvoiceRecalled"]))].sum()) < 0
-    status = (INV_VOIDED if _T["InvoiceVoided"] in flags else INV_OPEN if open_ > 0 else
-              INV_SOLD if sold else INV_WRITTEN_OFF if _T["InvoiceWrittenOff"] in flags
-              else INV_PAID)
     t = ItemTable(np.ones(1, bool), np.asarray([open_]), np.asarray([disputed]),
-                  np.asarray([status]))
+                  np.asarray([_invoice_status(S, rows, open_)]))
     row = invoice_row(S, ix, _One(ix, t), as_of)
+    allocations, history = _invoice_movements(S, invoice_id, rows)
+    history = _with_dunning_steps(S, ix, as_of, ks, history)
     invs = S.invoices
+    offered = is_live(S, as_of, ks) and invs.disc_until[ix] >= as_of
+    return InvoiceDetail(row, _installments(S, ix, open_, disputed, as_of), allocations,
+                         history, int(invs.disc[ix]) if offered else 0,
+                         int(invs.disc_until[ix]) if offered and invs.disc[ix] else None,
+                         _invoice_terms(S, ix))
+
+
+def _invoice_status(S: State, rows: np.ndarray, open_: int) -> int:
+    """INV_* of an invoice from its journal rows in the view."""
+    j = S.journal
+    mine = j.kind[rows] == J_INVOICE
+    et = j.etype[rows][mine]
+    flags = set(et.tolist())
+    sold = int(j.delta[rows[mine]][np.isin(et, (_T["InvoiceSold"],
+                                                _T["InvoiceRecalled"]))].sum()) < 0
+    return (INV_VOIDED if _T["InvoiceVoided"] in flags else INV_OPEN if open_ > 0 else
+            INV_SOLD if sold else INV_WRITTEN_OFF if _T["InvoiceWrittenOff"] in flags
+            else INV_PAID)
+
+
+def _installments(S: State, ix: int, open_: int, disputed: int,
+                  as_of: int) -> list[InstallmentRow]:
     ir = installment_rows(S, np.asarray([ix]), np.asarray([open_], np.int64),
                           np.asarray([disputed], np.int64))
-    ir_amount = ir.column(S, "amount")
-    installments = [{"number": int(ir.number[k]), "due_date": day_to_iso(int(ir.due_day[k])),
-                     "amount_minor": int(ir_amount[k]), "open_minor": int(ir.open[k]),
-                     "disputed_minor": int(ir.disputed[k]),
-                     "days_past_due": as_of - int(ir.due_day[k])} for k in range(len(ir.number))]
+    amount = ir.column(S, "amount")
+    return [InstallmentRow(int(ir.number[k]), int(ir.due_day[k]), int(amount[k]),
+                           int(ir.open[k]), int(ir.disputed[k]), as_of - int(ir.due_day[k]))
+            for k in range(len(ir.number))]
+
+
+def _invoice_movements(S: State, invoice_id: str, rows: np.ndarray
+                       ) -> tuple[list[AppliedAmount], list[HistoryRow]]:
+    """(what was applied to the invoice, its history) from its journal rows in the view."""
+    j = S.journal
     allocations, history = [], []
     bal = 0
     for r in rows.tolist():
         et, k, d = int(j.etype[r]), int(j.kind[r]), int(j.delta[r])
-        pos, seq = int(j.pos[r]), int(j.seq[r])
+        pos, seq, day = int(j.pos[r]), int(j.seq[r]), int(j.day[r])
         name = E.BY_CODE[et].name
         detail = ""
         if k == J_INVOICE:
@@ -944,64 +1070,67 @@ def invoice_detail(S: State, invoice_id: str, as_of: int, ks: int) -> dict:
                 if src is not None:
                     skind, sid = _source_name(S, *src)
                     detail = f"{skind.lower().replace('_', ' ')} {sid}"
-                    allocations.append({"source_kind": skind, "source_id": sid,
-                                        "invoice_id": invoice_id,
-                                        "effective_date": day_to_iso(int(j.day[r])),
-                                        "amount_minor": -d, "position": pos, "entry_type": name})
+                    allocations.append(AppliedAmount(skind, sid, invoice_id, day, -d, pos,
+                                                     name))
             elif et in (_T["DiscountTaken"], _T["SmallBalanceWrittenOff"]):
                 skind = "DISCOUNT" if et == _T["DiscountTaken"] else "SMALL_BALANCE"
-                allocations.append({"source_kind": skind, "source_id": "",
-                                    "invoice_id": invoice_id,
-                                    "effective_date": day_to_iso(int(j.day[r])),
-                                    "amount_minor": -d, "position": pos, "entry_type": name})
-        history.append({"position": pos, "entry_type": name,
-                        "effective_date": day_to_iso(int(j.day[r])),
-                        "recorded_at_us": int(_recorded_us(S, [seq])[0]),
-                        "delta_minor": d if k == J_INVOICE else 0,
-                        "disputed_delta_minor": d if k == J_DISPUTED else 0,
-                        "balance_after_minor": bal, "detail": detail})
+                allocations.append(AppliedAmount(skind, "", invoice_id, day, -d, pos, name))
+        history.append(HistoryRow(pos, name, day, int(_recorded_us(S, [seq])[0]),
+                                  d if k == J_INVOICE else 0, d if k == J_DISPUTED else 0,
+                                  bal, detail))
+    return allocations, history
+
+
+def _with_dunning_steps(S: State, ix: int, as_of: int, ks: int,
+                        history: list[HistoryRow]) -> list[HistoryRow]:
+    """The invoice's history with its dunning steps in the view, in log order; a step
+    shows the open amount after the rows before it."""
     ds = S.dunning_steps
     known_pos = known_position(S, ks)
     st = np.flatnonzero((ds.view("invoice") == ix) & (ds.view("day") <= as_of)
                         & (ds.view("pos") <= known_pos))
+    cur = S.currencies[S.customers.currency[int(S.invoices.customer[ix])]]
+    steps = []
     for r in st.tolist():
         _, _, action, _ = _dunning_level(S, int(ds.policy[r]), int(ds.level[r]))
         pos = int(ds.pos[r])
-        cur = S.currencies[S.customers.currency[int(invs.customer[ix])]]
         extra = "".join(f", {w} {format_minor(int(v), cur)}" for w, v in (
             ("fee", ds.fee[r]), ("interest", ds.interest[r])) if v)
-        history.append({"position": pos, "entry_type": "DunningStepTaken",
-                        "effective_date": day_to_iso(int(ds.day[r])),
-                        "recorded_at_us": int(_recorded_us(S, [S.segment_of(pos)])[0]),
-                        "delta_minor": 0, "disputed_delta_minor": 0,
-                        "balance_after_minor": None,
-                        "detail": f"installment {int(ds.installment[r])}: level "
-                                  f"{int(ds.level[r])} ({action}), {int(ds.dpd[r])} days past "
-                                  f"due{extra}"})
-    history.sort(key=lambda h: h["position"])
-    last = 0
-    for h in history:  # a dunning step shows the open amount after the rows before it
-        if h["balance_after_minor"] is None:
-            h["balance_after_minor"] = last
-        last = h["balance_after_minor"]
-    live = is_live(S, as_of, ks)
-    return {"invoice": row, "installments": installments, "allocations": allocations,
-            "history": history,
-            "discount_minor": int(invs.disc[ix]) if live and invs.disc_until[ix] >= as_of else 0,
-            "discount_until": day_to_iso(int(invs.disc_until[ix]))
-            if live and invs.disc[ix] and invs.disc_until[ix] >= as_of else "",
-            "terms_id": _invoice_terms(S, ix)}
+        steps.append((pos, int(ds.day[r]), int(_recorded_us(S, [S.segment_of(pos)])[0]),
+                      f"installment {int(ds.installment[r])}: level {int(ds.level[r])} "
+                      f"({action}), {int(ds.dpd[r])} days past due{extra}"))
+    out: list[HistoryRow] = []
+    moves = iter(history)
+    nxt = next(moves, None)
+    for pos, day, rec, detail in sorted(steps, key=lambda step: step[0]):
+        while nxt is not None and nxt.position <= pos:
+            out.append(nxt)
+            nxt = next(moves, None)
+        last = out[-1].balance_after_minor if out else 0
+        out.append(HistoryRow(pos, "DunningStepTaken", day, rec, 0, 0, last, detail))
+    if nxt is not None:
+        out.append(nxt)
+    out.extend(moves)
+    return out
 
 
 class _One(ItemTable):
     """An ItemTable of one item, addressed by that item's index."""
 
     def __init__(self, ix: int, t: ItemTable) -> None:
-        self.exists, self.open, self.disputed, self.status = (
+        self.exists, self.open, self.disputed, self.status = (  # type: ignore[assignment]
             {ix: x[0]} for x in (t.exists, t.open, t.disputed, t.status))
 
 
-def payment_detail(S: State, payment_id: str, as_of: int, ks: int) -> dict:
+@dataclass(frozen=True)
+class PaymentDetail:
+    payment: PaymentRow
+    applied: list[AppliedAmount]        # net amount per invoice as of the day (non-zero)
+    allocations: list[AppliedAmount]    # every allocation movement, in log order
+    history: list[HistoryRow]
+
+
+def payment_detail(S: State, payment_id: str, as_of: int, ks: int) -> PaymentDetail:
     """One payment as of a day, as known at a segment: row, net applied per invoice, every
     allocation movement, and its history (what moved its unapplied cash)."""
     p = _find_payment(S, payment_id)
@@ -1019,8 +1148,8 @@ def payment_detail(S: State, payment_id: str, as_of: int, ks: int) -> dict:
     row = payment_row(S, p, _One(p, ItemTable(np.ones(1, bool), np.asarray([unapplied]),
                                               np.zeros(1, np.int64), np.asarray([status]))))
     inv_ids = _invoice_ids(S)
-    cur = row["currency"]
-    allocations: list[dict] = []
+    cur = row.currency
+    allocations: list[AppliedAmount] = []
     net: dict[str, int] = {}
     history = []
     bal = 0
@@ -1039,9 +1168,8 @@ def payment_detail(S: State, payment_id: str, as_of: int, ks: int) -> dict:
             m = lo + np.flatnonzero((j.pos[lo:hi] == pos) & (j.kind[lo:hi] == J_INVOICE))
             for r in m.tolist():
                 iid, amt = inv_ids[int(j.item[r])], -int(j.delta[r])
-                allocations.append({"source_kind": "PAYMENT", "source_id": payment_id,
-                                    "invoice_id": iid, "effective_date": day_to_iso(int(j.day[r])),
-                                    "amount_minor": amt, "position": pos, "entry_type": name})
+                allocations.append(AppliedAmount("PAYMENT", payment_id, iid, int(j.day[r]),
+                                                 amt, pos, name))
                 net[iid] = net.get(iid, 0) + amt
                 detail.append(f"{'applied to' if amt > 0 else 'undone on'} {iid} "
                               f"{format_minor(abs(amt), cur)}")
@@ -1049,20 +1177,26 @@ def payment_detail(S: State, payment_id: str, as_of: int, ks: int) -> dict:
             detail.insert(0, f"received {format_minor(int(S.payments.amount[p]), cur)}")
         elif et == _T["UnappliedRefunded"]:
             detail.insert(0, f"refunded {format_minor(-d, cur)}")
-        history.append({"position": pos, "entry_type": name,
-                        "effective_date": day_to_iso(int(j.day[r0])),
-                        "recorded_at_us": int(_recorded_us(S, [seq])[0]), "delta_minor": d,
-                        "disputed_delta_minor": 0, "balance_after_minor": bal,
-                        "detail": ", ".join(detail)})
-    applied = [{"source_kind": "PAYMENT", "source_id": payment_id, "invoice_id": i,
-                "effective_date": "", "amount_minor": a, "position": 0, "entry_type": ""}
+        history.append(HistoryRow(pos, name, int(j.day[r0]), int(_recorded_us(S, [seq])[0]),
+                                  d, 0, bal, ", ".join(detail)))
+    applied = [AppliedAmount("PAYMENT", payment_id, i, None, a, 0, "")
                for i, a in net.items() if a]
-    return {"payment": row, "applied": applied, "allocations": allocations, "history": history}
+    return PaymentDetail(row, applied, allocations, history)
 
 
 # ---- notes, dunning notices ----------------------------------------------------------------------
 
-def notes(S: State, customer: int, as_of: int, ks: int) -> list[dict]:
+@dataclass(frozen=True)
+class Note:
+    customer_id: str
+    effective_day: int
+    recorded_at_us: int
+    actor: str
+    text: str
+    position: int
+
+
+def notes(S: State, customer: int, as_of: int, ks: int) -> list[Note]:
     """Notes on a customer effective by as_of and recorded by the known segment, newest
     first (by effective day, then position)."""
     got = _notes(S)
@@ -1073,12 +1207,48 @@ def notes(S: State, customer: int, as_of: int, ks: int) -> list[dict]:
                        & (cols.view("seq") <= ks))
     m = m[np.lexsort((-cols.pos[m], -cols.day[m].astype(np.int64)))]
     cid = _customer_id(S, customer)
-    return [{"customer_id": cid, "effective_date": day_to_iso(int(cols.day[k])),
-             "recorded_at_us": int(_recorded_us(S, [cols.seq[k]])[0]), "actor": actors[k],
-             "text": texts[k], "position": int(cols.pos[k])} for k in m.tolist()]
+    return [Note(cid, int(cols.day[k]), int(_recorded_us(S, [cols.seq[k]])[0]), actors[k],
+                 texts[k], int(cols.pos[k])) for k in m.tolist()]
 
 
-def dunning_notices(S: State, as_of: int, ks: int) -> tuple[int, list[dict]]:
+@dataclass(frozen=True)
+class NoticeItem:
+    """An installment a dunning run stepped on."""
+
+    invoice_id: str
+    installment: int
+    due_day: int
+    days_past_due: int
+    level: int
+    action: str
+    text_key: str
+    open_minor: int
+    fee_minor: int
+    interest_minor: int
+    fee_invoice_id: str                 # "" when no fee was charged
+    interest_invoice_id: str
+
+
+@dataclass
+class DunningNotice:
+    """One customer's notice of a dunning run: its highest step's action and text, every
+    item it stepped on, and the charges."""
+
+    customer_id: str
+    name: str
+    billing_contact: str
+    currency: str
+    policy_id: str
+    policy_version: int
+    level: int = 0
+    action: str = ""
+    text_key: str = ""
+    items: list[NoticeItem] = field(default_factory=list)
+    fee_minor: int = 0
+    interest_minor: int = 0
+
+
+def dunning_notices(S: State, as_of: int, ks: int) -> tuple[int, list[DunningNotice]]:
     """(the day of the last dunning run on or before as_of as known at the segment (-1:
     none), its notices: one per customer, as RunDunning returned them)."""
     ds = S.dunning_steps
@@ -1087,7 +1257,7 @@ def dunning_notices(S: State, as_of: int, ks: int) -> tuple[int, list[dict]]:
         return -1, []
     day = int(ds.view("day")[m].max())
     rows = np.flatnonzero(m & (ds.view("day") == day))
-    out: dict[int, dict] = {}
+    out: dict[int, DunningNotice] = {}
     ids = _invoice_ids(S)
     for r in rows[np.argsort(ds.pos[rows], kind="stable")].tolist():
         inv = int(ds.invoice[r])
@@ -1097,22 +1267,15 @@ def dunning_notices(S: State, as_of: int, ks: int) -> tuple[int, list[dict]]:
         n = out.get(c)
         if n is None:
             name, contact = _customer_master(S, c)
-            n = out[c] = {"customer_id": _customer_id(S, c), "name": name,
-                          "billing_contact": contact,
-                          "currency": S.currencies[S.customers.currency[c]], "level": 0,
-                          "action": "", "text_key": "", "items": [], "fee_minor": 0,
-                          "interest_minor": 0, "policy_id": pid, "policy_version": version}
-        if level > n["level"]:
-            n["level"], n["action"], n["text_key"] = level, action, text_key
+            n = out[c] = DunningNotice(_customer_id(S, c), name, contact,
+                                       S.currencies[S.customers.currency[c]], pid, version)
+        if level > n.level:
+            n.level, n.action, n.text_key = level, action, text_key
         fee_inv, int_inv = int(ds.fee_inv[r]), int(ds.int_inv[r])
-        n["items"].append({
-            "invoice_id": ids[inv], "installment": int(ds.installment[r]),
-            "due_date": day_to_iso(int(ds.day[r]) - int(ds.dpd[r])),
-            "days_past_due": int(ds.dpd[r]), "level": level, "action": action,
-            "text_key": text_key, "open_minor": int(ds.open[r]), "fee_minor": int(ds.fee[r]),
-            "interest_minor": int(ds.interest[r]),
-            "fee_invoice_id": ids[fee_inv] if fee_inv >= 0 else "",
-            "interest_invoice_id": ids[int_inv] if int_inv >= 0 else ""})
-        n["fee_minor"] += int(ds.fee[r])
-        n["interest_minor"] += int(ds.interest[r])
+        n.items.append(NoticeItem(
+            ids[inv], int(ds.installment[r]), int(ds.day[r]) - int(ds.dpd[r]), int(ds.dpd[r]),
+            level, action, text_key, int(ds.open[r]), int(ds.fee[r]), int(ds.interest[r]),
+            ids[fee_inv] if fee_inv >= 0 else "", ids[int_inv] if int_inv >= 0 else ""))
+        n.fee_minor += int(ds.fee[r])
+        n.interest_minor += int(ds.interest[r])
     return day, [out[c] for c in sorted(out)]

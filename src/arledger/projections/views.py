@@ -158,7 +158,7 @@ def bucket_of(days: np.ndarray, edges: tuple[int, ...]) -> np.ndarray:
     """Bucket index per row: 0 = current (days <= 0), then the first edge >= days, then over.
 
     One `searchsorted` against (0, *edges): a row belongs to the first bucket whose upper
-    edge is >= its days (domain.md), so `side="left"`.
+    edge is >= its days (docs/design.md, "State and views"), so `side="left"`.
     """
     return np.searchsorted(np.asarray((0,) + tuple(edges), dtype=np.int64), days, side="left")
 

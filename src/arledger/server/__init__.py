@@ -40,8 +40,6 @@ log = logging.getLogger("arledger.server")
 if TYPE_CHECKING:
     from arledger.server.runtime import ServerSettings
 
-# Requests per stream batch kept in flight so decoding overlaps the writer.
-STREAM_INFLIGHT_MAX = 16
 _COMMAND_FIELD = {f.message_type.name: f.name
                   for f in cpb.Command.DESCRIPTOR.oneofs_by_name["command"].fields}
 
@@ -80,7 +78,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     PlaceHold = ReleaseHold = ReviewDispute = RecordPromise = DefineDunningPolicy = _one
     WriteOffCustomer = RecordRecovery = SellReceivables = RecallSoldReceivables = _one
     RefundUnapplied = _one
-    AddNote = _one  # issue 17
+    AddNote = _one  # a note on a customer: the collections workspace writes them
 
     @guard
     def RunDunning(self, request, context):  # type: ignore[no-untyped-def]
@@ -155,7 +153,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             inflight.append((bi, self.ledger.submit_async(batch.commands, batch.atomic),
                              batch.commands))
             batches += 1
-            if len(inflight) >= STREAM_INFLIGHT_MAX:
+            if len(inflight) >= limits.stream_batches_inflight_max:
                 settle(*inflight.pop(0))
         for item in inflight:
             settle(*item)
@@ -195,9 +193,10 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
 
     def SubmitColumnarStream(self, request_iterator, context):  # type: ignore[no-untyped-def]
         """Batches in, one result per batch out, in order, each once it is durable: a
-        reader thread takes batches as they come (at most STREAM_INFLIGHT_MAX waiting)."""
+        reader thread takes batches as they come (at most
+        limits.stream_batches_inflight_max waiting)."""
         pending: queue.Queue = queue.Queue()
-        room = threading.Semaphore(STREAM_INFLIGHT_MAX)
+        room = threading.Semaphore(limits.stream_batches_inflight_max)
         principal = auth.current()
 
         def read() -> None:
@@ -497,8 +496,8 @@ def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
         futures.ThreadPoolExecutor(max_workers=s.max_workers, thread_name_prefix="arledger-rpc"),
         interceptors=[interceptor], maximum_concurrent_rpcs=s.max_concurrent_rpcs,
         options=[("grpc.so_reuseport", 0),
-                 ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
+                 ("grpc.max_receive_message_length", limits.grpc_message_bytes_max),
+                 ("grpc.max_send_message_length", limits.grpc_message_bytes_max),
                  ("grpc.max_concurrent_streams", s.max_connection_streams),
                  # Find dead clients (and free their calls) instead of waiting on them.
                  ("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000),

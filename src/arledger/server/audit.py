@@ -1,4 +1,4 @@
-"""AuditService: signed digests, inclusion and consistency proofs, export, history (issue 7).
+"""AuditService: signed digests, inclusion and consistency proofs, export, history.
 
 The Merkle tree is built lazily from the stored segments (audit.MerkleLog) on the first
 request that needs it and cached per segment; nothing here runs on the writer's path.
@@ -16,6 +16,7 @@ from pathlib import Path
 import grpc
 
 from arledger import audit as A
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.errors import error
 from arledger.engine import Ledger
@@ -28,7 +29,6 @@ ERRORS_DOC = ("INVALID_ARGUMENT (DIGEST_INVALID, INVALID_POSITION, INVALID_SEGME
               "INVALID_FILTER, TOO_MANY_POSITIONS, MALFORMED_DATE, MALFORMED_ID, "
               "INVALID_TIMESTAMP), NOT_FOUND (CUSTOMER_NOT_FOUND, INVOICE_NOT_FOUND), "
               "FAILED_PRECONDITION (LOG_CORRUPT, KEY_UNAVAILABLE)")
-POSITIONS_MAX = 100_000
 
 
 def digest_to_pb(d: dict) -> apb.SignedDigest:
@@ -151,8 +151,9 @@ class AuditServicer(agrpc.AuditServiceServicer):
                 if ix is None:
                     raise error("CUSTOMER_NOT_FOUND", f"no customer {request.customer_id!r}")
                 positions += A.statement_positions(S, ix, as_of).tolist()
-        if len(positions) > POSITIONS_MAX:
-            raise error("TOO_MANY_POSITIONS", f"at most {POSITIONS_MAX:,} positions per request")
+        if len(positions) > limits.audit_positions_max:
+            raise error("TOO_MANY_POSITIONS",
+                        f"at most {limits.audit_positions_max:,} positions per request")
         d = self.signer.digest(self._segment(request.segment))
         out = apb.InclusionProofs(digest=digest_to_pb(d))
         # In log order, so that each segment's tree is built once (the answer keeps the

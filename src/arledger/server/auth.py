@@ -57,7 +57,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "writer": frozenset({COMMAND, FX_RECORD, BANK_IMPORT, BANK_READ, BANK_APPLY}),
     "reader": frozenset({READ, REPORT, RISK_READ, BANK_READ}),
     "auditor": frozenset({READ, REPORT, RISK_READ, LOG, AUDIT, AUDIT_KEY, BANK_READ}),
-    # Cash application (issue 19): works the exceptions queue; cannot import or change rules.
+    # Cash application: works the exceptions queue; cannot import or change rules.
     "collector": frozenset({READ, REPORT, RISK_READ, BANK_READ, BANK_APPLY}),
     "risk": frozenset({RISK_READ, RISK_RESCORE, RISK_CALIBRATE, RISK_MODELS}),
     "admin": frozenset({POLICY, FX_RECORD, AUDIT_SIGN, AUDIT_KEY, REFLECTION}),
@@ -220,8 +220,9 @@ def actor_for(principal: Principal, requested: str) -> str:
     if requested.startswith(name + "/") and len(requested) > len(name) + 1 \
             and len(requested) <= limits.text_length_max:
         return requested
-    raise error("ACTOR_NOT_PRINCIPAL", f"actor {requested[:80]!r} is not {name!r} or "
-                f"{name + '/...'!r}", principal=name, actor=requested[:80])
+    quoted = requested[:limits.error_quote_length_max]
+    raise error("ACTOR_NOT_PRINCIPAL", f"actor {quoted!r} is not {name!r} or "
+                f"{name + '/...'!r}", principal=name, actor=quoted)
 
 
 def authorize_commands(principal: Principal, commands: Iterable[cpb.Command],
@@ -426,8 +427,9 @@ def load_jwt_key(path: Path, algorithms: Sequence[str] = ()) -> tuple[Any, tuple
         return key, algs
     check_private(Path(path), "the JWT secret")
     secret = data.strip()
-    if len(secret) < 32:
-        raise ValueError(f"{path}: an HMAC secret needs at least 32 bytes")
+    if len(secret) < limits.secret_bytes_min:
+        raise ValueError(f"{path}: an HMAC secret needs at least "
+                         f"{limits.secret_bytes_min} bytes")
     algs = algs or ("HS256",)
     if not set(algs) <= _HMAC:
         raise ValueError("jwt_algorithms: a secret takes only HS256/HS384/HS512")

@@ -1,5 +1,5 @@
 """BankService: import bank statements, run the matcher, list lines and the exceptions
-queue, and a person's decisions (issue 19), over engine/decide/bank.py.
+queue, and a person's decisions, over engine/decide/bank.py.
 
 Every write is a ledger command (the actor is the principal; the matcher's runs record
 "<principal>/matcher:rules-v<N>", or "matcher:rules-v<N>" without authentication). An
@@ -17,6 +17,7 @@ import grpc
 
 from arledger.bank import formats, ops
 from arledger.domain import bank as BK
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
@@ -38,7 +39,6 @@ ERRORS_DOC = ("INVALID_ARGUMENT (BAD_STATEMENT_FILE, BAD_STATEMENT_LINE, "
               "BANK_LINE_DISMISSED, BANK_LINE_NOT_A_RECEIPT, ALLOCATION_EXCEEDS_OPEN, "
               "ALLOCATION_EXCEEDS_AMOUNT, INVOICE_OF_OTHER_CUSTOMER, CUSTOMER_CLOSED, "
               "READ_ONLY_FOLLOWER), ALREADY_EXISTS (REQUEST_ID_REUSED, PAYMENT_EXISTS)")
-PAGE_DEFAULT, PAGE_MAX = 100, 1000
 _STATUS = {v: k for k, v in BK.STATUS_NAMES.items()}
 _BY = ("", "MATCHER", "CONFIRMED", "ASSIGNED", "LEFT_UNAPPLIED")
 
@@ -137,9 +137,9 @@ class BankServicer(bgrpc.BankServiceServicer):
 
     @guard
     def ListLines(self, request, context):  # type: ignore[no-untyped-def]
-        size = request.page_size or PAGE_DEFAULT
-        if not 0 < size <= PAGE_MAX:
-            raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{PAGE_MAX}")
+        size = request.page_size or limits.bank_page_size_default
+        if not 0 < size <= limits.bank_page_size_max:
+            raise error("INVALID_PAGE_SIZE", f"page_size must be 0..{limits.bank_page_size_max}")
         want = 0
         if request.status:
             if request.status not in _STATUS:

@@ -22,6 +22,7 @@ from typing import Any
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
+from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
 from arledger.server import auth
 from arledger.server.streams import StreamLimiter
@@ -287,7 +288,7 @@ class _Record:
         if r is None or r is MALFORMED:
             return ""
         try:
-            return str(getattr(r, "request_id", ""))[:128]
+            return str(getattr(r, "request_id", ""))[:limits.log_request_id_length_max]
         except Exception:  # noqa: BLE001
             return ""
 

@@ -1,4 +1,4 @@
-"""ReportService: aging per customer and drill-down, statements, KPIs, exceptions (issue 5).
+"""ReportService: aging per customer and drill-down, statements, KPIs, exceptions.
 
 Each RPC computes its report under the ledger's read lock (one consistent view, as of
 `as_of`, as known at `known_at`), then streams it in chunks outside the lock. A page
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import grpc
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
@@ -34,8 +35,6 @@ ERRORS_DOC = ("INVALID_ARGUMENT (MALFORMED_DATE, MALFORMED_ID, INVALID_TIMESTAMP
               "INVALID_BUCKET_EDGES, INVALID_BUCKET, INVALID_PERIOD, INVALID_THRESHOLD, "
               "INVALID_ENUM, INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, UNKNOWN_CURRENCY, "
               "MISSING_FIELD), NOT_FOUND (CUSTOMER_NOT_FOUND)")
-CHUNK_ROWS = 1000          # rows per streamed message
-PAGE_SIZE_MAX = 100_000    # rows per page (0 = no paging: the whole report, streamed)
 
 
 class ReportServicer(rgrpc.ReportServiceServicer):
@@ -45,7 +44,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
 
     def _page(self, request, S, as_of: int, known_at: int | None) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
         """(known segment, offset, page size); page_size 0 is the whole report, streamed."""
-        return page(request, S, as_of, known_at, default=0, maximum=PAGE_SIZE_MAX)
+        return page(request, S, as_of, known_at, default=0, maximum=limits.report_page_size_max)
 
     @staticmethod
     def _window(rows: list | range, offset: int, size: int) -> list:
@@ -81,7 +80,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
                            a.disputed[sel].tolist(), a.balance[sel].tolist(), a.count[sel].tolist())
         chunks = [head]
         for k in range(len(ids)):
-            if len(chunks[-1].rows) >= CHUNK_ROWS:
+            if len(chunks[-1].rows) >= limits.report_chunk_rows:
                 chunks.append(rpb.CustomerAgingChunk())
             chunks[-1].rows.add(customer_id=ids[k], currency=curs[k], buckets_minor=b[k],
                                 unapplied_minor=u[k], disputed_minor=d[k], balance_minor=bal[k],
@@ -102,7 +101,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             position = views.known_position(S, ks)
         chunks = [rpb.AgingItemsChunk(position=position, total_items=total)]
         for it in items:
-            if len(chunks[-1].items) >= CHUNK_ROWS:
+            if len(chunks[-1].items) >= limits.report_chunk_rows:
                 chunks.append(rpb.AgingItemsChunk())
             chunks[-1].items.add(kind=it.kind, item_id=it.item_id, customer_id=it.customer_id,
                                  currency=it.currency, issue_date=day_to_iso(it.issue_day),
@@ -138,7 +137,7 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             aging_disputed_minor=ag.disputed_minor, position=position,
             total_lines=len(lines))]
         for ln in self._window(lines, offset, size):
-            if len(chunks[-1].lines) >= CHUNK_ROWS:
+            if len(chunks[-1].lines) >= limits.report_chunk_rows:
                 chunks.append(rpb.StatementChunk())
             chunks[-1].lines.add(effective_date=day_to_iso(ln.day), position=ln.position,
                                  type=ln.type, document_id=ln.document_id,
@@ -167,21 +166,15 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             if request.monthly:
                 periods += [("month", a, b) for a, b in R.monthly_periods(from_day, to_day)]
             position = views.known_position(S, ks)
-        rows = []
+        rows: list[tuple[str, R.Kpis]] = []
         for scope, a, b in periods:
             # The lock is taken per period so the writer folds in between; every period
             # reads the view as known at the same segment ks, so they agree.
             with self.ledger.reading() as S:
                 for r in R.kpis(S, a, b, ks, cust, variant, request.cei_months):
-                    if not code or r["currency"] == code:
+                    if not code or r.currency == code:
                         rows.append((scope, r))
-        out = []
-        for scope, r in rows:
-            k = {f: v for f, v in r.items() if v is not None and f not in ("from_day", "to_day")}
-            out.append(rpb.KpiRow(period_from=day_to_iso(r["from_day"]),
-                                  period_to=day_to_iso(r["to_day"]), scope=scope,
-                                  position=position, **k))
-        return out
+        return [kpi_row(r, scope, position) for scope, r in rows]
 
     @streamed
     def GetExceptions(self, request, context) -> list:  # type: ignore[no-untyped-def]
@@ -202,13 +195,36 @@ class ReportServicer(rgrpc.ReportServiceServicer):
             position = views.known_position(S, ks)
         chunks = [rpb.ExceptionsChunk(position=position, total_rows=total)]
         for r in rows:
-            if len(chunks[-1].rows) >= CHUNK_ROWS:
+            if len(chunks[-1].rows) >= limits.report_chunk_rows:
                 chunks.append(rpb.ExceptionsChunk())
             chunks[-1].rows.add(kind=r.kind, customer_id=r.customer_id, currency=r.currency,
                                 item_id=r.item_id, amount_minor=r.amount_minor, days=r.days,
                                 detail=r.detail)
         chunks[-1].next_page_token = next_token(request, as_of, ks, offset, size, total)
         return chunks
+
+
+def kpi_row(k: R.Kpis, scope: str, position: int) -> rpb.KpiRow:
+    """A period's KPIs of one currency as the wire's KpiRow; an absent ratio (None) is
+    left unset, never a made-up 0."""
+    optional = {"dso_simple": k.dso_simple_days, "dso_countback": k.dso_countback_days,
+                "best_possible_dso": k.best_possible_dso_days, "add": k.add_days,
+                "cei": k.cei_pct, "pct_current": k.current_pct, "pct_over_90": k.over_90_pct,
+                "disputes_avg_days_to_resolve": k.disputes_resolve_avg_days,
+                "disputes_open_avg_age_days": k.disputes_open_age_avg_days,
+                "promises_kept_rate": k.promises_kept_pct}
+    return rpb.KpiRow(
+        period_from=day_to_iso(k.from_day), period_to=day_to_iso(k.to_day),
+        currency=k.currency, scope=scope, position=position, days_in_period=k.period_days,
+        receivables_begin_minor=k.receivables_begin_minor,
+        receivables_end_minor=k.receivables_end_minor, current_end_minor=k.current_end_minor,
+        over_90_end_minor=k.over_90_end_minor, credit_sales_minor=k.credit_sales_minor,
+        cei_variant=k.cei_variant, cei_months=k.cei_months,
+        disputes_opened=k.disputes_opened, disputes_resolved=k.disputes_resolved,
+        disputes_open_end=k.disputes_open_end, write_offs_minor=k.write_offs_minor,
+        write_off_count=k.write_off_count, promises_judged=k.promises_judged,
+        recoveries_minor=k.recoveries_minor,
+        **{f: v for f, v in optional.items() if v is not None})
 
 
 def add_to_server(server: grpc.Server, ledger: Ledger, clock: Callable[[], int]) -> str:

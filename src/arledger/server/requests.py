@@ -19,6 +19,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import date_to_day, day_to_iso
 from arledger.domain.errors import LedgerError, error
@@ -42,8 +43,10 @@ def to_status(err: LedgerError) -> grpc.Status:
     trailer past the client's metadata limit (16 KiB) would break its connection."""
     info = error_details_pb2.ErrorInfo(
         reason=err.reason, domain=ERROR_DOMAIN,
-        metadata={k[:64]: v[:256] for k, v in list(err.metadata.items())[:16]})
-    message = err.message if len(err.message) <= 1024 else err.message[:1000] + " ...(cut)"
+        metadata={k[:limits.id_length_max]: v[:limits.text_length_max]
+                  for k, v in list(err.metadata.items())[:limits.error_metadata_entries_max]})
+    message = err.message if len(err.message) <= limits.error_message_length_max else \
+        err.message[:limits.error_message_length_max - 24] + " ...(cut)"
     st = status_pb2.Status(code=getattr(code_pb2, err.code), message=message)
     st.details.add().Pack(info)
     return rpc_status.to_status(st)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import grpc
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
@@ -33,8 +34,6 @@ ERRORS_DOC = ("MALFORMED_DATE, MALFORMED_ID, CUSTOMER_NOT_FOUND, UNKNOWN_MODEL_V
               "INVALID_PAGE_SIZE, INVALID_PAGE_TOKEN, INVALID_TIMESTAMP, ACTOR_REQUIRED, "
               "REASON_REQUIRED, REQUEST_ID_REUSED, "
               "READ_ONLY_FOLLOWER (recording on a follower; RescorePortfolio takes dry_run)")
-CHUNK_DEFAULT, CHUNK_MAX = 10_000, 100_000
-WORKLIST_DEFAULT, WORKLIST_MAX = 50, 1000
 
 
 def _mutating(request, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -45,9 +44,9 @@ def _mutating(request, what: str) -> None:  # type: ignore[no-untyped-def]
     V.person(request.actor, request.reason, what)
 
 
-def _contrib(items: list[dict]) -> list[rpb.FeatureContribution]:
-    return [rpb.FeatureContribution(feature=t["feature"], value=t["value"],
-                                    contribution=t["contribution"]) for t in items]
+def _contrib(items: list[risk.Contribution]) -> list[rpb.FeatureContribution]:
+    return [rpb.FeatureContribution(feature=t.feature, value=t.value,
+                                    contribution=t.contribution) for t in items]
 
 
 class RiskServicer(rgrpc.RiskServiceServicer):
@@ -67,9 +66,10 @@ class RiskServicer(rgrpc.RiskServiceServicer):
 
     def RescorePortfolio(self, request, context):  # type: ignore[no-untyped-def]
         try:
-            chunk = request.chunk_size or CHUNK_DEFAULT
-            if not 0 < chunk <= CHUNK_MAX:
-                raise error("INVALID_RISK_PARAMETER", f"chunk_size must be 1..{CHUNK_MAX}")
+            chunk = request.chunk_size or limits.rescore_chunk_customers_default
+            if not 0 < chunk <= limits.rescore_chunk_customers_max:
+                raise error("INVALID_RISK_PARAMETER", "chunk_size must be "
+                            f"1..{limits.rescore_chunk_customers_max}")
             as_of = self.clocks.as_of(request.as_of)
             version = self._version(request.model_version)
             rid = request.request_id
@@ -122,17 +122,13 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             ix = customer(S, request.customer_id)
             model = risk.model_of(S, version)
             s = risk.customer_score(S, model, as_of, views.known_seq_at(S, known_at), ix)
-
-        def contrib(items: list[risk.Contribution]) -> list[rpb.FeatureContribution]:
-            return [rpb.FeatureContribution(feature=t.feature, value=t.value,
-                                            contribution=t.contribution) for t in items]
         return rpb.CustomerScore(customer_id=request.customer_id, currency=s.currency,
                                  model_version=version, as_of=day_to_iso(as_of), pd=s.pd,
                                  exposure_minor=s.exposure_minor,
                                  expected_loss_minor=s.expected_loss_minor,
                                  loss_given_default=s.loss_given_default,
-                                 top_features=contrib(s.top_features),
-                                 features=contrib(s.features))
+                                 top_features=_contrib(s.top_features),
+                                 features=_contrib(s.features))
 
     @guard
     def GetWorklist(self, request, context):  # type: ignore[no-untyped-def]
@@ -149,12 +145,14 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                     rpb.WITH_BROKEN_PROMISE: risk.PROMISES_BROKEN}.get(request.promises)
         if disputes is None or promises is None:
             raise error("INVALID_ENUM", "unknown dispute or promise filter")
-        if not 0 <= request.dunning_level_min <= 1000:
-            raise error("INVALID_RISK_PARAMETER", "dunning_level_min must be 0..1000")
+        if not 0 <= request.dunning_level_min <= limits.dunning_level_filter_max:
+            raise error("INVALID_RISK_PARAMETER",
+                        f"dunning_level_min must be 0..{limits.dunning_level_filter_max}")
         known_at = self.clocks.known_at(request)  # settled before the lock
         with self.ledger.reading() as S:
-            ks, offset, size = page(request, S, as_of, known_at, default=WORKLIST_DEFAULT,
-                                    maximum=WORKLIST_MAX)
+            ks, offset, size = page(request, S, as_of, known_at,
+                                    default=limits.worklist_page_size_default,
+                                    maximum=limits.worklist_page_size_max)
             total, rows = risk.worklist_page(
                 S, risk.model_of(S, version), as_of, currency=request.currency,
                 disputes=disputes, dunning_min=request.dunning_level_min, promises=promises,
@@ -162,13 +160,12 @@ class RiskServicer(rgrpc.RiskServiceServicer):
         out = rpb.Worklist(model_version=version, as_of=day_to_iso(as_of), total_size=total)
         out.next_page_token = next_token(request, as_of, ks, offset, size, total)
         for r in rows:
-            out.rows.add(rank=r["rank"], customer_id=r["customer_id"], currency=r["currency"],
-                         pd=r["pd"], exposure_minor=r["exposure_minor"],
-                         expected_loss_minor=r["expected_loss_minor"],
-                         open_disputes=r["open_disputes"], top_features=_contrib(r["top_features"]),
-                         why=r["why"], dunning_level=r["dunning_level"],
-                         active_promise=r["active_promise"],
-                         broken_promises=r["broken_promises"])
+            out.rows.add(rank=r.rank, customer_id=r.customer_id, currency=r.currency, pd=r.pd,
+                         exposure_minor=r.exposure_minor,
+                         expected_loss_minor=r.expected_loss_minor,
+                         open_disputes=r.open_disputes, top_features=_contrib(r.top_features),
+                         why=r.why, dunning_level=r.dunning_level,
+                         active_promise=r.active_promise, broken_promises=r.broken_promises)
         return out
 
     @guard
@@ -188,16 +185,19 @@ class RiskServicer(rgrpc.RiskServiceServicer):
                                  step=request.step_days or 30,
                                  history=request.history_days or 365,
                                  holdout=request.holdout_share or 0.3, version=version)
-        rep = fit["report"]
-        model_json = json.dumps(fit["model"], sort_keys=True, separators=(",", ":"))
+        rep = fit.report
+        model_json = json.dumps(fit.model, sort_keys=True, separators=(",", ":"))
         out = rpb.CalibrationReport(
-            model_json=model_json, samples_train=rep["samples_train"],
-            samples_holdout=rep["samples_holdout"], defaults_train=rep["defaults_train"],
-            defaults_holdout=rep["defaults_holdout"], snapshots=rep["snapshots"],
-            auc_train=rep["auc_train"], auc_holdout=rep["auc_holdout"],
-            brier_holdout=rep["brier_holdout"],
-            calibration=[rpb.CalibrationBin(**b) for b in rep["calibration"]],
-            coefficients=[rpb.Coefficient(**c) for c in rep["coefficients"]])
+            model_json=model_json, samples_train=rep.samples_train,
+            samples_holdout=rep.samples_holdout, defaults_train=rep.defaults_train,
+            defaults_holdout=rep.defaults_holdout, snapshots=rep.snapshots,
+            auc_train=rep.auc_train, auc_holdout=rep.auc_holdout,
+            brier_holdout=rep.brier_holdout,
+            calibration=[rpb.CalibrationBin(pd_low=b.pd_low, pd_high=b.pd_high, count=b.count,
+                                            mean_pd=b.mean_pd, observed_rate=b.observed_rate)
+                         for b in rep.calibration],
+            coefficients=[rpb.Coefficient(feature=c.feature, coefficient=c.coefficient,
+                                          std_error=c.std_error) for c in rep.coefficients])
         if request.register:
             o = self._submit(cpb.Command(register_risk_model=cpb.RegisterRiskModelRequest(
                 request_id=request.request_id,
@@ -214,17 +214,15 @@ class RiskServicer(rgrpc.RiskServiceServicer):
             pm = risk.provision_matrix(S, as_of, edges=edges,
                                        maturity=request.maturity_days or 180,
                                        history=request.history_days or 365)
-        out = rpb.ProvisionMatrix(as_of=day_to_iso(as_of), bucket_labels=pm["bucket_labels"],
-                                  maturity_days=pm["maturity_days"],
-                                  history_days=pm["history_days"],
-                                  cohort_invoices=pm["cohort_invoices"])
-        for r in pm["rows"]:
-            out.rows.add(currency=r["currency"], entered_minor=r["entered_minor"],
-                         never_paid_minor=r["never_paid_minor"],
-                         loss_rate=[math.nan if x is None else x for x in r["loss_rate"]],
-                         open_minor=r["open_minor"], ecl_minor=r["ecl_minor"],
-                         total_open_minor=r["total_open_minor"],
-                         total_ecl_minor=r["total_ecl_minor"])
+        out = rpb.ProvisionMatrix(as_of=day_to_iso(as_of), bucket_labels=pm.bucket_labels,
+                                  maturity_days=pm.maturity_days, history_days=pm.history_days,
+                                  cohort_invoices=pm.cohort_invoices)
+        for r in pm.rows:
+            out.rows.add(currency=r.currency, entered_minor=r.entered_minor,
+                         never_paid_minor=r.never_paid_minor,
+                         loss_rate=[math.nan if x is None else x for x in r.loss_rate],
+                         open_minor=r.open_minor, ecl_minor=r.ecl_minor,
+                         total_open_minor=r.total_open_minor, total_ecl_minor=r.total_ecl_minor)
         return out
 
     @guard

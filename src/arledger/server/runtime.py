@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import grpc
 
+from arledger.domain import limits
 from arledger.server.auth import AuthSettings
 from arledger.server.files import check_private
 
@@ -276,8 +277,9 @@ class Control:
 def load_page_token_key(path: Path) -> bytes:
     check_private(path, "the page-token key")
     key = Path(path).read_bytes().strip()
-    if len(key) < 32:
-        raise ValueError(f"{path}: a page-token key needs at least 32 bytes")
+    if len(key) < limits.secret_bytes_min:
+        raise ValueError(f"{path}: a page-token key needs at least "
+                         f"{limits.secret_bytes_min} bytes")
     return key
 
 

@@ -1,4 +1,4 @@
-"""SearchService (issue 17): list, search and get customers, invoices, payments and credit
+"""SearchService: list, search and get customers, invoices, payments and credit
 notes, notes and the dunning run's notices, as of a day and as known at a time.
 
 Each RPC reads `as_of` and `known_at` (settled before the read lock, as every view does),
@@ -15,6 +15,7 @@ from collections.abc import Callable
 import grpc
 import numpy as np
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
@@ -33,7 +34,6 @@ ERRORS_DOC = ("INVALID_ARGUMENT (MALFORMED_DATE, MALFORMED_ID, MALFORMED_TEXT, "
               "INVALID_ENUM, INVALID_THRESHOLD, INVALID_PERIOD, UNKNOWN_CURRENCY), NOT_FOUND "
               "(CUSTOMER_NOT_FOUND, INVOICE_NOT_FOUND, PAYMENT_NOT_FOUND, "
               "UNKNOWN_MODEL_VERSION)")
-PAGE_DEFAULT, PAGE_MAX = 50, 1000
 _PROMISE = {spb.PROMISE_STATUS_FILTER_UNSPECIFIED: 0, spb.PROMISE_ACTIVE: 1,
             spb.PROMISE_NONE_ACTIVE: 2, spb.PROMISE_BROKEN: 3}
 _DISPUTES = {rpb.DISPUTE_FILTER_UNSPECIFIED: 0, rpb.WITH_OPEN_DISPUTE: 1,
@@ -91,7 +91,8 @@ class SearchServicer(sgrpc.SearchServiceServicer):
 
     def _page(self, request, S, as_of: int, known_at: int | None) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
         """(known segment, offset, page size); a token's segment and place win."""
-        return page(request, S, as_of, known_at, default=PAGE_DEFAULT, maximum=PAGE_MAX)
+        return page(request, S, as_of, known_at, default=limits.search_page_size_default,
+                    maximum=limits.search_page_size_max)
 
     def _created(self, S, ks: int) -> np.ndarray | None:  # type: ignore[no-untyped-def]
         return None if ks >= S.head_seq else self.created.upto(S.head_seq)
@@ -144,8 +145,7 @@ class SearchServicer(sgrpc.SearchServiceServicer):
                                         total_size=total,
                                         next_page_token=next_token(request, as_of, ks, offset,
                                                                    size, total))
-        for r in rows:
-            out.customers.add(**r)
+        out.customers.extend(_customer(r) for r in rows)
         return out
 
     @guard
@@ -166,8 +166,7 @@ class SearchServicer(sgrpc.SearchServiceServicer):
                                        total_size=total,
                                        next_page_token=next_token(request, as_of, ks, offset,
                                                                   size, total))
-        for r in rows:
-            out.invoices.add(**_invoice_fields(r))
+        out.invoices.extend(_invoice(r) for r in rows)
         return out
 
     @guard
@@ -186,8 +185,7 @@ class SearchServicer(sgrpc.SearchServiceServicer):
                                        total_size=total,
                                        next_page_token=next_token(request, as_of, ks, offset,
                                                                   size, total))
-        for r in rows:
-            out.payments.add(**_payment_fields(r))
+        out.payments.extend(_payment(r) for r in rows)
         return out
 
     @guard
@@ -206,7 +204,9 @@ class SearchServicer(sgrpc.SearchServiceServicer):
                                           next_page_token=next_token(request, as_of, ks,
                                                                      offset, size, total))
         for r in rows:
-            out.credit_notes.add(**r)
+            out.credit_notes.add(credit_note_id=r.credit_note_id, customer_id=r.customer_id,
+                                 currency=r.currency, issue_date=day_to_iso(r.issue_day),
+                                 amount_minor=r.amount_minor, unapplied_minor=r.unapplied_minor)
         return out
 
     # ---- one item -------------------------------------------------------------------------------
@@ -247,17 +247,18 @@ class SearchServicer(sgrpc.SearchServiceServicer):
             ks = views.known_seq_at(S, known_at)
             d = Q.invoice_detail(S, request.invoice_id, as_of, ks)
             position, head = views.known_position(S, ks), S.head_position
-        out = spb.InvoiceDetail(invoice=spb.InvoiceRow(**_invoice_fields(d["invoice"])),
-                                discount_minor=d["discount_minor"],
-                                discount_until=d["discount_until"], terms_id=d["terms_id"],
+        until = "" if d.discount_until_day is None else day_to_iso(d.discount_until_day)
+        out = spb.InvoiceDetail(invoice=_invoice(d.invoice), discount_minor=d.discount_minor,
+                                discount_until=until, terms_id=d.terms_id,
                                 as_of=day_to_iso(as_of), position=position)
-        for i in d["installments"]:
-            out.installments.add(**i)
-        for a in d["allocations"]:
-            out.allocations.add(**a)
-        _history(out, d["history"])
+        for i in d.installments:
+            out.installments.add(number=i.number, due_date=day_to_iso(i.due_day),
+                                 amount_minor=i.amount_minor, open_minor=i.open_minor,
+                                 disputed_minor=i.disputed_minor, days_past_due=i.days_past_due)
+        out.allocations.extend(_applied(a) for a in d.allocations)
+        out.history.extend(_history(h) for h in d.history)
         if full:
-            out.entries.extend(self._entries([h["position"] for h in d["history"]], head))
+            out.entries.extend(self._entries([h.position for h in d.history], head))
         return out
 
     @guard
@@ -270,15 +271,13 @@ class SearchServicer(sgrpc.SearchServiceServicer):
             ks = views.known_seq_at(S, known_at)
             d = Q.payment_detail(S, request.payment_id, as_of, ks)
             position, head = views.known_position(S, ks), S.head_position
-        out = spb.PaymentDetail(payment=spb.PaymentRow(**_payment_fields(d["payment"])),
-                                as_of=day_to_iso(as_of), position=position)
-        for a in d["applied"]:
-            out.applied.add(**a)
-        for a in d["allocations"]:
-            out.allocations.add(**a)
-        _history(out, d["history"])
+        out = spb.PaymentDetail(payment=_payment(d.payment), as_of=day_to_iso(as_of),
+                                position=position)
+        out.applied.extend(_applied(a) for a in d.applied)
+        out.allocations.extend(_applied(a) for a in d.allocations)
+        out.history.extend(_history(h) for h in d.history)
         if full:
-            out.entries.extend(self._entries([h["position"] for h in d["history"]], head))
+            out.entries.extend(self._entries([h.position for h in d.history], head))
         return out
 
     @guard
@@ -292,8 +291,9 @@ class SearchServicer(sgrpc.SearchServiceServicer):
         out = spb.ListNotesResponse(total_size=len(rows), next_page_token=next_token(
             request, as_of, ks, offset, size, len(rows)))
         for r in rows[offset:offset + size]:
-            r = dict(r)
-            out.notes.add(recorded_at=ts(r.pop("recorded_at_us")), **r)
+            out.notes.add(customer_id=r.customer_id, effective_date=day_to_iso(r.effective_day),
+                          recorded_at=ts(r.recorded_at_us), actor=r.actor, text=r.text,
+                          position=r.position)
         return out
 
     @guard
@@ -307,12 +307,19 @@ class SearchServicer(sgrpc.SearchServiceServicer):
             run_date=day_to_iso(day) if day >= 0 else "", total_size=len(rows),
             next_page_token=next_token(request, as_of, ks, offset, size, len(rows)))
         for n in rows[offset:offset + size]:
-            n = dict(n)
-            items = n.pop("items")
-            n.pop("level")
-            note = out.notices.add(**n)
-            for it in items:
-                note.items.add(**it)
+            note = out.notices.add(
+                customer_id=n.customer_id, name=n.name, billing_contact=n.billing_contact,
+                currency=n.currency, action=n.action, text_key=n.text_key,
+                fee_minor=n.fee_minor, interest_minor=n.interest_minor, policy_id=n.policy_id,
+                policy_version=n.policy_version)
+            for it in n.items:
+                note.items.add(invoice_id=it.invoice_id, installment=it.installment,
+                               due_date=day_to_iso(it.due_day), days_past_due=it.days_past_due,
+                               level=it.level, action=it.action, text_key=it.text_key,
+                               open_minor=it.open_minor, fee_minor=it.fee_minor,
+                               interest_minor=it.interest_minor,
+                               fee_invoice_id=it.fee_invoice_id,
+                               interest_invoice_id=it.interest_invoice_id)
         return out
 
 
@@ -320,18 +327,49 @@ _INV_STATUS_PB = {name: getattr(spb, f"INVOICE_{name}") for name in Q.INVOICE_ST
 _PAY_STATUS_PB = {name: getattr(spb, f"PAYMENT_{name}") for name in Q.PAYMENT_STATUS[1:]}
 
 
-def _invoice_fields(r: dict) -> dict:
-    return dict(r, status=_INV_STATUS_PB[r["status"]])
+def _customer(r: Q.CustomerRow) -> spb.CustomerRow:
+    out = spb.CustomerRow(
+        customer_id=r.customer_id, name=r.name, currency=r.currency, status=r.status,
+        balance_minor=r.balance_minor, open_minor=r.open_minor, overdue_minor=r.overdue_minor,
+        disputed_minor=r.disputed_minor, unapplied_minor=r.unapplied_minor,
+        credit_limit_minor=r.credit_limit_minor, on_hold=r.on_hold, over_limit=r.over_limit,
+        oldest_past_due_days=r.oldest_past_due_days, open_invoices=r.open_invoices,
+        dunning_level=r.dunning_level, promise_status=r.promise_status,
+        open_disputes=r.open_disputes)
+    if r.pd is not None:
+        out.has_risk, out.pd, out.expected_loss_minor = True, r.pd, r.expected_loss_minor or 0
+    return out
 
 
-def _payment_fields(r: dict) -> dict:
-    return dict(r, status=_PAY_STATUS_PB[r["status"]])
+def _invoice(r: Q.InvoiceRow) -> spb.InvoiceRow:
+    return spb.InvoiceRow(
+        invoice_id=r.invoice_id, customer_id=r.customer_id, currency=r.currency,
+        po_number=r.po_number, issue_date=day_to_iso(r.issue_day),
+        due_date=day_to_iso(r.due_day), amount_minor=r.amount_minor, open_minor=r.open_minor,
+        disputed_minor=r.disputed_minor, status=_INV_STATUS_PB[r.status],
+        days_past_due=r.days_past_due, kind=r.kind, installments=r.installments)
 
 
-def _history(out, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
-    for h in rows:
-        h = dict(h)
-        out.history.add(recorded_at=ts(h.pop("recorded_at_us")), **h)
+def _payment(r: Q.PaymentRow) -> spb.PaymentRow:
+    return spb.PaymentRow(payment_id=r.payment_id, customer_id=r.customer_id,
+                          currency=r.currency, value_date=day_to_iso(r.value_day),
+                          amount_minor=r.amount_minor, unapplied_minor=r.unapplied_minor,
+                          status=_PAY_STATUS_PB[r.status])
+
+
+def _applied(a: Q.AppliedAmount) -> spb.AppliedAmount:
+    return spb.AppliedAmount(
+        source_kind=a.source_kind, source_id=a.source_id, invoice_id=a.invoice_id,
+        effective_date="" if a.effective_day is None else day_to_iso(a.effective_day),
+        amount_minor=a.amount_minor, position=a.position, entry_type=a.entry_type)
+
+
+def _history(h: Q.HistoryRow) -> spb.HistoryRow:
+    return spb.HistoryRow(position=h.position, entry_type=h.entry_type,
+                          effective_date=day_to_iso(h.effective_day),
+                          recorded_at=ts(h.recorded_at_us), delta_minor=h.delta_minor,
+                          disputed_delta_minor=h.disputed_delta_minor,
+                          balance_after_minor=h.balance_after_minor, detail=h.detail)
 
 
 def add_to_server(server: grpc.Server, ledger: Ledger, clock: Callable[[], int]) -> str:

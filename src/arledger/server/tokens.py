@@ -17,9 +17,9 @@ import json
 import secrets
 import threading
 
+from arledger.domain import limits
 from arledger.domain.errors import error
 
-TOKEN_LENGTH_MAX = 2048
 _MAC_BYTES = 16
 _key = secrets.token_bytes(32)
 _lock = threading.Lock()
@@ -31,8 +31,8 @@ _FIELDS = {"c": str, "a": int, "k": int, "o": int}
 def set_key(key: bytes) -> None:
     """Use `key` (at least 32 bytes) from now on; earlier tokens stop being valid."""
     global _key
-    if len(key) < 32:
-        raise ValueError("a page-token key needs at least 32 bytes")
+    if len(key) < limits.secret_bytes_min:
+        raise ValueError(f"a page-token key needs at least {limits.secret_bytes_min} bytes")
     with _lock:
         _key = bytes(key)
 
@@ -54,7 +54,8 @@ def _b64(text: str) -> bytes:
 def read(token: str) -> dict:
     """The fields of a token this server made; INVALID_PAGE_TOKEN otherwise."""
     bad = error("INVALID_PAGE_TOKEN", "not a page token this server issued")
-    if not isinstance(token, str) or len(token) > TOKEN_LENGTH_MAX or not token.isascii():
+    if not isinstance(token, str) or len(token) > limits.page_token_length_max or \
+            not token.isascii():
         raise bad
     body_text, dot, mac_text = token.partition(".")
     if not dot:
@@ -78,4 +79,4 @@ def read(token: str) -> dict:
     return d
 
 
-__all__ = ["make", "read", "set_key", "TOKEN_LENGTH_MAX"]
+__all__ = ["make", "read", "set_key"]

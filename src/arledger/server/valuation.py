@@ -1,5 +1,5 @@
 """ValuationService: allowance rates and exchange rates (commands), the allowance by given
-rates, and consolidated views in a reporting currency (issue 18), over
+rates, and consolidated views in a reporting currency, over
 projections/valuation.py.
 
 The two commands go through the ledger like any other (permission per command, the actor
@@ -9,10 +9,12 @@ a time.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import grpc
 
+from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import error
@@ -21,6 +23,7 @@ from arledger.engine.decide.valuation import ROUNDING, fx_currency
 from arledger.projections import valuation as VP
 from arledger.projections import views
 from arledger.server import auth
+from arledger.server.reports import kpi_row
 from arledger.server.requests import (
     Clocks,
     aging_args,
@@ -43,26 +46,31 @@ ERRORS_DOC = ("INVALID_ARGUMENT (INVALID_BUCKET_EDGES, INVALID_POLICY, INVALID_F
               "INVALID_PAGE_TOKEN, ACTOR_REQUIRED, REASON_REQUIRED), NOT_FOUND "
               "(UNKNOWN_ALLOWANCE, CUSTOMER_NOT_FOUND), FAILED_PRECONDITION "
               "(FX_RATE_NOT_FOUND, READ_ONLY_FOLLOWER), ALREADY_EXISTS (REQUEST_ID_REUSED)")
-FX_PAGE_DEFAULT, FX_PAGE_MAX = 1000, 10_000
 _CEI = {0: "total", rpb.CEI_TOTAL: "total", rpb.CEI_MONTHLY_AVERAGE: "monthly_average"}
 
 
-def _fx(r: dict) -> vpb.FxRate:
-    ts = r["recorded_at_us"]
-    out = vpb.FxRate(base_currency=r["base_currency"], quote_currency=r["quote_currency"],
-                     rate=r["rate"], rate_date=day_to_iso(r["rate_day"]), source=r["source"],
-                     position=r["position"])
+def _fx(r: VP.FxRecord) -> vpb.FxRate:
+    ts = r.recorded_at_us
+    out = vpb.FxRate(base_currency=r.base_currency, quote_currency=r.quote_currency,
+                     rate=r.rate, rate_date=day_to_iso(r.rate_day), source=r.source,
+                     position=r.position)
     out.recorded_at.seconds, out.recorded_at.nanos = ts // 1_000_000, (ts % 1_000_000) * 1000
     return out
 
 
-def _conversion(cv: dict | None) -> vpb.ConversionRate | None:
-    if cv is None:
-        return None
-    out = vpb.ConversionRate(currency=cv["currency"], inverted=cv["inverted"])
-    if cv["rate"] is not None:
-        out.rate.CopyFrom(_fx(cv["rate"]))
+def _conversion(cv: VP.Conversion) -> vpb.ConversionRate:
+    out = vpb.ConversionRate(currency=cv.currency, inverted=cv.inverted)
+    if cv.rate is not None:
+        out.rate.CopyFrom(_fx(cv.rate))
     return out
+
+
+def _exposure(msg: vpb.ExposureRow, r: VP.Exposure) -> None:
+    if r.conversion is not None:
+        msg.conversion.CopyFrom(_conversion(r.conversion))
+    for f in dataclasses.fields(r):
+        if f.name != "conversion":
+            setattr(msg, f.name, getattr(r, f.name))
 
 
 def _reporting(request) -> str:  # type: ignore[no-untyped-def]
@@ -104,13 +112,16 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
             cust, cur = filters(S, request)
             a = VP.allowance(S, aid, as_of, ks, version=request.version, rounding=rounding,
                              currency=cur, customer=cust)
-        out = vpb.Allowance(as_of=day_to_iso(as_of), position=a["position"],
-                            allowance_id=aid, version=a["version"],
-                            effective_date=day_to_iso(a["effective_day"]),
-                            defined_position=a["defined_position"], rounding=a["rounding"],
-                            bucket_labels=a["bucket_labels"], rates_bp=a["rates_bp"])
-        for r in a["rows"]:
-            out.rows.add(**r)
+        out = vpb.Allowance(as_of=day_to_iso(as_of), position=a.position,
+                            allowance_id=aid, version=a.version,
+                            effective_date=day_to_iso(a.effective_day),
+                            defined_position=a.defined_position, rounding=a.rounding,
+                            bucket_labels=a.bucket_labels, rates_bp=a.rates_bp)
+        for r in a.rows:
+            out.rows.add(currency=r.currency, open_minor=r.open_minor,
+                         allowance_minor=r.allowance_minor, total_open_minor=r.total_open_minor,
+                         total_allowance_minor=r.total_allowance_minor,
+                         exact_total_minor=r.exact_total_minor)
         return out
 
     @guard
@@ -124,8 +135,8 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
             raise error("INVALID_PERIOD", "to_date is before from_date")
         known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
-            ks, offset, size = page(request, S, None, known_at, default=FX_PAGE_DEFAULT,
-                                    maximum=FX_PAGE_MAX)
+            ks, offset, size = page(request, S, None, known_at, default=limits.fx_page_size_default,
+                                    maximum=limits.fx_page_size_max)
             idx = VP.fx_rates(S, ks, currencies=codes, from_day=lo, to_day=hi)
             rates = [VP.fx_record(S, int(k)) for k in idx[offset:offset + size].tolist()]
             out = vpb.ListFxRatesResponse(rates=[_fx(r) for r in rates],
@@ -144,13 +155,18 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
             ks = views.known_seq_at(S, known_at)
             a = VP.consolidated_aging(S, rep, as_of, ks, edges, by_issue)
         out = vpb.ConsolidatedAging(
-            reporting_currency=rep, as_of=day_to_iso(as_of), position=a["position"],
-            basis=basis, bucket_labels=a["bucket_labels"], buckets_minor=a["buckets_minor"],
-            unapplied_minor=a["unapplied_minor"], disputed_minor=a["disputed_minor"],
-            balance_minor=a["balance_minor"])
-        for r in a["rows"]:
-            row = out.rows.add(**{k: v for k, v in r.items() if k != "conversion"})
-            row.conversion.CopyFrom(_conversion(r["conversion"]))
+            reporting_currency=rep, as_of=day_to_iso(as_of), position=a.position,
+            basis=basis, bucket_labels=a.bucket_labels, buckets_minor=a.buckets_minor,
+            unapplied_minor=a.unapplied_minor, disputed_minor=a.disputed_minor,
+            balance_minor=a.balance_minor)
+        for r in a.rows:
+            out.rows.add(currency=r.currency, conversion=_conversion(r.conversion),
+                         buckets_minor=r.buckets_minor, unapplied_minor=r.unapplied_minor,
+                         disputed_minor=r.disputed_minor, balance_minor=r.balance_minor,
+                         reporting_buckets_minor=r.reporting_buckets_minor,
+                         reporting_unapplied_minor=r.reporting_unapplied_minor,
+                         reporting_disputed_minor=r.reporting_disputed_minor,
+                         reporting_balance_minor=r.reporting_balance_minor)
         return out
 
     @guard
@@ -167,13 +183,9 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
         with self.ledger.reading() as S:
             ks = views.known_seq_at(S, known_at)
             k = VP.consolidated_kpis(S, rep, from_day, to_day, ks, variant, request.cei_months)
-        kp = {f: v for f, v in k["kpis"].items() if v is not None and
-              f not in ("from_day", "to_day")}
-        out = vpb.ConsolidatedKpis(
-            reporting_currency=rep, position=k["position"],
-            kpis=rpb.KpiRow(period_from=day_to_iso(from_day), period_to=day_to_iso(to_day),
-                            scope="period", position=k["position"], **kp))
-        for cv in k["conversions"]:
+        out = vpb.ConsolidatedKpis(reporting_currency=rep, position=k.position,
+                                   kpis=kpi_row(k.kpis, "period", k.position))
+        for cv in k.conversions:
             out.conversions.append(_conversion(cv))
         return out
 
@@ -186,18 +198,10 @@ class ValuationServicer(vgrpc.ValuationServiceServicer):
             ks = views.known_seq_at(S, known_at)
             x = VP.consolidated_exposure(S, rep, as_of, ks)
         out = vpb.ConsolidatedExposure(reporting_currency=rep, as_of=day_to_iso(as_of),
-                                       position=x["position"])
-
-        def fill(msg: vpb.ExposureRow, r: dict) -> None:
-            for f, v in r.items():
-                if f == "conversion":
-                    if v is not None:
-                        msg.conversion.CopyFrom(_conversion(v))
-                else:
-                    setattr(msg, f, v)
-        for r in x["rows"]:
-            fill(out.rows.add(), r)
-        fill(out.total, x["total"])
+                                       position=x.position)
+        for r in x.rows:
+            _exposure(out.rows.add(), r)
+        _exposure(out.total, x.total)
         return out
 
 

@@ -295,7 +295,7 @@ class LedgerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DefinePaymentTerms(self, request, context):
-        """Terms, credit control, promises, dunning, bad debt (issue 4): the same errors, plus
+        """Terms, credit control, promises, dunning, bad debt: the same errors, plus
         FAILED_PRECONDITION for CUSTOMER_ON_HOLD, CREDIT_LIMIT_EXCEEDED, PROMISE_DATE_IN_PAST,
         UNKNOWN_POLICY_VERSION and the other reasons in docs/reference.md.
         """
@@ -389,7 +389,7 @@ class LedgerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AddNote(self, request, context):
-        """A note on a customer (issue 17): ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
+        """A note on a customer: ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
         CUSTOMER_NOT_FOUND, DATE_BEFORE_ORIGIN.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -1,4 +1,4 @@
-"""The collections workspace and the customer portal (issue 17): server-rendered pages
+"""The collections workspace and the customer portal: server-rendered pages
 (Starlette + Jinja2) over the SDK.
 
 Every workspace page shows the two clocks (as of a date, as known at a time), a banner when
@@ -30,6 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from arledger.domain import limits
 from arledger.web import auth
 from arledger.web.backend import Backend, Servers
 from arledger.web.view import (
@@ -146,7 +147,7 @@ class App:
         data = await self.form(request)
         name = data.get("user", "").strip()
         token = data.get("token", "").strip()
-        if len(name) > 64 or not name.isprintable():
+        if len(name) > limits.id_length_max or not name.isprintable():
             return self.render(request, "login.html", status=400, nxt=nxt,
                                error="Enter your name (at most 64 characters).")
         if token and self.servers.plaintext_beyond_loopback():
@@ -227,7 +228,8 @@ class App:
             default_sort="oldest_days", default_desc=True,
             empty="No dunning run on or before this day.")
         kpi = table("kpis", "KPIs for the period", data["kpi_cols"], data["kpi_rows"], q,
-                    base="/", clocks=c, default_sort="currency", page_size=20)
+                    base="/", clocks=c, default_sort="currency",
+                    page_size=limits.workspace_kpi_rows)
         return self.render(request, "portfolio.html", clocks=c, perms=data["perms"],
                            aging=data["aging"], labels=data["labels"], exceptions=exc,
                            notices=notices, kpis=kpi, trend=data["trend"],
@@ -305,7 +307,7 @@ class App:
                                                                    e["currency"]), e["detail"])
                 exceptions.append(e)
             dn = p.search.dunning_notices(as_of=c.day, known_at=c.known_datetime,
-                                          page_size=1000)
+                                          page_size=limits.search_page_size_max)
             run_date = max(run_date, dn.get("run_date", ""))
             for n in dn["notices"]:
                 notices.append({"customer_id": n["customer_id"], "name": n["name"],
@@ -358,7 +360,7 @@ class App:
             page = b.worklist_page(as_of=c.day, known_at=c.known_datetime,
                                    currency=f["currency"], disputes=f["disputes"],
                                    promises=f["promises"], dunning_level_min=dmin,
-                                   page_size=25, page_token=token)
+                                   page_size=limits.workspace_page_size, page_token=token)
             return {"page": page, "perms": auth.permissions(heads,
                                                             read_only=self.config.read_only)}
         data = await run_in_threadpool(load)
@@ -373,7 +375,7 @@ class App:
                               if x["contribution"] > 0) or "nothing above average"))
         # Sorting here orders the rows of this page; the ranking itself is the server's.
         t2 = table("wl", "Customers ranked by expected loss", t.cols, rows, q, base="/worklist",
-                   clocks=c, page_size=1000, extra=t.extra)
+                   clocks=c, page_size=limits.worklist_page_size_max, extra=t.extra)
         t2.server_sorted = True
         t2.next_token, t2.token, t2.back = page.get("next_page_token", ""), token, back
         t2.total = int(page.get("total_size", 0))
@@ -425,7 +427,7 @@ class App:
                                    "active", "none-active", "broken") else "any",
                                disputes=f["disputes"] if f["disputes"] in ("with", "without")
                                else "any", order_by=order_by, with_risk=bool(f["with_risk"]),
-                               page_size=25, page_token=token)
+                               page_size=limits.workspace_page_size, page_token=token)
             return {"page": page, "perms": self.perms(b)}
         data = await run_in_threadpool(load)
         t.rows, t.next_token, t.total = data["page"].items, data["page"].next_page_token, \
@@ -548,9 +550,10 @@ class App:
         except (ArledgerError, PermissionError):
             digest = None
         notes = [dict(n, recorded=when(n.get("recorded_at"))) for n in
-                 p.search.list_notes(cid, page_size=1000, **kw).items]
-        invoices = list(p.search.list_invoices(customer_id=cid, page_size=1000, **kw))
-        payments = list(p.search.list_payments(customer_id=cid, page_size=1000, **kw))
+                 p.search.list_notes(cid, page_size=limits.search_page_size_max, **kw).items]
+        most = limits.search_page_size_max
+        invoices = list(p.search.list_invoices(customer_id=cid, page_size=most, **kw))
+        payments = list(p.search.list_payments(customer_id=cid, page_size=most, **kw))
         cur = info.currency
         for it in items:
             it["currency"] = cur
@@ -664,7 +667,7 @@ class App:
                     f"{self.config.portal_max_age_s // 86400} days).")
         raise ValueError(f"unknown action {what!r}")
 
-    # ---- the bank exceptions queue (issue 19) ----------------------------------------------
+    # ---- the bank exceptions queue ----------------------------------------------
 
     async def bank(self, request: Request) -> Response:
         """Statement lines waiting for a person, with their ranked candidates; actions on
@@ -772,7 +775,8 @@ class App:
         def load() -> dict:
             b = self.backend(request)
             kw = dict(as_of=c.day, known_at=c.known_datetime, query=f["query"],
-                      currency=f["currency"], order_by=order_by, page_size=25,
+                      currency=f["currency"], order_by=order_by,
+                      page_size=limits.workspace_page_size,
                       page_token=token,
                       statuses=[f["status"]] if f["status"] in statuses else [])
             if f["customer"]:

@@ -33,7 +33,7 @@ class Partition:
     reports: ReportsClient
     risk: RiskClient
     audit: AuditClient
-    bank: BankClient  # statements and the exceptions queue (issue 19)
+    bank: BankClient  # statements and the exceptions queue
 
 
 class Servers:

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from arledger.domain import limits
 from arledger.web import auth
 from arledger.web.view import Col, money, table, to_minor, when
 from arledger_client import ArledgerError
@@ -120,8 +121,8 @@ class Portal:
         bal = p.ledger.get_balance(cid)
         st = p.reports.statement(cid, s_from, s_to)
         open_ = list(p.search.list_invoices(customer_id=cid, statuses=["OPEN"],
-                                            page_size=1000))
-        pays = list(p.search.list_payments(customer_id=cid, page_size=1000))
+                                            page_size=limits.search_page_size_max))
+        pays = list(p.search.list_payments(customer_id=cid, page_size=limits.search_page_size_max))
         payments = []
         for r in pays:
             applied = p.search.get_payment(r["payment_id"])["applied"]
@@ -186,7 +187,7 @@ class Portal:
         if what == "dispute":
             iid = data.get("invoice_id", "")
             mine = {r["invoice_id"]: r for r in p.search.list_invoices(
-                customer_id=cid, statuses=["OPEN"], page_size=1000)}
+                customer_id=cid, statuses=["OPEN"], page_size=limits.search_page_size_max)}
             if iid not in mine:  # never another customer's invoice, nor a closed one
                 raise ValueError("that is not one of your open invoices")
             amount = to_minor(data.get("amount", ""), cur)
@@ -201,7 +202,7 @@ class Portal:
             if code not in REASON_CODES:
                 code = "OTHER"
             p.ledger.open_dispute(f"PD-{uuid.uuid4().hex[:12]}", iid, amount, code, today,
-                                  actor=actor, reason=text[:256])
+                                  actor=actor, reason=text[:limits.text_length_max])
             return (f"Your dispute of {money(amount, cur)} on invoice {iid} is recorded; "
                     "we will get back to you.")
         if what == "promise":

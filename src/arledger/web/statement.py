@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from arledger.domain import limits
 from arledger.web.view import money, when
 
 
@@ -81,7 +82,7 @@ def to_pdf(st: dict, name: str, as_known: str, generated_at: str) -> bytes:
                  m(ln["debit_minor"]) if ln["debit_minor"] else "",
                  m(ln["credit_minor"]) if ln["credit_minor"] else "", m(ln["balance_minor"]))
         for wdt, c, h in zip(widths, cells, heads):
-            pdf.cell(wdt, 5.5, latin(c)[:40], border=1,
+            pdf.cell(wdt, 5.5, latin(c)[:limits.statement_pdf_cell_chars_max], border=1,
                      align="R" if h in ("Debit", "Credit", "Balance", "Pos.") else "L")
         pdf.ln()
     if not st["lines"]:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
+from arledger.domain import limits
 from arledger.domain.money import MINOR_UNITS, format_minor
 
 # ---- the two clocks ----------------------------------------------------------------------------
@@ -253,8 +254,9 @@ class Table:
 
 
 def table(id: str, caption: str, cols: list[Col], rows: list[dict], q: Any, *, base: str,
-          clocks: Clocks | None, page_size: int = 15, default_sort: str = "",
-          default_desc: bool = False, extra: dict | None = None, empty: str = "") -> Table:
+          clocks: Clocks | None, page_size: int = limits.workspace_table_rows,
+          default_sort: str = "", default_desc: bool = False, extra: dict | None = None,
+          empty: str = "") -> Table:
     """A table sorted and paged here, from the request's `<id>_sort/_dir/_page`."""
     keys = {c.key for c in cols if c.sortable}
     sort = q.get(f"{id}_sort") or default_sort
