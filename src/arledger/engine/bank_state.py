@@ -1,4 +1,4 @@
-"""Bank statements as the state knows them (issue 19): statements, their lines, each line's
+"""Bank statements as the state knows them: statements, their lines, each line's
 status and decision, the matching-rule versions, and the counterparties learned from
 applied lines.
 

@@ -43,7 +43,7 @@ class PolicyState:
         self.risk_model_versions: list[str] = []
         self.risk_model_ix: dict[str, int] = {}
         self.risk_model_json: list[str] = []
-        # Allowance rates (issue 18): one index per version, like terms.
+        # Allowance rates: one index per version, like terms.
         self.allowances: list[VA.AllowanceRates] = []
         self.allowance_ids: list[str] = []
         self.allowance_versions: dict[str, list[int]] = {}

@@ -127,7 +127,7 @@ class State:
         self.segments = Columns({"first_position": "<i8", "count": "<i4",
                                  "recorded_at_us": "<i8"})
         self.policies = PolicyState()
-        self.bank = BankState()  # bank statements and cash application (issue 19)
+        self.bank = BankState()  # bank statements and cash application
         self.line_ids, self.statement_ids = LineIds(self.bank), StatementIds(self.bank)
         self.invoice_terms: dict[int, int] = {}
         # Per customer, in log order: (kind, day, position, actor, reason, *figures) of
@@ -160,7 +160,7 @@ class State:
         self.notes = Columns({"customer": "<i4", "day": "<i4", "seq": "<i4", "pos": "<i8"})
         self.note_texts = TextColumn()
         self.note_actors = TextColumn()
-        # Issue 18. Allowance rate versions (index = the version's index in
+        # Allowance rate versions (index = the version's index in
         # policies.allowances): effective day, the segment and position that recorded it.
         self.allowance_records = Columns({"day": "<i4", "seq": "<i4", "pos": "<i8"})
         # Exchange rates: rate date, segment, position, base and quote (indexes into

@@ -1,4 +1,4 @@
-"""Cash application from bank statements (issue 19): import, the matcher's run, the rules,
+"""Cash application from bank statements: import, the matcher's run, the rules,
 and a person's decision on a line.
 
 - `import_bank_statement` records a statement and its lines (lines known before are

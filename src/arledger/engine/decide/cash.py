@@ -262,7 +262,7 @@ def refund_unapplied(ctx: Ctx, m: pb.RefundUnappliedRequest) -> None:
         p = D.payment(ctx.must("payment", m.payment_id, "payment_id"))
         if p.reversed:
             raise error("PAYMENT_REVERSED", f"payment {m.payment_id!r} was reversed")
-        # Only the money's own date, as for a credit note (issue 18): the refund takes at
+        # Only the money's own date, as for a credit note: the refund takes at
         # most what is unapplied now, after every allocation whatever its date, and
         # allocations and refunds only ever lower a payment's unapplied cash (a payment
         # with refunds cannot be reversed), so no as-of view of it goes below zero.

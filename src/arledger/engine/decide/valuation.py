@@ -1,4 +1,4 @@
-"""Allowance rates and exchange rates (issue 18): versioned data in the log, no money moves.
+"""Allowance rates and exchange rates: versioned data in the log, no money moves.
 
 `DefineAllowanceRates` adds a version of an allowance id (like payment terms), in force
 from its effective date; `RecordFxRate` records a rate for a currency pair and day with
