@@ -257,10 +257,10 @@ class State:
                                          int(recs.arr.r[: recs.n, 1].max()))
 
     def reserve_ahead(self, segs: list[Segment]) -> None:
-        """Room for these segments, about to be folded, in one layout at most: replay
-        reserves a page of segments before folding it, so the book is laid out about once
-        per page instead of under every large segment (each layout copies every column;
-        a quarter of a replay went to them)."""
+        """Room for these segments, about to be folded: replay reserves a page of
+        segments before folding it, so each table grows about once per page, to the size
+        the page needs, instead of doubling under every large segment (layouts were a
+        quarter of a replay, and left tables up to 2.7 times the rows they held)."""
         self._reserve([(g.count, {k: (len(v["_e"]) if "_e" in v else g.count,
                                       {c: _bytes(v[c]) for c in _ID_COLS.get(k, ())})
                                   for k, v in g.tables.items()}) for g in segs])
