@@ -47,8 +47,7 @@ def numpy_bytes(S) -> int:  # type: ignore[no-untyped-def]
     """numpy capacity of the read state: its book's flat columns and id tables, and every
     other column set it keeps (journal, segments, ...)."""
     B = S.book
-    total = sum(a.nbytes for a in B.flat.values())
-    total += sum(a.nbytes for a in (B.ids.slots, B.ids.hashes, B.ids.starts, B.ids.arena))
+    total = B.memory_bytes()  # its columns (every table's arrays) and id tables
     for v in vars(S).values():
         cols = getattr(v, "_cols", None)
         if isinstance(cols, dict):
