@@ -121,7 +121,7 @@ class MerkleLog:
     RUN entries); a proof re-renders only its entry's run from the stored segment.
     """
 
-    def __init__(self, ledger,  # type: ignore[no-untyped-def]
+    def __init__(self, ledger,
                  cache_path: Path | None = None) -> None:
         self.ledger = ledger
         self.nodes: list[SegmentNode] = []

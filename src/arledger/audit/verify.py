@@ -53,7 +53,7 @@ class AuditReport:
 
 
 def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (),
-              public_key=None, *, merkle: bool = False,  # type: ignore[no-untyped-def]
+              public_key=None, *, merkle: bool = False,
               progress: Callable[[int], None] | None = None,
               upto_segment: int = 0, start: tuple[int, int] | None = None,
               log: str | None = None) -> AuditReport:

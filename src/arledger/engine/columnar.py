@@ -348,7 +348,7 @@ def _texts(sbuf: np.ndarray, refs: np.ndarray) -> list[str]:
 # ---- the canonical payload hash ----------------------------------------------------------------
 
 @kernel
-def _put_int(buf, p, v):  # type: ignore[no-untyped-def]
+def _put_int(buf, p, v):
     u = np.uint64(v)
     for k in range(8):
         buf[p + k] = np.uint8((u >> np.uint64(8 * k)) & np.uint64(255))
@@ -356,7 +356,7 @@ def _put_int(buf, p, v):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _put_str(buf, p, sbuf, a, b):  # type: ignore[no-untyped-def]
+def _put_str(buf, p, sbuf, a, b):
     p = _put_int(buf, p, b - a)
     for k in range(a, b):
         buf[p] = sbuf[k]
@@ -365,7 +365,7 @@ def _put_str(buf, p, sbuf, a, b):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _hash_row(C, i, buf, nums, strs, child_n, child_s, first_col, count_col):  # type: ignore[no-untyped-def]
+def _hash_row(C, i, buf, nums, strs, child_n, child_s, first_col, count_col):
     p = _put_int(buf, 0, C.kind[i])
     for j in range(1, 3):  # actor, reason (the request id names the command, not its payload)
         p = _put_str(buf, p, C.sbuf, C.env[i, j, 0], C.env[i, j, 1])
@@ -384,7 +384,7 @@ def _hash_row(C, i, buf, nums, strs, child_n, child_s, first_col, count_col):  #
 
 
 @kernel
-def _canonical_hashes(C, buf):  # type: ignore[no-untyped-def]
+def _canonical_hashes(C, buf):
     for i in range(len(C.kind)):
         k = C.kind[i]
         if k == OPEN_CUSTOMER:

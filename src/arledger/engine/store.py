@@ -69,7 +69,7 @@ def is_postgres(location: str | Path) -> bool:
 class _DurablePool(SQLiteConnectionPool):
     """The library's pool, with synchronous=FULL set explicitly on each connection."""
 
-    def _create_connection(self):  # type: ignore[no-untyped-def]
+    def _create_connection(self):
         conn = super()._create_connection()
         conn._sqlite_conn.execute("PRAGMA synchronous=FULL")
         return conn
