@@ -24,9 +24,10 @@ column. A table that grows lays every section out again (amortised by doubling).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from arledger.engine.ids import IdArrays, IdSet
 
@@ -34,6 +35,12 @@ U1, I2, I4, I8, U8 = "|u1", "<i2", "<i4", "<i8", "<u8"
 DTYPES = (U1, I2, I4, I8, U8)
 GROUP = {U1: 1, I2: 2, I4: 4, I8: 8, U8: 9}
 CURRENCIES_MAX = 1024  # ISO 4217 has ~180 codes in use; room for every code ever issued
+# A column's type, per dtype (the typed tables below, engine/state.py's Columns).
+U1s: TypeAlias = npt.NDArray[np.uint8]
+I2s: TypeAlias = npt.NDArray[np.int16]
+I4s: TypeAlias = npt.NDArray[np.int32]
+I8s: TypeAlias = npt.NDArray[np.int64]
+U8s: TypeAlias = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True)
@@ -272,8 +279,149 @@ class Table:
         return [self.view(k).tobytes() for k in sorted(self.spec)]
 
 
+# The tables with their columns as typed attributes (what `_bind` sets; TABLES above is the
+# layout, tests/unit/test_typed_columns.py keeps the two equal). The view-only columns
+# (core=False) are absent from a core-only book: the decider never reads them.
+class CustomersTable(Table):
+    currency: I2s
+    net_days: I4s
+    credit_limit: I8s
+    closed: U1s
+    opened_day: I4s
+    balance: I8s
+    receivable: I8s
+    on_hold: U1s
+    over_limit: U1s
+    strategy: U1s
+    hold_source: U1s
+    hold_day: I4s
+    written_off: I8s
+    recovered: I8s
+    sold: I8s
+    inv_head: I8s
+    inv_tail: I8s
+    pay_head: I8s
+    pay_tail: I8s
+    cn_head: I8s
+    cn_tail: I8s
+    open_head: I8s
+
+
+class InvoicesTable(Table):
+    customer: I4s
+    amount: I8s
+    issue_day: I4s
+    due_day: I4s
+    open: I8s
+    disputed: I8s
+    voided: U1s
+    reopen_day: I4s
+    kind: U1s
+    disc: I8s
+    disc_until: I4s
+    next: I8s
+    open_prev: I8s
+    open_next: I8s
+    sale: I8s
+    sold_amount: I8s
+    inst_first: I8s
+    inst_n: I4s
+    dun_mark: I4s
+    int_day: I4s
+
+
+class PaymentsTable(Table):
+    customer: I4s
+    amount: I8s
+    value_day: I4s
+    unapplied: I8s
+    reversed: U1s
+    alloc_day: I4s
+    next: I8s
+    alloc_head: I8s
+    closure_head: I8s
+
+
+class CreditNotesTable(Table):
+    customer: I4s
+    amount: I8s
+    issue_day: I4s
+    unapplied: I8s
+    next: I8s
+
+
+class DisputesTable(Table):
+    invoice: I8s
+    amount: I8s
+    opened_day: I4s
+    open: U1s
+    review_day: I4s
+    outcome: U1s
+    resolved_day: I4s
+
+
+class AllocsTable(Table):
+    payment: I8s
+    invoice: I8s
+    amount: I8s
+    next: I8s
+
+
+class ClosuresTable(Table):
+    payment: I8s
+    invoice: I8s
+    amount: I8s
+    kind: U1s
+    next: I8s
+
+
+class SalesTable(Table):
+    price_bp: I4s
+    day: I4s
+    face: I8s
+    price: I8s
+
+
+class RequestsTable(Table):
+    position: I8s
+    hash: U8s
+    entries: I4s
+    unapplied: I8s
+
+
+class CurrenciesTable(Table):
+    receivable: I8s
+    unapplied: I8s
+    gross: I8s
+
+TABLE_TYPES: dict[str, type[Table]] = {
+    "customers": CustomersTable,
+    "invoices": InvoicesTable,
+    "payments": PaymentsTable,
+    "credit_notes": CreditNotesTable,
+    "disputes": DisputesTable,
+    "allocs": AllocsTable,
+    "closures": ClosuresTable,
+    "sales": SalesTable,
+    "requests": RequestsTable,
+    "currencies": CurrenciesTable,
+}
+
+
 class Book:
     """See the module docstring. A `core_only` book (the decider's) omits view columns."""
+
+    # The tables by name (`__getattr__` below), as their types.
+    customers: CustomersTable
+    invoices: InvoicesTable
+    payments: PaymentsTable
+    credit_notes: CreditNotesTable
+    disputes: DisputesTable
+    allocs: AllocsTable
+    closures: ClosuresTable
+    sales: SalesTable
+    requests: RequestsTable
+    currencies: CurrenciesTable
 
     def __init__(self, core_only: bool = False) -> None:
         self.core_only = core_only
@@ -281,7 +429,7 @@ class Book:
         self.cap = np.zeros(len(TABLES), np.int64)
         self.base = np.full(BASE_SIZE, -1, np.int64)
         self.flat = {dt: np.zeros(0, dt) for dt in DTYPES}
-        self.tables = {name: Table(self, name) for name in TABLES}
+        self.tables = {name: TABLE_TYPES[name](self, name) for name in TABLES}
         self.ids = IdSet(ID_KINDS)
         self.undo = Undo(np.zeros((1024, 3), np.int64), np.zeros(2, np.int64))
         self._arrays: BookArrays | None = None
@@ -394,7 +542,7 @@ class Book:
         b.counts, b.cap = self.counts.copy(), self.cap.copy()
         b.base = np.full(BASE_SIZE, -1, np.int64)
         b.flat = {dt: np.zeros(0, dt) for dt in DTYPES}
-        b.tables = {name: Table(b, name) for name in TABLES}
+        b.tables = {name: TABLE_TYPES[name](b, name) for name in TABLES}
         b.ids = self.ids.copy()
         b.undo = Undo(np.zeros((1024, 3), np.int64), np.zeros(2, np.int64))
         b._arrays = None
