@@ -29,10 +29,6 @@ MYPY_PENDING = {
     "src/arledger/projections/risk.py": "typed results instead of dicts (issue 15)",
     "src/arledger/projections/search.py": "typed results instead of dicts (issue 15)",
     "src/arledger/projections/valuation.py": "typed results instead of dicts (issue 15)",
-    "src/arledger/audit/canonical.py": "not typed yet",
-    "src/arledger/audit/keys.py": "not typed yet",
-    "src/arledger/audit/nodes.py": "not typed yet",
-    "src/arledger/audit/verify.py": "not typed yet",
     "src/arledger/engine/apply.py": "not typed yet",
     "src/arledger/engine/book.py": "not typed yet",
     "src/arledger/engine/columnar.py": "not typed yet",
@@ -43,7 +39,6 @@ MYPY_PENDING = {
     "src/arledger/engine/state.py": "not typed yet",
     "src/arledger/engine/store.py": "not typed yet",
     "src/arledger/engine/warmup.py": "not typed yet",
-    "src/arledger/projections/views.py": "not typed yet",
 }
 
 

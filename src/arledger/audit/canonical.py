@@ -64,13 +64,19 @@ def _customers_of(S: State, cols: dict, n: int) -> np.ndarray:
     return cust
 
 
+def _iso_dates(days: np.ndarray) -> list[str]:
+    """Day numbers (every one a date) as ISO dates, column-wise."""
+    iso: list[str] = days.astype("datetime64[D]").astype(str).tolist()
+    return iso
+
+
 def _iso_days(col) -> list[str | None]:
     """Day numbers as ISO dates, column-wise (-1, "no such date", as None)."""
     days = np.asarray(col, dtype=np.int64)
-    iso = days.astype("datetime64[D]").astype(str).tolist()
+    iso = _iso_dates(days)
     if (days < 0).any():
-        iso = [None if d < 0 else x for d, x in zip(days.tolist(), iso)]
-    return iso
+        return [None if d < 0 else x for d, x in zip(days.tolist(), iso)]
+    return list(iso)
 
 
 def _versioned(S: State, name: str, col) -> tuple[str, list]:
@@ -259,7 +265,7 @@ def entry_lines(S: State, seg: Segment) -> list[str]:
         fields_by_table[code] = _objects(frags, len(es))
         cust_by_table[code] = _customers_of(S, cols, len(es)).tolist()
     customer_ids = S.customer_ids
-    days = _iso_days(env["effective_day"])
+    days = _iso_dates(np.asarray(env["effective_day"], dtype=np.int64))  # never -1
     # the envelope's keys in sorted order: actor, customer_id, effective_date, fields,
     # position, reason, recorded_at_us, request_id, segment, type
     tail = f',"recorded_at_us":{int(seg.recorded_at_us)},"request_id":'

@@ -49,12 +49,12 @@ def load_or_create_key(path: Path):
         raise error("KEY_UNAVAILABLE", f"the signing key {path} is readable by others; "
                     "chmod 600 it")
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        loaded = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as e:
         raise error("KEY_UNAVAILABLE", f"{path} is not a PEM private key: {e}") from None
-    if not isinstance(key, Ed25519PrivateKey):
+    if not isinstance(loaded, Ed25519PrivateKey):
         raise error("KEY_UNAVAILABLE", f"{path} is not an Ed25519 key")
-    return key
+    return loaded
 
 
 def public_pem(key) -> str:

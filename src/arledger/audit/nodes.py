@@ -126,7 +126,7 @@ class MerkleLog:
         self.ledger = ledger
         self.nodes: list[SegmentNode] = []
         self._lock = threading.Lock()
-        self._levels: list[list[bytes]] | None = None
+        self._levels: list[list[tuple[bytes, int]]] | None = None
         self._levels_n = 0
         self._seg_cache: dict[int, Segment] = {}
         self._run_cache: dict[tuple[int, int], tuple[list[str], list[list[bytes]]]] = {}
