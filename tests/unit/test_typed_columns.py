@@ -44,3 +44,21 @@ def test_each_read_state_table_is_built_with_the_columns_its_type_declares() -> 
             assert _declared(type(value)) == value.spec, attr
             seen += 1
     assert seen >= 16
+
+
+def test_the_column_codes_compiled_code_reads_are_declared_for_the_type_checker() -> None:
+    from arledger.engine import columnar as C
+
+    declared_b = {k for k, v in B.__annotations__.items() if v == "int"}
+    generated_b = ({"T_" + n.upper() for n in B.TABLES} | {"K_" + k.upper() for k in B.ID_KINDS}
+                   | {f"{p}_{c.name.upper()}" for p, cols in B.TABLES.values() for c in cols})
+    assert declared_b == generated_b
+    assert all(type(getattr(B, k)) is int for k in declared_b)
+    declared_c = {k for k, v in C.__annotations__.items() if v == "int"}
+    prefix = {C.OPEN_CUSTOMER: "OC", C.ISSUE_INVOICE: "II", C.RECORD_PAYMENT: "RP",
+              C.ISSUE_CREDIT_NOTE: "CN", C.ALLOCATE_PAYMENT: "AP"}
+    generated_c = {f"{prefix[k]}_{n.strip('[]').upper()}" for k, s in C.SPECS.items()
+                   for n in s.nums} | {f"{prefix[k]}_S_{n.replace('address.', 'address_').upper()}"
+                                       for k, s in C.SPECS.items() for n in s.strs}
+    assert declared_c == generated_c
+    assert all(type(getattr(C, k)) is int for k in declared_c)

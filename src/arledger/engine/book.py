@@ -180,6 +180,27 @@ for _name, _k in TABLE_CODE.items():
     globals()["T_" + _name.upper()] = _k
 for _name, _k in ID_CODE.items():
     globals()["K_" + _name.upper()] = _k
+# ... declared for the type checker (tests/unit/test_typed_columns.py: the same names).
+T_CUSTOMERS: int
+T_INVOICES: int
+T_PAYMENTS: int
+T_CREDIT_NOTES: int
+T_DISPUTES: int
+T_ALLOCS: int
+T_CLOSURES: int
+T_SALES: int
+T_REQUESTS: int
+T_CURRENCIES: int
+K_CUSTOMER: int
+K_INVOICE: int
+K_PAYMENT: int
+K_CREDIT_NOTE: int
+K_DISPUTE: int
+K_PROMISE: int
+K_SALE: int
+K_REQUEST: int
+K_RECOVERY: int
+K_REFUND: int
 
 
 # Column codes: GROUP * 1000 + a number unique within the dtype, as module constants
@@ -192,6 +213,90 @@ for _name, (_prefix, _cols) in TABLES.items():
         _next[_col.dtype] += 1
         COLUMNS[_code] = (_name, _col)
         globals()[f"{_prefix}_{_col.name.upper()}"] = _code
+# ... declared for the type checker (tests/unit/test_typed_columns.py: the same names).
+C_CURRENCY: int
+C_NET_DAYS: int
+C_CREDIT_LIMIT: int
+C_CLOSED: int
+C_OPENED_DAY: int
+C_BALANCE: int
+C_RECEIVABLE: int
+C_ON_HOLD: int
+C_OVER_LIMIT: int
+C_STRATEGY: int
+C_HOLD_SOURCE: int
+C_HOLD_DAY: int
+C_WRITTEN_OFF: int
+C_RECOVERED: int
+C_SOLD: int
+C_INV_HEAD: int
+C_INV_TAIL: int
+C_PAY_HEAD: int
+C_PAY_TAIL: int
+C_CN_HEAD: int
+C_CN_TAIL: int
+C_OPEN_HEAD: int
+I_CUSTOMER: int
+I_AMOUNT: int
+I_ISSUE_DAY: int
+I_DUE_DAY: int
+I_OPEN: int
+I_DISPUTED: int
+I_VOIDED: int
+I_REOPEN_DAY: int
+I_KIND: int
+I_DISC: int
+I_DISC_UNTIL: int
+I_NEXT: int
+I_OPEN_PREV: int
+I_OPEN_NEXT: int
+I_SALE: int
+I_SOLD_AMOUNT: int
+I_INST_FIRST: int
+I_INST_N: int
+I_DUN_MARK: int
+I_INT_DAY: int
+P_CUSTOMER: int
+P_AMOUNT: int
+P_VALUE_DAY: int
+P_UNAPPLIED: int
+P_REVERSED: int
+P_ALLOC_DAY: int
+P_NEXT: int
+P_ALLOC_HEAD: int
+P_CLOSURE_HEAD: int
+N_CUSTOMER: int
+N_AMOUNT: int
+N_ISSUE_DAY: int
+N_UNAPPLIED: int
+N_NEXT: int
+D_INVOICE: int
+D_AMOUNT: int
+D_OPENED_DAY: int
+D_OPEN: int
+D_REVIEW_DAY: int
+D_OUTCOME: int
+D_RESOLVED_DAY: int
+A_PAYMENT: int
+A_INVOICE: int
+A_AMOUNT: int
+A_NEXT: int
+Z_PAYMENT: int
+Z_INVOICE: int
+Z_AMOUNT: int
+Z_KIND: int
+Z_NEXT: int
+S_PRICE_BP: int
+S_DAY: int
+S_FACE: int
+S_PRICE: int
+R_POSITION: int
+R_HASH: int
+R_ENTRIES: int
+R_UNAPPLIED: int
+Y_RECEIVABLE: int
+Y_UNAPPLIED: int
+Y_GROSS: int
 CODE_OF = {(t, c.name): code for code, (t, c) in COLUMNS.items()}
 BASE_SIZE = 10_000  # codes are < 10 * 1000
 

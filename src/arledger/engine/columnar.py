@@ -81,6 +81,58 @@ for _k, _s in SPECS.items():
         globals()[f"{_p}_{_n.strip('[]').upper()}"] = _i
     for _i, _n in enumerate(_s.strs):
         globals()[f"{_p}_S_{_n.replace('address.', 'address_').upper()}"] = _i
+# ... declared for the type checker (tests/unit/test_typed_columns.py: the same names).
+OC_PAYMENT_TERMS_NET_DAYS: int
+OC_CREDIT_LIMIT_MINOR: int
+OC_OPENED_DATE: int
+OC_CURRENCY: int
+OC_OWNED: int
+OC_S_CUSTOMER_ID: int
+OC_S_CURRENCY: int
+OC_S_NAME: int
+OC_S_BILLING_CONTACT: int
+OC_S_ADDRESS_LINE1: int
+OC_S_ADDRESS_LINE2: int
+OC_S_ADDRESS_CITY: int
+OC_S_ADDRESS_REGION: int
+OC_S_ADDRESS_POSTAL_CODE: int
+OC_S_ADDRESS_COUNTRY: int
+II_ISSUE_DATE: int
+II_DUE_DATE: int
+II_AMOUNT_MINOR: int
+II_CURRENCY: int
+II_CHILD_FIRST: int
+II_CHILD_COUNT: int
+II_TERMS_VERSION: int
+II_S_INVOICE_ID: int
+II_S_CUSTOMER_ID: int
+II_S_PO_NUMBER: int
+II_S_TERMS_ID: int
+II_S_CURRENCY: int
+RP_AMOUNT_MINOR: int
+RP_CURRENCY: int
+RP_METHOD: int
+RP_VALUE_DATE: int
+RP_STRATEGY: int
+RP_CHILD_FIRST: int
+RP_CHILD_COUNT: int
+RP_S_PAYMENT_ID: int
+RP_S_CUSTOMER_ID: int
+RP_S_REMITTANCE_REFERENCE: int
+RP_S_CURRENCY: int
+CN_AMOUNT_MINOR: int
+CN_CURRENCY: int
+CN_ISSUE_DATE: int
+CN_S_CREDIT_NOTE_ID: int
+CN_S_CUSTOMER_ID: int
+CN_S_INVOICE_ID: int
+CN_S_REASON_CODE: int
+CN_S_CURRENCY: int
+AP_EFFECTIVE_DATE: int
+AP_STRATEGY: int
+AP_CHILD_FIRST: int
+AP_CHILD_COUNT: int
+AP_S_PAYMENT_ID: int
 # Child tables: lines (quantity, unit price; description) and allocations (amount; invoice).
 LINE_NUMS, LINE_STRS = ("quantity", "unit_price_minor"), ("description",)
 ALLOC_NUMS, ALLOC_STRS = ("amount_minor",), ("invoice_id",)
