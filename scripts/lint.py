@@ -29,14 +29,6 @@ MYPY_PENDING = {
     "src/arledger/projections/risk.py": "typed results instead of dicts (issue 15)",
     "src/arledger/projections/search.py": "typed results instead of dicts (issue 15)",
     "src/arledger/projections/valuation.py": "typed results instead of dicts (issue 15)",
-    "src/arledger/engine/book.py": "not typed yet",
-    "src/arledger/engine/columnar.py": "not typed yet",
-    "src/arledger/engine/decide/invoices.py": "not typed yet",
-    "src/arledger/engine/jit.py": "not typed yet",
-    "src/arledger/engine/render.py": "not typed yet",
-    "src/arledger/engine/state.py": "not typed yet",
-    "src/arledger/engine/store.py": "not typed yet",
-    "src/arledger/engine/warmup.py": "not typed yet",
 }
 
 

@@ -597,9 +597,9 @@ class Book:
         if ids and self.ids.reserve_many(ids):
             self._arrays = None
             grow = True
-        need = int(self.undo.meta[0]) + undo
-        if need > len(self.undo.rec):
-            rec = np.zeros((max(need, 2 * len(self.undo.rec)), 3), np.int64)
+        undo_need = int(self.undo.meta[0]) + undo
+        if undo_need > len(self.undo.rec):
+            rec = np.zeros((max(undo_need, 2 * len(self.undo.rec)), 3), np.int64)
             rec[: self.undo.meta[0]] = self.undo.rec[: self.undo.meta[0]]
             self.undo = Undo(rec, self.undo.meta)
             self._arrays = None

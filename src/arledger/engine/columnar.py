@@ -270,7 +270,7 @@ def _assemble(texts: list[str], kinds: list[int], rows: list[int], env_i: list[i
         at = np.asarray(first, np.int64).reshape(-1, 1) + np.arange(width)
         return ref[at].reshape(len(first), width, 2)
 
-    return Cols(
+    return Cols._make([
         np.asarray(kinds, np.int64), np.asarray(rows, np.int64), refs(env_i, 3),
         np.zeros(len(kinds), np.uint64),
         *[a for k in SPECS for a in (
@@ -278,7 +278,7 @@ def _assemble(texts: list[str], kinds: list[int], rows: list[int], env_i: list[i
             refs(firsts[k], len(SPECS[k].strs)))],
         np.asarray(ln_n, np.int64).reshape(len(ln_n), 2), refs(ln_i, 1),
         np.asarray(al_n, np.int64).reshape(len(al_n), 1), refs(al_i, 1),
-        np.frombuffer(buf, np.uint8).copy() if buf else np.zeros(0, np.uint8))
+        np.frombuffer(buf, np.uint8).copy() if buf else np.zeros(0, np.uint8)])
 
 
 def from_commands(commands: list[pb.Command]) -> Batch:
@@ -594,8 +594,8 @@ class _Parts:
         if not data.isascii():  # the row path's strings are UTF-8 by protobuf's rules
             try:
                 data.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise _malformed(f"{what}: not UTF-8 (byte {e.start})") from None
+            except UnicodeDecodeError as err:
+                raise _malformed(f"{what}: not UTF-8 (byte {err.start})") from None
         try:
             s, e = bounds(data, n)
         except ValueError:
@@ -691,6 +691,6 @@ def from_wire(msg: Any) -> Batch:
     al_n, al_s = joined("allocations", 1)
     sbuf = np.frombuffer(b"".join(parts.chunks), np.uint8).copy() if parts.size \
         else np.zeros(0, np.uint8)
-    cols = Cols(kinds, rows, env, np.zeros(n, np.uint64),
-                *[a for k in SPECS for a in tables[k]], ln_n, ln_s, al_n, al_s, sbuf)
+    cols = Cols._make([kinds, rows, env, np.zeros(n, np.uint64),
+                       *[a for k in SPECS for a in tables[k]], ln_n, ln_s, al_n, al_s, sbuf])
     return Batch(cols, list(msg.commands))

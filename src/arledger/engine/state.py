@@ -21,6 +21,7 @@ import hashlib
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from arledger.domain import entries as E
 from arledger.domain import policies as P
@@ -65,7 +66,7 @@ class Columns:
         self.__dict__.update(self._cols)
         self._cap = cap
 
-    def append(self, rows: int, /, **values: np.ndarray | int) -> int:
+    def append(self, rows: int, /, **values: npt.ArrayLike) -> int:
         """Append `rows` rows; returns the first new index."""
         self.reserve(rows)
         first = self.n
@@ -353,11 +354,11 @@ class State:
         c = t.get("PortfolioRescored")
         if c is not None:
             # A built-in version (not in the log) is -1; its name is in the digest list's entry.
-            ix = self.policies.risk_model_ix
+            model_ix = self.policies.risk_model_ix
             self.rescores.append(len(c["_e"]), as_of_day=c["as_of_day"],
                                  known_position=c["known_position"],
                                  customer_count=c["customer_count"],
-                                 model=[ix.get(v, -1) for v in c["model_version"]],
+                                 model=[model_ix.get(v, -1) for v in c["model_version"]],
                                  pos=seg.first_position + np.asarray(c["_e"], np.int64))
             self.rescore_digests.extend(f"{v}:{d}" for v, d in zip(c["model_version"],
                                                                      c["score_digest"]))
@@ -409,7 +410,7 @@ class State:
                 vrows = np.flatnonzero(pv["_e"] == e) if pv is not None else np.zeros(0, int)
                 vfirst = self.promise_invoices.append(
                     len(vrows), promise=c["promise_ix"][i],
-                    invoice=pv["invoice_ix"][vrows] if len(vrows) else 0)
+                    invoice=pv["invoice_ix"][vrows] if pv is not None and len(vrows) else 0)
                 cust = int(c["customer_ix"][i])
                 ix = self.promises.append(1, customer=cust, amount=c["amount_minor"][i],
                                           made_day=eff[e], inst_first=ifirst,
@@ -459,7 +460,7 @@ class State:
                             limits_before: dict[int, int]) -> None:
         """Holds, limits, customer policies and credit checks: the account view's history,
         in log order (one segment may place and release a hold, or change a limit twice)."""
-        events = []
+        events: list[tuple[Any, ...]] = []
         for name in ("CustomerPoliciesSet", "CreditLimitChanged", "CreditCheckDecided",
                      "CustomerHoldPlaced", "CustomerHoldReleased", "CustomerUpdated"):
             c = t.get(name)
