@@ -277,3 +277,31 @@ def test_a_failed_fold_halts_writes_and_a_restart_recovers_the_stored_segment(tm
         assert again.verify().ok
     finally:
         again.close()
+
+
+# (damage, how many segments after it the fold notices: a re-encoded segment decodes, and
+# only the next one's prev_hash shows it was changed)
+@pytest.mark.parametrize(("damage", "later"), [("flip_a_body_byte", 0),
+                                               ("re_encode_a_segment", 1)])
+def test_replay_folds_every_segment_before_a_damaged_one_and_stops_there(tmp_path, clock,
+                                                                          damage, later):
+    # Replay decodes and sizes a page of segments at a time; the fold must still stop
+    # exactly where the damage is noticed, with everything before it folded (a follower
+    # keeps serving that state).
+    data = tmp_path / "d"
+    ledger = _ledger_with_segments(data, clock)
+    head = ledger.state.head_seq
+    with sqlite3.connect(data / "ledger.db") as con:
+        first_bad = DAMAGE[damage](con, head) + later
+    con.close()
+    ledger.close()
+    assert 1 < first_bad < head
+    offline = Ledger(SegmentStore.sqlite(data / "ledger.db"), clock)
+    try:
+        with pytest.raises(LedgerError) as e:
+            offline.replay()
+        assert e.value.reason == "LOG_CORRUPT"
+        assert f"segment {first_bad}:" in str(e.value)
+        assert offline.state.head_seq == first_bad - 1
+    finally:
+        offline.store.close()

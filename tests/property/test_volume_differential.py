@@ -459,3 +459,26 @@ def test_random_streams_decide_the_same_compiled_and_in_python(store_kind, tmp_p
 def test_a_long_stream_decides_the_same_compiled_and_in_python(tmp_path):
     """One long seeded stream (thousands of commands over a growing book)."""
     assert run_differential("sqlite", tmp_path, 20261203, 400, []) > 4_000
+
+
+def test_a_batch_that_runs_out_of_room_for_one_id_kind_it_does_not_create_still_decides(
+        sqlite_ledger):
+    # The compiled loop asks for room for one more id of every kind before any command.
+    # 40 invoices in one batch size the invoice ids for exactly 40 (the loop reserves what
+    # the rest of its batch holds); a next batch of payments alone, with room for their own
+    # ids, must still be given room for one more invoice id (it was once reserved only per
+    # kind the rest of the batch held, and the loop asked again for the same command: an
+    # internal error).
+    sqlite_ledger.submit([cmd("openCustomer", f"o{k}", customerId=f"C{k}", name="N",
+                              currency="EUR", openedDate="2026-01-01") for k in range(100)])
+    outs = sqlite_ledger.submit(
+        [cmd("issueInvoice", f"i{j}", invoiceId=f"I{j}", customerId="C0",
+             issueDate="2026-01-03", amountMinor=100) for j in range(40)])
+    assert [o.status for o in outs] == ["ACCEPTED"] * 40, outs
+    ids = sqlite_ledger._D.book.ids
+    assert ids["invoice"].n == ids.cap[ids.kinds.index("invoice"), 0]  # exactly full
+    outs = sqlite_ledger.submit(
+        [cmd("recordPayment", f"p{j}", paymentId=f"P{j}", customerId="C1", amountMinor=50,
+             currency="EUR", method="BANK_TRANSFER", valueDate="2026-01-04")
+         for j in range(2)])
+    assert [o.status for o in outs] == ["ACCEPTED"] * 2, outs

@@ -111,6 +111,7 @@ from arledger.engine.book import (
     T_PAYMENTS,
     T_REQUESTS,
     T_SALES,
+    TABLE_SPAN,
     Y_GROSS,
     Y_RECEIVABLE,
     Y_UNAPPLIED,
@@ -194,101 +195,111 @@ NO_JOURNAL = Journal(np.zeros(0, np.uint8), np.zeros(0, np.int64), np.zeros(0, n
 # ---- columns by code ------------------------------------------------------------------------
 
 @inline
+def _table(code):
+    """The table of a column code (book.table_of; a constant where the code is one)."""
+    return (code % 1000) // TABLE_SPAN
+
+
+@inline
 def g1(B, code, ix):
-    return B.f1[B.base[code] + ix]
+    return B.f1[_table(code)][B.base[code] + ix]
 
 
 @inline
 def g2(B, code, ix):
-    return B.f2[B.base[code] + ix]
+    return B.f2[_table(code)][B.base[code] + ix]
 
 
 @inline
 def g4(B, code, ix):
-    return B.f4[B.base[code] + ix]
+    return B.f4[_table(code)][B.base[code] + ix]
 
 
 @inline
 def g8(B, code, ix):
-    return B.f8[B.base[code] + ix]
+    return B.f8[_table(code)][B.base[code] + ix]
 
 
 @inline
 def s1(B, code, ix, v):
-    B.f1[B.base[code] + ix] = v
+    B.f1[_table(code)][B.base[code] + ix] = v
 
 
 @inline
 def s2(B, code, ix, v):
-    B.f2[B.base[code] + ix] = v
+    B.f2[_table(code)][B.base[code] + ix] = v
 
 
 @inline
 def s4(B, code, ix, v):
-    B.f4[B.base[code] + ix] = v
+    B.f4[_table(code)][B.base[code] + ix] = v
 
 
 @inline
 def s8(B, code, ix, v):
     """Set without logging: only for a row appended in this same step (a rollback drops
     the whole row)."""
-    B.f8[B.base[code] + ix] = v
+    B.f8[_table(code)][B.base[code] + ix] = v
 
 
 @inline
 def w1(B, code, ix, v):
     """Write uint8 column `code` at `ix`, logging the old value while the undo log is on."""
+    t = _table(code)
     p = B.base[code] + ix
     m = B.undo_meta
     if m[1]:
         n = m[0]
         B.undo_rec[n, 0] = code
         B.undo_rec[n, 1] = ix
-        B.undo_rec[n, 2] = np.int64(B.f1[p])
+        B.undo_rec[n, 2] = np.int64(B.f1[t][p])
         m[0] = n + 1
-    B.f1[p] = v
+    B.f1[t][p] = v
 
 
 @inline
 def w2(B, code, ix, v):
     """Write int16 column `code` at `ix`, logging the old value while the undo log is on."""
+    t = _table(code)
     p = B.base[code] + ix
     m = B.undo_meta
     if m[1]:
         n = m[0]
         B.undo_rec[n, 0] = code
         B.undo_rec[n, 1] = ix
-        B.undo_rec[n, 2] = np.int64(B.f2[p])
+        B.undo_rec[n, 2] = np.int64(B.f2[t][p])
         m[0] = n + 1
-    B.f2[p] = v
+    B.f2[t][p] = v
 
 
 @inline
 def w4(B, code, ix, v):
     """Write int32 column `code` at `ix`, logging the old value while the undo log is on."""
+    t = _table(code)
     p = B.base[code] + ix
     m = B.undo_meta
     if m[1]:
         n = m[0]
         B.undo_rec[n, 0] = code
         B.undo_rec[n, 1] = ix
-        B.undo_rec[n, 2] = np.int64(B.f4[p])
+        B.undo_rec[n, 2] = np.int64(B.f4[t][p])
         m[0] = n + 1
-    B.f4[p] = v
+    B.f4[t][p] = v
 
 
 @inline
 def w8(B, code, ix, v):
     """Write int64 column `code` at `ix`, logging the old value while the undo log is on."""
+    t = _table(code)
     p = B.base[code] + ix
     m = B.undo_meta
     if m[1]:
         n = m[0]
         B.undo_rec[n, 0] = code
         B.undo_rec[n, 1] = ix
-        B.undo_rec[n, 2] = np.int64(B.f8[p])
+        B.undo_rec[n, 2] = np.int64(B.f8[t][p])
         m[0] = n + 1
-    B.f8[p] = v
+    B.f8[t][p] = v
 
 
 @kernel
@@ -298,15 +309,16 @@ def undo_to(B, mark):
     for n in range(m[0] - 1, mark - 1, -1):
         code, ix, old = B.undo_rec[n, 0], B.undo_rec[n, 1], B.undo_rec[n, 2]
         g = code // 1000
+        t = _table(code)
         p = B.base[code] + ix
         if g == 8:
-            B.f8[p] = old
+            B.f8[t][p] = old
         elif g == 4:
-            B.f4[p] = old
+            B.f4[t][p] = old
         elif g == 1:
-            B.f1[p] = old
+            B.f1[t][p] = old
         else:
-            B.f2[p] = old
+            B.f2[t][p] = old
     m[0] = mark
 
 
@@ -799,7 +811,7 @@ def over_gross(B):
     """True when a currency's gross total passed the cap (limits.currency_gross_minor_max)."""
     p = B.base[Y_GROSS]
     for k in range(p, p + B.counts[T_CURRENCIES]):
-        if B.f8[k] > GROSS_MAX:
+        if B.f8[T_CURRENCIES][k] > GROSS_MAX:
             return True
     return False
 
@@ -852,7 +864,7 @@ def _request(B, r, s, a, e, count, position):
     else:  # a log naming one request id twice: the later command answers for it
         row = ix
     s8(B, R_POSITION, row, position)
-    B.f9[B.base[R_HASH] + row] = np.uint64(r[e, HASH])
+    B.f9[T_REQUESTS][B.base[R_HASH] + row] = np.uint64(r[e, HASH])
     s4(B, R_ENTRIES, row, count)
     s8(B, R_UNAPPLIED, row, _unapplied_after(B, r, e, count))
 

@@ -96,6 +96,20 @@ class VerifyReport:
     head_hash: str = GENESIS_HASH
 
 
+REPLAY_PAGE = 64  # segments decoded and sized together on replay (the store reads 64 a time)
+
+
+def _pages(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    page: list[tuple[int, bytes]] = []
+    for item in items:
+        page.append(item)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
 class Ledger:
     """Use `open_ledger` (engine/__init__.py) to build one."""
 
@@ -159,20 +173,31 @@ class Ledger:
         was_enabled = gc.isenabled()
         gc.disable()  # replay allocates only long-lived objects: nothing for the GC to find
         try:
-            for seq, blob in self.store.read(after_seq=self.state.head_seq):
-                try:
-                    seg = decode(blob)
-                except SegmentFormatError as e:
-                    raise error("LOG_CORRUPT",
-                                f"segment {seq}: {e}; run `arledger verify`") from None
-                problem = self._check(seq, seg)
-                if problem:
-                    raise error("LOG_CORRUPT", f"segment {seq}: {problem}; run `arledger verify`")
+            for page in _pages(self.store.read(after_seq=self.state.head_seq), REPLAY_PAGE):
+                # Decoded a page at a time, so the book is sized once for the page (a
+                # layout per large segment was a quarter of a replay); folded in order,
+                # and a damaged segment stops the fold where it is, as one at a time did.
+                segs, broken = [], None
+                for seq, blob in page:
+                    try:
+                        segs.append((seq, decode(blob), digest(blob)))
+                    except SegmentFormatError as e:
+                        broken = error("LOG_CORRUPT", f"segment {seq}: {e}; run `arledger verify`")
+                        break
                 with self._read_lock:
-                    self.state.apply_segment(seg, digest(blob))
-                n += seg.count
-                if progress:
-                    progress(seq, total)
+                    self.state.reserve_ahead([g for _, g, _ in segs])
+                for seq, seg, blob_hash in segs:
+                    problem = self._check(seq, seg)
+                    if problem:
+                        raise error("LOG_CORRUPT",
+                                    f"segment {seq}: {problem}; run `arledger verify`")
+                    with self._read_lock:
+                        self.state.apply_segment(seg, blob_hash)
+                    n += seg.count
+                    if progress:
+                        progress(seq, total)
+                if broken is not None:
+                    raise broken
         finally:
             if was_enabled:
                 gc.enable()

@@ -257,25 +257,42 @@ class State:
             self.max_effective_day = max(self.max_effective_day,
                                          int(recs.arr.r[: recs.n, 1].max()))
 
+    def reserve_ahead(self, segs: list[Segment]) -> None:
+        """Room for these segments, about to be folded, in one layout at most: replay
+        reserves a page of segments before folding it, so the book is laid out about once
+        per page instead of under every large segment (each layout copies every column;
+        a quarter of a replay went to them)."""
+        self._reserve([(g.count, {k: (len(v["_e"]) if "_e" in v else g.count,
+                                      {c: _bytes(v[c]) for c in _ID_COLS.get(k, ())})
+                                  for k, v in g.tables.items()}) for g in segs])
+
+    def _reserve(self, segments: list[tuple[int, dict[str, tuple[int, dict[str, int]]]]]) -> None:
+        """Room in the book, its ids and the journal for segments given as (entries,
+        {table: (rows, {id column: bytes})})."""
+        rows = dict.fromkeys(_ROW_TABLES.values(), 0)
+        rows["requests"] = 0
+        ids: dict[str, tuple[int, int]] = {}
+        journal = 0
+        for count, tables in segments:
+            rows["requests"] += count
+            journal += count
+            for table, (n, id_bytes) in tables.items():
+                if table in _ROW_TABLES:
+                    rows[_ROW_TABLES[table]] += n
+                if table == E.ALLOCATIONS:
+                    journal += 2 * n
+                for col, nbytes in id_bytes.items():
+                    kind = _ID_KIND[(table, col)]
+                    had = ids.get(kind, (0, 0))
+                    ids[kind] = (had[0] + n, had[1] + nbytes)
+        self.book.reserve(rows, ids)
+        self.journal.reserve(journal)
+
     def _apply_core(self, seg: Segment, t: dict, recs: Recs) -> None:
         """The compiled pass: every entry's effect on the book, and the journal."""
         B = self.book
-        rows = {name: len(t[k]["_e"]) if k in t else 0 for name, k in (
-            ("customers", "CustomerOpened"), ("invoices", "InvoiceIssued"),
-            ("payments", "PaymentRecorded"), ("credit_notes", "CreditNoteIssued"),
-            ("disputes", "DisputeOpened"), ("sales", "ReceivablesSold"),
-            ("allocs", E.ALLOCATIONS))}
-        rows["closures"] = sum(len(t[k]["_e"]) for k in ("DiscountTaken",
-                                                          "SmallBalanceWrittenOff") if k in t)
-        rows["requests"] = seg.count
-        ids = {"request": (seg.count, _bytes(t[E.ENVELOPE]["request_id"]))}
-        for kind, (table, col) in _ID_COLUMNS.items():
-            if table in t:
-                ids[kind] = (len(t[table]["_e"]), _bytes(t[table][col]))
-        B.reserve(rows, ids)
+        self.reserve_ahead([seg])
         j = self.journal
-        n_alloc = len(t[E.ALLOCATIONS]["_e"]) if E.ALLOCATIONS in t else 0
-        j.reserve(seg.count + 2 * n_alloc)
         self._journal_on[0] = j.n
         J = ap.Journal(j.kind, j.item, j.customer, j.day, j.seq, j.delta, j.etype, j.pos,
                        self._journal_on)
@@ -559,6 +576,20 @@ _ID_COLUMNS = {"customer": ("CustomerOpened", "customer_id"),
                "sale": ("ReceivablesSold", "sale_id"),
                "recovery": ("BadDebtRecovered", "recovery_id"),
                "refund": ("UnappliedRefunded", "refund_id")}
+
+
+# Segment tables whose rows each add a row to a book table.
+_ROW_TABLES = {"CustomerOpened": "customers", "InvoiceIssued": "invoices",
+               "PaymentRecorded": "payments", "CreditNoteIssued": "credit_notes",
+               "DisputeOpened": "disputes", "ReceivablesSold": "sales",
+               E.ALLOCATIONS: "allocs", "DiscountTaken": "closures",
+               "SmallBalanceWrittenOff": "closures"}
+# The id columns of each segment table, and the id kind of each.
+_ID_KIND = {(E.ENVELOPE, "request_id"): "request",
+            **{(table, col): kind for kind, (table, col) in _ID_COLUMNS.items()}}
+_ID_COLS: dict[str, tuple[str, ...]] = {}
+for _table, _col in _ID_KIND:
+    _ID_COLS[_table] = (*_ID_COLS.get(_table, ()), _col)
 
 
 def _bytes(col: Any) -> int:

@@ -17,6 +17,8 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from arledger.domain import limits
 from arledger.domain import validate as V
 from arledger.domain.errors import LedgerError, error
@@ -134,10 +136,16 @@ class Decider:
         self.recs.reserve(entries, 16 * entries + children,
                           (len(c.sbuf) + 256) * 4 + 64 * entries + nbytes,
                           children + 2 * volume.LINES_MAX)
-        rows = {"customers": left, "invoices": left, "payments": left, "credit_notes": left,
-                "allocs": children, "closures": children, "requests": left}
-        ids = {k: (left, 64 * left) for k in ("customer", "invoice", "payment",
-                                               "credit_note", "request")}
+        # Rows and ids for the kinds the rest of the batch holds (room for `left` rows in
+        # every table made each table grow with the batch, whatever its commands were;
+        # another kind is decided in Python, which reserves for itself).
+        kinds = np.bincount(c.kind[at:], minlength=col.ALLOCATE_PAYMENT + 1).tolist()
+        rows = {table: kinds[k] for k, (table, _) in _CREATES.items()}
+        rows.update(allocs=children, closures=children, requests=left)
+        # (every kind gets room for one more id: the loop asks for that before any command)
+        ids = {kind: (max(kinds[k], 1), max(64 * kinds[k], volume.ID_MAX))
+               for k, (_, kind) in _CREATES.items()}
+        ids["request"] = (left, max(64 * left, volume.ID_MAX))
         self.D.book.reserve(rows, ids, undo=64 * left + 24 * children + undo)
 
     def decide(self, cmd: pb.Command, h: int | None = None) -> Outcome:
@@ -193,5 +201,10 @@ class Decider:
         out.unapplied_minor = self.D.request(rid)[3]  # type: ignore[index]
         return out
 
+
+# What each compiled command kind creates: (book table, id kind).
+_CREATES = {col.OPEN_CUSTOMER: ("customers", "customer"),
+            col.ISSUE_INVOICE: ("invoices", "invoice"), col.RECORD_PAYMENT: ("payments", "payment"),
+            col.ISSUE_CREDIT_NOTE: ("credit_notes", "credit_note")}
 
 __all__ = ["Ctx", "DecisionState", "Decider", "Outcome", "request_hash"]

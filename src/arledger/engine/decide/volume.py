@@ -721,7 +721,7 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
         a, b = C.env[i, 0, 0], C.env[i, 0, 1]
         req = find(B, K_REQUEST, C.sbuf, a, b)
         if req >= 0:
-            if B.f9[B.base[R_HASH] + req] != C.hash[i]:
+            if B.f9[T_REQUESTS][B.base[R_HASH] + req] != C.hash[i]:
                 Z.meta[0] = PYTHON
                 return i
             res.status[i] = DUPLICATE
