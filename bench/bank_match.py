@@ -53,7 +53,7 @@ from arledger.domain import bank as BK  # noqa: E402
 from arledger.engine import open_ledger  # noqa: E402
 
 
-def load(led, spec: synthetic.PortfolioSpec) -> int:  # type: ignore[no-untyped-def]
+def load(led, spec: synthetic.PortfolioSpec) -> int:
     n = 0
     for batch in synthetic.generate_batches(spec, 2000):
         for o in led.submit(batch):
@@ -67,7 +67,7 @@ def statement_day(spec: synthetic.PortfolioSpec) -> int:
     return (spec.start - dt.date(1970, 1, 1)).days + spec.days - 1
 
 
-def run_statement(led, stmt: BK.Statement,  # type: ignore[no-untyped-def]
+def run_statement(led, stmt: BK.Statement,
                   prefix: str) -> tuple[int, ops.MatchSummary]:
     cmds = ops.import_commands([stmt], "0" * 64, prefix)
     n = ops.import_statements(led, cmds)

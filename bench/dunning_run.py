@@ -35,7 +35,7 @@ from arledger.engine import open_ledger  # noqa: E402
 from arledger.v1 import commands_pb2 as pb  # noqa: E402
 
 
-def build(led, customers: int, invoices: int) -> None:  # type: ignore[no-untyped-def]
+def build(led, customers: int, invoices: int) -> None:
     env = dict(actor="bench", reason="bench")
     start = parse_day("2026-01-01", "d")
     led.submit([
@@ -74,7 +74,7 @@ def build(led, customers: int, invoices: int) -> None:  # type: ignore[no-untype
         led.submit(batch)
 
 
-def run(led, as_of: str, rid: str):  # type: ignore[no-untyped-def]
+def run(led, as_of: str, rid: str):
     t0 = time.perf_counter()
     (o,) = led.submit([pb.Command(run_dunning=pb.RunDunningRequest(
         request_id=rid, as_of_date=as_of, default_policy_id="STD"))])

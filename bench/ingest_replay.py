@@ -143,13 +143,13 @@ def cold_compile() -> dict:
 
 
 def bare_server() -> tuple[grpc.Server, int]:
-    def stream(request_iterator, context):  # type: ignore[no-untyped-def]
+    def stream(request_iterator, context):
         n = 0
         for raw in request_iterator:
             n += len(pb.Batch.FromString(raw).commands)
         return n.to_bytes(8, "little")
 
-    def columnar(request_iterator, context):  # type: ignore[no-untyped-def]
+    def columnar(request_iterator, context):
         for raw in request_iterator:
             n = len(colpb.ColumnarBatch.FromString(raw).kinds)
             yield colpb.ColumnarResult(status=bytes(n)).SerializeToString()

@@ -43,7 +43,7 @@ def rss() -> int:
     raise RuntimeError("no VmRSS")
 
 
-def numpy_bytes(S) -> int:  # type: ignore[no-untyped-def]
+def numpy_bytes(S) -> int:
     """numpy capacity of the read state: its book's flat columns and id tables, and every
     other column set it keeps (journal, segments, ...)."""
     B = S.book

@@ -150,7 +150,7 @@ def journal_kernel(S: State, as_of: int, ks: int) -> tuple:
                   inv_.view("customer"), S.payments.view("customer"), un, as_of, S.customers.n)
 
 
-def paired(report, bare, runs: int) -> dict:  # type: ignore[no-untyped-def]
+def paired(report, bare, runs: int) -> dict:
     """Alternate report and bare kernel `runs` times (other load on the machine hits
     both alike); medians, every run, and the median of the per-run ratios."""
     rt, bt = [], []
@@ -168,7 +168,7 @@ def paired(report, bare, runs: int) -> dict:  # type: ignore[no-untyped-def]
             "_out": (rep, ker)}
 
 
-def timed(fn, runs: int) -> tuple[float, list[float], object]:  # type: ignore[no-untyped-def]
+def timed(fn, runs: int) -> tuple[float, list[float], object]:
     out, times = None, []
     for _ in range(runs):
         t = time.perf_counter()
@@ -198,10 +198,10 @@ def main() -> None:
           file=sys.stderr)
 
     # 1. Head: report vs bare kernel on the live columns (alternating, same process).
-    def report_head():  # type: ignore[no-untyped-def]
+    def report_head():
         return views.customer_aging(S, head, S.head_seq, EDGES)
 
-    def bare_head():  # type: ignore[no-untyped-def]
+    def bare_head():
         return kernel(inv.view("open"), inv.view("disputed"), inv.view("due_day"),
                       inv.view("customer"), pay.view("customer"), pay.view("unapplied"),
                       head, S.customers.n)

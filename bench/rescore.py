@@ -66,7 +66,7 @@ def portfolio(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return X, exposure
 
 
-def best(fn, runs: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+def best(fn, runs: int) -> tuple[float, list[float]]:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()

@@ -52,7 +52,7 @@ KINDS = ("Labs", "Foods", "Motors", "Supplies", "Logistics", "Textiles", "Pharma
 FORMS = ("GmbH", "Ltd", "LLC", "AG", "S.A.", "B.V.", "plc", "Inc.")
 
 
-def complete(S, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
+def complete(S, rng: np.random.Generator) -> None:
     """The ids, names and maps the synthetic columns lack."""
     n = S.customers.n
     w, k, f = (rng.integers(0, len(x), n) for x in (WORDS, KINDS, FORMS))
@@ -66,7 +66,7 @@ def complete(S, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-de
     S.payment_ix = {x: i for i, x in enumerate(S.payment_ids)}
 
 
-def timed(fn, runs: int) -> dict:  # type: ignore[no-untyped-def]
+def timed(fn, runs: int) -> dict:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -81,12 +81,12 @@ def timed(fn, runs: int) -> dict:  # type: ignore[no-untyped-def]
 class _Ledger:
     """Just enough of Ledger for the servicer: the state behind a read lock."""
 
-    def __init__(self, S) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, S) -> None:
         self.state = S
         self.follower = False
 
     @contextmanager
-    def reading(self):  # type: ignore[no-untyped-def]
+    def reading(self):
         yield self.state
 
     def settle(self, known_at_us: int) -> None:

@@ -40,7 +40,7 @@ def bare_server_main() -> None:
     from arledger.v1 import commands_pb2 as cpb
     from arledger.v1 import ledger_pb2 as lpb
 
-    def issue(raw, context):  # type: ignore[no-untyped-def]
+    def issue(raw, context):
         req = cpb.IssueInvoiceRequest.FromString(raw)
         return lpb.CommandResult(status=lpb.ACCEPTED, request_id=req.request_id, position=1,
                                  entry_count=1).SerializeToString()

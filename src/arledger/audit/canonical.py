@@ -64,16 +64,22 @@ def _customers_of(S: State, cols: dict, n: int) -> np.ndarray:
     return cust
 
 
-def _iso_days(col) -> list[str | None]:  # type: ignore[no-untyped-def]
-    """Day numbers as ISO dates, column-wise (-1, "no such date", as None)."""
-    days = np.asarray(col, dtype=np.int64)
-    iso = days.astype("datetime64[D]").astype(str).tolist()
-    if (days < 0).any():
-        iso = [None if d < 0 else x for d, x in zip(days.tolist(), iso)]
+def _iso_dates(days: np.ndarray) -> list[str]:
+    """Day numbers (every one a date) as ISO dates, column-wise."""
+    iso: list[str] = days.astype("datetime64[D]").astype(str).tolist()
     return iso
 
 
-def _versioned(S: State, name: str, col) -> tuple[str, list]:  # type: ignore[no-untyped-def]
+def _iso_days(col) -> list[str | None]:
+    """Day numbers as ISO dates, column-wise (-1, "no such date", as None)."""
+    days = np.asarray(col, dtype=np.int64)
+    iso = _iso_dates(days)
+    if (days < 0).any():
+        return [None if d < 0 else x for d, x in zip(days.tolist(), iso)]
+    return list(iso)
+
+
+def _versioned(S: State, name: str, col) -> tuple[str, list]:
     """A policy-version index as (id, 1-based version) pairs under the key `<thing>@`, which
     _table_fragments writes as `<thing>_id` and `<thing>_version`."""
     thing, ids_attr, versions_attr = _VERSIONED[name]
@@ -119,7 +125,7 @@ def _column_values(S: State, name: str, col, present: set[str]) -> tuple[str, li
     return name, list(col)
 
 
-_enc = json.encoder.encode_basestring  # type: ignore[attr-defined]  # non-ASCII kept as is
+_enc = json.encoder.encode_basestring  # non-ASCII kept as is
 _dump = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -177,7 +183,7 @@ def _children(S: State, t: dict) -> dict[str, dict[int, str]]:
             kinds = np.asarray(cols["source_kind"])
             src = np.asarray(cols["source_ix"]).tolist()
 
-            def source(col, kinds=kinds, src=src):  # type: ignore[no-untyped-def]
+            def source(col, kinds=kinds, src=src):
                 # the money applied: a payment or a credit note, by source_kind
                 return "source_id", [(S.payment_ids if k == E.SOURCE_PAYMENT
                                       else S.credit_note_ids)[i]
@@ -223,7 +229,7 @@ def slice_segment(seg: Segment, lo: int, hi: int) -> Segment:
                    seg.prev_hash, out)
 
 
-def _take(col, ix: np.ndarray):  # type: ignore[no-untyped-def]
+def _take(col, ix: np.ndarray):
     """Rows `ix` of a stored column (a numpy array, or a list of strings)."""
     if isinstance(col, np.ndarray):
         return col[ix]
@@ -259,7 +265,7 @@ def entry_lines(S: State, seg: Segment) -> list[str]:
         fields_by_table[code] = _objects(frags, len(es))
         cust_by_table[code] = _customers_of(S, cols, len(es)).tolist()
     customer_ids = S.customer_ids
-    days = _iso_days(env["effective_day"])
+    days = _iso_dates(np.asarray(env["effective_day"], dtype=np.int64))  # never -1
     # the envelope's keys in sorted order: actor, customer_id, effective_date, fields,
     # position, reason, recorded_at_us, request_id, segment, type
     tail = f',"recorded_at_us":{int(seg.recorded_at_us)},"request_id":'

@@ -21,7 +21,7 @@ KEY_FILE_NAME = "audit-key.pem"
 
 # ---- keys and signed digests ---------------------------------------------------------------
 
-def load_or_create_key(path: Path):  # type: ignore[no-untyped-def]
+def load_or_create_key(path: Path):
     """The Ed25519 signing key kept at `path`; created (mode 0600) on first use."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -49,28 +49,28 @@ def load_or_create_key(path: Path):  # type: ignore[no-untyped-def]
         raise error("KEY_UNAVAILABLE", f"the signing key {path} is readable by others; "
                     "chmod 600 it")
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        loaded = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as e:
         raise error("KEY_UNAVAILABLE", f"{path} is not a PEM private key: {e}") from None
-    if not isinstance(key, Ed25519PrivateKey):
+    if not isinstance(loaded, Ed25519PrivateKey):
         raise error("KEY_UNAVAILABLE", f"{path} is not an Ed25519 key")
-    return key
+    return loaded
 
 
-def public_pem(key) -> str:  # type: ignore[no-untyped-def]
+def public_pem(key) -> str:
     from cryptography.hazmat.primitives import serialization
     return key.public_key().public_bytes(serialization.Encoding.PEM,
                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def key_id(public_key) -> str:  # type: ignore[no-untyped-def]
+def key_id(public_key) -> str:
     """SHA-256 (hex) of the raw 32-byte Ed25519 public key."""
     from cryptography.hazmat.primitives import serialization
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
 
 
-def load_public_key(pem: str | bytes):  # type: ignore[no-untyped-def]
+def load_public_key(pem: str | bytes):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     try:
@@ -91,14 +91,14 @@ def digest_message(d: dict) -> bytes:
     return DIGEST_DOMAIN + canonical_bytes({k: d[k] for k in DIGEST_FIELDS})
 
 
-def sign_digest(key, fields: dict) -> dict:  # type: ignore[no-untyped-def]
+def sign_digest(key, fields: dict) -> dict:
     d = {k: fields[k] for k in DIGEST_FIELDS if k != "key_id"}
     d["key_id"] = key_id(key.public_key())
     d["signature"] = key.sign(digest_message(d)).hex()
     return d
 
 
-def check_digest(d: dict, public_key) -> None:  # type: ignore[no-untyped-def]
+def check_digest(d: dict, public_key) -> None:
     """Raise DIGEST_INVALID unless `d` is well formed and signed by `public_key`."""
     from cryptography.exceptions import InvalidSignature
     try:
@@ -118,7 +118,7 @@ def check_digest(d: dict, public_key) -> None:  # type: ignore[no-untyped-def]
         raise error("DIGEST_INVALID", "the signature does not match the digest") from None
 
 
-def default_key_file(store) -> Path:  # type: ignore[no-untyped-def]
+def default_key_file(store) -> Path:
     """Where a ledger's signing key lives unless ARLEDGER_KEY_FILE says otherwise: beside
     a SQLite log; for PostgreSQL, under ~/.config/arledger/keys (one per table)."""
     env = os.environ.get("ARLEDGER_KEY_FILE")
@@ -149,7 +149,7 @@ def _safe_name(text: str) -> str:
 class Signer:
     """Issues signed digests of one ledger's log."""
 
-    def __init__(self, ledger, key, clock: Callable[[], int],  # type: ignore[no-untyped-def]
+    def __init__(self, ledger, key, clock: Callable[[], int],
                  node_cache: Path | None = None) -> None:
         self.ledger = ledger
         self.key = key

@@ -121,12 +121,12 @@ class MerkleLog:
     RUN entries); a proof re-renders only its entry's run from the stored segment.
     """
 
-    def __init__(self, ledger,  # type: ignore[no-untyped-def]
+    def __init__(self, ledger,
                  cache_path: Path | None = None) -> None:
         self.ledger = ledger
         self.nodes: list[SegmentNode] = []
         self._lock = threading.Lock()
-        self._levels: list[list[bytes]] | None = None
+        self._levels: list[list[tuple[bytes, int]]] | None = None
         self._levels_n = 0
         self._seg_cache: dict[int, Segment] = {}
         self._run_cache: dict[tuple[int, int], tuple[list[str], list[list[bytes]]]] = {}

@@ -64,7 +64,7 @@ def tree_levels(leaves: Sequence, combine: Callable = node_hash) -> list[list]:
     return levels
 
 
-def tree_root(levels: list[list], empty=EMPTY_ROOT):  # type: ignore[no-untyped-def]
+def tree_root(levels: list[list], empty=EMPTY_ROOT):
     return levels[-1][0] if levels[0] else empty
 
 
@@ -92,7 +92,7 @@ def inclusion_path(levels: list[list], index: int) -> list:
     return path
 
 
-def _subtree(levels: list[list], lo: int, hi: int, combine: Callable):  # type: ignore[no-untyped-def]
+def _subtree(levels: list[list], lo: int, hi: int, combine: Callable):
     """MTH of leaves[lo:hi] for a range that is a node of some RFC 6962 prefix tree."""
     size = hi - lo
     k = size.bit_length() - 1
@@ -104,7 +104,7 @@ def _subtree(levels: list[list], lo: int, hi: int, combine: Callable):  # type: 
 
 
 def prefix_root(levels: list[list], m: int, combine: Callable = node_hash,
-                empty=EMPTY_ROOT):  # type: ignore[no-untyped-def]
+                empty=EMPTY_ROOT):
     """Root of the tree over the first m leaves (m <= leaves in `levels`)."""
     return _subtree(levels, 0, m, combine) if m else empty
 

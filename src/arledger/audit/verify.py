@@ -41,7 +41,7 @@ class AuditReport:
     merkle_root: str = ""
     digests_checked: int = 0
 
-    def fail(self, seq: int, position: int, problem: str) -> AuditReport:
+    def fail(self, seq: int, position: int | None, problem: str) -> AuditReport:
         self.ok = False
         self.first_bad_segment = seq
         self.first_bad_position = position or 0
@@ -53,7 +53,7 @@ class AuditReport:
 
 
 def check_log(segments: Iterable[tuple[int, bytes]], digests: Sequence[dict] = (),
-              public_key=None, *, merkle: bool = False,  # type: ignore[no-untyped-def]
+              public_key=None, *, merkle: bool = False,
               progress: Callable[[int], None] | None = None,
               upto_segment: int = 0, start: tuple[int, int] | None = None,
               log: str | None = None) -> AuditReport:
@@ -106,7 +106,9 @@ def _walk(rep: AuditReport, segments: Iterable[tuple[int, bytes]], want: dict[in
           last_wanted: int, S: State | None, progress: Callable[[int], None] | None,
           upto_segment: int, start: tuple[int, int] | None) -> AuditReport:
     leaves: list[tuple[bytes, int]] = []
-    prev, seq_expected, pos_expected, prev_first = GENESIS_HASH, 1, 1, 1
+    prev: str | None = GENESIS_HASH
+    pos_expected: int | None = 1
+    seq_expected, prev_first = 1, 1
     if start is not None:  # the digest at start[0] vouches for that segment's prev_hash
         seq_expected, prev, pos_expected = start[0], None, None
     try:

@@ -412,7 +412,7 @@ def parse_csv(content: bytes, mapping: Mapping[str, str], account: str,
             col[f] = header.index(m[f])
     if "currency" not in col and default_cur not in MINOR_UNITS:
         raise error("INVALID_COLUMN_MAPPING", "no currency column and no default_currency")
-    lines = []
+    lines: list[BK.StatementLine] = []
     try:
         for row in reader:
             line = reader.line_num

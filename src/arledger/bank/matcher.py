@@ -318,7 +318,8 @@ class Matcher:
 
     def _identities(self, ln: LineInput) -> dict[int, list[tuple[int, str]]]:
         """Customer -> the identity signals (bp, reason) that point at it."""
-        b, out = self.b, {}
+        b = self.b
+        out: dict[int, list[tuple[int, str]]] = {}
         acct = BK.account_key(ln.account)
         if acct:
             c, k = self._learned(b.by_account, self.acct_more, acct)

@@ -45,14 +45,14 @@ def import_commands(stmts: Sequence[BK.Statement], sha: str, prefix: str,
     return cmds
 
 
-def submit_one(ledger, cmd: cpb.Command):  # type: ignore[no-untyped-def]
+def submit_one(ledger, cmd: cpb.Command):
     (o,) = ledger.submit([cmd])
     if o.status == "REJECTED":
         raise o.error
     return o
 
 
-def import_statements(ledger, cmds: Sequence[cpb.Command]) -> int:  # type: ignore[no-untyped-def]
+def import_statements(ledger, cmds: Sequence[cpb.Command]) -> int:
     """Submit import commands; returns how many lines were recorded."""
     with ledger.reading() as S:
         before = S.bank.n
@@ -76,7 +76,7 @@ def matcher_actor(version: int, principal: str = "") -> str:
     return f"{principal}/{name}" if principal else name
 
 
-def match_all(ledger, principal: str = "") -> MatchSummary:  # type: ignore[no-untyped-def]
+def match_all(ledger, principal: str = "") -> MatchSummary:
     """Run the matcher until no line is new; what it decided."""
     with ledger.reading() as S:
         version = S.bank.current_rules()[0]

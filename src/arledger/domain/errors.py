@@ -12,7 +12,7 @@ class LedgerError(Exception):
 
     code = "UNKNOWN"  # gRPC status code name
 
-    def __init__(self, reason: str, message: str = "", **metadata: str) -> None:
+    def __init__(self, reason: str, message: str = "", **metadata: str | int) -> None:
         super().__init__(f"{reason}: {message}" if message else reason)
         self.reason = reason
         self.message = message or reason
@@ -320,7 +320,7 @@ REASONS: dict[str, tuple[type[LedgerError], str]] = {
 }
 
 
-def error(reason: str, message: str = "", **metadata: str) -> LedgerError:
+def error(reason: str, message: str = "", **metadata: str | int) -> LedgerError:
     """Build the error of the right family for a registered reason."""
     family, _ = REASONS[reason]
     return family(reason, message, **metadata)

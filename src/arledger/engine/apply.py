@@ -195,55 +195,55 @@ NO_JOURNAL = Journal(np.zeros(0, np.uint8), np.zeros(0, np.int64), np.zeros(0, n
 # ---- columns by code ------------------------------------------------------------------------
 
 @inline
-def _table(code):  # type: ignore[no-untyped-def]
+def _table(code):
     """The table of a column code (book.table_of; a constant where the code is one)."""
     return (code % 1000) // TABLE_SPAN
 
 
 @inline
-def g1(B, code, ix):  # type: ignore[no-untyped-def]
+def g1(B, code, ix):
     return B.f1[_table(code)][B.base[code] + ix]
 
 
 @inline
-def g2(B, code, ix):  # type: ignore[no-untyped-def]
+def g2(B, code, ix):
     return B.f2[_table(code)][B.base[code] + ix]
 
 
 @inline
-def g4(B, code, ix):  # type: ignore[no-untyped-def]
+def g4(B, code, ix):
     return B.f4[_table(code)][B.base[code] + ix]
 
 
 @inline
-def g8(B, code, ix):  # type: ignore[no-untyped-def]
+def g8(B, code, ix):
     return B.f8[_table(code)][B.base[code] + ix]
 
 
 @inline
-def s1(B, code, ix, v):  # type: ignore[no-untyped-def]
+def s1(B, code, ix, v):
     B.f1[_table(code)][B.base[code] + ix] = v
 
 
 @inline
-def s2(B, code, ix, v):  # type: ignore[no-untyped-def]
+def s2(B, code, ix, v):
     B.f2[_table(code)][B.base[code] + ix] = v
 
 
 @inline
-def s4(B, code, ix, v):  # type: ignore[no-untyped-def]
+def s4(B, code, ix, v):
     B.f4[_table(code)][B.base[code] + ix] = v
 
 
 @inline
-def s8(B, code, ix, v):  # type: ignore[no-untyped-def]
+def s8(B, code, ix, v):
     """Set without logging: only for a row appended in this same step (a rollback drops
     the whole row)."""
     B.f8[_table(code)][B.base[code] + ix] = v
 
 
 @inline
-def w1(B, code, ix, v):  # type: ignore[no-untyped-def]
+def w1(B, code, ix, v):
     """Write uint8 column `code` at `ix`, logging the old value while the undo log is on."""
     t = _table(code)
     p = B.base[code] + ix
@@ -258,7 +258,7 @@ def w1(B, code, ix, v):  # type: ignore[no-untyped-def]
 
 
 @inline
-def w2(B, code, ix, v):  # type: ignore[no-untyped-def]
+def w2(B, code, ix, v):
     """Write int16 column `code` at `ix`, logging the old value while the undo log is on."""
     t = _table(code)
     p = B.base[code] + ix
@@ -273,7 +273,7 @@ def w2(B, code, ix, v):  # type: ignore[no-untyped-def]
 
 
 @inline
-def w4(B, code, ix, v):  # type: ignore[no-untyped-def]
+def w4(B, code, ix, v):
     """Write int32 column `code` at `ix`, logging the old value while the undo log is on."""
     t = _table(code)
     p = B.base[code] + ix
@@ -288,7 +288,7 @@ def w4(B, code, ix, v):  # type: ignore[no-untyped-def]
 
 
 @inline
-def w8(B, code, ix, v):  # type: ignore[no-untyped-def]
+def w8(B, code, ix, v):
     """Write int64 column `code` at `ix`, logging the old value while the undo log is on."""
     t = _table(code)
     p = B.base[code] + ix
@@ -303,7 +303,7 @@ def w8(B, code, ix, v):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def undo_to(B, mark):  # type: ignore[no-untyped-def]
+def undo_to(B, mark):
     """Restore every cell written since undo record `mark`, newest first."""
     m = B.undo_meta
     for n in range(m[0] - 1, mark - 1, -1):
@@ -323,7 +323,7 @@ def undo_to(B, mark):  # type: ignore[no-untyped-def]
 
 
 @inline
-def new_row(B, table):  # type: ignore[no-untyped-def]
+def new_row(B, table):
     """Append a row to `table` (no undo: a rollback restores the count)."""
     ix = B.counts[table]
     B.counts[table] = ix + 1
@@ -333,7 +333,7 @@ def new_row(B, table):  # type: ignore[no-untyped-def]
 # ---- money -------------------------------------------------------------------------------
 
 @inline
-def _journal(J, kind, item, cust, day, seq, delta, etype, pos):  # type: ignore[no-untyped-def]
+def _journal(J, kind, item, cust, day, seq, delta, etype, pos):
     if J.meta[1]:
         n = J.meta[0]
         J.kind[n] = kind
@@ -348,7 +348,7 @@ def _journal(J, kind, item, cust, day, seq, delta, etype, pos):  # type: ignore[
 
 
 @inline
-def _open_link(B, cust, inv):  # type: ignore[no-untyped-def]
+def _open_link(B, cust, inv):
     head = g8(B, C_OPEN_HEAD, cust)
     w8(B, I_OPEN_PREV, inv, -1)
     w8(B, I_OPEN_NEXT, inv, head)
@@ -358,7 +358,7 @@ def _open_link(B, cust, inv):  # type: ignore[no-untyped-def]
 
 
 @inline
-def _open_unlink(B, cust, inv):  # type: ignore[no-untyped-def]
+def _open_unlink(B, cust, inv):
     prev = g8(B, I_OPEN_PREV, inv)
     nxt = g8(B, I_OPEN_NEXT, inv)
     if prev >= 0:
@@ -372,7 +372,7 @@ def _open_unlink(B, cust, inv):  # type: ignore[no-untyped-def]
 
 
 @inline
-def move_open(B, inv, delta):  # type: ignore[no-untyped-def]
+def move_open(B, inv, delta):
     """An invoice's open amount moves by delta: so do its customer's receivable and balance,
     its currency's receivable, and (crossing zero) its place in the customer's open list."""
     old = g8(B, I_OPEN, inv)
@@ -391,7 +391,7 @@ def move_open(B, inv, delta):  # type: ignore[no-untyped-def]
 
 
 @inline
-def _held(B, cust, delta):  # type: ignore[no-untyped-def]
+def _held(B, cust, delta):
     """Unapplied cash or credit of a customer moves by delta."""
     w8(B, C_BALANCE, cust, g8(B, C_BALANCE, cust) - delta)
     cur = np.int64(g2(B, C_CURRENCY, cust))
@@ -399,7 +399,7 @@ def _held(B, cust, delta):  # type: ignore[no-untyped-def]
 
 
 @inline
-def move_cash(B, pay, delta):  # type: ignore[no-untyped-def]
+def move_cash(B, pay, delta):
     w8(B, P_UNAPPLIED, pay, g8(B, P_UNAPPLIED, pay) + delta)
     cust = np.int64(g4(B, P_CUSTOMER, pay))
     _held(B, cust, delta)
@@ -407,7 +407,7 @@ def move_cash(B, pay, delta):  # type: ignore[no-untyped-def]
 
 
 @inline
-def move_credit(B, cn, delta):  # type: ignore[no-untyped-def]
+def move_credit(B, cn, delta):
     w8(B, N_UNAPPLIED, cn, g8(B, N_UNAPPLIED, cn) + delta)
     cust = np.int64(g4(B, N_CUSTOMER, cn))
     _held(B, cust, delta)
@@ -415,7 +415,7 @@ def move_credit(B, cn, delta):  # type: ignore[no-untyped-def]
 
 
 @inline
-def _push(B, table, head_code, owner, next_code):  # type: ignore[no-untyped-def]
+def _push(B, table, head_code, owner, next_code):
     """A new row at the head of owner's list in allocs or closures; its index."""
     ix = new_row(B, table)
     s8(B, next_code, ix, g8(B, head_code, owner))
@@ -424,18 +424,18 @@ def _push(B, table, head_code, owner, next_code):  # type: ignore[no-untyped-def
 
 
 @inline
-def _ok(B, table, ix):  # type: ignore[no-untyped-def]
+def _ok(B, table, ix):
     return 0 <= ix < B.counts[table]
 
 
 @inline
-def _str(r, s, e, slot):  # type: ignore[no-untyped-def]
+def _str(r, s, e, slot):
     k = r[e, STR0] + slot
     return s[k, 0], s[k, 1]
 
 
 @inline
-def _add_id(B, kind, a, r, s, e, slot):  # type: ignore[no-untyped-def]
+def _add_id(B, kind, a, r, s, e, slot):
     """Register the id in string `slot` of entry e under `kind`; its index."""
     st, en = _str(r, s, e, slot)
     return id_add(B.ids, kind, a, st, en, xxh64(a, st, en, np.uint64(0)))
@@ -444,7 +444,7 @@ def _add_id(B, kind, a, r, s, e, slot):  # type: ignore[no-untyped-def]
 # ---- entry types ---------------------------------------------------------------------------
 
 @kernel
-def _customer_opened(B, r, s, a, e, day):  # type: ignore[no-untyped-def]
+def _customer_opened(B, r, s, a, e, day):
     ix = new_row(B, T_CUSTOMERS)
     if ix != r[e, F0]:
         return False
@@ -466,7 +466,7 @@ def _customer_opened(B, r, s, a, e, day):  # type: ignore[no-untyped-def]
 
 
 @inline
-def _link(B, head_code, tail_code, next_code, cust, ix):  # type: ignore[no-untyped-def]
+def _link(B, head_code, tail_code, next_code, cust, ix):
     """Append ix to a customer's list (invoices, payments or credit notes)."""
     s8(B, next_code, ix, -1)
     tail = g8(B, tail_code, cust)
@@ -478,7 +478,7 @@ def _link(B, head_code, tail_code, next_code, cust, ix):  # type: ignore[no-unty
 
 
 @kernel
-def _invoice_issued(B, r, s, a, e, day):  # type: ignore[no-untyped-def]
+def _invoice_issued(B, r, s, a, e, day):
     ix = new_row(B, T_INVOICES)
     cust = r[e, F0 + 1]
     if ix != r[e, F0] or not _ok(B, T_CUSTOMERS, cust):
@@ -503,7 +503,7 @@ def _invoice_issued(B, r, s, a, e, day):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _payment_recorded(B, r, s, a, e, day):  # type: ignore[no-untyped-def]
+def _payment_recorded(B, r, s, a, e, day):
     ix = new_row(B, T_PAYMENTS)
     cust = r[e, F0 + 1]
     if ix != r[e, F0] or not _ok(B, T_CUSTOMERS, cust):
@@ -523,7 +523,7 @@ def _payment_recorded(B, r, s, a, e, day):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _credit_note_issued(B, r, s, a, e, day):  # type: ignore[no-untyped-def]
+def _credit_note_issued(B, r, s, a, e, day):
     ix = new_row(B, T_CREDIT_NOTES)
     cust = r[e, F0 + 1]
     if ix != r[e, F0] or not _ok(B, T_CUSTOMERS, cust):
@@ -539,7 +539,7 @@ def _credit_note_issued(B, r, s, a, e, day):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _allocation(B, J, c, k, day, seq, etype, pos):  # type: ignore[no-untyped-def]
+def _allocation(B, J, c, k, day, seq, etype, pos):
     """One allocation row: money of a payment or credit note applied to an invoice
     (negative: undone by a reversal)."""
     kind, src, inv, amt = c[k, G0], c[k, G0 + 1], c[k, G0 + 2], c[k, G0 + 3]
@@ -569,7 +569,7 @@ def _allocation(B, J, c, k, day, seq, etype, pos):  # type: ignore[no-untyped-de
 
 
 @kernel
-def _closure(B, r, e, kind):  # type: ignore[no-untyped-def]
+def _closure(B, r, e, kind):
     """A discount taken or a small balance written off by a payment (negative: undone)."""
     inv, pay, amt = r[e, F0], r[e, F0 + 1], r[e, F0 + 2]
     if not (_ok(B, T_INVOICES, inv) and _ok(B, T_PAYMENTS, pay)):
@@ -586,7 +586,7 @@ def _closure(B, r, e, kind):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _money_entry(B, J, r, e, t, day, seq, pos):  # type: ignore[no-untyped-def]
+def _money_entry(B, J, r, e, t, day, seq, pos):
     """Entries that move an invoice's open amount or money held, without allocations:
     voids, write-offs, sales and recalls, reversals, refunds, discounts, small balances."""
     f = F0
@@ -643,7 +643,7 @@ def _money_entry(B, J, r, e, t, day, seq, pos):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _dispute_entry(B, J, r, s, a, e, t, day, seq, pos):  # type: ignore[no-untyped-def]
+def _dispute_entry(B, J, r, s, a, e, t, day, seq, pos):
     f = F0
     if t == DISPUTE_OPENED:
         ix = new_row(B, T_DISPUTES)
@@ -677,7 +677,7 @@ def _dispute_entry(B, J, r, s, a, e, t, day, seq, pos):  # type: ignore[no-untyp
 
 
 @kernel
-def _customer_entry(B, r, e, t, day):  # type: ignore[no-untyped-def]
+def _customer_entry(B, r, e, t, day):
     """Master data, closing, a customer's policies, limits and holds."""
     f = F0
     cust = r[e, f]
@@ -708,7 +708,7 @@ def _customer_entry(B, r, e, t, day):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _other_entry(B, r, s, a, e, t, day):  # type: ignore[no-untyped-def]
+def _other_entry(B, r, s, a, e, t, day):
     """Terms and charges on an invoice, and the ids of promises, recoveries and sales."""
     f = F0
     if t == INVOICE_TERMS_APPLIED or t == CHARGE_ASSESSED:
@@ -739,7 +739,7 @@ def _other_entry(B, r, s, a, e, t, day):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _apply_one(B, J, r, s, a, c, e, seq, pos):  # type: ignore[no-untyped-def]
+def _apply_one(B, J, r, s, a, c, e, seq, pos):
     """Apply entry e (and its allocation rows); False if it does not fit the book."""
     t = r[e, TYPE]
     day = r[e, DAY]
@@ -787,7 +787,7 @@ def _apply_one(B, J, r, s, a, c, e, seq, pos):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def gross_of(B, r, e):  # type: ignore[no-untyped-def]
+def gross_of(B, r, e):
     """(currency, amount) that entry e, once applied, adds to a currency's gross total, or
     (-1, 0): money recorded (invoices, payments, credit notes, recoveries) and the amounts
     that can repeat over the same money (disputes, promises, sales)."""
@@ -807,7 +807,7 @@ def gross_of(B, r, e):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def over_gross(B):  # type: ignore[no-untyped-def]
+def over_gross(B):
     """True when a currency's gross total passed the cap (limits.currency_gross_minor_max)."""
     p = B.base[Y_GROSS]
     for k in range(p, p + B.counts[T_CURRENCIES]):
@@ -817,7 +817,7 @@ def over_gross(B):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _same_request(r, s, a, e1, e2):  # type: ignore[no-untyped-def]
+def _same_request(r, s, a, e1, e2):
     s1, t1 = _str(r, s, e1, 0)
     s2, t2 = _str(r, s, e2, 0)
     if t1 - s1 != t2 - s2:
@@ -829,7 +829,7 @@ def _same_request(r, s, a, e1, e2):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _unapplied_after(B, r, e, count):  # type: ignore[no-untyped-def]
+def _unapplied_after(B, r, e, count):
     """Unapplied money, now, of the payment or credit note a command touched last (what
     its answer reports), or 0."""
     kind, src = 0, -1
@@ -852,7 +852,7 @@ def _unapplied_after(B, r, e, count):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _request(B, r, s, a, e, count, position):  # type: ignore[no-untyped-def]
+def _request(B, r, s, a, e, count, position):
     """Register the command whose entries start at e (applied already): its request id,
     position, hash, entry count and the unapplied money its answer reports."""
     st, en = _str(r, s, e, 0)
@@ -870,7 +870,7 @@ def _request(B, r, s, a, e, count, position):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def apply_entries(B, J, r, s, a, c, e_from, e_to, first_position, seq):  # type: ignore[no-untyped-def]
+def apply_entries(B, J, r, s, a, c, e_from, e_to, first_position, seq):
     """Apply entries [e_from, e_to) of a segment in log order, registering each command
     that starts there. Returns OK, or the first entry that does not fit the book."""
     e = e_from

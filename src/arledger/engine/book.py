@@ -27,9 +27,10 @@ writer's time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from arledger.engine.ids import IdArrays, IdSet
 
@@ -37,6 +38,12 @@ U1, I2, I4, I8, U8 = "|u1", "<i2", "<i4", "<i8", "<u8"
 DTYPES = (U1, I2, I4, I8, U8)
 GROUP = {U1: 1, I2: 2, I4: 4, I8: 8, U8: 9}
 CURRENCIES_MAX = 1024  # ISO 4217 has ~180 codes in use; room for every code ever issued
+# A column's type, per dtype (the typed tables below, engine/state.py's Columns).
+U1s: TypeAlias = npt.NDArray[np.uint8]
+I2s: TypeAlias = npt.NDArray[np.int16]
+I4s: TypeAlias = npt.NDArray[np.int32]
+I8s: TypeAlias = npt.NDArray[np.int64]
+U8s: TypeAlias = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,27 @@ for _name, _k in TABLE_CODE.items():
     globals()["T_" + _name.upper()] = _k
 for _name, _k in ID_CODE.items():
     globals()["K_" + _name.upper()] = _k
+# ... declared for the type checker (tests/unit/test_typed_columns.py: the same names).
+T_CUSTOMERS: int
+T_INVOICES: int
+T_PAYMENTS: int
+T_CREDIT_NOTES: int
+T_DISPUTES: int
+T_ALLOCS: int
+T_CLOSURES: int
+T_SALES: int
+T_REQUESTS: int
+T_CURRENCIES: int
+K_CUSTOMER: int
+K_INVOICE: int
+K_PAYMENT: int
+K_CREDIT_NOTE: int
+K_DISPUTE: int
+K_PROMISE: int
+K_SALE: int
+K_REQUEST: int
+K_RECOVERY: int
+K_REFUND: int
 
 
 # Column codes: GROUP * 1000 + TABLE_SPAN * table + a number unique within the table's
@@ -192,6 +220,90 @@ for _name, (_prefix, _cols) in TABLES.items():
         globals()[f"{_prefix}_{_col.name.upper()}"] = _code
     assert max(_next.values()) < TABLE_SPAN, _name
 assert len(TABLES) * TABLE_SPAN <= 1000
+# ... declared for the type checker (tests/unit/test_typed_columns.py: the same names).
+C_CURRENCY: int
+C_NET_DAYS: int
+C_CREDIT_LIMIT: int
+C_CLOSED: int
+C_OPENED_DAY: int
+C_BALANCE: int
+C_RECEIVABLE: int
+C_ON_HOLD: int
+C_OVER_LIMIT: int
+C_STRATEGY: int
+C_HOLD_SOURCE: int
+C_HOLD_DAY: int
+C_WRITTEN_OFF: int
+C_RECOVERED: int
+C_SOLD: int
+C_INV_HEAD: int
+C_INV_TAIL: int
+C_PAY_HEAD: int
+C_PAY_TAIL: int
+C_CN_HEAD: int
+C_CN_TAIL: int
+C_OPEN_HEAD: int
+I_CUSTOMER: int
+I_AMOUNT: int
+I_ISSUE_DAY: int
+I_DUE_DAY: int
+I_OPEN: int
+I_DISPUTED: int
+I_VOIDED: int
+I_REOPEN_DAY: int
+I_KIND: int
+I_DISC: int
+I_DISC_UNTIL: int
+I_NEXT: int
+I_OPEN_PREV: int
+I_OPEN_NEXT: int
+I_SALE: int
+I_SOLD_AMOUNT: int
+I_INST_FIRST: int
+I_INST_N: int
+I_DUN_MARK: int
+I_INT_DAY: int
+P_CUSTOMER: int
+P_AMOUNT: int
+P_VALUE_DAY: int
+P_UNAPPLIED: int
+P_REVERSED: int
+P_ALLOC_DAY: int
+P_NEXT: int
+P_ALLOC_HEAD: int
+P_CLOSURE_HEAD: int
+N_CUSTOMER: int
+N_AMOUNT: int
+N_ISSUE_DAY: int
+N_UNAPPLIED: int
+N_NEXT: int
+D_INVOICE: int
+D_AMOUNT: int
+D_OPENED_DAY: int
+D_OPEN: int
+D_REVIEW_DAY: int
+D_OUTCOME: int
+D_RESOLVED_DAY: int
+A_PAYMENT: int
+A_INVOICE: int
+A_AMOUNT: int
+A_NEXT: int
+Z_PAYMENT: int
+Z_INVOICE: int
+Z_AMOUNT: int
+Z_KIND: int
+Z_NEXT: int
+S_PRICE_BP: int
+S_DAY: int
+S_FACE: int
+S_PRICE: int
+R_POSITION: int
+R_HASH: int
+R_ENTRIES: int
+R_UNAPPLIED: int
+Y_RECEIVABLE: int
+Y_UNAPPLIED: int
+Y_GROSS: int
 CODE_OF = {(t, c.name): code for code, (t, c) in COLUMNS.items()}
 BASE_SIZE = 10_000  # codes are < 10 * 1000
 
@@ -284,8 +396,149 @@ class Table:
         return [self.view(k).tobytes() for k in sorted(self.spec)]
 
 
+# The tables with their columns as typed attributes (what `_bind` sets; TABLES above is the
+# layout, tests/unit/test_typed_columns.py keeps the two equal). The view-only columns
+# (core=False) are absent from a core-only book: the decider never reads them.
+class CustomersTable(Table):
+    currency: I2s
+    net_days: I4s
+    credit_limit: I8s
+    closed: U1s
+    opened_day: I4s
+    balance: I8s
+    receivable: I8s
+    on_hold: U1s
+    over_limit: U1s
+    strategy: U1s
+    hold_source: U1s
+    hold_day: I4s
+    written_off: I8s
+    recovered: I8s
+    sold: I8s
+    inv_head: I8s
+    inv_tail: I8s
+    pay_head: I8s
+    pay_tail: I8s
+    cn_head: I8s
+    cn_tail: I8s
+    open_head: I8s
+
+
+class InvoicesTable(Table):
+    customer: I4s
+    amount: I8s
+    issue_day: I4s
+    due_day: I4s
+    open: I8s
+    disputed: I8s
+    voided: U1s
+    reopen_day: I4s
+    kind: U1s
+    disc: I8s
+    disc_until: I4s
+    next: I8s
+    open_prev: I8s
+    open_next: I8s
+    sale: I8s
+    sold_amount: I8s
+    inst_first: I8s
+    inst_n: I4s
+    dun_mark: I4s
+    int_day: I4s
+
+
+class PaymentsTable(Table):
+    customer: I4s
+    amount: I8s
+    value_day: I4s
+    unapplied: I8s
+    reversed: U1s
+    alloc_day: I4s
+    next: I8s
+    alloc_head: I8s
+    closure_head: I8s
+
+
+class CreditNotesTable(Table):
+    customer: I4s
+    amount: I8s
+    issue_day: I4s
+    unapplied: I8s
+    next: I8s
+
+
+class DisputesTable(Table):
+    invoice: I8s
+    amount: I8s
+    opened_day: I4s
+    open: U1s
+    review_day: I4s
+    outcome: U1s
+    resolved_day: I4s
+
+
+class AllocsTable(Table):
+    payment: I8s
+    invoice: I8s
+    amount: I8s
+    next: I8s
+
+
+class ClosuresTable(Table):
+    payment: I8s
+    invoice: I8s
+    amount: I8s
+    kind: U1s
+    next: I8s
+
+
+class SalesTable(Table):
+    price_bp: I4s
+    day: I4s
+    face: I8s
+    price: I8s
+
+
+class RequestsTable(Table):
+    position: I8s
+    hash: U8s
+    entries: I4s
+    unapplied: I8s
+
+
+class CurrenciesTable(Table):
+    receivable: I8s
+    unapplied: I8s
+    gross: I8s
+
+TABLE_TYPES: dict[str, type[Table]] = {
+    "customers": CustomersTable,
+    "invoices": InvoicesTable,
+    "payments": PaymentsTable,
+    "credit_notes": CreditNotesTable,
+    "disputes": DisputesTable,
+    "allocs": AllocsTable,
+    "closures": ClosuresTable,
+    "sales": SalesTable,
+    "requests": RequestsTable,
+    "currencies": CurrenciesTable,
+}
+
+
 class Book:
     """See the module docstring. A `core_only` book (the decider's) omits view columns."""
+
+    # The tables by name (`__getattr__` below), as their types.
+    customers: CustomersTable
+    invoices: InvoicesTable
+    payments: PaymentsTable
+    credit_notes: CreditNotesTable
+    disputes: DisputesTable
+    allocs: AllocsTable
+    closures: ClosuresTable
+    sales: SalesTable
+    requests: RequestsTable
+    currencies: CurrenciesTable
 
     def __init__(self, core_only: bool = False) -> None:
         self.core_only = core_only
@@ -293,7 +546,7 @@ class Book:
         self.cap = np.zeros(len(TABLES), np.int64)
         self.base = np.full(BASE_SIZE, -1, np.int64)
         self.flat = {dt: [np.zeros(0, dt) for _ in TABLES] for dt in DTYPES}
-        self.tables = {name: Table(self, name) for name in TABLES}
+        self.tables = {name: TABLE_TYPES[name](self, name) for name in TABLES}
         self.ids = IdSet(ID_KINDS)
         self.undo = Undo(np.zeros((1024, 3), np.int64), np.zeros(2, np.int64))
         self._arrays: BookArrays | None = None
@@ -355,9 +608,9 @@ class Book:
         if ids and self.ids.reserve_many(ids):
             self._arrays = None
             grow = True
-        need = int(self.undo.meta[0]) + undo
-        if need > len(self.undo.rec):
-            rec = np.zeros((max(need, 2 * len(self.undo.rec)), 3), np.int64)
+        undo_need = int(self.undo.meta[0]) + undo
+        if undo_need > len(self.undo.rec):
+            rec = np.zeros((max(undo_need, 2 * len(self.undo.rec)), 3), np.int64)
             rec[: self.undo.meta[0]] = self.undo.rec[: self.undo.meta[0]]
             self.undo = Undo(rec, self.undo.meta)
             self._arrays = None
@@ -406,7 +659,7 @@ class Book:
         b.counts, b.cap = self.counts.copy(), self.cap.copy()
         b.base = np.full(BASE_SIZE, -1, np.int64)
         b.flat = {dt: [np.zeros(0, dt) for _ in TABLES] for dt in DTYPES}
-        b.tables = {name: Table(b, name) for name in TABLES}
+        b.tables = {name: TABLE_TYPES[name](b, name) for name in TABLES}
         b.ids = self.ids.copy()
         b.undo = Undo(np.zeros((1024, 3), np.int64), np.zeros(2, np.int64))
         b._arrays = None

@@ -81,6 +81,58 @@ for _k, _s in SPECS.items():
         globals()[f"{_p}_{_n.strip('[]').upper()}"] = _i
     for _i, _n in enumerate(_s.strs):
         globals()[f"{_p}_S_{_n.replace('address.', 'address_').upper()}"] = _i
+# ... declared for the type checker (tests/unit/test_typed_columns.py: the same names).
+OC_PAYMENT_TERMS_NET_DAYS: int
+OC_CREDIT_LIMIT_MINOR: int
+OC_OPENED_DATE: int
+OC_CURRENCY: int
+OC_OWNED: int
+OC_S_CUSTOMER_ID: int
+OC_S_CURRENCY: int
+OC_S_NAME: int
+OC_S_BILLING_CONTACT: int
+OC_S_ADDRESS_LINE1: int
+OC_S_ADDRESS_LINE2: int
+OC_S_ADDRESS_CITY: int
+OC_S_ADDRESS_REGION: int
+OC_S_ADDRESS_POSTAL_CODE: int
+OC_S_ADDRESS_COUNTRY: int
+II_ISSUE_DATE: int
+II_DUE_DATE: int
+II_AMOUNT_MINOR: int
+II_CURRENCY: int
+II_CHILD_FIRST: int
+II_CHILD_COUNT: int
+II_TERMS_VERSION: int
+II_S_INVOICE_ID: int
+II_S_CUSTOMER_ID: int
+II_S_PO_NUMBER: int
+II_S_TERMS_ID: int
+II_S_CURRENCY: int
+RP_AMOUNT_MINOR: int
+RP_CURRENCY: int
+RP_METHOD: int
+RP_VALUE_DATE: int
+RP_STRATEGY: int
+RP_CHILD_FIRST: int
+RP_CHILD_COUNT: int
+RP_S_PAYMENT_ID: int
+RP_S_CUSTOMER_ID: int
+RP_S_REMITTANCE_REFERENCE: int
+RP_S_CURRENCY: int
+CN_AMOUNT_MINOR: int
+CN_CURRENCY: int
+CN_ISSUE_DATE: int
+CN_S_CREDIT_NOTE_ID: int
+CN_S_CUSTOMER_ID: int
+CN_S_INVOICE_ID: int
+CN_S_REASON_CODE: int
+CN_S_CURRENCY: int
+AP_EFFECTIVE_DATE: int
+AP_STRATEGY: int
+AP_CHILD_FIRST: int
+AP_CHILD_COUNT: int
+AP_S_PAYMENT_ID: int
 # Child tables: lines (quantity, unit price; description) and allocations (amount; invoice).
 LINE_NUMS, LINE_STRS = ("quantity", "unit_price_minor"), ("description",)
 ALLOC_NUMS, ALLOC_STRS = ("amount_minor",), ("invoice_id",)
@@ -218,7 +270,7 @@ def _assemble(texts: list[str], kinds: list[int], rows: list[int], env_i: list[i
         at = np.asarray(first, np.int64).reshape(-1, 1) + np.arange(width)
         return ref[at].reshape(len(first), width, 2)
 
-    return Cols(
+    return Cols._make([
         np.asarray(kinds, np.int64), np.asarray(rows, np.int64), refs(env_i, 3),
         np.zeros(len(kinds), np.uint64),
         *[a for k in SPECS for a in (
@@ -226,7 +278,7 @@ def _assemble(texts: list[str], kinds: list[int], rows: list[int], env_i: list[i
             refs(firsts[k], len(SPECS[k].strs)))],
         np.asarray(ln_n, np.int64).reshape(len(ln_n), 2), refs(ln_i, 1),
         np.asarray(al_n, np.int64).reshape(len(al_n), 1), refs(al_i, 1),
-        np.frombuffer(buf, np.uint8).copy() if buf else np.zeros(0, np.uint8))
+        np.frombuffer(buf, np.uint8).copy() if buf else np.zeros(0, np.uint8)])
 
 
 def from_commands(commands: list[pb.Command]) -> Batch:
@@ -348,7 +400,7 @@ def _texts(sbuf: np.ndarray, refs: np.ndarray) -> list[str]:
 # ---- the canonical payload hash ----------------------------------------------------------------
 
 @kernel
-def _put_int(buf, p, v):  # type: ignore[no-untyped-def]
+def _put_int(buf, p, v):
     u = np.uint64(v)
     for k in range(8):
         buf[p + k] = np.uint8((u >> np.uint64(8 * k)) & np.uint64(255))
@@ -356,7 +408,7 @@ def _put_int(buf, p, v):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _put_str(buf, p, sbuf, a, b):  # type: ignore[no-untyped-def]
+def _put_str(buf, p, sbuf, a, b):
     p = _put_int(buf, p, b - a)
     for k in range(a, b):
         buf[p] = sbuf[k]
@@ -365,7 +417,7 @@ def _put_str(buf, p, sbuf, a, b):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _hash_row(C, i, buf, nums, strs, child_n, child_s, first_col, count_col):  # type: ignore[no-untyped-def]
+def _hash_row(C, i, buf, nums, strs, child_n, child_s, first_col, count_col):
     p = _put_int(buf, 0, C.kind[i])
     for j in range(1, 3):  # actor, reason (the request id names the command, not its payload)
         p = _put_str(buf, p, C.sbuf, C.env[i, j, 0], C.env[i, j, 1])
@@ -384,7 +436,7 @@ def _hash_row(C, i, buf, nums, strs, child_n, child_s, first_col, count_col):  #
 
 
 @kernel
-def _canonical_hashes(C, buf):  # type: ignore[no-untyped-def]
+def _canonical_hashes(C, buf):
     for i in range(len(C.kind)):
         k = C.kind[i]
         if k == OPEN_CUSTOMER:
@@ -542,8 +594,8 @@ class _Parts:
         if not data.isascii():  # the row path's strings are UTF-8 by protobuf's rules
             try:
                 data.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise _malformed(f"{what}: not UTF-8 (byte {e.start})") from None
+            except UnicodeDecodeError as err:
+                raise _malformed(f"{what}: not UTF-8 (byte {err.start})") from None
         try:
             s, e = bounds(data, n)
         except ValueError:
@@ -639,6 +691,6 @@ def from_wire(msg: Any) -> Batch:
     al_n, al_s = joined("allocations", 1)
     sbuf = np.frombuffer(b"".join(parts.chunks), np.uint8).copy() if parts.size \
         else np.zeros(0, np.uint8)
-    cols = Cols(kinds, rows, env, np.zeros(n, np.uint64),
-                *[a for k in SPECS for a in tables[k]], ln_n, ln_s, al_n, al_s, sbuf)
+    cols = Cols._make([kinds, rows, env, np.zeros(n, np.uint64),
+                       *[a for k in SPECS for a in tables[k]], ln_n, ln_s, al_n, al_s, sbuf])
     return Batch(cols, list(msg.commands))

@@ -21,12 +21,12 @@ P5 = _U(2870177450012600261)
 
 
 @kernel
-def _rotl(x, r):  # type: ignore[no-untyped-def]
+def _rotl(x, r):
     return (x << _U(r)) | (x >> _U(64 - r))
 
 
 @kernel
-def _read64(buf, p):  # type: ignore[no-untyped-def]
+def _read64(buf, p):
     v = _U(0)
     for k in range(8):
         v |= _U(buf[p + k]) << _U(8 * k)
@@ -34,7 +34,7 @@ def _read64(buf, p):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _read32(buf, p):  # type: ignore[no-untyped-def]
+def _read32(buf, p):
     v = _U(0)
     for k in range(4):
         v |= _U(buf[p + k]) << _U(8 * k)
@@ -42,20 +42,20 @@ def _read32(buf, p):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _round(acc, lane):  # type: ignore[no-untyped-def]
+def _round(acc, lane):
     acc = acc + lane * P2
     acc = _rotl(acc, 31)
     return acc * P1
 
 
 @kernel
-def _merge(acc, v):  # type: ignore[no-untyped-def]
+def _merge(acc, v):
     acc ^= _round(_U(0), v)
     return acc * P1 + P4
 
 
 @kernel
-def xxh64(buf, start, end, seed):  # type: ignore[no-untyped-def]
+def xxh64(buf, start, end, seed):
     """XXH64 of buf[start:end] (a uint8 array) with a uint64 seed."""
     p = start
     n = end - start
@@ -99,7 +99,7 @@ def xxh64(buf, start, end, seed):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def xxh64_many(buf, starts, ends, seed, out):  # type: ignore[no-untyped-def]
+def xxh64_many(buf, starts, ends, seed, out):
     for i in range(len(starts)):
         out[i] = xxh64(buf, starts[i], ends[i], seed)
 

@@ -44,12 +44,12 @@ class IdArrays(NamedTuple):
 
 
 @inline
-def _slot_of(h, mask):  # type: ignore[no-untyped-def]
+def _slot_of(h, mask):
     return np.int64(h & np.uint64(mask))
 
 
 @kernel
-def id_probe(tab, kind, buf, s, e, h):  # type: ignore[no-untyped-def]
+def id_probe(tab, kind, buf, s, e, h):
     """Index of the id buf[s:e] (hash h) of `kind`, or -1."""
     sb, size, rb, ab = tab.base[kind, 0], tab.base[kind, 1], tab.base[kind, 2], tab.base[kind, 3]
     mask = size - 1
@@ -75,7 +75,7 @@ def id_probe(tab, kind, buf, s, e, h):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _place(slots, sb, size, ix, h):  # type: ignore[no-untyped-def]
+def _place(slots, sb, size, ix, h):
     mask = size - 1
     i = _slot_of(h, mask)
     while slots[sb + i] != _EMPTY:
@@ -84,7 +84,7 @@ def _place(slots, sb, size, ix, h):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def id_add(tab, kind, buf, s, e, h):  # type: ignore[no-untyped-def]
+def id_add(tab, kind, buf, s, e, h):
     """Append the id buf[s:e] (hash h, not present) to `kind`; its index. Room was
     reserved (IdSet.reserve)."""
     rb, ab = tab.base[kind, 2], tab.base[kind, 3]
@@ -102,7 +102,7 @@ def id_add(tab, kind, buf, s, e, h):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def id_find_many(tab, kind, buf, s, e, out_ix, h):  # type: ignore[no-untyped-def]
+def id_find_many(tab, kind, buf, s, e, out_ix, h):
     """Hash every id first (into h), then probe them all (the table reads overlap)."""
     for i in range(len(s)):
         h[i] = xxh64(buf, s[i], e[i], np.uint64(0))
@@ -111,19 +111,19 @@ def id_find_many(tab, kind, buf, s, e, out_ix, h):  # type: ignore[no-untyped-de
 
 
 @kernel
-def _add_many(tab, kind, buf, s, e):  # type: ignore[no-untyped-def]
+def _add_many(tab, kind, buf, s, e):
     for i in range(len(s)):
         id_add(tab, kind, buf, s[i], e[i], xxh64(buf, s[i], e[i], np.uint64(0)))
 
 
 @kernel
-def _rehash(slots, sb, size, hashes, rb, n):  # type: ignore[no-untyped-def]
+def _rehash(slots, sb, size, hashes, rb, n):
     for ix in range(n):
         _place(slots, sb, size, ix, hashes[rb + ix])
 
 
 @kernel
-def _unplace_last(tab, kind, keep):  # type: ignore[no-untyped-def]
+def _unplace_last(tab, kind, keep):
     """Remove indexes >= keep of `kind`, newest first."""
     sb, size, rb = tab.base[kind, 0], tab.base[kind, 1], tab.base[kind, 2]
     mask = size - 1
@@ -139,7 +139,7 @@ def _unplace_last(tab, kind, keep):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def gather_joined(arena, starts, ixs, out):  # type: ignore[no-untyped-def]
+def gather_joined(arena, starts, ixs, out):
     """The ids of `ixs` (one kind's arena and starts), NUL-separated, into out."""
     p = 0
     for j in range(len(ixs)):

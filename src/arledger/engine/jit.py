@@ -39,9 +39,12 @@ import numba  # noqa: E402
 # nothing, and it costs: with it, every helper that reads a column of the book tuple
 # increfs and decrefs the array (measured: 45 ns per column access against 1 ns). The
 # option is numba's own, not public API, so pyproject pins numba below its next major.
-kernel = numba.njit(cache=True, nogil=True, boundscheck=False, _nrt=False)
+# (`_nrt` is missing from numba's typed signature of njit, hence the two ignores.)
+kernel = numba.njit(  # type: ignore[call-overload]  # _nrt: private, untyped (above)
+    cache=True, nogil=True, boundscheck=False, _nrt=False)
 # Small helpers (a column read, a logged write) are inlined into their callers at numba's
 # level: every call site of a separately compiled function costs compile time.
-inline = numba.njit(cache=True, nogil=True, boundscheck=False, _nrt=False, inline="always")
+inline = numba.njit(  # type: ignore[call-overload]  # _nrt: private, untyped (above)
+    cache=True, nogil=True, boundscheck=False, _nrt=False, inline="always")
 
 __all__ = ["cache_dir", "inline", "kernel", "numba"]

@@ -93,7 +93,7 @@ class RecArrays(NamedTuple):
 
 
 @kernel
-def _join(arena, sref, idx, out):  # type: ignore[no-untyped-def]
+def _join(arena, sref, idx, out):
     p = 0
     for j in range(len(idx)):
         if j:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 from arledger.domain import entries as E
 from arledger.domain.dates import day_to_iso
 from arledger.engine.segment import Segment
@@ -70,7 +72,7 @@ def entries(S: State, seg: Segment) -> Iterator[dict]:
                   E.PROMISE_INVOICES):
         rows: dict[int, list[int]] = {}
         if child in t:
-            for r, e in enumerate(t[child]["_e"].tolist()):
+            for r, e in enumerate(np.asarray(t[child]["_e"]).tolist()):
                 rows.setdefault(e, []).append(r)
         children[child] = rows
     for e in range(seg.count):

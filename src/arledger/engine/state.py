@@ -21,13 +21,14 @@ import hashlib
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from arledger.domain import entries as E
 from arledger.domain import policies as P
 from arledger.engine import apply as ap
 from arledger.engine.apply import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE  # noqa: F401
 from arledger.engine.bank_state import BankState, LineIds, StatementIds
-from arledger.engine.book import Book
+from arledger.engine.book import Book, I2s, I4s, I8s, U1s
 from arledger.engine.ids import IdIndex
 from arledger.engine.policy_state import PolicyState
 from arledger.engine.records import TYPE, Recs
@@ -65,7 +66,7 @@ class Columns:
         self.__dict__.update(self._cols)
         self._cap = cap
 
-    def append(self, rows: int, /, **values: np.ndarray | int) -> int:
+    def append(self, rows: int, /, **values: npt.ArrayLike) -> int:
         """Append `rows` rows; returns the first new index."""
         self.reserve(rows)
         first = self.n
@@ -114,18 +115,18 @@ class State:
         self.currencies: list[str] = []
         self.master = Master()
         self.po_numbers, self.dispute_reasons, self.sale_agencies = (TextColumn() for _ in "123")
-        self.installments = Columns({"invoice": "<i8", "number": "<i4", "due_day": "<i4",
-                                     "amount": "<i8", "dun_mark": "<i4", "int_day": "<i4"})
+        self.installments = Installments({"invoice": "<i8", "number": "<i4", "due_day": "<i4",
+                                          "amount": "<i8", "dun_mark": "<i4", "int_day": "<i4"})
         # `etype`: the entry type that moved the amount; `pos`: that entry's log position (a
         # statement line is a journal row, and its position is what an inclusion proof names).
-        self.journal = Columns({"kind": "|u1", "item": "<i8", "customer": "<i4", "day": "<i4",
+        self.journal = Journal({"kind": "|u1", "item": "<i8", "customer": "<i4", "day": "<i4",
                                 "seq": "<i4", "delta": "<i8", "etype": "|u1", "pos": "<i8"})
         self._journal_on = np.array([0, 1], np.int64)
         # Every master-data change (CustomerUpdated): customer, effective day, segment, bits.
-        self.master_changes = Columns({"customer": "<i4", "day": "<i4", "seq": "<i4",
-                                       "changed": "|u1"})
-        self.segments = Columns({"first_position": "<i8", "count": "<i4",
-                                 "recorded_at_us": "<i8"})
+        self.master_changes = MasterChanges({"customer": "<i4", "day": "<i4", "seq": "<i4",
+                                             "changed": "|u1"})
+        self.segments = Segments({"first_position": "<i8", "count": "<i4",
+                                  "recorded_at_us": "<i8"})
         self.policies = PolicyState()
         self.bank = BankState()  # bank statements and cash application
         self.line_ids, self.statement_ids = LineIds(self.bank), StatementIds(self.bank)
@@ -134,38 +135,38 @@ class State:
         # holds, limit changes and credit checks (few per customer; the account view).
         self.credit_events: dict[int, list[tuple]] = {}
         # seq: the segment that recorded it (reports as known at a time filter on it).
-        self.promises = Columns({"customer": "<i4", "amount": "<i8", "made_day": "<i4",
-                                 "inst_first": "<i8", "inst_n": "<i4", "inv_first": "<i8",
-                                 "inv_n": "<i4", "broken": "|u1", "seq": "<i4"})
-        self.promise_installments = Columns({"promise": "<i8", "due_day": "<i4",
-                                             "amount": "<i8"})
-        self.promise_invoices = Columns({"promise": "<i8", "invoice": "<i8"})
+        self.promises = Promises({"customer": "<i4", "amount": "<i8", "made_day": "<i4",
+                                  "inst_first": "<i8", "inst_n": "<i4", "inv_first": "<i8",
+                                  "inv_n": "<i4", "broken": "|u1", "seq": "<i4"})
+        self.promise_installments = PromiseInstallments({"promise": "<i8", "due_day": "<i4",
+                                                         "amount": "<i8"})
+        self.promise_invoices = PromiseInvoices({"promise": "<i8", "invoice": "<i8"})
         self.customer_promises: dict[int, list[int]] = {}
-        self.recoveries = Columns({"customer": "<i4", "amount": "<i8", "day": "<i4",
-                                   "seq": "<i4"})
+        self.recoveries = Recoveries({"customer": "<i4", "amount": "<i8", "day": "<i4",
+                                      "seq": "<i4"})
         # pos: the step's log position; fee_inv / int_inv: its charge invoices (-1: none).
-        self.dunning_steps = Columns({"invoice": "<i8", "installment": "<i4", "level": "<i4",
-                                      "policy": "<i4", "day": "<i4", "dpd": "<i4",
-                                      "open": "<i8", "fee": "<i8", "interest": "<i8",
-                                      "pos": "<i8", "fee_inv": "<i8", "int_inv": "<i8"})
+        self.dunning_steps = DunningSteps({"invoice": "<i8", "installment": "<i4", "level": "<i4",
+                                           "policy": "<i4", "day": "<i4", "dpd": "<i4",
+                                           "open": "<i8", "fee": "<i8", "interest": "<i8",
+                                           "pos": "<i8", "fee_inv": "<i8", "int_inv": "<i8"})
         # Portfolio risk: every recorded re-score (the scores themselves are derived data,
         # recomputable from these); `pos`: the entry's log position (a retried re-score
         # request finds what it recorded).
-        self.rescores = Columns({"as_of_day": "<i4", "known_position": "<i8",
-                                 "customer_count": "<i8", "model": "<i4", "pos": "<i8"})
+        self.rescores = Rescores({"as_of_day": "<i4", "known_position": "<i8",
+                                  "customer_count": "<i8", "model": "<i4", "pos": "<i8"})
         self.rescore_digests: list[str] = []
         self.rescore_summaries: list[str] = []
         # Notes on customers (NoteAdded): customer, effective day, segment, log position;
         # their text and who wrote them.
-        self.notes = Columns({"customer": "<i4", "day": "<i4", "seq": "<i4", "pos": "<i8"})
+        self.notes = Notes({"customer": "<i4", "day": "<i4", "seq": "<i4", "pos": "<i8"})
         self.note_texts = TextColumn()
         self.note_actors = TextColumn()
         # Allowance rate versions (index = the version's index in
         # policies.allowances): effective day, the segment and position that recorded it.
-        self.allowance_records = Columns({"day": "<i4", "seq": "<i4", "pos": "<i8"})
+        self.allowance_records = AllowanceRecords({"day": "<i4", "seq": "<i4", "pos": "<i8"})
         # Exchange rates: rate date, segment, position, base and quote (indexes into
         # fx_codes); the exact rate text and the source.
-        self.fx_rates = Columns({"day": "<i4", "seq": "<i4", "pos": "<i8", "base": "<i2",
+        self.fx_rates = FxRates({"day": "<i4", "seq": "<i4", "pos": "<i8", "base": "<i2",
                                  "quote": "<i2"})
         self.fx_codes: list[str] = []
         self.fx_rate_text: list[str] = []
@@ -173,9 +174,9 @@ class State:
         # What the account view needs to be read as known at a past segment: the segment
         # that recorded each dispute's opening, review and resolution (0: not yet), and
         # the log position of each terms version and credit policy version.
-        self.dispute_seqs = Columns({"opened": "<i4", "review": "<i4", "resolved": "<i4"})
-        self.terms_positions = Columns({"pos": "<i8"})
-        self.credit_policy_positions = Columns({"pos": "<i8"})
+        self.dispute_seqs = DisputeSeqs({"opened": "<i4", "review": "<i4", "resolved": "<i4"})
+        self.terms_positions = Positions({"pos": "<i8"})
+        self.credit_policy_positions = Positions({"pos": "<i8"})
         self.head_position = 0
         self.head_seq = 0
         self.head_hash = GENESIS_HASH
@@ -370,11 +371,11 @@ class State:
         c = t.get("PortfolioRescored")
         if c is not None:
             # A built-in version (not in the log) is -1; its name is in the digest list's entry.
-            ix = self.policies.risk_model_ix
+            model_ix = self.policies.risk_model_ix
             self.rescores.append(len(c["_e"]), as_of_day=c["as_of_day"],
                                  known_position=c["known_position"],
                                  customer_count=c["customer_count"],
-                                 model=[ix.get(v, -1) for v in c["model_version"]],
+                                 model=[model_ix.get(v, -1) for v in c["model_version"]],
                                  pos=seg.first_position + np.asarray(c["_e"], np.int64))
             self.rescore_digests.extend(f"{v}:{d}" for v, d in zip(c["model_version"],
                                                                      c["score_digest"]))
@@ -426,7 +427,7 @@ class State:
                 vrows = np.flatnonzero(pv["_e"] == e) if pv is not None else np.zeros(0, int)
                 vfirst = self.promise_invoices.append(
                     len(vrows), promise=c["promise_ix"][i],
-                    invoice=pv["invoice_ix"][vrows] if len(vrows) else 0)
+                    invoice=pv["invoice_ix"][vrows] if pv is not None and len(vrows) else 0)
                 cust = int(c["customer_ix"][i])
                 ix = self.promises.append(1, customer=cust, amount=c["amount_minor"][i],
                                           made_day=eff[e], inst_first=ifirst,
@@ -476,7 +477,7 @@ class State:
                             limits_before: dict[int, int]) -> None:
         """Holds, limits, customer policies and credit checks: the account view's history,
         in log order (one segment may place and release a hold, or change a limit twice)."""
-        events = []
+        events: list[tuple[Any, ...]] = []
         for name in ("CustomerPoliciesSet", "CreditLimitChanged", "CreditCheckDecided",
                      "CustomerHoldPlaced", "CustomerHoldReleased", "CustomerUpdated"):
             c = t.get(name)
@@ -637,6 +638,156 @@ class RequestIndex:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+# The read state's tables with their columns as typed attributes (the spec each is built
+# with in State.__init__; tests/unit/test_typed_columns.py keeps the two equal).
+
+
+class Installments(Columns):
+    """An invoice's installments (rows from invoices.inst_first)."""
+
+    invoice: I8s
+    number: I4s
+    due_day: I4s
+    amount: I8s
+    dun_mark: I4s
+    int_day: I4s
+
+
+class Journal(Columns):
+    """The movement journal."""
+
+    kind: U1s
+    item: I8s
+    customer: I4s
+    day: I4s
+    seq: I4s
+    delta: I8s
+    etype: U1s
+    pos: I8s
+
+
+class MasterChanges(Columns):
+    """CustomerUpdated rows."""
+
+    customer: I4s
+    day: I4s
+    seq: I4s
+    changed: U1s
+
+
+class Segments(Columns):
+    """One row per folded segment."""
+
+    first_position: I8s
+    count: I4s
+    recorded_at_us: I8s
+
+
+class Promises(Columns):
+    """Promises to pay."""
+
+    customer: I4s
+    amount: I8s
+    made_day: I4s
+    inst_first: I8s
+    inst_n: I4s
+    inv_first: I8s
+    inv_n: I4s
+    broken: U1s
+    seq: I4s
+
+
+class PromiseInstallments(Columns):
+    """A promise's installments."""
+
+    promise: I8s
+    due_day: I4s
+    amount: I8s
+
+
+class PromiseInvoices(Columns):
+    """The invoices a promise covers."""
+
+    promise: I8s
+    invoice: I8s
+
+
+class Recoveries(Columns):
+    """Recoveries after write-offs."""
+
+    customer: I4s
+    amount: I8s
+    day: I4s
+    seq: I4s
+
+
+class DunningSteps(Columns):
+    """Dunning steps taken."""
+
+    invoice: I8s
+    installment: I4s
+    level: I4s
+    policy: I4s
+    day: I4s
+    dpd: I4s
+    open: I8s
+    fee: I8s
+    interest: I8s
+    pos: I8s
+    fee_inv: I8s
+    int_inv: I8s
+
+
+class Rescores(Columns):
+    """Recorded portfolio re-scores."""
+
+    as_of_day: I4s
+    known_position: I8s
+    customer_count: I8s
+    model: I4s
+    pos: I8s
+
+
+class Notes(Columns):
+    """Notes on customers."""
+
+    customer: I4s
+    day: I4s
+    seq: I4s
+    pos: I8s
+
+
+class AllowanceRecords(Columns):
+    """Allowance rate versions."""
+
+    day: I4s
+    seq: I4s
+    pos: I8s
+
+
+class FxRates(Columns):
+    """Exchange rates."""
+
+    day: I4s
+    seq: I4s
+    pos: I8s
+    base: I2s
+    quote: I2s
+
+
+class DisputeSeqs(Columns):
+    """The segments of each dispute's steps."""
+
+    opened: I4s
+    review: I4s
+    resolved: I4s
+
+
+class Positions(Columns):
+    """Log positions of versions."""
+
+    pos: I8s
 
 
 def request_of(S: State, rid: str) -> tuple[int, int, int] | None:

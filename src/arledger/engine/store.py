@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnectionPool, SQLiteDatastore
@@ -45,12 +45,23 @@ from arledger.engine.partition import Partition
 log = logging.getLogger("arledger.store")
 
 TOPIC = "arledger.segment:v1"
+
+
+class _LeaseClientSettings(TypedDict):  # libpq parameters (psycopg.connect's keywords)
+    keepalives: int
+    keepalives_idle: int
+    keepalives_interval: int
+    keepalives_count: int
+    tcp_user_timeout: int
+
+
 # The lease session must notice a dead peer in seconds, both ways: libpq's keepalives and
 # TCP_USER_TIMEOUT (the writer sees a dead server), and the server's own settings for the
 # session (PostgreSQL sees a dead writer and frees the advisory lock). Without them a
 # half-open connection holds the lease for the kernel's default: about two hours.
-LEASE_CLIENT_SETTINGS = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
-                         "keepalives_count": 3, "tcp_user_timeout": 10_000}
+LEASE_CLIENT_SETTINGS: _LeaseClientSettings = {
+    "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+    "tcp_user_timeout": 10_000}
 LEASE_SERVER_SETTINGS = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2",
                          "tcp_keepalives_count": "3", "tcp_user_timeout": "10000",
                          "idle_session_timeout": "0", "statement_timeout": "10s"}
@@ -69,7 +80,7 @@ def is_postgres(location: str | Path) -> bool:
 class _DurablePool(SQLiteConnectionPool):
     """The library's pool, with synchronous=FULL set explicitly on each connection."""
 
-    def _create_connection(self):  # type: ignore[no-untyped-def]
+    def _create_connection(self):
         conn = super()._create_connection()
         conn._sqlite_conn.execute("PRAGMA synchronous=FULL")
         return conn
@@ -223,7 +234,9 @@ class PostgresSegmentStore(SegmentStore):
                 port=str(p.get("port", 5432)), user=str(p.get("user", "")),
                 password=str(p.get("password", "")), originator_id_type="text",
                 pool_size=2, max_overflow=6, connect_timeout=5)
-            ds.pool.kwargs.update({k: v for k, v in p.items() if k not in _POOL_ARGS})
+            pool_kwargs = ds.pool.kwargs
+            assert isinstance(pool_kwargs, dict)  # eventsourcing passes its kwargs as a dict
+            pool_kwargs.update({k: v for k, v in p.items() if k not in _POOL_ARGS})
             rec = _binary_recorder_class()(ds, events_table_name=self.table)
             if writer:
                 self._take_lease()
@@ -269,7 +282,8 @@ class PostgresSegmentStore(SegmentStore):
                 conn.execute(f"SET {name} = '{value}'")
             except self._psycopg.Error:  # an older server lacks the setting: keep the rest
                 pass
-        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lease_key(),)).fetchone()[0]
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lease_key(),)).fetchone()
+        got = row is not None and row[0]  # one row, always: the lock function's boolean
         if not got:
             conn.close()
             raise error("PARTITION_LOCKED", f"another writer holds {self.table}; start a "

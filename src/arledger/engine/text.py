@@ -19,7 +19,7 @@ from arledger.engine.jit import kernel
 
 
 @kernel
-def nul_bounds(buf, n, starts, ends):  # type: ignore[no-untyped-def]
+def nul_bounds(buf, n, starts, ends):
     """Start/end of each of the n NUL-separated values of buf; False if there are not n."""
     if n == 0:
         return len(buf) == 0
@@ -103,7 +103,7 @@ class StrColumn(Sequence):
 
 
 @kernel
-def _append_many(arena, used, start, length, row0, buf, starts, ends):  # type: ignore[no-untyped-def]
+def _append_many(arena, used, start, length, row0, buf, starts, ends):
     p = used
     for i in range(len(starts)):
         a, b = starts[i], ends[i]

@@ -19,7 +19,6 @@ from arledger.v1 import commands_pb2 as pb
 
 def _commands() -> list[pb.Command]:
     C = pb.Command
-    env = {"actor": "warmup", "reason": "compile the kernels"}
     return [
         C(open_customer=pb.OpenCustomerRequest(
             request_id="w1", customer_id="C1", name="Warm", currency="EUR",
@@ -44,7 +43,8 @@ def _commands() -> list[pb.Command]:
         C(allocate_payment=pb.AllocatePaymentRequest(
             request_id="w7", payment_id="P2", effective_date="2026-01-12")),
         C(write_off_invoice=pb.WriteOffInvoiceRequest(
-            request_id="w8", invoice_id="I2", effective_date="2026-06-30", **env)),
+            request_id="w8", invoice_id="I2", effective_date="2026-06-30", actor="warmup",
+            reason="compile the kernels")),
     ]
 
 

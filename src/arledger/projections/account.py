@@ -157,7 +157,7 @@ def account(S: State, ix: int, as_of: int, known_seq: int) -> Account:
         recovered_minor=int(rc.view("amount")[recovered].sum()), sold_minor=sold)
 
 
-def _known(versions: list, positions: Columns, known_pos: int):  # type: ignore[no-untyped-def]
+def _known(versions: list, positions: Columns, known_pos: int):
     """The last of some versions recorded by `known_pos` (None: none was)."""
     n = int(np.searchsorted(positions.view("pos"), known_pos, side="right"))
     return versions[n - 1] if n else None

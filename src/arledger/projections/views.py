@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from arledger.domain.errors import error
 from arledger.engine.amounts import (
@@ -192,7 +193,7 @@ def customer_aging(S: State, as_of: int, known_seq: int,
     cust = _gather(inv.view("customer"), r.invoice).astype(np.int64)
     nb = len(edges) + 2
     nc = S.customers.n
-    grid = np.zeros(nc * nb, dtype=np.int64)
+    grid: npt.NDArray[np.int64] = np.zeros(nc * nb, dtype=np.int64)  # reshaped below
     np.add.at(grid, cust * nb + b, r.open)
     grid = grid.reshape(nc, nb)
     disputed = np.zeros(nc, dtype=np.int64)

@@ -54,11 +54,11 @@ def _caller(p: auth.Principal) -> dict:
 
 
 class LedgerServicer(lgrpc.LedgerServiceServicer):
-    def __init__(self, ledger: Ledger, metrics=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ledger: Ledger, metrics=None) -> None:
         self.ledger = ledger
         self.metrics = metrics  # observability.Metrics: commands by kind and outcome
 
-    def _one(self, request, context):  # type: ignore[no-untyped-def]
+    def _one(self, request, context):
         cmd = cpb.Command(**{_COMMAND_FIELD[type(request).__name__]: request})
         try:
             auth.authorize_commands(auth.current(), (cmd,))  # the actor is the principal
@@ -81,7 +81,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     AddNote = _one  # a note on a customer: the collections workspace writes them
 
     @guard
-    def RunDunning(self, request, context):  # type: ignore[no-untyped-def]
+    def RunDunning(self, request, context):
         from arledger.engine.dunning import notices
         cmd = cpb.Command(run_dunning=request)
         auth.authorize_commands(auth.current(), (cmd,))
@@ -106,7 +106,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
         return res
 
     @guard
-    def SubmitBatch(self, request, context):  # type: ignore[no-untyped-def]
+    def SubmitBatch(self, request, context):
         auth.authorize_commands(auth.current(), request.commands, "SubmitBatch")
         outs = self.ledger.submit(request.commands, atomic=request.atomic)
         if self.metrics is not None:
@@ -122,7 +122,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
         return res
 
     @guard
-    def SubmitBatchStream(self, request_iterator, context):  # type: ignore[no-untyped-def]
+    def SubmitBatchStream(self, request_iterator, context):
         summary = lpb.SubmitBatchStreamResponse()
         inflight: list[tuple[int, futures.Future, object]] = []
         counts = {"ACCEPTED": 0, "DUPLICATE": 0, "REJECTED": 0}
@@ -130,7 +130,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
 
         principal = auth.current()
 
-        def settle(bi: int, fut: futures.Future, cmds) -> None:  # type: ignore[no-untyped-def]
+        def settle(bi: int, fut: futures.Future, cmds) -> None:
             # Plain ints here: a protobuf field update per command costs more than the count.
             nonlocal last
             outs = fut.result()
@@ -168,7 +168,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
 
     # ---- the volume path: columnar batches ----------------------------------------------
 
-    def _columnar(self, msg, method: str):  # type: ignore[no-untyped-def]
+    def _columnar(self, msg, method: str):
         """A wire batch, its actors made the principal's, as the engine's Batch."""
         principal = auth.current()
         if principal.via != "none":
@@ -186,12 +186,12 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
         return columnar.from_wire(msg)
 
     @guard
-    def SubmitColumnar(self, request, context):  # type: ignore[no-untyped-def]
+    def SubmitColumnar(self, request, context):
         batch = self._columnar(request, "SubmitColumnar")
         out = self.ledger.submit_columnar_async(batch, request.atomic).result()
         return columnar_result(batch, out)
 
-    def SubmitColumnarStream(self, request_iterator, context):  # type: ignore[no-untyped-def]
+    def SubmitColumnarStream(self, request_iterator, context):
         """Batches in, one result per batch out, in order, each once it is durable: a
         reader thread takes batches as they come (at most
         limits.stream_batches_inflight_max waiting)."""
@@ -245,7 +245,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             yield columnar_result(batch, out, bi)
 
 
-def columnar_result(batch, out, batch_index: int = 0):  # type: ignore[no-untyped-def]
+def columnar_result(batch, out, batch_index: int = 0):
     """The wire answer to a columnar batch (columns as they are, refusals listed)."""
     order = np.argsort(out.alloc_cmd, kind="stable")
     res = colpb.ColumnarResult(
@@ -275,7 +275,7 @@ class QueryServicer(lgrpc.QueryServiceServicer):
         self.clocks = Clocks(ledger, clock)
 
     @guard
-    def GetCustomer(self, request, context):  # type: ignore[no-untyped-def]
+    def GetCustomer(self, request, context):
         with self.ledger.reading() as S:
             ix = customer(S, request.customer_id)
             m = S.master[ix]
@@ -291,7 +291,7 @@ class QueryServicer(lgrpc.QueryServiceServicer):
                 opened_date=day_to_iso(int(c.opened_day[ix])))
 
     @guard
-    def GetBalance(self, request, context):  # type: ignore[no-untyped-def]
+    def GetBalance(self, request, context):
         as_of = self.clocks.as_of(request.as_of)
         known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
@@ -309,7 +309,7 @@ class QueryServicer(lgrpc.QueryServiceServicer):
                                headroom_minor=b.headroom_minor)
 
     @guard
-    def ListOpenItems(self, request, context):  # type: ignore[no-untyped-def]
+    def ListOpenItems(self, request, context):
         as_of = self.clocks.as_of(request.as_of)
         known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
@@ -330,7 +330,7 @@ class QueryServicer(lgrpc.QueryServiceServicer):
         return resp
 
     @guard
-    def GetAging(self, request, context):  # type: ignore[no-untyped-def]
+    def GetAging(self, request, context):
         as_of = self.clocks.as_of(request.as_of)
         known_at = self.clocks.known_at(request)
         edges = views.check_edges(tuple(request.bucket_edges_days))
@@ -352,7 +352,7 @@ class QueryServicer(lgrpc.QueryServiceServicer):
 
 
     @guard
-    def GetAccount(self, request, context):  # type: ignore[no-untyped-def]
+    def GetAccount(self, request, context):
         as_of = self.clocks.as_of(request.as_of)
         known_at = self.clocks.known_at(request)
         with self.ledger.reading() as S:
@@ -411,7 +411,7 @@ class LogServicer(lgrpc.LogServiceServicer):
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
-    def StreamEntries(self, request, context) -> Iterator[lpb.LogEntry]:  # type: ignore[no-untyped-def]
+    def StreamEntries(self, request, context) -> Iterator[lpb.LogEntry]:
         try:
             for e in self.ledger.entries(request.from_position or 1, request.limit):
                 yield log_entry(e)
@@ -419,7 +419,7 @@ class LogServicer(lgrpc.LogServiceServicer):
             abort(context, err)
 
     @guard
-    def GetLogHead(self, request, context):  # type: ignore[no-untyped-def]
+    def GetLogHead(self, request, context):
         led = self.ledger
         behind, age_ms = led.lag()  # asks the store: outside the lock the follower folds under
         with led.reading() as S:
@@ -433,7 +433,7 @@ class LogServicer(lgrpc.LogServiceServicer):
                                follow_error=led.follow_error, **_caller(auth.current()))
 
     @guard
-    def VerifyLog(self, request, context):  # type: ignore[no-untyped-def]
+    def VerifyLog(self, request, context):
         r = self.ledger.verify()
         return lpb.VerifyLogResponse(ok=r.ok, segments_checked=r.segments_checked,
                                      entries_checked=r.entries_checked,

@@ -74,11 +74,11 @@ class AuditServicer(agrpc.AuditServiceServicer):
             return self._signer
 
     @property
-    def key(self):  # type: ignore[no-untyped-def]
+    def key(self):
         return self.signer.key
 
     @property
-    def public_key(self):  # type: ignore[no-untyped-def]
+    def public_key(self):
         return self.signer.key.public_key()
 
     def _segment(self, n: int) -> int:
@@ -87,16 +87,16 @@ class AuditServicer(agrpc.AuditServiceServicer):
         return n
 
     @guard
-    def GetSignedDigest(self, request, context):  # type: ignore[no-untyped-def]
+    def GetSignedDigest(self, request, context):
         return digest_to_pb(self.signer.digest(self._segment(request.segment)))
 
     @guard
-    def GetPublicKey(self, request, context):  # type: ignore[no-untyped-def]
+    def GetPublicKey(self, request, context):
         return apb.PublicKey(pem=A.public_pem(self.key), key_id=A.key_id(self.public_key),
                              algorithm="Ed25519")
 
     @guard
-    def VerifyRange(self, request, context):  # type: ignore[no-untyped-def]
+    def VerifyRange(self, request, context):
         if not request.HasField("from"):
             raise error("DIGEST_INVALID", "`from` needs a digest saved earlier")
         old = digest_from_pb(getattr(request, "from"))
@@ -141,7 +141,7 @@ class AuditServicer(agrpc.AuditServiceServicer):
         return resp
 
     @guard
-    def GetInclusionProof(self, request, context):  # type: ignore[no-untyped-def]
+    def GetInclusionProof(self, request, context):
         positions = list(request.positions)
         if request.customer_id:
             V.ident(request.customer_id, "customer_id")
@@ -163,7 +163,7 @@ class AuditServicer(agrpc.AuditServiceServicer):
         out.proofs.extend(proven[int(p)] for p in positions)
         return out
 
-    def _filter(self, request) -> A.ExportFilter:  # type: ignore[no-untyped-def]
+    def _filter(self, request) -> A.ExportFilter:
         f = A.ExportFilter(customer_id=request.customer_id,
                            entry_types=tuple(request.entry_types))
         if request.customer_id:
@@ -191,11 +191,11 @@ class AuditServicer(agrpc.AuditServiceServicer):
             yield apb.ExportItem(entry_json=line)
 
     @streamed
-    def ExportLog(self, request, context):  # type: ignore[no-untyped-def]
+    def ExportLog(self, request, context):
         yield from self._export(self._filter(request))
 
     @streamed
-    def GetHistory(self, request, context):  # type: ignore[no-untyped-def]
+    def GetHistory(self, request, context):
         if bool(request.invoice_id) == bool(request.customer_id):
             raise error("INVALID_FILTER", "give exactly one of invoice_id and customer_id")
         V.ident(request.invoice_id or request.customer_id,

@@ -63,7 +63,7 @@ def abort(context: grpc.ServicerContext, err: LedgerError) -> None:
 
 def guard(fn: Callable) -> Callable:
     """Map LedgerError raised by a unary handler to its status; nothing else leaks."""
-    def wrapper(self, request, context):  # type: ignore[no-untyped-def]
+    def wrapper(self, request, context):
         try:
             return fn(self, request, context)
         except LedgerError as e:
@@ -76,7 +76,7 @@ def streamed(fn: Callable) -> Callable:
     """A streaming handler: errors found before the first message become a status, later
     ones abort the stream. A handler that returns a list builds every message first (so
     an error is a status before anything is sent)."""
-    def wrapper(self, request, context) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    def wrapper(self, request, context) -> Iterator[Any]:
         try:
             yield from fn(self, request, context)
         except LedgerError as e:

@@ -156,7 +156,7 @@ def health_servicer() -> Any:
     from grpc_health.v1 import health, health_pb2
 
     class Health(health.HealthServicer):
-        def List(self, request, context):  # type: ignore[no-untyped-def]
+        def List(self, request, context):
             with self._lock:
                 statuses = dict(self._server_status)
             out = health_pb2.HealthListResponse()

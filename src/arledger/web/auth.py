@@ -69,16 +69,16 @@ class _Bearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientIntercepto
         return _Details(d.method, d.timeout, md, d.credentials, d.wait_for_ready,
                         d.compression)
 
-    def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
+    def intercept_unary_unary(self, continuation, details, request):
         return continuation(self._details(details), request)
 
-    def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
+    def intercept_unary_stream(self, continuation, details, request):
         return continuation(self._details(details), request)
 
-    def intercept_stream_unary(self, continuation, details, it):  # type: ignore[no-untyped-def]
+    def intercept_stream_unary(self, continuation, details, it):
         return continuation(self._details(details), it)
 
-    def intercept_stream_stream(self, continuation, details, it):  # type: ignore[no-untyped-def]
+    def intercept_stream_stream(self, continuation, details, it):
         return continuation(self._details(details), it)
 
 

@@ -61,7 +61,7 @@ class Portal:
                 Route("/portal/{token}/statement.{fmt:str}", self.statement_file),
                 Route("/portal/{token}/{action}", self.act, methods=["POST"])]
 
-    def _backend(self):  # type: ignore[no-untyped-def]
+    def _backend(self):
         return self.app.servers.backend(self.app.config.portal_token)
 
     def _today(self) -> str:

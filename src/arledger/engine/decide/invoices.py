@@ -34,6 +34,7 @@ def not_before_reopening(r: Invoice, day: int, invoice_id: str) -> None:
 def policy(ctx: Ctx, kind: str, pid: str, version: int, field: str) -> tuple[int, int, Any]:
     """(version index, version number, definition) of a policy id; latest for version 0."""
     pol = ctx.D.policies
+    vs: list[tuple[int, P.PaymentTerms | P.DunningPolicy]]
     if kind == "terms":
         vs = [(ix, pol.terms[ix]) for ix in pol.terms_versions.get(pid, ())]
     else:

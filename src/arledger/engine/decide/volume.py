@@ -169,13 +169,13 @@ def results(n: int) -> Results:
 # ---- input checks ----------------------------------------------------------------------------
 
 @inline
-def _id_char(b):  # type: ignore[no-untyped-def]
+def _id_char(b):
     return ((48 <= b <= 57) or (65 <= b <= 90) or (97 <= b <= 122) or b == 46 or b == 95
             or b == 58 or b == 47 or b == 64 or b == 45)
 
 
 @kernel
-def ident_ok(sbuf, a, b):  # type: ignore[no-untyped-def]
+def ident_ok(sbuf, a, b):
     """1..64 characters of [A-Za-z0-9._:/@-] (domain/validate.ident)."""
     if b - a < 1 or b - a > ID_MAX:
         return False
@@ -186,7 +186,7 @@ def ident_ok(sbuf, a, b):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def text_ok(sbuf, a, b, required):  # type: ignore[no-untyped-def]
+def text_ok(sbuf, a, b, required):
     """Plain printable ASCII of at most 256 characters (anything else is Python's to judge);
     `required`: not empty or blank."""
     if b - a > TEXT_MAX:
@@ -202,24 +202,24 @@ def text_ok(sbuf, a, b, required):  # type: ignore[no-untyped-def]
 
 
 @inline
-def _day_ok(d):  # type: ignore[no-untyped-def]
+def _day_ok(d):
     return DAY_MIN <= d <= DAY_MAX
 
 
 @inline
-def _amount_ok(a):  # type: ignore[no-untyped-def]
+def _amount_ok(a):
     return 0 < a <= AMOUNT_MAX
 
 
 @kernel
-def find(B, kind, sbuf, a, b):  # type: ignore[no-untyped-def]
+def find(B, kind, sbuf, a, b):
     return id_probe(B.ids, kind, sbuf, a, b, xxh64(sbuf, a, b, np.uint64(0)))
 
 
 # ---- writing records -------------------------------------------------------------------------
 
 @kernel
-def _copy_str(R, sbuf, a, b):  # type: ignore[no-untyped-def]
+def _copy_str(R, sbuf, a, b):
     """Append sbuf[a:b] as the next string reference of R; its index."""
     k = R.m[1]
     p = R.m[2]
@@ -234,7 +234,7 @@ def _copy_str(R, sbuf, a, b):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _entry(R, C, i, t, day):  # type: ignore[no-untyped-def]
+def _entry(R, C, i, t, day):
     """Append an entry of command i (its envelope strings copied); its index. The caller
     sets the numeric fields and appends the type's own strings right after."""
     e = R.m[0]
@@ -252,7 +252,7 @@ def _entry(R, C, i, t, day):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _child(R, table, parent, g0, g1_, g2_, g3):  # type: ignore[no-untyped-def]
+def _child(R, table, parent, g0, g1_, g2_, g3):
     k = R.m[3]
     R.c[k, C_TABLE] = table
     R.c[k, C_PARENT] = parent
@@ -269,7 +269,7 @@ def _child(R, table, parent, g0, g1_, g2_, g3):  # type: ignore[no-untyped-def]
 # ---- room ----------------------------------------------------------------------------------------
 
 @kernel
-def _room(B, R, tcap, icap, table, children, nbytes, undo):  # type: ignore[no-untyped-def]
+def _room(B, R, tcap, icap, table, children, nbytes, undo):
     """Room for one command: a new row of `table` (-1: none), `children` allocation or
     closure rows, the records of up to 2 * children + 4 entries and `nbytes` of strings,
     `undo` undo records, one new id of each kind it may create."""
@@ -297,7 +297,7 @@ def _room(B, R, tcap, icap, table, children, nbytes, undo):  # type: ignore[no-u
 # ---- cash application -----------------------------------------------------------------------
 
 @inline
-def _before(cand, x, y, desc):  # type: ignore[no-untyped-def]
+def _before(cand, x, y, desc):
     """Candidate x sorts before y: by (order key, due, issue, index), descending if desc."""
     for q in range(4):
         if cand[x, q] != cand[y, q]:
@@ -306,7 +306,7 @@ def _before(cand, x, y, desc):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _sort(cand, order, n, desc):  # type: ignore[no-untyped-def]
+def _sort(cand, order, n, desc):
     """Order candidates 0..n-1 (heapsort: no allocation, n log n)."""
     for q in range(n):
         order[q] = q
@@ -319,7 +319,7 @@ def _sort(cand, order, n, desc):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _sift(cand, order, root, n, desc):  # type: ignore[no-untyped-def]
+def _sift(cand, order, root, n, desc):
     while True:
         child = 2 * root + 1
         if child >= n:
@@ -334,7 +334,7 @@ def _sift(cand, order, root, n, desc):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _plan(B, C, Z, cust, available, day, strategy, first, count, required):  # type: ignore[no-untyped-def]
+def _plan(B, C, Z, cust, available, day, strategy, first, count, required):
     """Where `available` goes (cash/decide/cash.plan); the plan's length, or -1 when the
     command is Python's (a refusal, or more open invoices than the loop sorts)."""
     if count == 0 and strategy == 0:
@@ -418,7 +418,7 @@ def _plan(B, C, Z, cust, available, day, strategy, first, count, required):  # t
 
 
 @kernel
-def _write_plan(B, R, C, Z, i, e, m, kind, src, day, unapplied_after, pol):  # type: ignore[no-untyped-def]
+def _write_plan(B, R, C, Z, i, e, m, kind, src, day, unapplied_after, pol):
     """The plan's allocation rows under entry e, its discounts, and (a payment that used
     all its cash) the small balances within the tolerance (cash.apply_plan)."""
     P = Z.plan
@@ -443,7 +443,7 @@ def _write_plan(B, R, C, Z, i, e, m, kind, src, day, unapplied_after, pol):  # t
 # ---- the five commands ------------------------------------------------------------------------
 
 @kernel
-def _live_customer(B, C, a, b):  # type: ignore[no-untyped-def]
+def _live_customer(B, C, a, b):
     if not ident_ok(C.sbuf, a, b):
         return -1
     cust = find(B, K_CUSTOMER, C.sbuf, a, b)
@@ -453,7 +453,7 @@ def _live_customer(B, C, a, b):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _open_customer(B, R, C, i, r):  # type: ignore[no-untyped-def]
+def _open_customer(B, R, C, i, r):
     n, s, sb = C.oc_n, C.oc_s, C.sbuf
     if not ident_ok(sb, s[r, 0, 0], s[r, 0, 1]) or n[r, 3] < 0 or not n[r, 4]:
         return False
@@ -473,7 +473,7 @@ def _open_customer(B, R, C, i, r):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _issue_invoice(B, R, C, i, r, terms_flag, pol):  # type: ignore[no-untyped-def]
+def _issue_invoice(B, R, C, i, r, terms_flag, pol):
     n, s, sb = C.ii_n, C.ii_s, C.sbuf
     if not ident_ok(sb, s[r, 0, 0], s[r, 0, 1]):
         return False
@@ -546,7 +546,7 @@ def _issue_invoice(B, R, C, i, r, terms_flag, pol):  # type: ignore[no-untyped-d
 
 
 @kernel
-def _record_payment(B, R, C, Z, i, r, pol):  # type: ignore[no-untyped-def]
+def _record_payment(B, R, C, Z, i, r, pol):
     n, s, sb = C.rp_n, C.rp_s, C.sbuf
     if not ident_ok(sb, s[r, 0, 0], s[r, 0, 1]):
         return False
@@ -578,7 +578,7 @@ def _record_payment(B, R, C, Z, i, r, pol):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _issue_credit_note(B, R, C, i, r):  # type: ignore[no-untyped-def]
+def _issue_credit_note(B, R, C, i, r):
     n, s, sb = C.cn_n, C.cn_s, C.sbuf
     if not ident_ok(sb, s[r, 0, 0], s[r, 0, 1]):
         return False
@@ -615,7 +615,7 @@ def _issue_credit_note(B, R, C, i, r):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _allocate_payment(B, R, C, Z, i, r, pol):  # type: ignore[no-untyped-def]
+def _allocate_payment(B, R, C, Z, i, r, pol):
     n, s, sb = C.ap_n, C.ap_s, C.sbuf
     if not ident_ok(sb, s[r, 0, 0], s[r, 0, 1]):
         return False
@@ -642,7 +642,7 @@ def _allocate_payment(B, R, C, Z, i, r, pol):  # type: ignore[no-untyped-def]
 # ---- the loop ---------------------------------------------------------------------------------
 
 @kernel
-def _envelope_ok(C, i):  # type: ignore[no-untyped-def]
+def _envelope_ok(C, i):
     if not ident_ok(C.sbuf, C.env[i, 0, 0], C.env[i, 0, 1]):
         return False
     for j in range(1, 3):
@@ -653,7 +653,7 @@ def _envelope_ok(C, i):  # type: ignore[no-untyped-def]
 
 
 @inline
-def _bytes(refs, a, b):  # type: ignore[no-untyped-def]
+def _bytes(refs, a, b):
     """Bytes of the strings referenced by rows a..b of a (rows, columns, 2) table."""
     n = 0
     for x in range(a, b):
@@ -663,7 +663,7 @@ def _bytes(refs, a, b):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _needs(C, i, k, r):  # type: ignore[no-untyped-def]
+def _needs(C, i, k, r):
     """What command i (kind k, row r of its table) may write: the table it adds a row to
     (-1: none), its child rows (allocation or closure candidates: the lines or allocations
     it carries, CANDIDATES_MAX for a strategy) and a bound of the string bytes of its
@@ -691,7 +691,7 @@ def _needs(C, i, k, r):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _within_gross(B, R, e0, e1):  # type: ignore[no-untyped-def]
+def _within_gross(B, R, e0, e1):
     """Whether the entries e0..e1 of one command (one customer, so one currency) keep its
     currency's gross total within the cap (else Python refuses the command)."""
     cur = -1
@@ -705,7 +705,7 @@ def _within_gross(B, R, e0, e1):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_from):  # type: ignore[no-untyped-def]
+def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_from):
     """Decide commands i_from.. of a batch into records R (applied to book B at once);
     returns the command it stopped at, why in Z.meta[0] (DONE, PYTHON or GROW). `J` is
     the journal apply writes to when on (never, here), `tcap`/`icap` the book's table and
