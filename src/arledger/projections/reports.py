@@ -114,7 +114,7 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
         sel = np.flatnonzero(keep)
         order = sel[np.lexsort((r.number[sel], r.invoice[sel], -days[sel]))]
 
-        def invoice_item(k: int, r=r, days=days) -> AgingItem:  # type: ignore[no-untyped-def]
+        def invoice_item(k: int, r=r, days=days) -> AgingItem:
             i = int(r.invoice[k])
             c = int(inv.customer[i])
             return AgingItem(views.KIND_INVOICE, S.invoice_ids[i],
@@ -136,7 +136,7 @@ def aging_items_page(S: State, as_of: int, known_seq: int,
             order = np.lexsort((idx, d))
             order = order[keep[order]]
 
-            def unapplied_item(k: int, kind=kind, ids=ids, cols=cols, idx=idx, d=d,  # type: ignore[no-untyped-def]
+            def unapplied_item(k: int, kind=kind, ids=ids, cols=cols, idx=idx, d=d,
                                amounts=amounts) -> AgingItem:
                 i = int(idx[k])
                 c = int(cols.customer[i])

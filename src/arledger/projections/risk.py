@@ -705,7 +705,7 @@ def outcomes(S: State, as_of: int, horizon: int, known_seq: int | None = None
     return already, y
 
 
-def _open_at_day(item: np.ndarray, day: np.ndarray, delta: np.ndarray):  # type: ignore[no-untyped-def]
+def _open_at_day(item: np.ndarray, day: np.ndarray, delta: np.ndarray):
     """From invoice journal rows, a function (invoices, days) -> each invoice's open amount
     as of the paired day (exact int64; one sort, then a binary search per question)."""
     key = (item.astype(np.int64) << 32) + day.astype(np.int64)

@@ -211,7 +211,7 @@ def _cache(S: State) -> dict:
         return c
 
 
-def _cached_view(S: State, name: str, key: tuple, build) -> Any:  # type: ignore[no-untyped-def]
+def _cached_view(S: State, name: str, key: tuple, build) -> Any:
     """The value of `build()` for this view key, kept for the last VIEWS_KEPT keys."""
     c = _cache(S).setdefault(name, {})
     v = c.get(key)
@@ -305,7 +305,7 @@ def _bisect(keys: list[bytes], x: bytes) -> int:
     return bisect.bisect_left(keys, x)
 
 
-def _text_index(S: State, name: str, rows_now: int, version: int, rows_of) -> TextIndex:  # type: ignore[no-untyped-def]
+def _text_index(S: State, name: str, rows_now: int, version: int, rows_of) -> TextIndex:
     """A TextIndex kept per state: extended with new rows, rebuilt when `version` (e.g. the
     count of master-data changes, which may rename) moves."""
     c = _cache(S)
@@ -329,7 +329,7 @@ def _id_text(S: State, name: str, ids: IdTable, n: int) -> TextIndex:
     return _text_index(S, name, n, 0, lambda lo, hi: [(x,) for x in ids[lo:hi]])
 
 
-def _rank(S: State, name: str, n: int, version: int, keys) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _rank(S: State, name: str, n: int, version: int, keys) -> np.ndarray:
     """Rank of each row by a text key (casefolded), cached until rows or `version` change."""
     c = _cache(S)
     hit = c.get(("rank", name))
@@ -802,7 +802,7 @@ def _items_of(S: State, cols: Any, customer: int, n: int) -> np.ndarray:
 
 
 def _item_page(S: State, sel: np.ndarray, cols: Any, t: ItemTable, order: str, desc: bool,
-               day_col: str, id_rank, offset: int, limit: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+               day_col: str, id_rank, offset: int, limit: int) -> np.ndarray:
     if order in ("amount", "open", "unapplied"):
         amount = cols.view("amount") if order == "amount" else t.open
         cur = S.customers.currency[cols.view("customer")]
