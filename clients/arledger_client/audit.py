@@ -34,11 +34,11 @@ from typing import IO, Any
 
 import grpc
 
-from arledger.v1 import audit_pb2 as apb
-from arledger.v1 import audit_pb2_grpc as agrpc
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.errors import from_rpc_error
+from arledger_client.v1 import audit_pb2 as apb
+from arledger_client.v1 import audit_pb2_grpc as agrpc
 
 DIGEST_DOMAIN = b"arledger-signed-digest-v1\n"
 DIGEST_FIELDS = ("log", "position", "segment", "head_hash", "merkle_root", "signed_at_us",

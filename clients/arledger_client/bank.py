@@ -27,13 +27,13 @@ from typing import Any
 
 import grpc
 
-from arledger.v1 import bank_pb2 as bpb
-from arledger.v1 import bank_pb2_grpc as bgrpc
-from arledger.v1 import commands_pb2 as cpb
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.models import CommandResult, DateLike, _command_result, _iso, _message_data
 from arledger_client.retry import call_with_retries
+from arledger_client.v1 import bank_pb2 as bpb
+from arledger_client.v1 import bank_pb2_grpc as bgrpc
+from arledger_client.v1 import commands_pb2 as cpb
 
 STATUSES = ("NEW", "QUEUED", "APPLIED", "DISMISSED", "DEBIT")
 

@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from arledger.v1 import columnar_pb2 as colpb
-from arledger.v1 import commands_pb2 as cpb
 from arledger_client.commands import Command, new_request_id
+from arledger_client.v1 import columnar_pb2 as colpb
+from arledger_client.v1 import commands_pb2 as cpb
 
 NO_DATE = -(2**63)
 _EPOCH = dt.date(1970, 1, 1).toordinal()

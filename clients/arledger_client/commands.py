@@ -20,7 +20,6 @@ from typing import Any, Generic, TypeVar
 
 from google.protobuf import json_format
 
-from arledger.v1 import commands_pb2 as cpb
 from arledger_client.errors import InvalidArgument
 from arledger_client.models import (
     Allocation,
@@ -32,6 +31,7 @@ from arledger_client.models import (
     ReversalReason,
     _iso,
 )
+from arledger_client.v1 import commands_pb2 as cpb
 
 R = TypeVar("R")
 

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from google.protobuf import json_format, timestamp_pb2
 
-from arledger.v1 import ledger_pb2 as lpb
 from arledger_client.errors import ArledgerError, make_error
+from arledger_client.v1 import ledger_pb2 as lpb
 
 #: A date argument: "YYYY-MM-DD" or a datetime.date (a datetime counts by its date).
 DateLike = str | dt.date

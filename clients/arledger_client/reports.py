@@ -22,13 +22,13 @@ from typing import Any
 
 import grpc
 
-from arledger.v1 import ledger_pb2 as lpb
-from arledger.v1 import reports_pb2 as rpb
-from arledger.v1 import reports_pb2_grpc as rgrpc
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.models import DateLike, _iso, _message_data, _timestamp
 from arledger_client.retry import call_with_retries
+from arledger_client.v1 import ledger_pb2 as lpb
+from arledger_client.v1 import reports_pb2 as rpb
+from arledger_client.v1 import reports_pb2_grpc as rgrpc
 
 
 class ReportsClient(Connection):

@@ -22,13 +22,13 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 
-from arledger.v1 import risk_pb2 as rpb
-from arledger.v1 import risk_pb2_grpc as rgrpc
 from arledger_client.commands import new_request_id
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.errors import from_rpc_error
 from arledger_client.models import DateLike, _iso, _timestamp
+from arledger_client.v1 import risk_pb2 as rpb
+from arledger_client.v1 import risk_pb2_grpc as rgrpc
 
 _DISPUTES = {"any": 0, "with": 1, "without": 2}
 _PROMISES = {"any": 0, "active": 1, "none-active": 2, "broken": 3}

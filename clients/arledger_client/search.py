@@ -29,12 +29,12 @@ from typing import Any
 
 import grpc
 
-from arledger.v1 import risk_pb2 as rpb
-from arledger.v1 import search_pb2 as spb
-from arledger.v1 import search_pb2_grpc as sgrpc
 from arledger_client.connection import Connection
 from arledger_client.models import DateLike, _iso, _message_data, _plain, _timestamp
 from arledger_client.retry import call_with_retries
+from arledger_client.v1 import risk_pb2 as rpb
+from arledger_client.v1 import search_pb2 as spb
+from arledger_client.v1 import search_pb2_grpc as sgrpc
 
 _TRI = {None: spb.TRISTATE_UNSPECIFIED, True: spb.YES, False: spb.NO}
 _PROMISE = {"any": spb.PROMISE_STATUS_FILTER_UNSPECIFIED, "active": spb.PROMISE_ACTIVE,

@@ -24,11 +24,6 @@ from typing import Any
 
 import grpc
 
-from arledger.v1 import commands_pb2 as cpb
-from arledger.v1 import ledger_pb2 as lpb
-from arledger.v1 import reports_pb2 as rpb
-from arledger.v1 import valuation_pb2 as vpb
-from arledger.v1 import valuation_pb2_grpc as vgrpc
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.models import (
@@ -40,6 +35,11 @@ from arledger_client.models import (
     _timestamp,
 )
 from arledger_client.retry import call_with_retries
+from arledger_client.v1 import commands_pb2 as cpb
+from arledger_client.v1 import ledger_pb2 as lpb
+from arledger_client.v1 import reports_pb2 as rpb
+from arledger_client.v1 import valuation_pb2 as vpb
+from arledger_client.v1 import valuation_pb2_grpc as vgrpc
 
 _ROUNDING = {"": 0, "PER_BUCKET": cpb.PER_BUCKET, "TOTAL": cpb.TOTAL}
 _CEI = {"total": rpb.CEI_TOTAL, "monthly_average": rpb.CEI_MONTHLY_AVERAGE}

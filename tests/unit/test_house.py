@@ -9,11 +9,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [ROOT / "src" / "arledger", ROOT / "clients" / "arledger_client"]
-GENERATED = ROOT / "src" / "arledger" / "v1"
+# The generated wire modules: the client distribution's (scripts/gen-proto); the server's
+# arledger.v1 is an alias of them (src/arledger/v1/__init__.py, checked like any module).
+GENERATED = ROOT / "clients" / "arledger_client" / "v1"
 
 # What each layer may never import (arledger.<layer>): lower layers know nothing of the
 # ones built on them. The engine includes the open amounts and promises the dunning run
-# reads; the SDK (arledger_client) stands on the generated messages alone.
+# reads; the SDK (arledger_client) stands on its own generated messages (arledger_client.v1)
+# alone: it imports nothing of arledger, which is not installed beside it.
 FORBIDDEN = {
     "domain": {"engine", "projections", "audit", "server", "web", "cli", "clients"},
     "engine": {"projections", "audit", "server", "web", "cli", "clients"},
@@ -21,7 +24,7 @@ FORBIDDEN = {
     "audit": {"projections", "server", "web", "cli", "clients"},
     "server": {"web", "cli"},
 }
-CLIENT_MAY_IMPORT = {"v1"}
+CLIENT_MAY_IMPORT: set[str] = set()
 
 FUNCTION_LINES_MAX = 70
 # Functions longer than the limit when it was set, with their length then: each may shrink

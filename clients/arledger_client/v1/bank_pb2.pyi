@@ -1,5 +1,5 @@
-from arledger.v1 import commands_pb2 as _commands_pb2
-from arledger.v1 import ledger_pb2 as _ledger_pb2
+from arledger_client.v1 import commands_pb2 as _commands_pb2
+from arledger_client.v1 import ledger_pb2 as _ledger_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

@@ -3,9 +3,9 @@
 import grpc
 import warnings
 
-from arledger.v1 import columnar_pb2 as arledger_dot_v1_dot_columnar__pb2
-from arledger.v1 import commands_pb2 as arledger_dot_v1_dot_commands__pb2
-from arledger.v1 import ledger_pb2 as arledger_dot_v1_dot_ledger__pb2
+from arledger_client.v1 import columnar_pb2 as arledger_dot_v1_dot_columnar__pb2
+from arledger_client.v1 import commands_pb2 as arledger_dot_v1_dot_commands__pb2
+from arledger_client.v1 import ledger_pb2 as arledger_dot_v1_dot_ledger__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__

@@ -1,4 +1,4 @@
-from arledger.v1 import commands_pb2 as _commands_pb2
+from arledger_client.v1 import commands_pb2 as _commands_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor

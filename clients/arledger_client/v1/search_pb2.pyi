@@ -1,8 +1,8 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
-from arledger.v1 import ledger_pb2 as _ledger_pb2
-from arledger.v1 import risk_pb2 as _risk_pb2
+from arledger_client.v1 import ledger_pb2 as _ledger_pb2
+from arledger_client.v1 import risk_pb2 as _risk_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor

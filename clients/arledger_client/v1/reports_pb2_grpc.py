@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from arledger.v1 import reports_pb2 as arledger_dot_v1_dot_reports__pb2
+from arledger_client.v1 import reports_pb2 as arledger_dot_v1_dot_reports__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
