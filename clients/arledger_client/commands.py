@@ -392,11 +392,17 @@ class CommandMethods(Generic[R]):
 
     def define_payment_terms(self, terms_id: str, basis: str, days: int,
                              effective_date: DateLike, *, actor: str, reason: str,
-                             day_of_month: int = 0, installments: Sequence[Mapping] = (),
+                             day_of_month: int = 0, months: int = 0,
+                             installments: Sequence[Mapping[str, Any]] = (),
                              discount_bp: int = 0, discount_days: int = 0,
+                             discount_fixed_minor: int = 0, discount_currency: str = "",
                              request_id: str | None = None) -> R:
-        """Define payment terms (a new version if terms_id exists): basis NET or
-        END_OF_MONTH; installments [{"percent_bp", "days"}]; discount_bp within discount_days."""
+        """Define payment terms (a new version if terms_id exists): basis NET, END_OF_MONTH
+        (the end of the month `months` after the issue month, plus `days`) or
+        DAYS_THEN_END_OF_MONTH; installments [{"percent_bp", "days", "basis",
+        "day_of_month", "months"}]; discount_bp off within discount_days, or instead a
+        fixed discount_fixed_minor in discount_currency (an invoice in another currency
+        under these terms is refused: CURRENCY_MISMATCH)."""
         return self._emit("define_payment_terms", dict(locals()))
 
     def define_allowance_rates(self, allowance_id: str, rates_bp: Sequence[int],
