@@ -57,7 +57,8 @@ def test_arledger_v1_is_the_clients_modules_each_proto_registered_once():
     assert arledger.v1.ledger_pb2 is arledger_client.v1.ledger_pb2
     assert sys.modules["arledger.v1.ledger_pb2_grpc"] is \
         sys.modules["arledger_client.v1.ledger_pb2_grpc"]
-    assert set(arledger.v1.MODULES) == {p.stem for p in WIRE.glob("*.py")} - {"__init__"}
+    assert set(arledger.v1.MODULES) == set(arledger.v1.__all__) == \
+        {p.stem for p in WIRE.glob("*.py")} - {"__init__"}
     pool = descriptor_pool.Default()
     for proto in sorted((ROOT / "proto" / "arledger" / "v1").glob("*.proto")):
         name = f"arledger/v1/{proto.name}"

@@ -6,23 +6,60 @@ the descriptor pool a second time, so this package holds no code of its own: it 
 each of the client's modules once and enters it in `sys.modules` under this package's name
 too, so `from arledger.v1 import ledger_pb2` and `import arledger.v1.ledger_pb2` give the
 same objects as `arledger_client.v1.ledger_pb2`, and no module can be loaded from here
-twice (this directory holds no other file).
+twice (this directory holds no other file). The imports are written out (not found at
+run time) and re-exported by __all__ so type checkers see them too;
+tests/unit/test_generated_code.py keeps the list whole.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
+from types import ModuleType
 
-from arledger_client import v1 as _wire
+from arledger_client.v1 import (
+    audit_pb2,
+    audit_pb2_grpc,
+    bank_pb2,
+    bank_pb2_grpc,
+    columnar_pb2,
+    columnar_pb2_grpc,
+    commands_pb2,
+    commands_pb2_grpc,
+    ledger_pb2,
+    ledger_pb2_grpc,
+    reports_pb2,
+    reports_pb2_grpc,
+    risk_pb2,
+    risk_pb2_grpc,
+    search_pb2,
+    search_pb2_grpc,
+    valuation_pb2,
+    valuation_pb2_grpc,
+)
 
-MODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(_wire.__path__)
-                       if m.name.endswith(("_pb2", "_pb2_grpc"))))
+__all__ = [
+    "audit_pb2",
+    "audit_pb2_grpc",
+    "bank_pb2",
+    "bank_pb2_grpc",
+    "columnar_pb2",
+    "columnar_pb2_grpc",
+    "commands_pb2",
+    "commands_pb2_grpc",
+    "ledger_pb2",
+    "ledger_pb2_grpc",
+    "reports_pb2",
+    "reports_pb2_grpc",
+    "risk_pb2",
+    "risk_pb2_grpc",
+    "search_pb2",
+    "search_pb2_grpc",
+    "valuation_pb2",
+    "valuation_pb2_grpc",
+]
 
-for _name in MODULES:
-    _module = importlib.import_module(f"{_wire.__name__}.{_name}")
+# name -> module, e.g. "ledger_pb2" -> arledger_client.v1.ledger_pb2
+MODULES: dict[str, ModuleType] = {name: globals()[name] for name in __all__}
+
+for _name, _module in MODULES.items():
     sys.modules[f"{__name__}.{_name}"] = _module
-    globals()[_name] = _module
-
-del _name, _module
