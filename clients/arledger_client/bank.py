@@ -107,7 +107,8 @@ class BankClient(Connection):
 
     # ---- a person's decisions -----------------------------------------------------------
 
-    def _resolve(self, line_id: str, action: int, actor: str, reason: str,
+    def _resolve(self, line_id: str, action: cpb.BankLineAction.ValueType, actor: str,
+                 reason: str,
                  request_id: str | None, **more: Any) -> CommandResult:
         req = cpb.ResolveBankLineRequest(request_id=request_id or uuid.uuid4().hex,
                                          actor=actor, reason=reason, line_id=line_id,

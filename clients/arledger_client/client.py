@@ -127,6 +127,8 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
         """Send one built Command (or JSON-mapping dict) through its own RPC."""
         msg = _message(command)
         kind = msg.WhichOneof("command")
+        if kind is None:
+            raise InvalidArgument("EMPTY_COMMAND", "INVALID_ARGUMENT", "the command sets no kind")
         if kind in _VALUATION_RPC:  # its stub made when first needed
             from arledger_client.v1 import valuation_pb2_grpc as vgrpc
             rpc = getattr(vgrpc.ValuationServiceStub(self._channel), _VALUATION_RPC[kind])
@@ -282,8 +284,8 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
                     raise from_rpc_error(err) from None
                 failures += 1
                 self._sleep(backoff_delay(failures, self.backoff_s, self.max_backoff_s))
-            finally:
-                call.cancel()
+            finally:  # (RpcContext.cancel is unannotated in types-grpcio)
+                call.cancel()  # type: ignore[no-untyped-call]
 
     def get_log_head(self, with_state_digest: bool = False) -> LogHead:
         """The chain head; the state digest (a full read of the state) only when asked."""

@@ -42,7 +42,8 @@ Lines = Sequence[tuple[str, int, int] | InvoiceLine]
 
 _ONEOF = cpb.Command.DESCRIPTOR.oneofs_by_name["command"]
 # kind (snake_case, as in the Command oneof) -> request message class
-_KINDS: dict[str, Any] = {f.name: getattr(cpb, f.message_type.name) for f in _ONEOF.fields}
+_KINDS: dict[str, Any] = {f.name: getattr(cpb, f.message_type.name) for f in _ONEOF.fields
+                          if f.message_type is not None}
 KINDS: tuple[str, ...] = tuple(_KINDS)
 
 
@@ -66,7 +67,7 @@ class Command:
             raise TypeError(f"expected an arledger.v1.Command, got {type(message).__name__}")
         if message.WhichOneof("command") is None:
             raise InvalidArgument("EMPTY_COMMAND", "INVALID_ARGUMENT", "the command sets no kind")
-        self._message = message
+        self._message: cpb.Command = message
 
     # ---- building ----------------------------------------------------------------------
 
@@ -121,14 +122,15 @@ class Command:
 
     @property
     def request_id(self) -> str:
-        return getattr(self._message, self.kind).request_id
+        request_id: str = getattr(self._message, self.kind).request_id
+        return request_id
 
     @property
-    def message(self) -> Any:
+    def message(self) -> cpb.Command:
         """The arledger.v1.Command protobuf (shared, do not modify)."""
         return self._message
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> cpb.Command:
         """A copy of the arledger.v1.Command protobuf."""
         copy = cpb.Command()
         copy.CopyFrom(self._message)
@@ -478,13 +480,14 @@ class CommandMethods(Generic[R]):
         return self._emit("review_dispute", dict(locals()))
 
     def record_promise(self, promise_id: str, customer_id: str, made_date: DateLike,
-                       installments: Sequence[Mapping], *, invoice_ids: Sequence[str] = (),
-                       request_id: str | None = None, actor: str = "", reason: str = "") -> R:
+                       installments: Sequence[Mapping[str, Any]], *,
+                       invoice_ids: Sequence[str] = (), request_id: str | None = None,
+                       actor: str = "", reason: str = "") -> R:
         """A promise to pay or payment plan: installments [{"due_date", "amount_minor"}],
         covering invoice_ids (none = the whole account)."""
         return self._emit("record_promise", dict(locals()))
 
-    def define_dunning_policy(self, policy_id: str, levels: Sequence[Mapping],
+    def define_dunning_policy(self, policy_id: str, levels: Sequence[Mapping[str, Any]],
                               effective_date: DateLike, *, actor: str, reason: str,
                               day_count: int = 0, request_id: str | None = None) -> R:
         """A dunning ladder (a new version if policy_id exists): levels [{"days_past_due",

@@ -36,6 +36,13 @@ with ArledgerClient(sys.argv[1]) as client:
         client.get_balance("NOBODY", as_of="2026-04-01")
     except NotFound as e:
         out["error"] = [type(e).__name__, e.reason]
+# AuditClient checks signatures itself: its key handling works with what was installed.
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from arledger_client.audit import key_id, load_public_key
+pem = Ed25519PrivateKey.generate().public_key().public_bytes(
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+out["key_id_length"] = len(key_id(load_public_key(pem)))
 print(json.dumps(out))
 """
 
@@ -69,7 +76,8 @@ def test_the_sdk_installs_alone_in_a_fresh_venv(fresh_venv):
     installed = {p["name"].lower().replace("_", "-"): p["version"]
                  for p in json.loads(listed.stdout)}
     assert installed.get("arledger-client") == "0.1.0"
-    assert {"grpcio", "protobuf", "grpcio-status", "googleapis-common-protos"} <= set(installed)
+    assert {"grpcio", "protobuf", "grpcio-status", "googleapis-common-protos",
+            "cryptography"} <= set(installed)
     assert not SERVER_ONLY & set(installed), sorted(SERVER_ONLY & set(installed))
     where = _run([str(fresh_venv), "-I", "-c",
                   "import arledger_client, pathlib; print(pathlib.Path("
@@ -99,3 +107,4 @@ def test_the_sdk_from_the_fresh_venv_calls_a_real_server(fresh_venv, tmp_path):
     assert out["invoice_status"] == "ACCEPTED"
     assert out["balance"] == 119_000
     assert out["error"] == ["NotFound", "CUSTOMER_NOT_FOUND"]
+    assert out["key_id_length"] == 64
