@@ -16,8 +16,9 @@ from sdk_server import T0_US, serve
 from arledger.engine import open_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
+# The server's own dependencies (cryptography is the SDK's too: AuditClient checks signatures).
 SERVER_ONLY = {"arledger", "numpy", "numba", "matplotlib", "eventsourcing", "lxml",
-               "starlette", "cryptography"}
+               "starlette", "uvicorn", "rapidfuzz", "psycopg"}
 
 CLIENT_SCRIPT = r"""
 import importlib.util, json, sys
