@@ -9,8 +9,8 @@
         print(client.submit_batch(batch).accepted)
 """
 
-from arledger_client.audit import AuditClient, VerificationFailed  # noqa: F401 (issue 7)
-from arledger_client.bank import BankClient  # noqa: F401 (issue 19)
+from arledger_client.audit import AuditClient, VerificationFailed
+from arledger_client.bank import BankClient
 from arledger_client.client import ArledgerClient
 from arledger_client.columnar import ColumnarBatch, ColumnarRejection, ColumnarResult
 from arledger_client.commands import (
@@ -22,7 +22,7 @@ from arledger_client.commands import (
                                       commands,
                                       new_request_id,
 )
-from arledger_client.credentials import Credentials  # noqa: F401 (issue 16)
+from arledger_client.credentials import Credentials
 from arledger_client.errors import (
                                       Aborted,
                                       AlreadyExists,
@@ -64,16 +64,19 @@ from arledger_client.models import (
                                       StreamSummary,
                                       VerifyResult,
 )
-from arledger_client.reports import ReportsClient  # noqa: F401 (issue 5)
+from arledger_client.reports import ReportsClient
 from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries
-from arledger_client.risk import RiskClient  # noqa: F401 (issue 6)
+from arledger_client.risk import RiskClient
 from arledger_client.routing import PartitionedClient, customer_of, partition_of
-from arledger_client.search import Page, SearchClient, order_key  # noqa: F401 (issue 17)
-from arledger_client.valuation import ValuationClient  # noqa: F401 (issue 18)
+from arledger_client.search import Page, SearchClient, order_key
+from arledger_client.valuation import ValuationClient
 
 __all__ = [
     # clients
     "ArledgerClient", "Credentials", "PartitionedClient", "partition_of", "customer_of",
+    # the services beside the ledger's (the README names each)
+    "AuditClient", "VerificationFailed", "BankClient", "ReportsClient", "RiskClient",
+    "SearchClient", "Page", "order_key", "ValuationClient",
     # the volume path
     "ColumnarBatch", "ColumnarRejection", "ColumnarResult",
     # commands for batches

@@ -30,15 +30,18 @@ import hashlib
 import json
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeGuard
 
 import grpc
 
-from arledger.v1 import audit_pb2 as apb
-from arledger.v1 import audit_pb2_grpc as agrpc
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.errors import from_rpc_error
+from arledger_client.v1 import audit_pb2 as apb
+from arledger_client.v1 import audit_pb2_grpc as agrpc
+
+if TYPE_CHECKING:  # imported where used: a plain import of the SDK does not load it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 DIGEST_DOMAIN = b"arledger-signed-digest-v1\n"
 DIGEST_FIELDS = ("log", "position", "segment", "head_hash", "merkle_root", "signed_at_us",
@@ -85,7 +88,7 @@ def canonical_bytes(record: Mapping[str, Any]) -> bytes:
                       ensure_ascii=False).encode("utf-8")
 
 
-def _is_count(v: Any, top: int = _INT_MAX) -> bool:
+def _is_count(v: Any, top: int = _INT_MAX) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= top
 
 
@@ -154,7 +157,7 @@ def _walk_path(index: int, size: int, leaf: Any, path: Sequence[Any],
     return r, left
 
 
-def _as_list(v: Any, what: str) -> list:
+def _as_list(v: Any, what: str) -> list[Any]:
     """A sequence the server sent, as a list; VerificationFailed when it is not one."""
     if isinstance(v, (str, bytes, bytearray, Mapping)):
         raise VerificationFailed(f"{what}: not a list")
@@ -176,7 +179,8 @@ def root_from_path(index: int, size: int, leaf: bytes, path: Sequence[bytes]) ->
     Raises VerificationFailed when the path cannot belong to a tree of `size` leaves
     (wrong length, index out of range, a hash that is not 32 bytes).
     """
-    return _walk_path(index, size, leaf, path, node_hash, _hash32)[0]
+    root: bytes = _walk_path(index, size, leaf, path, node_hash, _hash32)[0]
+    return root
 
 
 def log_root_from_path(index: int, size: int, leaf: tuple[bytes, int],
@@ -251,7 +255,7 @@ def verify_consistency(m: int, n: int, old_root: bytes, new_root: bytes,
 
 # ---- digests ---------------------------------------------------------------------------------
 
-def load_public_key(pem: str | bytes):  # type: ignore[no-untyped-def]
+def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
     """An Ed25519 public key from PEM; VerificationFailed for anything else."""
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
@@ -265,21 +269,21 @@ def load_public_key(pem: str | bytes):  # type: ignore[no-untyped-def]
     return k
 
 
-def key_id(public_key) -> str:  # type: ignore[no-untyped-def]
+def key_id(public_key: Ed25519PublicKey) -> str:
     from cryptography.hazmat.primitives import serialization
     return hashlib.sha256(public_key.public_bytes(serialization.Encoding.Raw,
                                                   serialization.PublicFormat.Raw)).hexdigest()
 
 
-def digest_dict(d: Any) -> dict:
+def digest_dict(d: Any) -> dict[str, Any]:
     """A digest as a plain dict (from a SignedDigest message or a dict read from JSON)."""
     if isinstance(d, Mapping):
         return {k: d[k] for k in DIGEST_FIELDS + ("signature",)}
     return {k: getattr(d, k) for k in DIGEST_FIELDS + ("signature",)}
 
 
-def verify_digest(d: Any, public_key,  # type: ignore[no-untyped-def]
-                  log: str | None = None) -> dict:
+def verify_digest(d: Any, public_key: Ed25519PublicKey,
+                  log: str | None = None) -> dict[str, Any]:
     """Check a signed digest with a public key you hold; returns it as a dict. With `log`,
     the digest must also be of that log (its signed `log` field)."""
     from cryptography.exceptions import InvalidSignature
@@ -311,7 +315,8 @@ def verify_digest(d: Any, public_key,  # type: ignore[no-untyped-def]
                                  segment=d["segment"]) from None
     if len(root) != 32:
         raise VerificationFailed("the Merkle root is not a 32-byte hash", segment=d["segment"])
-    return d
+    checked: dict[str, Any] = d
+    return checked
 
 
 # ---- inclusion proofs ------------------------------------------------------------------------
@@ -321,7 +326,7 @@ _PROOF_INTS = ("position", "segment", "index_in_segment", "segment_entries", "se
 _PROOF_FIELDS = _PROOF_INTS + ("entry_json", "segment_hash", "entry_path", "segment_path")
 
 
-def _proof_fields(p: Any) -> dict:
+def _proof_fields(p: Any) -> dict[str, Any]:
     """A proof's fields (an InclusionProof message, or a mapping / object with the same
     names); VerificationFailed when one is missing or of the wrong type."""
     try:
@@ -346,7 +351,7 @@ def _proof_fields(p: Any) -> dict:
 
 
 def _check_inclusion(proof: Any, digest: Mapping[str, Any],
-                     position: int | None = None) -> tuple[dict, dict]:
+                     position: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """verify_inclusion, also returning what the proof says of its segment (segment,
     first_position, count, hash) for the checks across a batch."""
     p = _proof_fields(proof)
@@ -411,7 +416,8 @@ def _check_inclusion(proof: Any, digest: Mapping[str, Any],
                     "hash": p["segment_hash"]}
 
 
-def verify_inclusion(proof: Any, digest: Mapping[str, Any], position: int | None = None) -> dict:
+def verify_inclusion(proof: Any, digest: Mapping[str, Any],
+                     position: int | None = None) -> dict[str, Any]:
     """Check one entry's proof against a digest already verified with `verify_digest`;
     returns the entry's record (parsed from the proof and re-canonicalised here).
 
@@ -425,7 +431,7 @@ def verify_inclusion(proof: Any, digest: Mapping[str, Any], position: int | None
 
 def verify_proofs(proofs: Sequence[Any], digest: Mapping[str, Any], *,
                   positions: Sequence[int] = (), customer_id: str = "",
-                  as_of: str = "") -> list[dict]:
+                  as_of: str = "") -> list[dict[str, Any]]:
     """Check a GetInclusionProof answer: one proof per position asked, in the order asked,
     then (with `customer_id`) the statement's lines: each of that customer, effective on or
     before `as_of`, at distinct ascending positions. Proofs of one segment must agree on it,
@@ -441,8 +447,8 @@ def verify_proofs(proofs: Sequence[Any], digest: Mapping[str, Any], *,
                                  position=asked[len(proofs)])
     if len(proofs) > len(asked) and not customer_id:
         raise VerificationFailed("the server sent more proofs than positions asked")
-    records: list[dict] = []
-    segments: dict[int, dict] = {}
+    records: list[dict[str, Any]] = []
+    segments: dict[int, dict[str, Any]] = {}
     last = 0
     for i, p in enumerate(proofs):
         rec, seg = _check_inclusion(p, digest, asked[i] if i < len(asked) else None)
@@ -494,7 +500,7 @@ class AuditClient(Connection):
     Merkle tree of the whole log (see docs/audit.md for the time per million entries).
     """
 
-    public_key = None
+    public_key: Ed25519PublicKey | None = None
     log: str | None = None
 
     def __init__(self, target: str = "", *, public_key_pem: str | bytes | None = None,
@@ -508,7 +514,7 @@ class AuditClient(Connection):
     def _rpc(self, name: str, request: Any) -> Any:
         return self._unary(self._stub, name, request)
 
-    def _key(self):  # type: ignore[no-untyped-def]
+    def _key(self) -> Ed25519PublicKey:
         if self.public_key is None:
             raise VerificationFailed("no trusted public key: pass public_key_pem (fetch it "
                                      "once with fetch_public_key_pem and keep it elsewhere)")
@@ -516,9 +522,10 @@ class AuditClient(Connection):
 
     def fetch_public_key_pem(self) -> str:
         """The server's public key, as the server says it (trust on first use: store it)."""
-        return self._rpc("GetPublicKey", apb.GetPublicKeyRequest()).pem
+        pem: str = self._rpc("GetPublicKey", apb.GetPublicKeyRequest()).pem
+        return pem
 
-    def signed_digest(self, segment: int = 0) -> dict:
+    def signed_digest(self, segment: int = 0) -> dict[str, Any]:
         """The head's (or an earlier segment's) digest, signature verified."""
         if not _is_count(segment):
             raise VerificationFailed(f"segment {segment!r} is not a count")
@@ -530,7 +537,7 @@ class AuditClient(Connection):
         return d
 
     def prove(self, positions: Iterable[int] = (), digest: Mapping[str, Any] | None = None, *,
-              customer_id: str = "", as_of: str = "") -> list[dict]:
+              customer_id: str = "", as_of: str = "") -> list[dict[str, Any]]:
         """Records of the entries at `positions` (or every line of a customer statement),
         each proven under `digest` (default: a fresh head digest, verified).
 
@@ -541,7 +548,7 @@ class AuditClient(Connection):
 
     def prove_with_digest(self, positions: Iterable[int] = (),
                           digest: Mapping[str, Any] | None = None, *, customer_id: str = "",
-                          as_of: str = "") -> tuple[dict, list[dict]]:
+                          as_of: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """`prove`, and the signed digest the proofs came under (verified): what a caller
         without the admin's GetSignedDigest (an auditor) shows as the proofs' evidence."""
         key = self._key()
@@ -588,7 +595,8 @@ class AuditClient(Connection):
                 n += 1
         return n
 
-    def verify_range(self, old: Mapping[str, Any], new: Mapping[str, Any] | None = None) -> dict:
+    def verify_range(self, old: Mapping[str, Any],
+                     new: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Check that the log under `new` (default: the head) extends the log under `old`:
         both signatures, the server's recheck of the chain, the consistency proof
         (recomputed here), and each digest's head hash, by proving its last entry under it.
@@ -631,7 +639,8 @@ class AuditClient(Connection):
         return to
 
     def _stream(self, name: str, request: Any, unverified: bool = False,
-                wanted: Callable[[dict], str] | None = None) -> tuple[dict, Iterator[dict]]:
+                wanted: Callable[[dict[str, Any]], str] | None = None,
+                ) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
         key = None if unverified and self.public_key is None else self._key()
         try:
             it = getattr(self._stub, name)(request, timeout=None)
@@ -647,7 +656,7 @@ class AuditClient(Connection):
         else:
             d = dict(digest_dict(first.digest), verified=False)
 
-        def records() -> Iterator[dict]:
+        def records() -> Iterator[dict[str, Any]]:
             last = 0
             try:
                 for item in it:
@@ -676,7 +685,7 @@ class AuditClient(Connection):
                effective_from: str = "", effective_to: str = "",
                recorded_from_us: int | None = None,
                recorded_to_us: int | None = None,
-               unverified: bool = False) -> tuple[dict, Iterator[dict]]:
+               unverified: bool = False) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
         """(the digest the export was made under, verified, and its records in log order).
 
         Each line is checked against the filter asked for (customer, types, periods) and
@@ -691,18 +700,19 @@ class AuditClient(Connection):
                 getattr(req, name).FromMicroseconds(us)
         types = set(entry_types)
 
-        def wanted(r: dict) -> str:
+        def wanted(r: dict[str, Any]) -> str:
             """What of the filter a line does not meet ("" when it meets all)."""
             eff, rec_us = r.get("effective_date"), r.get("recorded_at_us")
             if customer_id and r.get("customer_id") != customer_id:
                 return f"its customer is {r.get('customer_id')!r}, not {customer_id!r}"
             if types and r.get("type") not in types:
                 return f"its type {r.get('type')!r} was not asked for"
-            if (effective_from or effective_to) and not isinstance(eff, str):
-                return "it has no effective date"
-            if (effective_from and eff < effective_from) or (effective_to
-                                                             and eff > effective_to):
-                return f"effective {eff} is outside the period asked for"
+            if effective_from or effective_to:
+                if not isinstance(eff, str):
+                    return "it has no effective date"
+                if (effective_from and eff < effective_from) or (effective_to
+                                                                 and eff > effective_to):
+                    return f"effective {eff} is outside the period asked for"
             if recorded_from_us is not None or recorded_to_us is not None:
                 if not _is_count(rec_us) or (recorded_from_us is not None
                                              and rec_us < recorded_from_us) or (
@@ -712,10 +722,10 @@ class AuditClient(Connection):
         return self._stream("ExportLog", req, unverified, wanted)
 
     def history(self, *, invoice_id: str = "", customer_id: str = "",
-                unverified: bool = False) -> tuple[dict, Iterator[dict]]:
+                unverified: bool = False) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
         """Every entry that touched an invoice or a customer, in order, under a digest
         (verified as for `export`)."""
-        def wanted(r: dict) -> str:
+        def wanted(r: dict[str, Any]) -> str:
             if customer_id and r.get("customer_id") != customer_id:
                 return f"its customer is {r.get('customer_id')!r}, not {customer_id!r}"
             return ""
@@ -749,7 +759,7 @@ def write_csv(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     return n
 
 
-def record_from_csv(row: Mapping[str, str]) -> dict:
+def record_from_csv(row: Mapping[str, str]) -> dict[str, Any]:
     rec: dict[str, Any] = {k: row[k] for k in CSV_COLUMNS if k != "fields"}
     for k in ("position", "segment", "recorded_at_us"):
         rec[k] = int(rec[k])

@@ -27,13 +27,13 @@ from typing import Any
 
 import grpc
 
-from arledger.v1 import bank_pb2 as bpb
-from arledger.v1 import bank_pb2_grpc as bgrpc
-from arledger.v1 import commands_pb2 as cpb
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.models import CommandResult, DateLike, _command_result, _iso, _message_data
 from arledger_client.retry import call_with_retries
+from arledger_client.v1 import bank_pb2 as bpb
+from arledger_client.v1 import bank_pb2_grpc as bgrpc
+from arledger_client.v1 import commands_pb2 as cpb
 
 STATUSES = ("NEW", "QUEUED", "APPLIED", "DISMISSED", "DEBIT")
 
@@ -107,7 +107,8 @@ class BankClient(Connection):
 
     # ---- a person's decisions -----------------------------------------------------------
 
-    def _resolve(self, line_id: str, action: int, actor: str, reason: str,
+    def _resolve(self, line_id: str, action: cpb.BankLineAction.ValueType, actor: str,
+                 reason: str,
                  request_id: str | None, **more: Any) -> CommandResult:
         req = cpb.ResolveBankLineRequest(request_id=request_id or uuid.uuid4().hex,
                                          actor=actor, reason=reason, line_id=line_id,

@@ -16,9 +16,6 @@ from typing import Any, ClassVar, TypeVar
 
 import grpc
 
-from arledger.v1 import commands_pb2 as cpb
-from arledger.v1 import ledger_pb2 as lpb
-from arledger.v1 import ledger_pb2_grpc as lgrpc
 from arledger_client.columnar import ColumnarBatch, ColumnarResult, result_of
 from arledger_client.commands import Command, CommandMethods, Commands, _build, commands
 from arledger_client.connection import Connection
@@ -58,6 +55,9 @@ from arledger_client.models import (  # noqa: I001
     _verify_result,
 )
 from arledger_client.retry import RETRYABLE_CODES, backoff_delay, call_with_retries, is_retryable
+from arledger_client.v1 import commands_pb2 as cpb
+from arledger_client.v1 import ledger_pb2 as lpb
+from arledger_client.v1 import ledger_pb2_grpc as lgrpc
 
 T = TypeVar("T")
 CommandLike = Command | Mapping[str, Any]
@@ -127,11 +127,13 @@ class ArledgerClient(Connection, CommandMethods[CommandResult]):
         """Send one built Command (or JSON-mapping dict) through its own RPC."""
         msg = _message(command)
         kind = msg.WhichOneof("command")
+        if kind is None:
+            raise InvalidArgument("EMPTY_COMMAND", "INVALID_ARGUMENT", "the command sets no kind")
         if kind in _VALUATION_RPC:  # its stub made when first needed
-            from arledger.v1 import valuation_pb2_grpc as vgrpc
+            from arledger_client.v1 import valuation_pb2_grpc as vgrpc
             rpc = getattr(vgrpc.ValuationServiceStub(self._channel), _VALUATION_RPC[kind])
         elif kind in _BANK_RPC:
-            from arledger.v1 import bank_pb2_grpc as bgrpc
+            from arledger_client.v1 import bank_pb2_grpc as bgrpc
             rpc = getattr(bgrpc.BankServiceStub(self._channel), _BANK_RPC[kind])
         else:
             rpc = getattr(self._ledger, _RPC[kind])

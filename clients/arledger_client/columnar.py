@@ -24,9 +24,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from arledger.v1 import columnar_pb2 as colpb
-from arledger.v1 import commands_pb2 as cpb
 from arledger_client.commands import Command, new_request_id
+from arledger_client.errors import InvalidArgument
+from arledger_client.v1 import columnar_pb2 as colpb
+from arledger_client.v1 import commands_pb2 as cpb
 
 NO_DATE = -(2**63)
 _EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -222,6 +223,8 @@ class ColumnarBatch:
         rides along as it is."""
         msg = command.message if isinstance(command, Command) else command
         which = msg.WhichOneof("command")
+        if which is None:
+            raise InvalidArgument("EMPTY_COMMAND", "INVALID_ARGUMENT", "the command sets no kind")
         inner = getattr(msg, which)
         env = {"request_id": inner.request_id, "actor": inner.actor, "reason": inner.reason}
         m = inner
@@ -257,7 +260,8 @@ class ColumnarBatch:
         self.request_ids.append(inner.request_id)
         self._actors.append("")
         self._reasons.append("")
-        return inner.request_id
+        request_id: str = inner.request_id
+        return request_id
 
     def message(self) -> colpb.ColumnarBatch:
         """The wire message."""

@@ -20,7 +20,6 @@ from typing import Any, Generic, TypeVar
 
 from google.protobuf import json_format
 
-from arledger.v1 import commands_pb2 as cpb
 from arledger_client.errors import InvalidArgument
 from arledger_client.models import (
     Allocation,
@@ -32,6 +31,7 @@ from arledger_client.models import (
     ReversalReason,
     _iso,
 )
+from arledger_client.v1 import commands_pb2 as cpb
 
 R = TypeVar("R")
 
@@ -42,7 +42,8 @@ Lines = Sequence[tuple[str, int, int] | InvoiceLine]
 
 _ONEOF = cpb.Command.DESCRIPTOR.oneofs_by_name["command"]
 # kind (snake_case, as in the Command oneof) -> request message class
-_KINDS: dict[str, Any] = {f.name: getattr(cpb, f.message_type.name) for f in _ONEOF.fields}
+_KINDS: dict[str, Any] = {f.name: getattr(cpb, f.message_type.name) for f in _ONEOF.fields
+                          if f.message_type is not None}
 KINDS: tuple[str, ...] = tuple(_KINDS)
 
 
@@ -66,7 +67,7 @@ class Command:
             raise TypeError(f"expected an arledger.v1.Command, got {type(message).__name__}")
         if message.WhichOneof("command") is None:
             raise InvalidArgument("EMPTY_COMMAND", "INVALID_ARGUMENT", "the command sets no kind")
-        self._message = message
+        self._message: cpb.Command = message
 
     # ---- building ----------------------------------------------------------------------
 
@@ -121,14 +122,15 @@ class Command:
 
     @property
     def request_id(self) -> str:
-        return getattr(self._message, self.kind).request_id
+        request_id: str = getattr(self._message, self.kind).request_id
+        return request_id
 
     @property
-    def message(self) -> Any:
+    def message(self) -> cpb.Command:
         """The arledger.v1.Command protobuf (shared, do not modify)."""
         return self._message
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> cpb.Command:
         """A copy of the arledger.v1.Command protobuf."""
         copy = cpb.Command()
         copy.CopyFrom(self._message)
@@ -392,11 +394,17 @@ class CommandMethods(Generic[R]):
 
     def define_payment_terms(self, terms_id: str, basis: str, days: int,
                              effective_date: DateLike, *, actor: str, reason: str,
-                             day_of_month: int = 0, installments: Sequence[Mapping] = (),
+                             day_of_month: int = 0, months: int = 0,
+                             installments: Sequence[Mapping[str, Any]] = (),
                              discount_bp: int = 0, discount_days: int = 0,
+                             discount_fixed_minor: int = 0, discount_currency: str = "",
                              request_id: str | None = None) -> R:
-        """Define payment terms (a new version if terms_id exists): basis NET or
-        END_OF_MONTH; installments [{"percent_bp", "days"}]; discount_bp within discount_days."""
+        """Define payment terms (a new version if terms_id exists): basis NET, END_OF_MONTH
+        (the end of the month `months` after the issue month, plus `days`) or
+        DAYS_THEN_END_OF_MONTH; installments [{"percent_bp", "days", "basis",
+        "day_of_month", "months"}]; discount_bp off within discount_days, or instead a
+        fixed discount_fixed_minor in discount_currency (an invoice in another currency
+        under these terms is refused: CURRENCY_MISMATCH)."""
         return self._emit("define_payment_terms", dict(locals()))
 
     def define_allowance_rates(self, allowance_id: str, rates_bp: Sequence[int],
@@ -472,13 +480,14 @@ class CommandMethods(Generic[R]):
         return self._emit("review_dispute", dict(locals()))
 
     def record_promise(self, promise_id: str, customer_id: str, made_date: DateLike,
-                       installments: Sequence[Mapping], *, invoice_ids: Sequence[str] = (),
-                       request_id: str | None = None, actor: str = "", reason: str = "") -> R:
+                       installments: Sequence[Mapping[str, Any]], *,
+                       invoice_ids: Sequence[str] = (), request_id: str | None = None,
+                       actor: str = "", reason: str = "") -> R:
         """A promise to pay or payment plan: installments [{"due_date", "amount_minor"}],
         covering invoice_ids (none = the whole account)."""
         return self._emit("record_promise", dict(locals()))
 
-    def define_dunning_policy(self, policy_id: str, levels: Sequence[Mapping],
+    def define_dunning_policy(self, policy_id: str, levels: Sequence[Mapping[str, Any]],
                               effective_date: DateLike, *, actor: str, reason: str,
                               day_count: int = 0, request_id: str | None = None) -> R:
         """A dunning ladder (a new version if policy_id exists): levels [{"days_past_due",

@@ -61,7 +61,7 @@ class Credentials:
     def load(cls, *, ca: str | None = None, cert: str | None = None, key: str | None = None,
              token: str | None = None, token_file: str | None = None,
              server_name: str | None = None, tls: bool | None = None,
-             config_file: str | os.PathLike | None = None,
+             config_file: str | os.PathLike[str] | None = None,
              env: Mapping[str, str] | None = None) -> Credentials:
         """Arguments first, then the environment, then the config file (see the module)."""
         env = os.environ if env is None else env
@@ -133,7 +133,7 @@ def is_loopback(target: str) -> bool:
         return False
 
 
-def _config(path: str | os.PathLike | None) -> tuple[dict, Path | None]:
+def _config(path: str | os.PathLike[str] | None) -> tuple[dict[str, Any], Path | None]:
     explicit = path is not None
     p = Path(path if path is not None else DEFAULT_CONFIG).expanduser()
     if not explicit and not p.exists():
@@ -149,8 +149,15 @@ def _config(path: str | os.PathLike | None) -> tuple[dict, Path | None]:
     return conf, p.parent
 
 
-class _BearerToken(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
-                   grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+# The interceptor bases (plain classes in grpcio and in types-grpcio, the stubs pinned in the
+# test extras).
+_UnaryUnary = grpc.UnaryUnaryClientInterceptor
+_UnaryStream = grpc.UnaryStreamClientInterceptor
+_StreamUnary = grpc.StreamUnaryClientInterceptor
+_StreamStream = grpc.StreamStreamClientInterceptor
+
+
+class _BearerToken(_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream):
     """Adds `authorization: Bearer <token>` to every call."""
 
     def __init__(self, token: str) -> None:

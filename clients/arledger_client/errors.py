@@ -8,10 +8,14 @@ reason is the status code name, e.g. UNAVAILABLE.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import grpc
 from google.protobuf.message import DecodeError
+
+# (googleapis-common-protos ships .pyi stubs without a py.typed marker: pyproject's mypy
+# config reads them, follow_untyped_imports.)
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -128,14 +132,15 @@ def _error_info(status: status_pb2.Status | None) -> tuple[str, dict[str, str]] 
     found = None
     for detail in status.details if status is not None else ():
         info = error_details_pb2.ErrorInfo()
-        if detail.Is(info.DESCRIPTOR) and detail.Unpack(info):
+        if detail.Unpack(info):  # False when the detail is another message type
             if info.domain == ERROR_DOMAIN:
                 return info.reason, dict(info.metadata)
             found = found or (info.reason, dict(info.metadata))
     return found
 
 
-def _rich_status(metadata: Sequence[tuple[str, str | bytes]] | None) -> status_pb2.Status | None:
+def _rich_status(metadata: Iterable[Any] | None) -> status_pb2.Status | None:
+    """The google.rpc.Status in the trailing metadata ((key, value) pairs), if any."""
     for key, value in metadata or ():
         if key == _DETAILS_KEY and isinstance(value, bytes):
             try:
@@ -168,7 +173,7 @@ def from_rpc_error(err: grpc.RpcError) -> ArledgerError:
     except ValueError:
         # Code or message disagree with the rich status (e.g. a proxy rewrote the text):
         # the ErrorInfo inside is still the server's.
-        rich = _rich_status(err.trailing_metadata())  # type: ignore[attr-defined]
+        rich = _rich_status(err.trailing_metadata())
     except (AttributeError, TypeError):  # not a grpc.Call (no trailing metadata)
         rich = None
     return _build(code, message, rich)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from google.protobuf import json_format, timestamp_pb2
 
-from arledger.v1 import ledger_pb2 as lpb
 from arledger_client.errors import ArledgerError, make_error
+from arledger_client.v1 import ledger_pb2 as lpb
 
 #: A date argument: "YYYY-MM-DD" or a datetime.date (a datetime counts by its date).
 DateLike = str | dt.date
@@ -291,6 +291,10 @@ def _iso(d: DateLike | None) -> str:
     return d
 
 
+@overload
+def _timestamp(d: dt.datetime) -> timestamp_pb2.Timestamp: ...
+@overload
+def _timestamp(d: None) -> None: ...
 def _timestamp(d: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
     """A naive datetime is taken as UTC."""
     if d is None:
@@ -337,7 +341,8 @@ def _message_data(msg: Any) -> dict[str, Any]:
     """A response message as plain data (field names as in the proto, int64 as int)."""
     d = json_format.MessageToDict(msg, preserving_proto_field_name=True,
                                   always_print_fields_with_no_presence=True)
-    return _int64s(msg.DESCRIPTOR, d)
+    data: dict[str, Any] = _int64s(msg.DESCRIPTOR, d)
+    return data
 
 
 def _int64s(desc: Any, d: Any) -> Any:

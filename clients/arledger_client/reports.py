@@ -22,13 +22,13 @@ from typing import Any
 
 import grpc
 
-from arledger.v1 import ledger_pb2 as lpb
-from arledger.v1 import reports_pb2 as rpb
-from arledger.v1 import reports_pb2_grpc as rgrpc
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.models import DateLike, _iso, _message_data, _timestamp
 from arledger_client.retry import call_with_retries
+from arledger_client.v1 import ledger_pb2 as lpb
+from arledger_client.v1 import reports_pb2 as rpb
+from arledger_client.v1 import reports_pb2_grpc as rgrpc
 
 
 class ReportsClient(Connection):
@@ -41,9 +41,9 @@ class ReportsClient(Connection):
         self._stub = rgrpc.ReportServiceStub(self._channel)
         self.retries = retries
 
-    def _pages(self, method: str, request: Any) -> list:
+    def _pages(self, method: str, request: Any) -> list[Any]:
         """Every chunk of every page (the token pins the known segment of the first)."""
-        chunks: list = []
+        chunks: list[Any] = []
         while True:
             got = call_with_retries(
                 lambda: list(getattr(self._stub, method)(request, timeout=self.timeout_s)),
@@ -62,12 +62,13 @@ class ReportsClient(Connection):
         return req
 
     @staticmethod
-    def _basis(basis: str) -> int:
+    def _basis(basis: str) -> lpb.AgingBasis.ValueType:
         return lpb.INVOICE_DATE if basis.lower().startswith("invoice") else lpb.DUE_DATE
 
     def customer_aging(self, as_of: DateLike | None = None, known_at: dt.datetime | None = None,
                        *, customer_id: str = "", currency: str = "", basis: str = "due",
-                       bucket_edges_days: Sequence[int] = (), page_size: int = 10_000) -> dict:
+                       bucket_edges_days: Sequence[int] = (),
+                       page_size: int = 10_000) -> dict[str, Any]:
         """{"bucket_labels", "totals" (per currency), "rows" (per customer), "position", ...}."""
         req = self._clocks(rpb.CustomerAgingRequest(
             as_of=_iso(as_of), basis=self._basis(basis), bucket_edges_days=list(bucket_edges_days),
@@ -81,7 +82,7 @@ class ReportsClient(Connection):
     def aging_items(self, bucket: str = "", as_of: DateLike | None = None,
                     known_at: dt.datetime | None = None, *, customer_id: str = "",
                     currency: str = "", basis: str = "due",
-                    bucket_edges_days: Sequence[int] = ()) -> list[dict]:
+                    bucket_edges_days: Sequence[int] = ()) -> list[dict[str, Any]]:
         """The items behind one aging cell (a bucket label, "unapplied", or "" for all)."""
         req = self._clocks(rpb.AgingItemsRequest(
             as_of=_iso(as_of), basis=self._basis(basis), bucket_edges_days=list(bucket_edges_days),
@@ -89,7 +90,7 @@ class ReportsClient(Connection):
         return [_message_data(i) for c in self._pages("GetAgingItems", req) for i in c.items]
 
     def statement(self, customer_id: str, period_from: DateLike, period_to: DateLike | None = None,
-                  known_at: dt.datetime | None = None) -> dict:
+                  known_at: dt.datetime | None = None) -> dict[str, Any]:
         """Opening balance, lines with the running balance, closing balance, aging footer."""
         req = self._clocks(rpb.StatementRequest(
             customer_id=customer_id, period_from=_iso(period_from), period_to=_iso(period_to),
@@ -102,7 +103,8 @@ class ReportsClient(Connection):
 
     def kpis(self, period_from: DateLike, period_to: DateLike | None = None,
              known_at: dt.datetime | None = None, *, customer_id: str = "", currency: str = "",
-             cei_variant: str = "total", cei_months: int = 0, monthly: bool = False) -> list[dict]:
+             cei_variant: str = "total", cei_months: int = 0,
+             monthly: bool = False) -> list[dict[str, Any]]:
         """One row per currency (and per month with monthly=True); absent ratios are None."""
         variant = rpb.CEI_MONTHLY_AVERAGE if cei_variant == "monthly_average" else rpb.CEI_TOTAL
         req = self._clocks(rpb.KpiRequest(
@@ -114,8 +116,9 @@ class ReportsClient(Connection):
         out = []
         for r in rows:
             d = _message_data(r)
+            present = {f.name for f, _ in r.ListFields()}
             for f in r.DESCRIPTOR.fields:
-                if f.has_presence and not r.HasField(f.name):
+                if f.has_presence and f.name not in present:
                     d[f.name] = None
             out.append(d)
         return out
@@ -124,7 +127,7 @@ class ReportsClient(Connection):
                    *, kinds: Sequence[str] = (), past_due_days: int | None = None,
                    min_past_due_minor: int = 0, unapplied_days: int | None = None,
                    dispute_days: int | None = None,
-                   changes_from: DateLike | None = None) -> list[dict]:
+                   changes_from: DateLike | None = None) -> list[dict[str, Any]]:
         """The weekly review's exception rows (kind, customer, item, amount, days, detail)."""
         req = rpb.ExceptionsRequest(as_of=_iso(as_of), kinds=list(kinds),
                                     min_past_due_minor=min_past_due_minor,

@@ -42,7 +42,7 @@ def backoff_delay(attempt: int, backoff_s: float, max_backoff_s: float = 2.0,
     Exponential (backoff_s * 2**(attempt-1)), capped at max_backoff_s, times a
     jitter factor in [0.5, 1.5) so many clients do not retry in step.
     """
-    base = min(max_backoff_s, backoff_s * (2 ** (attempt - 1)))
+    base = min(max_backoff_s, backoff_s * (2.0 ** (attempt - 1)))
     return base * (0.5 + rng())
 
 

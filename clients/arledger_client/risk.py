@@ -22,22 +22,27 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 
-from arledger.v1 import risk_pb2 as rpb
-from arledger.v1 import risk_pb2_grpc as rgrpc
 from arledger_client.commands import new_request_id
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.errors import from_rpc_error
 from arledger_client.models import DateLike, _iso, _timestamp
+from arledger_client.v1 import risk_pb2 as rpb
+from arledger_client.v1 import risk_pb2_grpc as rgrpc
 
-_DISPUTES = {"any": 0, "with": 1, "without": 2}
-_PROMISES = {"any": 0, "active": 1, "none-active": 2, "broken": 3}
+_DISPUTES: dict[str, rpb.DisputeFilter.ValueType] = {
+    "any": rpb.DISPUTE_FILTER_UNSPECIFIED, "with": rpb.WITH_OPEN_DISPUTE,
+    "without": rpb.WITHOUT_OPEN_DISPUTE}
+_PROMISES: dict[str, rpb.PromiseFilter.ValueType] = {
+    "any": rpb.PROMISE_FILTER_UNSPECIFIED, "active": rpb.WITH_ACTIVE_PROMISE,
+    "none-active": rpb.WITHOUT_ACTIVE_PROMISE, "broken": rpb.WITH_BROKEN_PROMISE}
 
 
-def _plain(msg: Any) -> dict:
+def _plain(msg: Any) -> dict[str, Any]:
     d = json_format.MessageToDict(msg, preserving_proto_field_name=True,
                                   always_print_fields_with_no_presence=True)
-    return _ints(msg, d)
+    data: dict[str, Any] = _ints(msg, d)
+    return data
 
 
 def _ints(msg: Any, d: Any) -> Any:
@@ -62,7 +67,7 @@ class Rescore:
     """A re-score: its summary (model_version, as_of, customer_count, score_digest,
     known_position, position, summary) and the scores as parallel lists."""
 
-    summary: dict = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict[str, Any])
     customer_ids: list[str] = field(default_factory=list)
     currencies: list[str] = field(default_factory=list)
     pd: list[float] = field(default_factory=list)
@@ -107,7 +112,7 @@ class RiskClient(Connection):
         return out
 
     def score(self, customer_id: str, *, model_version: str = "",
-              as_of: DateLike | None = None, known_at: dt.datetime | None = None) -> dict:
+              as_of: DateLike | None = None, known_at: dt.datetime | None = None) -> dict[str, Any]:
         """One customer's PD, exposure, expected loss, top features and every feature."""
         req = rpb.GetScoreRequest(customer_id=customer_id, model_version=model_version,
                                   as_of=_iso(as_of) if as_of else "")
@@ -117,18 +122,19 @@ class RiskClient(Connection):
 
     def worklist(self, *, model_version: str = "", as_of: DateLike | None = None,
                  currency: str = "", disputes: str = "any", dunning_level_min: int = 0,
-                 promises: str = "any", limit: int = 50) -> list[dict]:
+                 promises: str = "any", limit: int = 50) -> list[dict[str, Any]]:
         """Customers ranked by expected loss within each currency; disputes is "any",
         "with" (an open dispute) or "without"; promises "any", "active", "none-active" or
         "broken"; dunning_level_min keeps customers dunned at least that far."""
-        return self.worklist_page(model_version=model_version, as_of=as_of, currency=currency,
-                                  disputes=disputes, dunning_level_min=dunning_level_min,
-                                  promises=promises, page_size=limit)["rows"]
+        rows: list[dict[str, Any]] = self.worklist_page(
+            model_version=model_version, as_of=as_of, currency=currency, disputes=disputes,
+            dunning_level_min=dunning_level_min, promises=promises, page_size=limit)["rows"]
+        return rows
 
     def worklist_page(self, *, model_version: str = "", as_of: DateLike | None = None,
                       known_at: dt.datetime | None = None, currency: str = "",
                       disputes: str = "any", dunning_level_min: int = 0, promises: str = "any",
-                      page_size: int = 50, page_token: str = "", skip: int = 0) -> dict:
+                      page_size: int = 50, page_token: str = "", skip: int = 0) -> dict[str, Any]:
         """One page of the worklist: {"rows", "next_page_token" ("" on the last page),
         "total_size", "model_version", "as_of"}; pass next_page_token back for the next
         page (ranks continue, read at the first page's known segment)."""
@@ -146,7 +152,7 @@ class RiskClient(Connection):
     def calibrate(self, *, as_of: DateLike | None = None, horizon_days: int = 0,
                   step_days: int = 0, history_days: int = 0, holdout_share: float = 0.0,
                   new_version: str = "", register: bool = False, request_id: str = "",
-                  actor: str = "", reason: str = "") -> dict:
+                  actor: str = "", reason: str = "") -> dict[str, Any]:
         """Fit a model on the ledger's history; register it as new_version if asked."""
         rep = _plain(self._call("Calibrate", rpb.CalibrateRequest(
             as_of=_iso(as_of) if as_of else "", horizon_days=horizon_days,
@@ -159,23 +165,25 @@ class RiskClient(Connection):
 
     def provision_matrix(self, *, as_of: DateLike | None = None,
                          bucket_edges_days: tuple[int, ...] = (), maturity_days: int = 0,
-                         history_days: int = 0) -> dict:
+                         history_days: int = 0) -> dict[str, Any]:
         """Loss rates per aging bucket from history, and the expected credit loss."""
         return _plain(self._call("GetProvisionMatrix", rpb.GetProvisionMatrixRequest(
             as_of=_iso(as_of) if as_of else "", bucket_edges_days=list(bucket_edges_days),
             maturity_days=maturity_days, history_days=history_days)))
 
-    def register_model(self, model: dict | str, *, actor: str, reason: str,
-                       effective_date: DateLike | None = None, request_id: str = "") -> dict:
+    def register_model(self, model: dict[str, Any] | str, *, actor: str, reason: str,
+                       effective_date: DateLike | None = None,
+                       request_id: str = "") -> dict[str, Any]:
         """Register a model version (the JSON's "version" names it)."""
         text = model if isinstance(model, str) else json.dumps(model)
         return _plain(self._call("RegisterModel", rpb.RegisterModelRequest(
             model_json=text, actor=actor, reason=reason, request_id=request_id or new_request_id(),
             effective_date=_iso(effective_date) if effective_date else "")))
 
-    def list_models(self) -> list[dict]:
+    def list_models(self) -> list[dict[str, Any]]:
         """Every model version (built in and registered), with its JSON parsed."""
-        out = _plain(self._call("ListModels", rpb.ListModelsRequest()))["models"]
+        out: list[dict[str, Any]] = _plain(self._call("ListModels",
+                                                      rpb.ListModelsRequest()))["models"]
         for m in out:
             m["model"] = json.loads(m.pop("model_json"))
         return out

@@ -37,7 +37,7 @@ from arledger_client.models import BatchResult, CommandResult, DunningRun
 from arledger_client.risk import RiskClient
 from arledger_client.search import Page, SearchClient, order_key
 
-CommandLike = Command | dict
+CommandLike = Command | dict[str, Any]
 
 
 def partition_of(customer_id: str, count: int) -> int:
@@ -130,10 +130,10 @@ class PartitionedClient:
         return self._risks
 
     def _merged(self, fetch: Callable[[int, str, int, dt.datetime], Page],
-                key: Callable[[dict], Any], page_size: int, page_token: str,
-                known_at: dt.datetime | None) -> tuple[Page, dict]:
+                key: Callable[[dict[str, Any]], Any], page_size: int, page_token: str,
+                known_at: dt.datetime | None) -> tuple[Page, dict[str, Any]]:
         """One merged page: fetch(partition, its token, skip, known_at) per partition."""
-        state = _read_merge_token(page_token, self.count) if page_token else {
+        state: dict[str, Any] = _read_merge_token(page_token, self.count) if page_token else {
             "k": int((known_at or dt.datetime.now(dt.UTC)).timestamp() * 1e6),
             "p": [["", 0, False, 0] for _ in range(self.count)], "r": {}}
         k_at = dt.datetime.fromtimestamp(state["k"] / 1e6, dt.UTC)
@@ -162,11 +162,12 @@ class PartitionedClient:
         return out, state
 
     def _listing(self, kind: str, method: str, customer_id: str, page_size: int,
-                 page_token: str, kw: dict) -> Page:
+                 page_token: str, kw: dict[str, Any]) -> Page:
         if customer_id:
             c = self.searches[partition_of(customer_id, self.count)]
-            return getattr(c, method)(customer_id=customer_id, page_size=page_size,
-                                      page_token=page_token, **kw)
+            page: Page = getattr(c, method)(customer_id=customer_id, page_size=page_size,
+                                            page_token=page_token, **kw)
+            return page
         known_at = kw.pop("known_at", None)
         return self._merged(
             lambda p, tok, skip, k_at: getattr(self.searches[p], method)(
@@ -193,7 +194,7 @@ class PartitionedClient:
         return self._listing("credit_notes", "list_credit_notes_page", customer_id, page_size,
                              page_token, kw)
 
-    def list_customers(self, **kw: Any) -> Iterator[dict]:
+    def list_customers(self, **kw: Any) -> Iterator[dict[str, Any]]:
         """Every matching customer of every partition, in order."""
         token = ""
         while True:
@@ -203,28 +204,31 @@ class PartitionedClient:
             if not token:
                 return
 
-    def _find(self, method: str, item_id: str, customer_id: str | None, kw: dict) -> dict:
+    def _find(self, method: str, item_id: str, customer_id: str | None,
+              kw: dict[str, Any]) -> dict[str, Any]:
         if customer_id:
-            return getattr(self.searches[partition_of(customer_id, self.count)],
-                           method)(item_id, **kw)
+            found: dict[str, Any] = getattr(self.searches[partition_of(customer_id, self.count)],
+                                            method)(item_id, **kw)
+            return found
         for c in self.searches:
             try:
-                return getattr(c, method)(item_id, **kw)
+                found = getattr(c, method)(item_id, **kw)
+                return found
             except NotFound:
                 continue
         raise NotFound(f"{method[4:].upper()}_NOT_FOUND", "NOT_FOUND",
                        f"no partition knows {item_id!r}")
 
     def get_invoice(self, invoice_id: str, *, customer_id: str | None = None,
-                    **kw: Any) -> dict:
+                    **kw: Any) -> dict[str, Any]:
         return self._find("get_invoice", invoice_id, customer_id, kw)
 
     def get_payment(self, payment_id: str, *, customer_id: str | None = None,
-                    **kw: Any) -> dict:
+                    **kw: Any) -> dict[str, Any]:
         return self._find("get_payment", payment_id, customer_id, kw)
 
     def worklist_page(self, *, page_size: int = 50, page_token: str = "",
-                      known_at: dt.datetime | None = None, **kw: Any) -> dict:
+                      known_at: dt.datetime | None = None, **kw: Any) -> dict[str, Any]:
         """The expected-loss worklist of every partition, merged: ranked within each
         currency by expected loss, ranks renumbered across partitions."""
         def fetch(p: int, tok: str, skip: int, k_at: dt.datetime) -> Page:
@@ -255,11 +259,11 @@ class PartitionedClient:
         self.close()
 
 
-def _make_merge_token(state: dict) -> str:
+def _make_merge_token(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
 
 
-def _read_merge_token(token: str, count: int) -> dict:
+def _read_merge_token(token: str, count: int) -> dict[str, Any]:
     try:
         d = json.loads(base64.urlsafe_b64decode(token.encode()))
         if not (isinstance(d, dict) and isinstance(d.get("p"), list) and len(d["p"]) == count

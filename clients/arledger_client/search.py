@@ -29,12 +29,12 @@ from typing import Any
 
 import grpc
 
-from arledger.v1 import risk_pb2 as rpb
-from arledger.v1 import search_pb2 as spb
-from arledger.v1 import search_pb2_grpc as sgrpc
 from arledger_client.connection import Connection
 from arledger_client.models import DateLike, _iso, _message_data, _plain, _timestamp
 from arledger_client.retry import call_with_retries
+from arledger_client.v1 import risk_pb2 as rpb
+from arledger_client.v1 import search_pb2 as spb
+from arledger_client.v1 import search_pb2_grpc as sgrpc
 
 _TRI = {None: spb.TRISTATE_UNSPECIFIED, True: spb.YES, False: spb.NO}
 _PROMISE = {"any": spb.PROMISE_STATUS_FILTER_UNSPECIFIED, "active": spb.PROMISE_ACTIVE,
@@ -50,21 +50,21 @@ class Page:
     """One page of a listing: its rows, the token of the next page ("" = last page), how
     many rows match in all, the view's as_of and the log position it includes."""
 
-    items: list[dict] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list[Any])
     next_page_token: str = ""
     total_size: int = 0
     as_of: str = ""
     position: int = 0
 
 
-def _status_names(d: dict, prefix: str) -> dict:
+def _status_names(d: dict[str, Any], prefix: str) -> dict[str, Any]:
     s = d.get("status")
     if isinstance(s, str) and s.startswith(prefix):
         d["status"] = s[len(prefix):]
     return d
 
 
-def _row(d: dict) -> dict:
+def _row(d: dict[str, Any]) -> dict[str, Any]:
     d = _status_names(_status_names(d, "INVOICE_"), "PAYMENT_")
     return d
 
@@ -78,7 +78,8 @@ class _Rev:
         self.v = v
 
     def __lt__(self, other: _Rev) -> bool:
-        return other.v < self.v
+        less: bool = other.v < self.v
+        return less
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Rev) and other.v == self.v
@@ -96,7 +97,7 @@ _FIELD = {"oldest_past_due": "oldest_past_due_days", "name": "name",
           "days_past_due": "days_past_due"}
 
 
-def order_key(kind: str, order_by: str = "") -> Callable[[dict], Any]:
+def order_key(kind: str, order_by: str = "") -> Callable[[dict[str, Any]], Any]:
     """The server's order of a listing (`kind`: customers, invoices, payments,
     credit_notes) as a key on its row dicts: money within each currency (currencies by
     code), text casefolded. Ties keep each partition's order (a stable merge)."""
@@ -146,7 +147,7 @@ class SearchClient(Connection):
                     int(getattr(resp, "position", 0)))
 
     @staticmethod
-    def _follow(fetch: Callable[[str], Page]) -> Iterator[dict]:
+    def _follow(fetch: Callable[[str], Page]) -> Iterator[dict[str, Any]]:
         token = ""
         while True:
             page = fetch(token)
@@ -178,7 +179,7 @@ class SearchClient(Connection):
             page_token=page_token, skip=skip), as_of, known_at)
         return self._page("ListCustomers", req, "customers")
 
-    def list_customers(self, **kw: Any) -> Iterator[dict]:
+    def list_customers(self, **kw: Any) -> Iterator[dict[str, Any]]:
         """Every customer matching (same arguments as list_customers_page), page by page."""
         return self._follow(lambda t: self.list_customers_page(**kw, page_token=t))
 
@@ -203,7 +204,7 @@ class SearchClient(Connection):
             as_of, known_at)
         return self._page("ListInvoices", req, "invoices")
 
-    def list_invoices(self, **kw: Any) -> Iterator[dict]:
+    def list_invoices(self, **kw: Any) -> Iterator[dict[str, Any]]:
         return self._follow(lambda t: self.list_invoices_page(**kw, page_token=t))
 
     def list_payments_page(self, *, as_of: DateLike | None = None,
@@ -222,7 +223,7 @@ class SearchClient(Connection):
             as_of, known_at)
         return self._page("ListPayments", req, "payments")
 
-    def list_payments(self, **kw: Any) -> Iterator[dict]:
+    def list_payments(self, **kw: Any) -> Iterator[dict[str, Any]]:
         return self._follow(lambda t: self.list_payments_page(**kw, page_token=t))
 
     def list_credit_notes_page(self, *, as_of: DateLike | None = None,
@@ -240,13 +241,13 @@ class SearchClient(Connection):
             as_of, known_at)
         return self._page("ListCreditNotes", req, "credit_notes")
 
-    def list_credit_notes(self, **kw: Any) -> Iterator[dict]:
+    def list_credit_notes(self, **kw: Any) -> Iterator[dict[str, Any]]:
         return self._follow(lambda t: self.list_credit_notes_page(**kw, page_token=t))
 
     # ---- one item ----------------------------------------------------------------------------
 
     def get_invoice(self, invoice_id: str, *, as_of: DateLike | None = None,
-                    known_at: dt.datetime | None = None, full: bool = False) -> dict:
+                    known_at: dt.datetime | None = None, full: bool = False) -> dict[str, Any]:
         """{"invoice", "installments", "allocations", "history", "entries" (full=True: the
         log entries with actor and reason), "discount_minor", "terms_id", ...}."""
         req = self._clocks(spb.GetInvoiceRequest(invoice_id=invoice_id,
@@ -255,7 +256,7 @@ class SearchClient(Connection):
         return _detail(self._call("GetInvoice", req), "invoice")
 
     def get_payment(self, payment_id: str, *, as_of: DateLike | None = None,
-                    known_at: dt.datetime | None = None, full: bool = False) -> dict:
+                    known_at: dt.datetime | None = None, full: bool = False) -> dict[str, Any]:
         """{"payment", "applied" (net per invoice), "allocations", "history", "entries"}."""
         req = self._clocks(spb.GetPaymentRequest(payment_id=payment_id,
                                                  view=spb.FULL if full else spb.BASIC),
@@ -274,7 +275,7 @@ class SearchClient(Connection):
 
     def dunning_notices(self, *, as_of: DateLike | None = None,
                         known_at: dt.datetime | None = None, page_size: int = 0,
-                        page_token: str = "") -> dict:
+                        page_token: str = "") -> dict[str, Any]:
         """{"run_date", "notices" (one per customer), "next_page_token", "total_size"}: the
         last dunning run on or before as_of."""
         req = self._clocks(spb.ListDunningNoticesRequest(page_size=page_size,
@@ -285,7 +286,7 @@ class SearchClient(Connection):
         return d
 
 
-def _detail(msg: Any, head: str) -> dict:
+def _detail(msg: Any, head: str) -> dict[str, Any]:
     d = _message_data(msg)
     d[head] = _row(d.get(head, {}))
     for k in ("installments", "allocations", "history", "entries", "applied"):

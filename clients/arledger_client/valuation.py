@@ -24,11 +24,6 @@ from typing import Any
 
 import grpc
 
-from arledger.v1 import commands_pb2 as cpb
-from arledger.v1 import ledger_pb2 as lpb
-from arledger.v1 import reports_pb2 as rpb
-from arledger.v1 import valuation_pb2 as vpb
-from arledger.v1 import valuation_pb2_grpc as vgrpc
 from arledger_client.connection import Connection
 from arledger_client.credentials import Credentials
 from arledger_client.models import (
@@ -40,8 +35,14 @@ from arledger_client.models import (
     _timestamp,
 )
 from arledger_client.retry import call_with_retries
+from arledger_client.v1 import commands_pb2 as cpb
+from arledger_client.v1 import ledger_pb2 as lpb
+from arledger_client.v1 import reports_pb2 as rpb
+from arledger_client.v1 import valuation_pb2 as vpb
+from arledger_client.v1 import valuation_pb2_grpc as vgrpc
 
-_ROUNDING = {"": 0, "PER_BUCKET": cpb.PER_BUCKET, "TOTAL": cpb.TOTAL}
+_ROUNDING: dict[str, cpb.AllowanceRounding.ValueType] = {
+    "": cpb.ALLOWANCE_ROUNDING_UNSPECIFIED, "PER_BUCKET": cpb.PER_BUCKET, "TOTAL": cpb.TOTAL}
 _CEI = {"total": rpb.CEI_TOTAL, "monthly_average": rpb.CEI_MONTHLY_AVERAGE}
 
 
@@ -94,7 +95,7 @@ class ValuationClient(Connection):
 
     def allowance(self, allowance_id: str, as_of: DateLike | None = None,
                   known_at: dt.datetime | None = None, *, version: int = 0,
-                  rounding: str = "", currency: str = "", customer_id: str = "") -> dict:
+                  rounding: str = "", currency: str = "", customer_id: str = "") -> dict[str, Any]:
         """{"version", "effective_date", "rounding", "bucket_labels", "rates_bp", "rows":
         per currency {"open_minor", "allowance_minor", "total_allowance_minor", ...}}."""
         return _message_data(self._call("GetAllowance", self._clocks(vpb.GetAllowanceRequest(
@@ -104,12 +105,12 @@ class ValuationClient(Connection):
 
     def fx_rates(self, *, base_currency: str = "", quote_currency: str = "",
                  from_date: DateLike | None = None, to_date: DateLike | None = None,
-                 known_at: dt.datetime | None = None) -> list[dict]:
+                 known_at: dt.datetime | None = None) -> list[dict[str, Any]]:
         """Every rate record (newest rate date first) as known at `known_at`."""
         req = self._clocks(vpb.ListFxRatesRequest(
             base_currency=base_currency, quote_currency=quote_currency,
             from_date=_iso(from_date), to_date=_iso(to_date), page_size=10_000), known_at)
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         while True:
             page = self._call("ListFxRates", req)
             out += [_message_data(r) for r in page.rates]
@@ -119,7 +120,7 @@ class ValuationClient(Connection):
 
     def consolidated_aging(self, reporting_currency: str, as_of: DateLike | None = None,
                            known_at: dt.datetime | None = None, *, basis: str = "due",
-                           bucket_edges_days: Sequence[int] = ()) -> dict:
+                           bucket_edges_days: Sequence[int] = ()) -> dict[str, Any]:
         """Every currency's aging converted into the reporting currency, and their sums."""
         basis_ = lpb.INVOICE_DATE if basis.lower().startswith("invoice") else lpb.DUE_DATE
         return _message_data(self._call("GetConsolidatedAging", self._clocks(
@@ -130,7 +131,7 @@ class ValuationClient(Connection):
 
     def consolidated_kpis(self, reporting_currency: str, period_from: DateLike,
                           period_to: DateLike, known_at: dt.datetime | None = None, *,
-                          cei_variant: str = "total", cei_months: int = 0) -> dict:
+                          cei_variant: str = "total", cei_months: int = 0) -> dict[str, Any]:
         """{"conversions": the closing rates used, "kpis": one KPI row in the reporting
         currency}."""
         return _message_data(self._call("GetConsolidatedKpis", self._clocks(
@@ -141,7 +142,7 @@ class ValuationClient(Connection):
             known_at)))
 
     def consolidated_exposure(self, reporting_currency: str, as_of: DateLike | None = None,
-                              known_at: dt.datetime | None = None) -> dict:
+                              known_at: dt.datetime | None = None) -> dict[str, Any]:
         """Per currency and in all: receivables, unapplied, balance, exposure, past due,
         disputed, credit limits in force and the amount over them."""
         return _message_data(self._call("GetConsolidatedExposure", self._clocks(

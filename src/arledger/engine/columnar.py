@@ -304,6 +304,7 @@ def from_commands(commands: list[pb.Command]) -> Batch:
             others.append(cmd)
             texts.extend(_ENV(getattr(cmd, which)) if which else ("", "", ""))
             continue
+        assert which is not None  # a volume kind (k), so the oneof is set
         m = getattr(cmd, which)
         texts.extend(_ENV(m))
         P = _PLANS[k]
