@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from test_audit_cli import run
 
 from arledger import audit as A
-from arledger import cli_audit, synthetic
+from arledger import synthetic
 from arledger.audit import nodes as audit_nodes
+from arledger.cli import audit as cli_audit
 from arledger.engine import open_ledger
 from arledger.v1 import audit_pb2 as apb
 from arledger.v1 import audit_pb2_grpc as agrpc

@@ -27,12 +27,12 @@ FUNCTION_LINES_MAX = 70
 # Functions longer than the limit when it was set, with their length then: each may shrink
 # (and leaves this list once within the limit), none may grow, and no other may join.
 LONG_FUNCTIONS = {
-    "src/arledger/cli.py:cmd_serve": 90,
-    "src/arledger/cli_audit.py:register": 88,
-    "src/arledger/cli_credit.py:register": 124,
-    "src/arledger/cli_ops.py:register": 156,
-    "src/arledger/cli_search.py:register": 75,
-    "src/arledger/cli_valuation.py:register": 71,
+    "src/arledger/cli/app.py:cmd_serve": 90,
+    "src/arledger/cli/audit.py:register": 88,
+    "src/arledger/cli/credit.py:register": 124,
+    "src/arledger/cli/ledger.py:register": 156,
+    "src/arledger/cli/search.py:register": 75,
+    "src/arledger/cli/valuation.py:register": 71,
     "src/arledger/engine/decide/cash.py:plan": 76,
     "src/arledger/engine/decide/volume.py:_plan": 81,
     "src/arledger/engine/dunning.py:plan_run": 93,
@@ -52,7 +52,7 @@ LONG_FUNCTIONS = {
     "src/arledger/bank/formats.py:parse_csv": 81,
     "src/arledger/bank/generator.py:generate": 121,
     "src/arledger/bank/matcher.py:Matcher.candidates": 87,
-    "src/arledger/cli_bank.py:register": 76,
+    "src/arledger/cli/bank.py:register": 76,
     "src/arledger/engine/decide/bank.py:resolve_bank_line": 76,
 }
 

@@ -35,7 +35,7 @@ def _client(args: argparse.Namespace) -> SearchClient:
 
 
 def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
-    from arledger.cli import emit
+    from arledger.cli.app import emit
     emit(obj, args.format, columns)
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import grpc
 
-from arledger.cli_ops import _channel, _dict, _emit, _remote
-from arledger.cli_reports import _known_at
+from arledger.cli.ledger import _channel, _dict, _emit, _remote
+from arledger.cli.reports import _known_at
 from arledger.domain.money import format_minor
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb

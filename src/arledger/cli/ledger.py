@@ -11,12 +11,13 @@ from typing import Any
 
 import grpc
 from google.protobuf import json_format
+
 from arledger.domain.errors import error
-from arledger_client.errors import ArledgerError, from_rpc_error
 from arledger.v1 import columnar_pb2 as colpb
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import ledger_pb2_grpc as lgrpc
+from arledger_client.errors import ArledgerError, from_rpc_error
 
 
 def _channel(args: argparse.Namespace) -> grpc.Channel:
@@ -86,7 +87,7 @@ def _ints(msg: Any, data: Any) -> Any:
 
 
 def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
-    from arledger.cli import emit
+    from arledger.cli.app import emit
     emit(obj, args.format, columns)
 
 
@@ -268,7 +269,7 @@ def _events(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     if args.data_dir or args.store:
-        from arledger.cli import cmd_verify_offline
+        from arledger.cli.app import cmd_verify_offline
         return cmd_verify_offline(args)
     rep = _call(args, "log", "VerifyLog", lpb.VerifyLogRequest())
     _emit(args, _dict(rep))
@@ -293,7 +294,7 @@ def _read_jsonl(path: str) -> Iterator[tuple[int, cpb.Command]]:
 def _submit(args: argparse.Namespace) -> int:
     """Stream a JSONL file of commands through the columnar path (SubmitColumnarStream):
     the five volume kinds as columns, any other command at its place."""
-    from arledger.cli import Progress
+    from arledger.cli.app import Progress
     from arledger_client.columnar import ColumnarBatch
     if args.file == "-":
         raise error("MISSING_FIELD", "submit reads a file (it is checked whole before sending)")
@@ -342,7 +343,7 @@ def _submit(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     """Stream the synthetic demo portfolio into a running server."""
     from arledger import synthetic
-    from arledger.cli import Progress
+    from arledger.cli.app import Progress
     spec = synthetic.PortfolioSpec(customers=args.customers, seed=args.seed)
     bar = Progress(synthetic.estimate_commands(spec), "demo", "commands")
 

@@ -1,7 +1,7 @@
 """The `arledger` command: run the server, load a demo, and work the ledger from a shell.
 
 Server-side commands (serve, replay, verify --data-dir) live here; the commands
-that talk to a running server through the client SDK are in cli_ops.py.
+that talk to a running server are in the noun modules beside it.
 """
 
 from __future__ import annotations
@@ -417,16 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_replay)
 
     import importlib
-    for name in ("cli_ops",) + CLI_MODULES:
-        importlib.import_module(f"arledger.{name}").register(sub)
+    for name in ("ledger",) + CLI_MODULES:
+        importlib.import_module(f"arledger.cli.{name}").register(sub)
     p._arledger_server_parsers = {"serve": s, "follow": f}  # type: ignore[attr-defined]
     return p
 
 
-# Modules with more subcommands (arledger.<name>), each with `register(subparsers)`.
-CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit", "cli_credit", "cli_risk",
-                                 "cli_auth", "cli_search", "cli_web", "cli_valuation",
-                                 "cli_bank")
+# Modules with more subcommands (arledger.cli.<name>), each with `register(subparsers)`.
+CLI_MODULES: tuple[str, ...] = ("reports", "audit", "credit", "risk", "auth", "search", "web",
+                                 "valuation", "bank")
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 
 def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
-    from arledger.cli import emit
+    from arledger.cli.app import emit
     emit(obj, args.format, columns)
 
 
@@ -31,7 +31,7 @@ UNVERIFIED = ("arledger: UNVERIFIED: no --public-key, so the digest is the serve
 
 
 def _client(args: argparse.Namespace, need_key: bool = True):  # type: ignore[no-untyped-def]
-    from arledger.cli_ops import _channel
+    from arledger.cli.ledger import _channel
     from arledger_client.audit import AuditClient
     pem = None
     if args.public_key:
@@ -150,8 +150,12 @@ def _verify_proof(args: argparse.Namespace) -> int:
     """Check a saved proof file offline: no server involved."""
     from types import SimpleNamespace
 
-    from arledger_client.audit import (VerificationFailed, load_public_key, verify_digest,
-                                       verify_proofs)
+    from arledger_client.audit import (
+        VerificationFailed,
+        load_public_key,
+        verify_digest,
+        verify_proofs,
+    )
     if not args.public_key:
         raise SystemExit("arledger: --public-key FILE is needed")
     key = _verified_or_exit(load_public_key, Path(args.public_key).read_text())
@@ -190,7 +194,7 @@ def _verify_range(args: argparse.Namespace) -> int:
 
 def _offline_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The log's store, opened read-only without a lease (a live writer may hold it)."""
-    from arledger.cli import store_location
+    from arledger.cli.app import store_location
     from arledger.engine import Partition, SegmentStore
     where = store_location(args)
     part = Partition.parse(args.partition)
@@ -204,7 +208,7 @@ def _offline_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _verify(args: argparse.Namespace) -> int:
     """Walk a stored log offline: the chain, and every saved digest against it."""
     from arledger import audit as A
-    from arledger.cli import Progress
+    from arledger.cli.app import Progress
     digests = []
     for f in args.digests or ():
         digests += _read_digests(f)
@@ -225,8 +229,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     """Rebuild the state from the log and compare its digest with a live server's."""
-    from arledger.cli import Progress
-    from arledger.cli_ops import _call
+    from arledger.cli.app import Progress
+    from arledger.cli.ledger import _call
     from arledger.engine.segment import decode, digest
     from arledger.engine.state import State
     from arledger.v1 import ledger_pb2 as lpb
@@ -273,7 +277,7 @@ def _parse_time_us(text: str | None) -> int | None:
     except ValueError:
         raise SystemExit(f"arledger: {text!r} is not an ISO date/time") from None
     if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
+        t = t.replace(tzinfo=dt.UTC)
     return int(t.timestamp() * 1_000_000)
 
 
@@ -340,7 +344,7 @@ def _history(args: argparse.Namespace) -> int:
     _emit(args, [{"position": r["position"], "type": r["type"],
                   "effective_date": r["effective_date"],
                   "recorded_at": dt.datetime.fromtimestamp(r["recorded_at_us"] / 1e6,
-                                                           dt.timezone.utc).isoformat(
+                                                           dt.UTC).isoformat(
                                                                timespec="milliseconds"),
                   "request_id": r["request_id"], "actor": r["actor"], "reason": r["reason"],
                   "fields": json.dumps(r["fields"], sort_keys=True)[:80]} for r in rows])
@@ -394,7 +398,7 @@ def _extend_verify_and_replay(sub: argparse._SubParsersAction) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from arledger.cli import add_store_args
+    from arledger.cli.app import add_store_args
     for name in ("serve", "follow"):
         p = sub.choices.get(name)
         if p is not None:

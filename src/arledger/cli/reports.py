@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 from google.protobuf import timestamp_pb2
 
-from arledger.cli_ops import _channel, _dict, _emit, _remote
+from arledger.cli.ledger import _channel, _dict, _emit, _remote
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
@@ -29,7 +29,7 @@ def _known_at(text: str | None) -> timestamp_pb2.Timestamp | None:
     except ValueError:
         raise SystemExit(f"arledger: --known-at: not an ISO 8601 time: {text!r}") from None
     if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
+        t = t.replace(tzinfo=dt.UTC)
     ts = timestamp_pb2.Timestamp()
     ts.FromDatetime(t)
     return ts
@@ -110,6 +110,7 @@ def _plot_aging(path: str, labels: list[str], head: Any) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from arledger.domain.money import MINOR_UNITS
 
     totals = list(head.totals)
@@ -213,7 +214,7 @@ def _plot_kpis(path: str, data: list[dict]) -> None:
         ds = [d for d in months if d["currency"] == cur]
         x = [d["period_from"][:7] for d in ds]
 
-        def ys(key: str) -> list[float]:
+        def ys(key: str, ds: list[dict] = ds) -> list[float]:
             return [float("nan") if d[key] is None else d[key] for d in ds]
         line, = ax1.plot(x, ys("dso_simple"), marker="o", label=f"{cur} DSO (simple)")
         ax1.plot(x, ys("dso_countback"), marker="s", linestyle="--", color=line.get_color(),

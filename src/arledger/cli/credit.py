@@ -1,6 +1,6 @@
 """`arledger` commands for terms, credit control, promises, dunning and bad debt (issue 4).
 
-They talk to a running server (cli_ops's `_call` / `_command`), and `account` shows a
+They talk to a running server (ledger.py's `_call` / `_command`), and `account` shows a
 customer's terms, policies, holds, credit decisions, disputes, promises and dunning history
 readably (or as JSON / CSV with --format).
 """
@@ -12,8 +12,15 @@ import datetime as dt
 import json
 import uuid
 
-from arledger.cli_ops import (_call, _command, _common, _dict, _emit, _envelope,
-                              money_received_args)
+from arledger.cli.ledger import (
+    _call,
+    _command,
+    _common,
+    _dict,
+    _emit,
+    _envelope,
+    money_received_args,
+)
 from arledger.domain.policies import PaymentTerms
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb

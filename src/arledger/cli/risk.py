@@ -12,7 +12,7 @@ from typing import Any
 
 import grpc
 
-from arledger.cli_ops import _channel, _dict, _emit, _remote
+from arledger.cli.ledger import _channel, _dict, _emit, _remote
 from arledger.v1 import risk_pb2 as rpb
 from arledger.v1 import risk_pb2_grpc as rgrpc
 
@@ -109,7 +109,7 @@ def _worklist(args: argparse.Namespace) -> int:
         dunning_level_min=args.dunning_min, promises=_PROMISES[args.promises],
         page_token=args.page_token or "")
     if args.known_at:
-        from arledger.cli_search import _known_at
+        from arledger.cli.search import _known_at
         req.known_at.FromDatetime(_known_at(args.known_at))
     res = _dict(_call(args, "GetWorklist", req))
     rows = res["rows"]

@@ -23,7 +23,7 @@ from typing import Any
 
 import grpc
 
-from arledger.cli_ops import _channel, _dict, _emit, _remote
+from arledger.cli.ledger import _channel, _dict, _emit, _remote
 from arledger.domain.money import format_minor
 from arledger.v1 import bank_pb2 as bpb
 from arledger.v1 import bank_pb2_grpc as bgrpc
