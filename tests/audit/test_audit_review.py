@@ -332,7 +332,7 @@ class FakeClient:
     def __init__(self, resp) -> None:  # type: ignore[no-untyped-def]
         self.resp = resp
 
-    def _rpc(self, name, req):  # type: ignore[no-untyped-def]
+    def inclusion_proof(self, positions, **kw):  # type: ignore[no-untyped-def]
         return self.resp
 
     def __enter__(self):  # type: ignore[no-untyped-def]
