@@ -27,12 +27,8 @@ FUNCTION_LINES_MAX = 70
 # Functions longer than the limit when it was set, with their length then: each may shrink
 # (and leaves this list once within the limit), none may grow, and no other may join.
 LONG_FUNCTIONS = {
-    "src/arledger/cli/app.py:cmd_serve": 90,
     "src/arledger/cli/audit.py:register": 88,
-    "src/arledger/cli/credit.py:register": 124,
-    "src/arledger/cli/ledger.py:register": 156,
     "src/arledger/cli/search.py:register": 75,
-    "src/arledger/cli/valuation.py:register": 71,
     "src/arledger/engine/decide/cash.py:plan": 76,
     "src/arledger/engine/decide/volume.py:_plan": 81,
     "src/arledger/engine/dunning.py:plan_run": 93,

@@ -1,372 +1,55 @@
-"""The `arledger` command: run the server, load a demo, and work the ledger from a shell.
-
-Server-side commands (serve, replay, verify --data-dir) live here; the commands
-that talk to a running server are in the noun modules beside it.
-"""
+"""The `arledger` command: its parser (global options, then one module per noun adds its
+subcommands), and `main`, which turns every refusal into one line on stderr and an exit
+code: 2 for bad input or a refused command, never a traceback for either."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import sys
-import threading
-import time
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable
+from typing import NoReturn
 
-from arledger.config import add_server_args
+from arledger.cli import (
+    args,
+    audit,
+    auth,
+    bank,
+    credit,
+    customer,
+    dispute,
+    invoice,
+    log,
+    payment,
+    reports,
+    risk,
+    search,
+    server,
+    valuation,
+    views,
+    web,
+)
+from arledger.cli.output import FORMATS
+from arledger.cli.server import DEFAULT_LISTEN
 
-DEFAULT_LISTEN = "127.0.0.1:50051"
-DEFAULT_DATA_DIR = "./arledger-data"
-
-
-class Progress:
-    """A one-line progress bar on stderr (a final summary line when not a terminal)."""
-
-    def __init__(self, total: int, label: str, unit: str = "events") -> None:
-        self.total = max(total, 1)
-        self.label = label
-        self.unit = unit
-        self.done = 0
-        self.t0 = time.perf_counter()
-        self._last = 0.0
-        self.tty = sys.stderr.isatty()
-
-    def update(self, n: int) -> None:
-        self.done += n
-        now = time.perf_counter()
-        if self.tty and now - self._last > 0.1:
-            self._last = now
-            self._draw(now)
-
-    def _draw(self, now: float) -> None:
-        frac = min(self.done / self.total, 1.0)
-        bar = "#" * int(frac * 30)
-        rate = self.done / max(now - self.t0, 1e-9)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {frac:6.1%} {self.done:,}/{self.total:,} "
-                         f"{self.unit} {rate:,.0f}/s ")
-        sys.stderr.flush()
-
-    def close(self) -> float:
-        now = time.perf_counter()
-        self._draw(now) if self.tty else None
-        elapsed = now - self.t0
-        sys.stderr.write(("\n" if self.tty else "") + f"{self.label}: {self.done:,} {self.unit} in "
-                         f"{elapsed:.2f} s ({self.done / max(elapsed, 1e-9):,.0f}/s)\n")
-        return elapsed
+# The modules that add subcommands, in the order `arledger --help` lists them.
+NOUNS = (customer, invoice, payment, dispute, views, log, reports, audit, credit, risk, auth,
+         search, web, valuation, bank)
 
 
-def emit(obj: object, fmt: str, columns: Sequence[str] | None = None) -> None:
-    """Print a dict or a list of dicts as JSON or as a readable table."""
-    if fmt == "json":
-        print(json.dumps(obj, indent=2, default=str))
-        return
-    rows = obj if isinstance(obj, list) else [obj]
-    if fmt == "csv":
-        import csv
-        if rows:
-            cols = list(columns or rows[0].keys())
-            w = csv.DictWriter(sys.stdout, cols, extrasaction="ignore", lineterminator="\n")
-            w.writeheader()
-            w.writerows({c: r.get(c, "") for c in cols} for r in rows)
-        return
-    if not rows:
-        print("(none)")
-        return
-    if not isinstance(obj, list) and columns is None:
-        width = max(len(k) for k in obj)  # type: ignore[union-attr]
-        for k, v in obj.items():  # type: ignore[union-attr]
-            print(f"{k:<{width}}  {v}")
-        return
-    cols = list(columns or rows[0].keys())
-    cells = [[_cell(r.get(c, "")) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    right = [all(isinstance(r.get(c), int) for r in rows) for c in cols]
-    print("  ".join(c.upper().ljust(w) for c, w in zip(cols, widths)))
-    for row in cells:
-        print("  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(row, widths, right)))
+class Parser(argparse.ArgumentParser):
+    """argparse with its error on one line: `arledger invoice issue: error: argument
+    --line: ...` (the usage is one `--help` away), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(2, f"{self.prog}: error: {text} (see {self.prog} --help)\n")
 
 
-def _cell(v: object) -> str:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return f"{v:,}"
-    if isinstance(v, (list, dict)):
-        return json.dumps(v)
-    return str(v)
-
-
-# ---- server-side commands ----------------------------------------------------------------
-
-def load_demo(ledger, customers: int, seed: int) -> dict:  # type: ignore[no-untyped-def]
-    """Submit the synthetic demo portfolio straight to the ledger (skipped if not empty)."""
-    from arledger import synthetic
-
-    if ledger.state.head_position:
-        return {"loaded": 0, "note": "the ledger already has entries; demo not loaded"}
-    spec = synthetic.PortfolioSpec(customers=customers, seed=seed)
-    bar = Progress(synthetic.estimate_commands(spec), "demo", "commands")
-    accepted = rejected = 0
-    pending = []
-    for batch in synthetic.generate_batches(spec, 2000):
-        pending.append(ledger.submit_async(batch))
-        if len(pending) >= 4:
-            outs = pending.pop(0).result()
-            accepted += sum(o.status != "REJECTED" for o in outs)
-            rejected += sum(o.status == "REJECTED" for o in outs)
-            bar.update(len(outs))
-    for f in pending:
-        outs = f.result()
-        accepted += sum(o.status != "REJECTED" for o in outs)
-        rejected += sum(o.status == "REJECTED" for o in outs)
-        bar.update(len(outs))
-    bar.close()
-    steps = _demo_collections(ledger)
-    return {"loaded": accepted, "rejected": rejected, "customers": customers,
-            "dunning_steps": steps}
-
-
-def _demo_collections(ledger) -> int:  # type: ignore[no-untyped-def]
-    """Give the demo the policies a collections team runs (terms, a credit policy, a dunning
-    ladder) and one dunning run as of the portfolio's last day; returns the steps taken."""
-    from arledger.domain.dates import day_to_iso
-    from arledger.v1 import commands_pb2 as pb
-    env = dict(actor="demo", reason="demo policies")
-    last = day_to_iso(ledger.state.max_effective_day)
-    first = day_to_iso(int(ledger.state.customers.opened_day.min()))
-    ladder = [pb.DunningLevelSpec(days_past_due=-3, action=pb.REMINDER, text_key="reminder"),
-              pb.DunningLevelSpec(days_past_due=14, action=pb.SECOND_NOTICE, fee_fixed_minor=500,
-                                  text_key="second-notice"),
-              pb.DunningLevelSpec(days_past_due=30, action=pb.FINAL_NOTICE,
-                                  interest_bp_per_year=800, text_key="final-notice"),
-              pb.DunningLevelSpec(days_past_due=60, action=pb.HOLD_ACCOUNT, text_key="hold"),
-              pb.DunningLevelSpec(days_past_due=90, action=pb.HAND_TO_AGENCY, text_key="agency")]
-    outs = ledger.submit([
-        pb.Command(define_payment_terms=pb.DefinePaymentTermsRequest(
-            request_id="demo-terms-1", terms_id="2-10-N30", basis=pb.NET, days=30,
-            discount_bp=200, discount_days=10, effective_date=first, **env)),
-        pb.Command(define_payment_terms=pb.DefinePaymentTermsRequest(
-            request_id="demo-terms-2", terms_id="EOM30-10TH", basis=pb.END_OF_MONTH, days=30,
-            day_of_month=10, effective_date=first, **env)),
-        pb.Command(define_credit_policy=pb.DefineCreditPolicyRequest(
-            request_id="demo-credit-policy", over_limit_action=pb.HOLD,
-            short_pay_tolerance_minor=100, effective_date=first, **env)),
-        pb.Command(define_dunning_policy=pb.DefineDunningPolicyRequest(
-            request_id="demo-ladder", policy_id="STANDARD", levels=ladder,
-            effective_date=first, **env))])
-    assert all(o.status != "REJECTED" for o in outs), [o.error for o in outs]
-    (run,) = ledger.submit([pb.Command(run_dunning=pb.RunDunningRequest(
-        request_id="demo-dunning", as_of_date=last, default_policy_id="STANDARD", **env))])
-    return len(run.detail.steps) if run.detail is not None else 0
-
-
-def add_store_args(p: argparse.ArgumentParser, *, partition: bool = True) -> None:
-    """Where the log lives: a SQLite data directory, or PostgreSQL (--store URL)."""
-    p.add_argument("--data-dir", default=os.environ.get("ARLEDGER_DATA_DIR", DEFAULT_DATA_DIR),
-                   help="SQLite data directory of the log (env ARLEDGER_DATA_DIR; default "
-                        f"{DEFAULT_DATA_DIR}); ignored with --store")
-    p.add_argument("--store", default=os.environ.get("ARLEDGER_STORE", ""),
-                   help="PostgreSQL URL, e.g. postgresql://user@127.0.0.1:5432/db (env "
-                        "ARLEDGER_STORE; a password is better kept in PGPASSWORD or ~/.pgpass)")
-    p.add_argument("--namespace", default=os.environ.get("ARLEDGER_NAMESPACE", "arledger"),
-                   help="PostgreSQL table prefix, to keep several ledgers in one database "
-                        "(env ARLEDGER_NAMESPACE; default arledger)")
-    if partition:
-        p.add_argument("--partition", default=os.environ.get("ARLEDGER_PARTITION", "0/1"),
-                       help="the partition I/N served: customers are split across N writers "
-                            "by a hash of their id (env ARLEDGER_PARTITION; default 0/1)")
-
-
-def store_location(args: argparse.Namespace) -> str | Path:
-    if args.store:
-        from arledger.engine import is_postgres
-        if not is_postgres(args.store):
-            raise SystemExit("arledger: --store takes a postgresql:// URL; use --data-dir "
-                             "for SQLite")
-        return args.store
-    return Path(args.data_dir)
-
-
-def _open_for_serving(args: argparse.Namespace, follower: bool,
-                      log) -> tuple:  # type: ignore[no-untyped-def]
-    """The compiled kernels made ready (compiled on a first start on this machine, else
-    loaded), then the partition's log opened and replayed with a progress bar; returns the
-    ledger and where it is (for the log)."""
-    from arledger.engine import open_ledger
-    from arledger.engine.warmup import warm
-    log.info("making the engine's compiled kernels ready (a first start on a new machine "
-             "compiles them: a minute or more)")
-    log.info(f"kernels ready in {warm():.1f} s")
-    where = store_location(args)
-    shown = where.resolve() if isinstance(where, Path) else where.split("@")[-1]
-    log.info(f"opening {shown} partition {args.partition}"
-             f"{' as a follower' if follower else ''}")
-    bar: list[Progress] = []
-
-    def progress(seq: int, total: int) -> None:
-        if not bar:
-            bar.append(Progress(total, "replay", "segments"))
-        bar[0].update(1)
-
-    ledger = open_ledger(where, progress=progress, partition=args.partition,
-                         namespace=args.namespace, follower=follower,
-                         **({"poll_interval": args.poll_ms / 1000} if follower
-                            else {"group_linger_us": args.group_linger_us}))
-    if bar:
-        bar[0].close()
-    return ledger, shown
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Run a writer (serve) or a follower (follow) until SIGTERM/SIGINT, then stop within
-    the grace: health NOT_SERVING first, new calls refused, calls in flight finished,
-    stuck ones cancelled; the process exits even if a handler never returns."""
-    import logging
-
-    from arledger import audit as A
-    from arledger import observability
-    from arledger.config import ConfigError, server_settings
-    from arledger.server import create_server
-    from arledger.server.files import InsecureFile, check_private
-    from arledger.server.runtime import InsecureListen, check_listen
-
-    observability.setup_logging(args.log_format, args.log_level)
-    log = logging.getLogger("arledger.server")
-    try:
-        settings = server_settings(args, getattr(args, "config_data", None))
-        check_listen(args.listen, settings)  # before anything is opened
-    except (ConfigError, InsecureFile, InsecureListen, ValueError, OSError) as e:
-        raise SystemExit(f"arledger: {e}") from None
-    follower = args.command == "follow"
-    ledger, shown = _open_for_serving(args, follower, log)
-    exit_code = [0]
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):  # before "serving" is said
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        key_file = A.default_key_file(ledger.store)
-        if key_file.exists():
-            check_private(key_file, "the signing key")  # refuse to start on a shared key
-        if getattr(args, "demo", False):
-            info = load_demo(ledger, args.demo_customers, args.demo_seed)
-            log.info(f"demo {info}")
-        settings.metrics = observability.Metrics(ledger)
-        if args.metrics_listen:
-            settings.metrics.serve_http(args.metrics_listen)
-
-        def fatal(why: str) -> None:
-            exit_code[0] = 3  # a supervisor restarts the writer, which replays the log
-            stop.set()
-        settings.on_fatal = fatal
-        server, port = create_server(ledger, args.listen, settings=settings)
-        server.start()
-        server.control.watch_lease()
-        if follower:
-            threading.Thread(target=_log_lag, args=(ledger, log), daemon=True,
-                             name="arledger-lag-log").start()
-        S = ledger.state
-        host = args.listen.rsplit(":", 1)[0]
-        log.info(f"{'following' if follower else 'serving'} on {host}:{port} "
-                 f"({S.head_position:,} entries, {S.customers.n:,} customers); Ctrl-C stops",
-                 extra={"event": "startup", "address": f"{host}:{port}",
-                        "role": "follower" if follower else "writer",
-                        "partition": str(ledger.partition), "store": str(shown),
-                        "tls": settings.tls, "mtls": settings.client_ca is not None,
-                        "auth": ",".join(settings.auth.modes()) or "off",
-                        "reflection": settings.reflection,
-                        "metrics": args.metrics_listen or "off"})
-        stop.wait()
-        grace = settings.shutdown_grace_s
-        # Whatever happens below (a handler that never returns, a store that hangs), the
-        # process is gone shortly after the grace; the data-dir lock goes with it.
-        hard = threading.Timer(grace + 5.0, _hard_exit, args=(exit_code, log))
-        hard.daemon = True
-        hard.start()
-        log.info(f"stopping (grace {grace:g} s)", extra={"event": "shutdown_begin"})
-        figures = server.control.shutdown(grace)
-        log.info("stopped", extra={"event": "shutdown_done", **figures})
-    except (InsecureFile, InsecureListen, ConfigError, ValueError) as e:
-        raise SystemExit(f"arledger: {e}") from None
-    finally:
-        ledger.close()
-    return exit_code[0]
-
-
-def _hard_exit(code: list[int], log) -> None:  # type: ignore[no-untyped-def]
-    log.error("shutdown overran its grace: exiting now", extra={"event": "forced_exit"})
-    for h in log.parent.handlers if log.parent else ():
-        try:
-            h.flush()
-        except Exception:  # noqa: BLE001
-            pass
-    sys.stderr.flush()
-    os._exit(code[0] or 70)
-
-
-def _log_lag(ledger, log, every_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """A follower logs its lag while behind (and once when it has caught up)."""
-    was = 0
-    while not ledger.wait_closed(every_s):
-        behind, ms = ledger.lag()
-        if behind or was:
-            log.info("follower lag", extra={"event": "follower_lag", "lag_segments": behind,
-                                            "lag_ms": ms, "follow_error": ledger.follow_error})
-        was = behind
-
-
-def _offline(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """A read-only view of a log no writer is using (a SQLite directory is locked)."""
-    from arledger.engine import Ledger, Partition, SegmentStore, lock_data_dir, system_clock_us
-
-    where = store_location(args)
-    part = Partition.parse(args.partition)
-    if isinstance(where, Path):
-        fd = lock_data_dir(where)
-        return Ledger(SegmentStore.sqlite(where / "ledger.db", part.name), system_clock_us, fd,
-                      partition=part)
-    return Ledger(SegmentStore.postgres(where, part, namespace=args.namespace, writer=False),
-                  system_clock_us, partition=part)
-
-
-def cmd_replay(args: argparse.Namespace) -> int:
-    """Rebuild every view from the log and report the state digest and events/s."""
-    ledger = _offline(args)
-    try:
-        total = ledger.store.head_seq()
-        bar = Progress(total, "replay", "segments")
-        t0 = time.perf_counter()
-        n = ledger.replay(lambda seq, tot: bar.update(1))
-        elapsed = time.perf_counter() - t0
-        bar.close()
-        S = ledger.state
-        emit({"entries": n, "segments": S.head_seq, "seconds": round(elapsed, 3),
-              "events_per_second": round(n / max(elapsed, 1e-9)), "head_hash": S.head_hash,
-              "state_digest": S.digest()}, args.format)
-    finally:
-        ledger.close()
-    return 0
-
-
-def cmd_verify_offline(args: argparse.Namespace) -> int:
-    """Recompute the hash chain of a data directory no server holds."""
-    from dataclasses import asdict
-
-    ledger = _offline(args)
-    try:
-        rep = asdict(ledger.verify())
-    finally:
-        ledger.close()
-    emit(rep, args.format)
-    return 0 if rep["ok"] else 1
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="arledger",
-        description="Event-sourced accounts-receivable ledger: gRPC server and command line.")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                   help="output: readable table (default), JSON for scripts, or CSV")
+def _global_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="output: readable table (default), JSON for scripts, or CSV; also "
+                   "accepted after any subcommand")
     p.add_argument("--target", default=None,
                    help="server address for client commands (env ARLEDGER_TARGET, or the "
                         f"client config file's target; default {DEFAULT_LISTEN})")
@@ -383,70 +66,58 @@ def build_parser() -> argparse.ArgumentParser:
                    "from the target's host (env ARLEDGER_SERVER_NAME)")
     c.add_argument("--client-config", default=None, help="client config file (env "
                    "ARLEDGER_CLIENT_CONFIG)")
+
+
+def leaves(p: argparse.ArgumentParser) -> Iterable[argparse.ArgumentParser]:
+    """Every parser that runs a command (has no subcommands of its own)."""
+    subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield p
+    for s in subs:
+        for child in dict.fromkeys(s.choices.values()):
+            yield from leaves(child)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="arledger", description="Event-sourced accounts-receivable ledger: gRPC "
+               "server and command line.")
+    _global_options(p)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    s = sub.add_parser("serve", help="run the gRPC server: the partition's writer, on SQLite "
-                       "(default) or PostgreSQL (--store)")
-    add_store_args(s)
-    s.add_argument("--listen", default=DEFAULT_LISTEN, help=f"address (default {DEFAULT_LISTEN}; "
-                   "port 0 picks a free one)")
-    s.add_argument("--group-linger-us", type=int, default=2000,
-                   help="how long a small group commit waits for more commands once the writer "
-                        "has seen concurrent callers, in microseconds (default 2000; 0 = never)")
-    s.add_argument("--demo", action="store_true",
-                   help="load the synthetic demo portfolio first (only into an empty ledger)")
-    s.add_argument("--demo-customers", type=int, default=500, help="demo size (default 500)")
-    s.add_argument("--demo-seed", type=int, default=7, help="demo seed (default 7)")
-    add_server_args(s)
-    s.set_defaults(func=cmd_serve)
-
-    f = sub.add_parser("follow", help="run a read-only follower: tails a partition's log, "
-                       "serves queries and the log, reports its lag (GetLogHead, `head`)")
-    add_store_args(f)
-    f.add_argument("--listen", default="127.0.0.1:50061",
-                   help="address (default 127.0.0.1:50061; port 0 picks a free one)")
-    f.add_argument("--poll-ms", type=int, default=50,
-                   help="longest wait between looks at the store (PostgreSQL wakes the "
-                        "follower at once through LISTEN/NOTIFY; default 50)")
-    add_server_args(f)
-    f.set_defaults(func=cmd_serve)
-
-    r = sub.add_parser("replay", help="rebuild every view from a log no writer holds "
-                       "and report digest and events/s")
-    add_store_args(r)
-    r.set_defaults(func=cmd_replay)
-
-    import importlib
-    for name in ("ledger",) + CLI_MODULES:
-        importlib.import_module(f"arledger.cli.{name}").register(sub)
-    p._arledger_server_parsers = {"serve": s, "follow": f}  # type: ignore[attr-defined]
+    p._arledger_server_parsers = server.register(sub)  # type: ignore[attr-defined]
+    for noun in NOUNS:
+        noun.register(sub)
+    for leaf in leaves(p):
+        if leaf is not p:
+            args.add_format(leaf)  # --format wherever a subcommand is
     return p
-
-
-# Modules with more subcommands (arledger.cli.<name>), each with `register(subparsers)`.
-CLI_MODULES: tuple[str, ...] = ("reports", "audit", "credit", "risk", "auth", "search", "web",
-                                 "valuation", "bank")
 
 
 def main(argv: Iterable[str] | None = None) -> int:
     argv = list(argv) if argv is not None else sys.argv[1:]
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command in ("serve", "follow") and args.config:
+    ns = parser.parse_args(argv)
+    if ns.command in ("serve", "follow") and ns.config:
         from arledger import config
         try:
-            conf = config.load(args.config)
+            conf = config.load(ns.config)
         except config.ConfigError as e:
             raise SystemExit(f"arledger: {e}") from None
-        config.apply(parser._arledger_server_parsers[args.command], conf)  # type: ignore[attr-defined]
-        args = parser.parse_args(argv)  # flags (and environment) over the file
-        args.config_data = conf
-    if getattr(args, "target", "") is None:
-        args.target = os.environ.get("ARLEDGER_TARGET") or _client_target(args) or DEFAULT_LISTEN
+        config.apply(parser._arledger_server_parsers[ns.command], conf)  # type: ignore[attr-defined]
+        ns = parser.parse_args(argv)  # flags (and environment) over the file
+        ns.config_data = conf
+    if getattr(ns, "target", "") is None:
+        ns.target = os.environ.get("ARLEDGER_TARGET") or _client_target(ns) or DEFAULT_LISTEN
+    return _run(ns)
+
+
+def _run(ns: argparse.Namespace) -> int:
     from arledger.domain.errors import LedgerError
-    from arledger_client.errors import ArledgerError
+    from arledger_client import ArledgerError
     try:
-        return int(args.func(args) or 0)
+        return int(ns.func(ns) or 0)
+    except args.UsageError as e:
+        print(f"arledger: error: {e}", file=sys.stderr)
+        return 2
     except (LedgerError, ArledgerError) as e:
         print(f"arledger: {e.reason}: {e.message}", file=sys.stderr)
         return 2
@@ -454,10 +125,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 0
 
 
-def _client_target(args: argparse.Namespace) -> str | None:
+def _client_target(ns: argparse.Namespace) -> str | None:
+    from arledger_client import Credentials
     try:
-        from arledger_client.credentials import Credentials
-        return Credentials.load(config_file=args.client_config or None).target
+        return Credentials.load(config_file=ns.client_config or None).target
     except (ValueError, OSError):
         return None
 

@@ -18,9 +18,11 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
+from arledger.cli import connect
+from arledger.cli.output import emit
+
 
 def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
-    from arledger.cli.app import emit
     emit(obj, args.format, columns)
 
 
@@ -31,15 +33,12 @@ UNVERIFIED = ("arledger: UNVERIFIED: no --public-key, so the digest is the serve
 
 
 def _client(args: argparse.Namespace, need_key: bool = True):  # type: ignore[no-untyped-def]
-    from arledger.cli.ledger import _channel
-    from arledger_client.audit import AuditClient
     pem = None
     if args.public_key:
         pem = Path(args.public_key).read_text()
     elif need_key:
         raise SystemExit(NEED_KEY)
-    return _verified_or_exit(AuditClient, channel=_channel(args), public_key_pem=pem,
-                             timeout_s=args.timeout, log=getattr(args, "log", "") or None)
+    return _verified_or_exit(connect.audit, args, pem, getattr(args, "log", "") or None)
 
 
 def _read_digests(path: str) -> list[dict]:
@@ -85,10 +84,7 @@ def _digest(args: argparse.Namespace) -> int:
         if c.public_key is not None:
             d = _verified_or_exit(c.signed_digest, args.segment)
         else:
-            from arledger.v1 import audit_pb2 as apb
-            from arledger_client.audit import digest_dict
-            d = dict(digest_dict(c._rpc("GetSignedDigest", apb.GetSignedDigestRequest(
-                segment=args.segment))), verified=False)
+            d = c.unverified_digest(args.segment)
             print(UNVERIFIED, file=sys.stderr)
     if args.save:
         with open(args.save, "a", encoding="utf-8") as f:
@@ -108,16 +104,14 @@ def _proof_json(p: Any) -> dict:
 
 
 def _prove(args: argparse.Namespace) -> int:
-    from arledger.v1 import audit_pb2 as apb
     from arledger_client.audit import VerificationFailed, verify_digest, verify_proofs
     if not args.positions and not args.customer:
         raise SystemExit("arledger: give positions or --customer")
     if args.segment < 0 or any(p < 1 for p in args.positions):
         raise SystemExit("arledger: positions start at 1 and --segment is >= 0")
     with _client(args) as c:
-        resp = c._rpc("GetInclusionProof", apb.GetInclusionProofRequest(
-            positions=args.positions, customer_id=args.customer or "", as_of=args.as_of or "",
-            segment=args.segment))
+        resp = c.inclusion_proof(args.positions, customer_id=args.customer or "",
+                                 as_of=args.as_of or "", segment=args.segment)
         d = _verified_or_exit(verify_digest, resp.digest, c.public_key,
                               getattr(c, "log", None))
 
@@ -194,7 +188,7 @@ def _verify_range(args: argparse.Namespace) -> int:
 
 def _offline_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The log's store, opened read-only without a lease (a live writer may hold it)."""
-    from arledger.cli.app import store_location
+    from arledger.cli.server import store_location
     from arledger.engine import Partition, SegmentStore
     where = store_location(args)
     part = Partition.parse(args.partition)
@@ -208,7 +202,7 @@ def _offline_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _verify(args: argparse.Namespace) -> int:
     """Walk a stored log offline: the chain, and every saved digest against it."""
     from arledger import audit as A
-    from arledger.cli.app import Progress
+    from arledger.cli.output import Progress
     digests = []
     for f in args.digests or ():
         digests += _read_digests(f)
@@ -229,14 +223,13 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     """Rebuild the state from the log and compare its digest with a live server's."""
-    from arledger.cli.app import Progress
-    from arledger.cli.ledger import _call
+    from arledger.cli.output import Progress
     from arledger.engine.segment import decode, digest
     from arledger.engine.state import State
-    from arledger.v1 import ledger_pb2 as lpb
     live = None
     if args.compare:
-        live = _call(args, "log", "GetLogHead", lpb.GetLogHeadRequest(with_state_digest=True))
+        with connect.ledger(args) as client:
+            live = client.get_log_head(with_state_digest=True)
     store = _offline_store(args)
     S = State()
     try:
@@ -398,7 +391,7 @@ def _extend_verify_and_replay(sub: argparse._SubParsersAction) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from arledger.cli.app import add_store_args
+    from arledger.cli.server import add_store_args
     for name in ("serve", "follow"):
         p = sub.choices.get(name)
         if p is not None:

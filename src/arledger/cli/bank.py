@@ -23,11 +23,21 @@ from typing import Any
 
 import grpc
 
-from arledger.cli.ledger import _channel, _dict, _emit, _remote
+from arledger.cli import args as A
+from arledger.cli import rpc
+from arledger.cli.connect import channel as _channel
+from arledger.cli.output import emit
 from arledger.domain.money import format_minor
 from arledger.v1 import bank_pb2 as bpb
 from arledger.v1 import bank_pb2_grpc as bgrpc
 from arledger.v1 import commands_pb2 as cpb
+from arledger_client import from_rpc_error as _remote
+
+_dict = rpc.data
+
+
+def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
+    emit(obj, args.format, columns)
 
 
 def _call(args: argparse.Namespace, method: str, request: Any) -> Any:
@@ -151,7 +161,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--request-id", default="", help="idempotency key (default: new)")
 
     i = ps.add_parser("import", help="import a statement file (and run the matcher)")
-    i.add_argument("file")
+    i.add_argument("file", type=A.readable_file)
     i.add_argument("--format", dest="format_", default="",
                    choices=["camt053", "camt.053", "mt940", "bai2", "csv", "CAMT053",
                             "MT940", "BAI2", "CSV"],

@@ -8,31 +8,25 @@ as it was known then). Output is a table, or JSON / CSV through the global `--fo
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from typing import Any
 
 import grpc
-from google.protobuf import timestamp_pb2
 
-from arledger.cli.ledger import _channel, _dict, _emit, _remote
+from arledger.cli import args as A
+from arledger.cli import rpc
+from arledger.cli.connect import channel as _channel
+from arledger.cli.output import emit
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import reports_pb2_grpc as rgrpc
+from arledger_client import from_rpc_error as _remote
+
+_dict = rpc.data
 
 
-def _known_at(text: str | None) -> timestamp_pb2.Timestamp | None:
-    if not text:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise SystemExit(f"arledger: --known-at: not an ISO 8601 time: {text!r}") from None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.UTC)
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(t)
-    return ts
+def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
+    emit(obj, args.format, columns)
 
 
 def _stream(args: argparse.Namespace, method: str, request: Any) -> list:
@@ -44,14 +38,11 @@ def _stream(args: argparse.Namespace, method: str, request: Any) -> list:
 
 
 def _edges(args: argparse.Namespace) -> list[int]:
-    try:
-        return [int(x) for x in args.edges.split(",")] if args.edges else []
-    except ValueError:
-        raise SystemExit("arledger: --edges takes day counts like 30,60,90") from None
+    return args.edges or []
 
 
 def _clocks(args: argparse.Namespace, req: Any) -> Any:
-    ts = _known_at(args.known_at)
+    ts = rpc.timestamp(args.known_at)
     if ts is not None:
         req.known_at.CopyFrom(ts)
     return req
@@ -275,7 +266,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--currency", help="one currency")
     a.add_argument("--basis", choices=("due", "invoice"), default="due",
                    help="days past the due date (default) or the invoice date")
-    a.add_argument("--edges", help="bucket upper edges in days, e.g. 30,60,90 (default "
+    a.add_argument("--edges", type=A.edges,
+                   help="bucket upper edges in days, e.g. 30,60,90 (default "
                    "30,60,90,120)")
     a.add_argument("--by", choices=("currency", "customer"), default="currency",
                    help="rows per currency (default) or per customer")
@@ -289,7 +281,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("customer_id")
     s.add_argument("--from", dest="period_from", required=True, help="YYYY-MM-DD")
     s.add_argument("--to", help="YYYY-MM-DD (default today)")
-    s.add_argument("--edges", help="aging footer bucket edges, e.g. 30,60,90")
+    s.add_argument("--edges", type=A.edges, help="aging footer bucket edges, e.g. 30,60,90")
     s.add_argument("--limit", type=int, default=0, help="at most this many lines")
 
     k = report("kpis", "DSO (simple, countback), best possible DSO, ADD, CEI, %% current, "

@@ -12,9 +12,19 @@ from typing import Any
 
 import grpc
 
-from arledger.cli.ledger import _channel, _dict, _emit, _remote
+from arledger.cli import args as A
+from arledger.cli import rpc
+from arledger.cli.connect import channel as _channel
+from arledger.cli.output import emit
 from arledger.v1 import risk_pb2 as rpb
 from arledger.v1 import risk_pb2_grpc as rgrpc
+from arledger_client import from_rpc_error as _remote
+
+_dict = rpc.data
+
+
+def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
+    emit(obj, args.format, columns)
 
 _DISPUTES = {"any": rpb.DISPUTE_FILTER_UNSPECIFIED, "with": rpb.WITH_OPEN_DISPUTE,
              "without": rpb.WITHOUT_OPEN_DISPUTE}
@@ -109,8 +119,8 @@ def _worklist(args: argparse.Namespace) -> int:
         dunning_level_min=args.dunning_min, promises=_PROMISES[args.promises],
         page_token=args.page_token or "")
     if args.known_at:
-        from arledger.cli.search import _known_at
-        req.known_at.FromDatetime(_known_at(args.known_at))
+        from arledger.cli.args import known_at
+        req.known_at.FromDatetime(known_at(args.known_at))
     res = _dict(_call(args, "GetWorklist", req))
     rows = res["rows"]
     if res.get("next_page_token"):  # stdout stays the rows (table, JSON or CSV)
@@ -170,7 +180,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _provision(args: argparse.Namespace) -> int:
-    edges = [int(x) for x in args.edges.split(",")] if args.edges else []
+    edges = args.edges or []
     res = _dict(_call(args, "GetProvisionMatrix", rpb.GetProvisionMatrixRequest(
         as_of=args.as_of or "", bucket_edges_days=edges, maturity_days=args.maturity,
         history_days=args.history)))
@@ -267,7 +277,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--plot", help="write the calibration curve to this PNG")
     a = action("provision", "provision matrix: loss rates per aging bucket from history, "
                "and expected credit loss", _provision, model=False)
-    a.add_argument("--edges", help="bucket edges in days, e.g. 30,60,90 (default 30,60,90,120)")
+    a.add_argument("--edges", type=A.edges,
+                   help="bucket edges in days, e.g. 30,60,90 (default 30,60,90,120)")
     a.add_argument("--maturity", type=int, default=0,
                    help="history invoices are due at least this many days ago (default 180)")
     a.add_argument("--history", type=int, default=0, help="days of history (default 365)")
@@ -276,7 +287,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rs.add_parser("models", help="model versions (built in and registered)").set_defaults(
         func=_models)
     a = rs.add_parser("register", help="register a model version from a JSON file")
-    a.add_argument("file", help="the model as JSON (docs/risk.md)")
+    a.add_argument("file", type=A.readable_file, help="the model as JSON (docs/risk.md)")
     a.add_argument("--effective-date", help="YYYY-MM-DD (default today)")
     a.add_argument("--request-id", default="", help="idempotency key (default: new)")
     a.add_argument("--actor", required=True, help="who decides")

@@ -15,14 +15,23 @@ from typing import Any
 
 import grpc
 
-from arledger.cli.ledger import _channel, _dict, _emit, _remote
-from arledger.cli.reports import _known_at
+from arledger.cli import args as A
+from arledger.cli import rpc
+from arledger.cli.connect import channel as _channel
+from arledger.cli.output import emit
 from arledger.domain.money import format_minor
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 from arledger.v1 import reports_pb2 as rpb
 from arledger.v1 import valuation_pb2 as vpb
 from arledger.v1 import valuation_pb2_grpc as vgrpc
+from arledger_client import from_rpc_error as _remote
+
+_dict = rpc.data
+
+
+def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
+    emit(obj, args.format, columns)
 
 _ROUNDING = {"": 0, "per-bucket": cpb.PER_BUCKET, "total": cpb.TOTAL}
 
@@ -36,7 +45,7 @@ def _call(args: argparse.Namespace, method: str, request: Any) -> Any:
 
 
 def _clocks(args: argparse.Namespace, req: Any) -> Any:
-    ts = _known_at(getattr(args, "known_at", None))
+    ts = rpc.timestamp(getattr(args, "known_at", None))
     if ts is not None:
         req.known_at.CopyFrom(ts)
     return req
@@ -69,7 +78,7 @@ def _allowance(args: argparse.Namespace) -> int:
     if args.action == "define":
         return _command(args, "DefineAllowanceRates", cpb.DefineAllowanceRatesRequest(
             allowance_id=args.allowance_id,
-            bucket_edges_days=[int(x) for x in args.edges.split(",")] if args.edges else [],
+            bucket_edges_days=args.edges or [],
             rates_bp=[int(x) for x in args.rates.split(",")], rounding=_ROUNDING[args.rounding],
             effective_date=args.effective_date))
     a = _call(args, "GetAllowance", _clocks(args, vpb.GetAllowanceRequest(
@@ -117,7 +126,7 @@ def _consolidated(args: argparse.Namespace) -> int:
         a = _call(args, "GetConsolidatedAging", _clocks(args, vpb.ConsolidatedAgingRequest(
             reporting_currency=rep, as_of=args.as_of or "",
             basis=lpb.AgingBasis.Value(args.basis),
-            bucket_edges_days=[int(x) for x in args.edges.split(",")] if args.edges else [])))
+            bucket_edges_days=args.edges or [])))
         if args.format == "json":
             _emit(args, _dict(a))
             return 0
@@ -170,18 +179,20 @@ def _consolidated(args: argparse.Namespace) -> int:
     return 0
 
 
+def envelope(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--request-id", default="", help="idempotency key (default: new)")
+    p.add_argument("--actor", default="", help="who records it")
+    p.add_argument("--reason", default="", help="why")
+
+
+def clocks(p: argparse.ArgumentParser, as_of: bool = True) -> None:
+    if as_of:
+        p.add_argument("--as-of", help="effective date YYYY-MM-DD (default: today)")
+    p.add_argument("--known-at", help="recorded time (ISO 8601): the view as known then")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     today = dt.date.today().isoformat()
-
-    def envelope(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--request-id", default="", help="idempotency key (default: new)")
-        p.add_argument("--actor", default="", help="who records it")
-        p.add_argument("--reason", default="", help="why")
-
-    def clocks(p: argparse.ArgumentParser, as_of: bool = True) -> None:
-        if as_of:
-            p.add_argument("--as-of", help="effective date YYYY-MM-DD (default: today)")
-        p.add_argument("--known-at", help="recorded time (ISO 8601): the view as known then")
 
     p = sub.add_parser("allowance", help="allowance for doubtful accounts by given rates")
     p.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
@@ -191,7 +202,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("allowance_id")
     d.add_argument("--rates", required=True, help="bp per bucket: current, each edge, over the "
                    "last (e.g. 100,300,1000,2500,5000,10000)")
-    d.add_argument("--edges", help="bucket edges in days past due (default 30,60,90,120)")
+    d.add_argument("--edges", type=A.edges,
+                   help="bucket edges in days past due (default 30,60,90,120)")
     d.add_argument("--rounding", choices=["per-bucket", "total"], default="per-bucket")
     d.add_argument("--effective-date", default=today, help="YYYY-MM-DD (default: today)")
     envelope(d)
@@ -230,7 +242,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = ps.add_parser("aging", help="every currency's aging converted and summed")
     a.add_argument("reporting_currency")
     a.add_argument("--basis", choices=["DUE_DATE", "INVOICE_DATE"], default="DUE_DATE")
-    a.add_argument("--edges", help="bucket edges in days (default 30,60,90,120)")
+    a.add_argument("--edges", type=A.edges, help="bucket edges in days (default 30,60,90,120)")
     clocks(a)
     k = ps.add_parser("kpis", help="KPIs of a period at the closing rates")
     k.add_argument("reporting_currency")
