@@ -103,7 +103,7 @@ def test_the_cli_defines_runs_and_shows_an_account_readably(served, capsys):
         assert text in out, (text, out)
     assert cli.main(t + ["--format", "csv", "account", "ACME"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0]["section"] == "account" and rows[0]["customer"] == "ACME"
+    assert rows[0]["section"] == "account" and rows[0]["customer_id"] == "ACME"
     assert {"account", "credit-limit decisions", "dunning history"} <= {r["section"]
                                                                        for r in rows}
     assert "500000" in {r["new_limit_minor"] for r in rows}  # minor units in CSV

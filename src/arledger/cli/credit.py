@@ -199,7 +199,10 @@ def _account(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit(acct, "json")
         return 0
-    parts: list[tuple[str, Any, list[str] | None]] = [("account", _account_head(acct), None)]
+    head = _account_head(acct) if args.format == "table" else {
+        k: v for k, v in acct.items() if not isinstance(v, (list, dict))} | {
+        "terms_id": (acct.get("terms") or {}).get("terms_id", "")}
+    parts: list[tuple[str, Any, list[str] | None]] = [("account", head, None)]
     for title, key, cols in _ACCOUNT_SECTIONS:
         rows = acct.get(key) or []
         if key == "promises":
