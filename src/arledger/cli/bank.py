@@ -1,5 +1,5 @@
-"""`arledger bank ...` (issue 19): import bank statements, see the exceptions queue, and
-decide its lines (BankService).
+"""`arledger bank ...`: import bank statements, see the exceptions queue, and
+decide its lines (BankService, through the SDK's BankClient).
 
     arledger bank import statement.xml --format camt053
     arledger bank import export.csv --format csv --account DE89... --statement-id 2026-02 \\
@@ -17,136 +17,127 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import uuid
 from pathlib import Path
 from typing import Any
 
-import grpc
-
 from arledger.cli import args as A
-from arledger.cli import rpc
-from arledger.cli.connect import channel as _channel
+from arledger.cli import connect
 from arledger.cli.output import emit
-from arledger.domain.money import format_minor
-from arledger.v1 import bank_pb2 as bpb
-from arledger.v1 import bank_pb2_grpc as bgrpc
-from arledger.v1 import commands_pb2 as cpb
-from arledger_client import from_rpc_error as _remote
 
-_dict = rpc.data
-
-
-def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
-    emit(obj, args.format, columns)
-
-
-def _call(args: argparse.Namespace, method: str, request: Any) -> Any:
-    stub = bgrpc.BankServiceStub(_channel(args))
-    try:
-        return getattr(stub, method)(request, timeout=args.timeout)
-    except grpc.RpcError as e:
-        raise _remote(e) from None
-
-
-def _money(args: argparse.Namespace, amount: int, currency: str) -> Any:
-    return format_minor(amount, currency, code=False) if args.format == "table" else amount
-
-
-def _import(args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    try:
-        content = path.read_bytes()
-    except OSError as e:
-        raise SystemExit(f"arledger: cannot read {args.file}: {e.strerror}") from None
-    fmt = args.format_ or _FORMAT_OF.get(path.suffix.lower(), "")
-    if not fmt:
-        raise SystemExit(f"arledger: say --format (camt053, mt940, bai2, csv): "
-                         f"{path.suffix or 'no extension'} does not tell")
-    req = bpb.ImportStatementRequest(format=fmt.upper().replace(".", ""),
-                                     content=content, account=args.account or "",
-                                     statement_id=args.statement_id or "",
-                                     skip_match=args.no_match, actor=args.actor)
-    for m in args.map or []:
-        key, sep, value = m.partition("=")
-        if not sep or key not in bpb.CsvMapping.DESCRIPTOR.fields_by_name:
-            raise SystemExit(f"arledger: --map {m!r}: use FIELD=COLUMN with FIELD one of "
-                             f"{', '.join(bpb.CsvMapping.DESCRIPTOR.fields_by_name)}")
-        setattr(req.csv_mapping, key, value)
-    out = _dict(_call(args, "ImportStatement", req))
-    if args.format != "json":
-        out.pop("line_ids", None)
-    _emit(args, out)
-    return 0
-
-
+# The CSV mapping's fields (CsvMapping in proto/arledger/v1/bank.proto).
+CSV_FIELDS = ("booking_date", "value_date", "amount", "credit", "debit", "currency",
+              "counterparty_name", "counterparty_account", "remittance", "end_to_end_id",
+              "bank_reference", "date_format", "decimal_separator", "delimiter",
+              "default_currency")
+QUEUE_COLUMNS = ["line_id", "value_date", "amount_minor", "currency", "counterparty",
+                 "remittance", "status", "score_bp", "best"]
 _FORMAT_OF = {".xml": "CAMT053", ".camt": "CAMT053", ".053": "CAMT053", ".sta": "MT940",
               ".mt940": "MT940", ".940": "MT940", ".bai": "BAI2", ".bai2": "BAI2",
               ".csv": "CSV"}
 
 
-def _row(args: argparse.Namespace, ln: Any) -> dict:
-    best = ln.candidates[0] if ln.candidates else None
-    return {"line_id": ln.line_id, "value_date": ln.value_date,
-            "amount": _money(args, ln.amount_minor, ln.currency), "currency": ln.currency,
-            "counterparty": ln.counterparty_name, "remittance": ln.remittance[:40],
-            "status": ln.status, "score_bp": ln.score_bp,
-            "best": (f"{best.customer_id} " + ",".join(a.invoice_id for a in best.allocations)
-                     ) if best else ln.customer_id}
+def mapping(text: str) -> tuple[str, str]:
+    """--map FIELD=COLUMN."""
+    key, sep, value = text.partition("=")
+    if not sep or key not in CSV_FIELDS:
+        raise argparse.ArgumentTypeError(f"{text!r}: use FIELD=COLUMN with FIELD one of "
+                                         f"{', '.join(CSV_FIELDS)}")
+    return key, value
+
+
+def _import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    fmt = args.format_ or _FORMAT_OF.get(path.suffix.lower(), "")
+    if not fmt:
+        raise A.UsageError("--format", f"say camt053, mt940, bai2 or csv: "
+                                       f"{path.suffix or 'no extension'} does not tell")
+    with connect.bank(args) as client:
+        out = client.import_statement(
+            path, format=fmt.upper().replace(".", ""), csv_mapping=dict(args.map or []),
+            account=args.account or "", statement_id=args.statement_id or "",
+            match=not args.no_match, actor=args.actor)
+    if args.format != "json":
+        out.pop("line_ids", None)
+    emit(out, args.format)
+    return 0
+
+
+def _row(ln: dict) -> dict:
+    best = ln["candidates"][0] if ln.get("candidates") else None
+    return {"line_id": ln["line_id"], "value_date": ln["value_date"],
+            "amount_minor": ln["amount_minor"], "currency": ln["currency"],
+            "counterparty": ln["counterparty_name"], "remittance": ln["remittance"][:40],
+            "status": ln["status"], "score_bp": ln["score_bp"],
+            "best": (f"{best['customer_id']} " + ",".join(
+                a["invoice_id"] for a in best.get("allocations", ()))) if best
+            else ln["customer_id"]}
 
 
 def _queue(args: argparse.Namespace) -> int:
-    rows, token = [], ""
-    while True:
-        page = _call(args, "ListLines", bpb.ListLinesRequest(
-            status="" if args.status == "ALL" else args.status, page_size=1000,
-            page_token=token))
-        rows += [(_dict(ln) if args.format == "json" else _row(args, ln)) for ln in page.lines]
-        token = page.next_page_token
-        if not token or len(rows) >= args.limit:
-            break
-    _emit(args, rows[:args.limit])
+    rows = []
+    with connect.bank(args) as client:
+        for ln in client.lines("" if args.status == "ALL" else args.status, page_size=1000):
+            rows.append(ln if args.format == "json" else _row(ln))
+            if len(rows) >= args.limit:
+                break
+    emit(rows, args.format, None if args.format == "json" else QUEUE_COLUMNS)
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    _emit(args, _dict(_call(args, "GetLine", bpb.GetLineRequest(line_id=args.line_id))))
+    with connect.bank(args) as client:
+        emit(client.line(args.line_id), args.format)
     return 0
 
 
-def _resolve(args: argparse.Namespace, action: int, **more: Any) -> int:
-    req = cpb.ResolveBankLineRequest(request_id=args.request_id or uuid.uuid4().hex,
-                                     actor=args.actor, reason=args.reason,
-                                     line_id=args.line_id, action=action, **more)
-    out = _dict(_call(args, "ResolveBankLine", req))
-    _emit(args, {k: v for k, v in out.items() if v not in ("", [], "0", 0) or
-                 k in ("status", "position")})
+def _decided(args: argparse.Namespace, result: Any) -> int:
+    emit(connect.result_dict(result), args.format)
     return 0
+
+
+def _person(args: argparse.Namespace) -> dict[str, Any]:
+    return {"actor": args.actor, "reason": args.reason, "request_id": args.request_id or None}
 
 
 def _confirm(args: argparse.Namespace) -> int:
-    if args.invoice:
-        if not args.customer:
-            raise SystemExit("arledger: --invoice needs --customer")
-        allocs = []
-        for spec in args.invoice:
-            inv, sep, amt = spec.partition("=")
-            if not sep or not amt.lstrip("-").isdigit():
-                raise SystemExit(f"arledger: --invoice {spec!r}: use INVOICE=AMOUNT_MINOR")
-            allocs.append(cpb.Allocation(invoice_id=inv, amount_minor=int(amt)))
-        return _resolve(args, cpb.BANK_LINE_APPLY_TO_INVOICES, customer_id=args.customer,
-                        allocations=allocs)
-    return _resolve(args, cpb.BANK_LINE_ACCEPT_CANDIDATE, candidate_rank=args.rank)
+    with connect.bank(args) as client:
+        if args.invoice:
+            if not args.customer:
+                raise A.UsageError("--invoice", "needs --customer")
+            return _decided(args, client.apply_to_invoices(
+                args.line_id, args.customer, dict(args.invoice), **_person(args)))
+        return _decided(args, client.confirm(args.line_id, rank=args.rank, **_person(args)))
+
+
+def _assign(args: argparse.Namespace) -> int:
+    with connect.bank(args) as client:
+        return _decided(args, client.assign_customer(args.line_id, args.customer,
+                                                     **_person(args)))
+
+
+def _unapplied(args: argparse.Namespace) -> int:
+    with connect.bank(args) as client:
+        return _decided(args, client.leave_unapplied(args.line_id, args.customer,
+                                                     **_person(args)))
+
+
+def _dismiss(args: argparse.Namespace) -> int:
+    with connect.bank(args) as client:
+        return _decided(args, client.dismiss(args.line_id, **_person(args)))
+
+
+def _match(args: argparse.Namespace) -> int:
+    with connect.bank(args) as client:
+        emit(client.match(actor=args.actor), args.format)
+    return 0
 
 
 def _rules(args: argparse.Namespace) -> int:
-    if args.define:
-        req = cpb.DefineBankMatchRulesRequest(
-            request_id=args.request_id or uuid.uuid4().hex, actor=args.actor,
-            reason=args.reason, definition_json=args.define,
-            effective_date=args.effective_date)
-        _emit(args, _dict(_call(args, "DefineBankMatchRules", req)))
-        return 0
-    _emit(args, _dict(_call(args, "GetMatchRules", bpb.GetMatchRulesRequest())))
+    with connect.bank(args) as client:
+        if args.define:
+            return _decided(args, client.define_rules(
+                args.define, args.effective_date, **_person(args)))
+        emit(client.rules(), args.format)
     return 0
 
 
@@ -169,7 +160,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    ".bai/.bai2 bai2, .csv csv)")
     i.add_argument("--account", help="CSV: the bank account")
     i.add_argument("--statement-id", help="CSV: the statement's id")
-    i.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+    i.add_argument("--map", action="append", type=mapping, metavar="FIELD=COLUMN",
                    help="CSV column mapping (booking_date, amount, currency, "
                    "counterparty_name, remittance, date_format, delimiter, ...)")
     i.add_argument("--no-match", action="store_true", help="record the lines only")
@@ -179,7 +170,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = ps.add_parser("queue", help="the exceptions queue (or lines of another status)")
     q.add_argument("--status", default="QUEUED",
                    choices=["QUEUED", "NEW", "APPLIED", "DISMISSED", "DEBIT", "ALL"])
-    q.add_argument("--limit", type=int, default=1000)
+    q.add_argument("--limit", type=A.positive, default=1000)
     q.set_defaults(func=_queue)
 
     s = ps.add_parser("show", help="one line with its candidates or decision")
@@ -189,9 +180,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = ps.add_parser("confirm", help="accept a candidate (--rank) or pick invoices "
                       "(--customer and --invoice INV=AMOUNT ...)")
     c.add_argument("line_id")
-    c.add_argument("--rank", type=int, default=1)
+    c.add_argument("--rank", type=A.positive, default=1)
     c.add_argument("--customer")
-    c.add_argument("--invoice", action="append", metavar="INVOICE=AMOUNT_MINOR")
+    c.add_argument("--invoice", action="append", type=A.allocation,
+                   metavar="INVOICE=AMOUNT_MINOR")
     person(c)
     c.set_defaults(func=_confirm)
 
@@ -199,25 +191,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("line_id")
     a.add_argument("--customer", required=True)
     person(a)
-    a.set_defaults(func=lambda args: _resolve(args, cpb.BANK_LINE_ASSIGN_CUSTOMER,
-                                              customer_id=args.customer))
+    a.set_defaults(func=_assign)
 
     u = ps.add_parser("unapplied", help="the money is this customer's, left unapplied")
     u.add_argument("line_id")
     u.add_argument("--customer", required=True)
     person(u)
-    u.set_defaults(func=lambda args: _resolve(args, cpb.BANK_LINE_LEAVE_UNAPPLIED,
-                                              customer_id=args.customer))
+    u.set_defaults(func=_unapplied)
 
     d = ps.add_parser("dismiss", help="not a customer receipt (no money moves)")
     d.add_argument("line_id")
     person(d)
-    d.set_defaults(func=lambda args: _resolve(args, cpb.BANK_LINE_DISMISS))
+    d.set_defaults(func=_dismiss)
 
     m = ps.add_parser("match", help="run the matcher over lines not yet decided")
     m.add_argument("--actor", default="")
-    m.set_defaults(func=lambda args: (_emit(args, _dict(_call(
-        args, "MatchLines", bpb.MatchLinesRequest(actor=args.actor)))), 0)[1])
+    m.set_defaults(func=_match)
 
     r = ps.add_parser("rules", help="the matching rules in force, or --define a new version")
     r.add_argument("--define", metavar="JSON", help='e.g. \'{"auto_apply_bp": 9500}\'')

@@ -1,6 +1,6 @@
-"""`arledger allowance ...`, `arledger fx ...` and `arledger consolidated ...` (issue 18):
+"""`arledger allowance ...`, `arledger fx ...` and `arledger consolidated ...`:
 allowance rates and the allowance by given rates, exchange rates, and aging, KPIs and
-exposure consolidated in a reporting currency (ValuationService).
+exposure consolidated in a reporting currency (ValuationService, through the SDK).
 
 Tables show money with its currency's decimals (0 for JPY, 3 for KWD); `--format json`
 and `csv` keep integer minor units.
@@ -10,173 +10,141 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import uuid
 from typing import Any
 
-import grpc
-
 from arledger.cli import args as A
-from arledger.cli import rpc
-from arledger.cli.connect import channel as _channel
-from arledger.cli.output import emit
-from arledger.domain.money import format_minor
-from arledger.v1 import commands_pb2 as cpb
-from arledger.v1 import ledger_pb2 as lpb
-from arledger.v1 import reports_pb2 as rpb
-from arledger.v1 import valuation_pb2 as vpb
-from arledger.v1 import valuation_pb2_grpc as vgrpc
-from arledger_client import from_rpc_error as _remote
+from arledger.cli import connect
+from arledger.cli.output import emit, money, note
 
-_dict = rpc.data
-
-
-def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
-    emit(obj, args.format, columns)
-
-_ROUNDING = {"": 0, "per-bucket": cpb.PER_BUCKET, "total": cpb.TOTAL}
-
-
-def _call(args: argparse.Namespace, method: str, request: Any) -> Any:
-    stub = vgrpc.ValuationServiceStub(_channel(args))
-    try:
-        return getattr(stub, method)(request, timeout=args.timeout)
-    except grpc.RpcError as e:
-        raise _remote(e) from None
-
-
-def _clocks(args: argparse.Namespace, req: Any) -> Any:
-    ts = rpc.timestamp(getattr(args, "known_at", None))
-    if ts is not None:
-        req.known_at.CopyFrom(ts)
-    return req
+_ROUNDING = {None: "", "": "", "per-bucket": "PER_BUCKET", "total": "TOTAL"}
 
 
 def _money(args: argparse.Namespace, amount: int, currency: str) -> Any:
-    """Formatted with the currency's decimals for a table; minor units otherwise."""
-    return format_minor(amount, currency, code=False) if args.format == "table" else amount
+    """Major units with the currency in a table; minor units otherwise."""
+    return money(int(amount), currency) if args.format == "table" else int(amount)
 
 
-def _rate(cv: Any) -> str:
-    if not cv.HasField("rate"):
+def _rate(cv: dict) -> str:
+    r = cv.get("rate")
+    if not r:
         return "1 (reporting currency)"
-    r = cv.rate
-    pair = f"{r.base_currency}/{r.quote_currency} {r.rate}"
-    return f"{pair}{' inverted' if cv.inverted else ''} ({r.rate_date}, {r.source}, #{r.position})"
+    pair = f"{r['base_currency']}/{r['quote_currency']} {r['rate']}"
+    return (f"{pair}{' inverted' if cv.get('inverted') else ''} ({r['rate_date']}, "
+            f"{r['source']}, #{r['position']})")
 
 
-def _command(args: argparse.Namespace, method: str, request: Any) -> int:
-    request.request_id = args.request_id or uuid.uuid4().hex
-    request.actor = args.actor
-    request.reason = args.reason
-    out = _dict(_call(args, method, request))
-    _emit(args, {k: v for k, v in out.items() if v not in ("", [], "0", 0) or
-                 k in ("status", "position")})
-    return 0
+def _person(args: argparse.Namespace) -> dict[str, Any]:
+    return {"actor": args.actor, "reason": args.reason, "request_id": args.request_id or None}
 
 
 def _allowance(args: argparse.Namespace) -> int:
-    if args.action == "define":
-        return _command(args, "DefineAllowanceRates", cpb.DefineAllowanceRatesRequest(
-            allowance_id=args.allowance_id,
-            bucket_edges_days=args.edges or [],
-            rates_bp=[int(x) for x in args.rates.split(",")], rounding=_ROUNDING[args.rounding],
-            effective_date=args.effective_date))
-    a = _call(args, "GetAllowance", _clocks(args, vpb.GetAllowanceRequest(
-        allowance_id=args.allowance_id, version=args.version, as_of=args.as_of or "",
-        rounding=_ROUNDING[args.rounding or ""], currency=args.currency or "",
-        customer_id=args.customer or "")))
+    with connect.valuation(args) as client:
+        if args.action == "define":
+            emit(connect.result_dict(client.define_allowance_rates(
+                args.allowance_id, args.rates, args.effective_date,
+                bucket_edges_days=args.edges or [], rounding=_ROUNDING[args.rounding],
+                **_person(args))), args.format)
+            return 0
+        a = client.allowance(args.allowance_id, as_of=args.as_of or None,
+                             known_at=args.known_at, version=args.version,
+                             rounding=_ROUNDING[args.rounding], currency=args.currency or "",
+                             customer_id=args.customer or "")
     if args.format == "json":
-        _emit(args, _dict(a))
+        emit(a, "json")
         return 0
-    print(f"allowance {a.allowance_id} v{a.version} (effective {a.effective_date}, "
-          f"{a.rounding} rounding) as of {a.as_of}, position {a.position}")
+    note(f"allowance {a['allowance_id']} v{a['version']} (effective {a['effective_date']}, "
+         f"{a['rounding']} rounding) as of {a['as_of']}, position {a['position']}")
     rows = []
-    for r in a.rows:
-        for label, rate, o, al in zip(a.bucket_labels, a.rates_bp, r.open_minor,
-                                      r.allowance_minor):
-            rows.append({"currency": r.currency, "bucket": label, "rate": f"{rate / 100:g} %",
-                         "open": _money(args, o, r.currency),
-                         "allowance": _money(args, al, r.currency)})
-        rows.append({"currency": r.currency, "bucket": "total", "rate": "",
-                     "open": _money(args, r.total_open_minor, r.currency),
-                     "allowance": _money(args, r.total_allowance_minor, r.currency)})
-    _emit(args, rows)
+    for r in a["rows"]:
+        cur = r["currency"]
+        for label, rate, o, al in zip(a["bucket_labels"], a["rates_bp"], r["open_minor"],
+                                      r["allowance_minor"]):
+            rows.append({"currency": cur, "bucket": label, "rate_bp": rate,
+                         "open_minor": o, "allowance_minor": al})
+        rows.append({"currency": cur, "bucket": "total", "rate_bp": None,
+                     "open_minor": r["total_open_minor"],
+                     "allowance_minor": r["total_allowance_minor"]})
+    emit(rows, args.format)
     return 0
 
 
 def _fx(args: argparse.Namespace) -> int:
-    if args.action == "record":
-        return _command(args, "RecordFxRate", cpb.RecordFxRateRequest(
-            base_currency=args.base, quote_currency=args.quote, rate=args.rate,
-            rate_date=args.rate_date, source=args.source))
-    resp = _call(args, "ListFxRates", _clocks(args, vpb.ListFxRatesRequest(
-        base_currency=args.base or "", quote_currency=args.quote or "",
-        from_date=args.from_date or "", to_date=args.to_date or "",
-        page_size=args.limit)))
-    _emit(args, [{"pair": f"{r.base_currency}/{r.quote_currency}", "rate": r.rate,
-                  "rate_date": r.rate_date, "source": r.source, "position": r.position}
-                 for r in resp.rates] if args.format != "json" else
-          [_dict(r) for r in resp.rates])
+    with connect.valuation(args) as client:
+        if args.action == "record":
+            emit(connect.result_dict(client.record_fx_rate(
+                args.base, args.quote, args.rate, args.rate_date, args.source,
+                **_person(args))), args.format)
+            return 0
+        rates = client.fx_rates(base_currency=args.base or "", quote_currency=args.quote or "",
+                                from_date=args.from_date or None, to_date=args.to_date or None,
+                                known_at=args.known_at)[:args.limit]
+    emit(rates if args.format == "json" else
+         [{"pair": f"{r['base_currency']}/{r['quote_currency']}", "rate": r["rate"],
+           "rate_date": r["rate_date"], "source": r["source"], "position": r["position"]}
+          for r in rates], args.format)
     return 0
+
+
+def _consolidated_aging(args: argparse.Namespace, a: dict, rep: str) -> None:
+    note(f"aging in {rep} as of {a['as_of']}, position {a['position']}: each currency at "
+         "its rate, converted once per figure")
+    rows = []
+    for r in list(a["rows"]) + [None]:
+        bk = r["reporting_buckets_minor"] if r is not None else a["buckets_minor"]
+        row: dict[str, Any] = {"currency": r["currency"] if r is not None else "total",
+                               "rate": _rate(r["conversion"]) if r is not None else ""}
+        row.update({lb: _money(args, v, rep) for lb, v in zip(a["bucket_labels"], bk)})
+        row["unapplied"] = _money(args, r["reporting_unapplied_minor"] if r is not None
+                                  else a["unapplied_minor"], rep)
+        row["balance"] = _money(args, r["reporting_balance_minor"] if r is not None
+                                else a["balance_minor"], rep)
+        rows.append(row)
+    emit(rows, args.format)
+
+
+_EXPOSURE = ("receivables", "unapplied", "balance", "exposure", "past_due", "disputed",
+             "credit_limit", "over_limit")
 
 
 def _consolidated(args: argparse.Namespace) -> int:
     rep = args.reporting_currency
-    if args.view == "aging":
-        a = _call(args, "GetConsolidatedAging", _clocks(args, vpb.ConsolidatedAgingRequest(
-            reporting_currency=rep, as_of=args.as_of or "",
-            basis=lpb.AgingBasis.Value(args.basis),
-            bucket_edges_days=args.edges or [])))
-        if args.format == "json":
-            _emit(args, _dict(a))
-            return 0
-        print(f"aging in {rep} as of {a.as_of}, position {a.position}: each currency at its "
-              "rate, converted once per figure")
-        rows = []
-        for r in list(a.rows) + [None]:
-            src = r if r is not None else a
-            bk = r.reporting_buckets_minor if r is not None else a.buckets_minor
-            row: dict[str, Any] = {"currency": r.currency if r is not None else "total",
-                                   "rate": _rate(r.conversion) if r is not None else ""}
-            row.update({lb: _money(args, v, rep) for lb, v in zip(a.bucket_labels, bk)})
-            row["unapplied"] = _money(args, src.reporting_unapplied_minor if r is not None
-                                      else a.unapplied_minor, rep)
-            row["balance"] = _money(args, src.reporting_balance_minor if r is not None
-                                    else a.balance_minor, rep)
-            rows.append(row)
-        _emit(args, rows)
-        return 0
-    if args.view == "kpis":
-        k = _call(args, "GetConsolidatedKpis", _clocks(args, vpb.ConsolidatedKpisRequest(
-            reporting_currency=rep, period_from=args.from_date, period_to=args.to_date or "",
-            cei_variant=rpb.CEI_MONTHLY_AVERAGE if args.cei == "monthly_average"
-            else rpb.CEI_TOTAL)))
-        if args.format == "json":
-            _emit(args, _dict(k))
-            return 0
-        out = _dict(k.kpis)
-        for f in list(out):
-            if f.endswith("_minor"):
-                out[f] = _money(args, int(out[f]), rep)
-        out["rates"] = "; ".join(f"{c.currency}: {_rate(c)}" for c in k.conversions)
-        _emit(args, out)
-        return 0
-    x = _call(args, "GetConsolidatedExposure", _clocks(args, vpb.ConsolidatedExposureRequest(
-        reporting_currency=rep, as_of=args.as_of or "")))
+    with connect.valuation(args) as client:
+        if args.view == "aging":
+            out = client.consolidated_aging(rep, as_of=args.as_of or None,
+                                            known_at=args.known_at,
+                                            basis=args.basis.lower(),
+                                            bucket_edges_days=args.edges or [])
+        elif args.view == "kpis":
+            out = client.consolidated_kpis(rep, args.from_date, args.to_date or None,
+                                           known_at=args.known_at, cei_variant=args.cei)
+        else:
+            out = client.consolidated_exposure(rep, as_of=args.as_of or None,
+                                               known_at=args.known_at)
     if args.format == "json":
-        _emit(args, _dict(x))
-        return 0
-    print(f"exposure in {rep} as of {x.as_of}, position {x.position}")
-    rows = []
-    for r in list(x.rows) + [x.total]:
-        rows.append({"currency": r.currency or "total",
-                     **{f: _money(args, getattr(r, "reporting_" + f + "_minor"), rep)
-                        for f in ("receivables", "unapplied", "balance", "exposure", "past_due",
-                                  "disputed", "credit_limit", "over_limit")},
-                     "customers": r.customers,
-                     "rate": _rate(r.conversion) if r.HasField("conversion") else ""})
-    _emit(args, rows)
+        emit(out, "json")
+    elif args.view == "aging":
+        _consolidated_aging(args, out, rep)
+    elif args.view == "kpis":
+        k = {f: (_money(args, int(v), rep) if f.endswith("_minor") else v)
+             for f, v in out["kpis"].items()}
+        k["rates"] = "; ".join(f"{c['currency']}: {_rate(c)}" for c in out["conversions"])
+        emit(k, args.format)
+    else:
+        note(f"exposure in {rep} as of {out['as_of']}, position {out['position']}")
+        emit([{"currency": r.get("currency") or "total",
+               **{f: _money(args, r["reporting_" + f + "_minor"], rep) for f in _EXPOSURE},
+               "customers": r["customers"],
+               "rate": _rate(r["conversion"]) if r.get("conversion") else ""}
+              for r in list(out["rows"]) + [out["total"]]], args.format)
     return 0
+
+
+def rates(text: str) -> list[int]:
+    """--rates BP,BP,...: one rate per bucket."""
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not basis points like 100,300,1000")
+    return [int(p) for p in parts]
 
 
 def envelope(p: argparse.ArgumentParser) -> None:
@@ -188,7 +156,8 @@ def envelope(p: argparse.ArgumentParser) -> None:
 def clocks(p: argparse.ArgumentParser, as_of: bool = True) -> None:
     if as_of:
         p.add_argument("--as-of", help="effective date YYYY-MM-DD (default: today)")
-    p.add_argument("--known-at", help="recorded time (ISO 8601): the view as known then")
+    p.add_argument("--known-at", type=A.known_at,
+                   help="recorded time (ISO 8601): the view as known then")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -200,7 +169,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ps = p.add_subparsers(dest="action", required=True)
     d = ps.add_parser("define", help="a new version of allowance rates (needs --actor, --reason)")
     d.add_argument("allowance_id")
-    d.add_argument("--rates", required=True, help="bp per bucket: current, each edge, over the "
+    d.add_argument("--rates", required=True, type=rates,
+                   help="bp per bucket: current, each edge, over the "
                    "last (e.g. 100,300,1000,2500,5000,10000)")
     d.add_argument("--edges", type=A.edges,
                    help="bucket edges in days past due (default 30,60,90,120)")
