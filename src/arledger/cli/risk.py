@@ -1,5 +1,6 @@
 """`arledger risk ...`: re-score the portfolio, the expected-loss worklist, calibration,
-the provision matrix, one customer's score, and model versions (RiskService, through the SDK's RiskClient)."""
+the provision matrix, one customer's score, and model versions (RiskService, through the
+SDK's RiskClient)."""
 
 from __future__ import annotations
 
