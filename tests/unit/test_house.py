@@ -20,6 +20,10 @@ FORBIDDEN = {
     "projections": {"audit", "server", "web", "cli", "clients"},
     "audit": {"projections", "server", "web", "cli", "clients"},
     "server": {"web", "cli"},
+    # The command line talks to a server through the SDK's public API, never a stub or a
+    # generated message of its own (commands that run the ledger locally use the server
+    # package's functions).
+    "cli": {"v1"},
 }
 CLIENT_MAY_IMPORT = {"v1"}
 
@@ -92,6 +96,25 @@ def test_imports_point_from_the_server_down_to_the_domain_never_back():
             if layer == "clients" and target not in CLIENT_MAY_IMPORT or \
                     target in FORBIDDEN.get(layer or "", ()):
                 wrong.append(f"{rel}: {layer} imports {module}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_cli_uses_public_names_only():
+    """No `__import__`, and no private name (`_x`) imported from another CLI module or the
+    SDK: what a command needs from elsewhere is public there."""
+    wrong = []
+    for path in sorted((ROOT / "src" / "arledger" / "cli").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and n.id == "__import__":
+                wrong.append(f"{path.name}:{n.lineno}: __import__")
+            if isinstance(n, ast.ImportFrom) and n.module and \
+                    n.module.split(".")[0] in ("arledger", "arledger_client"):
+                wrong += [f"{path.name}:{n.lineno}: imports {n.module}.{a.name}"
+                          for a in n.names if a.name.startswith("_")]
+            if isinstance(n, ast.Attribute) and n.attr in ("_rpc", "_stub", "_call") and \
+                    not (isinstance(n.value, ast.Name) and n.value.id == "self"):
+                wrong.append(f"{path.name}:{n.lineno}: uses a private SDK member .{n.attr}")
     assert not wrong, "\n".join(wrong)
 
 

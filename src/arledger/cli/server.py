@@ -51,35 +51,34 @@ def load_demo(ledger, customers: int, seed: int) -> dict:  # type: ignore[no-unt
 
 def _demo_collections(ledger) -> int:  # type: ignore[no-untyped-def]
     """Give the demo the policies a collections team runs (terms, a credit policy, a dunning
-    ladder) and one dunning run as of the portfolio's last day; returns the steps taken."""
+    ladder) and one dunning run as of the portfolio's last day; returns the steps taken.
+    The commands are built with the SDK's builder, as a client would send them."""
     from arledger.domain.dates import day_to_iso
-    from arledger.v1 import commands_pb2 as pb
+    from arledger_client import command
     env = dict(actor="demo", reason="demo policies")
     last = day_to_iso(ledger.state.max_effective_day)
     first = day_to_iso(int(ledger.state.customers.opened_day.min()))
-    ladder = [pb.DunningLevelSpec(days_past_due=-3, action=pb.REMINDER, text_key="reminder"),
-              pb.DunningLevelSpec(days_past_due=14, action=pb.SECOND_NOTICE, fee_fixed_minor=500,
-                                  text_key="second-notice"),
-              pb.DunningLevelSpec(days_past_due=30, action=pb.FINAL_NOTICE,
-                                  interest_bp_per_year=800, text_key="final-notice"),
-              pb.DunningLevelSpec(days_past_due=60, action=pb.HOLD_ACCOUNT, text_key="hold"),
-              pb.DunningLevelSpec(days_past_due=90, action=pb.HAND_TO_AGENCY, text_key="agency")]
-    outs = ledger.submit([
-        pb.Command(define_payment_terms=pb.DefinePaymentTermsRequest(
-            request_id="demo-terms-1", terms_id="2-10-N30", basis=pb.NET, days=30,
-            discount_bp=200, discount_days=10, effective_date=first, **env)),
-        pb.Command(define_payment_terms=pb.DefinePaymentTermsRequest(
-            request_id="demo-terms-2", terms_id="EOM30-10TH", basis=pb.END_OF_MONTH, days=30,
-            day_of_month=10, effective_date=first, **env)),
-        pb.Command(define_credit_policy=pb.DefineCreditPolicyRequest(
-            request_id="demo-credit-policy", over_limit_action=pb.HOLD,
-            short_pay_tolerance_minor=100, effective_date=first, **env)),
-        pb.Command(define_dunning_policy=pb.DefineDunningPolicyRequest(
-            request_id="demo-ladder", policy_id="STANDARD", levels=ladder,
-            effective_date=first, **env))])
+    ladder = [{"days_past_due": -3, "action": "REMINDER", "text_key": "reminder"},
+              {"days_past_due": 14, "action": "SECOND_NOTICE", "fee_fixed_minor": 500,
+               "text_key": "second-notice"},
+              {"days_past_due": 30, "action": "FINAL_NOTICE", "interest_bp_per_year": 800,
+               "text_key": "final-notice"},
+              {"days_past_due": 60, "action": "HOLD_ACCOUNT", "text_key": "hold"},
+              {"days_past_due": 90, "action": "HAND_TO_AGENCY", "text_key": "agency"}]
+    outs = ledger.submit([c.to_proto() for c in (
+        command("define_payment_terms", request_id="demo-terms-1", terms_id="2-10-N30",
+                basis="NET", days=30, discount_bp=200, discount_days=10, effective_date=first,
+                **env),
+        command("define_payment_terms", request_id="demo-terms-2", terms_id="EOM30-10TH",
+                basis="END_OF_MONTH", days=30, day_of_month=10, effective_date=first, **env),
+        command("define_credit_policy", request_id="demo-credit-policy",
+                over_limit_action="HOLD", short_pay_tolerance_minor=100,
+                effective_date=first, **env),
+        command("define_dunning_policy", request_id="demo-ladder", policy_id="STANDARD",
+                levels=ladder, effective_date=first, **env))])
     assert all(o.status != "REJECTED" for o in outs), [o.error for o in outs]
-    (run,) = ledger.submit([pb.Command(run_dunning=pb.RunDunningRequest(
-        request_id="demo-dunning", as_of_date=last, default_policy_id="STANDARD", **env))])
+    (run,) = ledger.submit([command("run_dunning", request_id="demo-dunning", as_of_date=last,
+                                    default_policy_id="STANDARD", **env).to_proto()])
     return len(run.detail.steps) if run.detail is not None else 0
 
 
