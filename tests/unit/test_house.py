@@ -31,8 +31,6 @@ FUNCTION_LINES_MAX = 70
 # Functions longer than the limit when it was set, with their length then: each may shrink
 # (and leaves this list once within the limit), none may grow, and no other may join.
 LONG_FUNCTIONS = {
-    "src/arledger/cli/audit.py:register": 88,
-    "src/arledger/cli/search.py:register": 75,
     "src/arledger/engine/decide/cash.py:plan": 76,
     "src/arledger/engine/decide/volume.py:_plan": 81,
     "src/arledger/engine/dunning.py:plan_run": 93,
@@ -52,7 +50,6 @@ LONG_FUNCTIONS = {
     "src/arledger/bank/formats.py:parse_csv": 81,
     "src/arledger/bank/generator.py:generate": 121,
     "src/arledger/bank/matcher.py:Matcher.candidates": 87,
-    "src/arledger/cli/bank.py:register": 76,
     "src/arledger/engine/decide/bank.py:resolve_bank_line": 76,
 }
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from arledger.cli import connect
+from arledger.cli.args import readable_file
 from arledger.cli.output import emit
 
 
@@ -367,10 +368,11 @@ def _extend_verify_and_replay(sub: argparse._SubParsersAction) -> None:
     `arledger audit verify` / `audit replay`, reached from the commands auditors know."""
     v = sub.choices.get("verify")
     if v is not None:
-        v.add_argument("--digests", action="append",
+        v.add_argument("--digests", action="append", type=readable_file,
                        help="offline, with --data-dir/--store: also check these saved signed "
                             "digests (repeatable; see `arledger audit digest --save`)")
-        v.add_argument("--public-key", default="", help="PEM file that signed the digests")
+        v.add_argument("--public-key", default=None, type=readable_file,
+                       help="PEM file that signed the digests")
         v.add_argument("--merkle", action="store_true",
                        help="offline: also recompute every Merkle root")
 
@@ -390,8 +392,7 @@ def _extend_verify_and_replay(sub: argparse._SubParsersAction) -> None:
                                                    lambda a: a.compare))
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from arledger.cli.server import add_store_args
+def _extend_serve(sub: argparse._SubParsersAction) -> None:
     for name in ("serve", "follow"):
         p = sub.choices.get(name)
         if p is not None:
@@ -401,8 +402,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                                 "data directory, or ~/.config/arledger/keys/<host>_<port>_<db>/"
                                 "<table>.pem for PostgreSQL; refused if others can read it)")
             p.set_defaults(func=_with_key_file(p.get_default("func")))
-    _extend_verify_and_replay(sub)
 
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _extend_serve(sub)
+    _extend_verify_and_replay(sub)
     a = sub.add_parser("audit", help="signed digests, inclusion proofs, verification against "
                        "saved digests, replay against a live server, export, history")
     acts = a.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -415,7 +419,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         if server:
             p.add_argument("--target", default=argparse.SUPPRESS, help="server address")
             p.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
-            p.add_argument("--public-key", default="",
+            p.add_argument("--public-key", default=None, type=readable_file,
                            help="PEM file of the ledger's public key, held by the auditor")
         if server and name not in ("public-key", "replay"):
             p.add_argument("--log", default="", help="refuse digests of any other log than "
@@ -426,7 +430,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = act("public-key", "print the ledger's public key (PEM) from the server, or from "
             "--key-file offline", _public_key)
-    p.add_argument("--key-file", default="", help="derive it from this private key file")
+    p.add_argument("--key-file", default=None, type=readable_file,
+                   help="derive it from this private key file")
     p = act("digest", "a signed digest of the log head (verified with --public-key)", _digest)
     p.add_argument("--segment", type=int, default=0, help="an earlier segment (default: head)")
     p.add_argument("--save", default="", help="append the digest (one JSON line) to this file")
@@ -437,27 +442,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--segment", type=int, default=0, help="prove under the digest of this "
                    "segment (default: head)")
     p.add_argument("--out", help="also save digest and proofs (JSON) for `verify-proof`")
-    p = act("verify-proof", "check a saved proof file offline (no server)", _verify_proof,
-            server=False)
-    p.add_argument("file")
-    p.add_argument("--public-key", default="", help="PEM file of the ledger's public key")
-    p.add_argument("--log", default="", help="the log the digest must be of")
-    p = act("verify-range", "check that the log under a newer digest (default: the head) "
-            "extends the log under a saved one (consistency proof, checked here)", _verify_range)
-    p.add_argument("--from", dest="from_file", required=True, help="saved digest file (the "
-                   "last line of a --save file)")
-    p.add_argument("--to", dest="to_file", help="a later saved digest (default: the head)")
-    p = act("verify", "offline: check a stored log's chain, and every saved digest against "
-            "it, naming the first segment that does not match", _verify, server=False)
-    add_store_args(p)
-    p.add_argument("--digests", action="append", help="file of saved digests (repeatable)")
-    p.add_argument("--public-key", default="", help="PEM file that signed the digests")
-    p.add_argument("--merkle", action="store_true", help="also recompute the Merkle roots "
-                   "(folds the log: replay speed)")
-    p = act("replay", "rebuild the state from a stored log (a live writer may hold it) and "
-            "compare its digest with the live server's (--compare)", _replay)
-    add_store_args(p)
-    p.add_argument("--compare", action="store_true", help="compare with the server at --target")
+    _register_checks(act)
     for name, func, help_ in (("export", _export, "the log or a filter of it as JSONL or CSV, "
                                "with the signed digest it was exported under"),
                               ("history", _history, "every entry that touched an invoice or "
@@ -478,3 +463,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--as", dest="as_", choices=("jsonl", "csv"), default="jsonl")
         p.add_argument("--out", help="file (the digest goes to FILE.digest.json); default "
                        "stdout (the digest to stderr)")
+
+
+def _register_checks(act) -> None:  # type: ignore[no-untyped-def]
+    """verify-proof, verify-range, verify and replay: checks of what was saved or stored."""
+    from arledger.cli.server import add_store_args
+    p = act("verify-proof", "check a saved proof file offline (no server)", _verify_proof,
+            server=False)
+    p.add_argument("file", type=readable_file)
+    p.add_argument("--public-key", default=None, type=readable_file,
+                   help="PEM file of the ledger's public key")
+    p.add_argument("--log", default="", help="the log the digest must be of")
+    p = act("verify-range", "check that the log under a newer digest (default: the head) "
+            "extends the log under a saved one (consistency proof, checked here)", _verify_range)
+    p.add_argument("--from", dest="from_file", required=True, type=readable_file,
+                   help="saved digest file (the last line of a --save file)")
+    p.add_argument("--to", dest="to_file", type=readable_file,
+                   help="a later saved digest (default: the head)")
+    p = act("verify", "offline: check a stored log's chain, and every saved digest against "
+            "it, naming the first segment that does not match", _verify, server=False)
+    add_store_args(p)
+    p.add_argument("--digests", action="append", type=readable_file,
+                   help="file of saved digests (repeatable)")
+    p.add_argument("--public-key", default=None, type=readable_file,
+                   help="PEM file that signed the digests")
+    p.add_argument("--merkle", action="store_true", help="also recompute the Merkle roots "
+                   "(folds the log: replay speed)")
+    p = act("replay", "rebuild the state from a stored log (a live writer may hold it) and "
+            "compare its digest with the live server's (--compare)", _replay)
+    add_store_args(p)
+    p.add_argument("--compare", action="store_true", help="compare with the server at --target")

@@ -141,16 +141,16 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _person_args(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--actor", required=True, help="who decides")
+    q.add_argument("--reason", required=True, help="why")
+    q.add_argument("--request-id", default="", help="idempotency key (default: new)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bank", help="bank statements: import, the exceptions queue, decisions")
     p.add_argument("--timeout", type=float, default=600.0, help=argparse.SUPPRESS)
     ps = p.add_subparsers(dest="action", required=True)
-
-    def person(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--actor", required=True, help="who decides")
-        q.add_argument("--reason", required=True, help="why")
-        q.add_argument("--request-id", default="", help="idempotency key (default: new)")
-
     i = ps.add_parser("import", help="import a statement file (and run the matcher)")
     i.add_argument("file", type=A.readable_file)
     i.add_argument("--format", dest="format_", default="",
@@ -184,24 +184,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--customer")
     c.add_argument("--invoice", action="append", type=A.allocation,
                    metavar="INVOICE=AMOUNT_MINOR")
-    person(c)
+    _person_args(c)
     c.set_defaults(func=_confirm)
+    _register_decisions(ps)
 
+
+def _register_decisions(ps: argparse._SubParsersAction) -> None:
     a = ps.add_parser("assign", help="the money is this customer's (its allocation strategy)")
     a.add_argument("line_id")
     a.add_argument("--customer", required=True)
-    person(a)
+    _person_args(a)
     a.set_defaults(func=_assign)
 
     u = ps.add_parser("unapplied", help="the money is this customer's, left unapplied")
     u.add_argument("line_id")
     u.add_argument("--customer", required=True)
-    person(u)
+    _person_args(u)
     u.set_defaults(func=_unapplied)
 
     d = ps.add_parser("dismiss", help="not a customer receipt (no money moves)")
     d.add_argument("line_id")
-    person(d)
+    _person_args(d)
     d.set_defaults(func=_dismiss)
 
     m = ps.add_parser("match", help="run the matcher over lines not yet decided")

@@ -130,7 +130,7 @@ def _page_args(p: argparse.ArgumentParser, columns: list[str], orders: str) -> N
     p.set_defaults(columns=columns)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def _register_customers(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("customers", help="list or search customers with their balance, "
                        "overdue, limit, hold, dunning and promise figures")
     c.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
@@ -161,6 +161,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "expected_loss, name, customer_id")
         a.set_defaults(func=_customers)
 
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_customers(sub)
     i = sub.add_parser("invoices", help="list invoices, or show one with its installments, "
                        "allocations and history")
     i.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
