@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from typing import Any
 
 import grpc
@@ -95,6 +96,7 @@ def send(args: argparse.Namespace, kind: str, **fields: Any) -> int:
     try:
         cmd = command(kind, **{**env, **fields})
     except (TypeError, ValueError) as e:  # a value the message cannot hold (e.g. > int64)
-        raise SystemExit(f"arledger: {kind}: {e}") from None
+        print(f"arledger: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
     emit(result_dict(ledger(args).send(cmd)), args.format)
     return 0
