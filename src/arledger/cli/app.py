@@ -49,7 +49,8 @@ class Parser(argparse.ArgumentParser):
 def _global_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="output: readable table (default), JSON for scripts, or CSV; also "
-                   "accepted after any subcommand")
+                   "accepted after any subcommand (after `bank import` it names the file's "
+                   "format)")
     p.add_argument("--target", default=None,
                    help="server address for client commands (env ARLEDGER_TARGET, or the "
                         f"client config file's target; default {DEFAULT_LISTEN})")

@@ -70,7 +70,8 @@ def _is_money(key: str, money_keys: Sequence[str]) -> bool:
     return key.endswith(MINOR) or key in money_keys
 
 
-def _heading(key: str, money_keys: Sequence[str]) -> str:
+def _heading(key: str) -> str:
+    """A money column's heading drops `_minor`: the cells say the unit."""
     return key[: -len(MINOR)] if key.endswith(MINOR) and key != MINOR else key
 
 
@@ -135,7 +136,7 @@ def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None
     for c in cols:
         numeric = all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
                       for r in rows if r.get(c) not in (None, ""))
-        t.add_column(_heading(c, money_keys).upper(), justify="right" if numeric else "left",
+        t.add_column(_heading(c).upper(), justify="right" if numeric else "left",
                      overflow="fold")
     for r in rows:
         t.add_row(*(Text(table_cell(r, c, money_keys, currency)) for c in cols))
@@ -150,7 +151,7 @@ def print_record(record: Mapping[str, Any], *, money_keys: Sequence[str] = (),
     t.add_column("field", style="bold")
     t.add_column("value", overflow="fold")
     for k in record:
-        t.add_row(Text(_heading(k, money_keys)), Text(table_cell(record, k, money_keys,
+        t.add_row(Text(_heading(k)), Text(table_cell(record, k, money_keys,
                                                                    currency)))
     _console().print(t)
 
