@@ -117,6 +117,8 @@ def test_format_is_accepted_after_every_subcommand():
     assert len(list(leaves(parser))) > 60
     ns = parser.parse_args(["customer", "show", "ACME", "--format", "csv"])
     assert isinstance(ns, argparse.Namespace) and ns.format == "csv"
+    ns = parser.parse_args(["customer", "--format", "json", "show", "ACME"])
+    assert ns.format == "json"  # between a noun and its action too
 
 
 # ---- bad input: the real console script, one line naming the flag, exit 2 ----------------

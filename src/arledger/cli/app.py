@@ -69,14 +69,19 @@ def _global_options(p: argparse.ArgumentParser) -> None:
                    "ARLEDGER_CLIENT_CONFIG)")
 
 
+def parsers(p: argparse.ArgumentParser) -> Iterable[argparse.ArgumentParser]:
+    """This parser and every one below it (each alias once)."""
+    yield p
+    for a in p._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            for child in dict.fromkeys(a.choices.values()):
+                yield from parsers(child)
+
+
 def leaves(p: argparse.ArgumentParser) -> Iterable[argparse.ArgumentParser]:
     """Every parser that runs a command (has no subcommands of its own)."""
-    subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
-    if not subs:
-        yield p
-    for s in subs:
-        for child in dict.fromkeys(s.choices.values()):
-            yield from leaves(child)
+    return (q for q in parsers(p)
+            if not any(isinstance(a, argparse._SubParsersAction) for a in q._actions))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,9 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     p._arledger_server_parsers = server.register(sub)  # type: ignore[attr-defined]
     for noun in NOUNS:
         noun.register(sub)
-    for leaf in leaves(p):
-        if leaf is not p:
-            args.add_format(leaf)  # --format wherever a subcommand is
+    for q in parsers(p):
+        if q is not p:
+            args.add_format(q)  # --format wherever a subcommand is
     return p
 
 
