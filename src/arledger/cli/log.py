@@ -52,8 +52,8 @@ def _read_jsonl(path: str) -> Iterator[tuple[int, Command]]:
             if line.strip():
                 try:
                     yield n, Command.from_json(line)
-                except ArledgerError as e:
-                    raise InvalidArgument(e.reason, "INVALID_ARGUMENT",
+                except ArledgerError as e:  # not JSON, or not a command
+                    raise InvalidArgument("MALFORMED_JSON", "INVALID_ARGUMENT",
                                           f"line {n}: {e.message}") from None
 
 
