@@ -536,6 +536,23 @@ class AuditClient(Connection):
                                      f"segment {d['segment']}", segment=segment)
         return d
 
+    def unverified_digest(self, segment: int = 0) -> dict[str, Any]:
+        """The head's (or an earlier segment's) digest as the server sends it, marked
+        `"verified": False`: for showing when no key is held, never for trusting."""
+        if not _is_count(segment):
+            raise VerificationFailed(f"segment {segment!r} is not a count")
+        return dict(digest_dict(self._rpc("GetSignedDigest", apb.GetSignedDigestRequest(
+            segment=segment))), verified=False)
+
+    def inclusion_proof(self, positions: Iterable[int] = (), *, customer_id: str = "",
+                        as_of: str = "", segment: int = 0) -> apb.InclusionProofs:
+        """The server's answer to GetInclusionProof as it came (the digest and one proof per
+        position, or per statement line), not verified: for a tool that keeps the proofs
+        and checks them itself with verify_digest and verify_proofs."""
+        proofs: apb.InclusionProofs = self._rpc("GetInclusionProof", apb.GetInclusionProofRequest(
+            positions=list(positions), customer_id=customer_id, as_of=as_of, segment=segment))
+        return proofs
+
     def prove(self, positions: Iterable[int] = (), digest: Mapping[str, Any] | None = None, *,
               customer_id: str = "", as_of: str = "") -> list[dict[str, Any]]:
         """Records of the entries at `positions` (or every line of a customer statement),

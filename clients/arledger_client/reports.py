@@ -89,12 +89,29 @@ class ReportsClient(Connection):
             bucket=bucket, customer_id=customer_id, currency=currency, page_size=10_000), known_at)
         return [_message_data(i) for c in self._pages("GetAgingItems", req) for i in c.items]
 
+    def aging_items_report(self, bucket: str = "", as_of: DateLike | None = None,
+                           known_at: dt.datetime | None = None, *, customer_id: str = "",
+                           currency: str = "", basis: str = "due",
+                           bucket_edges_days: Sequence[int] = ()) -> dict[str, Any]:
+        """`aging_items` with what it was read at: {"items" (of every page), "total_items",
+        "position" (the log position the report was read at)}."""
+        req = self._clocks(rpb.AgingItemsRequest(
+            as_of=_iso(as_of), basis=self._basis(basis), bucket_edges_days=list(bucket_edges_days),
+            bucket=bucket, customer_id=customer_id, currency=currency, page_size=10_000), known_at)
+        chunks = self._pages("GetAgingItems", req)
+        out: dict[str, Any] = _message_data(chunks[0]) if chunks else {"total_items": 0}
+        out["items"] = [_message_data(i) for c in chunks for i in c.items]
+        out.pop("next_page_token", None)
+        return out
+
     def statement(self, customer_id: str, period_from: DateLike, period_to: DateLike | None = None,
-                  known_at: dt.datetime | None = None) -> dict[str, Any]:
-        """Opening balance, lines with the running balance, closing balance, aging footer."""
+                  known_at: dt.datetime | None = None, *,
+                  bucket_edges_days: Sequence[int] = ()) -> dict[str, Any]:
+        """Opening balance, lines with the running balance, closing balance, aging footer
+        (its buckets up to `bucket_edges_days`, default 30, 60, 90, 120)."""
         req = self._clocks(rpb.StatementRequest(
             customer_id=customer_id, period_from=_iso(period_from), period_to=_iso(period_to),
-            page_size=10_000), known_at)
+            bucket_edges_days=list(bucket_edges_days), page_size=10_000), known_at)
         chunks = self._pages("GetStatement", req)
         out = _message_data(chunks[0])
         out["lines"] = [_message_data(ln) for c in chunks for ln in c.lines]

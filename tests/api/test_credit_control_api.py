@@ -1,6 +1,8 @@
 """Terms, credit control, promises and dunning over gRPC on a real server: the SDK, the
 RunDunning notices, GetAccount, and the `arledger` commands that print them."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -88,18 +90,23 @@ def test_the_cli_defines_runs_and_shows_an_account_readably(served, capsys):
                          "review", "--effective-date", "2026-01-05"]) == 0
     capsys.readouterr()
     assert cli.main(t + ["dunning", "run", "--as-of", "2026-02-14"]) == 0
-    out = capsys.readouterr().out
-    assert "1 notices, 1 steps" in out and "SECOND_NOTICE" in out and "I-1" in out
+    got = capsys.readouterr()
+    assert "1 notices, 1 steps" in got.err  # the summary is for the reader: on stderr
+    assert "SECOND_NOTICE" in got.out and "I-1" in got.out and "5.00 EUR" in got.out
     assert cli.main(t + ["--format", "json", "dunning", "run", "--as-of", "2026-02-14"]) == 0
     assert json.loads(capsys.readouterr().out)["notices"] == []
     assert cli.main(t + ["account", "ACME", "--as-of", "2026-02-20"]) == 0
     out = capsys.readouterr().out
     for text in ("THIRDS v1: installments 33.33 % net 30; 33.33 % net 60; 33.34 % net 90",
-                 "credit-limit decisions:", "cfo", "dunning history:",
-                 "STD v1", "SECOND_NOTICE", "holds:"):
+                 "credit-limit decisions", "cfo", "dunning history", "5,000.00 EUR",
+                 "STD v1", "SECOND_NOTICE", "holds"):
         assert text in out, (text, out)
     assert cli.main(t + ["--format", "csv", "account", "ACME"]) == 0
-    assert capsys.readouterr().out.startswith("customer_id,")
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0]["section"] == "account" and rows[0]["customer_id"] == "ACME"
+    assert {"account", "credit-limit decisions", "dunning history"} <= {r["section"]
+                                                                       for r in rows}
+    assert "500000" in {r["new_limit_minor"] for r in rows}  # minor units in CSV
     # A refused command prints its reason and exits 2.
     assert cli.main(t + ["credit", "release", "ACME", "--actor", "a", "--reason", "r"]) == 2
     assert "NOT_ON_HOLD" in capsys.readouterr().err

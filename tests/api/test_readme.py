@@ -23,9 +23,10 @@ def test_every_readme_command_runs_against_a_real_server(served, capsys):
         argv = ["--target", served.target] + shlex.split(line)[1:]
         assert cli.main(argv) == 0, line
     out = capsys.readouterr().out
-    # The balance line shows what the README's story implies: 169,000 invoiced, 130,000 paid.
-    assert "39,000" in out
-    assert "ok" in out and "True" in out
+    # The balance line shows what the README's story implies: 1,690.00 EUR invoiced, 1,300.00
+    # paid (money in major units with its currency in a table).
+    assert "390.00 EUR" in out
+    assert re.search(r"^ok\s+yes\s*$", out, re.M)
 
 
 def test_the_readmes_python_runs_against_a_real_server(served, capsys):

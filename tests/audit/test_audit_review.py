@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from test_audit_cli import run
 
 from arledger import audit as A
-from arledger import cli_audit, synthetic
+from arledger import synthetic
 from arledger.audit import nodes as audit_nodes
+from arledger.cli import audit as cli_audit
 from arledger.engine import open_ledger
 from arledger.v1 import audit_pb2 as apb
 from arledger.v1 import audit_pb2_grpc as agrpc
@@ -331,7 +332,7 @@ class FakeClient:
     def __init__(self, resp) -> None:  # type: ignore[no-untyped-def]
         self.resp = resp
 
-    def _rpc(self, name, req):  # type: ignore[no-untyped-def]
+    def inclusion_proof(self, positions, **kw):  # type: ignore[no-untyped-def]
         return self.resp
 
     def __enter__(self):  # type: ignore[no-untyped-def]

@@ -9,6 +9,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from arledger.cli.args import readable_file
+
 
 def load_secret(path: str | None) -> bytes:
     """The key that signs sessions and portal links: from the file (made, mode 0600, when
@@ -63,6 +65,9 @@ def cmd_web(args: argparse.Namespace) -> int:
         return 0
     import uvicorn
 
+    from arledger.cli.args import check_port_free
+    check_port_free("--listen", args.listen)
+
     from arledger.web.app import create_app
     host, _, port = args.listen.rpartition(":")
     app = create_app(config)
@@ -83,7 +88,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--secret-file", help="key that signs sessions and portal links (created "
                    "with mode 0600 when missing; default ARLEDGER_WEB_SECRET, else a new one "
                    "per run)")
-    w.add_argument("--public-key", help="the ledger's audit public key (PEM) that inclusion "
+    w.add_argument("--public-key", type=readable_file,
+                   help="the ledger's audit public key (PEM) that inclusion "
                    "proofs are checked against (default: the server's, trusted on first use)")
     w.add_argument("--read-only", action="store_true",
                    help="no action buttons for anyone (a workspace for readers or auditors)")

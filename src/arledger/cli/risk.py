@@ -1,33 +1,25 @@
 """`arledger risk ...`: re-score the portfolio, the expected-loss worklist, calibration,
-the provision matrix, one customer's score, and model versions (RiskService)."""
+the provision matrix, one customer's score, and model versions (RiskService, through the
+SDK's RiskClient)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
-import uuid
 from pathlib import Path
 from typing import Any
 
-import grpc
+from arledger.cli import args as A
+from arledger.cli import connect
+from arledger.cli.output import emit, emit_sections, note
 
-from arledger.cli_ops import _channel, _dict, _emit, _remote
-from arledger.v1 import risk_pb2 as rpb
-from arledger.v1 import risk_pb2_grpc as rgrpc
-
-_DISPUTES = {"any": rpb.DISPUTE_FILTER_UNSPECIFIED, "with": rpb.WITH_OPEN_DISPUTE,
-             "without": rpb.WITHOUT_OPEN_DISPUTE}
-_PROMISES = {"any": rpb.PROMISE_FILTER_UNSPECIFIED, "active": rpb.WITH_ACTIVE_PROMISE,
-             "none-active": rpb.WITHOUT_ACTIVE_PROMISE, "broken": rpb.WITH_BROKEN_PROMISE}
+DISPUTES = ("any", "with", "without")
+PROMISES = ("any", "active", "none-active", "broken")
 
 
-def _call(args: argparse.Namespace, method: str, request: Any) -> Any:
-    stub = rgrpc.RiskServiceStub(_channel(args))
-    try:
-        return getattr(stub, method)(request, timeout=args.timeout)
-    except grpc.RpcError as e:
-        raise _remote(e) from None
+def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
+    emit(obj, args.format, columns)
 
 
 def _plot(path: str, draw) -> None:  # type: ignore[no-untyped-def]
@@ -42,27 +34,11 @@ def _plot(path: str, draw) -> None:  # type: ignore[no-untyped-def]
 
 
 def _rescore(args: argparse.Namespace) -> int:
-    req = rpb.RescorePortfolioRequest(model_version=args.model, as_of=args.as_of or "",
-                                      dry_run=args.dry_run,
-                                      request_id=args.request_id or uuid.uuid4().hex,
-                                      actor=args.actor, reason=args.reason)
-    stub = rgrpc.RiskServiceStub(_channel(args))
-    summary: dict = {}
-    rows: list[dict] = []
-    pds: list[float] = []
-    try:
-        for chunk in stub.RescorePortfolio(req, timeout=args.timeout):
-            if chunk.HasField("summary"):
-                summary = _dict(chunk.summary)
-            pds.extend(chunk.pd)
-            if args.rows:
-                rows.extend({"customer_id": c, "currency": cur, "pd": round(p, 6),
-                             "exposure_minor": e, "expected_loss_minor": el}
-                            for c, cur, p, e, el in zip(chunk.customer_ids, chunk.currencies,
-                                                        chunk.pd, chunk.exposure_minor,
-                                                        chunk.expected_loss_minor))
-    except grpc.RpcError as e:
-        raise _remote(e) from None
+    with connect.risk(args) as client:
+        res = client.rescore(model_version=args.model, as_of=args.as_of or None,
+                             dry_run=args.dry_run, request_id=args.request_id,
+                             actor=args.actor, reason=args.reason)
+    summary, pds = res.summary, res.pd
     if args.plot:
         def draw(ax):  # type: ignore[no-untyped-def]
             edges = [0.0] + [10 ** (k / 4) for k in range(-16, 1)]  # log bins 1e-4 .. 1
@@ -74,11 +50,15 @@ def _rescore(args: argparse.Namespace) -> int:
                          f"{summary.get('as_of')} ({len(pds):,} customers)")
         _plot(args.plot, draw)
     if args.rows:
+        rows = [{"customer_id": c, "currency": cur, "pd": round(p, 6), "exposure_minor": e,
+                 "expected_loss_minor": el}
+                for c, cur, p, e, el in zip(res.customer_ids, res.currencies, res.pd,
+                                            res.exposure_minor, res.expected_loss_minor)]
         _emit(args, rows, ["customer_id", "currency", "pd", "exposure_minor",
                            "expected_loss_minor"])
         return 0
-    flat = {k: v for k, v in summary.items() if k != "summary_json"}
-    details = json.loads(summary.get("summary_json") or "{}")
+    flat = {k: v for k, v in summary.items() if k not in ("summary_json", "summary")}
+    details = summary.get("summary") or {}
     flat["mean_pd"] = details.get("mean_pd")
     if args.format == "json":
         flat["summary"] = details
@@ -90,33 +70,30 @@ def _rescore(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    res = _dict(_call(args, "GetScore", rpb.GetScoreRequest(
-        customer_id=args.customer_id, model_version=args.model, as_of=args.as_of or "")))
+    with connect.risk(args) as client:
+        res = client.score(args.customer_id, model_version=args.model,
+                           as_of=args.as_of or None)
     if args.format == "json":
         _emit(args, res)
         return 0
     head = {k: v for k, v in res.items() if k not in ("top_features", "features")}
-    _emit(args, head)
-    print()
-    _emit(args, res["features"], ["feature", "value", "contribution"])
+    emit_sections(args.format, [("score", head, None),
+                                ("features", res["features"], ["feature", "value",
+                                                               "contribution"])])
     return 0
 
 
 def _worklist(args: argparse.Namespace) -> int:
-    req = rpb.GetWorklistRequest(
-        model_version=args.model, as_of=args.as_of or "", currency=args.currency or "",
-        disputes=_DISPUTES[args.disputes], page_size=args.limit,
-        dunning_level_min=args.dunning_min, promises=_PROMISES[args.promises],
-        page_token=args.page_token or "")
-    if args.known_at:
-        from arledger.cli_search import _known_at
-        req.known_at.FromDatetime(_known_at(args.known_at))
-    res = _dict(_call(args, "GetWorklist", req))
+    with connect.risk(args) as client:
+        res = client.worklist_page(
+            model_version=args.model, as_of=args.as_of or None, known_at=args.known_at,
+            currency=args.currency or "", disputes=args.disputes, page_size=args.limit,
+            dunning_level_min=args.dunning_min, promises=args.promises,
+            page_token=args.page_token or "")
     rows = res["rows"]
     if res.get("next_page_token"):  # stdout stays the rows (table, JSON or CSV)
-        import sys
-        print(f"next page: --page-token {res['next_page_token']} ({res['total_size']:,} rows "
-              "in all)", file=sys.stderr)
+        note(f"next page: --page-token {res['next_page_token']} ({res['total_size']:,} rows "
+             "in all)")
     if args.format != "json":
         for r in rows:
             r["pd"] = round(r["pd"], 4)
@@ -129,11 +106,12 @@ def _worklist(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    rep = _dict(_call(args, "Calibrate", rpb.CalibrateRequest(
-        as_of=args.as_of or "", horizon_days=args.horizon, step_days=args.step,
-        history_days=args.history, holdout_share=args.holdout, new_version=args.register or "",
-        register=bool(args.register), request_id=args.request_id or uuid.uuid4().hex,
-        actor=args.actor, reason=args.reason)))
+    with connect.risk(args) as client:
+        rep = client.calibrate(
+            as_of=args.as_of or None, horizon_days=args.horizon, step_days=args.step,
+            history_days=args.history, holdout_share=args.holdout,
+            new_version=args.register or "", register=bool(args.register),
+            request_id=args.request_id, actor=args.actor, reason=args.reason)
     if args.plot:
         bins = rep["calibration"]
 
@@ -156,24 +134,22 @@ def _calibrate(args: argparse.Namespace) -> int:
             ax.legend()
         _plot(args.plot, draw)
     if args.format == "json":
-        rep["model"] = json.loads(rep.pop("model_json"))
         _emit(args, rep)
         return 0
-    head = {k: v for k, v in rep.items()
-            if k not in ("calibration", "coefficients", "model_json")}
-    _emit(args, head)
-    print()
-    _emit(args, rep["coefficients"], ["feature", "coefficient", "std_error"])
-    print()
-    _emit(args, rep["calibration"], ["pd_low", "pd_high", "count", "mean_pd", "observed_rate"])
+    head = {k: v for k, v in rep.items() if k not in ("calibration", "coefficients", "model")}
+    emit_sections(args.format, [
+        ("calibration", head, None),
+        ("coefficients", rep["coefficients"], ["feature", "coefficient", "std_error"]),
+        ("deciles", rep["calibration"], ["pd_low", "pd_high", "count", "mean_pd",
+                                         "observed_rate"])])
     return 0
 
 
 def _provision(args: argparse.Namespace) -> int:
-    edges = [int(x) for x in args.edges.split(",")] if args.edges else []
-    res = _dict(_call(args, "GetProvisionMatrix", rpb.GetProvisionMatrixRequest(
-        as_of=args.as_of or "", bucket_edges_days=edges, maturity_days=args.maturity,
-        history_days=args.history)))
+    with connect.risk(args) as client:
+        res = client.provision_matrix(as_of=args.as_of or None,
+                                      bucket_edges_days=tuple(args.edges or ()),
+                                      maturity_days=args.maturity, history_days=args.history)
     if args.format == "json":
         _emit(args, res)
         return 0
@@ -187,8 +163,8 @@ def _provision(args: argparse.Namespace) -> int:
                          "loss_rate": f"{rate:.4%}" if isinstance(rate, (int, float))
                          and not math.isnan(rate) else "",
                          "open_minor": r["open_minor"][k], "ecl_minor": r["ecl_minor"][k]})
-        rows.append({"currency": r["currency"], "bucket": "total", "entered_minor": "",
-                     "never_paid_minor": "", "loss_rate": "", "open_minor": r["total_open_minor"],
+        rows.append({"currency": r["currency"], "bucket": "total", "entered_minor": None,
+                     "never_paid_minor": None, "loss_rate": "", "open_minor": r["total_open_minor"],
                      "ecl_minor": r["total_ecl_minor"]})
     _emit(args, rows, ["currency", "bucket", "entered_minor", "never_paid_minor", "loss_rate",
                        "open_minor", "ecl_minor"])
@@ -196,24 +172,26 @@ def _provision(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    res = _dict(_call(args, "ListModels", rpb.ListModelsRequest()))
+    with connect.risk(args) as client:
+        models = client.list_models()
     rows = []
-    for m in res["models"]:
-        d = json.loads(m["model_json"])
+    for m in models:
+        d = m["model"]
         rows.append({"model_version": m["model_version"], "builtin": m["builtin"],
                      "features": len(d.get("features", [])),
-                     "auc_holdout": d.get("fit", {}).get("auc_holdout", ""),
+                     "auc_holdout": d.get("fit", {}).get("auc_holdout"),
                      "description": d.get("description", "")} if args.format != "json"
-                    else {**m, "model_json": d})
+                    else m)
     _emit(args, rows)
     return 0
 
 
 def _register(args: argparse.Namespace) -> int:
     text = Path(args.file).read_text()
-    res = _dict(_call(args, "RegisterModel", rpb.RegisterModelRequest(
-        model_json=text, actor=args.actor, reason=args.reason,
-        request_id=args.request_id or uuid.uuid4().hex, effective_date=args.effective_date or "")))
+    with connect.risk(args) as client:
+        res = client.register_model(text, actor=args.actor, reason=args.reason,
+                                    effective_date=args.effective_date or None,
+                                    request_id=args.request_id)
     _emit(args, res)
     return 0
 
@@ -245,16 +223,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--plot", help="write the score distribution to this PNG")
     a = action("worklist", "customers ranked by expected loss, each saying why", _worklist)
     a.add_argument("--currency", help="only this currency (ISO 4217)")
-    a.add_argument("--disputes", choices=tuple(_DISPUTES), default="any",
+    a.add_argument("--disputes", choices=DISPUTES, default="any",
                    help="only customers with / without an open dispute")
     a.add_argument("--dunning-min", type=int, default=0,
                    help="only customers at this dunning level or above (on an open invoice)")
-    a.add_argument("--promises", choices=tuple(_PROMISES), default="any",
+    a.add_argument("--promises", choices=PROMISES, default="any",
                    help="only customers with an active / no active / a broken promise to pay")
     a.add_argument("--limit", type=int, default=20, help="rows per page (default 20, at most "
                    "1000)")
     a.add_argument("--page-token", help="the next page: the token the previous page printed")
-    a.add_argument("--known-at", help="as known at this recorded time, ISO 8601 (default now)")
+    a.add_argument("--known-at", type=A.known_at,
+                   help="as known at this recorded time, ISO 8601 (default now)")
     a = action("calibrate", "fit a model on the ledger's history; report AUC and calibration",
                _calibrate, model=False, envelope=True)
     a.add_argument("--horizon", type=int, default=0, help="outcome window in days (default 90)")
@@ -267,7 +246,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--plot", help="write the calibration curve to this PNG")
     a = action("provision", "provision matrix: loss rates per aging bucket from history, "
                "and expected credit loss", _provision, model=False)
-    a.add_argument("--edges", help="bucket edges in days, e.g. 30,60,90 (default 30,60,90,120)")
+    a.add_argument("--edges", type=A.edges,
+                   help="bucket edges in days, e.g. 30,60,90 (default 30,60,90,120)")
     a.add_argument("--maturity", type=int, default=0,
                    help="history invoices are due at least this many days ago (default 180)")
     a.add_argument("--history", type=int, default=0, help="days of history (default 365)")
@@ -276,7 +256,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rs.add_parser("models", help="model versions (built in and registered)").set_defaults(
         func=_models)
     a = rs.add_parser("register", help="register a model version from a JSON file")
-    a.add_argument("file", help="the model as JSON (docs/risk.md)")
+    a.add_argument("file", type=A.readable_file, help="the model as JSON (docs/risk.md)")
     a.add_argument("--effective-date", help="YYYY-MM-DD (default today)")
     a.add_argument("--request-id", default="", help="idempotency key (default: new)")
     a.add_argument("--actor", required=True, help="who decides")

@@ -40,7 +40,7 @@ def _new_secret(args: argparse.Namespace) -> int:
 
 
 def _permissions(args: argparse.Namespace) -> int:
-    from arledger.cli import emit
+    from arledger.cli.output import emit
     from arledger.server.auth import PERMISSIONS, ROLE_PERMISSIONS
     rows = [{"rpc": m.lstrip("/"), "permission": p or "(none: public)",
              "roles": ",".join(r for r, ps in ROLE_PERMISSIONS.items() if p in ps) or

@@ -4,10 +4,12 @@ things on a running server (SearchService, through the SDK's SearchClient)."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from typing import Any
 
+from arledger.cli import connect
+from arledger.cli.args import known_at
+from arledger.cli.output import emit, emit_sections
 from arledger_client.search import INVOICE_STATUSES, PAYMENT_STATUSES, Page, SearchClient
 
 _CUSTOMER_COLUMNS = ["customer_id", "name", "currency", "balance_minor", "overdue_minor",
@@ -19,23 +21,11 @@ _PAYMENT_COLUMNS = ["payment_id", "customer_id", "currency", "value_date", "amou
                     "unapplied_minor", "status"]
 
 
-def _known_at(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise SystemExit(f"arledger: --known-at {text!r} is not an ISO time "
-                         "(e.g. 2026-11-30T08:44:00Z)") from None
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
 def _client(args: argparse.Namespace) -> SearchClient:
-    return SearchClient(args.target, timeout_s=args.timeout)
+    return connect.search(args)
 
 
 def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
-    from arledger.cli import emit
     emit(obj, args.format, columns)
 
 
@@ -65,7 +55,7 @@ def _customers(args: argparse.Namespace) -> int:
     tri = {"yes": True, "no": False, None: None}
     with _client(args) as s:
         _pages(args, lambda t: s.list_customers_page(
-            as_of=args.as_of, known_at=_known_at(args.known_at),
+            as_of=args.as_of, known_at=args.known_at,
             query=getattr(args, "text", "") or args.query or "", query_prefix=args.prefix,
             currency=args.currency or "", on_hold=tri[args.on_hold],
             over_limit=tri[args.over_limit], past_due_days_min=args.past_due_days,
@@ -78,7 +68,7 @@ def _customers(args: argparse.Namespace) -> int:
 def _invoices(args: argparse.Namespace) -> int:
     with _client(args) as s:
         _pages(args, lambda t: s.list_invoices_page(
-            as_of=args.as_of, known_at=_known_at(args.known_at), customer_id=args.customer or "",
+            as_of=args.as_of, known_at=args.known_at, customer_id=args.customer or "",
             query=args.query or "", statuses=args.status or (), currency=args.currency or "",
             issued_from=args.issued_from, issued_to=args.issued_to, due_from=args.due_from,
             due_to=args.due_to, disputed_only=args.disputed, order_by=args.order_by or "",
@@ -89,46 +79,44 @@ def _invoices(args: argparse.Namespace) -> int:
 def _payments(args: argparse.Namespace) -> int:
     with _client(args) as s:
         _pages(args, lambda t: s.list_payments_page(
-            as_of=args.as_of, known_at=_known_at(args.known_at), customer_id=args.customer or "",
+            as_of=args.as_of, known_at=args.known_at, customer_id=args.customer or "",
             query=args.query or "", statuses=args.status or (), currency=args.currency or "",
             value_from=args.value_from, value_to=args.value_to, order_by=args.order_by or "",
             page_size=args.page_size, page_token=t))
     return 0
 
 
+_SECTIONS = [("installments", ["number", "due_date", "amount_minor", "open_minor",
+                              "disputed_minor", "days_past_due"]),
+             ("applied", ["invoice_id", "amount_minor"]),
+             ("allocations", ["effective_date", "source_kind", "source_id", "invoice_id",
+                              "amount_minor", "position"]),
+             ("history", ["position", "effective_date", "entry_type", "delta_minor",
+                          "balance_after_minor", "detail"])]
+
+
 def _show(args: argparse.Namespace) -> int:
     with _client(args) as s:
         get = s.get_invoice if args.thing == "invoice" else s.get_payment
-        d = get(args.item_id, as_of=args.as_of, known_at=_known_at(args.known_at),
-                full=args.full)
+        d = get(args.item_id, as_of=args.as_of, known_at=args.known_at, full=args.full)
     if args.format == "json":
         _emit(args, d)
         return 0
     head = d[args.thing]
-    _emit(args, head)
-    sections = [("installments", ["number", "due_date", "amount_minor", "open_minor",
-                                  "disputed_minor", "days_past_due"]),
-                ("applied", ["invoice_id", "amount_minor"]),
-                ("allocations", ["effective_date", "source_kind", "source_id", "invoice_id",
-                                 "amount_minor", "position"]),
-                ("history", ["position", "effective_date", "entry_type", "delta_minor",
-                             "balance_after_minor", "detail"])]
-    for name, cols in sections:
-        rows = d.get(name)
-        if rows:
-            print(f"\n{name}:")
-            _emit(args, rows, cols if args.format == "table" else None)
+    parts: list[tuple[str, Any, list[str] | None]] = [(args.thing, head, None)]
+    parts += [(name, d[name], cols) for name, cols in _SECTIONS if d.get(name)]
     if d.get("entries"):
-        print("\nentries:")
-        _emit(args, [{"position": e["position"], "type": e["type"],
-                      "effective_date": e["effective_date"], "recorded_at": e["recorded_at"],
-                      "actor": e["actor"], "reason": e["reason"]} for e in d["entries"]])
+        parts.append(("entries", [{k: e[k] for k in ("position", "type", "effective_date",
+                                                     "recorded_at", "actor", "reason")}
+                                  for e in d["entries"]], None))
+    emit_sections(args.format, parts, currency=head.get("currency", ""))
     return 0
 
 
 def _clock_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", help="effective date YYYY-MM-DD (default: the server's today)")
-    p.add_argument("--known-at", help="as known at this recorded time, ISO 8601 (e.g. "
+    p.add_argument("--known-at", type=known_at,
+                   help="as known at this recorded time, ISO 8601 (e.g. "
                    "2026-11-30T08:44:00Z; default now)")
 
 
@@ -142,7 +130,7 @@ def _page_args(p: argparse.ArgumentParser, columns: list[str], orders: str) -> N
     p.set_defaults(columns=columns)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def _register_customers(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("customers", help="list or search customers with their balance, "
                        "overdue, limit, hold, dunning and promise figures")
     c.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
@@ -173,6 +161,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "expected_loss, name, customer_id")
         a.set_defaults(func=_customers)
 
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_customers(sub)
     i = sub.add_parser("invoices", help="list invoices, or show one with its installments, "
                        "allocations and history")
     i.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)

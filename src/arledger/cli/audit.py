@@ -18,9 +18,12 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
+from arledger.cli import connect
+from arledger.cli.args import readable_file
+from arledger.cli.output import emit
+
 
 def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
-    from arledger.cli import emit
     emit(obj, args.format, columns)
 
 
@@ -31,15 +34,12 @@ UNVERIFIED = ("arledger: UNVERIFIED: no --public-key, so the digest is the serve
 
 
 def _client(args: argparse.Namespace, need_key: bool = True):  # type: ignore[no-untyped-def]
-    from arledger.cli_ops import _channel
-    from arledger_client.audit import AuditClient
     pem = None
     if args.public_key:
         pem = Path(args.public_key).read_text()
     elif need_key:
         raise SystemExit(NEED_KEY)
-    return _verified_or_exit(AuditClient, channel=_channel(args), public_key_pem=pem,
-                             timeout_s=args.timeout, log=getattr(args, "log", "") or None)
+    return _verified_or_exit(connect.audit, args, pem, getattr(args, "log", "") or None)
 
 
 def _read_digests(path: str) -> list[dict]:
@@ -85,10 +85,7 @@ def _digest(args: argparse.Namespace) -> int:
         if c.public_key is not None:
             d = _verified_or_exit(c.signed_digest, args.segment)
         else:
-            from arledger.v1 import audit_pb2 as apb
-            from arledger_client.audit import digest_dict
-            d = dict(digest_dict(c._rpc("GetSignedDigest", apb.GetSignedDigestRequest(
-                segment=args.segment))), verified=False)
+            d = c.unverified_digest(args.segment)
             print(UNVERIFIED, file=sys.stderr)
     if args.save:
         with open(args.save, "a", encoding="utf-8") as f:
@@ -108,16 +105,14 @@ def _proof_json(p: Any) -> dict:
 
 
 def _prove(args: argparse.Namespace) -> int:
-    from arledger.v1 import audit_pb2 as apb
     from arledger_client.audit import VerificationFailed, verify_digest, verify_proofs
     if not args.positions and not args.customer:
         raise SystemExit("arledger: give positions or --customer")
     if args.segment < 0 or any(p < 1 for p in args.positions):
         raise SystemExit("arledger: positions start at 1 and --segment is >= 0")
     with _client(args) as c:
-        resp = c._rpc("GetInclusionProof", apb.GetInclusionProofRequest(
-            positions=args.positions, customer_id=args.customer or "", as_of=args.as_of or "",
-            segment=args.segment))
+        resp = c.inclusion_proof(args.positions, customer_id=args.customer or "",
+                                 as_of=args.as_of or "", segment=args.segment)
         d = _verified_or_exit(verify_digest, resp.digest, c.public_key,
                               getattr(c, "log", None))
 
@@ -150,8 +145,12 @@ def _verify_proof(args: argparse.Namespace) -> int:
     """Check a saved proof file offline: no server involved."""
     from types import SimpleNamespace
 
-    from arledger_client.audit import (VerificationFailed, load_public_key, verify_digest,
-                                       verify_proofs)
+    from arledger_client.audit import (
+        VerificationFailed,
+        load_public_key,
+        verify_digest,
+        verify_proofs,
+    )
     if not args.public_key:
         raise SystemExit("arledger: --public-key FILE is needed")
     key = _verified_or_exit(load_public_key, Path(args.public_key).read_text())
@@ -190,7 +189,7 @@ def _verify_range(args: argparse.Namespace) -> int:
 
 def _offline_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The log's store, opened read-only without a lease (a live writer may hold it)."""
-    from arledger.cli import store_location
+    from arledger.cli.server import store_location
     from arledger.engine import Partition, SegmentStore
     where = store_location(args)
     part = Partition.parse(args.partition)
@@ -204,7 +203,7 @@ def _offline_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _verify(args: argparse.Namespace) -> int:
     """Walk a stored log offline: the chain, and every saved digest against it."""
     from arledger import audit as A
-    from arledger.cli import Progress
+    from arledger.cli.output import Progress
     digests = []
     for f in args.digests or ():
         digests += _read_digests(f)
@@ -225,14 +224,13 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     """Rebuild the state from the log and compare its digest with a live server's."""
-    from arledger.cli import Progress
-    from arledger.cli_ops import _call
+    from arledger.cli.output import Progress
     from arledger.engine.segment import decode, digest
     from arledger.engine.state import State
-    from arledger.v1 import ledger_pb2 as lpb
     live = None
     if args.compare:
-        live = _call(args, "log", "GetLogHead", lpb.GetLogHeadRequest(with_state_digest=True))
+        with connect.ledger(args) as client:
+            live = client.get_log_head(with_state_digest=True)
     store = _offline_store(args)
     S = State()
     try:
@@ -273,7 +271,7 @@ def _parse_time_us(text: str | None) -> int | None:
     except ValueError:
         raise SystemExit(f"arledger: {text!r} is not an ISO date/time") from None
     if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
+        t = t.replace(tzinfo=dt.UTC)
     return int(t.timestamp() * 1_000_000)
 
 
@@ -340,7 +338,7 @@ def _history(args: argparse.Namespace) -> int:
     _emit(args, [{"position": r["position"], "type": r["type"],
                   "effective_date": r["effective_date"],
                   "recorded_at": dt.datetime.fromtimestamp(r["recorded_at_us"] / 1e6,
-                                                           dt.timezone.utc).isoformat(
+                                                           dt.UTC).isoformat(
                                                                timespec="milliseconds"),
                   "request_id": r["request_id"], "actor": r["actor"], "reason": r["reason"],
                   "fields": json.dumps(r["fields"], sort_keys=True)[:80]} for r in rows])
@@ -370,10 +368,11 @@ def _extend_verify_and_replay(sub: argparse._SubParsersAction) -> None:
     `arledger audit verify` / `audit replay`, reached from the commands auditors know."""
     v = sub.choices.get("verify")
     if v is not None:
-        v.add_argument("--digests", action="append",
+        v.add_argument("--digests", action="append", type=readable_file,
                        help="offline, with --data-dir/--store: also check these saved signed "
                             "digests (repeatable; see `arledger audit digest --save`)")
-        v.add_argument("--public-key", default="", help="PEM file that signed the digests")
+        v.add_argument("--public-key", default=None, type=readable_file,
+                       help="PEM file that signed the digests")
         v.add_argument("--merkle", action="store_true",
                        help="offline: also recompute every Merkle root")
 
@@ -393,8 +392,7 @@ def _extend_verify_and_replay(sub: argparse._SubParsersAction) -> None:
                                                    lambda a: a.compare))
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from arledger.cli import add_store_args
+def _extend_serve(sub: argparse._SubParsersAction) -> None:
     for name in ("serve", "follow"):
         p = sub.choices.get(name)
         if p is not None:
@@ -404,8 +402,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                                 "data directory, or ~/.config/arledger/keys/<host>_<port>_<db>/"
                                 "<table>.pem for PostgreSQL; refused if others can read it)")
             p.set_defaults(func=_with_key_file(p.get_default("func")))
-    _extend_verify_and_replay(sub)
 
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _extend_serve(sub)
+    _extend_verify_and_replay(sub)
     a = sub.add_parser("audit", help="signed digests, inclusion proofs, verification against "
                        "saved digests, replay against a live server, export, history")
     acts = a.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -418,7 +419,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         if server:
             p.add_argument("--target", default=argparse.SUPPRESS, help="server address")
             p.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
-            p.add_argument("--public-key", default="",
+            p.add_argument("--public-key", default=None, type=readable_file,
                            help="PEM file of the ledger's public key, held by the auditor")
         if server and name not in ("public-key", "replay"):
             p.add_argument("--log", default="", help="refuse digests of any other log than "
@@ -429,7 +430,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = act("public-key", "print the ledger's public key (PEM) from the server, or from "
             "--key-file offline", _public_key)
-    p.add_argument("--key-file", default="", help="derive it from this private key file")
+    p.add_argument("--key-file", default=None, type=readable_file,
+                   help="derive it from this private key file")
     p = act("digest", "a signed digest of the log head (verified with --public-key)", _digest)
     p.add_argument("--segment", type=int, default=0, help="an earlier segment (default: head)")
     p.add_argument("--save", default="", help="append the digest (one JSON line) to this file")
@@ -440,27 +442,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--segment", type=int, default=0, help="prove under the digest of this "
                    "segment (default: head)")
     p.add_argument("--out", help="also save digest and proofs (JSON) for `verify-proof`")
-    p = act("verify-proof", "check a saved proof file offline (no server)", _verify_proof,
-            server=False)
-    p.add_argument("file")
-    p.add_argument("--public-key", default="", help="PEM file of the ledger's public key")
-    p.add_argument("--log", default="", help="the log the digest must be of")
-    p = act("verify-range", "check that the log under a newer digest (default: the head) "
-            "extends the log under a saved one (consistency proof, checked here)", _verify_range)
-    p.add_argument("--from", dest="from_file", required=True, help="saved digest file (the "
-                   "last line of a --save file)")
-    p.add_argument("--to", dest="to_file", help="a later saved digest (default: the head)")
-    p = act("verify", "offline: check a stored log's chain, and every saved digest against "
-            "it, naming the first segment that does not match", _verify, server=False)
-    add_store_args(p)
-    p.add_argument("--digests", action="append", help="file of saved digests (repeatable)")
-    p.add_argument("--public-key", default="", help="PEM file that signed the digests")
-    p.add_argument("--merkle", action="store_true", help="also recompute the Merkle roots "
-                   "(folds the log: replay speed)")
-    p = act("replay", "rebuild the state from a stored log (a live writer may hold it) and "
-            "compare its digest with the live server's (--compare)", _replay)
-    add_store_args(p)
-    p.add_argument("--compare", action="store_true", help="compare with the server at --target")
+    _register_checks(act)
     for name, func, help_ in (("export", _export, "the log or a filter of it as JSONL or CSV, "
                                "with the signed digest it was exported under"),
                               ("history", _history, "every entry that touched an invoice or "
@@ -481,3 +463,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--as", dest="as_", choices=("jsonl", "csv"), default="jsonl")
         p.add_argument("--out", help="file (the digest goes to FILE.digest.json); default "
                        "stdout (the digest to stderr)")
+
+
+def _register_checks(act) -> None:  # type: ignore[no-untyped-def]
+    """verify-proof, verify-range, verify and replay: checks of what was saved or stored."""
+    from arledger.cli.server import add_store_args
+    p = act("verify-proof", "check a saved proof file offline (no server)", _verify_proof,
+            server=False)
+    p.add_argument("file", type=readable_file)
+    p.add_argument("--public-key", default=None, type=readable_file,
+                   help="PEM file of the ledger's public key")
+    p.add_argument("--log", default="", help="the log the digest must be of")
+    p = act("verify-range", "check that the log under a newer digest (default: the head) "
+            "extends the log under a saved one (consistency proof, checked here)", _verify_range)
+    p.add_argument("--from", dest="from_file", required=True, type=readable_file,
+                   help="saved digest file (the last line of a --save file)")
+    p.add_argument("--to", dest="to_file", type=readable_file,
+                   help="a later saved digest (default: the head)")
+    p = act("verify", "offline: check a stored log's chain, and every saved digest against "
+            "it, naming the first segment that does not match", _verify, server=False)
+    add_store_args(p)
+    p.add_argument("--digests", action="append", type=readable_file,
+                   help="file of saved digests (repeatable)")
+    p.add_argument("--public-key", default=None, type=readable_file,
+                   help="PEM file that signed the digests")
+    p.add_argument("--merkle", action="store_true", help="also recompute the Merkle roots "
+                   "(folds the log: replay speed)")
+    p = act("replay", "rebuild the state from a stored log (a live writer may hold it) and "
+            "compare its digest with the live server's (--compare)", _replay)
+    add_store_args(p)
+    p.add_argument("--compare", action="store_true", help="compare with the server at --target")

@@ -1,103 +1,25 @@
-"""The `arledger` command: run the server, load a demo, and work the ledger from a shell.
-
-Server-side commands (serve, replay, verify --data-dir) live here; the commands
-that talk to a running server through the client SDK are in cli_ops.py.
-"""
+"""The commands that run the ledger itself, on this machine: `serve` (a partition's
+writer), `follow` (a read-only follower), `replay` and `verify --data-dir` (a log no writer
+holds), and the demo portfolio `serve --demo` loads. They use the server package through
+its public functions; every other command talks to a server through the SDK."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from arledger.cli import args as A
+from arledger.cli.output import Progress, emit
 from arledger.config import add_server_args
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
 DEFAULT_DATA_DIR = "./arledger-data"
 
-
-class Progress:
-    """A one-line progress bar on stderr (a final summary line when not a terminal)."""
-
-    def __init__(self, total: int, label: str, unit: str = "events") -> None:
-        self.total = max(total, 1)
-        self.label = label
-        self.unit = unit
-        self.done = 0
-        self.t0 = time.perf_counter()
-        self._last = 0.0
-        self.tty = sys.stderr.isatty()
-
-    def update(self, n: int) -> None:
-        self.done += n
-        now = time.perf_counter()
-        if self.tty and now - self._last > 0.1:
-            self._last = now
-            self._draw(now)
-
-    def _draw(self, now: float) -> None:
-        frac = min(self.done / self.total, 1.0)
-        bar = "#" * int(frac * 30)
-        rate = self.done / max(now - self.t0, 1e-9)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {frac:6.1%} {self.done:,}/{self.total:,} "
-                         f"{self.unit} {rate:,.0f}/s ")
-        sys.stderr.flush()
-
-    def close(self) -> float:
-        now = time.perf_counter()
-        self._draw(now) if self.tty else None
-        elapsed = now - self.t0
-        sys.stderr.write(("\n" if self.tty else "") + f"{self.label}: {self.done:,} {self.unit} in "
-                         f"{elapsed:.2f} s ({self.done / max(elapsed, 1e-9):,.0f}/s)\n")
-        return elapsed
-
-
-def emit(obj: object, fmt: str, columns: Sequence[str] | None = None) -> None:
-    """Print a dict or a list of dicts as JSON or as a readable table."""
-    if fmt == "json":
-        print(json.dumps(obj, indent=2, default=str))
-        return
-    rows = obj if isinstance(obj, list) else [obj]
-    if fmt == "csv":
-        import csv
-        if rows:
-            cols = list(columns or rows[0].keys())
-            w = csv.DictWriter(sys.stdout, cols, extrasaction="ignore", lineterminator="\n")
-            w.writeheader()
-            w.writerows({c: r.get(c, "") for c in cols} for r in rows)
-        return
-    if not rows:
-        print("(none)")
-        return
-    if not isinstance(obj, list) and columns is None:
-        width = max(len(k) for k in obj)  # type: ignore[union-attr]
-        for k, v in obj.items():  # type: ignore[union-attr]
-            print(f"{k:<{width}}  {v}")
-        return
-    cols = list(columns or rows[0].keys())
-    cells = [[_cell(r.get(c, "")) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    right = [all(isinstance(r.get(c), int) for r in rows) for c in cols]
-    print("  ".join(c.upper().ljust(w) for c, w in zip(cols, widths)))
-    for row in cells:
-        print("  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(row, widths, right)))
-
-
-def _cell(v: object) -> str:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return f"{v:,}"
-    if isinstance(v, (list, dict)):
-        return json.dumps(v)
-    return str(v)
-
-
-# ---- server-side commands ----------------------------------------------------------------
 
 def load_demo(ledger, customers: int, seed: int) -> dict:  # type: ignore[no-untyped-def]
     """Submit the synthetic demo portfolio straight to the ledger (skipped if not empty)."""
@@ -129,35 +51,34 @@ def load_demo(ledger, customers: int, seed: int) -> dict:  # type: ignore[no-unt
 
 def _demo_collections(ledger) -> int:  # type: ignore[no-untyped-def]
     """Give the demo the policies a collections team runs (terms, a credit policy, a dunning
-    ladder) and one dunning run as of the portfolio's last day; returns the steps taken."""
+    ladder) and one dunning run as of the portfolio's last day; returns the steps taken.
+    The commands are built with the SDK's builder, as a client would send them."""
     from arledger.domain.dates import day_to_iso
-    from arledger.v1 import commands_pb2 as pb
+    from arledger_client import command
     env = dict(actor="demo", reason="demo policies")
     last = day_to_iso(ledger.state.max_effective_day)
     first = day_to_iso(int(ledger.state.customers.opened_day.min()))
-    ladder = [pb.DunningLevelSpec(days_past_due=-3, action=pb.REMINDER, text_key="reminder"),
-              pb.DunningLevelSpec(days_past_due=14, action=pb.SECOND_NOTICE, fee_fixed_minor=500,
-                                  text_key="second-notice"),
-              pb.DunningLevelSpec(days_past_due=30, action=pb.FINAL_NOTICE,
-                                  interest_bp_per_year=800, text_key="final-notice"),
-              pb.DunningLevelSpec(days_past_due=60, action=pb.HOLD_ACCOUNT, text_key="hold"),
-              pb.DunningLevelSpec(days_past_due=90, action=pb.HAND_TO_AGENCY, text_key="agency")]
-    outs = ledger.submit([
-        pb.Command(define_payment_terms=pb.DefinePaymentTermsRequest(
-            request_id="demo-terms-1", terms_id="2-10-N30", basis=pb.NET, days=30,
-            discount_bp=200, discount_days=10, effective_date=first, **env)),
-        pb.Command(define_payment_terms=pb.DefinePaymentTermsRequest(
-            request_id="demo-terms-2", terms_id="EOM30-10TH", basis=pb.END_OF_MONTH, days=30,
-            day_of_month=10, effective_date=first, **env)),
-        pb.Command(define_credit_policy=pb.DefineCreditPolicyRequest(
-            request_id="demo-credit-policy", over_limit_action=pb.HOLD,
-            short_pay_tolerance_minor=100, effective_date=first, **env)),
-        pb.Command(define_dunning_policy=pb.DefineDunningPolicyRequest(
-            request_id="demo-ladder", policy_id="STANDARD", levels=ladder,
-            effective_date=first, **env))])
+    ladder = [{"days_past_due": -3, "action": "REMINDER", "text_key": "reminder"},
+              {"days_past_due": 14, "action": "SECOND_NOTICE", "fee_fixed_minor": 500,
+               "text_key": "second-notice"},
+              {"days_past_due": 30, "action": "FINAL_NOTICE", "interest_bp_per_year": 800,
+               "text_key": "final-notice"},
+              {"days_past_due": 60, "action": "HOLD_ACCOUNT", "text_key": "hold"},
+              {"days_past_due": 90, "action": "HAND_TO_AGENCY", "text_key": "agency"}]
+    outs = ledger.submit([c.to_proto() for c in (
+        command("define_payment_terms", request_id="demo-terms-1", terms_id="2-10-N30",
+                basis="NET", days=30, discount_bp=200, discount_days=10, effective_date=first,
+                **env),
+        command("define_payment_terms", request_id="demo-terms-2", terms_id="EOM30-10TH",
+                basis="END_OF_MONTH", days=30, day_of_month=10, effective_date=first, **env),
+        command("define_credit_policy", request_id="demo-credit-policy",
+                over_limit_action="HOLD", short_pay_tolerance_minor=100,
+                effective_date=first, **env),
+        command("define_dunning_policy", request_id="demo-ladder", policy_id="STANDARD",
+                levels=ladder, effective_date=first, **env))])
     assert all(o.status != "REJECTED" for o in outs), [o.error for o in outs]
-    (run,) = ledger.submit([pb.Command(run_dunning=pb.RunDunningRequest(
-        request_id="demo-dunning", as_of_date=last, default_policy_id="STANDARD", **env))])
+    (run,) = ledger.submit([command("run_dunning", request_id="demo-dunning", as_of_date=last,
+                                    default_policy_id="STANDARD", **env).to_proto()])
     return len(run.detail.steps) if run.detail is not None else 0
 
 
@@ -224,10 +145,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stuck ones cancelled; the process exits even if a handler never returns."""
     import logging
 
-    from arledger import audit as A
-    from arledger import observability
+    from arledger import audit, observability
     from arledger.config import ConfigError, server_settings
-    from arledger.server import create_server
     from arledger.server.files import InsecureFile, check_private
     from arledger.server.runtime import InsecureListen, check_listen
 
@@ -238,6 +157,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         check_listen(args.listen, settings)  # before anything is opened
     except (ConfigError, InsecureFile, InsecureListen, ValueError, OSError) as e:
         raise SystemExit(f"arledger: {e}") from None
+    A.check_port_free("--listen", args.listen)
+    if args.metrics_listen:
+        A.check_port_free("--metrics-listen", args.metrics_listen)
     follower = args.command == "follow"
     ledger, shown = _open_for_serving(args, follower, log)
     exit_code = [0]
@@ -245,7 +167,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):  # before "serving" is said
         signal.signal(sig, lambda *_: stop.set())
     try:
-        key_file = A.default_key_file(ledger.store)
+        key_file = audit.default_key_file(ledger.store)
         if key_file.exists():
             check_private(key_file, "the signing key")  # refuse to start on a shared key
         if getattr(args, "demo", False):
@@ -259,38 +181,53 @@ def cmd_serve(args: argparse.Namespace) -> int:
             exit_code[0] = 3  # a supervisor restarts the writer, which replays the log
             stop.set()
         settings.on_fatal = fatal
-        server, port = create_server(ledger, args.listen, settings=settings)
-        server.start()
-        server.control.watch_lease()
-        if follower:
-            threading.Thread(target=_log_lag, args=(ledger, log), daemon=True,
-                             name="arledger-lag-log").start()
-        S = ledger.state
-        host = args.listen.rsplit(":", 1)[0]
-        log.info(f"{'following' if follower else 'serving'} on {host}:{port} "
-                 f"({S.head_position:,} entries, {S.customers.n:,} customers); Ctrl-C stops",
-                 extra={"event": "startup", "address": f"{host}:{port}",
-                        "role": "follower" if follower else "writer",
-                        "partition": str(ledger.partition), "store": str(shown),
-                        "tls": settings.tls, "mtls": settings.client_ca is not None,
-                        "auth": ",".join(settings.auth.modes()) or "off",
-                        "reflection": settings.reflection,
-                        "metrics": args.metrics_listen or "off"})
+        server = _start(args, ledger, settings, follower, shown, log)
         stop.wait()
-        grace = settings.shutdown_grace_s
-        # Whatever happens below (a handler that never returns, a store that hangs), the
-        # process is gone shortly after the grace; the data-dir lock goes with it.
-        hard = threading.Timer(grace + 5.0, _hard_exit, args=(exit_code, log))
-        hard.daemon = True
-        hard.start()
-        log.info(f"stopping (grace {grace:g} s)", extra={"event": "shutdown_begin"})
-        figures = server.control.shutdown(grace)
-        log.info("stopped", extra={"event": "shutdown_done", **figures})
+        _stop(server, settings, exit_code, log)
     except (InsecureFile, InsecureListen, ConfigError, ValueError) as e:
         raise SystemExit(f"arledger: {e}") from None
     finally:
         ledger.close()
     return exit_code[0]
+
+
+def _start(args: argparse.Namespace, ledger, settings, follower: bool,  # type: ignore[no-untyped-def]
+           shown: object, log):
+    """The gRPC server started on --listen (a port taken meanwhile is a usage error)."""
+    from arledger.server import create_server
+    try:
+        server, port = create_server(ledger, args.listen, settings=settings)
+    except OSError as e:
+        raise A.UsageError("--listen", str(e)) from None
+    server.start()
+    server.control.watch_lease()
+    if follower:
+        threading.Thread(target=_log_lag, args=(ledger, log), daemon=True,
+                         name="arledger-lag-log").start()
+    S = ledger.state
+    host = args.listen.rsplit(":", 1)[0]
+    log.info(f"{'following' if follower else 'serving'} on {host}:{port} "
+             f"({S.head_position:,} entries, {S.customers.n:,} customers); Ctrl-C stops",
+             extra={"event": "startup", "address": f"{host}:{port}",
+                    "role": "follower" if follower else "writer",
+                    "partition": str(ledger.partition), "store": str(shown),
+                    "tls": settings.tls, "mtls": settings.client_ca is not None,
+                    "auth": ",".join(settings.auth.modes()) or "off",
+                    "reflection": settings.reflection,
+                    "metrics": args.metrics_listen or "off"})
+    return server
+
+
+def _stop(server, settings, exit_code: list[int], log) -> None:  # type: ignore[no-untyped-def]
+    grace = settings.shutdown_grace_s
+    # Whatever happens below (a handler that never returns, a store that hangs), the
+    # process is gone shortly after the grace; the data-dir lock goes with it.
+    hard = threading.Timer(grace + 5.0, _hard_exit, args=(exit_code, log))
+    hard.daemon = True
+    hard.start()
+    log.info(f"stopping (grace {grace:g} s)", extra={"event": "shutdown_begin"})
+    figures = server.control.shutdown(grace)
+    log.info("stopped", extra={"event": "shutdown_done", **figures})
 
 
 def _hard_exit(code: list[int], log) -> None:  # type: ignore[no-untyped-def]
@@ -361,30 +298,8 @@ def cmd_verify_offline(args: argparse.Namespace) -> int:
     return 0 if rep["ok"] else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="arledger",
-        description="Event-sourced accounts-receivable ledger: gRPC server and command line.")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                   help="output: readable table (default), JSON for scripts, or CSV")
-    p.add_argument("--target", default=None,
-                   help="server address for client commands (env ARLEDGER_TARGET, or the "
-                        f"client config file's target; default {DEFAULT_LISTEN})")
-    c = p.add_argument_group("credentials of client commands (env or the client config "
-                             "file [client] table, ~/.config/arledger/client.toml)")
-    c.add_argument("--ca-file", default=None, help="CA of the server's certificate: use TLS "
-                   "(env ARLEDGER_CA)")
-    c.add_argument("--client-cert", default=None, help="client certificate for mTLS (env "
-                   "ARLEDGER_CLIENT_CERT)")
-    c.add_argument("--client-key", default=None, help="its key (env ARLEDGER_CLIENT_KEY)")
-    c.add_argument("--token-file", default=None, help="file holding a bearer token: a JWT or "
-                   "an API key (env ARLEDGER_TOKEN_FILE, or the token in ARLEDGER_TOKEN)")
-    c.add_argument("--server-name", default=None, help="TLS name to expect when it differs "
-                   "from the target's host (env ARLEDGER_SERVER_NAME)")
-    c.add_argument("--client-config", default=None, help="client config file (env "
-                   "ARLEDGER_CLIENT_CONFIG)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def register(sub: argparse._SubParsersAction) -> dict[str, argparse.ArgumentParser]:
+    """serve, follow and replay; returns the parsers a config file fills (serve, follow)."""
     s = sub.add_parser("serve", help="run the gRPC server: the partition's writer, on SQLite "
                        "(default) or PostgreSQL (--store)")
     add_store_args(s)
@@ -416,52 +331,4 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_args(r)
     r.set_defaults(func=cmd_replay)
 
-    import importlib
-    for name in ("cli_ops",) + CLI_MODULES:
-        importlib.import_module(f"arledger.{name}").register(sub)
-    p._arledger_server_parsers = {"serve": s, "follow": f}  # type: ignore[attr-defined]
-    return p
-
-
-# Modules with more subcommands (arledger.<name>), each with `register(subparsers)`.
-CLI_MODULES: tuple[str, ...] = ("cli_reports", "cli_audit", "cli_credit", "cli_risk",
-                                 "cli_auth", "cli_search", "cli_web", "cli_valuation",
-                                 "cli_bank")
-
-
-def main(argv: Iterable[str] | None = None) -> int:
-    argv = list(argv) if argv is not None else sys.argv[1:]
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command in ("serve", "follow") and args.config:
-        from arledger import config
-        try:
-            conf = config.load(args.config)
-        except config.ConfigError as e:
-            raise SystemExit(f"arledger: {e}") from None
-        config.apply(parser._arledger_server_parsers[args.command], conf)  # type: ignore[attr-defined]
-        args = parser.parse_args(argv)  # flags (and environment) over the file
-        args.config_data = conf
-    if getattr(args, "target", "") is None:
-        args.target = os.environ.get("ARLEDGER_TARGET") or _client_target(args) or DEFAULT_LISTEN
-    from arledger.domain.errors import LedgerError
-    from arledger_client.errors import ArledgerError
-    try:
-        return int(args.func(args) or 0)
-    except (LedgerError, ArledgerError) as e:
-        print(f"arledger: {e.reason}: {e.message}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 0
-
-
-def _client_target(args: argparse.Namespace) -> str | None:
-    try:
-        from arledger_client.credentials import Credentials
-        return Credentials.load(config_file=args.client_config or None).target
-    except (ValueError, OSError):
-        return None
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return {"serve": s, "follow": f}

@@ -8,157 +8,127 @@ as it was known then). Output is a table, or JSON / CSV through the global `--fo
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import sys
 from typing import Any
 
-import grpc
-from google.protobuf import timestamp_pb2
-
-from arledger.cli_ops import _channel, _dict, _emit, _remote
-from arledger.v1 import ledger_pb2 as lpb
-from arledger.v1 import reports_pb2 as rpb
-from arledger.v1 import reports_pb2_grpc as rgrpc
+from arledger.cli import args as A
+from arledger.cli import connect
+from arledger.cli.output import emit, note
 
 
-def _known_at(text: str | None) -> timestamp_pb2.Timestamp | None:
-    if not text:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise SystemExit(f"arledger: --known-at: not an ISO 8601 time: {text!r}") from None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(t)
-    return ts
+def _emit(args: argparse.Namespace, obj: Any, columns: list[str] | None = None) -> None:
+    emit(obj, args.format, columns)
 
 
-def _stream(args: argparse.Namespace, method: str, request: Any) -> list:
-    stub = rgrpc.ReportServiceStub(_channel(args))
-    try:
-        return list(getattr(stub, method)(request, timeout=args.timeout))
-    except grpc.RpcError as e:
-        raise _remote(e) from None
-
-
-def _edges(args: argparse.Namespace) -> list[int]:
-    try:
-        return [int(x) for x in args.edges.split(",")] if args.edges else []
-    except ValueError:
-        raise SystemExit("arledger: --edges takes day counts like 30,60,90") from None
-
-
-def _clocks(args: argparse.Namespace, req: Any) -> Any:
-    ts = _known_at(args.known_at)
-    if ts is not None:
-        req.known_at.CopyFrom(ts)
-    return req
+def _limit(rows: list, args: argparse.Namespace) -> list:
+    return rows[:args.limit] if args.limit else rows
 
 
 # ---- aging --------------------------------------------------------------------------------
 
-def _aging(args: argparse.Namespace) -> int:
-    basis = lpb.INVOICE_DATE if args.basis == "invoice" else lpb.DUE_DATE
-    common = dict(as_of=args.as_of or "", basis=basis, bucket_edges_days=_edges(args),
-                  customer_id=args.customer or "", currency=args.currency or "",
-                  page_size=args.limit)
-    if args.bucket is not None:
-        chunks = _stream(args, "GetAgingItems", _clocks(args, rpb.AgingItemsRequest(
-            bucket=args.bucket, **common)))
-        items = [_dict(i) for c in chunks for i in c.items]
-        if args.format == "table":
-            print(f"items in {args.bucket or 'every bucket'} ({chunks[0].total_items} in all, "
-                  f"position {chunks[0].position})")
-        _emit(args, items)
-        return 0
-    chunks = _stream(args, "GetCustomerAging", _clocks(args, rpb.CustomerAgingRequest(**common)))
-    head = chunks[0]
-    labels = list(head.bucket_labels)
-
-    def flat(r: Any, key: str, name: str) -> dict:
-        row = {key: name}
+def _aging_rows(labels: list[str], rows: list[dict], key: str) -> list[dict]:
+    out = []
+    for r in rows:
+        row = {key: r[key]}
         if key == "customer_id":
-            row["currency"] = r.currency
-        row.update(zip(labels, r.buckets_minor))
-        row.update(unapplied=r.unapplied_minor, balance=r.balance_minor,
-                   disputed=r.disputed_minor, items=r.open_item_count)
-        return row
-    if args.by == "customer":
-        rows = [flat(r, "customer_id", r.customer_id) for c in chunks for r in c.rows]
-    else:
-        rows = [flat(t, "currency", t.currency) for t in head.totals]
+            row["currency"] = r["currency"]
+        row.update(zip(labels, r["buckets_minor"]))
+        row.update(unapplied_minor=r["unapplied_minor"], balance_minor=r["balance_minor"],
+                   disputed_minor=r["disputed_minor"], items=r["open_item_count"])
+        out.append(row)
+    return out
+
+
+def _aging(args: argparse.Namespace) -> int:
+    common: dict[str, Any] = dict(known_at=args.known_at, basis=args.basis,
+                                  bucket_edges_days=args.edges or [],
+                                  customer_id=args.customer or "", currency=args.currency or "")
+    with connect.reports(args) as client:
+        if args.bucket is not None:
+            rep = client.aging_items_report(args.bucket, args.as_of or None, **common)
+            if args.format == "table":
+                note(f"items in {args.bucket or 'every bucket'} ({rep['total_items']} in all, "
+                     f"position {rep['position']})")
+            _emit(args, _limit(rep["items"], args))
+            return 0
+        head = client.customer_aging(args.as_of or None, **common)
+    labels = list(head["bucket_labels"])
     if args.format == "json":
-        out = _dict(head)
-        out["rows"] = [_dict(r) for c in chunks for r in c.rows] if args.by == "customer" else []
-        if args.by != "customer":
+        out = dict(head)
+        if args.by == "customer":
+            out["rows"] = _limit(out["rows"], args)
+        else:
             out.pop("rows")
         _emit(args, out)
     else:
         if args.format == "table":
-            print(f"aging as of {head.as_of} ({lpb.AgingBasis.Name(head.basis)} basis, position "
-                  f"{head.position}, {head.total_rows} customers); disputed is also counted in "
-                  "its bucket; buckets + unapplied = balance")
-        _emit(args, rows)
+            note(f"aging as of {head['as_of']} ({head['basis']} basis, position "
+                 f"{head['position']}, {head['total_rows']} customers); disputed is also "
+                 "counted in its bucket; buckets + unapplied = balance")
+        rows = (_aging_rows(labels, _limit(head["rows"], args), "customer_id")
+                if args.by == "customer" else _aging_rows(labels, head["totals"], "currency"))
+        emit(rows, args.format, money_keys=labels)
     if args.plot:
         _plot_aging(args.plot, labels, head)
     return 0
 
 
-def _plot_aging(path: str, labels: list[str], head: Any) -> None:
+def _plot_aging(path: str, labels: list[str], head: dict) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from arledger.domain.money import MINOR_UNITS
 
-    totals = list(head.totals)
+    totals = list(head["totals"])
     fig, axes = plt.subplots(1, max(len(totals), 1), figsize=(4.5 * max(len(totals), 1), 4),
                              squeeze=False)
     cols = ["#4c9a5a", "#c9d26a", "#f0b54a", "#e8793a", "#d2452f", "#8e1b1b"]
     for ax, t in zip(axes[0], totals):
-        scale = 10 ** MINOR_UNITS.get(t.currency, 2)
-        vals = [v / scale for v in t.buckets_minor] + [t.unapplied_minor / scale]
+        scale = 10 ** MINOR_UNITS.get(t["currency"], 2)
+        vals = [v / scale for v in t["buckets_minor"]] + [t["unapplied_minor"] / scale]
         names = labels + ["unapplied"]
         colors = [cols[min(i, len(cols) - 1)] for i in range(len(labels))] + ["#5b7db1"]
         ax.bar(range(len(vals)), vals, color=colors)
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_xticks(range(len(vals)), names, rotation=35, ha="right", fontsize=8)
-        ax.set_title(f"{t.currency}: balance {t.balance_minor / scale:,.2f}", fontsize=10)
-        ax.set_ylabel(f"{t.currency}")
+        ax.set_title(f"{t['currency']}: balance {t['balance_minor'] / scale:,.2f}", fontsize=10)
+        ax.set_ylabel(t["currency"])
         ax.ticklabel_format(axis="y", style="plain")
-    fig.suptitle(f"Aging as of {head.as_of} (position {head.position})", fontsize=11)
+    fig.suptitle(f"Aging as of {head['as_of']} (position {head['position']})", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    print(f"plot written to {path}", file=sys.stderr)
+    note(f"plot written to {path}")
 
 
 # ---- statement ----------------------------------------------------------------------------
 
 def _statement(args: argparse.Namespace) -> int:
-    chunks = _stream(args, "GetStatement", _clocks(args, rpb.StatementRequest(
-        customer_id=args.customer_id, period_from=args.period_from, period_to=args.to or "",
-        bucket_edges_days=_edges(args), page_size=args.limit)))
-    head = chunks[0]
-    lines = [_dict(ln) for c in chunks for ln in c.lines]
+    with connect.reports(args) as client:
+        head = client.statement(args.customer_id, args.period_from, args.to or None,
+                                args.known_at, bucket_edges_days=args.edges or [])
+    head["lines"] = _limit(head["lines"], args)
     if args.format == "json":
-        out = _dict(head)
-        out["lines"] = lines
-        out.pop("next_page_token", None)
-        _emit(args, out)
+        _emit(args, head)
         return 0
+    cur = head["currency"]
     if args.format == "table":
-        print(f"statement of {head.customer_id} ({head.currency}) {head.period_from} .. "
-              f"{head.period_to}, position {head.position}")
-        print(f"opening balance {head.opening_balance_minor:,}")
-    _emit(args, lines, ["effective_date", "position", "type", "document_id", "debit_minor",
-                        "credit_minor", "disputed_delta_minor", "balance_minor"])
-    if args.format == "table":
-        print(f"closing balance {head.closing_balance_minor:,}")
-        footer = dict(zip(head.bucket_labels, head.aging_buckets_minor))
-        footer.update(unapplied=head.aging_unapplied_minor, disputed=head.aging_disputed_minor)
-        _emit(args, [footer])
+        note(f"statement of {head['customer_id']} ({cur}) {head['period_from']} .. "
+             f"{head['period_to']}, position {head['position']}")
+    lines = [{**ln, "currency": cur} for ln in head["lines"]]
+    columns = ["effective_date", "position", "type", "document_id", "debit_minor",
+               "credit_minor", "disputed_delta_minor", "balance_minor"]
+    if args.format != "table":
+        _emit(args, lines, columns + ["currency"])
+        return 0
+    opening = {"type": "opening balance", "balance_minor": head["opening_balance_minor"]}
+    closing = {"type": "closing balance", "balance_minor": head["closing_balance_minor"]}
+    emit([opening, *lines, closing], "table", columns, currency=cur)
+    footer = dict(zip(head["bucket_labels"], head["aging_buckets_minor"]))
+    footer.update(unapplied_minor=head["aging_unapplied_minor"],
+                  disputed_minor=head["aging_disputed_minor"])
+    print()
+    emit([footer], "table", money_keys=list(head["bucket_labels"]), currency=cur)
     return 0
 
 
@@ -171,12 +141,11 @@ _KPI_COLUMNS = ["scope", "period_from", "period_to", "currency", "credit_sales_m
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    variant = rpb.CEI_MONTHLY_AVERAGE if args.cei == "monthly_average" else rpb.CEI_TOTAL
-    rows = _stream(args, "GetKpis", _clocks(args, rpb.KpiRequest(
-        period_from=args.period_from, period_to=args.to or "", customer_id=args.customer or "",
-        currency=args.currency or "", cei_variant=variant, cei_months=args.cei_months,
-        monthly=args.monthly or bool(args.plot))))
-    data = [_kpi_dict(r) for r in rows]
+    with connect.reports(args) as client:
+        data = client.kpis(args.period_from, args.to or None, args.known_at,
+                           customer_id=args.customer or "", currency=args.currency or "",
+                           cei_variant=args.cei, cei_months=args.cei_months,
+                           monthly=args.monthly or bool(args.plot))
     if args.format == "json":
         _emit(args, data)
     else:
@@ -185,20 +154,10 @@ def _kpis(args: argparse.Namespace) -> int:
             for k, v in d.items():
                 if isinstance(v, float):
                     d[k] = round(v, 2)
-                elif v is None and args.format == "table":
-                    d[k] = "-"  # undefined (a zero denominator), or not recorded yet
         _emit(args, shown, _KPI_COLUMNS if args.format == "table" else None)
     if args.plot:
         _plot_kpis(args.plot, data)
     return 0
-
-
-def _kpi_dict(r: Any) -> dict:
-    d = _dict(r)
-    for f in r.DESCRIPTOR.fields:  # absent optional ratios are None, not 0
-        if f.has_presence and not r.HasField(f.name):
-            d[f.name] = None
-    return d
 
 
 def _plot_kpis(path: str, data: list[dict]) -> None:
@@ -213,7 +172,7 @@ def _plot_kpis(path: str, data: list[dict]) -> None:
         ds = [d for d in months if d["currency"] == cur]
         x = [d["period_from"][:7] for d in ds]
 
-        def ys(key: str) -> list[float]:
+        def ys(key: str, ds: list[dict] = ds) -> list[float]:
             return [float("nan") if d[key] is None else d[key] for d in ds]
         line, = ax1.plot(x, ys("dso_simple"), marker="o", label=f"{cur} DSO (simple)")
         ax1.plot(x, ys("dso_countback"), marker="s", linestyle="--", color=line.get_color(),
@@ -232,23 +191,20 @@ def _plot_kpis(path: str, data: list[dict]) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    print(f"plot written to {path}", file=sys.stderr)
+    note(f"plot written to {path}")
 
 
 # ---- exceptions ---------------------------------------------------------------------------
 
 def _exceptions(args: argparse.Namespace) -> int:
-    req = rpb.ExceptionsRequest(as_of=args.as_of or "", kinds=args.kind or [],
-                                min_past_due_minor=args.min_amount,
-                                changes_from=args.changes_from or "", page_size=args.limit)
-    for field in ("past_due_days", "unapplied_days", "dispute_days"):
-        v = getattr(args, field)
-        if v is not None:
-            setattr(req, field, v)
-    chunks = _stream(args, "GetExceptions", _clocks(args, req))
-    rows = [_dict(r) for c in chunks for r in c.rows]
+    with connect.reports(args) as client:
+        rows = _limit(client.exceptions(
+            args.as_of or None, args.known_at, kinds=args.kind or [],
+            past_due_days=args.past_due_days, min_past_due_minor=args.min_amount,
+            unapplied_days=args.unapplied_days, dispute_days=args.dispute_days,
+            changes_from=args.changes_from or None), args)
     if args.format == "table":
-        print(f"exceptions ({chunks[0].total_rows} in all, position {chunks[0].position})")
+        note(f"exceptions ({len(rows)} rows)")
     _emit(args, rows, ["kind", "customer_id", "currency", "item_id", "amount_minor", "days",
                        "detail"])
     return 0
@@ -261,7 +217,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     def report(name: str, help_: str, func) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
         r = rs.add_parser(name, help=help_)
-        r.add_argument("--known-at", help="recorded time (ISO 8601, e.g. 2026-04-02T00:00:00Z): "
+        r.add_argument("--known-at", type=A.known_at,
+                       help="recorded time (ISO 8601, e.g. 2026-04-02T00:00:00Z): "
                        "the report as it was known then (default now)")
         r.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
         r.set_defaults(func=func)
@@ -274,13 +231,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--currency", help="one currency")
     a.add_argument("--basis", choices=("due", "invoice"), default="due",
                    help="days past the due date (default) or the invoice date")
-    a.add_argument("--edges", help="bucket upper edges in days, e.g. 30,60,90 (default "
+    a.add_argument("--edges", type=A.edges,
+                   help="bucket upper edges in days, e.g. 30,60,90 (default "
                    "30,60,90,120)")
     a.add_argument("--by", choices=("currency", "customer"), default="currency",
                    help="rows per currency (default) or per customer")
     a.add_argument("--bucket", help="drill down: the items of one bucket (a label such as "
                    "31-60, 'unapplied', or '' for every open item)")
-    a.add_argument("--limit", type=int, default=0, help="at most this many rows (default all)")
+    a.add_argument("--limit", type=A.non_negative, default=0,
+                   help="at most this many rows (default all)")
     a.add_argument("--plot", metavar="FILE.png", help="draw the buckets per currency")
 
     s = report("statement", "a customer's statement: opening balance, every entry with the "
@@ -288,8 +247,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("customer_id")
     s.add_argument("--from", dest="period_from", required=True, help="YYYY-MM-DD")
     s.add_argument("--to", help="YYYY-MM-DD (default today)")
-    s.add_argument("--edges", help="aging footer bucket edges, e.g. 30,60,90")
-    s.add_argument("--limit", type=int, default=0, help="at most this many lines")
+    s.add_argument("--edges", type=A.edges, help="aging footer bucket edges, e.g. 30,60,90")
+    s.add_argument("--limit", type=A.non_negative, default=0, help="at most this many lines")
 
     k = report("kpis", "DSO (simple, countback), best possible DSO, ADD, CEI, %% current, "
                "%% over 90, disputes, write-offs for a period", _kpis)
@@ -320,4 +279,4 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default 30)")
     e.add_argument("--changes-from", help="MASTER_DATA_CHANGED: from this date (default as-of "
                    "minus 6 days)")
-    e.add_argument("--limit", type=int, default=0, help="at most this many rows")
+    e.add_argument("--limit", type=A.non_negative, default=0, help="at most this many rows")
