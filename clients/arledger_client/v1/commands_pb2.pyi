@@ -141,7 +141,7 @@ class _TermsBasisEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TermsBasis
     """
 
 class TermsBasis(_TermsBasis, metaclass=_TermsBasisEnumTypeWrapper):
-    """---- Payment terms, credit control, promises, dunning and bad debt (issue 4) ----------
+    """---- Payment terms, credit control, promises, dunning and bad debt ----------
     Policies (terms, the credit policy, dunning ladders) are data: defining an id again makes
     its next version; whatever a policy decided is recorded with the version it used, so a
     replay reproduces every earlier decision. Commands a person decides need actor and reason.
@@ -224,7 +224,7 @@ class _AllowanceRoundingEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_All
     """The exact sum over the buckets, rounded half up once."""
 
 class AllowanceRounding(_AllowanceRounding, metaclass=_AllowanceRoundingEnumTypeWrapper):
-    """---- Allowance for doubtful accounts and exchange rates (issue 18) -----------------------"""
+    """---- Allowance for doubtful accounts and exchange rates -----------------------"""
 
 ALLOWANCE_ROUNDING_UNSPECIFIED: AllowanceRounding.ValueType  # 0
 """The definition's own rounding (PER_BUCKET when a definition gives none)."""
@@ -1769,23 +1769,23 @@ class Command(_message.Message):
     def refund_unapplied(self) -> Global___RefundUnappliedRequest: ...
     @_builtins.property
     def register_risk_model(self) -> Global___RegisterRiskModelRequest:
-        """Portfolio risk (issue 6)."""
+        """Portfolio risk."""
 
     @_builtins.property
     def record_portfolio_rescore(self) -> Global___RecordPortfolioRescoreRequest: ...
     @_builtins.property
     def add_note(self) -> Global___AddNoteRequest:
-        """The collections workspace (issue 17)."""
+        """The collections workspace."""
 
     @_builtins.property
     def define_allowance_rates(self) -> Global___DefineAllowanceRatesRequest:
-        """Allowance rates and exchange rates (issue 18)."""
+        """Allowance rates and exchange rates."""
 
     @_builtins.property
     def record_fx_rate(self) -> Global___RecordFxRateRequest: ...
     @_builtins.property
     def import_bank_statement(self) -> Global___ImportBankStatementRequest:
-        """Cash application from bank statements (issue 19)."""
+        """Cash application from bank statements."""
 
     @_builtins.property
     def define_bank_match_rules(self) -> Global___DefineBankMatchRulesRequest: ...
@@ -1960,7 +1960,7 @@ Global___RecordPortfolioRescoreRequest: _TypeAlias = RecordPortfolioRescoreReque
 
 @_typing.final
 class AddNoteRequest(_message.Message):
-    """A note on a customer account (the collections workspace, issue 17): what someone did or
+    """A note on a customer account (for the collections workspace): what someone did or
     learned, in their words. It moves no money; actor and text are required, reason is
     optional. The effective date defaults to nothing: it must be given.
     """
@@ -2100,7 +2100,7 @@ Global___RecordFxRateRequest: _TypeAlias = RecordFxRateRequest  # noqa: Y015
 
 @_typing.final
 class BankStatementLine(_message.Message):
-    """---- Cash application from bank statements (issue 19) ---------------------------------------
+    """---- Cash application from bank statements ---------------------------------------
 
     One line of a bank statement as parsed from the file. Credits (money in) are positive,
     debits negative; dates are YYYY-MM-DD.

@@ -57,7 +57,7 @@ class LedgerServiceStub:
     ResolveDispute: _grpc.UnaryUnaryMultiCallable[_commands_pb2.ResolveDisputeRequest, _ledger_pb2.CommandResult]
     WriteOffInvoice: _grpc.UnaryUnaryMultiCallable[_commands_pb2.WriteOffInvoiceRequest, _ledger_pb2.CommandResult]
     DefinePaymentTerms: _grpc.UnaryUnaryMultiCallable[_commands_pb2.DefinePaymentTermsRequest, _ledger_pb2.CommandResult]
-    """Terms, credit control, promises, dunning, bad debt (issue 4): the same errors, plus
+    """Terms, credit control, promises, dunning, bad debt: the same errors, plus
     FAILED_PRECONDITION for CUSTOMER_ON_HOLD, CREDIT_LIMIT_EXCEEDED, PROMISE_DATE_IN_PAST,
     UNKNOWN_POLICY_VERSION and the other reasons in docs/reference.md.
     """
@@ -77,7 +77,7 @@ class LedgerServiceStub:
     RecallSoldReceivables: _grpc.UnaryUnaryMultiCallable[_commands_pb2.RecallSoldReceivablesRequest, _ledger_pb2.CommandResult]
     RefundUnapplied: _grpc.UnaryUnaryMultiCallable[_commands_pb2.RefundUnappliedRequest, _ledger_pb2.CommandResult]
     AddNote: _grpc.UnaryUnaryMultiCallable[_commands_pb2.AddNoteRequest, _ledger_pb2.CommandResult]
-    """A note on a customer (issue 17): ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
+    """A note on a customer: ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
     CUSTOMER_NOT_FOUND, DATE_BEFORE_ORIGIN.
     """
     SubmitBatch: _grpc.UnaryUnaryMultiCallable[_commands_pb2.Batch, _ledger_pb2.BatchResult]
@@ -123,7 +123,7 @@ class LedgerServiceAsyncStub(LedgerServiceStub):
     ResolveDispute: _aio.UnaryUnaryMultiCallable[_commands_pb2.ResolveDisputeRequest, _ledger_pb2.CommandResult]  # type: ignore[assignment]
     WriteOffInvoice: _aio.UnaryUnaryMultiCallable[_commands_pb2.WriteOffInvoiceRequest, _ledger_pb2.CommandResult]  # type: ignore[assignment]
     DefinePaymentTerms: _aio.UnaryUnaryMultiCallable[_commands_pb2.DefinePaymentTermsRequest, _ledger_pb2.CommandResult]  # type: ignore[assignment]
-    """Terms, credit control, promises, dunning, bad debt (issue 4): the same errors, plus
+    """Terms, credit control, promises, dunning, bad debt: the same errors, plus
     FAILED_PRECONDITION for CUSTOMER_ON_HOLD, CREDIT_LIMIT_EXCEEDED, PROMISE_DATE_IN_PAST,
     UNKNOWN_POLICY_VERSION and the other reasons in docs/reference.md.
     """
@@ -143,7 +143,7 @@ class LedgerServiceAsyncStub(LedgerServiceStub):
     RecallSoldReceivables: _aio.UnaryUnaryMultiCallable[_commands_pb2.RecallSoldReceivablesRequest, _ledger_pb2.CommandResult]  # type: ignore[assignment]
     RefundUnapplied: _aio.UnaryUnaryMultiCallable[_commands_pb2.RefundUnappliedRequest, _ledger_pb2.CommandResult]  # type: ignore[assignment]
     AddNote: _aio.UnaryUnaryMultiCallable[_commands_pb2.AddNoteRequest, _ledger_pb2.CommandResult]  # type: ignore[assignment]
-    """A note on a customer (issue 17): ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
+    """A note on a customer: ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
     CUSTOMER_NOT_FOUND, DATE_BEFORE_ORIGIN.
     """
     SubmitBatch: _aio.UnaryUnaryMultiCallable[_commands_pb2.Batch, _ledger_pb2.BatchResult]  # type: ignore[assignment]
@@ -270,7 +270,7 @@ class LedgerServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _commands_pb2.DefinePaymentTermsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ledger_pb2.CommandResult, _abc.Awaitable[_ledger_pb2.CommandResult]]:
-        """Terms, credit control, promises, dunning, bad debt (issue 4): the same errors, plus
+        """Terms, credit control, promises, dunning, bad debt: the same errors, plus
         FAILED_PRECONDITION for CUSTOMER_ON_HOLD, CREDIT_LIMIT_EXCEEDED, PROMISE_DATE_IN_PAST,
         UNKNOWN_POLICY_VERSION and the other reasons in docs/reference.md.
         """
@@ -380,7 +380,7 @@ class LedgerServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _commands_pb2.AddNoteRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ledger_pb2.CommandResult, _abc.Awaitable[_ledger_pb2.CommandResult]]:
-        """A note on a customer (issue 17): ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
+        """A note on a customer: ACTOR_REQUIRED, MISSING_FIELD, MALFORMED_TEXT,
         CUSTOMER_NOT_FOUND, DATE_BEFORE_ORIGIN.
         """
 

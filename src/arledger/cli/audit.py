@@ -1,5 +1,5 @@
 """`arledger audit ...`: digests, proofs, range checks, offline verification against saved
-digests, replay compared with a live server, export and history (issue 7).
+digests, replay compared with a live server, export and history.
 
 Everything a server sends is verified here with a public key the auditor holds
 (`--public-key FILE`, a PEM saved once with `arledger audit public-key`); `--log NAME` also

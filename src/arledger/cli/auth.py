@@ -1,4 +1,4 @@
-"""`arledger auth ...`: API keys, secret files, and the permission table (issue 16)."""
+"""`arledger auth ...`: API keys, secret files, and the permission table."""
 
 from __future__ import annotations
 
