@@ -145,6 +145,17 @@ BAD = [
     (["terms", "define", "T", "--basis", "NET", "--days", "30", "--installment", "half"],
      "--installment"),
     (["dunning", "policy", "P", "--level", "14:SHOUT"], "--level"),
+    # found by review: past int64 the message builder refused without naming the flag; a
+    # port past 65535 was a traceback; these were exit 1
+    (["invoice", "issue", "I", "--customer", "C", "--issue-date", "2026-01-01", "--amount",
+      "99999999999999999999"], "--amount"),
+    (["payment", "record", "P", "--customer", "C", "--amount", "-99999999999999999999",
+      "--currency", "EUR", "--value-date", "2026-01-01"], "--amount"),
+    (["serve", "--listen", "127.0.0.1:99999"], "--listen"),
+    (["web", "--listen", "127.0.0.1:70000"], "--listen"),
+    (["audit", "prove"], "positions"),
+    (["audit", "prove", "0"], "positions"),
+    (["--token-file", "/nonexistent/token", "balance", "C"], "--ca-file/--client-cert"),
 ]
 
 

@@ -55,15 +55,26 @@ def edges(text: str) -> list[int]:
     return days
 
 
+INT64_MAX = 2**63 - 1  # what the wire's int64 fields hold
+
+
+def whole(text: str) -> int:
+    """A whole number the wire can carry (int64): past it, the flag is named here instead
+    of the message builder refusing the command without saying which flag."""
+    if not _is_int(text) or not -INT64_MAX - 1 <= int(text) <= INT64_MAX:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number within int64")
+    return int(text)
+
+
 def non_negative(text: str) -> int:
-    if not _is_int(text) or int(text) < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    if not _is_int(text) or not 0 <= int(text) <= INT64_MAX:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0 (within int64)")
     return int(text)
 
 
 def positive(text: str) -> int:
-    if not _is_int(text) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    if not _is_int(text) or not 1 <= int(text) <= INT64_MAX:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1 (within int64)")
     return int(text)
 
 
@@ -135,7 +146,7 @@ def money_received(p: argparse.ArgumentParser, methods: list[str]) -> None:
     """--customer, --amount, --currency, --method and --value-date of money received (a
     payment, or a recovery of written-off debt)."""
     p.add_argument("--customer", required=True)
-    p.add_argument("--amount", type=int, required=True, help="minor units")
+    p.add_argument("--amount", type=whole, required=True, help="minor units")
     p.add_argument("--currency", required=True)
     p.add_argument("--method", choices=methods, default="BANK_TRANSFER")
     p.add_argument("--value-date", required=True)
@@ -151,8 +162,8 @@ def check_port_free(flag: str, address: str) -> None:
     before anything is opened; port 0 (pick a free one) always passes."""
     import socket
     host, _, port = address.rpartition(":")
-    if not port.isdigit():
-        raise UsageError(flag, f"{address!r} is not HOST:PORT")
+    if not port.isdigit() or int(port) > 65535:
+        raise UsageError(flag, f"{address!r} is not HOST:PORT (a port is 0-65535)")
     if int(port) == 0:
         return
     host = host.strip("[]") or "0.0.0.0"

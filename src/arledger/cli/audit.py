@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from arledger.cli import connect
-from arledger.cli.args import readable_file
+from arledger.cli.args import UsageError, readable_file, whole
 from arledger.cli.output import emit
 
 
@@ -107,9 +107,9 @@ def _proof_json(p: Any) -> dict:
 def _prove(args: argparse.Namespace) -> int:
     from arledger_client.audit import VerificationFailed, verify_digest, verify_proofs
     if not args.positions and not args.customer:
-        raise SystemExit("arledger: give positions or --customer")
+        raise UsageError("positions", "give positions or --customer")
     if args.segment < 0 or any(p < 1 for p in args.positions):
-        raise SystemExit("arledger: positions start at 1 and --segment is >= 0")
+        raise UsageError("positions", "positions start at 1 and --segment is >= 0")
     with _client(args) as c:
         resp = c.inclusion_proof(args.positions, customer_id=args.customer or "",
                                  as_of=args.as_of or "", segment=args.segment)
@@ -152,7 +152,7 @@ def _verify_proof(args: argparse.Namespace) -> int:
         verify_proofs,
     )
     if not args.public_key:
-        raise SystemExit("arledger: --public-key FILE is needed")
+        raise UsageError("--public-key", "a public key FILE is needed")
     key = _verified_or_exit(load_public_key, Path(args.public_key).read_text())
 
     def read() -> tuple[Any, list]:
@@ -209,7 +209,7 @@ def _verify(args: argparse.Namespace) -> int:
         digests += _read_digests(f)
     key = A.load_public_key(Path(args.public_key).read_text()) if args.public_key else None
     if digests and key is None:
-        raise SystemExit("arledger: checking digests needs --public-key FILE")
+        raise UsageError("--public-key", "checking digests needs a public key FILE")
     store = _offline_store(args)
     try:
         bar = Progress(max(store.head_seq(), 1), "verify", "entries")
@@ -262,14 +262,14 @@ def _replay(args: argparse.Namespace) -> int:
     return 0 if out.get("match", True) else 1
 
 
-def _parse_time_us(text: str | None) -> int | None:
+def _parse_time_us(text: str | None, flag: str) -> int | None:
     if not text:
         return None
     import datetime as dt
     try:
         t = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise SystemExit(f"arledger: {text!r} is not an ISO date/time") from None
+        raise UsageError(flag, f"{text!r} is not an ISO date/time") from None
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
     return int(t.timestamp() * 1_000_000)
@@ -312,8 +312,9 @@ def _export(args: argparse.Namespace) -> int:
         d, recs = _verified_or_exit(
             c.export, customer_id=args.customer or "", entry_types=args.type or (),
             effective_from=args.effective_from or "", effective_to=args.effective_to or "",
-            recorded_from_us=_parse_time_us(args.recorded_from),
-            recorded_to_us=_parse_time_us(args.recorded_to), unverified=True)
+            recorded_from_us=_parse_time_us(args.recorded_from, "--recorded-from"),
+            recorded_to_us=_parse_time_us(args.recorded_to, "--recorded-to"),
+            unverified=True)
         recs = _unverified_or_proven(args, c, d, recs)
         try:
             _write_records(args, d, recs)
@@ -326,7 +327,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _history(args: argparse.Namespace) -> int:
     if bool(args.invoice) == bool(args.customer):
-        raise SystemExit("arledger: give --invoice or --customer")
+        raise UsageError("--invoice/--customer", "give one of them")
     with _client(args, need_key=args.prove) as c:
         d, recs = _verified_or_exit(c.history, invoice_id=args.invoice or "",
                                     customer_id=args.customer or "", unverified=True)
@@ -378,7 +379,7 @@ def _extend_verify_and_replay(sub: argparse._SubParsersAction) -> None:
 
         def offline_audit(args: argparse.Namespace) -> int:
             if not (args.data_dir or args.store):
-                raise SystemExit("arledger: --digests/--merkle check a stored log: give "
+                raise UsageError("--digests/--merkle", "they check a stored log: give "
                                  "--data-dir or --store")
             return _verify(args)
         v.set_defaults(func=_either(v.get_default("func"), offline_audit,
@@ -433,13 +434,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--key-file", default=None, type=readable_file,
                    help="derive it from this private key file")
     p = act("digest", "a signed digest of the log head (verified with --public-key)", _digest)
-    p.add_argument("--segment", type=int, default=0, help="an earlier segment (default: head)")
+    p.add_argument("--segment", type=whole, default=0, help="an earlier segment (default: head)")
     p.add_argument("--save", default="", help="append the digest (one JSON line) to this file")
     p = act("prove", "Merkle inclusion proofs of entries, verified here", _prove)
-    p.add_argument("positions", nargs="*", type=int, help="log positions")
+    p.add_argument("positions", nargs="*", type=whole, help="log positions")
     p.add_argument("--customer", help="every line of this customer's statement")
     p.add_argument("--as-of", help="statement date (YYYY-MM-DD; default: all)")
-    p.add_argument("--segment", type=int, default=0, help="prove under the digest of this "
+    p.add_argument("--segment", type=whole, default=0, help="prove under the digest of this "
                    "segment (default: head)")
     p.add_argument("--out", help="also save digest and proofs (JSON) for `verify-proof`")
     _register_checks(act)

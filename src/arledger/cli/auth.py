@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from arledger.cli.args import UsageError
+
 
 def _new_api_key(args: argparse.Namespace) -> int:
     from arledger.server.auth import PRINCIPAL_NAME, hash_api_key, new_api_key
     if not PRINCIPAL_NAME.fullmatch(args.principal):
-        raise SystemExit(f"arledger: {args.principal!r} is not a principal name "
+        raise UsageError("principal", f"{args.principal!r} is not a principal name "
                          f"({PRINCIPAL_NAME.pattern})")
     key = new_api_key()
     roles = ", ".join(f'"{r}"' for r in args.role)
@@ -34,7 +36,7 @@ def _new_secret(args: argparse.Namespace) -> int:
     try:
         new_secret_file(Path(args.file))
     except FileExistsError:
-        raise SystemExit(f"arledger: {args.file} exists; not overwritten") from None
+        raise UsageError("file", f"{args.file} exists; not overwritten") from None
     print(f"wrote {args.file} (mode 0600)", file=sys.stderr)
     return 0
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from arledger.cli.args import UsageError
 from arledger.cli.output import emit
 from arledger_client import ArledgerClient, CommandResult, Credentials, command
 from arledger_client.audit import AuditClient
@@ -20,6 +21,8 @@ from arledger_client.reports import ReportsClient
 from arledger_client.risk import RiskClient
 from arledger_client.search import SearchClient
 from arledger_client.valuation import ValuationClient
+
+_CREDENTIAL_FLAGS = "--ca-file/--client-cert/--client-key/--token-file/--client-config"
 
 
 def credentials(args: argparse.Namespace) -> Credentials:
@@ -30,7 +33,7 @@ def credentials(args: argparse.Namespace) -> Credentials:
             server_name=getattr(args, "server_name", None),
             config_file=getattr(args, "client_config", None) or None)
     except (ValueError, OSError) as e:
-        raise SystemExit(f"arledger: credentials: {e}") from None
+        raise UsageError(_CREDENTIAL_FLAGS, str(e)) from None
 
 
 def channel(args: argparse.Namespace) -> grpc.Channel:
@@ -42,7 +45,7 @@ def channel(args: argparse.Namespace) -> grpc.Channel:
                 ("grpc.max_send_message_length", 64 << 20),
                 ("grpc.max_receive_message_length", 64 << 20)])
         except (ValueError, OSError) as e:
-            raise SystemExit(f"arledger: credentials: {e}") from None
+            raise UsageError(_CREDENTIAL_FLAGS, str(e)) from None
         args._channel = made
     return made
 

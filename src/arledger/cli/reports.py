@@ -259,7 +259,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--cei", choices=("total", "monthly_average"), default="total",
                    help="CEI variant: credit sales of the period (total, default) or their "
                         "monthly average")
-    k.add_argument("--cei-months", type=int, default=0,
+    k.add_argument("--cei-months", type=A.whole, default=0,
                    help="months the monthly average runs over (default: the period's)")
     k.add_argument("--monthly", action="store_true", help="also one row per calendar month")
     k.add_argument("--plot", metavar="FILE.png", help="draw DSO and CEI month by month")
@@ -270,12 +270,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--kind", action="append", choices=("OVER_LIMIT", "PAST_DUE", "OLD_UNAPPLIED",
                                                        "LONG_DISPUTE", "MASTER_DATA_CHANGED"),
                    help="only these lists (repeatable; default all)")
-    e.add_argument("--past-due-days", type=int, help="PAST_DUE: more than N days (default 90)")
-    e.add_argument("--min-amount", type=int, default=0,
+    e.add_argument("--past-due-days", type=A.whole, help="PAST_DUE: more than N days (default 90)")
+    e.add_argument("--min-amount", type=A.whole, default=0,
                    help="PAST_DUE: at least this much past due per customer (minor units)")
-    e.add_argument("--unapplied-days", type=int, help="OLD_UNAPPLIED: older than N days "
+    e.add_argument("--unapplied-days", type=A.whole, help="OLD_UNAPPLIED: older than N days "
                    "(default 30)")
-    e.add_argument("--dispute-days", type=int, help="LONG_DISPUTE: open longer than N days "
+    e.add_argument("--dispute-days", type=A.whole, help="LONG_DISPUTE: open longer than N days "
                    "(default 30)")
     e.add_argument("--changes-from", help="MASTER_DATA_CHANGED: from this date (default as-of "
                    "minus 6 days)")

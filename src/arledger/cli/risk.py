@@ -225,20 +225,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--currency", help="only this currency (ISO 4217)")
     a.add_argument("--disputes", choices=DISPUTES, default="any",
                    help="only customers with / without an open dispute")
-    a.add_argument("--dunning-min", type=int, default=0,
+    a.add_argument("--dunning-min", type=A.whole, default=0,
                    help="only customers at this dunning level or above (on an open invoice)")
     a.add_argument("--promises", choices=PROMISES, default="any",
                    help="only customers with an active / no active / a broken promise to pay")
-    a.add_argument("--limit", type=int, default=20, help="rows per page (default 20, at most "
+    a.add_argument("--limit", type=A.whole, default=20, help="rows per page (default 20, at most "
                    "1000)")
     a.add_argument("--page-token", help="the next page: the token the previous page printed")
     a.add_argument("--known-at", type=A.known_at,
                    help="as known at this recorded time, ISO 8601 (default now)")
     a = action("calibrate", "fit a model on the ledger's history; report AUC and calibration",
                _calibrate, model=False, envelope=True)
-    a.add_argument("--horizon", type=int, default=0, help="outcome window in days (default 90)")
-    a.add_argument("--step", type=int, default=0, help="days between snapshots (default 30)")
-    a.add_argument("--history", type=int, default=0, help="days of snapshots (default 365)")
+    a.add_argument("--horizon", type=A.whole, default=0, help="outcome window in days (default 90)")
+    a.add_argument("--step", type=A.whole, default=0, help="days between snapshots (default 30)")
+    a.add_argument("--history", type=A.whole, default=0, help="days of snapshots (default 365)")
     a.add_argument("--holdout", type=float, default=0.0,
                    help="share of customers held out (default 0.3)")
     a.add_argument("--register", metavar="VERSION",
@@ -248,9 +248,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                "and expected credit loss", _provision, model=False)
     a.add_argument("--edges", type=A.edges,
                    help="bucket edges in days, e.g. 30,60,90 (default 30,60,90,120)")
-    a.add_argument("--maturity", type=int, default=0,
+    a.add_argument("--maturity", type=A.whole, default=0,
                    help="history invoices are due at least this many days ago (default 180)")
-    a.add_argument("--history", type=int, default=0, help="days of history (default 365)")
+    a.add_argument("--history", type=A.whole, default=0, help="days of history (default 365)")
     a = action("score", "one customer's score and what drives it", _score)
     a.add_argument("customer_id")
     rs.add_parser("models", help="model versions (built in and registered)").set_defaults(

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from arledger.cli import connect
-from arledger.cli.args import known_at
+from arledger.cli.args import known_at, whole
 from arledger.cli.output import emit, emit_sections
 from arledger_client.search import INVOICE_STATUSES, PAYMENT_STATUSES, Page, SearchClient
 
@@ -123,7 +123,7 @@ def _clock_args(p: argparse.ArgumentParser) -> None:
 def _page_args(p: argparse.ArgumentParser, columns: list[str], orders: str) -> None:
     _clock_args(p)
     p.add_argument("--order-by", help=f"{orders}, optionally followed by ' desc' (quote it)")
-    p.add_argument("--page-size", type=int, default=50, help="rows per page (1..1000; "
+    p.add_argument("--page-size", type=whole, default=50, help="rows per page (1..1000; "
                    "default 50)")
     p.add_argument("--page-token", help="the next page: the token the previous page printed")
     p.add_argument("--all", action="store_true", help="follow every page")
@@ -147,9 +147,9 @@ def _register_customers(sub: argparse._SubParsersAction) -> None:
         a.add_argument("--currency", help="only this currency (ISO 4217)")
         a.add_argument("--on-hold", choices=("yes", "no"), help="on hold or not")
         a.add_argument("--over-limit", choices=("yes", "no"), help="balance over the limit")
-        a.add_argument("--past-due-days", type=int, default=0,
+        a.add_argument("--past-due-days", type=whole, default=0,
                        help="only with an installment more than N days past due")
-        a.add_argument("--dunning-min", type=int, default=0, help="dunning level at least N")
+        a.add_argument("--dunning-min", type=whole, default=0, help="dunning level at least N")
         a.add_argument("--promise", choices=("any", "active", "none-active", "broken"),
                        default="any", help="promise-to-pay status")
         a.add_argument("--disputes", choices=("any", "with", "without"), default="any",

@@ -179,7 +179,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     envelope(d)
     s = ps.add_parser("show", help="the allowance per currency as of a day")
     s.add_argument("allowance_id")
-    s.add_argument("--version", type=int, default=0, help="default: the version in force")
+    s.add_argument("--version", type=A.whole, default=0, help="default: the version in force")
     s.add_argument("--rounding", choices=["per-bucket", "total"], help="default: the version's")
     s.add_argument("--currency")
     s.add_argument("--customer")
@@ -202,7 +202,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--quote")
     ls.add_argument("--from", dest="from_date")
     ls.add_argument("--to", dest="to_date")
-    ls.add_argument("--limit", type=int, default=1000)
+    ls.add_argument("--limit", type=A.whole, default=1000)
     clocks(ls, as_of=False)
 
     p = sub.add_parser("consolidated", help="aging, KPIs or exposure in a reporting currency")
