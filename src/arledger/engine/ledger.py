@@ -184,8 +184,11 @@ class Ledger:
                     except SegmentFormatError as e:
                         broken = error("LOG_CORRUPT", f"segment {seq}: {e}; run `arledger verify`")
                         break
-                with self._read_lock:
-                    self.state.reserve_ahead([g for _, g, _ in segs])
+                try:
+                    with self._read_lock:
+                        self.state.reserve_ahead([g for _, g, _ in segs])
+                except (KeyError, TypeError, ValueError):
+                    pass  # a segment not shaped as the fold expects: found in order below
                 for seq, seg, blob_hash in segs:
                     problem = self._check(seq, seg)
                     if problem:
