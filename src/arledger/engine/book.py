@@ -308,6 +308,25 @@ CODE_OF = {(t, c.name): code for code, (t, c) in COLUMNS.items()}
 BASE_SIZE = 10_000  # codes are < 10 * 1000
 
 
+# What an entry of each type adds to the book, by entry type name (a segment's table name):
+# (a row of this table or None, an id of this kind or None, the entry column holding the
+# id). Every reservation (the read state's per segment, the decider's per flush) reads it;
+# allocations are counted from child rows, requests from entries.
+CREATES: dict[str, tuple[str | None, str | None, str | None]] = {
+    "CustomerOpened": ("customers", "customer", "customer_id"),
+    "InvoiceIssued": ("invoices", "invoice", "invoice_id"),
+    "PaymentRecorded": ("payments", "payment", "payment_id"),
+    "CreditNoteIssued": ("credit_notes", "credit_note", "credit_note_id"),
+    "DisputeOpened": ("disputes", "dispute", "dispute_id"),
+    "ReceivablesSold": ("sales", "sale", "sale_id"),
+    "PromiseMade": (None, "promise", "promise_id"),
+    "BadDebtRecovered": (None, "recovery", "recovery_id"),
+    "UnappliedRefunded": (None, "refund", "refund_id"),
+    "DiscountTaken": ("closures", None, None),
+    "SmallBalanceWrittenOff": ("closures", None, None),
+}
+
+
 class Undo(NamedTuple):
     rec: np.ndarray   # int64 (capacity, 3): (column code, index, old value)
     meta: np.ndarray  # int64 [records, logging on]

@@ -28,7 +28,7 @@ from arledger.domain import policies as P
 from arledger.engine import apply as ap
 from arledger.engine.apply import J_CASH, J_CREDIT, J_DISPUTED, J_INVOICE  # noqa: F401
 from arledger.engine.bank_state import BankState, LineIds, StatementIds
-from arledger.engine.book import Book, I2s, I4s, I8s, U1s
+from arledger.engine.book import CREATES, Book, I2s, I4s, I8s, U1s
 from arledger.engine.ids import IdIndex
 from arledger.engine.policy_state import PolicyState
 from arledger.engine.records import TYPE, Recs
@@ -567,26 +567,12 @@ class State:
         return int(np.searchsorted(fp, position, side="right"))
 
 
-_ID_COLUMNS = {"customer": ("CustomerOpened", "customer_id"),
-               "invoice": ("InvoiceIssued", "invoice_id"),
-               "payment": ("PaymentRecorded", "payment_id"),
-               "credit_note": ("CreditNoteIssued", "credit_note_id"),
-               "dispute": ("DisputeOpened", "dispute_id"),
-               "promise": ("PromiseMade", "promise_id"),
-               "sale": ("ReceivablesSold", "sale_id"),
-               "recovery": ("BadDebtRecovered", "recovery_id"),
-               "refund": ("UnappliedRefunded", "refund_id")}
-
-
-# Segment tables whose rows each add a row to a book table.
-_ROW_TABLES = {"CustomerOpened": "customers", "InvoiceIssued": "invoices",
-               "PaymentRecorded": "payments", "CreditNoteIssued": "credit_notes",
-               "DisputeOpened": "disputes", "ReceivablesSold": "sales",
-               E.ALLOCATIONS: "allocs", "DiscountTaken": "closures",
-               "SmallBalanceWrittenOff": "closures"}
+# Segment tables whose rows each add a row to a book table (book.CREATES).
+_ROW_TABLES = {name: table for name, (table, _, _) in CREATES.items() if table}
+_ROW_TABLES[E.ALLOCATIONS] = "allocs"
 # The id columns of each segment table, and the id kind of each.
 _ID_KIND = {(E.ENVELOPE, "request_id"): "request",
-            **{(table, col): kind for kind, (table, col) in _ID_COLUMNS.items()}}
+            **{(name, col): kind for name, (_, kind, col) in CREATES.items() if kind and col}}
 _ID_COLS: dict[str, tuple[str, ...]] = {}
 for _table, _col in _ID_KIND:
     _ID_COLS[_table] = (*_ID_COLS.get(_table, ()), _col)

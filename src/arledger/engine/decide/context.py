@@ -25,7 +25,7 @@ from arledger.domain import policies as P
 from arledger.domain.errors import LedgerError, error
 from arledger.engine import apply as ap
 from arledger.engine.bank_state import _MISSING, BankState
-from arledger.engine.book import Book
+from arledger.engine.book import CREATES, Book
 from arledger.engine.partition import Partition, partition_of
 from arledger.engine.policy_state import PolicyState
 from arledger.engine.records import CHILD_CODE, F0, NUMERIC, STR0, STRINGS, Recs
@@ -430,14 +430,10 @@ _BANK_TYPES = np.array([E.BY_NAME[n].code for n in (
 _IS_BANK = np.zeros(max(E.BY_CODE) + 1, np.bool_)
 _IS_BANK[_BANK_TYPES] = True
 
-_CREATED_TABLE = {ap.CUSTOMER_OPENED: "customers", ap.INVOICE_ISSUED: "invoices",
-                  ap.PAYMENT_RECORDED: "payments", ap.CREDIT_NOTE_ISSUED: "credit_notes",
-                  ap.DISPUTE_OPENED: "disputes", ap.RECEIVABLES_SOLD: "sales"}
-_ID_KIND = {ap.CUSTOMER_OPENED: "customer", ap.INVOICE_ISSUED: "invoice",
-            ap.PAYMENT_RECORDED: "payment", ap.CREDIT_NOTE_ISSUED: "credit_note",
-            ap.DISPUTE_OPENED: "dispute", ap.PROMISE_MADE: "promise",
-            ap.RECEIVABLES_SOLD: "sale", ap.BAD_DEBT_RECOVERED: "recovery",
-            ap.UNAPPLIED_REFUNDED: "refund"}
+# By entry type code: the book table an entry adds a row to, the id kind it adds (book.CREATES).
+_CREATED_TABLE = {E.BY_NAME[name].code: table for name, (table, _, _) in CREATES.items()
+                  if table}
+_ID_KIND = {E.BY_NAME[name].code: kind for name, (_, kind, _) in CREATES.items() if kind}
 
 
 def reserve_for(book: Book, recs: Recs, e_from: int, e_to: int) -> None:
@@ -451,11 +447,11 @@ def reserve_for(book: Book, recs: Recs, e_from: int, e_to: int) -> None:
     else:
         counts = {t: c for t, c in enumerate(np.bincount(r[e_from:e_to, 0]).tolist()) if c}
         kids = int(r[e_from:e_to, 5].sum())
-    rows = {table: counts[t] for t, table in _CREATED_TABLE.items() if t in counts}
-    rows["requests"] = n
-    rows["allocs"] = kids
-    rows["closures"] = (counts.get(ap.DISCOUNT_TAKEN, 0)
-                        + counts.get(ap.SMALL_BALANCE_WRITTEN_OFF, 0))
+    rows = {"requests": n, "allocs": kids}
+    for t, c in counts.items():
+        table = _CREATED_TABLE.get(t)
+        if table is not None:
+            rows[table] = rows.get(table, 0) + c
     # The string bytes these entries added (ids are among them): from the first string of
     # e_from to the end of the arena. (The whole group's arena was reserved for every id
     # kind of every one-command flush: the id arenas grew by the group's size each time.)
