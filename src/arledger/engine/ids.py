@@ -5,9 +5,12 @@ an open-addressing table (linear probing, load <= 1/2) from XXH64(id) to the ind
 is one uint64: the hash's high 32 bits and index + 1 (0 = empty), so a probe reads 8 bytes
 and the id's bytes are compared only when the high bits match.
 
-Every kind of an `IdSet` lives in the same four flat arrays (slots, hashes, starts, arena),
-each kind in its own section (`base`), so compiled code gets all of them as a handful of
-arrays and a kind number. Growing one kind lays the sections out again.
+Each kind has its own four arrays (slots, hashes, starts, arena); compiled code gets each
+of them as a tuple indexed by kind number. A kind that runs out of room grows alone, to
+twice what it needs: the others are not copied, and its table is rehashed only when its
+slots double (a layout of every kind at once, as before, copied and rehashed the idle
+kinds too, and its memory was touched afresh each time: first touches of fresh pages are
+the dearest part of growing on a VM).
 
 Removal is last-in-first-out only (`truncate`: a rolled-back group's new ids). That is
 safe with linear probing: any id whose probe passed the removed one's slot was added
@@ -28,19 +31,19 @@ from arledger.engine.jit import inline, kernel
 _EMPTY = np.uint64(0)
 _LOW = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
-# Columns of IdArrays.base, per kind.
-SLOTS, SLOTS_SIZE, ROWS, ARENA = 0, 1, 2, 3
+# Columns of IdSet.cap, per kind: capacity in ids, slots (a power of two), arena bytes.
+ROWS_CAP, SLOTS_SIZE, ARENA_CAP = 0, 1, 2
 # Columns of IdArrays.meta, per kind.
 COUNT, USED = 0, 1
+_START_CAP = (16, 64, 256)
 
 
 class IdArrays(NamedTuple):
-    slots: np.ndarray   # uint64: every kind's table
-    hashes: np.ndarray  # uint64 per id
-    starts: np.ndarray  # int64 per id + 1 (offsets into the kind's arena section)
-    arena: np.ndarray   # uint8: the ids' bytes
-    base: np.ndarray    # int64 (kinds, 4): SLOTS, SLOTS_SIZE, ROWS, ARENA per kind
-    meta: np.ndarray    # int64 (kinds, 2): COUNT, USED per kind
+    slots: tuple[np.ndarray, ...]   # per kind, uint64: its table
+    hashes: tuple[np.ndarray, ...]  # per kind, uint64 per id
+    starts: tuple[np.ndarray, ...]  # per kind, int64 per id + 1 (offsets into its arena)
+    arena: tuple[np.ndarray, ...]   # per kind, uint8: the ids' bytes
+    meta: np.ndarray                # int64 (kinds, 2): COUNT, USED per kind
 
 
 @inline
@@ -51,22 +54,22 @@ def _slot_of(h, mask):
 @kernel
 def id_probe(tab, kind, buf, s, e, h):
     """Index of the id buf[s:e] (hash h) of `kind`, or -1."""
-    sb, size, rb, ab = tab.base[kind, 0], tab.base[kind, 1], tab.base[kind, 2], tab.base[kind, 3]
-    mask = size - 1
+    slots, starts, arena = tab.slots[kind], tab.starts[kind], tab.arena[kind]
+    mask = len(slots) - 1
     hi = h >> _SHIFT
     i = _slot_of(h, mask)
     n = e - s
     while True:
-        v = tab.slots[sb + i]
+        v = slots[i]
         if v == _EMPTY:
             return -1
         if (v >> _SHIFT) == hi:
             ix = np.int64(v & _LOW) - 1
-            a = ab + tab.starts[rb + ix]
-            if ab + tab.starts[rb + ix + 1] - a == n:
+            a = starts[ix]
+            if starts[ix + 1] - a == n:
                 same = True
                 for k in range(n):
-                    if tab.arena[a + k] != buf[s + k]:
+                    if arena[a + k] != buf[s + k]:
                         same = False
                         break
                 if same:
@@ -75,27 +78,27 @@ def id_probe(tab, kind, buf, s, e, h):
 
 
 @kernel
-def _place(slots, sb, size, ix, h):
-    mask = size - 1
+def _place(slots, ix, h):
+    mask = len(slots) - 1
     i = _slot_of(h, mask)
-    while slots[sb + i] != _EMPTY:
+    while slots[i] != _EMPTY:
         i = (i + 1) & mask
-    slots[sb + i] = ((h >> _SHIFT) << _SHIFT) | np.uint64(ix + 1)
+    slots[i] = ((h >> _SHIFT) << _SHIFT) | np.uint64(ix + 1)
 
 
 @kernel
 def id_add(tab, kind, buf, s, e, h):
     """Append the id buf[s:e] (hash h, not present) to `kind`; its index. Room was
     reserved (IdSet.reserve)."""
-    rb, ab = tab.base[kind, 2], tab.base[kind, 3]
+    starts, arena = tab.starts[kind], tab.arena[kind]
     ix = tab.meta[kind, 0]
     a = tab.meta[kind, 1]
     n = e - s
     for k in range(n):
-        tab.arena[ab + a + k] = buf[s + k]
-    tab.starts[rb + ix + 1] = a + n
-    tab.hashes[rb + ix] = h
-    _place(tab.slots, tab.base[kind, 0], tab.base[kind, 1], ix, h)
+        arena[a + k] = buf[s + k]
+    starts[ix + 1] = a + n
+    tab.hashes[kind][ix] = h
+    _place(tab.slots[kind], ix, h)
     tab.meta[kind, 0] = ix + 1
     tab.meta[kind, 1] = a + n
     return ix
@@ -117,25 +120,25 @@ def _add_many(tab, kind, buf, s, e):
 
 
 @kernel
-def _rehash(slots, sb, size, hashes, rb, n):
+def _rehash(slots, hashes, n):
     for ix in range(n):
-        _place(slots, sb, size, ix, hashes[rb + ix])
+        _place(slots, ix, hashes[ix])
 
 
 @kernel
 def _unplace_last(tab, kind, keep):
     """Remove indexes >= keep of `kind`, newest first."""
-    sb, size, rb = tab.base[kind, 0], tab.base[kind, 1], tab.base[kind, 2]
-    mask = size - 1
+    slots, hashes = tab.slots[kind], tab.hashes[kind]
+    mask = len(slots) - 1
     for ix in range(tab.meta[kind, 0] - 1, keep - 1, -1):
-        h = tab.hashes[rb + ix]
+        h = hashes[ix]
         i = _slot_of(h, mask)
         want = ((h >> _SHIFT) << _SHIFT) | np.uint64(ix + 1)
-        while tab.slots[sb + i] != want:
+        while slots[i] != want:
             i = (i + 1) & mask
-        tab.slots[sb + i] = _EMPTY
+        slots[i] = _EMPTY
     tab.meta[kind, 0] = keep
-    tab.meta[kind, 1] = tab.starts[rb + keep]
+    tab.meta[kind, 1] = tab.starts[kind][keep]
 
 
 @kernel
@@ -157,86 +160,70 @@ class IdSet:
     def __init__(self, kinds: tuple[str, ...]) -> None:
         self.kinds = kinds
         k = len(kinds)
-        # Capacity per kind: ids (rows), slots (a power of two), arena bytes.
         self.cap = np.zeros((k, 3), np.int64)
-        self.cap[:] = (16, 64, 256)
-        self.base = np.zeros((k, 4), np.int64)
+        self.cap[:] = _START_CAP
         self.meta = np.zeros((k, 2), np.int64)
-        self.slots = np.zeros(0, np.uint64)
-        self.hashes = np.zeros(0, np.uint64)
-        self.starts = np.zeros(0, np.int64)
-        self.arena = np.zeros(0, np.uint8)
-        self._layout(None)
+        self.slots = [np.zeros(_START_CAP[SLOTS_SIZE], np.uint64) for _ in kinds]
+        self.hashes = [np.zeros(_START_CAP[ROWS_CAP] + 1, np.uint64) for _ in kinds]
+        self.starts = [np.zeros(_START_CAP[ROWS_CAP] + 1, np.int64) for _ in kinds]
+        self.arena = [np.zeros(_START_CAP[ARENA_CAP], np.uint8) for _ in kinds]
+        self._arrays: IdArrays | None = None
         self.tables = {name: IdTable(self, i) for i, name in enumerate(kinds)}
 
     def __getitem__(self, kind: str) -> IdTable:
         return self.tables[kind]
 
-    def _layout(self, old: IdArrays | None) -> None:
-        """Lay every kind out at its capacity, copying what exists."""
-        rows = self.cap[:, 0] + 1
-        base = np.zeros_like(self.base)
-        base[:, SLOTS_SIZE] = self.cap[:, 1]
-        base[1:, SLOTS] = np.cumsum(self.cap[:, 1])[:-1]
-        base[1:, ROWS] = np.cumsum(rows)[:-1]
-        base[1:, ARENA] = np.cumsum(self.cap[:, 2])[:-1]
-        slots = np.zeros(int(self.cap[:, 1].sum()), np.uint64)
-        hashes = np.zeros(int(rows.sum()), np.uint64)
-        starts = np.zeros(int(rows.sum()), np.int64)
-        arena = np.zeros(int(self.cap[:, 2].sum()), np.uint8)
-        if old is not None:
-            for k in range(len(self.kinds)):
-                n, used = int(self.meta[k, 0]), int(self.meta[k, 1])
-                ob, nb = old.base[k], base[k]
-                hashes[nb[ROWS]:nb[ROWS] + n] = old.hashes[ob[ROWS]:ob[ROWS] + n]
-                starts[nb[ROWS]:nb[ROWS] + n + 1] = old.starts[ob[ROWS]:ob[ROWS] + n + 1]
-                arena[nb[ARENA]:nb[ARENA] + used] = old.arena[ob[ARENA]:ob[ARENA] + used]
-                if nb[SLOTS_SIZE] == ob[SLOTS_SIZE]:
-                    slots[nb[SLOTS]:nb[SLOTS] + nb[SLOTS_SIZE]] = \
-                        old.slots[ob[SLOTS]:ob[SLOTS] + ob[SLOTS_SIZE]]
-                else:
-                    _rehash(slots, nb[SLOTS], nb[SLOTS_SIZE], hashes, nb[ROWS], n)
-        self.base[:] = base
-        self.slots, self.hashes, self.starts, self.arena = slots, hashes, starts, arena
+    def _grow(self, k: int, ids: int, nbytes: int) -> None:
+        """Lay kind k out again with room for `ids` ids of `nbytes` bytes in all (twice
+        what it asks for, so growth is geometric)."""
+        n, used = int(self.meta[k, COUNT]), int(self.meta[k, USED])
+        cap = self.cap[k]
+        if ids > cap[ROWS_CAP]:
+            cap[ROWS_CAP] = max(ids, 2 * int(cap[ROWS_CAP]))
+            hashes = np.empty(int(cap[ROWS_CAP]) + 1, np.uint64)
+            hashes[:n] = self.hashes[k][:n]
+            starts = np.empty(int(cap[ROWS_CAP]) + 1, np.int64)
+            starts[:n + 1] = self.starts[k][:n + 1]
+            self.hashes[k], self.starts[k] = hashes, starts
+        if nbytes > cap[ARENA_CAP]:
+            cap[ARENA_CAP] = max(nbytes, 2 * int(cap[ARENA_CAP]))
+            arena = np.empty(int(cap[ARENA_CAP]), np.uint8)
+            arena[:used] = self.arena[k][:used]
+            self.arena[k] = arena
+        if 2 * ids > cap[SLOTS_SIZE]:
+            size = int(cap[SLOTS_SIZE])
+            while 2 * ids > size:
+                size *= 2
+            cap[SLOTS_SIZE] = size
+            slots = np.zeros(size, np.uint64)
+            _rehash(slots, self.hashes[k], n)
+            self.slots[k] = slots
+        self._arrays = None
 
     def arrays(self) -> IdArrays:
-        return IdArrays(self.slots, self.hashes, self.starts, self.arena, self.base, self.meta)
+        """The tuples compiled code works on (rebuilt only after a kind grew)."""
+        if self._arrays is None:
+            self._arrays = IdArrays(tuple(self.slots), tuple(self.hashes), tuple(self.starts),
+                                    tuple(self.arena), self.meta)
+        return self._arrays
 
     def reserve(self, kind: str, ids: int, nbytes: int) -> bool:
         """Room for `ids` more ids of `kind`, `nbytes` bytes in all; True if laid out again."""
         return self.reserve_many({kind: (ids, nbytes)})
 
     def reserve_many(self, wanted: dict[str, tuple[int, int]]) -> bool:
-        """Room for more ids of several kinds, {kind: (ids, bytes)}, in one layout at most;
-        True if laid out again. A layout copies every kind, so when one must grow, every
-        kind more than half full grows with it."""
+        """Room for more ids of several kinds, {kind: (ids, bytes)}; True if any kind was
+        laid out again (only the kinds that ask for more than they have are)."""
         meta, cap = self.meta, self.cap
-        for kind, (ids, nbytes) in wanted.items():  # the common case, in plain ints
-            k = self.kinds.index(kind)
-            n = int(meta[k, 0]) + ids
-            if n > cap[k, 0] or int(meta[k, 1]) + nbytes > cap[k, 2] or 2 * n > cap[k, 1]:
-                break
-        else:
-            return False
-        need = np.zeros((len(self.kinds), 2), np.int64)
-        need[:, 0], need[:, 1] = self.meta[:, 0], self.meta[:, 1]
+        grew = False
         for kind, (ids, nbytes) in wanted.items():
             k = self.kinds.index(kind)
-            need[k, 0] += ids
-            need[k, 1] += nbytes
-        cap = self.cap
-        if not ((need[:, 0] > cap[:, 0]) | (need[:, 1] > cap[:, 2])
-                | (2 * need[:, 0] > cap[:, 1])).any():
-            return False
-        for k in range(len(self.kinds)):
-            if 2 * need[k, 0] > cap[k, 0]:
-                cap[k, 0] = max(need[k, 0], 2 * cap[k, 0])
-            if 2 * need[k, 1] > cap[k, 2]:
-                cap[k, 2] = max(need[k, 1], 2 * cap[k, 2])
-            while 2 * max(need[k, 0], cap[k, 0]) > cap[k, 1]:  # grows when the rows do
-                cap[k, 1] *= 2
-        self._layout(self.arrays())
-        return True
+            n = int(meta[k, COUNT]) + ids
+            used = int(meta[k, USED]) + nbytes
+            if n > cap[k, ROWS_CAP] or used > cap[k, ARENA_CAP] or 2 * n > cap[k, SLOTS_SIZE]:
+                self._grow(k, n, used)
+                grew = True
+        return grew
 
     def counts(self) -> tuple[int, ...]:
         return tuple(int(x) for x in self.meta[:, COUNT])
@@ -250,14 +237,18 @@ class IdSet:
     def copy(self) -> IdSet:
         c = IdSet.__new__(IdSet)
         c.kinds = self.kinds
-        c.cap, c.base, c.meta = self.cap.copy(), self.base.copy(), self.meta.copy()
-        c.slots, c.hashes = self.slots.copy(), self.hashes.copy()
-        c.starts, c.arena = self.starts.copy(), self.arena.copy()
+        c.cap, c.meta = self.cap.copy(), self.meta.copy()
+        c.slots = [a.copy() for a in self.slots]
+        c.hashes = [a.copy() for a in self.hashes]
+        c.starts = [a.copy() for a in self.starts]
+        c.arena = [a.copy() for a in self.arena]
+        c._arrays = None
         c.tables = {name: IdTable(c, i) for i, name in enumerate(c.kinds)}
         return c
 
     def memory_bytes(self) -> int:
-        return sum(a.nbytes for a in (self.slots, self.hashes, self.starts, self.arena))
+        return sum(a.nbytes for arrays in (self.slots, self.hashes, self.starts, self.arena)
+                   for a in arrays)
 
 
 class IdTable:
@@ -283,33 +274,29 @@ class IdTable:
         return self._set.reserve(self.kind, ids, nbytes)
 
     def _arena(self) -> np.ndarray:
-        s = self._set
-        a = int(s.base[self._k, ARENA])
-        return s.arena[a:a + int(s.cap[self._k, 2])]
+        return self._set.arena[self._k]
 
     def _starts(self) -> np.ndarray:
-        s = self._set
-        r = int(s.base[self._k, ROWS])
-        return s.starts[r:r + int(s.cap[self._k, 0]) + 1]
+        return self._set.starts[self._k]
 
     def find(self, id_: str) -> int:
         """The index of `id_`, or -1."""
-        s = self._set
+        s, k = self._set, self._k
         key = id_.encode()
         h = xxhash.xxh64_intdigest(key)
-        sb, size, rb, ab = (int(x) for x in s.base[self._k])
-        slot, start = s.slots.item, s.starts.item
-        mask = size - 1
+        slots, starts, arena = s.slots[k], s.starts[k], s.arena[k]
+        slot, start = slots.item, starts.item
+        mask = len(slots) - 1
         hi = h >> 32
         i = h & mask
         while True:
-            v = slot(sb + i)
+            v = slot(i)
             if v == 0:
                 return -1
             if v >> 32 == hi:
                 ix = (v & 0xFFFFFFFF) - 1
-                a, b = start(rb + ix), start(rb + ix + 1)
-                if b - a == len(key) and s.arena[ab + a:ab + b].tobytes() == key:
+                a, b = start(ix), start(ix + 1)
+                if b - a == len(key) and arena[a:b].tobytes() == key:
                     return ix
             i = (i + 1) & mask
 
