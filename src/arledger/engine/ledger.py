@@ -143,6 +143,9 @@ class Ledger:
         self._sent: deque[tuple[int, tuple[Any, ...]]] = deque()  # (generation, mark)
         self._store_q: queue.Queue[_Group | None] = queue.Queue(maxsize=1)
         self._done_q: queue.Queue[tuple[int, LedgerError | None]] = queue.Queue()
+        # Record buffers the store thread is done with, for the writer's next groups: a
+        # group's records are tens of MB at volume, and fresh memory is dear to touch.
+        self._spare_recs: deque[Recs] = deque(maxlen=4)
         self._generation = 0
         self._failed_generation = -1  # the store thread fails groups of it and older
         self._next_seq = 1
@@ -431,7 +434,8 @@ class Ledger:
                         (out.status == answers.DUPLICATE) & (out.position >= here))).tolist():
                     out.refuse(i, aborted)
             results.append(out)
-        recs, d.recs = d.recs, Recs()
+        recs = d.recs
+        d.recs = self._spare_recs.pop() if self._spare_recs else Recs()
         g = _Group(subs, results, recs, self._generation)
         if recs.n:
             recorded = max(self.clock(), self._last_recorded_us)
@@ -548,6 +552,8 @@ class Ledger:
                     sub.future.set_result(out)
                 else:
                     sub.future.set_result(outcomes(sub.batch, out, self.state.invoice_ids))
+            if bug is None:
+                self._spare_recs.append(g.recs)  # answered: nothing reads them any more
             self._done_q.put((g.generation, err))
 
     def _store_and_fold(self, g: _Group) -> LedgerError | None:
