@@ -661,13 +661,19 @@ class Book:
         self.counts[:] = counts
         self.ids.truncate(id_counts)
 
-    def forget_undo(self, before: int) -> None:
-        """Drop the undo records before `before` (what they undo is durable now)."""
+    def forget_undo(self, before: int) -> int:
+        """Drop the undo records before `before` (what they undo is durable now); returns
+        how many went. While the records still needed outnumber those that may go, they
+        stay (a rollback never reaches them) and go with a later call: moving the records
+        in flight to the front after every durable group cost the writer ~5 % at volume."""
         n = int(self.undo.meta[0])
         keep = max(n - before, 0)
+        if keep > before:
+            return 0
         if keep:
-            self.undo.rec[:keep] = self.undo.rec[before:n].copy()
+            self.undo.rec[:keep] = self.undo.rec[before:n]  # no overlap: keep <= before
         self.undo.meta[0] = keep
+        return before
 
     # ---- copies and identity --------------------------------------------------------------
 

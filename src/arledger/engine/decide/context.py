@@ -180,10 +180,10 @@ class DecisionState:
         """What happened before `mark` is durable: its undo records go (how many of each
         kind is returned, for `rebase` of later marks)."""
         book_sp, pol, n = mark
-        self.book.forget_undo(book_sp[0])
+        dropped = self.book.forget_undo(book_sp[0])
         self.policies.forget_undo(pol)
         del self._undo[:n]
-        return book_sp[0], pol, n
+        return dropped, pol, n
 
     def set_hold(self, cust: int, text: str) -> None:
         self._undo.append((self.holds, cust, self.holds.get(cust, _MISSING)))
