@@ -388,7 +388,9 @@ class Stream:
 
 
 def _outcome(o):  # type: ignore[no-untyped-def]
-    return (o.status, o.error.reason if o.error else None, o.position, o.entry_count,
+    # the refusal's words too: the loop words an over-allocation itself
+    return (o.status, o.error.reason if o.error else None, o.error.message if o.error else None,
+            type(o.error).__name__, o.position, o.entry_count,
             sorted(o.allocations), o.unapplied_minor, o.due_day, o.warnings)
 
 

@@ -185,9 +185,10 @@ class Batch:
         return _to_command(self, i, k)
 
     def request_id(self, i: int) -> str:
-        return self._text(self.cols.env[i, 0])
+        return self.text(self.cols.env[i, 0])
 
-    def _text(self, ref: np.ndarray) -> str:
+    def text(self, ref: np.ndarray) -> str:
+        """The text a (start, end) reference of the batch names."""
         return self.cols.sbuf[int(ref[0]):int(ref[1])].tobytes().decode(errors="replace")
 
 
@@ -496,11 +497,11 @@ def _to_command(batch: Batch, i: int, k: int) -> pb.Command:
     strs = {OPEN_CUSTOMER: c.oc_s, ISSUE_INVOICE: c.ii_s, RECORD_PAYMENT: c.rp_s,
             ISSUE_CREDIT_NOTE: c.cn_s, ALLOCATE_PAYMENT: c.ap_s}[k][r]
     msg = getattr(pb.Command(), spec.name).__class__()
-    msg.request_id = batch._text(c.env[i, 0])
-    msg.actor = batch._text(c.env[i, 1])
-    msg.reason = batch._text(c.env[i, 2])
+    msg.request_id = batch.text(c.env[i, 0])
+    msg.actor = batch.text(c.env[i, 1])
+    msg.reason = batch.text(c.env[i, 2])
     for j, name in enumerate(spec.strs):
-        value = batch._text(strs[j])
+        value = batch.text(strs[j])
         if name.startswith("address."):
             setattr(msg.address, name[8:], value)
         else:
@@ -523,11 +524,11 @@ def _to_command(batch: Batch, i: int, k: int) -> pb.Command:
                 setattr(msg, name, -1 if v < 0 else 2**31 - 1)
     if spec.child == "lines":
         for q in range(first, first + count):
-            msg.lines.add(description=batch._text(c.ln_s[q, 0]), quantity=int(c.ln_n[q, 0]),
+            msg.lines.add(description=batch.text(c.ln_s[q, 0]), quantity=int(c.ln_n[q, 0]),
                           unit_price_minor=int(c.ln_n[q, 1]))
     elif spec.child == "allocations":
         for q in range(first, first + count):
-            msg.allocations.add(invoice_id=batch._text(c.al_s[q, 0]),
+            msg.allocations.add(invoice_id=batch.text(c.al_s[q, 0]),
                                 amount_minor=int(c.al_n[q, 0]))
     return pb.Command(**{spec.name: msg})
 

@@ -111,6 +111,10 @@ class Decider:
                 self._room_for(batch, stop, *(int(x) for x in self.scratch.meta[1:4]))
                 grew_at = i = stop
                 continue
+            if why == volume.EXCEEDS_OPEN:
+                outs[stop] = _exceeds_open(batch, stop, *(int(x) for x in self.scratch.meta[1:3]))
+                i = stop + 1
+                continue
             if why != volume.PYTHON:
                 raise AssertionError(f"command {stop} of a batch: entry {-1 - why} does not "
                                      "fit the decision book")
@@ -200,6 +204,15 @@ class Decider:
         out.position, out.entry_count = self.first_position + e0, n
         out.unapplied_minor = self.D.request(rid)[3]  # type: ignore[index]
         return out
+
+
+def _exceeds_open(batch: col.Batch, i: int, alloc: int, open_minor: int) -> Outcome:
+    """The refusal of command i, whose allocation row `alloc` asks for more than the
+    invoice's `open_minor` (worded as cash.plan words it)."""
+    iid = batch.text(batch.cols.al_s[alloc, 0])
+    amount = int(batch.cols.al_n[alloc, 0])
+    return Outcome("REJECTED", batch.request_id(i), error=error(
+        "ALLOCATION_EXCEEDS_OPEN", f"invoice {iid!r} has {open_minor} open, {amount} allocated"))
 
 
 # What each compiled command kind creates: (book table, id kind).
