@@ -338,7 +338,7 @@ def from_commands(commands: list[pb.Command]) -> Batch:
 def resolve(batch: Batch, currencies: list[str], owns: Any) -> None:
     """Fill the derived columns against the ledger: each currency's index among the
     ledger's currencies (or CUR_NEW / CUR_UNKNOWN / CUR_EMPTY) and whether this partition
-    owns each new customer id (`owns(id) -> bool`)."""
+    owns each new customer id (`owns(id) -> bool`, or None when it owns every id)."""
     c = batch.cols
     index = {code: i for i, code in enumerate(currencies)}
     for n, s, col, scol, opening in (
@@ -351,7 +351,9 @@ def resolve(batch: Batch, currencies: list[str], owns: Any) -> None:
         codes, which = _distinct_texts(c.sbuf, s[:, scol])
         n[:, col] = np.array([_currency_index(code, index, opening) for code in codes],
                              np.int64)[which]
-    if len(c.oc_n):
+    if len(c.oc_n) and owns is None:
+        c.oc_n[:, OC_OWNED] = 1  # noqa: F821
+    elif len(c.oc_n):
         ids = _texts(c.sbuf, c.oc_s[:, OC_S_CUSTOMER_ID])  # noqa: F821
         c.oc_n[:, OC_OWNED] = [1 if owns(x) else 0 for x in ids]  # noqa: F821
 

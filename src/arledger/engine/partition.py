@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from arledger.domain.errors import error
@@ -48,6 +49,10 @@ class Partition:
 
     def owns(self, customer_id: str) -> bool:
         return self.count == 1 or partition_of(customer_id, self.count) == self.index
+
+    def owner_check(self) -> Callable[[str], bool] | None:
+        """`owns`, or None when this partition owns every id (one partition in all)."""
+        return None if self.count == 1 else self.owns
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"

@@ -89,7 +89,7 @@ class Decider:
         n = batch.n
         res = volume.results(n)
         outs: dict[int, Outcome] = {}
-        col.resolve(batch, D.currencies, D.partition.owns)
+        col.resolve(batch, D.currencies, D.partition.owner_check())
         i, grew_at = 0, -1
         while i < n:
             if self.python_only:
@@ -124,7 +124,7 @@ class Decider:
             o = self.decide(batch.command(stop), h if h or k != col.OTHER else None)
             if len(D.currencies) != known:
                 # a first customer in a currency: later rows may now know its index
-                col.resolve(batch, D.currencies, D.partition.owns)
+                col.resolve(batch, D.currencies, D.partition.owner_check())
             outs[stop] = o
             i = stop + 1
         return res, outs
