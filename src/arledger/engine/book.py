@@ -665,13 +665,14 @@ class Book:
         """Drop the undo records before `before` (what they undo is durable now); returns
         how many went. While the records still needed outnumber those that may go, they
         stay (a rollback never reaches them) and go with a later call: moving the records
-        in flight to the front after every durable group cost the writer ~5 % at volume."""
+        in flight to the front after every durable group cost the writer ~5 % at volume.
+        The log then holds up to about twice the records in flight."""
         n = int(self.undo.meta[0])
         keep = max(n - before, 0)
         if keep > before:
             return 0
         if keep:
-            self.undo.rec[:keep] = self.undo.rec[before:n]  # no overlap: keep <= before
+            self.undo.rec[:keep] = self.undo.rec[before:n]  # keep <= before: a plain copy
         self.undo.meta[0] = keep
         return before
 

@@ -7,7 +7,8 @@ and the id's bytes are compared only when the high bits match.
 
 Each kind has its own four arrays (slots, hashes, starts, arena); compiled code gets each
 of them as a tuple indexed by kind number. A kind that runs out of room grows alone, to
-twice what it needs: the others are not copied, and its table is rehashed only when its
+what it needs or twice what it had, whichever is more (its slots to a power of two at
+least twice its ids): the others are not copied, and its table is rehashed only when its
 slots double (a layout of every kind at once, as before, copied and rehashed the idle
 kinds too, and its memory was touched afresh each time: first touches of fresh pages are
 the dearest part of growing on a VM).
@@ -174,15 +175,16 @@ class IdSet:
         return self.tables[kind]
 
     def _grow(self, k: int, ids: int, nbytes: int) -> None:
-        """Lay kind k out again with room for `ids` ids of `nbytes` bytes in all (twice
-        what it asks for, so growth is geometric)."""
+        """Lay kind k out again with room for `ids` ids of `nbytes` bytes in all: each
+        array that is short grows to what is asked or twice what it had, whichever is more
+        (geometric growth)."""
         n, used = int(self.meta[k, COUNT]), int(self.meta[k, USED])
         cap = self.cap[k]
         if ids > cap[ROWS_CAP]:
             cap[ROWS_CAP] = max(ids, 2 * int(cap[ROWS_CAP]))
             hashes = np.empty(int(cap[ROWS_CAP]) + 1, np.uint64)
             hashes[:n] = self.hashes[k][:n]
-            starts = np.empty(int(cap[ROWS_CAP]) + 1, np.int64)
+            starts = np.zeros(int(cap[ROWS_CAP]) + 1, np.int64)  # past n: empty ids
             starts[:n + 1] = self.starts[k][:n + 1]
             self.hashes[k], self.starts[k] = hashes, starts
         if nbytes > cap[ARENA_CAP]:

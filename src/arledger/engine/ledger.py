@@ -145,7 +145,9 @@ class Ledger:
         self._done_q: queue.Queue[tuple[int, LedgerError | None]] = queue.Queue()
         # Record buffers the store thread is done with, for the writer's next groups: a
         # group's records are tens of MB at volume, and fresh memory is dear to touch.
-        self._spare_recs: deque[Recs] = deque(maxlen=4)
+        # Two spares: with a group deciding, one queued and one being stored, that is
+        # five buffers at most, each as large as the largest group it has held.
+        self._spare_recs: deque[Recs] = deque(maxlen=2)
         self._generation = 0
         self._failed_generation = -1  # the store thread fails groups of it and older
         self._next_seq = 1

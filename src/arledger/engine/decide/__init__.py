@@ -3,7 +3,7 @@
 The volume commands (open customer, issue invoice, record and allocate payments, credit
 notes) are decided in a compiled loop (engine/decide/volume.py) over columnar batches; every
 other command, and any volume command with something the loop leaves to Python (terms,
-non-ASCII text, a refusal to word), is decided here, at its place in the order, against the
+non-ASCII text, a refusal to word: every refusal but an over-allocation), is decided here, at its place in the order, against the
 same decision state. A handler validates everything before it writes its first entry, so
 a refused command leaves the group as it was; the entries of an accepted one reach the
 decision book through the compiled apply (`flush`), the same function the read state's fold
@@ -83,7 +83,8 @@ class Decider:
 
     def decide_batch(self, batch: col.Batch) -> tuple[volume.Results, dict[int, Outcome]]:
         """Decide a batch in order: runs of the volume kinds in the compiled loop, every
-        command it leaves (another kind, something to refuse, terms, new currencies) here.
+        command it leaves (another kind, something to refuse, terms, new currencies) here,
+        and the over-allocations it refuses worded here.
         Returns the loop's results and, by command, the outcomes decided here."""
         D, recs = self.D, self.recs
         n = batch.n

@@ -177,8 +177,10 @@ class DecisionState:
         self.book.rollback(book_sp)
 
     def forget(self, mark: tuple[Any, ...]) -> tuple[int, int, int]:
-        """What happened before `mark` is durable: its undo records go (how many of each
-        kind is returned, for `rebase` of later marks)."""
+        """What happened before `mark` is durable: its undo records may go (the book's
+        stay while more are in flight than would go: Book.forget_undo). How many of each
+        kind went is returned, for `rebase` of later marks (0 book records when they
+        stayed)."""
         book_sp, pol, n = mark
         dropped = self.book.forget_undo(book_sp[0])
         self.policies.forget_undo(pol)

@@ -343,7 +343,8 @@ def _sift(cand, order, root, n, desc):
 @kernel
 def _plan(B, C, Z, cust, available, day, strategy, first, count, required):
     """Where `available` goes (cash/decide/cash.plan); the plan's length, or -1 when the
-    command is Python's (a refusal, or more open invoices than the loop sorts)."""
+    command is Python's (a refusal, or more open invoices than the loop sorts) or, with
+    Z.meta[1] >= 0, refused here as an over-allocation."""
     if count == 0 and strategy == 0:
         strategy = g1(B, C_STRATEGY, cust)
         if strategy == 0:
