@@ -3,12 +3,12 @@
 The volume commands (open customer, issue invoice, record and allocate payments, credit
 notes) are decided in a compiled loop (engine/decide/volume.py) over columnar batches; every
 other command, and any volume command with something the loop leaves to Python (terms,
-non-ASCII text, a refusal to word: every refusal but an over-allocation), is decided here, at its place in the order, against the
-same decision state. A handler validates everything before it writes its first entry, so
-a refused command leaves the group as it was; the entries of an accepted one reach the
-decision book through the compiled apply (`flush`), the same function the read state's fold
-uses. Handlers live one module per concern: customers, invoices, cash, credit, disputes,
-collections, bad_debt, risk, notes.
+non-ASCII text, a refusal to word: every refusal but an over-allocation), is decided
+here, at its place in the order, against the same decision state. A handler validates
+everything before it writes its first entry, so a refused command leaves the group as it
+was; the entries of an accepted one reach the decision book through the compiled apply
+(`flush`), the same function the read state's fold uses. Handlers live one module per
+concern: customers, invoices, cash, credit, disputes, collections, bad_debt, risk, notes.
 """
 
 from __future__ import annotations
