@@ -341,6 +341,45 @@ def _sift(cand, order, root, n, desc):
 
 
 @kernel
+def _plan_given(B, C, Z, cust, available, day, first, count):
+    """The plan of `count` allocations given from row `first` (cash.plan's EXPLICIT
+    branch): its length, or -1 (Python's, or refused here as an over-allocation with
+    Z.meta[1] >= 0)."""
+    if count == 0 or count > ALLOCS_MAX:
+        return -1
+    P = Z.plan
+    total = 0
+    for q in range(count):
+        amt = C.al_n[first + q, 0]
+        a, b = C.al_s[first + q, 0, 0], C.al_s[first + q, 0, 1]
+        if not ident_ok(C.sbuf, a, b):
+            return -1
+        inv = find(B, K_INVOICE, C.sbuf, a, b)
+        if inv < 0 or g1(B, I_VOIDED, inv) or not _amount_ok(amt):
+            return -1
+        for p in range(q):
+            if P[p, 0] == inv:
+                return -1
+        open_ = g8(B, I_OPEN, inv)
+        if g4(B, I_CUSTOMER, inv) != cust or g4(B, I_ISSUE_DAY, inv) > day:
+            return -1
+        if amt > open_:  # refused here (cash.plan checks in this order)
+            Z.meta[1], Z.meta[2] = first + q, open_
+            return -1
+        if day < g4(B, I_REOPEN_DAY, inv):
+            return -1
+        total += amt
+        disc = g8(B, I_DISC, inv)
+        d = 0
+        if disc and day <= g4(B, I_DISC_UNTIL, inv) and open_ - disc <= amt < open_:
+            d = open_ - amt
+        P[q, 0], P[q, 1], P[q, 2], P[q, 3] = inv, amt, d, open_
+    if total > available:
+        return -1
+    return count
+
+
+@kernel
 def _plan(B, C, Z, cust, available, day, strategy, first, count, required):
     """Where `available` goes (cash/decide/cash.plan); the plan's length, or -1 when the
     command is Python's (a refusal, or more open invoices than the loop sorts) or, with
@@ -353,39 +392,9 @@ def _plan(B, C, Z, cust, available, day, strategy, first, count, required):
         return -1
     if strategy < 0 or strategy > FEES_INTEREST_PRINCIPAL:
         return -1
-    P = Z.plan
     if count > 0 or strategy == EXPLICIT:
-        if count == 0 or count > ALLOCS_MAX:
-            return -1
-        total = 0
-        for q in range(count):
-            amt = C.al_n[first + q, 0]
-            a, b = C.al_s[first + q, 0, 0], C.al_s[first + q, 0, 1]
-            if not ident_ok(C.sbuf, a, b):
-                return -1
-            inv = find(B, K_INVOICE, C.sbuf, a, b)
-            if inv < 0 or g1(B, I_VOIDED, inv) or not _amount_ok(amt):
-                return -1
-            for p in range(q):
-                if P[p, 0] == inv:
-                    return -1
-            open_ = g8(B, I_OPEN, inv)
-            if g4(B, I_CUSTOMER, inv) != cust or g4(B, I_ISSUE_DAY, inv) > day:
-                return -1
-            if amt > open_:  # refused here (cash.plan checks in this order)
-                Z.meta[1], Z.meta[2] = first + q, open_
-                return -1
-            if day < g4(B, I_REOPEN_DAY, inv):
-                return -1
-            total += amt
-            disc = g8(B, I_DISC, inv)
-            d = 0
-            if disc and day <= g4(B, I_DISC_UNTIL, inv) and open_ - disc <= amt < open_:
-                d = open_ - amt
-            P[q, 0], P[q, 1], P[q, 2], P[q, 3] = inv, amt, d, open_
-        if total > available:
-            return -1
-        return count
+        return _plan_given(B, C, Z, cust, available, day, first, count)
+    P = Z.plan
     if strategy == LEAVE_UNAPPLIED:
         return -1 if required else 0
     by_kind = strategy == FEES_INTEREST_PRINCIPAL
