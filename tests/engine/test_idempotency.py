@@ -200,6 +200,9 @@ def test_a_store_failure_acknowledges_nothing_and_a_retry_with_the_same_ids_writ
     assert [(o.status, o.position) for o in outs] == [("ACCEPTED", before[0] + 1),
                                                      ("DUPLICATE", before[0] + 1)]
     assert heads(ledger) == (before[0] + 1, before[1] + 1, before[2] + 1)
+    # the segment after the failure chains onto the last one stored, not the lost one
+    report = ledger.verify()
+    assert report.ok and report.segments_checked == before[2] + 1, report
 
 
 def test_under_concurrent_callers_a_small_group_waits_for_company(tmp_path, clock):

@@ -82,7 +82,8 @@ class _Group:
     generation: int
     seq: int = 0            # 0: nothing to append (every command refused or a retry)
     first_position: int = 0
-    blob: bytes = b""
+    recorded_us: int = 0
+    blob: bytes = b""       # the segment, encoded by the store thread (`_seal`)
     blob_hash: str = ""
 
 
@@ -152,7 +153,6 @@ class Ledger:
         self._failed_generation = -1  # the store thread fails groups of it and older
         self._next_seq = 1
         self._next_position = 1
-        self._last_hash = GENESIS_HASH
         self._last_recorded_us = 0
         # A follower's view of the store: the newest segment seen there, and when (clock
         # time) the state last held everything the store had.
@@ -279,7 +279,6 @@ class Ledger:
         self._decider = Decider(self._D)
         self._next_seq = S.head_seq + 1
         self._next_position = S.head_position + 1
-        self._last_hash = S.head_hash
         self._last_recorded_us = S.head_recorded_at_us
 
     def close(self) -> None:
@@ -441,13 +440,9 @@ class Ledger:
         g = _Group(subs, results, recs, self._generation)
         if recs.n:
             recorded = max(self.clock(), self._last_recorded_us)
-            g.seq, g.first_position = self._next_seq, first
-            seg = Segment(g.seq, first, recs.n, recorded, self._last_hash, recs.to_tables())
-            g.blob = encode(seg)
-            g.blob_hash = digest(g.blob)
+            g.seq, g.first_position, g.recorded_us = self._next_seq, first, recorded
             self._next_seq += 1
             self._next_position += recs.n
-            self._last_hash = g.blob_hash
             self._last_recorded_us = recorded
             D.head_position = self._next_position - 1
             # Readers asking "as known at K" with K >= recorded wait for this fold (settle),
@@ -485,7 +480,6 @@ class Ledger:
             with self._read_lock:
                 self._next_seq = S.head_seq + 1
                 self._next_position = S.head_position + 1
-                self._last_hash = S.head_hash
                 self._last_recorded_us = max(S.head_recorded_at_us, self._last_recorded_us)
             D.head_position = self._next_position - 1
             return
@@ -558,8 +552,18 @@ class Ledger:
                 self._spare_recs.append(g.recs)  # answered: nothing reads them any more
             self._done_q.put((g.generation, err))
 
+    def _seal(self, g: _Group) -> None:
+        """Encode a group's segment, chained to the last segment stored: the one this
+        thread folded last (a group after a failed one is never sealed). Done here, not
+        in the writer, so the writer decides the next group meanwhile."""
+        S = self.state
+        g.blob = encode(Segment(g.seq, g.first_position, g.recs.n, g.recorded_us, S.head_hash,
+                                g.recs.to_tables()))
+        g.blob_hash = digest(g.blob)
+
     def _store_and_fold(self, g: _Group) -> LedgerError | None:
         """Append a group's segment durably, then fold exactly the stored bytes."""
+        self._seal(g)
         try:
             self.store.append(g.seq, g.blob)
         except LedgerError as err:
