@@ -205,6 +205,44 @@ def test_a_store_failure_acknowledges_nothing_and_a_retry_with_the_same_ids_writ
     assert report.ok and report.segments_checked == before[2] + 1, report
 
 
+def test_a_store_failure_with_a_later_group_in_flight_loses_both_and_the_chain_holds(
+        ledger, monkeypatch):
+    """The store fails the first of two pipelined groups: the second, decided against it,
+    is lost too (never sealed onto the failed one), both are retried with the same ids and
+    the log verifies from the first segment to the last."""
+    import sqlite3
+
+    ledger.submit([customer()])
+    before = heads(ledger)
+    storing, release = threading.Event(), threading.Event()
+    real = ledger.store.recorder.insert_events
+
+    def failing(*args, **kwargs):  # the first append fails; the store is well after it
+        if storing.is_set():
+            return real(*args, **kwargs)
+        storing.set()
+        release.wait(10)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(ledger.store.recorder, "insert_events", failing)
+    first = ledger.submit_async([invoice("i1", "I1")])
+    assert storing.wait(10)  # the store thread is appending the first group
+    second = ledger.submit_async([invoice("i2", "I2")])
+    deadline = time.monotonic() + 10
+    while ledger._store_q.qsize() < 1 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert ledger._store_q.qsize() == 1, "the second group was not decided meanwhile"
+    release.set()
+    assert [(o.status, o.error.reason if o.error else None) for o in
+            first.result() + second.result()] == [("REJECTED", "STORE_UNAVAILABLE")] * 2
+    assert heads(ledger) == before
+    outs = ledger.submit([invoice("i2", "I2"), invoice("i1", "I1")])
+    assert [o.status for o in outs] == ["ACCEPTED", "ACCEPTED"]
+    assert heads(ledger) == (before[0] + 2, before[1] + 1, before[2] + 1)
+    report = ledger.verify()
+    assert report.ok and report.segments_checked == before[2] + 1, report
+
+
 def test_under_concurrent_callers_a_small_group_waits_for_company(tmp_path, clock):
     """Group commit with linger: two submissions apart in time share one segment once the
     writer has seen concurrency, and each still gets its own result."""

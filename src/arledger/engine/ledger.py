@@ -1,13 +1,14 @@
 """One partition's ledger: the writer (group commit, pipelined), replay, reads, log access.
 
 Callers (gRPC threads) hand command lists to `submit`. The writer thread takes everything
-queued, decides it into one group of entries against the decision state (which runs ahead
-of the read state by the groups still being stored), encodes the group as one segment and
-hands it to the store thread; while that appends it durably (one transaction) and folds it
-into the read state, the writer decides the next group. Callers' futures complete only
-after their group is durable *and* folded, so an acknowledged command is durable and
-visible, and a refused one wrote nothing. A failed append fails that group and every group
-decided after it, and rolls the decision state back to where the failed group began.
+queued, decides it into one group of entries against the decision state (which runs ahead of
+the read state by the groups still being stored) and hands the group's records to the store
+thread; while that seals them into one segment (encoded, hashed, chained to the last segment
+stored), appends it durably (one transaction) and folds it into the read state, the writer
+decides the next group. Callers' futures complete only after their group is durable *and*
+folded, so an acknowledged command is durable and visible, and a refused one wrote nothing.
+A failed append fails that group and every group decided after it, and rolls the decision
+state back to where the failed group began.
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ class Ledger:
         self.linger_s = group_linger_us / 1e6
         self._lock_fd = lock_fd
         self._read_lock = threading.Lock()
-        # Recorded times of the segments encoded but not yet folded, oldest first: a view
-        # as known at K waits for those recorded by K (settle).
+        # Recorded times of the groups handed to the store thread and not yet folded,
+        # oldest first: a view as known at K waits for those recorded by K (settle).
         self._inflight_us: deque[int] = deque()
         self._inflight_cv = threading.Condition()
         self._q: queue.Queue[_Submission | None] = queue.Queue()
