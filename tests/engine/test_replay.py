@@ -305,3 +305,49 @@ def test_replay_folds_every_segment_before_a_damaged_one_and_stops_there(tmp_pat
         assert offline.state.head_seq == first_bad - 1
     finally:
         offline.store.close()
+
+
+def test_replay_sizes_the_state_from_the_headers_so_no_segment_grows_it(tmp_path, clock):
+    # Replay reads each page's sizes off the segments' headers (segment.layout) and decodes
+    # the segments one at a time after: the headers must say what the decoded segments
+    # hold, and the room reserved from them must be all the fold needs.
+    from arledger.engine.segment import decode, layout
+    from arledger.engine.state import State
+    from arledger.engine.text import StrColumn
+
+    data = tmp_path / "d"
+    _ledger_with_segments(data, clock).close()
+    store = SegmentStore.sqlite(data / "ledger.db")
+    try:
+        blobs = [b for _, b in store.read()]
+    finally:
+        store.close()
+    assert len(blobs) >= 6
+    for blob in blobs:
+        seg = decode(blob)
+        count, tables = layout(blob)
+        assert count == seg.count
+        assert set(tables) == set(seg.tables)
+        for name, (rows, nbytes) in tables.items():
+            cols = seg.tables[name]
+            assert set(nbytes) == set(cols)
+            for cname, col in cols.items():
+                assert len(col) == rows
+                assert nbytes[cname] == (len(col.data) if isinstance(col, StrColumn)
+                                         else col.nbytes)
+    S = State()
+    S.reserve_layouts([layout(b) for b in blobs])
+    cap, ids = S.book.cap.copy(), [len(a) for a in S.book.ids.arrays().arena]
+    grown = []
+    real = S.book.reserve
+
+    def watch(*args, **kwargs):
+        laid_out = real(*args, **kwargs)
+        grown.append(laid_out)
+        return laid_out
+    S.book.reserve = watch
+    for blob in blobs:
+        S.apply_segment(decode(blob), "")
+    assert grown and not any(grown)  # asked every segment, laid out again for none
+    assert (S.book.cap == cap).all()
+    assert [len(a) for a in S.book.ids.arrays().arena] == ids

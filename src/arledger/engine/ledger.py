@@ -44,6 +44,7 @@ from arledger.engine.segment import (
     decode_header,
     digest,
     encode,
+    layout,
 )
 from arledger.engine.state import State
 from arledger.engine.store import SegmentStore
@@ -180,33 +181,38 @@ class Ledger:
         gc.disable()  # replay allocates only long-lived objects: nothing for the GC to find
         try:
             for page in _pages(self.store.read(after_seq=self.state.head_seq), REPLAY_PAGE):
-                # Decoded a page at a time, so the book is sized once for the page (a
-                # layout per large segment was a quarter of a replay); folded in order,
-                # and a damaged segment stops the fold where it is, as one at a time did.
-                segs, broken = [], None
-                for seq, blob in page:
+                # The book is sized once for the page, from the segments' headers (a
+                # layout per large segment was a quarter of a replay); then each segment is
+                # decoded and folded in order, one at a time (fresh memory is dear: a page
+                # decoded at once doubled what replay touched), and a damaged segment stops
+                # the fold exactly where it is.
+                layouts = []
+                for _, blob in page:
                     try:
-                        segs.append((seq, decode(blob), digest(blob)))
-                    except SegmentFormatError as e:
-                        broken = error("LOG_CORRUPT", f"segment {seq}: {e}; run `arledger verify`")
-                        break
+                        layouts.append(layout(blob))
+                    except SegmentFormatError:
+                        break  # reported in order below, when its turn comes
                 try:
                     with self._read_lock:
-                        self.state.reserve_ahead([g for _, g, _ in segs])
+                        self.state.reserve_layouts(layouts)
                 except (KeyError, TypeError, ValueError):
                     pass  # a segment not shaped as the fold expects: found in order below
-                for seq, seg, blob_hash in segs:
+                for seq, blob in page:
+                    try:
+                        seg = decode(blob)
+                    except SegmentFormatError as e:
+                        raise error("LOG_CORRUPT",
+                                    f"segment {seq}: {e}; run `arledger verify`") from None
                     problem = self._check(seq, seg)
                     if problem:
                         raise error("LOG_CORRUPT",
                                     f"segment {seq}: {problem}; run `arledger verify`")
                     with self._read_lock:
-                        self.state.apply_segment(seg, blob_hash)
+                        self.state.apply_segment(seg, digest(blob))
                     n += seg.count
+                    del seg
                     if progress:
                         progress(seq, total)
-                if broken is not None:
-                    raise broken
         finally:
             if was_enabled:
                 gc.enable()

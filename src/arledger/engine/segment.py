@@ -123,6 +123,25 @@ def _header(blob: bytes) -> tuple[dict, int]:
     return header, off + hlen
 
 
+Layout = tuple[int, dict[str, tuple[int, dict[str, int]]]]
+
+
+def layout(blob: bytes) -> Layout:
+    """(entries, {table: (rows, {column: bytes})}) of a stored segment, read off its header
+    alone (magic and header hash checked, the body not): what replay sizes the state by
+    before it decodes the segment."""
+    try:
+        header, _ = _header(blob)
+        return int(header["count"]), {
+            tname: (int(t["rows"]), {c[0]: int(c[2]) for c in t["columns"]})
+            for tname, t in header["tables"].items()}
+    except SegmentFormatError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError,
+            struct.error) as e:
+        raise SegmentFormatError(f"undecodable segment: {e}") from None
+
+
 def decode(blob: bytes, *, check_body: bool = True) -> Segment:
     """Parse a segment; `check_body` verifies its body hash (skip only for bytes just made)."""
     try:
@@ -131,20 +150,22 @@ def decode(blob: bytes, *, check_body: bool = True) -> Segment:
                 hashlib.sha256(memoryview(blob)[off:]).hexdigest() != header["body_sha256"]:
             raise SegmentFormatError("its column data does not match its body hash")
         tables: Tables = {}
+        view = memoryview(blob)
         for tname, tmeta in header["tables"].items():
             rows = tmeta["rows"]
             cols: dict[str, Column] = {}
             for cname, dtype, nbytes in tmeta["columns"]:
-                raw = blob[off:off + nbytes]
+                raw = view[off:off + nbytes]  # a view: each column is copied once, below
                 if len(raw) != nbytes:
                     raise SegmentFormatError(f"{tname}.{cname}: truncated")
                 off += nbytes
                 if dtype == STR:
                     # Kept as the stored bytes; its values are found (and the count checked)
                     # when first read. UTF-8 is checked here, once for the whole column.
-                    raw.decode("utf-8")
-                    col: Column = StrColumn(raw, rows)
-                    if rows and raw.count(0) != rows - 1 or not rows and raw:
+                    data = bytes(raw)
+                    data.decode("utf-8")
+                    col: Column = StrColumn(data, rows)
+                    if rows and data.count(0) != rows - 1 or not rows and data:
                         raise SegmentFormatError(f"{tname}.{cname}: not {rows} strings")
                 else:
                     # A copy: aligned and writable (compiled code reads these).

@@ -32,7 +32,7 @@ from arledger.engine.book import CREATES, Book, I2s, I4s, I8s, U1s
 from arledger.engine.ids import IdIndex
 from arledger.engine.policy_state import PolicyState
 from arledger.engine.records import TYPE, Recs
-from arledger.engine.segment import GENESIS_HASH, Segment
+from arledger.engine.segment import GENESIS_HASH, Layout, Segment
 from arledger.engine.text import StrColumn, TextColumn
 
 # Dunning marks are a threshold (days past due, possibly negative) + DUN_BASE; 0 = none yet.
@@ -258,13 +258,22 @@ class State:
                                          int(recs.arr.r[: recs.n, 1].max()))
 
     def reserve_ahead(self, segs: list[Segment]) -> None:
-        """Room for these segments, about to be folded: replay reserves a page of
-        segments before folding it, so each table grows about once per page, to the size
-        the page needs, instead of doubling under every large segment (layouts were a
-        quarter of a replay, and left tables up to 2.7 times the rows they held)."""
+        """Room for these decoded segments, about to be folded."""
         self._reserve([(g.count, {k: (len(v["_e"]) if "_e" in v else g.count,
                                       {c: _bytes(v[c]) for c in _ID_COLS.get(k, ())})
                                   for k, v in g.tables.items()}) for g in segs])
+
+    def reserve_layouts(self, layouts: list[Layout]) -> None:
+        """Room for stored segments about to be folded, from their headers alone
+        (segment.layout): replay reserves a page of segments before it decodes and
+        folds them one at a time, so each table grows about once per page, to the size
+        the page needs, instead of doubling under every large segment (layouts were a
+        quarter of a replay, and left tables up to 2.7 times the rows they held), and
+        no more than one decoded segment is held at a time (fresh memory is dear on a
+        VM: see docs/design.md)."""
+        self._reserve([(count, {k: (rows, {c: nbytes[c] for c in _ID_COLS.get(k, ())})
+                                for k, (rows, nbytes) in tables.items()})
+                       for count, tables in layouts])
 
     def _reserve(self, segments: list[tuple[int, dict[str, tuple[int, dict[str, int]]]]]) -> None:
         """Room in the book, its ids and the journal for segments given as (entries,
