@@ -738,7 +738,7 @@ def _other_entry(B, r, s, a, e, t, day):
     return True
 
 
-@kernel
+@inline
 def _apply_one(B, J, r, s, a, c, e, seq, pos):
     """Apply entry e (and its allocation rows); False if it does not fit the book."""
     t = r[e, TYPE]
@@ -786,7 +786,7 @@ def _apply_one(B, J, r, s, a, c, e, seq, pos):
     return True
 
 
-@kernel
+@inline
 def gross_of(B, r, e):
     """(currency, amount) that entry e, once applied, adds to a currency's gross total, or
     (-1, 0): money recorded (invoices, payments, credit notes, recoveries) and the amounts
@@ -816,7 +816,7 @@ def over_gross(B):
     return False
 
 
-@kernel
+@inline
 def _same_request(r, s, a, e1, e2):
     s1, t1 = _str(r, s, e1, 0)
     s2, t2 = _str(r, s, e2, 0)
@@ -828,7 +828,7 @@ def _same_request(r, s, a, e1, e2):
     return True
 
 
-@kernel
+@inline
 def _unapplied_after(B, r, e, count):
     """Unapplied money, now, of the payment or credit note a command touched last (what
     its answer reports), or 0."""
@@ -851,7 +851,7 @@ def _unapplied_after(B, r, e, count):
     return 0
 
 
-@kernel
+@inline
 def _request(B, r, s, a, e, count, position):
     """Register the command whose entries start at e (applied already): its request id,
     position, hash, entry count and the unapplied money its answer reports."""

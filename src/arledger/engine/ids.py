@@ -52,10 +52,16 @@ def _slot_of(h, mask):
     return np.int64(h & np.uint64(mask))
 
 
-@kernel
+@inline
 def id_probe(tab, kind, buf, s, e, h):
     """Index of the id buf[s:e] (hash h) of `kind`, or -1."""
-    slots, starts, arena = tab.slots[kind], tab.starts[kind], tab.arena[kind]
+    return _probe(tab.slots[kind], tab.starts[kind], tab.arena[kind], buf, s, e, h)
+
+
+@kernel
+def _probe(slots, starts, arena, buf, s, e, h):
+    # A kernel of its own over one kind's arrays: a compiled call passes its arguments by
+    # value, and the whole id tables (every kind's) are some 300 machine words.
     mask = len(slots) - 1
     hi = h >> _SHIFT
     i = _slot_of(h, mask)
@@ -87,21 +93,26 @@ def _place(slots, ix, h):
     slots[i] = ((h >> _SHIFT) << _SHIFT) | np.uint64(ix + 1)
 
 
-@kernel
+@inline
 def id_add(tab, kind, buf, s, e, h):
     """Append the id buf[s:e] (hash h, not present) to `kind`; its index. Room was
     reserved (IdSet.reserve)."""
-    starts, arena = tab.starts[kind], tab.arena[kind]
-    ix = tab.meta[kind, 0]
-    a = tab.meta[kind, 1]
+    return _add(tab.slots[kind], tab.hashes[kind], tab.starts[kind], tab.arena[kind],
+                tab.meta, kind, buf, s, e, h)
+
+
+@kernel
+def _add(slots, hashes, starts, arena, meta, kind, buf, s, e, h):
+    ix = meta[kind, 0]
+    a = meta[kind, 1]
     n = e - s
     for k in range(n):
         arena[a + k] = buf[s + k]
     starts[ix + 1] = a + n
-    tab.hashes[kind][ix] = h
-    _place(tab.slots[kind], ix, h)
-    tab.meta[kind, 0] = ix + 1
-    tab.meta[kind, 1] = a + n
+    hashes[ix] = h
+    _place(slots, ix, h)
+    meta[kind, 0] = ix + 1
+    meta[kind, 1] = a + n
     return ix
 
 

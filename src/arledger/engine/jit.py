@@ -43,7 +43,14 @@ import numba  # noqa: E402
 kernel = numba.njit(  # type: ignore[call-overload]  # _nrt: private, untyped (above)
     cache=True, nogil=True, boundscheck=False, _nrt=False)
 # Small helpers (a column read, a logged write) are inlined into their callers at numba's
-# level: every call site of a separately compiled function costs compile time.
+# level: every call site of a separately compiled function costs compile time. And a call
+# from one kernel into another passes its arguments by value: the book's arrays
+# (BookArrays, some 90 arrays with the id tables: ~5 KB of machine words) are copied onto
+# the stack at every such call, so what runs once per entry or per command takes the book
+# inline (apply._apply_one, _request, volume.find, _entry, _room ...), or a kernel of its
+# own over the few arrays it needs (ids._probe, ids._add). Inlining costs compile time
+# more than in proportion (numba types an inlined body again in its caller): the
+# handlers of one entry type or one command kind stay kernels, one call (one copy) each.
 inline = numba.njit(  # type: ignore[call-overload]  # _nrt: private, untyped (above)
     cache=True, nogil=True, boundscheck=False, _nrt=False, inline="always")
 

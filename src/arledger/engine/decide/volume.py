@@ -218,14 +218,14 @@ def _amount_ok(a):
     return 0 < a <= AMOUNT_MAX
 
 
-@kernel
+@inline
 def find(B, kind, sbuf, a, b):
     return id_probe(B.ids, kind, sbuf, a, b, xxh64(sbuf, a, b, np.uint64(0)))
 
 
 # ---- writing records -------------------------------------------------------------------------
 
-@kernel
+@inline
 def _copy_str(R, sbuf, a, b):
     """Append sbuf[a:b] as the next string reference of R; its index."""
     k = R.m[1]
@@ -240,7 +240,7 @@ def _copy_str(R, sbuf, a, b):
     return k
 
 
-@kernel
+@inline
 def _entry(R, C, i, t, day):
     """Append an entry of command i (its envelope strings copied); its index. The caller
     sets the numeric fields and appends the type's own strings right after."""
@@ -258,7 +258,7 @@ def _entry(R, C, i, t, day):
     return e
 
 
-@kernel
+@inline
 def _child(R, table, parent, g0, g1_, g2_, g3):
     k = R.m[3]
     R.c[k, C_TABLE] = table
@@ -275,7 +275,7 @@ def _child(R, table, parent, g0, g1_, g2_, g3):
 
 # ---- room ----------------------------------------------------------------------------------------
 
-@kernel
+@inline
 def _room(B, R, tcap, icap, table, children, nbytes, undo):
     """Room for one command: a new row of `table` (-1: none), `children` allocation or
     closure rows, the records of up to 2 * children + 4 entries and `nbytes` of strings,
@@ -463,7 +463,7 @@ def _write_plan(B, R, C, Z, i, e, m, kind, src, day, unapplied_after, pol):
 
 # ---- the five commands ------------------------------------------------------------------------
 
-@kernel
+@inline
 def _live_customer(B, C, a, b):
     if not ident_ok(C.sbuf, a, b):
         return -1
@@ -662,7 +662,7 @@ def _allocate_payment(B, R, C, Z, i, r, pol):
 
 # ---- the loop ---------------------------------------------------------------------------------
 
-@kernel
+@inline
 def _envelope_ok(C, i):
     if not ident_ok(C.sbuf, C.env[i, 0, 0], C.env[i, 0, 1]):
         return False
@@ -683,7 +683,7 @@ def _bytes(refs, a, b):
     return n
 
 
-@kernel
+@inline
 def _needs(C, i, k, r):
     """What command i (kind k, row r of its table) may write: the table it adds a row to
     (-1: none), its child rows (allocation or closure candidates: the lines or allocations
@@ -711,7 +711,7 @@ def _needs(C, i, k, r):
     return table, children, (env + 2 * ID_MAX) * (2 * children + 4) + 2 * own + 4096
 
 
-@kernel
+@inline
 def _within_gross(B, R, e0, e1):
     """Whether the entries e0..e1 of one command (one customer, so one currency) keep its
     currency's gross total within the cap (else Python refuses the command)."""
