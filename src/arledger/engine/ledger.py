@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +102,21 @@ class VerifyReport:
 REPLAY_PAGE = 64  # segments decoded and sized together on replay (the store reads 64 a time)
 
 
+def _decoded(blob: bytes) -> tuple[Segment | SegmentFormatError, Recs | None, str]:
+    """A stored segment decoded for the fold: (segment or why it is not one, its records,
+    its hash). Records that cannot be made are left to the fold (None), which then fails
+    on this segment where it always did, after the chain checks."""
+    try:
+        seg = decode(blob)
+    except SegmentFormatError as e:
+        return e, None, ""
+    try:
+        recs: Recs | None = Recs.from_tables(seg.tables)
+    except Exception:  # noqa: BLE001 - the fold makes them again and reports it in order
+        recs = None
+    return seg, recs, digest(blob)
+
+
 def _pages(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
     page: list[tuple[int, bytes]] = []
     for item in items:
@@ -179,6 +194,7 @@ class Ledger:
         n = 0
         was_enabled = gc.isenabled()
         gc.disable()  # replay allocates only long-lived objects: nothing for the GC to find
+        pool = ThreadPoolExecutor(1, thread_name_prefix="arledger-replay-decode")
         try:
             for page in _pages(self.store.read(after_seq=self.state.head_seq), REPLAY_PAGE):
                 # The book is sized once for the page, from the segments' headers (a
@@ -197,23 +213,28 @@ class Ledger:
                         self.state.reserve_layouts(layouts)
                 except (KeyError, TypeError, ValueError):
                     pass  # a segment not shaped as the fold expects: found in order below
-                for seq, blob in page:
-                    try:
-                        seg = decode(blob)
-                    except SegmentFormatError as e:
+                # The next segment is decoded on a second thread while this one folds
+                # (the compiled fold releases the GIL; replay was half Python decoding).
+                ahead = pool.submit(_decoded, page[0][1])
+                for k, (seq, _) in enumerate(page):
+                    seg, recs, blob_hash = ahead.result()
+                    if k + 1 < len(page):
+                        ahead = pool.submit(_decoded, page[k + 1][1])
+                    if isinstance(seg, SegmentFormatError):
                         raise error("LOG_CORRUPT",
-                                    f"segment {seq}: {e}; run `arledger verify`") from None
+                                    f"segment {seq}: {seg}; run `arledger verify`")
                     problem = self._check(seq, seg)
                     if problem:
                         raise error("LOG_CORRUPT",
                                     f"segment {seq}: {problem}; run `arledger verify`")
                     with self._read_lock:
-                        self.state.apply_segment(seg, digest(blob))
+                        self.state.apply_segment(seg, blob_hash, recs)
                     n += seg.count
-                    del seg
+                    del seg, recs
                     if progress:
                         progress(seq, total)
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
             if was_enabled:
                 gc.enable()
         self.store_head_seq = max(total, self.state.head_seq)
