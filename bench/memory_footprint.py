@@ -6,7 +6,8 @@
 In a fresh process: open a ledger on a temporary SQLite directory, then open the customers
 and issue the invoices through `Ledger.submit` (the engine's real path: decided, stored,
 folded into the same state a server holds), in batches. RSS (VmRSS) is read after the
-ledger opens, after the customers and after the invoices, each after a full GC; growth is
+ledger opens (its kernels made ready first, as a server does: a first start's compiler memory
+is not the state's), after the customers and after the invoices, each after a full GC; growth is
 divided by what was added. Every invoice stays open (nothing is paid), and each carries
 what the ledger keeps for it: its id in the id map, its columns, its journal row, its request
 id in the idempotency map and its log position. numpy column bytes (capacity, which grows
@@ -32,6 +33,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 from ingest_replay import machine  # noqa: E402
 
 from arledger.engine import open_ledger  # noqa: E402
+from arledger.engine.warmup import warm  # noqa: E402
 from arledger.v1 import commands_pb2 as pb  # noqa: E402
 
 
@@ -65,6 +67,7 @@ def main() -> None:
     args = ap.parse_args()
     N, M = args.customers, args.invoices
     data = tempfile.mkdtemp(prefix="arledger-mem-")
+    warm()  # as a server does: kernels (and, on a first start, the compiler) before the log
     ledger = open_ledger(data)
     r0, n0 = rss(), numpy_bytes(ledger.state)
     t0 = time.perf_counter()

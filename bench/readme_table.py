@@ -110,9 +110,10 @@ def render() -> str:
                         f"({rp['seconds']} s) | — | — | 2,000,000, not falling with size |")
     where = "; ".join(f"{k} ({v['cores']} cores, {v['memory_gib']} GiB, Python {v['python']}, "
                       f"grpcio {v['grpcio']}, SQLite {v['sqlite']})" for k, v in machines.items())
-    notes = "".join(f" On {_tag(r)}: {r['note']}." for r in (
+    said = dict.fromkeys(f" On {_tag(r)}: {r['note']}." for r in (
         _load(n) for n in ("results.json", "results-volume.json", "results-postgres.json"))
-        if r and r.get("note"))
+        if r and r.get("note"))  # one line for runs of one machine, day and note
+    notes = "".join(said)
     return (f"Measured on {where}. Synthetic portfolio of 20,000 customers (src/arledger/"
             "synthetic.py) sent by a client process in its own process, in `ColumnarBatch`es of "
             "5,000 or `Batch`es of 2,000 commands; medians of 3 ingests and 5 replays, every run "
