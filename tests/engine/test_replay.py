@@ -351,3 +351,95 @@ def test_replay_sizes_the_state_from_the_headers_so_no_segment_grows_it(tmp_path
     assert grown and not any(grown)  # asked every segment, laid out again for none
     assert (S.book.cap == cap).all()
     assert [len(a) for a in S.book.ids.arrays().arena] == ids
+
+
+def _forge_header(change):
+    """A forger edits segment 4's header and signs it again (its own hash is no proof)."""
+    def damage(con, n):
+        import hashlib
+        import json
+        import struct
+
+        from arledger.engine.segment import MAGIC
+        b = bytes(_blob(con, 4))
+        (hlen,) = struct.unpack_from("<I", b, len(MAGIC))
+        off = len(MAGIC) + 4
+        h = json.loads(b[off:off + hlen])
+        h.pop("header_sha256")
+        change(h)
+        h["header_sha256"] = hashlib.sha256(
+            json.dumps(h, separators=(",", ":")).encode()).hexdigest()
+        hb = json.dumps(h, separators=(",", ":")).encode()
+        _put(con, 4, MAGIC + struct.pack("<I", len(hb)) + hb + b[off + hlen:])
+        return 4
+    return damage
+
+
+def _rows(table, rows):
+    def change(h):
+        name = table if table in h["tables"] else next(
+            t for t, m in h["tables"].items() if m["rows"])
+        h["tables"][name]["rows"] = rows
+    return change
+
+
+FORGED = {
+    "allocations_rows_2**59": _rows("allocations", 2**59),
+    "invoices_rows_2**40": _rows("InvoiceIssued", 2**40),
+    "invoices_rows_2**60": _rows("InvoiceIssued", 2**60),
+    "entry_rows_negative": _rows("entry", -1),
+    "entry_count_2**62": lambda h: h.update(count=2**62),
+    "entry_count_a_string": lambda h: h.update(count="7"),
+    "tables_not_a_map": lambda h: h.update(tables=[]),
+    "a_column_longer_than_the_body": lambda h: h["tables"]["entry"]["columns"][0].__setitem__(
+        2, 2**50),
+    "a_table_without_its_columns": lambda h: h["tables"]["entry"].update(columns=[]),
+}
+
+
+@pytest.mark.parametrize("forgery", list(FORGED))
+def test_a_forged_header_is_refused_before_it_sizes_the_state(tmp_path, clock, forgery):
+    # Replay sizes the state from the headers before it decodes a segment, and the compiled
+    # fold trusts the sizes: a re-signed header claiming 2**59 rows once crashed the process
+    # (SIGSEGV) or stopped replay with a MemoryError before segment 1. Its sizes are held to
+    # the blob's length: the segment is LOG_CORRUPT in its turn, everything before it folded.
+    from arledger.engine.segment import SegmentFormatError, layout
+
+    data = tmp_path / "d"
+    ledger = _ledger_with_segments(data, clock)
+    ledger.close()
+    with sqlite3.connect(data / "ledger.db") as con:
+        bad = _forge_header(FORGED[forgery])(con, 6)
+        forged = bytes(_blob(con, bad))
+    con.close()
+    with pytest.raises(SegmentFormatError):
+        layout(forged)
+    offline = Ledger(SegmentStore.sqlite(data / "ledger.db"), clock)
+    try:
+        with pytest.raises(LedgerError) as e:
+            offline.replay()
+        assert e.value.reason == "LOG_CORRUPT"
+        assert f"segment {bad}:" in str(e.value)
+        assert offline.state.head_seq == bad - 1
+    finally:
+        offline.store.close()
+
+
+def test_a_failed_allocation_leaves_the_book_as_it_was(tmp_path, clock):
+    # Compiled code reads the book's capacities and offsets unchecked: growing must
+    # allocate before it changes either, so a refused allocation changes nothing.
+    ledger = _ledger_with_segments(tmp_path / "d", clock)
+    try:
+        B = ledger.state.book
+        cap, base, arrays = B.cap.copy(), B.base.copy(), B.arrays()
+        with pytest.raises((MemoryError, ValueError)):
+            B.reserve({"invoices": 2**60})
+        assert (B.cap == cap).all() and (B.base == base).all()
+        assert B.arrays() is arrays
+        ids = B.ids
+        icap = ids.cap.copy()
+        with pytest.raises((MemoryError, ValueError)):
+            ids.reserve("invoice", 2**60, 0)
+        assert (ids.cap == icap).all()
+    finally:
+        ledger.close()

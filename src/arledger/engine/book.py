@@ -580,24 +580,35 @@ class Book:
             return tables[name]
         raise AttributeError(name)
 
-    def _layout(self, tables: list[str] | None = None) -> None:
-        """Lay the columns of `tables` (default: all) out at their table's capacity, copying
-        the filled rows; the other tables' arrays stay where they are."""
+    def _layout(self, tables: list[str] | None = None,
+                caps: dict[str, int] | None = None) -> None:
+        """Lay the columns of `tables` (default: all) out at their table's capacity (or the
+        one `caps` gives), copying the filled rows; the other tables' arrays stay where they
+        are. Every array is allocated before anything is changed: compiled code reads the
+        book unchecked, so a failed allocation must leave capacities, offsets and arrays as
+        they were."""
+        plans = []
         for name in tables if tables is not None else list(self.tables):
             t = self.tables[name]
-            cap, n = int(self.cap[t._code]), t.n
+            cap = int(caps[name]) if caps and name in caps else int(self.cap[t._code])
+            n = t.n
             size = {dt: 0 for dt in DTYPES}
-            moves = []
+            moves, bases = [], []
             for c in t.cols:
                 code = CODE_OF[(t.name, c.name)]
                 moves.append((c.dtype, int(self.base[code]), size[c.dtype]))
-                self.base[code] = size[c.dtype]
+                bases.append((code, size[c.dtype]))
                 size[c.dtype] += cap
             old = {dt: self.flat[dt][t._code] for dt in DTYPES}
             new = {dt: np.zeros(size[dt], dt) for dt in DTYPES}
             for dt, o, b in moves:
                 if o >= 0 and n:
                     new[dt][b:b + n] = old[dt][o:o + n]
+            plans.append((t, cap, bases, new))
+        for t, cap, bases, new in plans:  # nothing below allocates
+            self.cap[t._code] = cap
+            for code, b in bases:
+                self.base[code] = b
             for dt in DTYPES:
                 self.flat[dt][t._code] = new[dt]
             t._bind()
@@ -617,13 +628,10 @@ class Book:
             if need[code] > self.cap[code]:
                 grow = True
         if grow:  # each table that asks for more than it has doubles (or more), alone
-            grown = []
-            for name in TABLES:
-                code = TABLE_CODE[name]
-                if need[code] > self.cap[code]:
-                    self.cap[code] = max(int(need[code]), 2 * int(self.cap[code]))
-                    grown.append(name)
-            self._layout(grown)
+            caps = {name: max(int(need[code]), 2 * int(self.cap[code]))
+                    for name, code in ((name, TABLE_CODE[name]) for name in TABLES)
+                    if need[code] > self.cap[code]}
+            self._layout(list(caps), caps)
         if ids and self.ids.reserve_many(ids):
             self._arrays = None
             grow = True

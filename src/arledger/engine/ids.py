@@ -191,26 +191,31 @@ class IdSet:
         (geometric growth)."""
         n, used = int(self.meta[k, COUNT]), int(self.meta[k, USED])
         cap = self.cap[k]
+        # Each capacity is raised only once its arrays exist (compiled code trusts it).
         if ids > cap[ROWS_CAP]:
-            cap[ROWS_CAP] = max(ids, 2 * int(cap[ROWS_CAP]))
-            hashes = np.empty(int(cap[ROWS_CAP]) + 1, np.uint64)
+            rows = max(ids, 2 * int(cap[ROWS_CAP]))
+            hashes = np.empty(rows + 1, np.uint64)
             hashes[:n] = self.hashes[k][:n]
-            starts = np.zeros(int(cap[ROWS_CAP]) + 1, np.int64)  # past n: empty ids
+            starts = np.zeros(rows + 1, np.int64)  # past n: empty ids
             starts[:n + 1] = self.starts[k][:n + 1]
             self.hashes[k], self.starts[k] = hashes, starts
+            cap[ROWS_CAP] = rows
+            self._arrays = None
         if nbytes > cap[ARENA_CAP]:
-            cap[ARENA_CAP] = max(nbytes, 2 * int(cap[ARENA_CAP]))
-            arena = np.empty(int(cap[ARENA_CAP]), np.uint8)
+            room = max(nbytes, 2 * int(cap[ARENA_CAP]))
+            arena = np.empty(room, np.uint8)
             arena[:used] = self.arena[k][:used]
             self.arena[k] = arena
+            cap[ARENA_CAP] = room
+            self._arrays = None
         if 2 * ids > cap[SLOTS_SIZE]:
             size = int(cap[SLOTS_SIZE])
             while 2 * ids > size:
                 size *= 2
-            cap[SLOTS_SIZE] = size
             slots = np.zeros(size, np.uint64)
             _rehash(slots, self.hashes[k], n)
             self.slots[k] = slots
+            cap[SLOTS_SIZE] = size
         self._arrays = None
 
     def arrays(self) -> IdArrays:

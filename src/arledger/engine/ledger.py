@@ -208,11 +208,8 @@ class Ledger:
                         layouts.append(layout(blob))
                     except SegmentFormatError:
                         break  # reported in order below, when its turn comes
-                try:
-                    with self._read_lock:
-                        self.state.reserve_layouts(layouts)
-                except (KeyError, TypeError, ValueError):
-                    pass  # a segment not shaped as the fold expects: found in order below
+                with self._read_lock:
+                    self.state.reserve_layouts(layouts)
                 # The next segment is decoded on a second thread while this one folds
                 # (the compiled fold releases the GIL; replay was half Python decoding).
                 ahead = pool.submit(_decoded, page[0][1])

@@ -101,11 +101,12 @@ def decode_header(blob: bytes) -> Segment:
             raise SegmentFormatError("its column data does not match its body hash")
         if sum(c[2] for t in header["tables"].values() for c in t["columns"]) != len(body):
             raise SegmentFormatError("its columns do not add up to its body")
+        _check_count(header["count"], header["tables"])
         return Segment(header["seq"], header["first_position"], header["count"],
                        header["recorded_at_us"], header["prev_hash"])
     except SegmentFormatError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError,
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError,
             struct.error) as e:
         raise SegmentFormatError(f"undecodable segment: {e}") from None
 
@@ -131,15 +132,50 @@ def layout(blob: bytes) -> Layout:
     alone (magic and header hash checked, the body not): what replay sizes the state by
     before it decodes the segment."""
     try:
-        header, _ = _header(blob)
-        return int(header["count"]), {
-            tname: (int(t["rows"]), {c[0]: int(c[2]) for c in t["columns"]})
-            for tname, t in header["tables"].items()}
+        header, off = _header(blob)
+        count, tables, body = header["count"], header["tables"], 0
+        # The state is sized by these numbers before the body is read, and compiled code
+        # folds into it unchecked: each is held to what the blob can hold (a header's own
+        # hash is no proof, anyone can recompute it).
+        out: dict[str, tuple[int, dict[str, int]]] = {}
+        for tname, t in tables.items():
+            rows = t["rows"]
+            if not _natural(rows) or rows > len(blob) or rows and not t["columns"]:
+                raise SegmentFormatError(f"{tname}: {rows!r} rows")
+            cols = {}
+            for cname, dtype, nbytes in t["columns"]:
+                if dtype == STR:  # rows - 1 NULs at least; no bytes for no rows
+                    fits = _natural(nbytes) and (nbytes >= rows - 1 if rows else nbytes == 0)
+                else:
+                    fits = _natural(nbytes) and nbytes == rows * np.dtype(dtype).itemsize
+                if not fits:
+                    raise SegmentFormatError(f"{tname}.{cname}: {nbytes!r} bytes for "
+                                             f"{rows} rows")
+                cols[cname] = nbytes
+                body += nbytes
+            out[tname] = (rows, cols)
+        if body != len(blob) - off:
+            raise SegmentFormatError("its columns do not add up to its body")
+        _check_count(count, tables)
+        return count, out
     except SegmentFormatError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError,
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError,
             struct.error) as e:
         raise SegmentFormatError(f"undecodable segment: {e}") from None
+
+
+def _natural(x: object) -> bool:
+    return type(x) is int and x >= 0
+
+
+def _check_count(count: object, tables: dict) -> None:
+    """A segment's entry count is its envelope table's rows (one envelope an entry);
+    `tables` as the header has them."""
+    env = tables.get("entry")
+    rows = env["rows"] if env else 0
+    if not _natural(count) or count != rows:
+        raise SegmentFormatError(f"an entry count of {count!r} for {rows!r} entries")
 
 
 def decode(blob: bytes, *, check_body: bool = True) -> Segment:
@@ -177,11 +213,13 @@ def decode(blob: bytes, *, check_body: bool = True) -> Segment:
             tables[tname] = cols
         if off != len(blob):
             raise SegmentFormatError("trailing bytes")
+        _check_count(header["count"], header["tables"])
         return Segment(header["seq"], header["first_position"], header["count"],
                        header["recorded_at_us"], header["prev_hash"], tables)
     except SegmentFormatError:
         raise
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, struct.error) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError,
+            struct.error) as e:
         raise SegmentFormatError(f"undecodable segment: {e}") from None
 
 

@@ -269,11 +269,18 @@ class State:
         folds them one at a time, so each table grows about once per page, to the size
         the page needs, instead of doubling under every large segment (layouts were a
         quarter of a replay, and left tables up to 2.7 times the rows they held), and
-        no more than one decoded segment is held at a time (fresh memory is dear on a
-        VM: see docs/design.md)."""
-        self._reserve([(count, {k: (rows, {c: nbytes[c] for c in _ID_COLS.get(k, ())})
-                                for k, (rows, nbytes) in tables.items()})
-                       for count, tables in layouts])
+        no more than two decoded segments are held at a time, the one folding and the
+        next (fresh memory is dear on a VM: see docs/design.md). The layouts' sizes are
+        held to their blobs' lengths (segment.layout); a table without an id column the
+        fold needs ends the reservation there (the fold reports that segment in order)."""
+        wanted = []
+        for count, tables in layouts:
+            try:
+                wanted.append((count, {k: (rows, {c: nbytes[c] for c in _ID_COLS.get(k, ())})
+                                       for k, (rows, nbytes) in tables.items()}))
+            except KeyError:
+                break
+        self._reserve(wanted)
 
     def _reserve(self, segments: list[tuple[int, dict[str, tuple[int, dict[str, int]]]]]) -> None:
         """Room in the book, its ids and the journal for segments given as (entries,
