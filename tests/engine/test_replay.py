@@ -261,7 +261,7 @@ def test_a_failed_fold_halts_writes_and_a_restart_recovers_the_stored_segment(tm
     ledger.submit([opened(1)])
     real = State.apply_segment
 
-    def broken(self, seg, h):
+    def broken(self, seg, h, recs=None):
         raise RuntimeError("injected fault while folding")
 
     monkeypatch.setattr(State, "apply_segment", broken)

@@ -87,6 +87,7 @@ class _Group:
     recorded_us: int = 0
     blob: bytes = b""       # the segment, encoded by the store thread (`_seal`)
     blob_hash: str = ""
+    segment: Segment | None = None  # what `blob` encodes, folded once it is durable
 
 
 @dataclass
@@ -582,12 +583,17 @@ class Ledger:
         thread folded last (a group after a failed one is never sealed). Done here, not
         in the writer, so the writer decides the next group meanwhile."""
         S = self.state
-        g.blob = encode(Segment(g.seq, g.first_position, g.recs.n, g.recorded_us, S.head_hash,
-                                g.recs.to_tables()))
+        g.segment = Segment(g.seq, g.first_position, g.recs.n, g.recorded_us, S.head_hash,
+                            g.recs.to_tables())
+        g.blob = encode(g.segment)
         g.blob_hash = digest(g.blob)
 
     def _store_and_fold(self, g: _Group) -> LedgerError | None:
-        """Append a group's segment durably, then fold exactly the stored bytes."""
+        """Append a group's segment durably, then fold it: the column tables it was encoded
+        from and the writer's records of them, not the bytes decoded again (that was a
+        sixth of this thread's time). Replay and followers fold the stored bytes; that the
+        two agree is the encoding's round trip (records <-> tables <-> bytes), which tests
+        hold to, and the live digest's equality with the replayed one."""
         self._seal(g)
         try:
             self.store.append(g.seq, g.blob)
@@ -595,9 +601,11 @@ class Ledger:
             if err.reason == "WRITER_FENCED":
                 self._fenced = err
             return err
+        seg, g.segment = g.segment, None
+        assert seg is not None
         try:
             with self._read_lock:
-                self.state.apply_segment(decode(g.blob, check_body=False), g.blob_hash)
+                self.state.apply_segment(seg, g.blob_hash, g.recs)
         except BaseException:
             # Stored but not folded: the state no longer matches the log. Refuse every write
             # from now on; a restart rebuilds the state from the log.
