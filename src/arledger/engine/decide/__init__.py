@@ -112,10 +112,6 @@ class Decider:
                 self._room_for(batch, stop, *(int(x) for x in self.scratch.meta[1:4]))
                 grew_at = i = stop
                 continue
-            if why == volume.EXCEEDS_OPEN:
-                outs[stop] = _exceeds_open(batch, stop, *(int(x) for x in self.scratch.meta[1:3]))
-                i = stop + 1
-                continue
             if why != volume.PYTHON:
                 raise AssertionError(f"command {stop} of a batch: entry {-1 - why} does not "
                                      "fit the decision book")
@@ -128,6 +124,9 @@ class Decider:
                 col.resolve(batch, D.currencies, D.partition.owner_check())
             outs[stop] = o
             i = stop + 1
+        for j in np.flatnonzero(res.status == volume.EXCEEDS_OPEN).tolist():
+            outs[j] = _exceeds_open(batch, j, int(res.position[j]), int(res.unapplied[j]))
+            res.status[j], res.position[j], res.unapplied[j] = 0, 0, 0
         return res, outs
 
     def _room_for(self, batch: col.Batch, at: int, kids: int, nbytes: int, undo: int) -> None:
