@@ -376,9 +376,49 @@ def _currency_index(code: str, index: dict[str, int], opening: bool) -> int:
     return CUR_NEW
 
 
+_FEW = 32
+
+
+@kernel
+def _few_short(sbuf, refs, which, first, keys):
+    """The common case of `_distinct_texts` in one pass: every text at most 7 bytes (packed
+    into a 64-bit key with its length) and at most _FEW distinct ones (a column of currency
+    codes); `which` per row, `first` row of each distinct text. -1 when the column is not
+    such a one (the caller takes the general path). `keys`: room for _FEW uint64."""
+    nd = 0
+    for i in range(refs.shape[0]):
+        a, b = refs[i, 0], refs[i, 1]
+        n = b - a
+        if a < 0 or n < 0 or n > 7 or b > len(sbuf):
+            return -1
+        key = np.uint64(n)
+        for k in range(7):
+            byte = sbuf[a + k] if k < n else 0
+            key = (key << np.uint64(8)) | np.uint64(byte)
+        j = 0
+        while j < nd and keys[j] != key:
+            j += 1
+        if j == nd:
+            if nd == len(keys):
+                return -1
+            keys[nd] = key
+            first[nd] = i
+            nd += 1
+        which[i] = j
+    return nd
+
+
 def _distinct_texts(sbuf: np.ndarray, refs: np.ndarray) -> tuple[list[str], np.ndarray]:
     """The distinct texts of a column of (start, end) refs and, per row, which of them it
     is; each distinct text decoded once (a column of currency codes has a handful)."""
+    if len(refs):
+        which = np.empty(len(refs), np.int64)
+        first = np.empty(_FEW, np.int64)
+        nd = _few_short(sbuf, refs, which, first, np.empty(_FEW, np.uint64))
+        if nd >= 0:
+            raw = sbuf.tobytes()
+            return [raw[int(refs[i, 0]):int(refs[i, 1])].decode(errors="replace")
+                    for i in first[:nd].tolist()], which
     a, b = refs[:, 0].astype(np.int64), refs[:, 1].astype(np.int64)
     length = b - a
     if len(a) and length.max() <= 7:  # short: each text packed into one 64-bit key
