@@ -51,14 +51,15 @@ class Segment:
 
 
 def encode(seg: Segment) -> bytes:
-    buffers: list[bytes] = []
+    buffers: list[bytes | memoryview] = []
     meta: dict[str, dict] = {}
     for tname, cols in seg.tables.items():
         rows = None
         cmeta = []
         for cname, col in cols.items():
             if isinstance(col, np.ndarray):
-                data = np.ascontiguousarray(col).tobytes()
+                # A view, not a copy: the blob is joined once below (fresh memory is dear)
+                data = memoryview(np.ascontiguousarray(col)).cast("B")
                 dtype = col.dtype.str
                 n = len(col)
             elif isinstance(col, StrColumn):
