@@ -57,9 +57,10 @@ def encode(seg: Segment) -> bytes:
         rows = None
         cmeta = []
         for cname, col in cols.items():
+            data: bytes | memoryview
             if isinstance(col, np.ndarray):
                 # A view, not a copy: the blob is joined once below (fresh memory is dear)
-                data = memoryview(np.ascontiguousarray(col)).cast("B")
+                data = np.ascontiguousarray(col).data.cast("B")
                 dtype = col.dtype.str
                 n = len(col)
             elif isinstance(col, StrColumn):
