@@ -231,6 +231,20 @@ def test_a_replay_rebuilds_allowance_versions_and_rates_bit_for_bit(location, cl
         assert VP.consolidated_aging(S, "USD", day("2026-03-31"), S.head_seq) == c
 
 
+def test_each_definition_of_one_allowance_logs_its_own_version_in_one_session(ledger):
+    # The writer numbers a definition from its own decision state: it must fold each
+    # definition it wrote (it once did not, and logged version 1 twice until a restart).
+    accept(ledger, rates("a"))
+    accept(ledger, rates("b", eff="2026-04-01", bp=(0, 0, 0, 10_000)),
+           rates("c", aid="ALT", eff="2026-04-01"))
+    logged = [(e["fields"]["allowance_id"], e["fields"]["version"])
+              for e in ledger.entries(1) if e["type"] == "AllowanceRatesDefined"]
+    assert logged == [("STD", 1), ("STD", 2), ("ALT", 1)]
+    with ledger.reading() as S:  # the writer's own state holds what the read state does
+        assert ledger._D.policies.allowances == S.policies.allowances
+        assert len(S.policies.allowances) == 3
+
+
 def test_invalid_rates_are_refused(ledger):
     for reason, c in [("INVALID_FX_RATE", fx("x1", "EUR", "USD", "-1", "2026-01-01")),
                       ("INVALID_FX_RATE", fx("x2", "EUR", "USD", "1.2.3", "2026-01-01")),

@@ -27,6 +27,7 @@ from arledger.engine import apply as ap
 from arledger.engine.bank_state import _MISSING, BankState
 from arledger.engine.book import CREATES, Book
 from arledger.engine.partition import Partition, partition_of
+from arledger.engine.policy_state import KINDS as POLICY_KINDS
 from arledger.engine.policy_state import PolicyState
 from arledger.engine.records import CHILD_CODE, F0, NUMERIC, STR0, STRINGS, Recs
 
@@ -424,9 +425,9 @@ def after_apply(D: DecisionState, recs: Recs, e_from: int, e_to: int) -> None:
                                                env[2]))
 
 
-_POLICY_TYPES = np.array([E.BY_NAME[n].code for n in (
-    "PaymentTermsDefined", "DunningPolicyDefined", "CreditPolicyDefined", "CustomerPoliciesSet",
-    "RiskModelRegistered")], np.int64)
+# Every kind PolicyState folds (the list is its own: a kind left out here went unfolded in
+# the decision state, and a second allowance definition in one session logged version 1).
+_POLICY_TYPES = POLICY_KINDS
 _IS_POLICY = np.zeros(max(E.BY_CODE) + 1, np.bool_)
 _IS_POLICY[_POLICY_TYPES] = True
 _IS_WATCHED = _IS_POLICY.copy()  # what after_apply acts on: policies and holds
