@@ -16,7 +16,8 @@ installments, promise installments, promise invoices), which follow their entry:
 
 A string reference is (start, end) into one byte arena. So compiled code reads a segment
 through five arrays whatever entry types it holds, and `to_tables` / `from_tables` turn
-records into the stored columns and back (a property test keeps them inverse).
+records into the stored columns and back (tests/engine/test_live_fold.py holds the
+writer's records to `from_tables` of their stored bytes, group by group).
 """
 
 from __future__ import annotations
@@ -94,15 +95,21 @@ class RecArrays(NamedTuple):
 
 @kernel
 def _join(arena, sref, idx, out):
+    """The texts `idx` NUL-joined into `out`; returns how many NUL bytes the texts held
+    (none may: the stored column would split into more texts than it has rows)."""
     p = 0
+    nul = 0
     for j in range(len(idx)):
         if j:
             out[p] = 0
             p += 1
         a, b = sref[idx[j], 0], sref[idx[j], 1]
         for k in range(a, b):
-            out[p] = arena[k]
+            v = arena[k]
+            nul += v == 0
+            out[p] = v
             p += 1
+    return nul
 
 
 def _grow2(a: np.ndarray, rows: int) -> np.ndarray:
@@ -216,7 +223,10 @@ class Recs:
             return StrColumn(b"", 0)
         lens = self.arr.s[idx, 1] - self.arr.s[idx, 0]
         out = np.empty(int(lens.sum()) + len(idx) - 1, np.uint8)
-        _join(self.arr.a, self.arr.s, idx, out)
+        if _join(self.arr.a, self.arr.s, idx, out):
+            # Validation refuses control characters on every path in; were one to get
+            # through, the segment must not be stored (replay could not split it).
+            raise ValueError("a text holds a NUL byte; the segment cannot be stored")
         return StrColumn(out.tobytes(), len(idx))
 
     def to_tables(self) -> dict[str, dict[str, Any]]:
