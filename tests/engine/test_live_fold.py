@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from arledger.domain import entries as E
+from arledger.domain.errors import LedgerError
 from arledger.engine import apply as ap
 from arledger.engine.ledger import Ledger
 from arledger.engine.records import (
@@ -141,14 +142,36 @@ def test_the_live_fold_takes_exactly_what_replay_decodes(location, clock, watche
 
 
 def test_records_whose_text_holds_a_nul_are_never_encoded():
-    # Every path in refuses control characters; were one to slip through, the stored
-    # column would split into more texts than rows and replay would fail on it. The
-    # store thread's seal refuses it instead (the group is not stored; writes halt).
+    # Every path in refuses control characters. Were one to slip through, the stored column
+    # would split into more texts than rows and replay would fail on it: writing the entry
+    # refuses it (the command's refusal), and sealing refuses what got into the records
+    # some other way (the group is not stored; writes halt).
     recs = Recs()
     code = E.BY_NAME["CustomerClosed"].code
     nums = [0] * len(NUMERIC[code])
-    recs.entry(code, 1, ("ok-1", "ann", "", 0), nums, [""] * (int(NSTR[code]) - 3))
+    strs = [""] * (int(NSTR[code]) - 3)
+    recs.entry(code, 1, ("ok-1", "ann", "", 0), nums, strs)
+    with pytest.raises(LedgerError) as refused:
+        recs.entry(code, 1, ("bad\x00id", "ann", "", 0), nums, strs)
+    assert refused.value.reason == "MALFORMED_TEXT" and recs.n == 1
     assert recs.to_tables()[E.ENVELOPE]["request_id"].n == 1
-    recs.entry(code, 1, ("bad\x00id", "ann", "", 0), nums, [""] * (int(NSTR[code]) - 3))
+    a, _ = recs.arr.s[int(recs.arr.r[0, STR0])]
+    recs.arr.a[a + 1] = 0  # "ok-1" -> "o\x00-1", behind the entry's back
     with pytest.raises(ValueError, match="NUL"):
         recs.to_tables()
+
+
+def test_a_nul_past_validation_refuses_its_command_and_nothing_else(sqlite_ledger,
+                                                                   monkeypatch):
+    from arledger.domain import validate as V
+    from tests.unit.test_rules import cmd, customer, invoice
+    (o,) = sqlite_ledger.submit([customer("oc", "C")])
+    assert o.status == "ACCEPTED"
+    monkeypatch.setattr(V, "text", lambda v, *a, **k: v)  # a validation gap, simulated
+    note = cmd("addNote", "n1", customerId="C", text="a\x00b", actor="ann",
+               effectiveDate="2026-01-02")
+    bad, fine = sqlite_ledger.submit([note, invoice("i0", "I0", 100, "2026-01-02")])
+    assert (bad.status, bad.error.reason) == ("REJECTED", "MALFORMED_TEXT")
+    assert fine.status == "ACCEPTED"
+    assert sqlite_ledger.verify().ok
+    assert [e["type"] for e in sqlite_ledger.entries(1)] == ["CustomerOpened", "InvoiceIssued"]

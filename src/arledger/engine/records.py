@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from arledger.domain import entries as E
+from arledger.domain.errors import error
 from arledger.engine.jit import kernel
 from arledger.engine.text import StrColumn
 
@@ -112,6 +113,11 @@ def _join(arena, sref, idx, out):
     return nul
 
 
+def _no_nul(texts: list[str]) -> None:
+    if any("\x00" in t for t in texts):
+        raise error("MALFORMED_TEXT", "a text field holds a NUL character")
+
+
 def _grow2(a: np.ndarray, rows: int) -> np.ndarray:
     b = np.zeros((max(rows, 2 * len(a), 64), a.shape[1]), a.dtype)
     b[: len(a)] = a
@@ -172,8 +178,12 @@ class Recs:
 
     def entry(self, code: int, day: int, env: tuple[str, str, str, int], nums: list[int],
               strs: list[str]) -> int:
-        """Append an entry; `env` = (request_id, actor, reason, request hash)."""
+        """Append an entry; `env` = (request_id, actor, reason, request hash). A text holding
+        NUL is refused here, as the command's refusal (validation refuses control characters
+        on every path in: this is the last place one could be caught before a segment holds
+        it, and the store thread's seal would otherwise have to halt the ledger)."""
         texts = [env[0], env[1], env[2], *strs]
+        _no_nul(texts)
         self.reserve(1, len(texts), sum(len(t) * 4 for t in texts), 0)
         m = self.arr.m
         e = int(m[0])
@@ -192,6 +202,8 @@ class Recs:
     def child(self, table: str, parent: int, nums: list[int], text: str | None = None) -> int:
         """Append a child row of the newest entry (`parent` must be it)."""
         code = CHILD_CODE[table]
+        if text:
+            _no_nul([text])
         self.reserve(0, 1, len(text) * 4 if text else 0, 1)
         m = self.arr.m
         assert parent == m[0] - 1, "child rows follow their entry"
