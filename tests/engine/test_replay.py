@@ -443,3 +443,43 @@ def test_a_failed_allocation_leaves_the_book_as_it_was(tmp_path, clock):
         assert (ids.cap == icap).all()
     finally:
         ledger.close()
+
+
+def test_a_group_in_flight_when_writes_halt_is_told_they_halted(tmp_path, clock, monkeypatch):
+    # A second group decided while the first is being stored is lost with it; when the
+    # first halts the ledger, the second's callers are told LEDGER_HALTED (a retry would
+    # meet it), not "store unavailable, retry".
+    import threading
+
+    from arledger.engine.state import State
+
+    def opened(n):
+        return cmd("openCustomer", f"o{n}", customerId=f"C{n}", name="n", currency="EUR",
+                   openedDate="2026-01-01")
+
+    ledger = open_ledger(tmp_path / "d", clock=clock)
+    ledger.submit([opened(1)])
+    gate, release = threading.Event(), threading.Event()
+    seal = Ledger._seal
+
+    def slow_seal(self, g):  # type: ignore[no-untyped-def]
+        gate.set()
+        assert release.wait(10)
+        seal(self, g)
+
+    def broken(self, seg, h, recs=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("injected fault while folding")
+
+    monkeypatch.setattr(Ledger, "_seal", slow_seal)
+    monkeypatch.setattr(State, "apply_segment", broken)
+    first = ledger.submit_async([opened(2)])
+    assert gate.wait(10)
+    second = ledger.submit_async([opened(3)])
+    while ledger._store_q.qsize() < 1:  # the second group is decided and queued
+        threading.Event().wait(0.001)
+    release.set()
+    with pytest.raises(RuntimeError):
+        first.result(10)
+    (o,) = second.result(10)
+    assert (o.status, o.error.reason) == ("REJECTED", "LEDGER_HALTED")
+    ledger.close()

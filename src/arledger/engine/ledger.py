@@ -527,9 +527,11 @@ class Ledger:
             try:
                 if g.generation <= self._failed_generation:
                     lost = True
-                    err = error("STORE_UNAVAILABLE", "an earlier group could not be stored; "
-                                "nothing of this one was written (retry with the same request "
-                                "ids)")
+                    # Decided against a group that failed: a retry helps unless writes
+                    # have stopped (halted, or another writer holds the partition).
+                    err = self._fenced or error(
+                        "STORE_UNAVAILABLE", "an earlier group could not be stored; nothing "
+                        "of this one was written (retry with the same request ids)")
                 elif self._fenced is not None:
                     err = self._fenced
                 elif g.seq:
