@@ -296,13 +296,19 @@ def test_replay_folds_every_segment_before_a_damaged_one_and_stops_there(tmp_pat
     con.close()
     ledger.close()
     assert 1 < first_bad < head
+    _replay_stops_at(data, clock, first_bad)
+
+
+def _replay_stops_at(data, clock, bad: int) -> None:  # type: ignore[no-untyped-def]
+    """Replay of the log in `data` reports segment `bad` LOG_CORRUPT, everything before it
+    folded."""
     offline = Ledger(SegmentStore.sqlite(data / "ledger.db"), clock)
     try:
         with pytest.raises(LedgerError) as e:
             offline.replay()
         assert e.value.reason == "LOG_CORRUPT"
-        assert f"segment {first_bad}:" in str(e.value)
-        assert offline.state.head_seq == first_bad - 1
+        assert f"segment {bad}:" in str(e.value)
+        assert offline.state.head_seq == bad - 1
     finally:
         offline.store.close()
 
@@ -414,15 +420,7 @@ def test_a_forged_header_is_refused_before_it_sizes_the_state(tmp_path, clock, f
     con.close()
     with pytest.raises(SegmentFormatError):
         layout(forged)
-    offline = Ledger(SegmentStore.sqlite(data / "ledger.db"), clock)
-    try:
-        with pytest.raises(LedgerError) as e:
-            offline.replay()
-        assert e.value.reason == "LOG_CORRUPT"
-        assert f"segment {bad}:" in str(e.value)
-        assert offline.state.head_seq == bad - 1
-    finally:
-        offline.store.close()
+    _replay_stops_at(data, clock, bad)
 
 
 def test_a_failed_allocation_leaves_the_book_as_it_was(tmp_path, clock):

@@ -1,7 +1,7 @@
 """The distinct texts of a batch's string column (how resolve maps currency codes to the
 ledger's): the compiled one-pass path (`_few_short`, at most 7 bytes and 32 distinct
-texts) and the numpy and Python paths it falls back to give the same answer as a plain
-Python reference, for columns on either side of both limits."""
+texts) and the Python path it falls back to give the same answer as a plain Python
+reference, for columns on either side of both limits."""
 
 from __future__ import annotations
 

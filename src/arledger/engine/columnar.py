@@ -410,7 +410,8 @@ def _few_short(sbuf, refs, which, first, keys):
 
 def _distinct_texts(sbuf: np.ndarray, refs: np.ndarray) -> tuple[list[str], np.ndarray]:
     """The distinct texts of a column of (start, end) refs and, per row, which of them it
-    is; each distinct text decoded once (a column of currency codes has a handful)."""
+    is; each distinct text decoded once (a column of currency codes has a handful: one
+    compiled pass; anything else, in Python)."""
     if len(refs):
         which = np.empty(len(refs), np.int64)
         first = np.empty(_FEW, np.int64)
@@ -419,17 +420,6 @@ def _distinct_texts(sbuf: np.ndarray, refs: np.ndarray) -> tuple[list[str], np.n
             raw = sbuf.tobytes()
             return [raw[int(refs[i, 0]):int(refs[i, 1])].decode(errors="replace")
                     for i in first[:nd].tolist()], which
-    a, b = refs[:, 0].astype(np.int64), refs[:, 1].astype(np.int64)
-    length = b - a
-    if len(a) and length.max() <= 7:  # short: each text packed into one 64-bit key
-        key = length.astype(np.uint64)
-        for k in range(7):
-            byte = np.where(k < length, sbuf[np.minimum(a + k, max(len(sbuf) - 1, 0))], 0) \
-                if len(sbuf) else np.zeros(len(a), np.uint8)
-            key = (key << np.uint64(8)) | byte.astype(np.uint64)
-        _, first, which = np.unique(key, return_index=True, return_inverse=True)
-        raw = sbuf.tobytes()
-        return [raw[int(a[i]):int(b[i])].decode(errors="replace") for i in first], which
     texts = _texts(sbuf, refs)
     distinct = sorted(set(texts))
     at = {t: i for i, t in enumerate(distinct)}
