@@ -32,11 +32,15 @@ from typing import Any, NamedTuple, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from arledger.engine import room
 from arledger.engine.ids import IdArrays, IdSet
 
 U1, I2, I4, I8, U8 = "|u1", "<i2", "<i4", "<i8", "<u8"
 DTYPES = (U1, I2, I4, I8, U8)
 GROUP = {U1: 1, I2: 2, I4: 4, I8: 8, U8: 9}
+# Rows of address space each column has at first (engine/room.py: reserved, not memory);
+# a table that outgrows them is laid out once more at four times its capacity.
+STRIDE_ROWS = 1 << 20
 CURRENCIES_MAX = 1024  # ISO 4217 has ~180 codes in use; room for every code ever issued
 # A column's type, per dtype (the typed tables below, engine/state.py's Columns).
 U1s: TypeAlias = npt.NDArray[np.uint8]
@@ -563,6 +567,8 @@ class Book:
         self.core_only = core_only
         self.counts = np.zeros(len(TABLES), np.int64)
         self.cap = np.zeros(len(TABLES), np.int64)
+        self.stride = np.zeros(len(TABLES), np.int64)  # rows of address space per column
+        self._advised: dict[int, int] = {}
         self.base = np.full(BASE_SIZE, -1, np.int64)
         self.flat = {dt: [np.zeros(0, dt) for _ in TABLES] for dt in DTYPES}
         self.tables = {name: TABLE_TYPES[name](self, name) for name in TABLES}
@@ -582,37 +588,77 @@ class Book:
 
     def _layout(self, tables: list[str] | None = None,
                 caps: dict[str, int] | None = None) -> None:
-        """Lay the columns of `tables` (default: all) out at their table's capacity (or the
-        one `caps` gives), copying the filled rows; the other tables' arrays stay where they
-        are. Every array is allocated before anything is changed: compiled code reads the
-        book unchecked, so a failed allocation must leave capacities, offsets and arrays as
+        """Give the columns of `tables` (default: all) their table's capacity (or the one
+        `caps` gives); the other tables stay as they are.
+
+        Each column has `stride` rows of address space (engine/room.py): a capacity within
+        the stride is had by raising it, in place, with no copy and no page touched. Past
+        the stride (or where space cannot be reserved, stride = capacity) the table is laid
+        out again, at a stride four times the capacity, copying the filled rows. Every
+        array is allocated before anything is changed: compiled code reads the book
+        unchecked, so a failed allocation must leave capacities, offsets and arrays as
         they were."""
-        plans = []
+        plans: list[tuple[Table, int, int, list[tuple[int, int]] | None,
+                          dict[str, np.ndarray] | None]] = []
         for name in tables if tables is not None else list(self.tables):
             t = self.tables[name]
-            cap = int(caps[name]) if caps and name in caps else int(self.cap[t._code])
+            code_t = t._code
+            cap = int(caps[name]) if caps and name in caps else int(self.cap[code_t])
+            stride = int(self.stride[code_t])
+            if cap <= stride:
+                plans.append((t, cap, stride, None, None))
+                continue
+            stride = max(STRIDE_ROWS, 4 * cap)
             n = t.n
             size = {dt: 0 for dt in DTYPES}
-            moves, bases = [], []
+            for c in t.cols:
+                size[c.dtype] += 1
+            new: dict[str, np.ndarray] = {}
+            for dt in DTYPES:
+                if size[dt]:
+                    a = room.zeros(dt, size[dt] * stride)
+                    if a is None:  # no reservation: tight, as large as asked
+                        stride = cap
+                        break
+                    new[dt] = a
+            if len(new) != sum(1 for dt in DTYPES if size[dt]):
+                new = {dt: np.zeros(size[dt] * stride, dt) for dt in DTYPES}
+            at = {dt: 0 for dt in DTYPES}
+            bases = []
             for c in t.cols:
                 code = CODE_OF[(t.name, c.name)]
-                moves.append((c.dtype, int(self.base[code]), size[c.dtype]))
-                bases.append((code, size[c.dtype]))
-                size[c.dtype] += cap
-            old = {dt: self.flat[dt][t._code] for dt in DTYPES}
-            new = {dt: np.zeros(size[dt], dt) for dt in DTYPES}
-            for dt, o, b in moves:
+                b = at[c.dtype] * stride
+                at[c.dtype] += 1
+                o = int(self.base[code])
                 if o >= 0 and n:
-                    new[dt][b:b + n] = old[dt][o:o + n]
-            plans.append((t, cap, bases, new))
-        for t, cap, bases, new in plans:  # nothing below allocates
-            self.cap[t._code] = cap
-            for code, b in bases:
-                self.base[code] = b
+                    new[c.dtype][b:b + n] = self.flat[c.dtype][code_t][o:o + n]
+                bases.append((code, b))
             for dt in DTYPES:
-                self.flat[dt][t._code] = new[dt]
+                new.setdefault(dt, np.zeros(0, dt))
+            plans.append((t, cap, stride, bases, new))
+        for t, cap, stride, laid, arrays in plans:  # nothing below allocates
+            self.cap[t._code] = cap
+            self.stride[t._code] = stride
+            if laid is not None and arrays is not None:
+                for code, b in laid:
+                    self.base[code] = b
+                for dt in DTYPES:
+                    self.flat[dt][t._code] = arrays[dt]
+                self._arrays = None
+            self._huge(t)
             t._bind()
-        self._arrays = None
+
+    def _huge(self, t: Table) -> None:
+        """Huge pages for each column of `t` whose capacity has become large (room.huge),
+        advised once per column and stride."""
+        for c in t.cols:
+            code = CODE_OF[(t.name, c.name)]
+            a = self.flat[c.dtype][t._code]
+            cap = int(self.cap[t._code])
+            if cap * a.itemsize >= room.HUGE_FROM and self._advised.get(code) != id(a):
+                self._advised[code] = id(a)
+                b = int(self.base[code])
+                room.huge(a, b, b + int(self.stride[t._code]))
 
     # ---- room before a compiled call ------------------------------------------------------
 
@@ -637,8 +683,7 @@ class Book:
             grow = True
         undo_need = int(self.undo.meta[0]) + undo
         if undo_need > len(self.undo.rec):
-            rec = np.zeros((max(undo_need, 2 * len(self.undo.rec)), 3), np.int64)
-            rec[: self.undo.meta[0]] = self.undo.rec[: self.undo.meta[0]]
+            rec = room.grown(self.undo.rec, int(self.undo.meta[0]), undo_need)
             self.undo = Undo(rec, self.undo.meta)
             self._arrays = None
             grow = True
@@ -691,6 +736,8 @@ class Book:
         b = Book.__new__(Book)
         b.core_only = True
         b.counts, b.cap = self.counts.copy(), self.cap.copy()
+        b.stride = np.zeros(len(TABLES), np.int64)
+        b._advised = {}
         b.base = np.full(BASE_SIZE, -1, np.int64)
         b.flat = {dt: [np.zeros(0, dt) for _ in TABLES] for dt in DTYPES}
         b.tables = {name: TABLE_TYPES[name](b, name) for name in TABLES}
@@ -713,8 +760,10 @@ class Book:
         return out
 
     def memory_bytes(self) -> int:
-        return sum(a.nbytes for arrays in self.flat.values() for a in arrays) \
-            + self.ids.memory_bytes()
+        """Bytes of the columns at their capacity (not the address space reserved past it,
+        which holds no memory until written) and of the id tables."""
+        return sum(int(self.cap[t._code]) * np.dtype(c.dtype).itemsize
+                   for t in self.tables.values() for c in t.cols) + self.ids.memory_bytes()
 
 
 __all__ = ["Book", "BookArrays", "CODE_OF", "COLUMNS", "Col", "ID_KINDS", "TABLES", "Table",

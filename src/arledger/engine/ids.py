@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import xxhash
 
+from arledger.engine import room
 from arledger.engine.hashing import xxh64
 from arledger.engine.jit import inline, kernel
 
@@ -194,19 +195,15 @@ class IdSet:
         # Each capacity is raised only once its arrays exist (compiled code trusts it).
         if ids > cap[ROWS_CAP]:
             rows = max(ids, 2 * int(cap[ROWS_CAP]))
-            hashes = np.empty(rows + 1, np.uint64)
-            hashes[:n] = self.hashes[k][:n]
-            starts = np.zeros(rows + 1, np.int64)  # past n: empty ids
-            starts[:n + 1] = self.starts[k][:n + 1]
+            hashes = room.grown(self.hashes[k], n, rows + 1)
+            starts = room.grown(self.starts[k], n + 1, rows + 1)
             self.hashes[k], self.starts[k] = hashes, starts
             cap[ROWS_CAP] = rows
             self._arrays = None
         if nbytes > cap[ARENA_CAP]:
-            room = max(nbytes, 2 * int(cap[ARENA_CAP]))
-            arena = np.empty(room, np.uint8)
-            arena[:used] = self.arena[k][:used]
-            self.arena[k] = arena
-            cap[ARENA_CAP] = room
+            room_ = max(nbytes, 2 * int(cap[ARENA_CAP]))
+            self.arena[k] = room.grown(self.arena[k], used, room_, floor=1 << 20)
+            cap[ARENA_CAP] = room_
             self._arrays = None
         if 2 * ids > cap[SLOTS_SIZE]:
             size = int(cap[SLOTS_SIZE])
@@ -256,17 +253,21 @@ class IdSet:
         c = IdSet.__new__(IdSet)
         c.kinds = self.kinds
         c.cap, c.meta = self.cap.copy(), self.meta.copy()
+        # (up to each capacity: past it an array may be address space reserved, room.py)
+        rows, nbytes = self.cap[:, ROWS_CAP] + 1, self.cap[:, ARENA_CAP]
         c.slots = [a.copy() for a in self.slots]
-        c.hashes = [a.copy() for a in self.hashes]
-        c.starts = [a.copy() for a in self.starts]
-        c.arena = [a.copy() for a in self.arena]
+        c.hashes = [a[:r].copy() for a, r in zip(self.hashes, rows)]
+        c.starts = [a[:r].copy() for a, r in zip(self.starts, rows)]
+        c.arena = [a[:b].copy() for a, b in zip(self.arena, nbytes)]
         c._arrays = None
         c.tables = {name: IdTable(c, i) for i, name in enumerate(c.kinds)}
         return c
 
     def memory_bytes(self) -> int:
-        return sum(a.nbytes for arrays in (self.slots, self.hashes, self.starts, self.arena)
-                   for a in arrays)
+        """Bytes at capacity (reserved address space past it holds no memory, room.py)."""
+        rows = int(self.cap[:, ROWS_CAP].sum()) + len(self.kinds)
+        return (8 * int(self.cap[:, SLOTS_SIZE].sum()) + 16 * rows
+                + int(self.cap[:, ARENA_CAP].sum()))
 
 
 class IdTable:

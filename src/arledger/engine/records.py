@@ -28,6 +28,7 @@ import numpy as np
 
 from arledger.domain import entries as E
 from arledger.domain.errors import error
+from arledger.engine import room
 from arledger.engine.jit import kernel
 from arledger.engine.text import StrColumn
 
@@ -118,12 +119,6 @@ def _no_nul(texts: list[str]) -> None:
         raise error("MALFORMED_TEXT", "a text field holds a NUL character")
 
 
-def _grow2(a: np.ndarray, rows: int) -> np.ndarray:
-    b = np.zeros((max(rows, 2 * len(a), 64), a.shape[1]), a.dtype)
-    b[: len(a)] = a
-    return b
-
-
 class Recs:
     """Records of one segment (see the module docstring); growable, truncatable."""
 
@@ -151,16 +146,11 @@ class Recs:
 
     def reserve(self, entries: int, strings: int, nbytes: int, children: int) -> None:
         r, s, a, c, m = self.arr
-        if m[0] + entries > len(r):
-            r = _grow2(r, int(m[0]) + entries)
-        if m[1] + strings > len(s):
-            s = _grow2(s, int(m[1]) + strings)
-        if m[2] + nbytes > len(a):
-            b = np.zeros(max(int(m[2]) + nbytes, 2 * len(a)), np.uint8)
-            b[: m[2]] = a[: m[2]]
-            a = b
-        if m[3] + children > len(c):
-            c = _grow2(c, int(m[3]) + children)
+        n0, n1, n2, n3 = (int(x) for x in m)
+        r = room.grown(r, n0, n0 + entries)
+        s = room.grown(s, n1, n1 + strings)
+        a = room.grown(a, n2, n2 + nbytes, floor=1 << 20)
+        c = room.grown(c, n3, n3 + children)
         if r is not self.arr.r or s is not self.arr.s or a is not self.arr.a \
                 or c is not self.arr.c:
             self.arr = RecArrays(r, s, a, c, m)
