@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 
 from arledger.engine import book as bk
-from arledger.engine import open_ledger
-from arledger.engine import room
+from arledger.engine import open_ledger, room
 from tests.conftest import T0_US
 from tests.engine.test_replay import fill
 
