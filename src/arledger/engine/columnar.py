@@ -251,7 +251,7 @@ _ENV = attrgetter("request_id", "actor", "reason")
 
 
 def _assemble(texts: list[str], kinds: list[int], rows: list[int], env_i: list[int],
-              nums: dict[int, list[list[int]]], firsts: dict[int, list[int]],
+              nums: dict[int, np.ndarray], firsts: dict[int, list[int]],
               ln_n: list[tuple[int, int]], ln_i: list[int], al_n: list[int],
               al_i: list[int]) -> Cols:
     """from_commands' columns: every string laid out once in one buffer, each reference
@@ -274,9 +274,7 @@ def _assemble(texts: list[str], kinds: list[int], rows: list[int], env_i: list[i
     return Cols._make([
         np.asarray(kinds, np.int64), np.asarray(rows, np.int64), refs(env_i, 3),
         np.zeros(len(kinds), np.uint64),
-        *[a for k in SPECS for a in (
-            np.asarray(nums[k], np.int64).reshape(len(nums[k]), len(SPECS[k].nums)),
-            refs(firsts[k], len(SPECS[k].strs)))],
+        *[a for k in SPECS for a in (nums[k], refs(firsts[k], len(SPECS[k].strs)))],
         np.asarray(ln_n, np.int64).reshape(len(ln_n), 2), refs(ln_i, 1),
         np.asarray(al_n, np.int64).reshape(len(al_n), 1), refs(al_i, 1),
         np.frombuffer(buf, np.uint8).copy() if buf else np.zeros(0, np.uint8)])
@@ -285,9 +283,14 @@ def _assemble(texts: list[str], kinds: list[int], rows: list[int], env_i: list[i
 def from_commands(commands: list[pb.Command]) -> Batch:
     """A batch of row commands (kept, for the Python decider's exact refusals). Every string
     is gathered in order and laid out in one buffer at the end; each row keeps the index of
-    its first string (the row-wise RPCs' cost is this loop: it reads each field once)."""
+    its first string. The row-wise RPCs' cost is this loop, so it only reads: each kind's
+    number fields come out as one tuple per command (one C call) and become a column block
+    at the end, in bulk, as do the dates."""
     texts: list[str] = []
-    nums: dict[int, list[list[int]]] = {k: [] for k in SPECS}
+    ints: dict[int, list[tuple[Any, ...]]] = {k: [] for k in SPECS}
+    dates: dict[int, list[str]] = {k: [] for k in SPECS}  # each kind's date fields, flat
+    kid_at: dict[int, list[int]] = {k: [] for k in SPECS}  # first child row, per command
+    kid_n: dict[int, list[int]] = {k: [] for k in SPECS}
     firsts: dict[int, list[int]] = {k: [] for k in SPECS}  # index of each row's first string
     ln_n: list[tuple[int, int]] = []
     al_n: list[int] = []
@@ -310,29 +313,47 @@ def from_commands(commands: list[pb.Command]) -> Batch:
         texts.extend(_ENV(m))
         P = _PLANS[k]
         kinds.append(k)
-        rows.append(len(nums[k]))
-        row = [0] * P.width
-        for j, v in zip(P.ints, P.get_ints(m)):
-            row[j] = int(v)
-        for j, v in zip(P.dates, P.get_dates(m)):
-            row[j] = _day(v)
+        rows.append(len(firsts[k]))
+        ints[k].append(P.get_ints(m))
+        dates[k].extend(P.get_dates(m))
         if P.child == "lines":
-            row[P.first], row[P.count] = len(ln_n), len(m.lines)
+            kid_at[k].append(len(ln_n))
+            kid_n[k].append(len(m.lines))
             for line in m.lines:
                 ln_n.append((line.quantity, line.unit_price_minor))
                 ln_i.append(len(texts))
                 texts.append(line.description)
         elif P.child == "allocations":
-            row[P.first], row[P.count] = len(al_n), len(m.allocations)
+            kid_at[k].append(len(al_n))
+            kid_n[k].append(len(m.allocations))
             for al in m.allocations:
                 al_n.append(al.amount_minor)
                 al_i.append(len(texts))
                 texts.append(al.invoice_id)
-        nums[k].append(row)
         firsts[k].append(len(texts))
         texts.extend(P.get_strs(m))
+    nums = {k: _numbers(_PLANS[k], ints[k], dates[k], kid_at[k], kid_n[k]) for k in SPECS}
     cols = _assemble(texts, kinds, rows, env_i, nums, firsts, ln_n, ln_i, al_n, al_i)
     return Batch(cols, others, list(commands))
+
+
+def _numbers(P: _Plan, ints: list[tuple[Any, ...]], dates: list[str], kid_at: list[int],
+             kid_n: list[int]) -> np.ndarray:
+    """One kind's number block (rows, width) from what from_commands read: its integer
+    fields as tuples, its date texts flat (each made a day number, or NO_DATE / BAD_DATE),
+    and where its children start and how many there are; derived columns 0."""
+    out = np.zeros((len(ints), P.width), np.int64)
+    if not ints:
+        return out
+    if P.ints:
+        out[:, P.ints] = np.array(ints, np.int64).reshape(len(ints), len(P.ints))
+    if P.dates:
+        out[:, P.dates] = np.fromiter(map(_day, dates), np.int64, len(dates)).reshape(
+            len(ints), len(P.dates))
+    if P.first >= 0:
+        out[:, P.first] = kid_at
+        out[:, P.count] = kid_n
+    return out
 
 
 def resolve(batch: Batch, currencies: list[str], owns: Any) -> None:
