@@ -568,7 +568,6 @@ class Book:
         self.counts = np.zeros(len(TABLES), np.int64)
         self.cap = np.zeros(len(TABLES), np.int64)
         self.stride = np.zeros(len(TABLES), np.int64)  # rows of address space per column
-        self._advised: dict[int, int] = {}
         self.base = np.full(BASE_SIZE, -1, np.int64)
         self.flat = {dt: [np.zeros(0, dt) for _ in TABLES] for dt in DTYPES}
         self.tables = {name: TABLE_TYPES[name](self, name) for name in TABLES}
@@ -645,20 +644,7 @@ class Book:
                 for dt in DTYPES:
                     self.flat[dt][t._code] = arrays[dt]
                 self._arrays = None
-            self._huge(t)
             t._bind()
-
-    def _huge(self, t: Table) -> None:
-        """Huge pages for each column of `t` whose capacity has become large (room.huge),
-        advised once per column and stride."""
-        for c in t.cols:
-            code = CODE_OF[(t.name, c.name)]
-            a = self.flat[c.dtype][t._code]
-            cap = int(self.cap[t._code])
-            if cap * a.itemsize >= room.HUGE_FROM and self._advised.get(code) != id(a):
-                self._advised[code] = id(a)
-                b = int(self.base[code])
-                room.huge(a, b, b + int(self.stride[t._code]))
 
     # ---- room before a compiled call ------------------------------------------------------
 
@@ -737,7 +723,6 @@ class Book:
         b.core_only = True
         b.counts, b.cap = self.counts.copy(), self.cap.copy()
         b.stride = np.zeros(len(TABLES), np.int64)
-        b._advised = {}
         b.base = np.full(BASE_SIZE, -1, np.int64)
         b.flat = {dt: [np.zeros(0, dt) for _ in TABLES] for dt in DTYPES}
         b.tables = {name: TABLE_TYPES[name](b, name) for name in TABLES}
