@@ -38,9 +38,20 @@ from arledger.engine.ids import IdArrays, IdSet
 U1, I2, I4, I8, U8 = "|u1", "<i2", "<i4", "<i8", "<u8"
 DTYPES = (U1, I2, I4, I8, U8)
 GROUP = {U1: 1, I2: 2, I4: 4, I8: 8, U8: 9}
-# Rows of address space each column has at first (engine/room.py: reserved, not memory);
-# a table that outgrows them is laid out once more at four times its capacity.
+# A table's columns get address space to grow in place (engine/room.py: reserved, not
+# memory) once its capacity reaches RESERVE_ROWS: STRIDE_ROWS rows each at first, and a
+# table that outgrows its stride is laid out once more at STRIDE_FACTOR times its capacity.
+# Below RESERVE_ROWS a table is laid out tight and copied when it doubles (cheap at that
+# size), so a small ledger reserves nothing.
+RESERVE_ROWS = 1 << 16
 STRIDE_ROWS = 1 << 20
+STRIDE_FACTOR = 4
+
+
+def stride_for(cap: int) -> int:
+    """Rows of address space per column for a table laid out at capacity `cap`."""
+    return cap if cap < RESERVE_ROWS else max(STRIDE_ROWS, STRIDE_FACTOR * cap)
+
 CURRENCIES_MAX = 1024  # ISO 4217 has ~180 codes in use; room for every code ever issued
 # A column's type, per dtype (the typed tables below, engine/state.py's Columns).
 U1s: TypeAlias = npt.NDArray[np.uint8]
@@ -592,8 +603,9 @@ class Book:
 
         Each column has `stride` rows of address space (engine/room.py): a capacity within
         the stride is had by raising it, in place, with no copy and no page touched. Past
-        the stride (or where space cannot be reserved, stride = capacity) the table is laid
-        out again, at a stride four times the capacity, copying the filled rows. Every
+        the stride the table is laid out again (`stride_for`), copying the filled rows:
+        tight while it is small or where space cannot be reserved, else at a stride four
+        times the capacity. Every
         array is allocated before anything is changed: compiled code reads the book
         unchecked, so a failed allocation must leave capacities, offsets and arrays as
         they were."""
@@ -607,14 +619,14 @@ class Book:
             if cap <= stride:
                 plans.append((t, cap, stride, None, None))
                 continue
-            stride = max(STRIDE_ROWS, 4 * cap)
+            stride = stride_for(cap)
             n = t.n
             size = {dt: 0 for dt in DTYPES}
             for c in t.cols:
                 size[c.dtype] += 1
             new: dict[str, np.ndarray] = {}
             for dt in DTYPES:
-                if size[dt]:
+                if size[dt] and stride > cap:
                     a = room.zeros(dt, size[dt] * stride)
                     if a is None:  # no reservation: tight, as large as asked
                         stride = cap

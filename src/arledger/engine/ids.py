@@ -202,7 +202,7 @@ class IdSet:
             self._arrays = None
         if nbytes > cap[ARENA_CAP]:
             room_ = max(nbytes, 2 * int(cap[ARENA_CAP]))
-            self.arena[k] = room.grown(self.arena[k], used, room_, floor=1 << 20)
+            self.arena[k] = room.grown(self.arena[k], used, room_)
             cap[ARENA_CAP] = room_
             self._arrays = None
         if 2 * ids > cap[SLOTS_SIZE]:

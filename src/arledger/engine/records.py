@@ -149,7 +149,7 @@ class Recs:
         n0, n1, n2, n3 = (int(x) for x in m)
         r = room.grown(r, n0, n0 + entries)
         s = room.grown(s, n1, n1 + strings)
-        a = room.grown(a, n2, n2 + nbytes, floor=1 << 20)
+        a = room.grown(a, n2, n2 + nbytes)
         c = room.grown(c, n3, n3 + children)
         if r is not self.arr.r or s is not self.arr.s or a is not self.arr.a \
                 or c is not self.arr.c:

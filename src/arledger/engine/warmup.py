@@ -10,6 +10,7 @@ Python decider's fold and the replay is compiled or loaded before the server lis
 
 from __future__ import annotations
 
+import gc
 import tempfile
 import time
 from pathlib import Path
@@ -63,6 +64,7 @@ def warm() -> float:
             ledger.close()
         open_ledger(Path(d), clock=lambda: 1).close()  # the replay's kernels
     _grow_ids()
+    gc.collect()  # the throwaway ledgers, before the server opens its own
     return time.perf_counter() - t0
 
 
