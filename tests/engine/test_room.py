@@ -26,6 +26,7 @@ from arledger.engine import book as bk
 from arledger.engine import open_ledger, room
 from tests.conftest import T0_US
 from tests.engine.test_replay import fill
+from tests.unit.test_rules import cmd
 
 
 def _book_digest(book: bk.Book) -> str:
@@ -40,7 +41,9 @@ def _reserved(a: np.ndarray) -> bool:
     return isinstance(x, memoryview) and isinstance(x.obj, mmap.mmap)
 
 
-def test_grown_keeps_the_filled_rows_and_returns_the_same_array_while_it_fits() -> None:
+def test_grown_keeps_the_filled_rows_and_returns_the_same_array_while_it_fits(
+        monkeypatch) -> None:
+    monkeypatch.setattr(room, "ENABLED", True)  # whatever this machine's limits say
     a = np.arange(12, dtype=np.int64).reshape(6, 2)
     assert room.grown(a, 6, 6) is a
     small = room.grown(a, 4, 7)  # under RESERVE_BYTES: an ordinary array, doubled
@@ -63,15 +66,16 @@ def test_without_a_reservation_growth_falls_back_to_a_plain_doubling(monkeypatch
     assert len(b) == room.RESERVE_BYTES and b[:5].tolist() == [0, 1, 2, 3, 4]
 
 
-def test_a_budgeted_address_space_turns_reservation_off() -> None:
-    # A finite RLIMIT_AS (strict overcommit is the same case): MAP_NORESERVE maps would
-    # count in full against it, so nothing is reserved.
-    code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 36, 1 << 36)); "
+@pytest.mark.slow
+@pytest.mark.parametrize("limit", ["RLIMIT_AS", "RLIMIT_DATA"])
+def test_a_budgeted_address_space_turns_reservation_off(limit: str) -> None:
+    # A finite RLIMIT_AS or RLIMIT_DATA (strict overcommit is the same case): reserved maps
+    # would count in full against it, so nothing is reserved.
+    code = (f"import resource; resource.setrlimit(resource.{limit}, (1 << 36, 1 << 36)); "
             "from arledger.engine import room; print(room.ENABLED, room.zeros('<i8', 1 << 20))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout.split()
     assert out == ["False", "None"]
-    assert room.ENABLED  # here (no limit, overcommit not strict) it is on
 
 
 def test_a_small_book_reserves_nothing() -> None:
@@ -84,6 +88,7 @@ def test_a_small_book_reserves_nothing() -> None:
 
 
 def test_a_table_grows_in_place_within_its_stride_and_is_copied_past_it(monkeypatch) -> None:
+    monkeypatch.setattr(room, "ENABLED", True)
     monkeypatch.setattr(bk, "RESERVE_ROWS", 0)
     monkeypatch.setattr(bk, "STRIDE_ROWS", 4096)
     book = bk.Book()
@@ -102,16 +107,24 @@ def test_a_table_grows_in_place_within_its_stride_and_is_copied_past_it(monkeypa
     assert book.memory_bytes() < 64 * int(book.stride[t._code])
 
 
-def test_a_closed_ledger_is_collected(tmp_path) -> None:
-    # The folds gc.freeze what the state holds; close must let it go again.
+def test_a_closed_ledger_is_freed_while_another_keeps_folding(tmp_path) -> None:
+    # The folds gc.freeze what the state holds; a dropped book must be freed by reference
+    # counting (no cycle through its tables or id tables), not wait for a collection the
+    # next freeze would prevent.
     ticks = itertools.count(T0_US, 1_000)
-    led = open_ledger(tmp_path / "d", clock=lambda: next(ticks))
-    fill(led)
-    book = weakref.ref(led.state.book)
-    led.close()
-    del led
+    a = open_ledger(tmp_path / "a", clock=lambda: next(ticks))
+    b = open_ledger(tmp_path / "b", clock=lambda: next(ticks))
+    fill(a)
+    fill(b)
+    book, ids = weakref.ref(a.state.book), weakref.ref(a.state.book.ids)
+    a.close()
+    del a
+    (o,) = b.submit([cmd("openCustomer", "late", customerId="LATE", name="L",
+                         currency="EUR", openedDate="2026-03-01")])
+    assert o.status == "ACCEPTED"  # b folded (and froze the GC's generations) after a closed
     gc.collect()
-    assert book() is None
+    assert book() is None and ids() is None
+    b.close()
 
 
 def _fed(where, **kw) -> tuple[str, str, int]:
@@ -150,11 +163,17 @@ def test_a_ledger_grown_any_way_holds_the_same_state(tmp_path, monkeypatch, how)
     monkeypatch.setattr(bk.Book, "_layout", counting)
     if how == "no reservation":
         monkeypatch.setattr(room, "ENABLED", False)
-    else:  # every table reserved from its first layout, and laid out again and again
-        monkeypatch.setattr(bk, "RESERVE_ROWS", 0)
-        monkeypatch.setattr(bk, "STRIDE_ROWS", 0)
-        monkeypatch.setattr(bk, "STRIDE_FACTOR", 1 if how.startswith("relaid") else 2)
+    else:  # every table reserved at every layout: a fresh map one row past its capacity
+        # (so laid out again at every growth), or at twice its capacity
+        monkeypatch.setattr(room, "ENABLED", True)
+        monkeypatch.setattr(bk, "stride_for", (lambda cap: cap + 1) if how.startswith("relaid")
+                            else (lambda cap: 2 * cap))
+    reserved = []
+    zeros = room.zeros
+    monkeypatch.setattr(room, "zeros", lambda dtype, n: reserved.append(n) or zeros(dtype, n))
     assert _fed(tmp_path / "grown") == want
+    if how != "no reservation":
+        assert len(reserved) > 100, len(reserved)
     # the growing tables were laid out again with rows in them, in every variant
     assert {"invoices", "payments", "allocs", "requests"} <= {t for t, _ in copied}, copied
     assert len(copied) >= 10, copied

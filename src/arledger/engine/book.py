@@ -26,6 +26,7 @@ writer's time.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeAlias
 
@@ -382,10 +383,19 @@ class Table:
 
     def __init__(self, book: Book, name: str) -> None:
         self.name = name
-        self._book = book
+        # A weak reference: a table is reached through its book, and a cycle between the
+        # two would keep a dropped book (and its memory) alive until a full collection,
+        # never while the folds keep the GC's permanent generation frozen (gc.freeze).
+        self._book_ref = weakref.ref(book)
         self._code = TABLE_CODE[name]
         self.cols = tuple(c for c in TABLES[name][1] if c.core or not book.core_only)
         self.spec = {c.name: c.dtype for c in self.cols}
+
+    @property
+    def _book(self) -> Book:
+        book = self._book_ref()
+        assert book is not None, f"table {self.name} outlived its book"
+        return book
 
     def _bind(self) -> None:
         b = self._book

@@ -20,6 +20,7 @@ after it, so it is gone already. Growing re-inserts in index order, which keeps 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -275,8 +276,18 @@ class IdTable:
     (`name`, `names`, `ids[ix]`), and bulk work through compiled kernels."""
 
     def __init__(self, owner: IdSet | None = None, kind: int = 0) -> None:
-        self._set = owner if owner is not None else IdSet(("id",))
+        # The set's tables refer to it weakly (no cycle: a dropped set is freed at once,
+        # even while the GC's permanent generation is frozen); a table made alone owns
+        # its set.
+        self._own = IdSet(("id",)) if owner is None else None
+        self._set_ref = weakref.ref(owner if owner is not None else self._own)
         self._k = kind
+
+    @property
+    def _set(self) -> IdSet:
+        s = self._set_ref()
+        assert s is not None, "an id table outlived its set"
+        return s
 
     @property
     def kind(self) -> str:

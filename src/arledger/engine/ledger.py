@@ -321,11 +321,6 @@ class Ledger:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
-            # The folds froze what the state held (gc.freeze, out of the GC's scans); a
-            # closed ledger's state must be collectable again, or its cycles (the book
-            # and its tables) stay for the life of the process. A live ledger's next fold
-            # freezes again.
-            gc.unfreeze()
 
     def __enter__(self) -> Ledger:
         return self

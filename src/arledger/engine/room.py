@@ -12,8 +12,8 @@ touched once. Unwritten reservation costs address space (of which a 64-bit proce
 
 Reservation is for what grows large: a buffer under RESERVE_BYTES is an ordinary array,
 doubled by copying (cheap at that size), so a small ledger reserves nothing. Where address
-space is budgeted (a finite RLIMIT_AS, or strict overcommit, vm.overcommit_memory = 2, under
-which the kernel counts a MAP_NORESERVE map in full against the commit limit) or the map
+space is budgeted (a finite RLIMIT_AS or RLIMIT_DATA, or strict overcommit,
+vm.overcommit_memory = 2, under which the kernel counts a MAP_NORESERVE map in full) or the map
 cannot be made (another platform), `zeros` returns None and the caller lays its arrays out
 tight, copying on growth as before. Each map is advised against huge pages (with
 transparent huge pages `always`, a column's first write would take a whole 2 MB page).
@@ -41,12 +41,14 @@ RESERVE_BYTES = 1 << 20
 
 def _budgeted() -> bool:
     """True where reserved address space would count against a budget: a finite
-    RLIMIT_AS, or strict overcommit (mode 2 ignores MAP_NORESERVE)."""
+    RLIMIT_AS or RLIMIT_DATA (private writable maps count against it, MAP_NORESERVE or
+    not), or strict overcommit (mode 2 ignores MAP_NORESERVE)."""
     try:
         import resource
-        if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
-            return True
-    except (ImportError, OSError, ValueError):
+        for limit in (resource.RLIMIT_AS, resource.RLIMIT_DATA):
+            if resource.getrlimit(limit)[0] != resource.RLIM_INFINITY:
+                return True
+    except (ImportError, OSError, ValueError, AttributeError):
         pass
     try:
         with open("/proc/sys/vm/overcommit_memory") as f:
