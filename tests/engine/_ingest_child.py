@@ -27,7 +27,9 @@ def main() -> None:
         if refused:
             print(f"REFUSED {refused[:3]}", flush=True)
             sys.exit(1)
-        print(n, outs[-1].request_id, flush=True)
+        # one write of one line: unbuffered (PYTHONUNBUFFERED, as on CI) print writes its
+        # parts apart, and a kill between them left a torn line "60" in the pipe
+        print(f"{n} {outs[-1].request_id}", flush=True)
     print("DONE", flush=True)
 
 

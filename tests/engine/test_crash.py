@@ -26,7 +26,8 @@ WAIT_S = 120  # only a guard against a hung child; nothing asserts on time
 
 def _lines(stream, out: queue.Queue) -> None:
     for line in stream:
-        out.put(line.strip())
+        if line.endswith("\n"):  # a line cut short by the kill was never fully printed
+            out.put(line.strip())
     out.put(None)
 
 
