@@ -615,10 +615,9 @@ class Book:
         the stride is had by raising it, in place, with no copy and no page touched. Past
         the stride the table is laid out again (`stride_for`), copying the filled rows:
         tight while it is small or where space cannot be reserved, else at a stride four
-        times the capacity. Every
-        array is allocated before anything is changed: compiled code reads the book
-        unchecked, so a failed allocation must leave capacities, offsets and arrays as
-        they were."""
+        times the capacity. Every array is allocated before anything is changed: compiled
+        code reads the book unchecked, so a failed allocation must leave capacities,
+        offsets and arrays as they were."""
         plans: list[tuple[Table, int, int, list[tuple[int, int]] | None,
                           dict[str, np.ndarray] | None]] = []
         for name in tables if tables is not None else list(self.tables):
