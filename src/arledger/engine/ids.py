@@ -202,9 +202,9 @@ class IdSet:
             cap[ROWS_CAP] = rows
             self._arrays = None
         if nbytes > cap[ARENA_CAP]:
-            room_ = max(nbytes, 2 * int(cap[ARENA_CAP]))
-            self.arena[k] = room.grown(self.arena[k], used, room_)
-            cap[ARENA_CAP] = room_
+            size = max(nbytes, 2 * int(cap[ARENA_CAP]))
+            self.arena[k] = room.grown(self.arena[k], used, size)
+            cap[ARENA_CAP] = size
             self._arrays = None
         if 2 * ids > cap[SLOTS_SIZE]:
             size = int(cap[SLOTS_SIZE])

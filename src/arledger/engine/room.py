@@ -15,14 +15,13 @@ doubled by copying (cheap at that size), so a small ledger reserves nothing. Whe
 space is budgeted (a finite RLIMIT_AS or RLIMIT_DATA, or strict overcommit,
 vm.overcommit_memory = 2, under which the kernel counts a MAP_NORESERVE map in full) or the map
 cannot be made (another platform), `zeros` returns None and the caller lays its arrays out
-tight, copying on growth as before. Each map is advised against huge pages (with
-transparent huge pages `always`, a column's first write would take a whole 2 MB page).
+tight, copying on growth as before.
 
-No huge pages are asked for: advised on these columns (MADV_HUGEPAGE, the machine's
-transparent huge pages being `madvise` with `defrag=madvise`), replay of the bench's log
-took 0.81-0.85 s instead of 0.53-0.56 s, back to back (compaction to find each 2 MB page at
-the fault, probably), although a micro-benchmark touching one large array in reused memory
-was faster in them.
+Each map is advised against huge pages: with transparent huge pages `always`, a column's
+first write would take a whole 2 MB page; and asked for (MADV_HUGEPAGE, this VM being
+`madvise` with `defrag=madvise`), they made replay of the bench's log 0.81-0.85 s instead of
+0.53-0.56 s, back to back, although a micro-benchmark touching one large array of reused
+memory was faster in them.
 """
 
 from __future__ import annotations
