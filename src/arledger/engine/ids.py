@@ -29,7 +29,7 @@ import xxhash
 
 from arledger.engine import room
 from arledger.engine.hashing import xxh64
-from arledger.engine.jit import inline, kernel
+from arledger.engine.jit import inline, kernel, prefetch
 
 _EMPTY = np.uint64(0)
 _LOW = np.uint64(0xFFFFFFFF)
@@ -50,7 +50,8 @@ class IdArrays(NamedTuple):
 
 
 @inline
-def _slot_of(h, mask):
+def slot_of(h, mask):
+    """The first slot an id of hash h is probed at, in a table of mask + 1 slots."""
     return np.int64(h & np.uint64(mask))
 
 
@@ -66,7 +67,7 @@ def _probe(slots, starts, arena, buf, s, e, h):
     # value, and the whole id tables (every kind's) are some 300 machine words.
     mask = len(slots) - 1
     hi = h >> _SHIFT
-    i = _slot_of(h, mask)
+    i = slot_of(h, mask)
     n = e - s
     while True:
         v = slots[i]
@@ -86,10 +87,36 @@ def _probe(slots, starts, arena, buf, s, e, h):
         i = (i + 1) & mask
 
 
+@inline
+def want_id(tab, kind, buf, s, e):
+    """Request the cache line where the id buf[s:e] of `kind` is probed first (a hint for
+    a loop about to look it up: see apply.PREFETCH_MIN)."""
+    slots = tab.slots[kind]
+    prefetch(slots, slot_of(xxh64(buf, s, e, np.uint64(0)), len(slots) - 1))
+
+
+@inline
+def peek_id(tab, kind, buf, s, e):
+    """The index the id buf[s:e] of `kind` most likely has (the first slot whose high hash
+    bits match; its bytes are not compared), or -1: only to choose rows to prefetch."""
+    slots = tab.slots[kind]
+    mask = len(slots) - 1
+    h = xxh64(buf, s, e, np.uint64(0))
+    hi = h >> _SHIFT
+    i = slot_of(h, mask)
+    while True:
+        v = slots[i]
+        if v == _EMPTY:
+            return np.int64(-1)
+        if (v >> _SHIFT) == hi:
+            return np.int64(v & _LOW) - 1
+        i = (i + 1) & mask
+
+
 @kernel
 def _place(slots, ix, h):
     mask = len(slots) - 1
-    i = _slot_of(h, mask)
+    i = slot_of(h, mask)
     while slots[i] != _EMPTY:
         i = (i + 1) & mask
     slots[i] = ((h >> _SHIFT) << _SHIFT) | np.uint64(ix + 1)
@@ -146,7 +173,7 @@ def _unplace_last(tab, kind, keep):
     mask = len(slots) - 1
     for ix in range(tab.meta[kind, 0] - 1, keep - 1, -1):
         h = hashes[ix]
-        i = _slot_of(h, mask)
+        i = slot_of(h, mask)
         want = ((h >> _SHIFT) << _SHIFT) | np.uint64(ix + 1)
         while slots[i] != want:
             i = (i + 1) & mask

@@ -19,7 +19,9 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # src/arledger
 
@@ -70,6 +72,7 @@ if "NUMBA_CACHE_DIR" not in os.environ:
         pass
 
 import numba  # noqa: E402
+import numba.extending  # noqa: E402
 
 # Every kernel: compiled on first use, cached on disk, releasing the GIL (so the writer's
 # decide and the store thread's fold run on both cores), and without numba's reference
@@ -93,4 +96,36 @@ kernel = numba.njit(  # type: ignore[call-overload]  # _nrt: private, untyped (a
 inline = numba.njit(  # type: ignore[call-overload]  # _nrt: private, untyped (above)
     cache=True, nogil=True, boundscheck=False, _nrt=False, inline="always")
 
-__all__ = ["cache_dir", "inline", "kernel", "numba", "prune", "sources_digest"]
+
+@numba.extending.intrinsic
+def _prefetch(typingctx, arr, ix):
+    """Ask the CPU for the cache line of arr[ix] (a hint: it never faults, whatever ix, and
+    changes no value), so a loop can request the lines its next entries will read while it
+    works on this one. LLVM keeps a prefetch where it would drop a load whose value is
+    unused."""
+    if not isinstance(arr, numba.types.Array) or not isinstance(ix, numba.types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        from llvmlite import ir  # type: ignore[import-untyped]
+        from numba.core import cgutils
+
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        where = builder.gep(ary.data, [context.cast(builder, args[1], signature.args[1],
+                                                    numba.types.intp)])
+        where = builder.bitcast(where, ir.IntType(8).as_pointer())  # one declaration for all
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [where.type, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # read (0), keep in every cache level (3), data (1)
+        builder.call(fn, [where, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return numba.types.void(arr, ix), codegen
+
+
+# Called from kernels as prefetch(array, index) (numba passes the typing context itself).
+prefetch = cast(Callable[[Any, Any], None], _prefetch)
+
+
+__all__ = ["cache_dir", "inline", "kernel", "numba", "prefetch", "prune", "sources_digest"]
