@@ -32,7 +32,7 @@ from arledger.domain.dates import DAY_MAX, DAY_MIN
 from arledger.engine import apply as ap
 from arledger.engine import columnar as col
 from arledger.engine import records as rc
-from arledger.engine.apply import g1, g2, g4, g8
+from arledger.engine.apply import g1, g2, g4, g8, want1, want2, want4, want8
 from arledger.engine.book import (
     C_BALANCE,
     C_CLOSED,
@@ -78,7 +78,7 @@ from arledger.engine.book import (
     Y_GROSS,
 )
 from arledger.engine.hashing import xxh64
-from arledger.engine.ids import id_probe
+from arledger.engine.ids import id_probe, peek_id, want_id
 from arledger.engine.jit import inline, kernel
 from arledger.engine.records import (
     C_PARENT,
@@ -727,6 +727,78 @@ def _within_gross(B, R, e0, e1):
     return cur < 0 or g8(B, Y_GROSS, cur) + add <= ap.GROSS_MAX
 
 
+# ---- prefetch ----------------------------------------------------------------------------------
+# Deciding is bound by memory latency as the fold is (apply.PREFETCH_MIN): each command
+# probes a few id tables and reads its customer's and invoices' rows, all random rows of
+# tables larger than the caches. So the loop asks for them ahead, in two steps: the id
+# tables' slots of the commands AHEAD entries on, then (their slots cached by then) the
+# rows those slots most likely point at, half as far on. Hints only, checked by nothing:
+# every decision still reads and verifies as it did.
+AHEAD = 32
+
+
+@kernel
+def _want_ids(B, C, i_from, i_to):
+    """Request the id slots commands [i_from, i_to) will probe."""
+    sb = C.sbuf
+    for i in range(i_from, i_to):
+        k = C.kind[i]
+        if k == col.OTHER:
+            continue
+        r = C.row[i]
+        want_id(B.ids, K_REQUEST, sb, C.env[i, 0, 0], C.env[i, 0, 1])
+        if k == col.ISSUE_INVOICE:
+            want_id(B.ids, K_INVOICE, sb, C.ii_s[r, 0, 0], C.ii_s[r, 0, 1])
+            want_id(B.ids, K_CUSTOMER, sb, C.ii_s[r, 1, 0], C.ii_s[r, 1, 1])
+        elif k == col.RECORD_PAYMENT:
+            want_id(B.ids, K_PAYMENT, sb, C.rp_s[r, 0, 0], C.rp_s[r, 0, 1])
+            want_id(B.ids, K_CUSTOMER, sb, C.rp_s[r, 1, 0], C.rp_s[r, 1, 1])
+            first = C.rp_n[r, 5]
+            for q in range(first, first + min(C.rp_n[r, 6], 8)):
+                want_id(B.ids, K_INVOICE, sb, C.al_s[q, 0, 0], C.al_s[q, 0, 1])
+        elif k == col.ISSUE_CREDIT_NOTE:
+            want_id(B.ids, K_CREDIT_NOTE, sb, C.cn_s[r, 0, 0], C.cn_s[r, 0, 1])
+            want_id(B.ids, K_CUSTOMER, sb, C.cn_s[r, 1, 0], C.cn_s[r, 1, 1])
+        elif k == col.OPEN_CUSTOMER:
+            want_id(B.ids, K_CUSTOMER, sb, C.oc_s[r, 0, 0], C.oc_s[r, 0, 1])
+        else:
+            want_id(B.ids, K_PAYMENT, sb, C.ap_s[r, 0, 0], C.ap_s[r, 0, 1])
+
+
+@inline
+def _want_customer(B, sb, a, b):
+    cust = peek_id(B.ids, K_CUSTOMER, sb, a, b)
+    if 0 <= cust < B.counts[T_CUSTOMERS]:
+        want1(B, C_CLOSED, cust)
+        want2(B, C_CURRENCY, cust)
+        want4(B, C_OPENED_DAY, cust)
+        want8(B, C_BALANCE, cust)
+        want8(B, C_CREDIT_LIMIT, cust)
+        want8(B, C_OPEN_HEAD, cust)
+
+
+@kernel
+def _want_rows(B, C, i_from, i_to):
+    """Request the customer and invoice rows commands [i_from, i_to) will read first."""
+    sb = C.sbuf
+    for i in range(i_from, i_to):
+        k = C.kind[i]
+        r = C.row[i]
+        if k == col.ISSUE_INVOICE:
+            _want_customer(B, sb, C.ii_s[r, 1, 0], C.ii_s[r, 1, 1])
+        elif k == col.RECORD_PAYMENT:
+            _want_customer(B, sb, C.rp_s[r, 1, 0], C.rp_s[r, 1, 1])
+            first = C.rp_n[r, 5]
+            for q in range(first, first + min(C.rp_n[r, 6], 8)):
+                inv = peek_id(B.ids, K_INVOICE, sb, C.al_s[q, 0, 0], C.al_s[q, 0, 1])
+                if 0 <= inv < B.counts[T_INVOICES]:
+                    want8(B, I_OPEN, inv)
+                    want4(B, I_CUSTOMER, inv)
+                    want4(B, I_ISSUE_DAY, inv)
+        elif k == col.ISSUE_CREDIT_NOTE:
+            _want_customer(B, sb, C.cn_s[r, 1, 0], C.cn_s[r, 1, 1])
+
+
 @kernel
 def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_from):
     """Decide commands i_from.. of a batch into records R (applied to book B at once);
@@ -734,7 +806,17 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
     the journal apply writes to when on (never, here), `tcap`/`icap` the book's table and
     id capacities, `terms_flag` per customer 1 when it has payment terms of its own, `pol`
     the credit policy: [over-limit action, short-pay tolerance minor units, in bp]."""
-    for i in range(i_from, len(C.kind)):
+    n_cmd = len(C.kind)
+    ids_wanted = rows_wanted = i_from  # commands whose ids (rows) were requested
+    for i in range(i_from, n_cmd):
+        if ids_wanted < n_cmd and ids_wanted - i < AHEAD // 2:
+            nxt = min(n_cmd, i + AHEAD)
+            _want_ids(B, C, ids_wanted, nxt)
+            ids_wanted = nxt
+        if rows_wanted < n_cmd and rows_wanted - i < AHEAD // 4:
+            nxt = min(n_cmd, i + AHEAD // 2)
+            _want_rows(B, C, rows_wanted, nxt)
+            rows_wanted = nxt
         k = C.kind[i]
         if k == col.OTHER or not _envelope_ok(C, i):
             Z.meta[0] = PYTHON
