@@ -6,8 +6,9 @@ fault, whatever index it is given, nor change a value; and it must reach the mac
 present id has, and nothing for an absent one in a table without a colliding hash.
 
 That the hints change no decision and no state is what the differential and replay tests
-check already (tests/property, tests/engine/test_replay.py): every replay and every live
-fold of a stored segment takes the prefetching path (PREFETCH_MIN entries or more).
+check already (tests/property, tests/engine/test_replay.py): a replay or live fold of a
+segment of PREFETCH_MIN entries or more takes the prefetching path, and every batch of
+more than one command the decide loop's.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def test_prefetch_never_faults_nor_changes_a_value():
 
 
 def test_prefetch_reaches_the_machine_code():
+    _hinted_sum(np.zeros(1, np.int64), np.zeros(1, np.int64))  # compiled, whatever ran before
     llvm = next(iter(_hinted_sum.inspect_llvm().values()))
     assert "llvm.prefetch" in llvm
     asm = next(iter(_hinted_sum.inspect_asm().values()))

@@ -338,7 +338,8 @@ def test_an_upheld_dispute_before_a_reopening_leaves_account_credit_an_explicit_
 
 
 def test_the_workspace_formats_and_reads_money_with_each_currencys_decimals():
-    from arledger.web.view import major, money as web_money, to_minor
+    from arledger.web.view import major, to_minor
+    from arledger.web.view import money as web_money
     assert web_money(1_234_567, "JPY") == "1,234,567 JPY"
     assert web_money(1_234_567, "BHD") == "1,234.567 BHD"
     assert web_money(1_234_567, "LKR") == "12,345.67 LKR"

@@ -954,7 +954,7 @@ def apply_entries(B, J, r, s, a, c, e_from, e_to, first_position, seq):
     while e < e_to:
         if wanted < e_to and wanted - e < PREFETCH_AHEAD // 2:
             nxt = min(e_to, e + PREFETCH_AHEAD)
-            _want(B, r, s, a, c, wanted, nxt)
+            _want(B, r, s, a, c, max(wanted, e), nxt)  # (a long command went past)
             wanted = nxt
         n = 1
         while e + n < e_to and _same_request(r, s, a, e, e + n):

@@ -731,10 +731,13 @@ def _within_gross(B, R, e0, e1):
 # Deciding is bound by memory latency as the fold is (apply.PREFETCH_MIN): each command
 # probes a few id tables and reads its customer's and invoices' rows, all random rows of
 # tables larger than the caches. So the loop asks for them ahead, in two steps: the id
-# tables' slots of the commands AHEAD entries on, then (their slots cached by then) the
-# rows those slots most likely point at, half as far on. Hints only, checked by nothing:
-# every decision still reads and verifies as it did.
-AHEAD = 32
+# tables' slots of the commands up to AHEAD on (asked for again once fewer than 3/5 of
+# that are), then (8 commands or more later, but for the first commands of a call) the rows
+# those slots most likely point at, up to ROWS_AHEAD on. Each call of this loop starts its
+# requests anew (after a command Python decides, some are asked for twice: cheap). Hints
+# only, checked by nothing: every decision still reads and verifies as it did.
+AHEAD = 40  # ids requested up to this many commands on
+ROWS_AHEAD = 16  # rows, up to this many (their ids asked for 8 or more commands before)
 
 
 @kernel
@@ -799,6 +802,22 @@ def _want_rows(B, C, i_from, i_to):
             _want_customer(B, sb, C.cn_s[r, 1, 0], C.cn_s[r, 1, 1])
 
 
+@inline
+def _ask_ahead(B, C, i, ids_wanted, rows_wanted):
+    """Keep the requests ahead of command i (ids up to AHEAD on, rows up to ROWS_AHEAD);
+    the new ends of both."""
+    n = len(C.kind)
+    if ids_wanted < n and ids_wanted - i < AHEAD * 3 // 5:
+        nxt = min(n, i + AHEAD)
+        _want_ids(B, C, ids_wanted, nxt)
+        ids_wanted = nxt
+    if rows_wanted < n and rows_wanted - i < ROWS_AHEAD // 2:
+        nxt = min(n, i + ROWS_AHEAD)
+        _want_rows(B, C, rows_wanted, nxt)
+        rows_wanted = nxt
+    return ids_wanted, rows_wanted
+
+
 @kernel
 def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_from):
     """Decide commands i_from.. of a batch into records R (applied to book B at once);
@@ -806,17 +825,9 @@ def decide(B, J, R, C, Z, res, tcap, icap, terms_flag, pol, first_position, i_fr
     the journal apply writes to when on (never, here), `tcap`/`icap` the book's table and
     id capacities, `terms_flag` per customer 1 when it has payment terms of its own, `pol`
     the credit policy: [over-limit action, short-pay tolerance minor units, in bp]."""
-    n_cmd = len(C.kind)
     ids_wanted = rows_wanted = i_from  # commands whose ids (rows) were requested
-    for i in range(i_from, n_cmd):
-        if ids_wanted < n_cmd and ids_wanted - i < AHEAD // 2:
-            nxt = min(n_cmd, i + AHEAD)
-            _want_ids(B, C, ids_wanted, nxt)
-            ids_wanted = nxt
-        if rows_wanted < n_cmd and rows_wanted - i < AHEAD // 4:
-            nxt = min(n_cmd, i + AHEAD // 2)
-            _want_rows(B, C, rows_wanted, nxt)
-            rows_wanted = nxt
+    for i in range(i_from, len(C.kind)):
+        ids_wanted, rows_wanted = _ask_ahead(B, C, i, ids_wanted, rows_wanted)
         k = C.kind[i]
         if k == col.OTHER or not _envelope_ok(C, i):
             Z.meta[0] = PYTHON
