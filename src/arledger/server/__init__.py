@@ -423,6 +423,8 @@ class LogServicer(lgrpc.LogServiceServicer):
         led = self.ledger
         behind, age_ms = led.lag()  # asks the store: outside the lock the follower folds under
         with led.reading() as S:
+            if led.store_head_seq <= S.head_seq:  # it folded the rest since: one snapshot
+                behind, age_ms = 0, 0
             return lpb.LogHead(position=S.head_position, segment=S.head_seq,
                                head_hash=S.head_hash, recorded_at=ts(S.head_recorded_at_us),
                                state_digest=S.digest() if request.with_state_digest else "",
