@@ -740,6 +740,19 @@ AHEAD = 40  # ids requested up to this many commands on
 ROWS_AHEAD = 16  # rows, up to this many (their ids asked for 8 or more commands before)
 
 
+@inline
+def _want_ref(B, kind, sb, refs, r, j):
+    """Request the id slot of string j of row r of a kind's string refs (an id of `kind`)."""
+    want_id(B.ids, kind, sb, refs[r, j, 0], refs[r, j, 1])
+
+
+@inline
+def _want_own(B, kind, sb, refs, r):
+    """A command's own id (string 0, of `kind`) and its customer's (string 1)."""
+    _want_ref(B, kind, sb, refs, r, 0)
+    _want_ref(B, K_CUSTOMER, sb, refs, r, 1)
+
+
 @kernel
 def _want_ids(B, C, i_from, i_to):
     """Request the id slots commands [i_from, i_to) will probe."""
@@ -749,23 +762,20 @@ def _want_ids(B, C, i_from, i_to):
         if k == col.OTHER:
             continue
         r = C.row[i]
-        want_id(B.ids, K_REQUEST, sb, C.env[i, 0, 0], C.env[i, 0, 1])
+        _want_ref(B, K_REQUEST, sb, C.env, i, 0)
         if k == col.ISSUE_INVOICE:
-            want_id(B.ids, K_INVOICE, sb, C.ii_s[r, 0, 0], C.ii_s[r, 0, 1])
-            want_id(B.ids, K_CUSTOMER, sb, C.ii_s[r, 1, 0], C.ii_s[r, 1, 1])
+            _want_own(B, K_INVOICE, sb, C.ii_s, r)
         elif k == col.RECORD_PAYMENT:
-            want_id(B.ids, K_PAYMENT, sb, C.rp_s[r, 0, 0], C.rp_s[r, 0, 1])
-            want_id(B.ids, K_CUSTOMER, sb, C.rp_s[r, 1, 0], C.rp_s[r, 1, 1])
+            _want_own(B, K_PAYMENT, sb, C.rp_s, r)
             first = C.rp_n[r, 5]
             for q in range(first, first + min(C.rp_n[r, 6], 8)):
-                want_id(B.ids, K_INVOICE, sb, C.al_s[q, 0, 0], C.al_s[q, 0, 1])
+                _want_ref(B, K_INVOICE, sb, C.al_s, q, 0)
         elif k == col.ISSUE_CREDIT_NOTE:
-            want_id(B.ids, K_CREDIT_NOTE, sb, C.cn_s[r, 0, 0], C.cn_s[r, 0, 1])
-            want_id(B.ids, K_CUSTOMER, sb, C.cn_s[r, 1, 0], C.cn_s[r, 1, 1])
+            _want_own(B, K_CREDIT_NOTE, sb, C.cn_s, r)
         elif k == col.OPEN_CUSTOMER:
-            want_id(B.ids, K_CUSTOMER, sb, C.oc_s[r, 0, 0], C.oc_s[r, 0, 1])
+            _want_ref(B, K_CUSTOMER, sb, C.oc_s, r, 0)
         else:
-            want_id(B.ids, K_PAYMENT, sb, C.ap_s[r, 0, 0], C.ap_s[r, 0, 1])
+            _want_ref(B, K_PAYMENT, sb, C.ap_s, r, 0)
 
 
 @inline
