@@ -10,6 +10,7 @@ import socket
 import urllib.request
 
 import grpc
+import prometheus_client
 import pytest
 
 from arledger import config, observability
@@ -205,3 +206,51 @@ def test_serve_refuses_a_jwt_secret_others_can_read(tmp_path):
     with pytest.raises(SystemExit, match="readable by group or others"):
         main(["serve", "--data-dir", str(tmp_path / "d"), "--jwt-key-file", str(secret),
               "--jwt-issuer", "i", "--jwt-audience", "a"])
+
+
+def test_streamed_and_columnar_commands_are_counted_by_kind_outcome_and_reason(tmp_path):
+    # The row stream answers from columns (no Outcome per command) and the columnar RPCs
+    # counted nothing before: every path now tallies what it decided.
+    from arledger_client import ColumnarBatch
+
+    metrics = observability.Metrics()
+    s = start(tmp_path, ServerSettings(metrics=metrics))
+    try:
+        ch = grpc.insecure_channel(s.target)
+        led = lgrpc.LedgerServiceStub(ch)
+        inv = [cpb.Command(issue_invoice=cpb.IssueInvoiceRequest(
+            request_id=f"i{n}", invoice_id=f"I{n}", customer_id="ACME" if n else "NOPE",
+            issue_date="2026-01-05", amount_minor=10)) for n in range(3)]
+        summary = led.SubmitBatchStream(iter([
+            cpb.Batch(commands=[cpb.Command(open_customer=cpb.OpenCustomerRequest(
+                request_id="o", customer_id="ACME", name="A", currency="EUR",
+                opened_date="2026-01-01"))]),
+            cpb.Batch(commands=inv + [cpb.Command(place_hold=cpb.PlaceHoldRequest(
+                request_id="h", customer_id="ACME", reason="review", actor="ops",
+                effective_date="2026-01-06")),
+                cpb.Command(place_hold=cpb.PlaceHoldRequest(
+                    request_id="h2", customer_id="NOPE", reason="review", actor="ops"))]),
+            cpb.Batch(commands=inv[1:])]))
+        assert (summary.accepted, summary.duplicates, summary.rejected) == (4, 2, 2), summary
+        assert [(r.batch_index, r.command_index, r.request_id) for r in summary.rejections] \
+            == [(1, 0, "i0"), (1, 4, "h2")]
+        b = ColumnarBatch()
+        b.record_payment("PAY-1", "ACME", 5, "EUR", "2026-01-10", request_id="p1")
+        b.record_payment("PAY-2", "NOPE", 5, "EUR", "2026-01-10", request_id="p2")
+        led.SubmitColumnar(b.message())
+        list(led.SubmitColumnarStream(iter([b.message()])))
+        ch.close()
+    finally:
+        stop(s)
+    body = prometheus_client.generate_latest(metrics.registry).decode()
+    for kind, outcome, reason, n in (
+            ("open_customer", "ACCEPTED", "", 1), ("issue_invoice", "ACCEPTED", "", 2),
+            ("issue_invoice", "DUPLICATE", "", 2),
+            ("issue_invoice", "REJECTED", "CUSTOMER_NOT_FOUND", 1),
+            ("place_hold", "ACCEPTED", "", 1), ("place_hold", "REJECTED", "CUSTOMER_NOT_FOUND", 1),
+            ("record_payment", "ACCEPTED", "", 1), ("record_payment", "DUPLICATE", "", 1),
+            ("record_payment", "REJECTED", "CUSTOMER_NOT_FOUND", 2)):
+        needle = (f'arledger_commands_total{{kind="{kind}",outcome="{outcome}",'
+                  f'reason="{reason}"}} {n}.0')
+        assert needle in body, needle
+    assert "arledger_batch_commands_count 5.0" in body

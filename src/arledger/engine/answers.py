@@ -20,7 +20,6 @@ import numpy as np
 
 from arledger.domain.errors import LedgerError
 from arledger.engine import apply as ap
-from arledger.engine.ids import IdTable
 from arledger.engine.records import (
     C_PARENT,
     C_TABLE,
@@ -149,12 +148,13 @@ def fill_one(out: BatchOutcome, i: int, recs: Recs, e0: int) -> None:
     fill_from(out, np.array([i], np.int64), recs, np.array([e0], np.int64))
 
 
-def allocations_of(out: BatchOutcome, invoice_ids: IdTable) -> list[list[tuple[str, int]]]:
-    """Per command, its allocations as (invoice id, amount), in the order written."""
+def allocations_of(out: BatchOutcome) -> list[list[tuple[str, int]]]:
+    """Per command, its allocations as (invoice id, amount), in the order written (the
+    invoice ids from `alloc_names`, which the store thread fills)."""
     per: list[list[tuple[str, int]]] = [[] for _ in range(out.n)]
     if len(out.alloc_cmd):
         order = np.argsort(out.alloc_cmd, kind="stable")
-        names = invoice_ids.names(out.alloc_invoice[order])
+        names = out.alloc_names.decode().split("\x00")
         for cmd, name, amt in zip(out.alloc_cmd[order].tolist(), names,
                                   out.alloc_amount[order].tolist()):
             per[cmd].append((name, amt))

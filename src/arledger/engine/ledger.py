@@ -62,11 +62,31 @@ GROUP_LINGER_BELOW = 64
 _ALONE = frozenset({"run_dunning", "match_bank_lines", "import_bank_statement"})
 
 
+class RowAnswers(Future):
+    """A row batch's future. The store thread answers every batch as columns (a
+    BatchOutcome); `result()` makes them one Outcome per command in the thread that asks,
+    not in the store thread, which every batch waits for. A stream that only counts and
+    lists refusals reads `columns()` and builds no Outcome at all."""
+
+    def __init__(self, batch: col.Batch) -> None:
+        super().__init__()
+        self.batch = batch
+        self._outcomes: list[Outcome] | None = None
+
+    def columns(self, timeout: float | None = None) -> answers.BatchOutcome:
+        return super().result(timeout)
+
+    def result(self, timeout: float | None = None) -> list[Outcome]:
+        if self._outcomes is None:
+            self._outcomes = outcomes(self.batch, self.columns(timeout))
+        return self._outcomes
+
+
 @dataclass
 class _Submission:
     batch: col.Batch
     atomic: bool
-    columnar: bool = False  # answer with the BatchOutcome itself (else a list of Outcome)
+    columnar: bool = False  # a columnar batch (else row commands, answered to RowAnswers)
     future: Future = field(default_factory=Future)
 
     def dunning_run_alone(self) -> bool:
@@ -330,8 +350,9 @@ class Ledger:
 
     # ---- writes ---------------------------------------------------------------------------
 
-    def submit_async(self, commands: Sequence[pb.Command], atomic: bool = False) -> Future:
-        """Decide, store durably, apply; the future's result is one Outcome per command."""
+    def submit_async(self, commands: Sequence[pb.Command], atomic: bool = False) -> RowAnswers:
+        """Decide, store durably, apply; the future's result is one Outcome per command
+        (its `columns()` the same answers as one BatchOutcome)."""
         if not commands:
             raise error("EMPTY_BATCH", "a batch needs at least one command")
         if len(commands) > limits.batch_commands_max:
@@ -349,9 +370,9 @@ class Ledger:
                         f"at most {limits.batch_commands_max} commands per batch")
         return self._enqueue(batch, atomic, columnar=True)
 
-    def _enqueue(self, batch: col.Batch, atomic: bool, columnar: bool) -> Future:
+    def _enqueue(self, batch: col.Batch, atomic: bool, columnar: bool) -> Any:
         col.canonical_hashes(batch)
-        sub = _Submission(batch, atomic, columnar)
+        sub = _Submission(batch, atomic, columnar, Future() if columnar else RowAnswers(batch))
         if self.follower:
             sub.future.set_exception(error("READ_ONLY_FOLLOWER", "this server follows partition "
                                            f"{self.partition}; send commands to its writer"))
@@ -569,13 +590,11 @@ class Ledger:
                     continue
                 if bug is not None:
                     sub.future.set_exception(bug)
-                elif sub.columnar:
+                else:
                     if len(out.alloc_cmd):  # ids read here, where the state is not moving
                         order = np.argsort(out.alloc_cmd, kind="stable")
                         out.alloc_names = self.state.invoice_ids.joined(out.alloc_invoice[order])
                     sub.future.set_result(out)
-                else:
-                    sub.future.set_result(outcomes(sub.batch, out, self.state.invoice_ids))
             if bug is None:
                 self._spare_recs.append(g.recs)  # answered: nothing reads them any more
             self._done_q.put((g.generation, err))
@@ -752,9 +771,9 @@ def _batch_outcome(batch: col.Batch, res: volume.Results,
     return out
 
 
-def outcomes(batch: col.Batch, out: answers.BatchOutcome, invoice_ids: Any) -> list[Outcome]:
+def outcomes(batch: col.Batch, out: answers.BatchOutcome) -> list[Outcome]:
     """One Outcome per command (the row RPCs' answer)."""
-    allocs = answers.allocations_of(out, invoice_ids)
+    allocs = answers.allocations_of(out)
     result = []
     status, pos, n, un, due = (a.tolist() for a in (out.status, out.position, out.entries,
                                                      out.unapplied, out.due_day))

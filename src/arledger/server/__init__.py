@@ -17,7 +17,8 @@ from grpc_reflection.v1alpha import reflection
 from arledger.domain import limits
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
-from arledger.engine import Ledger, system_clock_us
+from arledger.engine import Ledger, answers, system_clock_us
+from arledger.engine.ledger import RowAnswers
 from arledger.projections import views
 from arledger.projections.account import Account, account
 from arledger.engine import columnar
@@ -124,44 +125,43 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     @guard
     def SubmitBatchStream(self, request_iterator, context):
         summary = lpb.SubmitBatchStreamResponse()
-        inflight: list[tuple[int, futures.Future, object]] = []
-        counts = {"ACCEPTED": 0, "DUPLICATE": 0, "REJECTED": 0}
+        inflight: list[tuple[int, RowAnswers]] = []
+        counts = [0, 0, 0]  # accepted, duplicates, rejected
         last = 0
 
         principal = auth.current()
 
-        def settle(bi: int, fut: futures.Future, cmds) -> None:
-            # Plain ints here: a protobuf field update per command costs more than the count.
+        def settle(bi: int, fut: RowAnswers) -> None:
+            # The answers as columns: a stream answers with counts and its refusals, so no
+            # per-command Outcome is made (that was most of a row batch's answering).
             nonlocal last
-            outs = fut.result()
+            out = fut.columns()
             if self.metrics is not None:
-                self.metrics.observe_commands(cmds, outs)
-            statuses = [o.status for o in outs]
-            for status in counts:
-                counts[status] += statuses.count(status)
-            for ci, o in enumerate(outs):
-                if o.status == "ACCEPTED":
-                    last = max(last, o.position + o.entry_count - 1)
-                elif o.status == "REJECTED" and len(summary.rejections) < limits.batch_commands_max:
-                    summary.rejections.add(batch_index=bi, command_index=ci,
-                                           request_id=o.request_id, reason=o.error.reason,
-                                           code=o.error.code, message=o.error.message)
+                self.metrics.observe_batch(fut.batch, out)
+            for j, c in enumerate(out.counts()):
+                counts[j] += c
+            ok = out.status == answers.ACCEPTED
+            if ok.any():
+                last = max(last, int((out.position[ok] + out.entries[ok]).max()) - 1)
+            room = limits.batch_commands_max - len(summary.rejections)
+            for ci in np.flatnonzero(out.status == answers.REJECTED)[:max(room, 0)].tolist():
+                e = out.errors[ci]
+                summary.rejections.add(batch_index=bi, command_index=ci,
+                                       request_id=fut.batch.request_id(ci), reason=e.reason,
+                                       code=e.code, message=e.message)
 
         batches = 0
         for bi, batch in enumerate(request_iterator):
             auth.authorize_commands(principal, batch.commands, "SubmitBatchStream")
-            inflight.append((bi, self.ledger.submit_async(batch.commands, batch.atomic),
-                             batch.commands))
+            inflight.append((bi, self.ledger.submit_async(batch.commands, batch.atomic)))
             batches += 1
             if len(inflight) >= limits.stream_batches_inflight_max:
                 settle(*inflight.pop(0))
         for item in inflight:
             settle(*item)
         summary.batches = batches
-        summary.commands = sum(counts.values())
-        summary.accepted = counts["ACCEPTED"]
-        summary.duplicates = counts["DUPLICATE"]
-        summary.rejected = counts["REJECTED"]
+        summary.commands = sum(counts)
+        summary.accepted, summary.duplicates, summary.rejected = counts
         summary.last_position = last
         return summary
 
@@ -189,6 +189,8 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     def SubmitColumnar(self, request, context):
         batch = self._columnar(request, "SubmitColumnar")
         out = self.ledger.submit_columnar_async(batch, request.atomic).result()
+        if self.metrics is not None:
+            self.metrics.observe_batch(batch, out)
         return columnar_result(batch, out)
 
     def SubmitColumnarStream(self, request_iterator, context):
@@ -242,6 +244,8 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
                 return
             finally:
                 room.release()
+            if self.metrics is not None:
+                self.metrics.observe_batch(batch, out)
             yield columnar_result(batch, out, bi)
 
 
