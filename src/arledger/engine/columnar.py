@@ -19,6 +19,7 @@ the exact reason).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -169,7 +170,7 @@ class Batch:
 
     cols: Cols
     others: list[pb.Command] = field(default_factory=list)   # kind OTHER, by row
-    rows: list[pb.Command] | None = None  # the row messages, when it came from them
+    rows: Sequence[pb.Command] | None = None  # the row messages, when it came from them
 
     @property
     def n(self) -> int:

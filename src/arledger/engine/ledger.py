@@ -353,21 +353,19 @@ class Ledger:
     def submit_async(self, commands: Sequence[pb.Command], atomic: bool = False) -> RowAnswers:
         """Decide, store durably, apply; the future's result is one Outcome per command
         (its `columns()` the same answers as one BatchOutcome)."""
-        if not commands:
-            raise error("EMPTY_BATCH", "a batch needs at least one command")
-        if len(commands) > limits.batch_commands_max:
-            raise error("BATCH_TOO_LARGE",
-                        f"at most {limits.batch_commands_max} commands per batch")
+        _sized(len(commands))
         batch = col.from_commands(list(commands))  # in the caller's thread, not the writer's
+        return self._enqueue(batch, atomic, columnar=False)
+
+    def submit_rows_async(self, batch: col.Batch, atomic: bool = False) -> RowAnswers:
+        """submit_async for row commands already read into columns (engine/rowwire.py:
+        the row stream's compiled reader; the batch keeps its rows)."""
+        _sized(batch.n)
         return self._enqueue(batch, atomic, columnar=False)
 
     def submit_columnar_async(self, batch: col.Batch, atomic: bool = False) -> Future:
         """The volume path: a columnar batch; the future's result is its BatchOutcome."""
-        if not batch.n:
-            raise error("EMPTY_BATCH", "a batch needs at least one command")
-        if batch.n > limits.batch_commands_max:
-            raise error("BATCH_TOO_LARGE",
-                        f"at most {limits.batch_commands_max} commands per batch")
+        _sized(batch.n)
         return self._enqueue(batch, atomic, columnar=True)
 
     def _enqueue(self, batch: col.Batch, atomic: bool, columnar: bool) -> Any:
@@ -771,6 +769,13 @@ def _batch_outcome(batch: col.Batch, res: volume.Results,
     return out
 
 
+def _sized(n: int) -> None:
+    if not n:
+        raise error("EMPTY_BATCH", "a batch needs at least one command")
+    if n > limits.batch_commands_max:
+        raise error("BATCH_TOO_LARGE", f"at most {limits.batch_commands_max} commands per batch")
+
+
 def outcomes(batch: col.Batch, out: answers.BatchOutcome) -> list[Outcome]:
     """One Outcome per command (the row RPCs' answer)."""
     allocs = answers.allocations_of(out)
@@ -778,7 +783,7 @@ def outcomes(batch: col.Batch, out: answers.BatchOutcome) -> list[Outcome]:
     status, pos, n, un, due = (a.tolist() for a in (out.status, out.position, out.entries,
                                                      out.unapplied, out.due_day))
     for i in range(out.n):
-        rid = batch.request_id(i) if batch.rows is None else _rid(batch.rows[i])
+        rid = batch.request_id(i)
         if status[i] == answers.REJECTED:
             result.append(Outcome("REJECTED", rid, error=out.errors[i]))
             continue
@@ -788,11 +793,6 @@ def outcomes(batch: col.Batch, out: answers.BatchOutcome) -> list[Outcome]:
                               warnings=out.warning_lists.get(i, []),
                               detail=out.details.get(i)))
     return result
-
-
-def _rid(cmd: pb.Command) -> str:
-    which = cmd.WhichOneof("command")
-    return getattr(cmd, which).request_id if which else ""
 
 
 def lock_data_dir(data_dir: Path) -> int:

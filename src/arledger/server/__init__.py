@@ -7,7 +7,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent import futures
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import numpy as np
@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from arledger.domain import limits
 from arledger.domain.dates import day_to_iso
 from arledger.domain.errors import LedgerError, error
-from arledger.engine import Ledger, answers, system_clock_us
+from arledger.engine import Ledger, answers, rowwire, system_clock_us
 from arledger.engine.ledger import RowAnswers
 from arledger.projections import views
 from arledger.projections.account import Account, account
@@ -152,8 +152,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
 
         batches = 0
         for bi, batch in enumerate(request_iterator):
-            auth.authorize_commands(principal, batch.commands, "SubmitBatchStream")
-            inflight.append((bi, self.ledger.submit_async(batch.commands, batch.atomic)))
+            inflight.append((bi, self._row_batch(principal, batch)))
             batches += 1
             if len(inflight) >= limits.stream_batches_inflight_max:
                 settle(*inflight.pop(0))
@@ -167,6 +166,17 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
 
 
     # ---- the volume path: columnar batches ----------------------------------------------
+
+    def _row_batch(self, principal: auth.Principal, msg: Any) -> RowAnswers:
+        """One of SubmitBatchStream's batches submitted: as the compiled reader made it
+        columns (rowwire.RowBatch.batch), else as protobuf commands (a Batch message)."""
+        if isinstance(msg, rowwire.RowBatch) and msg.batch is not None:
+            auth.authorize_batch(principal, msg.batch, "SubmitBatchStream")
+            return self.ledger.submit_rows_async(msg.batch, msg.atomic)
+        if isinstance(msg, rowwire.RowBatch):
+            msg = msg.message
+        auth.authorize_commands(principal, msg.commands, "SubmitBatchStream")
+        return self.ledger.submit_async(msg.commands, msg.atomic)
 
     def _columnar(self, msg, method: str):
         """A wire batch, its actors made the principal's, as the engine's Batch."""
@@ -497,7 +507,8 @@ def create_server(ledger: Ledger, address: str = "127.0.0.1:50051", *,
     gate = Gate()
     limiter = StreamLimiter(s.streams_max(), s.stream_idle_timeout_s)
     interceptor = Interceptor(auth.Authenticator(s.auth), str(ledger.partition), limiter, gate,
-                              s.metrics)
+                              s.metrics, {"/arledger.v1.LedgerService/SubmitBatchStream":
+                                          rowwire.parse_batch})
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=s.max_workers, thread_name_prefix="arledger-rpc"),
         interceptors=[interceptor], maximum_concurrent_rpcs=s.max_concurrent_rpcs,

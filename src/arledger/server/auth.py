@@ -27,8 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
+from arledger.engine import columnar
 from arledger.v1 import commands_pb2 as cpb
 from arledger.v1 import ledger_pb2 as lpb
 
@@ -240,6 +243,61 @@ def authorize_commands(principal: Principal, commands: Iterable[cpb.Command],
         if perm not in perms:
             raise denied(perm, principal, method, command=kind, command_index=str(i))
         body = getattr(cmd, kind)
+        body.actor = actor_for(principal, body.actor)
+
+
+def authorize_batch(principal: Principal, batch: Any, method: str = "") -> None:
+    """authorize_commands for a row batch read into columns (engine/rowwire.py), with the
+    same outcome: the first command (in order) whose permission is missing or whose actor
+    the principal may not record is refused with the same error; otherwise every actor
+    becomes what actor_for makes it (the actor column's references, and the message of an
+    OTHER command). Each distinct actor and each kind is looked at once, not each command."""
+    if principal.via == "none":
+        return
+    cols = batch.cols
+    n = batch.n
+    perms = principal.permissions
+    kinds = cols.kind
+    skip = np.zeros(n, bool)  # a Command with nothing set: the engine refuses it
+    first_bad: list[tuple[int, int, str, str]] = []  # (index, 0 permission / 1 actor, ...)
+    for k, spec in columnar.SPECS.items():
+        perm = COMMAND_PERMISSIONS[spec.name]
+        if perm not in perms:
+            at = np.flatnonzero(kinds == k)
+            if len(at):
+                first_bad.append((int(at[0]), 0, perm, spec.name))
+    for i in np.flatnonzero(kinds == columnar.OTHER).tolist():
+        which = batch.others[int(cols.row[i])].WhichOneof("command")
+        if which is None:
+            skip[i] = True
+        elif COMMAND_PERMISSIONS[which] not in perms:
+            first_bad.append((i, 0, COMMAND_PERMISSIONS[which], which))
+            break
+    live = np.flatnonzero(~skip)
+    texts, which_text = columnar._distinct_texts(cols.sbuf, cols.env[live, 1])
+    mapped: list[str | None] = []
+    for t in texts:
+        try:
+            mapped.append(actor_for(principal, t))
+        except LedgerError:
+            mapped.append(None)
+    for d, m in enumerate(mapped):
+        if m is None:
+            first_bad.append((int(live[np.argmax(which_text == d)]), 1, texts[d], ""))
+    if first_bad:
+        i, what, arg, kind = min(first_bad)
+        if what == 0:
+            raise denied(arg, principal, method, command=kind, command_index=str(i))
+        actor_for(principal, arg)  # raises ACTOR_NOT_PRINCIPAL, as authorize_commands does
+    extra = "".join(m or "" for m in mapped).encode()
+    lens = np.array([len((m or "").encode()) for m in mapped], np.int64)
+    ends = len(cols.sbuf) + np.cumsum(lens)
+    cols.env[live, 1, 0] = (ends - lens)[which_text]
+    cols.env[live, 1, 1] = ends[which_text]
+    batch.cols = cols._replace(sbuf=np.concatenate([cols.sbuf, np.frombuffer(extra, np.uint8)]))
+    for i in np.flatnonzero((kinds == columnar.OTHER) & ~skip).tolist():
+        cmd = batch.others[int(cols.row[i])]
+        body = getattr(cmd, cmd.WhichOneof("command"))
         body.actor = actor_for(principal, body.actor)
 
 

@@ -87,8 +87,12 @@ _MESSAGES = {"SHUTTING_DOWN": "the server is shutting down; retry on another rep
 
 class Interceptor(grpc.ServerInterceptor):
     def __init__(self, authenticator: auth.Authenticator, partition: str,
-                 limiter: StreamLimiter, gate: Gate, metrics: Any = None) -> None:
+                 limiter: StreamLimiter, gate: Gate, metrics: Any = None,
+                 decoders: dict[str, Callable] | None = None) -> None:
         self.authn = authenticator
+        # Per method, a request deserializer in place of the generated one (the row
+        # stream's compiled reader, engine/rowwire.py).
+        self.decoders = decoders or {}
         self.partition = partition
         self.limiter = limiter
         self.gate = gate
@@ -134,7 +138,8 @@ class Interceptor(grpc.ServerInterceptor):
                "stream_unary": grpc.stream_unary_rpc_method_handler,
                "stream_stream": grpc.stream_stream_rpc_method_handler}[kind]
         return new(wrap(method, behavior, streaming),
-                   request_deserializer=_safe(handler.request_deserializer),
+                   request_deserializer=_safe(self.decoders.get(
+                       method, handler.request_deserializer)),
                    response_serializer=handler.response_serializer)
 
     def _call(self, method: str, context: Any, streaming: bool,
