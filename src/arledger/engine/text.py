@@ -82,6 +82,16 @@ class StrColumn(Sequence):
                 raise ValueError(f"{self.n} values expected, found {len(self._list)}")
         return self._list
 
+    def take(self, rows: list[int]) -> list[str]:
+        """The values of some rows: cut out of the bytes when they are few (a whole
+        column's split costs more than a few slices)."""
+        if self._list is not None or 8 * len(rows) > self.n:
+            values = self.tolist()
+            return [values[i] for i in rows]
+        starts, ends = self.bounds()
+        data = self.data
+        return [data[a:b].decode() for a, b in zip(starts[rows].tolist(), ends[rows].tolist())]
+
     def __len__(self) -> int:
         return self.n
 
