@@ -50,3 +50,17 @@ def test_the_one_pass_path_stops_at_its_limits() -> None:
     assert _few_short(buf, refs, np.empty(len(refs), np.int64), first, KEYS) == -1
     codes, which = _distinct_texts(buf, refs)
     assert [codes[k] for k in which.tolist()] == ["EUR", "EIGHTBYT"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_text, min_size=1, max_size=60), st.data())
+def test_a_text_column_takes_some_rows_as_its_whole_list_has_them(texts, data) -> None:
+    # StrColumn.take cuts few rows out of the bytes and takes many from the split list
+    from arledger.engine.text import StrColumn
+
+    rows = data.draw(st.lists(st.integers(0, len(texts) - 1), max_size=len(texts)))
+    col = StrColumn("\x00".join(texts).encode(), len(texts))
+    assert col.take(rows) == [texts[i] for i in rows]
+    assert col.take(rows) == [texts[i] for i in rows]  # the second after any caching
+    col.tolist()
+    assert col.take(rows) == [texts[i] for i in rows]
