@@ -112,7 +112,7 @@ class Metrics:
                                 "(ACCEPTED, DUPLICATE, REJECTED) and rejection reason",
                                 ["kind", "outcome", "reason"], registry=r)
         self.batch_commands = Histogram("arledger_batch_commands", "Commands per batch "
-                                        "received (SubmitBatch, a stream's batch)",
+                                        "received (SubmitBatch, SubmitColumnar, a stream's batch)",
                                         buckets=_SIZES, registry=r)
         self.group_entries = Histogram("arledger_group_entries", "Entries per group commit "
                                        "(one segment)", buckets=_SIZES, registry=r)

@@ -90,8 +90,10 @@ class _Submission:
     future: Future = field(default_factory=Future)
 
     def dunning_run_alone(self) -> bool:
-        return (self.batch.n == 1 and self.batch.rows is not None and
-                self.batch.rows[0].WhichOneof("command") in _ALONE)
+        # (kind first: a row of the five kinds is parsed from its bytes only when asked for)
+        return (self.batch.n == 1 and self.batch.rows is not None
+                and int(self.batch.cols.kind[0]) == col.OTHER
+                and self.batch.rows[0].WhichOneof("command") in _ALONE)
 
 
 @dataclass
@@ -460,6 +462,7 @@ class Ledger:
         d.start(first)
         d.view = view
         results: list[answers.BatchOutcome] = []
+        failed: list[_Submission] = []
         for sub in subs:
             n = sub.batch.n
             if self._fenced is not None:
@@ -469,7 +472,13 @@ class Ledger:
                 results.append(out)
                 continue
             sp = d.savepoint()
-            out = _batch_outcome(sub.batch, *d.decide_batch(sub.batch))
+            try:
+                out = _batch_outcome(sub.batch, *d.decide_batch(sub.batch))
+            except Exception as e:  # noqa: BLE001 - a bug: this submission fails, alone
+                d.rollback(sp)  # whatever it decided goes; the rest of the group stands
+                sub.future.set_exception(e)
+                failed.append(sub)
+                continue
             if sub.atomic and (out.status == answers.REJECTED).any():
                 d.rollback(sp)
                 aborted = error("ATOMIC_BATCH_ABORTED", "another command of this atomic batch "
@@ -480,6 +489,10 @@ class Ledger:
                         (out.status == answers.DUPLICATE) & (out.position >= here))).tolist():
                     out.refuse(i, aborted)
             results.append(out)
+        if failed:
+            subs = [s for s in subs if not any(s is f for f in failed)]
+            if not subs:
+                return
         recs = d.recs
         d.recs = self._spare_recs.pop() if self._spare_recs else Recs()
         g = _Group(subs, results, recs, self._generation)

@@ -133,6 +133,27 @@ def _varint(buf, p, end):
 
 
 @inline
+def _key(buf, p, end):
+    """A tag or a length: a varint of at most 5 bytes, minimally encoded, below 2**32 (as
+    protobuf reads them: it refuses longer ones, and an over-long encoding is something
+    only a hostile or broken writer sends), or position -1."""
+    v = np.uint64(0)
+    shift = np.uint64(0)
+    for n in range(5):
+        if p >= end:
+            return v, -1
+        b = np.uint64(buf[p])
+        p += 1
+        v |= (b & np.uint64(0x7F)) << shift
+        if b < np.uint64(0x80):
+            if (n > 0 and b == np.uint64(0)) or v > np.uint64(0xFFFFFFFF):
+                return v, -1
+            return v, p
+        shift += np.uint64(7)
+    return v, -1
+
+
+@inline
 def _utf8(buf, a, b):
     """Is buf[a:b] well-formed UTF-8 (what protobuf demands of a proto3 string)?"""
     p = a
@@ -224,7 +245,7 @@ def _string(buf, q, e, wt):
     """A length-delimited field's (start, end) at q, or start -1 if it is not one."""
     if wt != 2:
         return -1, -1
-    ln, q = _varint(buf, q, e)
+    ln, q = _key(buf, q, e)
     if q < 0 or ln > np.uint64(e - q):
         return -1, -1
     return q, q + np.int64(ln)
@@ -239,7 +260,7 @@ def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env
     end = len(buf)
     p = 0
     while p < end:
-        tag, p = _varint(buf, p, end)
+        tag, p = _key(buf, p, end)
         if p < 0:
             return UNUSUAL
         if tag == np.uint64(16):  # atomic (2, varint)
@@ -259,7 +280,7 @@ def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env
         k = col.OTHER
         q = s
         if s < e:
-            t2, q = _varint(buf, s, e)
+            t2, q = _key(buf, s, e)
             if q < 0:
                 return UNUSUAL
             f2 = t2 >> np.uint64(3)
@@ -297,7 +318,7 @@ def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env
         first = cnt[c_at] if tab >= 0 else 0
         addressed = False
         while q < e:
-            t, q = _varint(buf, q, e)
+            t, q = _key(buf, q, e)
             if q < 0:
                 return UNUSUAL
             f = np.int64(t >> np.uint64(3))
@@ -340,7 +361,7 @@ def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env
                 addressed = True
                 x = vs
                 while x < ve:
-                    t3, x = _varint(buf, x, ve)
+                    t3, x = _key(buf, x, ve)
                     if x < 0 or t3 >> np.uint64(3) >= np.uint64(MAX_FIELD):
                         return UNUSUAL
                     off = addr[np.int64(t3 >> np.uint64(3))]
@@ -359,7 +380,7 @@ def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env
             cnt[c_at] += 1
             x = vs
             while x < ve:
-                t3, x = _varint(buf, x, ve)
+                t3, x = _key(buf, x, ve)
                 if x < 0 or t3 >> np.uint64(3) >= np.uint64(MAX_FIELD):
                     return UNUSUAL
                 f3 = np.int64(t3 >> np.uint64(3))
@@ -418,6 +439,8 @@ class WireRows(Sequence):
         i = int(i)
         if i < 0:
             i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("command index out of range")
         assert self.batch is not None
         cols = self.batch.cols  # read each time: authorization replaces its string buffer
         k = int(cols.kind[i])
@@ -478,8 +501,8 @@ def decode(data: bytes) -> tuple[col.Batch, bool] | None:
     extra = bytearray()
     for i in np.flatnonzero(kind == col.OTHER).tolist():
         s, e = span[i].tolist()
-        try:
-            cmd = pb.Command.FromString(data[s:e])
+        try:  # as one command of a Batch: protobuf's nesting limit counts from the Batch
+            cmd = pb.Batch.FromString(b"\x0a" + _varint_bytes(e - s) + data[s:e]).commands[0]
         except Exception:  # noqa: BLE001 - DecodeError, RecursionError: the protobuf path
             return None
         which = cmd.WhichOneof("command")
@@ -497,6 +520,15 @@ def decode(data: bytes) -> tuple[col.Batch, bool] | None:
     rows = WireRows(span)
     rows.batch = col.Batch(cols, others, rows)
     return rows.batch, bool(cnt[C_ATOMIC])
+
+
+def _varint_bytes(v: int) -> bytes:
+    out = bytearray()
+    while v > 0x7F:
+        out.append(v & 0x7F | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
 
 
 def parse_batch(data: bytes) -> RowBatch:
