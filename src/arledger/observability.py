@@ -19,10 +19,8 @@ import struct
 import sys
 import time
 from collections import Counter as _Tally
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-
-import numpy as np
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _SECRET_KEYS = re.compile(r"(?i)(authorization|token|password|passwd|secret|api_?key|"
@@ -139,32 +137,12 @@ class Metrics:
             self.commands.labels(kind, outcome, reason).inc(n)
         self.batch_commands.observe(len(commands))
 
-    def observe_batch(self, batch: Any, out: Any) -> None:
-        """observe_commands for a batch answered as columns (an engine Batch and its
-        BatchOutcome): the accepted and duplicate commands counted by kind in bulk, the
-        refused ones by their reason."""
-        from arledger.engine import answers, columnar
-
-        kind, status = batch.cols.kind, out.status
-        tally: _Tally = _Tally()
-        names = {k: s.name for k, s in columnar.SPECS.items()}
-        for code, label in ((answers.ACCEPTED, "ACCEPTED"), (answers.DUPLICATE, "DUPLICATE")):
-            sel = status == code
-            counts = np.bincount(kind[sel], minlength=len(names) + 1)
-            for k, n in enumerate(counts.tolist()):
-                if n and k != columnar.OTHER:
-                    tally[(names[k], label, "")] += n
-            for i in np.flatnonzero(sel & (kind == columnar.OTHER)).tolist():
-                tally[(batch.command(i).WhichOneof("command") or "none", label, "")] += 1
-        for i in np.flatnonzero(status == answers.REJECTED).tolist():
-            k = int(kind[i])
-            which = names[k] if k != columnar.OTHER else (
-                batch.command(i).WhichOneof("command") or "none")
-            err = out.errors.get(i)
-            tally[(which, "REJECTED", err.reason if err is not None else "")] += 1
-        for (which, outcome, reason), n in tally.items():
-            self.commands.labels(which, outcome, reason).inc(n)
-        self.batch_commands.observe(batch.n)
+    def observe_tally(self, tally: Mapping[tuple[str, str, str], int], n: int) -> None:
+        """observe_commands for a batch answered as columns: its commands counted by (kind,
+        outcome, reason) already (engine.answers.tally), and its size."""
+        for (which, outcome, reason), k in tally.items():
+            self.commands.labels(which, outcome, reason).inc(k)
+        self.batch_commands.observe(n)
 
     def instrument(self, ledger: Any) -> None:
         """Time appends (the store's hook) and folds (the state's apply_segment)."""

@@ -13,6 +13,7 @@ the row RPCs turn them into one `Outcome` each), filled in one vectorised pass p
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from arledger.domain.errors import LedgerError
 from arledger.engine import apply as ap
+from arledger.engine import columnar
 from arledger.engine.records import (
     C_PARENT,
     C_TABLE,
@@ -159,3 +161,30 @@ def allocations_of(out: BatchOutcome) -> list[list[tuple[str, int]]]:
                                   out.alloc_amount[order].tolist()):
             per[cmd].append((name, amt))
     return per
+
+
+def tally(batch: Any, out: BatchOutcome) -> Counter[tuple[str, str, str]]:
+    """A batch's commands counted by (kind, outcome, reason), as the metrics count them:
+    accepted and duplicate ones by kind in bulk, refused ones by their reason; another
+    kind's name is its Command's (the row, or the message riding along)."""
+    kind, status = batch.cols.kind, out.status
+    names = {k: s.name for k, s in columnar.SPECS.items()}
+
+    def name(i: int) -> str:
+        k = int(kind[i])
+        if k != columnar.OTHER:
+            return names[k]
+        return batch.command(i).WhichOneof("command") or "none"
+
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for code in (ACCEPTED, DUPLICATE):
+        sel = status == code
+        for k, n in enumerate(np.bincount(kind[sel], minlength=len(names) + 1).tolist()):
+            if n and k != columnar.OTHER:
+                counts[(names[k], STATUS[code], "")] += n
+        for i in np.flatnonzero(sel & (kind == columnar.OTHER)).tolist():
+            counts[(name(i), STATUS[code], "")] += 1
+    for i in np.flatnonzero(status == REJECTED).tolist():
+        err = out.errors.get(i)
+        counts[(name(i), "REJECTED", err.reason if err is not None else "")] += 1
+    return counts

@@ -47,7 +47,7 @@ _ENV = ("request_id", "actor", "reason")
 C_COMMANDS, C_LINES, C_ALLOCS, C_OTHERS, C_ATOMIC = 0, 6, 7, 8, 9
 
 
-def _body(k: int) -> Any:
+def _message(k: int) -> Any:
     return pb.Command.DESCRIPTOR.fields_by_name[col.SPECS[k].name].message_type
 
 
@@ -65,7 +65,7 @@ def _tables() -> tuple[np.ndarray, ...]:
         cmd_kind[pb.Command.DESCRIPTOR.fields_by_name[spec.name].number] = k
         nums = {n: j for j, n in enumerate(spec.nums)}
         strs = {n: j for j, n in enumerate(spec.strs)}
-        for f in _body(k).fields:
+        for f in _message(k).fields:
             assert f.number < MAX_FIELD, f.full_name
             if f.name in _ENV:
                 a = (A_ENV, _ENV.index(f.name))
@@ -251,6 +251,135 @@ def _string(buf, q, e, wt):
     return q, q + np.int64(ln)
 
 
+@inline
+def _address(buf, vs, ve, strs, r, c, addr, fill):
+    """An Address's fields into the string columns from c on (OK or UNUSUAL)."""
+    x = vs
+    while x < ve:
+        t, x = _key(buf, x, ve)
+        if x < 0 or t >> np.uint64(3) >= np.uint64(MAX_FIELD):
+            return UNUSUAL
+        off = addr[np.int64(t >> np.uint64(3))]
+        if off < 0:
+            return UNUSUAL
+        a, b = _string(buf, x, ve, np.int64(t & np.uint64(7)))
+        if a < 0 or not _utf8(buf, a, b):
+            return UNUSUAL
+        x = b
+        if fill:
+            strs[r, c + off, 0] = a
+            strs[r, c + off, 1] = b
+    return OK
+
+
+@inline
+def _child(buf, vs, ve, tab, j, child, kid_n, kid_s, fill):
+    """An invoice line or an allocation (child table `tab`) into child row j."""
+    x = vs
+    while x < ve:
+        t, x = _key(buf, x, ve)
+        if x < 0 or t >> np.uint64(3) >= np.uint64(MAX_FIELD):
+            return UNUSUAL
+        f = np.int64(t >> np.uint64(3))
+        w = np.int64(t & np.uint64(7))
+        a, c = child[tab, f, 0], child[tab, f, 1]
+        if a == A_I64:
+            if w != 0:
+                return UNUSUAL
+            v, x = _varint(buf, x, ve)
+            if x < 0:
+                return UNUSUAL
+            if fill:
+                kid_n[j, c] = np.int64(v)
+        elif a == A_STR:
+            cs, ce = _string(buf, x, ve, w)
+            if cs < 0 or not _utf8(buf, cs, ce):
+                return UNUSUAL
+            x = ce
+            if fill:
+                kid_s[j, c, 0] = cs
+                kid_s[j, c, 1] = ce
+        else:
+            return UNUSUAL
+    return OK
+
+
+@inline
+def _scalar(buf, q, e, wt, a, nums, r, c, fill):
+    """An int64 or int32 (enum) field at q: the position after it, or -1."""
+    if wt != 0:
+        return -1
+    v, q = _varint(buf, q, e)
+    if q >= 0 and fill:
+        nums[r, c] = np.int64(v) if a == A_I64 else _int32(v)
+    return q
+
+
+@inline
+def _body(buf, q, e, k, i, r, nums, strs, env, act, addr, child, tab, cnt, c_at,
+          kid_n, kid_s, fill):
+    """A volume command's fields (its message body, q..e) into its row r (OK or UNUSUAL)."""
+    addressed = False
+    while q < e:
+        t, q = _key(buf, q, e)
+        if q < 0 or t >> np.uint64(3) >= np.uint64(MAX_FIELD):
+            return UNUSUAL
+        wt = np.int64(t & np.uint64(7))
+        a, c = act[k, np.int64(t >> np.uint64(3)), 0], act[k, np.int64(t >> np.uint64(3)), 1]
+        if a == A_UNKNOWN:
+            return UNUSUAL
+        if a == A_I64 or a == A_I32:
+            q = _scalar(buf, q, e, wt, a, nums, r, c, fill)
+            if q < 0:
+                return UNUSUAL
+            continue
+        vs, ve = _string(buf, q, e, wt)
+        if vs < 0:
+            return UNUSUAL
+        q = ve
+        if a == A_ADDRESS:
+            if addressed:  # two address fields merge: the protobuf path
+                return UNUSUAL
+            addressed = True
+            if _address(buf, vs, ve, strs, r, c, addr, fill) != OK:
+                return UNUSUAL
+        elif a == A_CHILD:
+            j = cnt[c_at]
+            cnt[c_at] += 1
+            if _child(buf, vs, ve, tab, j, child, kid_n, kid_s, fill) != OK:
+                return UNUSUAL
+        elif not _utf8(buf, vs, ve):
+            return UNUSUAL
+        elif fill and a == A_ENV:
+            env[i, c, 0] = vs
+            env[i, c, 1] = ve
+        elif fill and a == A_STR:
+            strs[r, c, 0] = vs
+            strs[r, c, 1] = ve
+        elif fill:
+            nums[r, c] = _date(buf, vs, ve)
+    return OK
+
+
+@inline
+def _command(buf, s, e, cmd_kind):
+    """A Command's kind and where its body starts: (kind, body start) with OTHER for any
+    other kind or an empty Command, or body start -1 for what protobuf must read."""
+    if s == e:
+        return col.OTHER, s
+    t, q = _key(buf, s, e)
+    if q < 0:
+        return col.OTHER, -1
+    f = t >> np.uint64(3)
+    k = cmd_kind[np.int64(f)] if f < np.uint64(len(cmd_kind)) else col.OTHER
+    if k == col.OTHER:
+        return k, q
+    q, qe = _string(buf, q, e, np.int64(t & np.uint64(7)))
+    if q < 0 or qe != e:  # not one field spanning the Command
+        return k, -1
+    return k, q
+
+
 @kernel
 def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env,
           oc_n, oc_s, ii_n, ii_s, rp_n, rp_s, cn_n, cn_s, ap_n, ap_s, ln_n, ln_s, al_n, al_s):
@@ -261,15 +390,13 @@ def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env
     p = 0
     while p < end:
         tag, p = _key(buf, p, end)
-        if p < 0:
-            return UNUSUAL
-        if tag == np.uint64(16):  # atomic (2, varint)
+        if p >= 0 and tag == np.uint64(16):  # atomic (2, varint)
             v, p = _varint(buf, p, end)
             if p < 0:
                 return UNUSUAL
             cnt[C_ATOMIC] = 1 if v != np.uint64(0) else 0
             continue
-        if tag != np.uint64(10):  # a Command (1, length-delimited); nothing else is known
+        if p < 0 or tag != np.uint64(10):  # a Command (1, length-delimited), nothing else
             return UNUSUAL
         s, e = _string(buf, p, end, 2)
         if s < 0:
@@ -277,32 +404,16 @@ def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env
         p = e
         i = cnt[C_COMMANDS]
         cnt[C_COMMANDS] += 1
-        k = col.OTHER
-        q = s
-        if s < e:
-            t2, q = _key(buf, s, e)
-            if q < 0:
-                return UNUSUAL
-            f2 = t2 >> np.uint64(3)
-            if f2 < np.uint64(len(cmd_kind)):
-                k = cmd_kind[np.int64(f2)]
-            if k != col.OTHER:
-                q, qe = _string(buf, q, e, np.int64(t2 & np.uint64(7)))
-                if q < 0 or qe != e:  # not one field spanning the Command
-                    return UNUSUAL
+        k, q = _command(buf, s, e, cmd_kind)
+        if q < 0:
+            return UNUSUAL
+        at = C_OTHERS if k == col.OTHER else k
         if fill:
-            kind[i] = k
-            span[i, 0] = s
-            span[i, 1] = e
+            kind[i], row[i], span[i, 0], span[i, 1] = k, cnt[at], s, e
+        cnt[at] += 1
         if k == col.OTHER:
-            if fill:
-                row[i] = cnt[C_OTHERS]
-            cnt[C_OTHERS] += 1
             continue
-        r = cnt[k]
-        cnt[k] += 1
-        if fill:
-            row[i] = r
+        r = cnt[k] - 1
         if k == col.OPEN_CUSTOMER:
             nums, strs = oc_n, oc_s
         elif k == col.ISSUE_INVOICE:
@@ -315,103 +426,11 @@ def _walk(buf, fill, cnt, act, addr, child, kids, cmd_kind, kind, row, span, env
             nums, strs = ap_n, ap_s
         tab = kids[k, 2]
         c_at = C_LINES if tab == 0 else C_ALLOCS
-        first = cnt[c_at] if tab >= 0 else 0
-        addressed = False
-        while q < e:
-            t, q = _key(buf, q, e)
-            if q < 0:
-                return UNUSUAL
-            f = np.int64(t >> np.uint64(3))
-            wt = np.int64(t & np.uint64(7))
-            if t >> np.uint64(3) >= np.uint64(MAX_FIELD):
-                return UNUSUAL
-            a = act[k, f, 0]
-            c = act[k, f, 1]
-            if a == A_UNKNOWN:
-                return UNUSUAL
-            if a == A_I64 or a == A_I32:
-                if wt != 0:
-                    return UNUSUAL
-                v, q = _varint(buf, q, e)
-                if q < 0:
-                    return UNUSUAL
-                if fill:
-                    nums[r, c] = np.int64(v) if a == A_I64 else _int32(v)
-                continue
-            vs, ve = _string(buf, q, e, wt)
-            if vs < 0:
-                return UNUSUAL
-            q = ve
-            if a == A_ENV or a == A_STR or a == A_DATE:
-                if not _utf8(buf, vs, ve):
-                    return UNUSUAL
-                if fill:
-                    if a == A_ENV:
-                        env[i, c, 0] = vs
-                        env[i, c, 1] = ve
-                    elif a == A_STR:
-                        strs[r, c, 0] = vs
-                        strs[r, c, 1] = ve
-                    else:
-                        nums[r, c] = _date(buf, vs, ve)
-                continue
-            if a == A_ADDRESS:
-                if addressed:  # two address fields merge: the protobuf path
-                    return UNUSUAL
-                addressed = True
-                x = vs
-                while x < ve:
-                    t3, x = _key(buf, x, ve)
-                    if x < 0 or t3 >> np.uint64(3) >= np.uint64(MAX_FIELD):
-                        return UNUSUAL
-                    off = addr[np.int64(t3 >> np.uint64(3))]
-                    if off < 0:
-                        return UNUSUAL
-                    as_, ae = _string(buf, x, ve, np.int64(t3 & np.uint64(7)))
-                    if as_ < 0 or not _utf8(buf, as_, ae):
-                        return UNUSUAL
-                    x = ae
-                    if fill:
-                        strs[r, c + off, 0] = as_
-                        strs[r, c + off, 1] = ae
-                continue
-            # a child: an invoice line or an allocation
-            j = cnt[c_at]
-            cnt[c_at] += 1
-            x = vs
-            while x < ve:
-                t3, x = _key(buf, x, ve)
-                if x < 0 or t3 >> np.uint64(3) >= np.uint64(MAX_FIELD):
-                    return UNUSUAL
-                f3 = np.int64(t3 >> np.uint64(3))
-                w3 = np.int64(t3 & np.uint64(7))
-                a3 = child[tab, f3, 0]
-                c3 = child[tab, f3, 1]
-                if a3 == A_I64:
-                    if w3 != 0:
-                        return UNUSUAL
-                    v, x = _varint(buf, x, ve)
-                    if x < 0:
-                        return UNUSUAL
-                    if fill:
-                        if tab == 0:
-                            ln_n[j, c3] = np.int64(v)
-                        else:
-                            al_n[j, c3] = np.int64(v)
-                elif a3 == A_STR:
-                    cs, ce = _string(buf, x, ve, w3)
-                    if cs < 0 or not _utf8(buf, cs, ce):
-                        return UNUSUAL
-                    x = ce
-                    if fill:
-                        if tab == 0:
-                            ln_s[j, c3, 0] = cs
-                            ln_s[j, c3, 1] = ce
-                        else:
-                            al_s[j, c3, 0] = cs
-                            al_s[j, c3, 1] = ce
-                else:
-                    return UNUSUAL
+        first = cnt[c_at]
+        kid_n, kid_s = (ln_n, ln_s) if tab == 0 else (al_n, al_s)
+        if _body(buf, q, e, k, i, r, nums, strs, env, act, addr, child, tab, cnt, c_at,
+                 kid_n, kid_s, fill) != OK:
+            return UNUSUAL
         if tab >= 0 and fill:
             nums[r, kids[k, 0]] = first
             nums[r, kids[k, 1]] = cnt[c_at] - first

@@ -137,7 +137,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             nonlocal last
             out = fut.columns()
             if self.metrics is not None:
-                self.metrics.observe_batch(fut.batch, out)
+                self.metrics.observe_tally(answers.tally(fut.batch, out), fut.batch.n)
             for j, c in enumerate(out.counts()):
                 counts[j] += c
             ok = out.status == answers.ACCEPTED
@@ -200,7 +200,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
         batch = self._columnar(request, "SubmitColumnar")
         out = self.ledger.submit_columnar_async(batch, request.atomic).result()
         if self.metrics is not None:
-            self.metrics.observe_batch(batch, out)
+            self.metrics.observe_tally(answers.tally(batch, out), batch.n)
         return columnar_result(batch, out)
 
     def SubmitColumnarStream(self, request_iterator, context):
@@ -255,7 +255,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             finally:
                 room.release()
             if self.metrics is not None:
-                self.metrics.observe_batch(batch, out)
+                self.metrics.observe_tally(answers.tally(batch, out), batch.n)
             yield columnar_result(batch, out, bi)
 
 
