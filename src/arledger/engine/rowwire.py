@@ -115,21 +115,28 @@ ACT, ADDR, CHILD, KIDS, CMD_KIND = _tables()
 # ---- compiled reading ------------------------------------------------------------------------
 
 @inline
-def _varint(buf, p, end):
-    """(value, position after it), or position -1 if it runs past `end` or past 10 bytes
-    (as protobuf, bits beyond 64 are dropped)."""
+def _varint_upto(buf, p, end, most):
+    """(value, position after it, its last byte), the position -1 if it runs past `end` or
+    past `most` bytes (as protobuf, bits beyond 64 are dropped)."""
     v = np.uint64(0)
     shift = np.uint64(0)
-    for _ in range(10):
+    for _ in range(most):
         if p >= end:
-            return v, -1
+            return v, -1, np.uint64(0)
         b = np.uint64(buf[p])
         p += 1
         v |= (b & np.uint64(0x7F)) << shift
         if b < np.uint64(0x80):
-            return v, p
+            return v, p, b
         shift += np.uint64(7)
-    return v, -1
+    return v, -1, np.uint64(0)
+
+
+@inline
+def _varint(buf, p, end):
+    """A value: a varint of up to 10 bytes; (value, position after it or -1)."""
+    v, q, _ = _varint_upto(buf, p, end, 10)
+    return v, q
 
 
 @inline
@@ -137,20 +144,10 @@ def _key(buf, p, end):
     """A tag or a length: a varint of at most 5 bytes, minimally encoded, below 2**32 (as
     protobuf reads them: it refuses longer ones, and an over-long encoding is something
     only a hostile or broken writer sends), or position -1."""
-    v = np.uint64(0)
-    shift = np.uint64(0)
-    for n in range(5):
-        if p >= end:
-            return v, -1
-        b = np.uint64(buf[p])
-        p += 1
-        v |= (b & np.uint64(0x7F)) << shift
-        if b < np.uint64(0x80):
-            if (n > 0 and b == np.uint64(0)) or v > np.uint64(0xFFFFFFFF):
-                return v, -1
-            return v, p
-        shift += np.uint64(7)
-    return v, -1
+    v, q, last = _varint_upto(buf, p, end, 5)
+    if q >= 0 and ((q - p > 1 and last == np.uint64(0)) or v > np.uint64(0xFFFFFFFF)):
+        return v, -1
+    return v, q
 
 
 @inline
