@@ -461,6 +461,7 @@ class Ledger:
         mark = D.mark()
         d.start(first)
         d.view = view
+        sp0 = d.savepoint()  # where the group began (mark, with no records yet)
         results: list[answers.BatchOutcome] = []
         failed: list[_Submission] = []
         for sub in subs:
@@ -476,8 +477,9 @@ class Ledger:
                 out = _batch_outcome(sub.batch, *d.decide_batch(sub.batch))
             except Exception as e:  # noqa: BLE001 - a bug: this submission fails, alone
                 d.rollback(sp)  # whatever it decided goes; the rest of the group stands
-                sub.future.set_exception(e)
                 failed.append(sub)
+                if sub.future.set_running_or_notify_cancel():  # (a caller may have cancelled)
+                    sub.future.set_exception(e)
                 continue
             if sub.atomic and (out.status == answers.REJECTED).any():
                 d.rollback(sp)
@@ -493,6 +495,19 @@ class Ledger:
             subs = [s for s in subs if not any(s is f for f in failed)]
             if not subs:
                 return
+        try:
+            self._send_group(subs, results, first, mark)
+        except BaseException:
+            # Nothing of the group went to the store: its decisions must not stay in the
+            # decision state (the next command would be decided against them).
+            d.rollback(sp0)
+            raise
+
+    def _send_group(self, subs: list[_Submission], results: list[answers.BatchOutcome],
+                    first: int, mark: Any) -> None:
+        """A decided group to the store thread (positions, sequence and clock given)."""
+        D, d = self._D, self._decider
+        assert D is not None and d is not None
         recs = d.recs
         d.recs = self._spare_recs.pop() if self._spare_recs else Recs()
         g = _Group(subs, results, recs, self._generation)

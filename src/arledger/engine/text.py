@@ -77,9 +77,10 @@ class StrColumn(Sequence):
 
     def tolist(self) -> list[str]:
         if self._list is None:
-            self._list = self.data.decode().split("\x00") if self.n else []
-            if len(self._list) != self.n:
-                raise ValueError(f"{self.n} values expected, found {len(self._list)}")
+            values = self.data.decode().split("\x00") if self.n else []
+            if len(values) != self.n:  # checked before it is kept: asked again, it raises again
+                raise ValueError(f"{self.n} values expected, found {len(values)}")
+            self._list = values
         return self._list
 
     def take(self, rows: list[int]) -> list[str]:
