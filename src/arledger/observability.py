@@ -130,16 +130,13 @@ class Metrics:
 
     def observe_commands(self, commands: Sequence[Any], outcomes: Sequence[Any]) -> None:
         """Count commands by kind and outcome: one counter update per distinct pair."""
-        tally = _Tally((c.WhichOneof("command") or "none", o.status,
-                        o.error.reason if o.error is not None else "")
-                       for c, o in zip(commands, outcomes))
-        for (kind, outcome, reason), n in tally.items():
-            self.commands.labels(kind, outcome, reason).inc(n)
-        self.batch_commands.observe(len(commands))
+        self.observe_tally(_Tally((c.WhichOneof("command") or "none", o.status,
+                                   o.error.reason if o.error is not None else "")
+                                  for c, o in zip(commands, outcomes)), len(commands))
 
     def observe_tally(self, tally: Mapping[tuple[str, str, str], int], n: int) -> None:
-        """observe_commands for a batch answered as columns: its commands counted by (kind,
-        outcome, reason) already (engine.answers.tally), and its size."""
+        """Commands counted by (kind, outcome, reason) already (observe_commands, or
+        engine.answers.tally for a batch answered as columns), and the batch's size."""
         for (which, outcome, reason), k in tally.items():
             self.commands.labels(which, outcome, reason).inc(k)
         self.batch_commands.observe(n)

@@ -136,8 +136,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
             # per-command Outcome is made (that was most of a row batch's answering).
             nonlocal last
             out = fut.columns()
-            if self.metrics is not None:
-                self.metrics.observe_tally(answers.tally(fut.batch, out), fut.batch.n)
+            self._count(fut.batch, out)
             for j, c in enumerate(out.counts()):
                 counts[j] += c
             ok = out.status == answers.ACCEPTED
@@ -170,13 +169,18 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     def _row_batch(self, principal: auth.Principal, msg: Any) -> RowAnswers:
         """One of SubmitBatchStream's batches submitted: as the compiled reader made it
         columns (rowwire.RowBatch.batch), else as protobuf commands (a Batch message)."""
-        if isinstance(msg, rowwire.RowBatch) and msg.batch is not None:
-            auth.authorize_batch(principal, msg.batch, "SubmitBatchStream")
-            return self.ledger.submit_rows_async(msg.batch, msg.atomic)
         if isinstance(msg, rowwire.RowBatch):
+            if msg.batch is not None:
+                auth.authorize_batch(principal, msg.batch, "SubmitBatchStream")
+                return self.ledger.submit_rows_async(msg.batch, msg.atomic)
             msg = msg.message
         auth.authorize_commands(principal, msg.commands, "SubmitBatchStream")
         return self.ledger.submit_async(msg.commands, msg.atomic)
+
+    def _count(self, batch: columnar.Batch, out: answers.BatchOutcome) -> None:
+        """A batch answered as columns, counted in the metrics (when they are on)."""
+        if self.metrics is not None:
+            self.metrics.observe_tally(answers.tally(batch, out), batch.n)
 
     def _columnar(self, msg, method: str):
         """A wire batch, its actors made the principal's, as the engine's Batch."""
@@ -199,8 +203,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
     def SubmitColumnar(self, request, context):
         batch = self._columnar(request, "SubmitColumnar")
         out = self.ledger.submit_columnar_async(batch, request.atomic).result()
-        if self.metrics is not None:
-            self.metrics.observe_tally(answers.tally(batch, out), batch.n)
+        self._count(batch, out)
         return columnar_result(batch, out)
 
     def SubmitColumnarStream(self, request_iterator, context):
@@ -254,8 +257,7 @@ class LedgerServicer(lgrpc.LedgerServiceServicer):
                 return
             finally:
                 room.release()
-            if self.metrics is not None:
-                self.metrics.observe_tally(answers.tally(batch, out), batch.n)
+            self._count(batch, out)
             yield columnar_result(batch, out, bi)
 
 
