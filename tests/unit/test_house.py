@@ -24,7 +24,6 @@ FUNCTION_LINES_MAX = 70
 LONG_FUNCTIONS = {
     "src/arledger/engine/decide/cash.py:plan": 76,
     "src/arledger/engine/dunning.py:plan_run": 93,
-    "src/arledger/engine/records.py:Recs.from_tables": 84,
     "src/arledger/engine/state.py:State.__init__": 83,
     "src/arledger/engine/state.py:State._fold_view": 88,
     "src/arledger/synthetic.py:_Sim.issue": 75,

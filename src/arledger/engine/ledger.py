@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ import numpy as np
 
 from arledger.domain import limits
 from arledger.domain.errors import LedgerError, error
-from arledger.engine import answers, render
+from arledger.engine import answers, render, replay
 from arledger.engine import columnar as col
 from arledger.engine.decide import Decider, DecisionState, Outcome, volume
 from arledger.engine.partition import Partition
@@ -44,7 +44,6 @@ from arledger.engine.segment import (
     decode_header,
     digest,
     encode,
-    layout,
 )
 from arledger.engine.state import State
 from arledger.engine.store import SegmentStore
@@ -122,35 +121,6 @@ class VerifyReport:
     head_hash: str = GENESIS_HASH
 
 
-REPLAY_PAGE = 64  # segments decoded and sized together on replay (the store reads 64 a time)
-
-
-def _decoded(blob: bytes) -> tuple[Segment | SegmentFormatError, Recs | None, str]:
-    """A stored segment decoded for the fold: (segment or why it is not one, its records,
-    its hash). Records that cannot be made are left to the fold (None), which then fails
-    on this segment where it always did, after the chain checks."""
-    try:
-        seg = decode(blob)
-    except SegmentFormatError as e:
-        return e, None, ""
-    try:
-        recs: Recs | None = Recs.from_tables(seg.tables)
-    except Exception:  # noqa: BLE001 - the fold makes them again and reports it in order
-        recs = None
-    return seg, recs, digest(blob)
-
-
-def _pages(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    page: list[tuple[int, bytes]] = []
-    for item in items:
-        page.append(item)
-        if len(page) == size:
-            yield page
-            page = []
-    if page:
-        yield page
-
-
 class Ledger:
     """Use `open_ledger` (engine/__init__.py) to build one."""
 
@@ -217,44 +187,36 @@ class Ledger:
         n = 0
         was_enabled = gc.isenabled()
         gc.disable()  # replay allocates only long-lived objects: nothing for the GC to find
-        pool = ThreadPoolExecutor(1, thread_name_prefix="arledger-replay-decode")
+        # The log is read, checked and decoded on a second thread, one segment ahead of
+        # the fold (engine/replay.py); the compiled fold releases the GIL.
+        feed = replay.Feed(self.store, self.state.head_seq)
         try:
-            for page in _pages(self.store.read(after_seq=self.state.head_seq), REPLAY_PAGE):
-                # The book is sized once for the page, from the segments' headers (a
-                # layout per large segment was a quarter of a replay); then each segment is
-                # decoded and folded in order, one at a time (fresh memory is dear: a page
-                # decoded at once doubled what replay touched), and a damaged segment stops
-                # the fold exactly where it is.
-                layouts = []
-                for _, blob in page:
-                    try:
-                        layouts.append(layout(blob))
-                    except SegmentFormatError:
-                        break  # reported in order below, when its turn comes
-                with self._read_lock:
-                    self.state.reserve_layouts(layouts)
-                # The next segment is decoded on a second thread while this one folds
-                # (the compiled fold releases the GIL; replay was half Python decoding).
-                ahead = pool.submit(_decoded, page[0][1])
-                for k, (seq, _) in enumerate(page):
-                    seg, recs, blob_hash = ahead.result()
-                    if k + 1 < len(page):
-                        ahead = pool.submit(_decoded, page[k + 1][1])
-                    if isinstance(seg, SegmentFormatError):
-                        raise error("LOG_CORRUPT",
-                                    f"segment {seq}: {seg}; run `arledger verify`")
-                    problem = self._check(seq, seg)
-                    if problem:
-                        raise error("LOG_CORRUPT",
-                                    f"segment {seq}: {problem}; run `arledger verify`")
+            for item in feed:
+                if isinstance(item, tuple):
+                    # A page's layouts: the book is sized once for the page from the
+                    # segments' headers (a layout per large segment was a quarter of a
+                    # replay), then its segments are folded one at a time, in order (fresh
+                    # memory is dear: a page decoded at once doubled what replay touched),
+                    # and a damaged segment stops the fold exactly where it is.
                     with self._read_lock:
-                        self.state.apply_segment(seg, blob_hash, recs)
-                    n += seg.count
-                    del seg, recs
-                    if progress:
-                        progress(seq, total)
+                        self.state.reserve_layouts(item[1])
+                    continue
+                seq, seg = item.seq, item.seg
+                if isinstance(seg, SegmentFormatError):
+                    raise error("LOG_CORRUPT", f"segment {seq}: {seg}; run `arledger verify`")
+                problem = self._check(seq, seg)
+                if problem:
+                    raise error("LOG_CORRUPT",
+                                f"segment {seq}: {problem}; run `arledger verify`")
+                with self._read_lock:
+                    self.state.apply_segment(seg, item.blob_hash, item.recs)
+                n += seg.count
+                feed.done(item)
+                del seg, item
+                if progress:
+                    progress(seq, total)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            feed.close()
             if was_enabled:
                 gc.enable()
         self.store_head_seq = max(total, self.state.head_seq)

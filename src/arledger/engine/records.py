@@ -119,6 +119,76 @@ def _no_nul(texts: list[str]) -> None:
         raise error("MALFORMED_TEXT", "a text field holds a NUL character")
 
 
+@kernel
+def _place(buf, n, idx, p, arena, sref):
+    """Copy a stored string column (`n` NUL-separated values in `buf`) into `arena` at `p`
+    and point string references `idx` at its values; False if it holds another number."""
+    if n == 0:
+        return len(buf) == 0
+    k = 0
+    s = 0
+    for q in range(len(buf)):
+        v = buf[q]
+        arena[p + q] = v
+        if v == 0:
+            if k >= n - 1:
+                return False
+            sref[idx[k], 0] = p + s
+            sref[idx[k], 1] = p + q
+            k += 1
+            s = q + 1
+    if k != n - 1:
+        return False
+    sref[idx[k], 0] = p + s
+    sref[idx[k], 1] = p + len(buf)
+    return True
+
+
+def _stored(col: Any) -> StrColumn:
+    return col if isinstance(col, StrColumn) else StrColumn.of(list(col))
+
+
+def _placed(col: StrColumn, idx: np.ndarray, p: int, arena: np.ndarray,
+            sref: np.ndarray) -> int:
+    """`col` placed at `p` of the arena for references `idx`; where the next one goes."""
+    if not _place(col.buffer(), col.n, idx, p, arena, sref):
+        raise ValueError(f"{col.n} values expected")
+    return p + len(col.data)
+
+
+def _children(r: np.ndarray, sref: np.ndarray, arena: np.ndarray, c: np.ndarray, n: int,
+              ns: int, p: int, kids: list[tuple[int, dict[str, Any], StrColumn | None]]) -> int:
+    """The child tables' rows, in entry order, and their strings (from reference `ns`, byte
+    `p` of the arena); returns where the strings ended."""
+    nkids = sum(len(t["_e"]) for _, t, _ in kids)
+    parent = np.concatenate([np.asarray(t["_e"], np.int64) for _, t, _ in kids])
+    order = np.argsort(parent, kind="stable")
+    block = np.zeros((nkids, CW), np.int64)
+    k0 = 0
+    for code, t, col in kids:
+        k1 = k0 + len(t["_e"])
+        block[k0:k1, C_TABLE] = code
+        block[k0:k1, C_PARENT] = t["_e"]
+        block[k0:k1, C_STR] = -1
+        for k, (cname, _dt) in enumerate(CHILD_NUMERIC[code]):
+            block[k0:k1, G0 + k] = t[cname]
+        if col is not None:
+            refs = np.arange(ns, ns + col.n)
+            p = _placed(col, refs, p, arena, sref)
+            block[k0:k1, C_STR] = refs
+            ns += col.n
+        k0 = k1
+    block = block[order]
+    c[:nkids] = block
+    counts = np.bincount(block[:, C_PARENT], minlength=n)
+    first = np.zeros(n, np.int64)
+    if n:
+        first[1:] = np.cumsum(counts)[:-1]
+    r[:n, CHILD0] = first
+    r[:n, NCHILD] = counts
+    return p
+
+
 class Recs:
     """Records of one segment (see the module docstring); growable, truncatable."""
 
@@ -271,8 +341,10 @@ class Recs:
         return out
 
     @classmethod
-    def from_tables(cls, tables: dict[str, dict[str, Any]]) -> Recs:
-        """Records of a decoded segment (string bytes copied once per column)."""
+    def from_tables(cls, tables: dict[str, dict[str, Any]], into: Recs | None = None) -> Recs:
+        """Records of a decoded segment (string bytes copied once per column), written
+        `into` a Recs given (emptied first: replay reuses two, so a segment's records take
+        no fresh memory) or a new one."""
         env = tables[E.ENVELOPE]
         types = np.asarray(env["type"], dtype=np.int64)
         n = len(types)
@@ -280,23 +352,21 @@ class Recs:
         s0 = np.zeros(n, np.int64)
         if n:
             s0[1:] = np.cumsum(nstr)[:-1]
+        typed = [(E.BY_NAME[name].code, np.asarray(cols["_e"], dtype=np.int64), cols)
+                 for name, cols in tables.items() if name != E.ENVELOPE and name in E.BY_NAME]
         str_cols = [(s0 + k, env[c]) for k, c in enumerate(("request_id", "actor", "reason"))]
-        for name, cols in tables.items():
-            if name == E.ENVELOPE or name not in E.BY_NAME:
-                continue
-            code = E.BY_NAME[name].code
-            es = np.asarray(cols["_e"], dtype=np.int64)
-            for k, sname in enumerate(STRINGS[code]):
-                str_cols.append((s0[es] + ENV_STRINGS + k, cols[sname]))
+        str_cols += [(s0[es] + ENV_STRINGS + k, cols[sname])
+                     for code, es, cols in typed for k, sname in enumerate(STRINGS[code])]
+        str_cols = [(idx, _stored(col)) for idx, col in str_cols]
         kids = [(CHILD_CODE[name], tables[name]) for name in CHILDREN if name in tables]
-        nkids = sum(len(t["_e"]) for _, t in kids)
-        ckid_str = [(code, t[CHILD_STRING[code]]) for code, t in kids if code in CHILD_STRING]
-        nbytes = sum(len(col.data) if isinstance(col, StrColumn) else
-                     len("\x00".join(col).encode()) for _, col in str_cols) + \
-            sum(len(col.data) if isinstance(col, StrColumn) else len("\x00".join(col).encode())
-                for _, col in ckid_str)
-        nsrefs = int(nstr.sum()) + sum(len(t["_e"]) for c, t in kids if c in CHILD_STRING)
-        out = cls(max(n, 1))
+        kids = [(code, t, _stored(t[CHILD_STRING[code]]) if code in CHILD_STRING else None)
+                for code, t in kids]
+        nkids = sum(len(t["_e"]) for _, t, _ in kids)
+        nbytes = sum(len(col.data) for _, col in str_cols) + \
+            sum(len(col.data) for _, _, col in kids if col is not None)
+        nsrefs = int(nstr.sum()) + sum(col.n for _, _, col in kids if col is not None)
+        out = cls(max(n, 1)) if into is None else into
+        out.reset()
         out.reserve(n, nsrefs, nbytes, nkids)
         r, sref, arena, c, m = out.arr
         r[:n] = 0
@@ -306,52 +376,11 @@ class Recs:
         r[:n, HASH] = np.asarray(env["request_hash"], dtype=np.uint64).view(np.int64)
         p = 0
         for idx, col in str_cols:
-            if not isinstance(col, StrColumn):
-                col = StrColumn.of(list(col))
-            starts, ends = col.bounds()
-            arena[p:p + len(col.data)] = col.buffer()
-            sref[idx, 0] = starts + p
-            sref[idx, 1] = ends + p
-            p += len(col.data)
-        ns = int(nstr.sum())
-        for name, cols in tables.items():
-            if name == E.ENVELOPE or name not in E.BY_NAME:
-                continue
-            code = E.BY_NAME[name].code
-            es = np.asarray(cols["_e"], dtype=np.int64)
+            p = _placed(col, idx, p, arena, sref)
+        for code, es, cols in typed:
             for k, (cname, _dt) in enumerate(NUMERIC[code]):
                 r[es, F0 + k] = cols[cname]
         if nkids:
-            parent = np.concatenate([np.asarray(t["_e"], np.int64) for _, t in kids])
-            order = np.argsort(parent, kind="stable")
-            block = np.zeros((nkids, CW), np.int64)
-            k0 = 0
-            for code, t in kids:
-                k1 = k0 + len(t["_e"])
-                block[k0:k1, C_TABLE] = code
-                block[k0:k1, C_PARENT] = t["_e"]
-                block[k0:k1, C_STR] = -1
-                for k, (cname, _dt) in enumerate(CHILD_NUMERIC[code]):
-                    block[k0:k1, G0 + k] = t[cname]
-                if code in CHILD_STRING:
-                    col = t[CHILD_STRING[code]]
-                    if not isinstance(col, StrColumn):
-                        col = StrColumn.of(list(col))
-                    starts, ends = col.bounds()
-                    arena[p:p + len(col.data)] = col.buffer()
-                    sref[ns:ns + col.n, 0] = starts + p
-                    sref[ns:ns + col.n, 1] = ends + p
-                    block[k0:k1, C_STR] = np.arange(ns, ns + col.n)
-                    p += len(col.data)
-                    ns += col.n
-                k0 = k1
-            block = block[order]
-            c[:nkids] = block
-            counts = np.bincount(block[:, C_PARENT], minlength=n)
-            first = np.zeros(n, np.int64)
-            if n:
-                first[1:] = np.cumsum(counts)[:-1]
-            r[:n, CHILD0] = first
-            r[:n, NCHILD] = counts
-        m[:] = (n, ns, p, nkids)
+            p = _children(r, sref, arena, c, n, int(nstr.sum()), p, kids)
+        m[:] = (n, nsrefs, p, nkids)
         return out

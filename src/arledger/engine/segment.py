@@ -167,6 +167,20 @@ def layout(blob: bytes) -> Layout:
         raise SegmentFormatError(f"undecodable segment: {e}") from None
 
 
+def prev_hash(blob: bytes) -> str | None:
+    """The hash a stored segment names as its predecessor's (its header hash checked), or
+    None if its header cannot be read: replay takes a segment whose whole-blob hash the
+    next one names as whole (the body hash is then implied; see engine/replay.py)."""
+    try:
+        value = _header(blob)[0]["prev_hash"]
+    except SegmentFormatError:
+        return None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError,
+            struct.error):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def _natural(x: object) -> bool:
     return type(x) is int and x >= 0
 
