@@ -5,14 +5,13 @@ import sqlite3
 
 import numpy as np
 import pytest
+from test_replay import extras
 
 from arledger import synthetic
 from arledger.domain.errors import LedgerError
 from arledger.engine import Ledger, SegmentStore, open_ledger, replay
 from arledger.engine.records import Recs
 from arledger.engine.segment import SegmentFormatError, decode, digest, prev_hash
-
-from test_replay import extras
 
 
 def _filled(path, clock, customers=60, batch=80):  # type: ignore[no-untyped-def]

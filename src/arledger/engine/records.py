@@ -358,9 +358,9 @@ class Recs:
         str_cols += [(s0[es] + ENV_STRINGS + k, cols[sname])
                      for code, es, cols in typed for k, sname in enumerate(STRINGS[code])]
         str_cols = [(idx, _stored(col)) for idx, col in str_cols]
-        kids = [(CHILD_CODE[name], tables[name]) for name in CHILDREN if name in tables]
         kids = [(code, t, _stored(t[CHILD_STRING[code]]) if code in CHILD_STRING else None)
-                for code, t in kids]
+                for code, t in ((CHILD_CODE[name], tables[name])
+                                for name in CHILDREN if name in tables)]
         nkids = sum(len(t["_e"]) for _, t, _ in kids)
         nbytes = sum(len(col.data) for _, col in str_cols) + \
             sum(len(col.data) for _, _, col in kids if col is not None)
