@@ -122,14 +122,13 @@ def test_a_damaged_body_stops_replay_at_its_segment_on_either_side_of_a_page(
 def test_a_store_failure_while_reading_is_raised_by_replay(tmp_path, clock, monkeypatch):
     _filled(tmp_path / "d", clock, customers=20, batch=100)
     store = SegmentStore.sqlite(tmp_path / "d" / "ledger.db")
-    real = store.read
+    real = store.read_page
 
-    def failing(after_seq: int = 0, page: int = 64):  # type: ignore[no-untyped-def]
-        for k, item in enumerate(real(after_seq, page)):
-            if k == 4:
-                raise sqlite3.OperationalError("disk I/O error")
-            yield item
-    monkeypatch.setattr(store, "read", failing)
+    def failing(after_seq: int, limit: int):  # type: ignore[no-untyped-def]
+        if after_seq >= 4:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(after_seq, limit)
+    monkeypatch.setattr(store, "read_page", failing)
     monkeypatch.setattr(replay, "PAGE", 2)
     offline = Ledger(store, clock)
     try:

@@ -36,7 +36,7 @@ from arledger.engine.segment import (
 )
 from arledger.engine.store import SegmentStore
 
-PAGE = 64  # segments read and sized together (the store reads 64 a time)
+PAGE = 64  # segments read and sized together
 BUFFERS = 2  # reused records: the one folding and the one being decoded
 
 
@@ -70,15 +70,17 @@ def decoded(blob: bytes, into: Recs | None = None, vouched: str | None = None
     return seg, recs, blob_hash
 
 
-def _pages(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    page: list[tuple[int, bytes]] = []
-    for item in items:
-        page.append(item)
-        if len(page) == size:
+def _pages(store: SegmentStore, after_seq: int) -> Iterator[list[tuple[int, bytes]]]:
+    """The log after `after_seq`, PAGE segments at a time. (Smaller first pages, to start
+    folding sooner, were tried and measured: the id tables' rehash as each page grew the
+    book cost what the wait for the first page saved.)"""
+    while True:
+        page = store.read_page(after_seq, PAGE)
+        if page:
             yield page
-            page = []
-    if page:
-        yield page
+        if len(page) < PAGE:
+            return
+        after_seq = page[-1][0]
 
 
 def layouts(page: list[tuple[int, bytes]]) -> list[Layout]:
@@ -127,7 +129,7 @@ class Feed:
 
     def _run(self, store: SegmentStore, after_seq: int) -> None:
         try:
-            for page in _pages(store.read(after_seq=after_seq), PAGE):
+            for page in _pages(store, after_seq):
                 if self._stop.is_set():
                     return
                 self._out.put(("page", layouts(page)))

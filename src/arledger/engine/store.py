@@ -185,6 +185,11 @@ class SegmentStore:
                 return
             gt = rows[-1].originator_version
 
+    def read_page(self, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
+        """(seq, bytes) of at most `limit` segments after `after_seq`, in order: one call."""
+        rows = self._call(self.recorder.select_events, self.stream, gt=after_seq, limit=limit)
+        return [(r.originator_version, bytes(r.state)) for r in rows]
+
     def get(self, seq: int) -> bytes | None:
         rows = self._call(self.recorder.select_events, self.stream, gt=seq - 1, lte=seq)
         return bytes(rows[0].state) if rows else None
