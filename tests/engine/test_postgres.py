@@ -140,3 +140,31 @@ def test_a_writer_whose_lease_was_lost_is_fenced_by_the_store_not_forked(pg_name
             new.close()
     finally:
         old.close()
+
+
+def test_segments_read_in_binary_are_the_rows_the_library_reads(pg_namespace, clock):
+    # The store reads segments as binary (engine/store.py, select_events): the same rows,
+    # in the same order, as the library's own select (which sends bytea as text), for every
+    # way the store asks.
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    ledger = open_ledger(PG_DSN, namespace=pg_namespace, clock=clock)
+    try:
+        for k in range(6):
+            ledger.submit([customer(f"C{k}{j}") for j in range(k + 1)])
+        store = ledger.store
+        rec = store.recorder
+        assert type(rec).select_events is not PostgresApplicationRecorder.select_events
+        asks = [{}, {"gt": 2}, {"gt": 1, "lte": 4}, {"desc": True, "limit": 1},
+                {"gt": 0, "limit": 3}, {"gt": 6}, {"lte": 0}]
+        for ask in asks:
+            ours = rec.select_events(store.stream, **ask)
+            theirs = PostgresApplicationRecorder.select_events(rec, store.stream, **ask)
+            assert [(e.originator_id, e.originator_version, e.topic, e.state) for e in ours] \
+                == [(e.originator_id, e.originator_version, e.topic, e.state)
+                    for e in theirs], ask
+            assert all(type(e.state) is bytes for e in ours)
+        assert [s for s, _ in store.read_page(1, 3)] == [2, 3, 4]
+        assert store.get(6) == PostgresApplicationRecorder.select_events(
+            rec, store.stream, gt=5, lte=6)[0].state
+    finally:
+        ledger.close()

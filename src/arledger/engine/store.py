@@ -414,16 +414,45 @@ def _binary_recorder_class() -> type:
     binary INSERT). Same table, same transaction, table lock, NOTIFY and returned
     notification id; only the one-row insert differs.
     """
+    from eventsourcing.persistence import InterfaceError, OperationalError
     from eventsourcing.postgres import PostgresApplicationRecorder
+    from eventsourcing.utils import retry
     from psycopg.sql import SQL, Identifier
 
     class BinarySegmentRecorder(PostgresApplicationRecorder):
         def __init__(self, datastore: Any, *, events_table_name: str) -> None:
             super().__init__(datastore, events_table_name=events_table_name)
+            table = {"schema": Identifier(datastore.schema),
+                     "table": Identifier(events_table_name)}
             self._insert_one = SQL(
                 "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-                "VALUES (%s, %s, %s, %b) RETURNING notification_id").format(
-                    schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+                "VALUES (%s, %s, %s, %b) RETURNING notification_id").format(**table)
+            self._select = SQL("SELECT originator_version, topic, state FROM {schema}.{table} "
+                               "WHERE originator_id = %s").format(**table)
+
+        # Reading back: the library's select has the segment bytes sent as text (hex), which
+        # psycopg parses back: measured here, 0.24-0.32 s to read the bench's 21 segments
+        # (59 MB) against 0.055-0.06 s sent as binary, the whole of a PostgreSQL replay's
+        # read. Same rows, same retries; results in binary.
+        @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+        def select_events(self, originator_id: Any, *, gt: int | None = None,
+                          lte: int | None = None, desc: bool = False,
+                          limit: int | None = None) -> list[StoredEvent]:
+            statement, params = self._select, [originator_id]
+            for cond, value in ((" AND originator_version > %s", gt),
+                                (" AND originator_version <= %s", lte)):
+                if value is not None:
+                    statement += SQL(cond)
+                    params.append(value)
+            statement += SQL(" ORDER BY originator_version DESC" if desc else
+                             " ORDER BY originator_version ASC")
+            if limit is not None:
+                statement += SQL(" LIMIT %s")
+                params.append(limit)
+            with self.datastore.get_connection() as conn, conn.cursor(binary=True) as curs:
+                curs.execute(statement, params, prepare=True)
+                return [StoredEvent(originator_id, row["originator_version"], row["topic"],
+                                    bytes(row["state"])) for row in curs.fetchall()]
 
         def _insert_stored_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
             if len(stored_events) != 1:  # not arledger's use: the library's own path
